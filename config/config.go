@@ -1,0 +1,530 @@
+// Package config owns yuqing's configuration: one typed struct with
+// documented defaults, decoded strictly from YAML (an unknown key is an
+// error), and validated in one place. Every stage takes its own part of it.
+package config
+
+import (
+	"bytes"
+	_ "embed"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Config is the whole configuration of one yuqing process.
+type Config struct {
+	// DataDir holds the embedded broker's log, the SQLite store and the
+	// crawler's state. Default: ./data.
+	DataDir   string          `yaml:"data_dir"`
+	HTTP      HTTPConfig      `yaml:"http"`
+	Kafka     KafkaConfig     `yaml:"kafka"`
+	Store     StoreConfig     `yaml:"store"`
+	Crawler   CrawlerConfig   `yaml:"crawler"`
+	Analyzer  AnalyzerConfig  `yaml:"analyzer"`
+	Responder ResponderConfig `yaml:"responder"`
+	Demo      DemoConfig      `yaml:"demo"`
+}
+
+// HTTPConfig configures the HTTP server every target runs (/metrics,
+// /healthz, /readyz, and for the console target the API).
+type HTTPConfig struct {
+	// Listen is the address of the HTTP server. Default: 127.0.0.1:8080.
+	Listen string `yaml:"listen"`
+}
+
+// KafkaConfig says where the bus is. With no Brokers, an embedded
+// Kafka-protocol broker runs in the process.
+type KafkaConfig struct {
+	// Brokers are the seed brokers of an external cluster (host:port).
+	Brokers  []string            `yaml:"brokers"`
+	ClientID string              `yaml:"client_id"`
+	TLS      TLSConfig           `yaml:"tls"`
+	SASL     SASLConfig          `yaml:"sasl"`
+	Embedded EmbeddedKafka       `yaml:"embedded"`
+	Topics   KafkaTopicsConfig   `yaml:"topics"`
+	Consumer KafkaConsumerConfig `yaml:"consumer"`
+}
+
+// TLSConfig enables TLS to external brokers.
+type TLSConfig struct {
+	Enabled            bool   `yaml:"enabled"`
+	CAFile             string `yaml:"ca_file"`
+	CertFile           string `yaml:"cert_file"`
+	KeyFile            string `yaml:"key_file"`
+	ServerName         string `yaml:"server_name"`
+	InsecureSkipVerify bool   `yaml:"insecure_skip_verify"`
+}
+
+// SASLConfig enables SASL authentication to external brokers.
+type SASLConfig struct {
+	// Mechanism is PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512; empty disables SASL.
+	Mechanism string `yaml:"mechanism"`
+	Username  string `yaml:"username"`
+	Password  string `yaml:"password"`
+}
+
+// EmbeddedKafka configures the in-process broker.
+type EmbeddedKafka struct {
+	// Listen is the broker's address. Default: 127.0.0.1:9092.
+	Listen string `yaml:"listen"`
+	// Retention is how long messages are kept. Default: 168h.
+	Retention time.Duration `yaml:"retention"`
+	// SyncWrites fsyncs every produced batch. Default: false; a process
+	// crash loses nothing either way (writes reach the OS before acks), only
+	// a power loss can.
+	SyncWrites bool `yaml:"sync_writes"`
+}
+
+// KafkaTopicsConfig sets how topics are created when missing.
+type KafkaTopicsConfig struct {
+	// Partitions of the docs and posts topics. Default: 4.
+	Partitions int32 `yaml:"partitions"`
+	// ReplicationFactor for created topics; -1 uses the broker default.
+	ReplicationFactor int16 `yaml:"replication_factor"`
+}
+
+// KafkaConsumerConfig tunes the at-least-once consumers.
+type KafkaConsumerConfig struct {
+	// MaxAttempts is how often a failing message is tried before it goes
+	// to the dead-letter topic. Default: 5.
+	MaxAttempts int `yaml:"max_attempts"`
+	// RetryBackoff is the first wait between attempts, doubled each time.
+	// Default: 200ms.
+	RetryBackoff time.Duration `yaml:"retry_backoff"`
+	// BatchSize is the most messages handled as one batch. Default: 256.
+	BatchSize int `yaml:"batch_size"`
+}
+
+// StoreConfig says where posts, events and incidents are kept.
+type StoreConfig struct {
+	// Driver is sqlite (default, in the data dir) or clickhouse.
+	Driver     string           `yaml:"driver"`
+	SQLite     SQLiteConfig     `yaml:"sqlite"`
+	ClickHouse ClickHouseConfig `yaml:"clickhouse"`
+}
+
+// SQLiteConfig configures the embedded store.
+type SQLiteConfig struct {
+	// Path of the database file. Default: DATA_DIR/yuqing.db.
+	Path string `yaml:"path"`
+}
+
+// ClickHouseConfig configures the ClickHouse store (native protocol).
+type ClickHouseConfig struct {
+	Addrs    []string `yaml:"addrs"` // host:9000
+	Database string   `yaml:"database"`
+	Username string   `yaml:"username"`
+	Password string   `yaml:"password"`
+	// Cluster, when set, creates tables ON CLUSTER with Replicated engines.
+	Cluster     string        `yaml:"cluster"`
+	DialTimeout time.Duration `yaml:"dial_timeout"`
+	TLS         TLSConfig     `yaml:"tls"`
+}
+
+// CrawlerConfig configures collection.
+type CrawlerConfig struct {
+	// UserAgent sent with every request.
+	UserAgent string `yaml:"user_agent"`
+	// Interval is the default time between two polls of a source. Default: 5m.
+	Interval time.Duration `yaml:"interval"`
+	// RequestTimeout bounds one HTTP request. Default: 20s.
+	RequestTimeout time.Duration `yaml:"request_timeout"`
+	// MaxPageBytes is the largest page read. Default: 5 MiB.
+	MaxPageBytes int64 `yaml:"max_page_bytes"`
+	// Parallelism is the number of sources crawled at once. Default: 4.
+	Parallelism int `yaml:"parallelism"`
+	// HostDelay is the least time between two requests to one host. Default: 1s.
+	HostDelay time.Duration `yaml:"host_delay"`
+	// IgnoreRobots disables robots.txt checks; for tests only.
+	IgnoreRobots bool     `yaml:"ignore_robots"`
+	Sources      []Source `yaml:"sources"`
+}
+
+// Source is one place the crawler collects from.
+type Source struct {
+	// ID is a short stable key (letters, digits, - and _).
+	ID string `yaml:"id"`
+	// Name is the display name shown to users, e.g. 某县人民政府网.
+	Name string `yaml:"name"`
+	// Kind is portal, news, forum, feed or api.
+	Kind string `yaml:"kind"`
+	// Authority is the tier: 官方, 中央媒体, 省级媒体, 地方媒体, 论坛 or 自媒体.
+	Authority string `yaml:"authority"`
+	// Region is the home region's GB/T 2260 code, optional.
+	Region string `yaml:"region"`
+	// URL is where crawling starts: a list page, or the feed.
+	URL string `yaml:"url"`
+	// Interval overrides the crawler's default poll interval.
+	Interval time.Duration `yaml:"interval"`
+	// AllowedDomains limits followed links; default: the URL's host.
+	AllowedDomains []string `yaml:"allowed_domains"`
+	// AllowPrivate permits loopback and private addresses (the demo).
+	AllowPrivate bool `yaml:"allow_private"`
+	// Encoding forces a charset (gbk, gb18030, big5, utf-8) when a site
+	// declares it wrongly.
+	Encoding string `yaml:"encoding"`
+	// List says how a list page leads to articles (HTML sources).
+	List ListRules `yaml:"list"`
+	// Article gives optional selectors when generic extraction is not enough.
+	Article ArticleRules `yaml:"article"`
+}
+
+// ListRules describes a list page.
+type ListRules struct {
+	// Links is a CSS selector of the article links; default: links on the
+	// page that stay in the allowed domains and look like articles.
+	Links string `yaml:"links"`
+	// Next is a CSS selector of the next-page link.
+	Next string `yaml:"next"`
+	// MaxPages bounds pagination per poll. Default: 3.
+	MaxPages int `yaml:"max_pages"`
+}
+
+// ArticleRules are optional CSS selectors for article pages.
+type ArticleRules struct {
+	Title  string `yaml:"title"`
+	Body   string `yaml:"body"`
+	Time   string `yaml:"time"`
+	Author string `yaml:"author"`
+}
+
+// AnalyzerConfig configures analysis.
+type AnalyzerConfig struct {
+	// Workers analyse documents in parallel. Default: number of CPUs.
+	Workers int `yaml:"workers"`
+}
+
+// ResponderConfig configures event clustering and incident opening.
+type ResponderConfig struct {
+	// Window is how long an event stays open to new posts after its last
+	// post. Default: 72h.
+	Window time.Duration `yaml:"window"`
+	// IncidentMinPosts is the least posts an event needs to open an
+	// incident. Default: 5.
+	IncidentMinPosts int `yaml:"incident_min_posts"`
+	// IncidentNegativeShare is the least share of negative posts. Default: 0.5.
+	IncidentNegativeShare float64 `yaml:"incident_negative_share"`
+	// IncidentMinSources is the least distinct sources. Default: 2.
+	IncidentMinSources int `yaml:"incident_min_sources"`
+}
+
+// DemoConfig configures the simulated local web served for the demo.
+type DemoConfig struct {
+	// Enabled serves the demo sites and adds their sources to the crawler.
+	Enabled bool `yaml:"enabled"`
+	// Listen is the demo web's address. Default: 127.0.0.1:0 (a free port).
+	Listen string `yaml:"listen"`
+	// Speed scales the scenario clock: 1 plays it in real time, 60 plays a
+	// minute of the scenario in a second. Default: 1.
+	Speed float64 `yaml:"speed"`
+}
+
+//go:embed default.yaml
+var defaultYAML []byte
+
+// DefaultYAML returns the embedded default configuration (the demo).
+func DefaultYAML() []byte { return bytes.Clone(defaultYAML) }
+
+// Default returns the embedded default configuration, with defaults applied.
+func Default() *Config {
+	c, err := Parse(defaultYAML)
+	if err != nil {
+		panic("BUG: embedded default config is invalid: " + err.Error())
+	}
+	return c
+}
+
+// Load reads, decodes and applies defaults to the config file at path. It
+// does not validate; call Validate.
+func Load(path string) (*Config, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read config %q: %w", path, err)
+	}
+	c, err := Parse(b)
+	if err != nil {
+		return nil, fmt.Errorf("cannot parse config %q: %w", path, err)
+	}
+	return c, nil
+}
+
+// Parse decodes YAML strictly (unknown keys are errors) and applies defaults.
+func Parse(b []byte) (*Config, error) {
+	var c Config
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	dec.KnownFields(true)
+	if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) {
+		return nil, err
+	}
+	c.ApplyDefaults()
+	return &c, nil
+}
+
+// ApplyDefaults fills zero fields with their documented defaults.
+func (c *Config) ApplyDefaults() {
+	def := func(s *string, v string) {
+		if *s == "" {
+			*s = v
+		}
+	}
+	defDur := func(d *time.Duration, v time.Duration) {
+		if *d == 0 {
+			*d = v
+		}
+	}
+	def(&c.DataDir, "data")
+	def(&c.HTTP.Listen, "127.0.0.1:8080")
+	def(&c.Kafka.ClientID, "yuqing")
+	def(&c.Kafka.Embedded.Listen, "127.0.0.1:9092")
+	defDur(&c.Kafka.Embedded.Retention, 168*time.Hour)
+	if c.Kafka.Topics.Partitions == 0 {
+		c.Kafka.Topics.Partitions = 4
+	}
+	if c.Kafka.Topics.ReplicationFactor == 0 {
+		c.Kafka.Topics.ReplicationFactor = -1
+	}
+	if c.Kafka.Consumer.MaxAttempts == 0 {
+		c.Kafka.Consumer.MaxAttempts = 5
+	}
+	defDur(&c.Kafka.Consumer.RetryBackoff, 200*time.Millisecond)
+	if c.Kafka.Consumer.BatchSize == 0 {
+		c.Kafka.Consumer.BatchSize = 256
+	}
+	def(&c.Store.Driver, "sqlite")
+	def(&c.Store.ClickHouse.Database, "yuqing")
+	def(&c.Store.ClickHouse.Username, "default")
+	defDur(&c.Store.ClickHouse.DialTimeout, 10*time.Second)
+	def(&c.Crawler.UserAgent, "yuqing/1.0 (+public-opinion monitor; polite crawler)")
+	defDur(&c.Crawler.Interval, 5*time.Minute)
+	defDur(&c.Crawler.RequestTimeout, 20*time.Second)
+	if c.Crawler.MaxPageBytes == 0 {
+		c.Crawler.MaxPageBytes = 5 << 20
+	}
+	if c.Crawler.Parallelism == 0 {
+		c.Crawler.Parallelism = 4
+	}
+	defDur(&c.Crawler.HostDelay, time.Second)
+	for i := range c.Crawler.Sources {
+		s := &c.Crawler.Sources[i]
+		defDur(&s.Interval, c.Crawler.Interval)
+		if s.List.MaxPages == 0 {
+			s.List.MaxPages = 3
+		}
+	}
+	defDur(&c.Responder.Window, 72*time.Hour)
+	if c.Responder.IncidentMinPosts == 0 {
+		c.Responder.IncidentMinPosts = 5
+	}
+	if c.Responder.IncidentNegativeShare == 0 {
+		c.Responder.IncidentNegativeShare = 0.5
+	}
+	if c.Responder.IncidentMinSources == 0 {
+		c.Responder.IncidentMinSources = 2
+	}
+	def(&c.Demo.Listen, "127.0.0.1:0")
+	if c.Demo.Speed == 0 {
+		c.Demo.Speed = 1
+	}
+}
+
+// SQLitePath is the SQLite file: the configured path or DATA_DIR/yuqing.db.
+func (c *Config) SQLitePath() string {
+	if c.Store.SQLite.Path != "" {
+		return c.Store.SQLite.Path
+	}
+	return strings.TrimRight(c.DataDir, "/") + "/yuqing.db"
+}
+
+// Problem is one validation failure, at a key path such as
+// crawler.sources[2].url.
+type Problem struct {
+	Path    string
+	Message string
+}
+
+func (p Problem) String() string { return p.Path + ": " + p.Message }
+
+// ValidationError lists every problem found in a config.
+type ValidationError struct{ Problems []Problem }
+
+func (e *ValidationError) Error() string {
+	parts := make([]string, len(e.Problems))
+	for i, p := range e.Problems {
+		parts[i] = p.String()
+	}
+	return "invalid config: " + strings.Join(parts, "; ")
+}
+
+var (
+	kinds       = []string{"portal", "news", "forum", "feed", "api"}
+	authorities = []string{"官方", "中央媒体", "省级媒体", "地方媒体", "论坛", "自媒体"}
+	mechanisms  = []string{"PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"}
+	encodings   = []string{"utf-8", "gbk", "gb2312", "gb18030", "big5"}
+)
+
+// Validate checks the whole config and returns a *ValidationError listing
+// every problem, or nil.
+func (c *Config) Validate() error {
+	var ps []Problem
+	bad := func(path, format string, args ...any) {
+		ps = append(ps, Problem{path, fmt.Sprintf(format, args...)})
+	}
+	checkAddr := func(path, addr string) {
+		if _, _, err := net.SplitHostPort(addr); err != nil {
+			bad(path, "%q is not host:port", addr)
+		}
+	}
+	checkAddr("http.listen", c.HTTP.Listen)
+	if len(c.Kafka.Brokers) == 0 {
+		checkAddr("kafka.embedded.listen", c.Kafka.Embedded.Listen)
+		if c.Kafka.Embedded.Retention < time.Minute {
+			bad("kafka.embedded.retention", "must be at least 1m, got %s", c.Kafka.Embedded.Retention)
+		}
+	}
+	for i, b := range c.Kafka.Brokers {
+		checkAddr(fmt.Sprintf("kafka.brokers[%d]", i), b)
+	}
+	if m := c.Kafka.SASL.Mechanism; m != "" {
+		if !slices.Contains(mechanisms, m) {
+			bad("kafka.sasl.mechanism", "%q is not one of %s", m, strings.Join(mechanisms, ", "))
+		}
+		if c.Kafka.SASL.Username == "" {
+			bad("kafka.sasl.username", "is required with a SASL mechanism")
+		}
+	}
+	if c.Kafka.Topics.Partitions < 1 {
+		bad("kafka.topics.partitions", "must be at least 1, got %d", c.Kafka.Topics.Partitions)
+	}
+	if c.Kafka.Consumer.MaxAttempts < 1 {
+		bad("kafka.consumer.max_attempts", "must be at least 1, got %d", c.Kafka.Consumer.MaxAttempts)
+	}
+	if c.Kafka.Consumer.BatchSize < 1 {
+		bad("kafka.consumer.batch_size", "must be at least 1, got %d", c.Kafka.Consumer.BatchSize)
+	}
+	switch c.Store.Driver {
+	case "sqlite":
+	case "clickhouse":
+		if len(c.Store.ClickHouse.Addrs) == 0 {
+			bad("store.clickhouse.addrs", "is required with driver clickhouse")
+		}
+		for i, a := range c.Store.ClickHouse.Addrs {
+			checkAddr(fmt.Sprintf("store.clickhouse.addrs[%d]", i), a)
+		}
+		if !isIdent(c.Store.ClickHouse.Database) {
+			bad("store.clickhouse.database", "%q is not a valid database name", c.Store.ClickHouse.Database)
+		}
+	default:
+		bad("store.driver", "%q is not sqlite or clickhouse", c.Store.Driver)
+	}
+	if c.Crawler.Interval < time.Second {
+		bad("crawler.interval", "must be at least 1s, got %s", c.Crawler.Interval)
+	}
+	if c.Crawler.RequestTimeout <= 0 {
+		bad("crawler.request_timeout", "must be positive")
+	}
+	if c.Crawler.MaxPageBytes < 1024 {
+		bad("crawler.max_page_bytes", "must be at least 1024, got %d", c.Crawler.MaxPageBytes)
+	}
+	if c.Crawler.Parallelism < 1 {
+		bad("crawler.parallelism", "must be at least 1, got %d", c.Crawler.Parallelism)
+	}
+	if c.Crawler.HostDelay < 0 {
+		bad("crawler.host_delay", "must not be negative")
+	}
+	seen := map[string]int{}
+	for i, s := range c.Crawler.Sources {
+		p := fmt.Sprintf("crawler.sources[%d]", i)
+		switch {
+		case s.ID == "":
+			bad(p+".id", "is required")
+		case !isIdent(strings.ReplaceAll(s.ID, "-", "_")):
+			bad(p+".id", "%q may contain only letters, digits, - and _", s.ID)
+		default:
+			if j, dup := seen[s.ID]; dup {
+				bad(p+".id", "%q is already used by crawler.sources[%d]", s.ID, j)
+			}
+			seen[s.ID] = i
+		}
+		if s.Name == "" {
+			bad(p+".name", "is required")
+		}
+		if !slices.Contains(kinds, s.Kind) {
+			bad(p+".kind", "%q is not one of %s", s.Kind, strings.Join(kinds, ", "))
+		}
+		if !slices.Contains(authorities, s.Authority) {
+			bad(p+".authority", "%q is not one of %s", s.Authority, strings.Join(authorities, ", "))
+		}
+		if s.Region != "" && !isRegionCode(s.Region) {
+			bad(p+".region", "%q is not a 6-digit GB/T 2260 code", s.Region)
+		}
+		if u, err := url.Parse(s.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			bad(p+".url", "%q is not an http(s) URL", s.URL)
+		}
+		if s.Interval < time.Second {
+			bad(p+".interval", "must be at least 1s, got %s", s.Interval)
+		}
+		if s.Encoding != "" && !slices.Contains(encodings, strings.ToLower(s.Encoding)) {
+			bad(p+".encoding", "%q is not one of %s", s.Encoding, strings.Join(encodings, ", "))
+		}
+		if s.List.MaxPages < 1 {
+			bad(p+".list.max_pages", "must be at least 1, got %d", s.List.MaxPages)
+		}
+	}
+	if c.Analyzer.Workers < 0 {
+		bad("analyzer.workers", "must not be negative")
+	}
+	if c.Responder.Window < time.Minute {
+		bad("responder.window", "must be at least 1m, got %s", c.Responder.Window)
+	}
+	if c.Responder.IncidentMinPosts < 1 {
+		bad("responder.incident_min_posts", "must be at least 1")
+	}
+	if v := c.Responder.IncidentNegativeShare; v < 0 || v > 1 {
+		bad("responder.incident_negative_share", "must be between 0 and 1, got %g", v)
+	}
+	if c.Responder.IncidentMinSources < 1 {
+		bad("responder.incident_min_sources", "must be at least 1")
+	}
+	if c.Demo.Enabled {
+		checkAddr("demo.listen", c.Demo.Listen)
+		if c.Demo.Speed <= 0 || c.Demo.Speed > 10000 {
+			bad("demo.speed", "must be in (0, 10000], got %g", c.Demo.Speed)
+		}
+	}
+	if len(ps) == 0 {
+		return nil
+	}
+	return &ValidationError{Problems: ps}
+}
+
+func isIdent(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, r := range s {
+		if !(r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') {
+			return false
+		}
+	}
+	return true
+}
+
+func isRegionCode(s string) bool {
+	if len(s) != 6 {
+		return false
+	}
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
+}
