@@ -1,0 +1,275 @@
+package bus
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/yuqing-project/yuqing/config"
+)
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+type env struct {
+	t      *testing.T
+	dir    string
+	addr   string
+	broker *Broker
+	m      *Metrics
+	prod   *Producer
+}
+
+func newEnv(t *testing.T) *env {
+	e := &env{t: t, dir: t.TempDir(), addr: freeAddr(t), m: NewMetrics(prometheus.NewRegistry())}
+	e.start()
+	t.Cleanup(e.stop)
+	return e
+}
+
+func (e *env) start() {
+	b, err := StartBroker(config.EmbeddedKafka{Listen: e.addr, Retention: time.Hour}, 2, e.dir, nil)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.broker = b
+	p, err := NewProducer([]kgo.Opt{kgo.SeedBrokers(b.Addr())}, e.m)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.prod = p
+}
+
+func (e *env) stop() {
+	if e.prod != nil {
+		e.prod.Close()
+		e.prod = nil
+	}
+	if e.broker != nil {
+		e.broker.Close()
+		e.broker = nil
+	}
+}
+
+func (e *env) consumer(group string, attempts int) *Consumer {
+	c, err := NewConsumer(ConsumerConfig{Group: group, Topics: []string{TopicDocs}, MaxAttempts: attempts,
+		RetryBackoff: 10 * time.Millisecond, BatchSize: 16},
+		[]kgo.Opt{kgo.SeedBrokers(e.broker.Addr())}, e.prod, e.m, nil)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return c
+}
+
+func docs(n int, prefix string) []Document {
+	out := make([]Document, n)
+	for i := range out {
+		out[i] = Document{ID: fmt.Sprintf("%s-%03d", prefix, i), Title: "标题", Body: "正文"}
+	}
+	return out
+}
+
+// collect runs c until want distinct IDs were handled (or timeout), then stops it.
+func collect(t *testing.T, c *Consumer, want int, h func(Document) error) map[string]int {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	var mu sync.Mutex
+	seen := map[string]int{}
+	done := make(chan error, 1)
+	go func() {
+		done <- c.Run(ctx, func(_ context.Context, msgs []Message) error {
+			batch := make([]Document, 0, len(msgs))
+			for _, m := range msgs {
+				var d Document
+				if err := json.Unmarshal(m.Value, &d); err != nil {
+					return Permanent(fmt.Errorf("cannot decode message at offset %d: %w", m.Offset, err))
+				}
+				if h != nil {
+					if err := h(d); err != nil {
+						return err
+					}
+				}
+				batch = append(batch, d)
+			}
+			mu.Lock()
+			for _, d := range batch {
+				seen[d.ID]++
+			}
+			mu.Unlock()
+			return nil
+		})
+	}()
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		mu.Lock()
+		n := len(seen)
+		mu.Unlock()
+		if n >= want {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("consumer run: %v", err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	return seen
+}
+
+func TestProduceConsumeCommitAndRestart(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	if err := e.prod.Publish(ctx, docs(50, "a")...); err != nil {
+		t.Fatal(err)
+	}
+	seen := collect(t, e.consumer("g1", 3), 50, nil)
+	if len(seen) != 50 {
+		t.Fatalf("handled %d distinct documents, want 50", len(seen))
+	}
+	// Restart the broker from its data dir: the log and the group's
+	// committed offsets survive, so the group sees only the new messages.
+	e.stop()
+	e.start()
+	if err := e.prod.Publish(ctx, docs(10, "b")...); err != nil {
+		t.Fatal(err)
+	}
+	seen = collect(t, e.consumer("g1", 3), 10, nil)
+	for id := range seen {
+		if id[0] != 'b' {
+			t.Errorf("after restart, already committed document %s was delivered again", id)
+		}
+	}
+	if len(seen) != 10 {
+		t.Errorf("after restart handled %d new documents, want 10", len(seen))
+	}
+	// A new group reads the whole persisted log.
+	seen = collect(t, e.consumer("g2", 3), 60, nil)
+	if len(seen) != 60 {
+		t.Errorf("new group handled %d documents, want 60", len(seen))
+	}
+}
+
+func TestRetryThenDeadLetter(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	if err := e.prod.Publish(ctx, docs(5, "r")...); err != nil {
+		t.Fatal(err)
+	}
+	// A malformed message goes to the dead-letter topic without retries.
+	if err := e.prod.Produce(ctx, TopicDocs, Record{Key: "bad", Value: []byte("{not json")}); err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	failures := map[string]int{}
+	seen := collect(t, e.consumer("g", 3), 4, func(d Document) error {
+		mu.Lock()
+		defer mu.Unlock()
+		switch d.ID {
+		case "r-001": // fails twice, then succeeds: retried
+			if failures[d.ID] < 2 {
+				failures[d.ID]++
+				return errors.New("transient")
+			}
+		case "r-003": // always fails: dead-lettered after 3 attempts
+			failures[d.ID]++
+			return errors.New("store rejects it")
+		}
+		return nil
+	})
+	for _, id := range []string{"r-000", "r-001", "r-002", "r-004"} {
+		if seen[id] == 0 {
+			t.Errorf("document %s was not handled", id)
+		}
+	}
+	if seen["r-003"] != 0 {
+		t.Errorf("always-failing document was reported handled")
+	}
+	if got := testutil.ToFloat64(e.m.deadLetters.WithLabelValues("g")); got != 2 {
+		t.Errorf("dead letters = %v, want 2 (the malformed message and r-003)", got)
+	}
+	if got := testutil.ToFloat64(e.m.retries.WithLabelValues("g")); got < 2 {
+		t.Errorf("retries = %v, want at least 2", got)
+	}
+	// The dead letters are on their topic with the cause.
+	cl, err := kgo.NewClient(kgo.SeedBrokers(e.broker.Addr()), kgo.ConsumeTopics(TopicDeadLetter),
+		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	var dls []DeadLetter
+	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	for len(dls) < 2 && pctx.Err() == nil {
+		cl.PollFetches(pctx).EachRecord(func(r *kgo.Record) {
+			var dl DeadLetter
+			if err := json.Unmarshal(r.Value, &dl); err != nil {
+				t.Errorf("dead letter is not JSON: %v", err)
+			}
+			dls = append(dls, dl)
+		})
+	}
+	if len(dls) != 2 {
+		t.Fatalf("found %d dead letters on %s, want 2", len(dls), TopicDeadLetter)
+	}
+	byKey := map[string]DeadLetter{}
+	for _, dl := range dls {
+		byKey[dl.Key] = dl
+	}
+	if dl := byKey["bad"]; dl.Error == "" || string(dl.Value) != "{not json" || dl.Topic != TopicDocs {
+		t.Errorf("dead letter of the malformed message = %+v, want its value and error", dl)
+	}
+	if dl := byKey["r-003"]; dl.Error != "store rejects it" || dl.Stage != "g" {
+		t.Errorf("dead letter of r-003 = %+v, want the handler's error and the group", dl)
+	}
+}
+
+func TestUncommittedBatchIsRedelivered(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	if err := e.prod.Publish(ctx, docs(3, "u")...); err != nil {
+		t.Fatal(err)
+	}
+	// The handler never succeeds and shutdown comes during the retries: the
+	// batch must not be committed, so the next member gets it again.
+	c := e.consumer("g", 1000)
+	rctx, cancel := context.WithCancel(ctx)
+	started := make(chan struct{}, 1)
+	done := make(chan error, 1)
+	go func() {
+		done <- c.Run(rctx, func(context.Context, []Message) error {
+			select {
+			case started <- struct{}{}:
+			default:
+			}
+			return errors.New("store down")
+		})
+	}()
+	<-started
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	seen := collect(t, e.consumer("g", 3), 3, nil)
+	if len(seen) != 3 {
+		t.Fatalf("redelivered %d documents, want 3", len(seen))
+	}
+}

@@ -1,0 +1,110 @@
+package bus
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
+	"github.com/twmb/franz-go/pkg/sasl/plain"
+	"github.com/twmb/franz-go/pkg/sasl/scram"
+
+	"github.com/yuqing-project/yuqing/config"
+)
+
+// ClientOptions turns the Kafka config into franz-go client options for the
+// given seed brokers: client ID, TLS and SASL.
+func ClientOptions(cfg config.KafkaConfig, brokers []string) ([]kgo.Opt, error) {
+	opts := []kgo.Opt{
+		kgo.SeedBrokers(brokers...),
+		kgo.ClientID(cfg.ClientID),
+	}
+	if cfg.TLS.Enabled {
+		tc, err := TLSConfig(cfg.TLS)
+		if err != nil {
+			return nil, err
+		}
+		opts = append(opts, kgo.DialTLSConfig(tc))
+	}
+	switch cfg.SASL.Mechanism {
+	case "":
+	case "PLAIN":
+		opts = append(opts, kgo.SASL(plain.Auth{User: cfg.SASL.Username, Pass: cfg.SASL.Password}.AsMechanism()))
+	case "SCRAM-SHA-256":
+		opts = append(opts, kgo.SASL(scram.Auth{User: cfg.SASL.Username, Pass: cfg.SASL.Password}.AsSha256Mechanism()))
+	case "SCRAM-SHA-512":
+		opts = append(opts, kgo.SASL(scram.Auth{User: cfg.SASL.Username, Pass: cfg.SASL.Password}.AsSha512Mechanism()))
+	default:
+		return nil, fmt.Errorf("unknown SASL mechanism %q", cfg.SASL.Mechanism)
+	}
+	return opts, nil
+}
+
+// TLSConfig builds a *tls.Config from files named in the config.
+func TLSConfig(c config.TLSConfig) (*tls.Config, error) {
+	tc := &tls.Config{
+		MinVersion:         tls.VersionTLS12,
+		ServerName:         c.ServerName,
+		InsecureSkipVerify: c.InsecureSkipVerify, //nolint:gosec // an explicit, documented operator choice.
+	}
+	if c.CAFile != "" {
+		pem, err := os.ReadFile(c.CAFile)
+		if err != nil {
+			return nil, fmt.Errorf("cannot read TLS CA file %q: %w", c.CAFile, err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("cannot use TLS CA file %q: no PEM certificates in it", c.CAFile)
+		}
+		tc.RootCAs = pool
+	}
+	if c.CertFile != "" || c.KeyFile != "" {
+		cert, err := tls.LoadX509KeyPair(c.CertFile, c.KeyFile)
+		if err != nil {
+			return nil, fmt.Errorf("cannot load TLS client certificate %q / key %q: %w", c.CertFile, c.KeyFile, err)
+		}
+		tc.Certificates = []tls.Certificate{cert}
+	}
+	return tc, nil
+}
+
+// EnsureTopics creates the pipeline's topics when they are missing. Topics
+// that exist are left as they are.
+func EnsureTopics(ctx context.Context, cl *kgo.Client, partitions int32, replication int16, log *slog.Logger) error {
+	if log == nil {
+		log = slog.Default()
+	}
+	req := kmsg.NewPtrCreateTopicsRequest()
+	req.TimeoutMillis = 30000
+	for _, t := range []struct {
+		name string
+		n    int32
+	}{{TopicDocs, partitions}, {TopicPosts, partitions}, {TopicDeadLetter, 1}} {
+		rt := kmsg.NewCreateTopicsRequestTopic()
+		rt.Topic = t.name
+		rt.NumPartitions = t.n
+		rt.ReplicationFactor = replication
+		req.Topics = append(req.Topics, rt)
+	}
+	resp, err := req.RequestWith(ctx, cl)
+	if err != nil {
+		return fmt.Errorf("cannot create topics: %w", err)
+	}
+	for _, t := range resp.Topics {
+		err := kerr.ErrorForCode(t.ErrorCode)
+		switch {
+		case err == nil:
+			log.Info("created topic", "topic", t.Topic, "partitions", t.NumPartitions)
+		case errors.Is(err, kerr.TopicAlreadyExists):
+		default:
+			return fmt.Errorf("cannot create topic %q: %w", t.Topic, err)
+		}
+	}
+	return nil
+}

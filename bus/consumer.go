@@ -1,0 +1,276 @@
+package bus
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+)
+
+// Message is one consumed message. The handler owns it until it returns.
+type Message struct {
+	Topic     string
+	Partition int32
+	Offset    int64
+	Key       []byte
+	Value     []byte
+	Timestamp time.Time
+}
+
+// Handler processes a batch of messages and returns only when everything
+// derived from them is durable downstream (stored, produced with acks=all).
+// It may be called again with the same messages (after an error, or after a
+// crash before the commit), so what it does must be idempotent. An error
+// means nothing of the batch may be taken as done: the consumer retries it.
+// Wrap an error with Permanent to say retrying cannot help (the message is
+// malformed): it then goes to the dead-letter topic at once.
+type Handler func(ctx context.Context, msgs []Message) error
+
+// PermanentError marks a failure that retrying cannot fix.
+type PermanentError struct{ Err error }
+
+func (e *PermanentError) Error() string { return e.Err.Error() }
+func (e *PermanentError) Unwrap() error { return e.Err }
+
+// Permanent wraps err as a PermanentError.
+func Permanent(err error) error { return &PermanentError{Err: err} }
+
+// ConsumerConfig configures one consumer group member.
+type ConsumerConfig struct {
+	Group        string
+	Topics       []string
+	MaxAttempts  int           // attempts before dead-lettering, at least 1
+	RetryBackoff time.Duration // first wait between attempts, doubled each time
+	BatchSize    int           // most messages per handler call
+	// DrainTimeout bounds how long shutdown waits for the batch in hand.
+	DrainTimeout time.Duration
+}
+
+// Consumer is an at-least-once consumer group member: it commits a
+// message's offset only after the handler returned nil for it, or after the
+// message was durably sent to the dead-letter topic. A crash therefore never
+// loses a message; it may deliver one again, which handlers absorb by being
+// idempotent. It never skips a failed message silently.
+type Consumer struct {
+	cfg ConsumerConfig
+	cl  *kgo.Client
+	dlq *Producer
+	m   *Metrics
+	log *slog.Logger
+	h   Handler // set by Run
+}
+
+// NewConsumer joins the consumer group with the given client options. dlq
+// receives dead letters.
+func NewConsumer(cfg ConsumerConfig, opts []kgo.Opt, dlq *Producer, m *Metrics, log *slog.Logger) (*Consumer, error) {
+	if log == nil {
+		log = slog.Default()
+	}
+	if cfg.MaxAttempts < 1 {
+		cfg.MaxAttempts = 1
+	}
+	if cfg.BatchSize < 1 {
+		cfg.BatchSize = 1
+	}
+	if cfg.RetryBackoff <= 0 {
+		cfg.RetryBackoff = 100 * time.Millisecond
+	}
+	if cfg.DrainTimeout <= 0 {
+		cfg.DrainTimeout = 30 * time.Second
+	}
+	opts = append(opts,
+		kgo.ConsumerGroup(cfg.Group),
+		kgo.ConsumeTopics(cfg.Topics...),
+		kgo.DisableAutoCommit(),
+		// Rebalances wait until the batch in hand is handled and committed,
+		// so a commit never lands for a partition we no longer own.
+		kgo.BlockRebalanceOnPoll(),
+		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
+		kgo.FetchMaxWait(500*time.Millisecond),
+	)
+	cl, err := kgo.NewClient(opts...)
+	if err != nil {
+		return nil, fmt.Errorf("cannot create consumer for group %q: %w", cfg.Group, err)
+	}
+	return &Consumer{cfg: cfg, cl: cl, dlq: dlq, m: m, log: log.With("group", cfg.Group)}, nil
+}
+
+// Run consumes until ctx ends. On shutdown it finishes the batch in hand
+// (bounded by DrainTimeout), commits it, leaves the group and returns nil.
+func (c *Consumer) Run(ctx context.Context, h Handler) error {
+	defer c.cl.Close()
+	c.h = h
+	var lastFetchErr time.Time
+	for {
+		fetches := c.cl.PollRecords(ctx, c.cfg.BatchSize)
+		if fetches.IsClientClosed() || ctx.Err() != nil {
+			c.cl.AllowRebalance()
+			return nil
+		}
+		fetches.EachError(func(topic string, p int32, err error) {
+			if errors.Is(err, context.Canceled) {
+				return
+			}
+			c.m.fetchErrors.WithLabelValues(c.cfg.Group).Inc()
+			if time.Since(lastFetchErr) > 10*time.Second {
+				lastFetchErr = time.Now()
+				c.log.Warn("fetch error", "topic", topic, "partition", p, "err", err)
+			}
+		})
+		recs := fetches.Records()
+		if len(recs) == 0 {
+			c.cl.AllowRebalance()
+			continue
+		}
+		for _, r := range recs {
+			c.m.consumed.WithLabelValues(r.Topic, c.cfg.Group).Inc()
+		}
+		// The batch in hand is finished even when shutdown starts: work
+		// runs on a context that outlives ctx by at most DrainTimeout.
+		work, cancel := drainContext(ctx, c.cfg.DrainTimeout)
+		done := c.process(ctx, work, recs)
+		if done {
+			c.commit(work, recs)
+		}
+		cancel()
+		c.cl.AllowRebalance()
+		if !done {
+			// Shutdown interrupted the retries: nothing of this batch is
+			// committed, so the next run gets it again.
+			return nil
+		}
+	}
+}
+
+// drainContext returns a context that is not cancelled with parent, but ends
+// timeout after parent ends.
+func drainContext(parent context.Context, timeout time.Duration) (context.Context, context.CancelFunc) {
+	work, cancel := context.WithCancel(context.WithoutCancel(parent))
+	stop := context.AfterFunc(parent, func() {
+		t := time.AfterFunc(timeout, cancel)
+		context.AfterFunc(work, func() { t.Stop() })
+	})
+	return work, func() { stop(); cancel() }
+}
+
+// process handles recs with retries and dead-lettering. It reports whether
+// every record is accounted for (handled or dead-lettered); false means
+// shutdown interrupted it.
+func (c *Consumer) process(ctx, work context.Context, recs []*kgo.Record) bool {
+	msgs := make([]Message, len(recs))
+	for i, r := range recs {
+		msgs[i] = Message{Topic: r.Topic, Partition: r.Partition, Offset: r.Offset, Key: r.Key, Value: r.Value, Timestamp: r.Timestamp}
+	}
+	err, ok := c.attempt(ctx, work, msgs)
+	if !ok {
+		return false
+	}
+	if err == nil {
+		return true
+	}
+	// The batch keeps failing: find the messages that fail on their own, so
+	// one bad message does not hold back the rest.
+	for i := range msgs {
+		one := msgs[i : i+1]
+		err := err
+		if len(msgs) > 1 {
+			err, ok = c.attempt(ctx, work, one)
+			if !ok {
+				return false
+			}
+		}
+		if err != nil {
+			if !c.deadLetter(ctx, work, one[0], err) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// attempt calls the handler up to MaxAttempts times. ok is false when
+// shutdown stopped it before the handler succeeded or gave up.
+func (c *Consumer) attempt(ctx, work context.Context, msgs []Message) (err error, ok bool) {
+	backoff := c.cfg.RetryBackoff
+	for i := 1; ; i++ {
+		start := time.Now()
+		err = c.handle(work, msgs)
+		c.m.handleSeconds.WithLabelValues(c.cfg.Group).Observe(time.Since(start).Seconds())
+		if err == nil {
+			return nil, true
+		}
+		var perm *PermanentError
+		if errors.As(err, &perm) || i >= c.cfg.MaxAttempts {
+			return err, true
+		}
+		if work.Err() != nil {
+			return err, false
+		}
+		c.m.retries.WithLabelValues(c.cfg.Group).Inc()
+		c.log.Warn("handler failed, retrying", "attempt", i, "messages", len(msgs), "backoff", backoff, "err", err)
+		select {
+		case <-time.After(backoff):
+		case <-ctx.Done():
+			return err, false
+		}
+		backoff = min(backoff*2, 30*time.Second)
+	}
+}
+
+func (c *Consumer) handle(ctx context.Context, msgs []Message) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("handler panicked: %v", r)
+		}
+	}()
+	return c.h(ctx, msgs)
+}
+
+// deadLetter sends m to the dead-letter topic, retrying until it is durable
+// or shutdown; it reports whether it was sent.
+func (c *Consumer) deadLetter(ctx, work context.Context, m Message, cause error) bool {
+	dl := DeadLetter{Topic: m.Topic, Partition: m.Partition, Offset: m.Offset, Key: string(m.Key),
+		Value: m.Value, Error: cause.Error(), Stage: c.cfg.Group, At: time.Now().UTC()}
+	b, err := json.Marshal(dl)
+	if err != nil {
+		panic("BUG: cannot encode dead letter: " + err.Error())
+	}
+	for backoff := c.cfg.RetryBackoff; ; backoff = min(backoff*2, 30*time.Second) {
+		err := c.dlq.Produce(work, TopicDeadLetter, Record{Key: string(m.Key), Value: b})
+		if err == nil {
+			c.m.deadLetters.WithLabelValues(c.cfg.Group).Inc()
+			c.log.Error("message dead-lettered", "topic", m.Topic, "partition", m.Partition,
+				"offset", m.Offset, "key", string(m.Key), "err", cause)
+			return true
+		}
+		c.log.Warn("cannot dead-letter message, retrying", "offset", m.Offset, "err", err)
+		select {
+		case <-time.After(backoff):
+		case <-ctx.Done():
+			return false
+		}
+	}
+}
+
+// commit commits the offsets of recs, retrying a few times. A commit that
+// fails in the end is not fatal: the messages are delivered again and the
+// idempotent handlers absorb them.
+func (c *Consumer) commit(ctx context.Context, recs []*kgo.Record) {
+	var err error
+	for i := 0; i < 5; i++ {
+		if err = c.cl.CommitRecords(ctx, recs...); err == nil {
+			c.m.commits.WithLabelValues(c.cfg.Group, "ok").Inc()
+			return
+		}
+		if ctx.Err() != nil {
+			break
+		}
+		time.Sleep(time.Duration(i+1) * 100 * time.Millisecond)
+	}
+	c.m.commits.WithLabelValues(c.cfg.Group, "error").Inc()
+	c.log.Warn("cannot commit offsets; the batch will be delivered again", "messages", len(recs), "err", err)
+}
