@@ -54,7 +54,8 @@ func StartBroker(cfg config.EmbeddedKafka, partitions int32, dir string, log *sl
 			"log.retention.ms": strconv.FormatInt(cfg.Retention.Milliseconds(), 10),
 		}),
 		kfake.DefaultNumPartitions(int(partitions)),
-		kfake.SeedTopics(partitions, TopicDocs, TopicPosts),
+		kfake.SeedTopics(partitions, TopicDocs),
+		kfake.SeedTopics(PostsPartitions, TopicPosts),
 		kfake.SeedTopics(1, TopicDeadLetter),
 	}
 	if cfg.SyncWrites {

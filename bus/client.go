@@ -74,6 +74,13 @@ func TLSConfig(c config.TLSConfig) (*tls.Config, error) {
 	return tc, nil
 }
 
+// PostsPartitions is the partition count of TopicPosts. It is one on
+// purpose: the responder is stateful and runs active/standby, so one member
+// of its group holds the one partition and sees every post in order; a
+// standby takes over on failover. The analyzer, where the CPU goes, scales
+// with the partitions of TopicDocs instead.
+const PostsPartitions = 1
+
 // EnsureTopics creates the pipeline's topics when they are missing. Topics
 // that exist are left as they are.
 func EnsureTopics(ctx context.Context, cl *kgo.Client, partitions int32, replication int16, log *slog.Logger) error {
@@ -85,7 +92,7 @@ func EnsureTopics(ctx context.Context, cl *kgo.Client, partitions int32, replica
 	for _, t := range []struct {
 		name string
 		n    int32
-	}{{TopicDocs, partitions}, {TopicPosts, partitions}, {TopicDeadLetter, 1}} {
+	}{{TopicDocs, partitions}, {TopicPosts, PostsPartitions}, {TopicDeadLetter, 1}} {
 		rt := kmsg.NewCreateTopicsRequestTopic()
 		rt.Topic = t.name
 		rt.NumPartitions = t.n

@@ -48,6 +48,10 @@ type ConsumerConfig struct {
 	BatchSize    int           // most messages per handler call
 	// DrainTimeout bounds how long shutdown waits for the batch in hand.
 	DrainTimeout time.Duration
+	// OnAssigned, if set, is called when this member is assigned partitions,
+	// before any message of them is handled: a stateful stage rebuilds its
+	// state from the store there after a failover.
+	OnAssigned func(ctx context.Context, assigned map[string][]int32)
 }
 
 // Consumer is an at-least-once consumer group member: it commits a
@@ -92,6 +96,11 @@ func NewConsumer(cfg ConsumerConfig, opts []kgo.Opt, dlq *Producer, m *Metrics, 
 		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
 		kgo.FetchMaxWait(500*time.Millisecond),
 	)
+	if cfg.OnAssigned != nil {
+		opts = append(opts, kgo.OnPartitionsAssigned(func(ctx context.Context, _ *kgo.Client, a map[string][]int32) {
+			cfg.OnAssigned(ctx, a)
+		}))
+	}
 	cl, err := kgo.NewClient(opts...)
 	if err != nil {
 		return nil, fmt.Errorf("cannot create consumer for group %q: %w", cfg.Group, err)

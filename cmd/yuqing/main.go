@@ -1,0 +1,87 @@
+// Command yuqing is the one binary of yuqing: it runs any stage of the
+// pipeline (or all of them), migrates the store, checks a config, and
+// prints its version.
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"runtime/debug"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+const usage = `yuqing — 舆情监测与回应 (public-opinion monitoring and response)
+
+Usage:
+  yuqing run [-config FILE] [-target all|crawler|analyzer|responder|console] [flags]
+  yuqing migrate [-config FILE]
+  yuqing check-config [-config FILE]
+  yuqing version
+
+Run "yuqing COMMAND -h" for a command's flags. Without -config, the embedded
+default runs everything in one process with the demo sources.
+`
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	var err error
+	switch args[0] {
+	case "run":
+		err = cmdRun(args[1:], stderr)
+	case "migrate":
+		err = cmdMigrate(args[1:], stdout, stderr)
+	case "check-config":
+		err = cmdCheckConfig(args[1:], stdout, stderr)
+	case "version":
+		fmt.Fprintln(stdout, versionString())
+		return 0
+	case "-h", "-help", "--help", "help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	default:
+		fmt.Fprintf(stderr, "yuqing: unknown command %q\n\n%s", args[0], usage)
+		return 2
+	}
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		var ue usageError
+		if errors.As(err, &ue) {
+			fmt.Fprintf(stderr, "yuqing %s: %v\n", args[0], err)
+			return 2
+		}
+		fmt.Fprintf(stderr, "yuqing %s: %v\n", args[0], err)
+		return 1
+	}
+	return 0
+}
+
+// usageError is a mistake in the command line.
+type usageError struct{ error }
+
+func versionString() string {
+	s := "yuqing " + version
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		s += " (" + bi.GoVersion
+		for _, kv := range bi.Settings {
+			if kv.Key == "vcs.revision" && len(kv.Value) >= 12 {
+				s += ", " + kv.Value[:12]
+			}
+		}
+		s += ")"
+	}
+	return s
+}

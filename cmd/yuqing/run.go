@@ -1,0 +1,302 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/yuqing-project/yuqing/analyzer"
+	"github.com/yuqing-project/yuqing/bus"
+	"github.com/yuqing-project/yuqing/config"
+	"github.com/yuqing-project/yuqing/console"
+	"github.com/yuqing-project/yuqing/crawler"
+	"github.com/yuqing-project/yuqing/demo"
+	"github.com/yuqing-project/yuqing/responder"
+	"github.com/yuqing-project/yuqing/store"
+	"github.com/yuqing-project/yuqing/store/clickhouse"
+	"github.com/yuqing-project/yuqing/store/sqlite"
+)
+
+var allTargets = []string{"crawler", "analyzer", "responder", "console"}
+
+// parseTargets turns -target (all, or a comma-separated list) into a set.
+func parseTargets(s string) (map[string]bool, error) {
+	set := map[string]bool{}
+	for _, t := range strings.Split(s, ",") {
+		t = strings.TrimSpace(t)
+		switch {
+		case t == "all":
+			for _, a := range allTargets {
+				set[a] = true
+			}
+		case slices.Contains(allTargets, t):
+			set[t] = true
+		default:
+			return nil, fmt.Errorf("unknown target %q: want all, crawler, analyzer, responder or console", t)
+		}
+	}
+	return set, nil
+}
+
+func cmdRun(args []string, stderr io.Writer) error {
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var cf configFlags
+	cf.register(fs, true)
+	target := fs.String("target", "all", "what to run: all, or a comma-separated list of crawler, analyzer, responder, console")
+	logLevel := fs.String("log-level", "info", "log `LEVEL`: debug, info, warn, error")
+	if err := fs.Parse(args); err != nil {
+		return usageError{err}
+	}
+	if fs.NArg() > 0 {
+		return usageError{fmt.Errorf("unexpected argument %q", fs.Arg(0))}
+	}
+	targets, err := parseTargets(*target)
+	if err != nil {
+		return usageError{err}
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
+		return usageError{fmt.Errorf("invalid -log-level %q: %w", *logLevel, err)}
+	}
+	cfg, err := cf.load()
+	if err != nil {
+		return err
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return runPipeline(ctx, cfg, targets, log)
+}
+
+// runPipeline runs the selected targets until ctx ends, then shuts down in
+// order: producers of work stop first, consumers drain and commit, and the
+// store and broker close last.
+func runPipeline(ctx context.Context, cfg *config.Config, targets map[string]bool, log *slog.Logger) error {
+	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
+		return fmt.Errorf("cannot create data dir %q: %w", cfg.DataDir, err)
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	busMetrics := bus.NewMetrics(reg)
+
+	var closers []func()
+	defer func() {
+		for i := len(closers) - 1; i >= 0; i-- {
+			closers[i]()
+		}
+	}()
+
+	// The bus: external brokers, or the embedded one.
+	brokers := cfg.Kafka.Brokers
+	if len(brokers) == 0 {
+		b, err := bus.StartBroker(cfg.Kafka.Embedded, cfg.Kafka.Topics.Partitions, filepath.Join(cfg.DataDir, "kafka"), log)
+		if err != nil {
+			return err
+		}
+		closers = append(closers, b.Close)
+		brokers = []string{b.Addr()}
+	}
+	kopts, err := bus.ClientOptions(cfg.Kafka, brokers)
+	if err != nil {
+		return err
+	}
+	prod, err := bus.NewProducer(slices.Clone(kopts), busMetrics)
+	if err != nil {
+		return err
+	}
+	closers = append(closers, prod.Close)
+	tctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	err = bus.EnsureTopics(tctx, prod.Client(), cfg.Kafka.Topics.Partitions, cfg.Kafka.Topics.ReplicationFactor, log)
+	cancel()
+	if err != nil {
+		return err
+	}
+
+	// The store, for every target that reads or writes it.
+	var st store.Store
+	if targets["analyzer"] || targets["responder"] || targets["console"] {
+		st, err = openStore(ctx, cfg, reg, log)
+		if err != nil {
+			return err
+		}
+		closers = append(closers, func() {
+			if err := st.Close(); err != nil {
+				log.Warn("cannot close store", "err", err)
+			}
+		})
+	}
+
+	// HTTP: metrics and probes for every target, the API for the console.
+	var apiStore store.Store
+	if targets["console"] {
+		apiStore = st
+	}
+	srv := console.New(apiStore, reg, reg, log)
+	srv.AddReadyCheck("kafka", func(ctx context.Context) error { return prod.Client().Ping(ctx) })
+	if st != nil {
+		srv.AddReadyCheck("store", func(ctx context.Context) error {
+			_, err := st.CountPosts(ctx)
+			return err
+		})
+	}
+	ln, err := net.Listen("tcp", cfg.HTTP.Listen)
+	if err != nil {
+		return fmt.Errorf("cannot listen for HTTP on %s: %w", cfg.HTTP.Listen, err)
+	}
+	httpSrv := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		if err := httpSrv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error("HTTP server stopped", "err", err)
+		}
+	}()
+	closers = append(closers, func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = httpSrv.Shutdown(sctx) // in-flight requests had 5 s; the rest are cut
+	})
+	log.Info("HTTP listening", "addr", ln.Addr().String(), "targets", targetList(targets))
+
+	var wg sync.WaitGroup
+	errc := make(chan error, 8)
+	start := func(name string, fn func() error) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := fn(); err != nil {
+				errc <- fmt.Errorf("%s: %w", name, err)
+			}
+		}()
+	}
+	runCtx, cancelRun := context.WithCancel(ctx)
+	defer cancelRun()
+
+	if targets["analyzer"] {
+		an, err := analyzer.New(cfg.Analyzer, reg, log)
+		if err != nil {
+			return err
+		}
+		stage := analyzer.NewStage(an, st, prod, cfg.Analyzer.Workers)
+		c, err := bus.NewConsumer(consumerConfig(cfg, "yuqing-analyzer", bus.TopicDocs, nil), slices.Clone(kopts), prod, busMetrics, log)
+		if err != nil {
+			return err
+		}
+		start("analyzer", func() error { return c.Run(runCtx, stage.Handle) })
+	}
+	if targets["responder"] {
+		r := responder.New(cfg.Responder, st, reg, log)
+		if err := r.Rebuild(ctx); err != nil {
+			return err
+		}
+		onAssigned := func(ctx context.Context, _ map[string][]int32) {
+			if err := r.Rebuild(ctx); err != nil {
+				log.Error("cannot rebuild responder state after assignment", "err", err)
+			}
+		}
+		c, err := bus.NewConsumer(consumerConfig(cfg, "yuqing-responder", bus.TopicPosts, onAssigned), slices.Clone(kopts), prod, busMetrics, log)
+		if err != nil {
+			return err
+		}
+		start("responder", func() error { return c.Run(runCtx, r.Handle) })
+	}
+	if targets["crawler"] {
+		sources := slices.Clone(cfg.Crawler.Sources)
+		if cfg.Demo.Enabled {
+			site, err := demo.New(cfg.Demo, filepath.Join(cfg.DataDir, "demo"), log)
+			if err != nil {
+				return err
+			}
+			if err := site.Start(runCtx); err != nil {
+				return err
+			}
+			closers = append(closers, func() { _ = site.Close() })
+			log.Info("demo web serving", "url", site.URL())
+			sources = append(sources, site.Sources()...)
+		}
+		cr, err := crawler.New(cfg.Crawler, sources, prod, filepath.Join(cfg.DataDir, "crawler"), reg, log)
+		if err != nil {
+			return err
+		}
+		start("crawler", func() error { return cr.Run(runCtx) })
+	}
+
+	var runErr error
+	select {
+	case <-ctx.Done():
+		log.Info("shutting down: draining in-flight work")
+	case runErr = <-errc:
+		log.Error("a stage failed; shutting down", "err", runErr)
+	}
+	cancelRun()
+	wg.Wait()
+	log.Info("stopped")
+	return runErr
+}
+
+func consumerConfig(cfg *config.Config, group, topic string, onAssigned func(context.Context, map[string][]int32)) bus.ConsumerConfig {
+	return bus.ConsumerConfig{
+		Group: group, Topics: []string{topic},
+		MaxAttempts: cfg.Kafka.Consumer.MaxAttempts, RetryBackoff: cfg.Kafka.Consumer.RetryBackoff,
+		BatchSize: cfg.Kafka.Consumer.BatchSize, OnAssigned: onAssigned,
+	}
+}
+
+func openStore(ctx context.Context, cfg *config.Config, reg prometheus.Registerer, log *slog.Logger) (store.Store, error) {
+	switch cfg.Store.Driver {
+	case "clickhouse":
+		return clickhouse.Open(ctx, cfg.Store.ClickHouse, reg, log)
+	default:
+		return sqlite.Open(ctx, cfg.SQLitePath(), reg, log)
+	}
+}
+
+func targetList(t map[string]bool) string {
+	var out []string
+	for _, a := range allTargets {
+		if t[a] {
+			out = append(out, a)
+		}
+	}
+	return strings.Join(out, ",")
+}
+
+func cmdMigrate(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var cf configFlags
+	cf.register(fs, true)
+	if err := fs.Parse(args); err != nil {
+		return usageError{err}
+	}
+	cfg, err := cf.load()
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
+		return fmt.Errorf("cannot create data dir %q: %w", cfg.DataDir, err)
+	}
+	log := slog.New(slog.NewTextHandler(stderr, nil))
+	st, err := openStore(context.Background(), cfg, prometheus.NewRegistry(), log)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	fmt.Fprintf(stdout, "store %s migrated\n", cfg.Store.Driver)
+	return nil
+}

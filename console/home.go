@@ -1,0 +1,63 @@
+package console
+
+import (
+	_ "embed"
+	"html/template"
+	"net/http"
+	"time"
+
+	"github.com/yuqing-project/yuqing/bus"
+	"github.com/yuqing-project/yuqing/store"
+)
+
+//go:embed home.html
+var homeHTML string
+
+var cst = time.FixedZone("CST", 8*3600)
+
+var homeTmpl = template.Must(template.New("home").Funcs(template.FuncMap{
+	"when": func(t time.Time) string {
+		if t.IsZero() {
+			return "—"
+		}
+		return t.In(cst).Format("01-02 15:04")
+	},
+	"sentiment": func(label string) string {
+		switch label {
+		case bus.Negative:
+			return "负面"
+		case bus.Positive:
+			return "正面"
+		}
+		return "中性"
+	},
+	"level": func(l string) string {
+		return map[string]string{"I": "Ⅰ级 特别重大", "II": "Ⅱ级 重大", "III": "Ⅲ级 较大", "IV": "Ⅳ级 一般"}[l]
+	},
+}).Parse(homeHTML))
+
+// home is a minimal overview page for officers: open incidents and the
+// latest posts. It refreshes itself every 10 seconds.
+func (s *Server) home(w http.ResponseWriter, r *http.Request) {
+	incs, err := s.st.ListIncidents(r.Context(), store.IncidentQuery{OnlyOpen: true, Limit: 20})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	page, err := s.st.QueryPosts(r.Context(), store.PostQuery{Limit: 30})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	neg, err := s.st.QueryPosts(r.Context(), store.PostQuery{Sentiment: bus.Negative, Limit: 1})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	if err := homeTmpl.Execute(w, map[string]any{
+		"Incidents": incs, "Posts": page.Items, "Total": page.Total, "Negative": neg.Total,
+	}); err != nil {
+		s.log.Warn("cannot render home page", "err", err)
+	}
+}

@@ -1,0 +1,310 @@
+// Package responder owns the stateful end of the pipeline: it groups
+// analysed posts into events, decides which events become incidents, and
+// keeps both in the store. It runs active/standby: the posts topic has one
+// partition, so one member of the responder group holds it; a standby takes
+// over on failover and rebuilds its state from the store before it handles
+// any post.
+//
+// Every step is idempotent. Event and incident IDs are derived from the post
+// that founded the event, a post already counted in an event is skipped when
+// delivered again, and state changed in memory is written again until the
+// store accepts it, so at-least-once delivery never counts a post twice.
+package responder
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"math"
+	"slices"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/yuqing-project/yuqing/bus"
+	"github.com/yuqing-project/yuqing/config"
+	"github.com/yuqing-project/yuqing/store"
+)
+
+// Responder clusters posts into events and opens incidents. Handle is the
+// bus handler; it is safe to call from one consumer at a time, and Rebuild
+// may run concurrently with nothing else.
+type Responder struct {
+	cfg   config.ResponderConfig
+	st    store.Store
+	now   func() time.Time
+	log   *slog.Logger
+	m     *metrics
+	mu    sync.Mutex
+	state *state
+}
+
+// Option changes a Responder.
+type Option func(*Responder)
+
+// WithClock sets the clock used to expire events (tests).
+func WithClock(now func() time.Time) Option { return func(r *Responder) { r.now = now } }
+
+// New returns a responder writing to st. Call Rebuild before handling posts.
+func New(cfg config.ResponderConfig, st store.Store, reg prometheus.Registerer, log *slog.Logger, opts ...Option) *Responder {
+	if log == nil {
+		log = slog.Default()
+	}
+	r := &Responder{cfg: cfg, st: st, now: time.Now, log: log, m: newMetrics(reg), state: newState()}
+	for _, o := range opts {
+		o(r)
+	}
+	return r
+}
+
+// Rebuild replaces the in-memory state with the events of the last window
+// from the store. It is called at start and when this member takes over the
+// posts partition.
+func (r *Responder) Rebuild(ctx context.Context) error {
+	events, err := r.st.ListEvents(ctx, r.now().Add(-r.cfg.Window), 0)
+	if err != nil {
+		return fmt.Errorf("cannot rebuild responder state: %w", err)
+	}
+	incidents, err := r.st.ListIncidents(ctx, store.IncidentQuery{OnlyOpen: true, Limit: 10000})
+	if err != nil {
+		return fmt.Errorf("cannot rebuild responder state: %w", err)
+	}
+	s := newState()
+	for i := range events {
+		s.add(&events[i])
+	}
+	for i := range incidents {
+		s.incidents[incidents[i].ID] = &incidents[i]
+	}
+	r.mu.Lock()
+	r.state = s
+	r.mu.Unlock()
+	r.m.rebuilds.Inc()
+	r.m.activeEvents.Set(float64(len(s.events)))
+	r.log.Info("responder state rebuilt from the store", "events", len(events))
+	return nil
+}
+
+// Handle is the bus handler for TopicPosts: it decodes posts, assigns each
+// to an event, opens incidents, and returns after the changed events and
+// incidents are durable in the store.
+func (r *Responder) Handle(ctx context.Context, msgs []bus.Message) error {
+	posts := make([]bus.Post, 0, len(msgs))
+	for _, m := range msgs {
+		var p bus.Post
+		if err := json.Unmarshal(m.Value, &p); err != nil {
+			return bus.Permanent(fmt.Errorf("cannot decode post at %s/%d@%d: %w", m.Topic, m.Partition, m.Offset, err))
+		}
+		if p.ID == "" {
+			return bus.Permanent(fmt.Errorf("post at %s/%d@%d has no id", m.Topic, m.Partition, m.Offset))
+		}
+		posts = append(posts, p)
+	}
+	return r.HandlePosts(ctx, posts)
+}
+
+// HandlePosts assigns posts to events and persists what changed.
+func (r *Responder) HandlePosts(ctx context.Context, posts []bus.Post) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	sort.SliceStable(posts, func(i, j int) bool { return posts[i].PublishedAt.Before(posts[j].PublishedAt) })
+	for i := range posts {
+		r.assign(&posts[i])
+	}
+	r.state.expire(r.now().Add(-r.cfg.Window))
+	r.m.activeEvents.Set(float64(len(r.state.events)))
+	return r.flush(ctx)
+}
+
+// assign puts p into its event, creating one if no event matches.
+func (r *Responder) assign(p *bus.Post) {
+	s := r.state
+	if _, dup := s.postEvent[p.ID]; dup {
+		r.m.posts.WithLabelValues("duplicate").Inc()
+		return
+	}
+	s.observe(p)
+	ev := s.match(p, r.cfg.Window)
+	if ev == nil {
+		ev = &store.Event{ID: eventID(p.ID), FirstPostID: p.ID, FirstSeen: p.PublishedAt, LastSeen: p.PublishedAt, Title: p.Title}
+		s.add(ev)
+		r.m.eventsCreated.Inc()
+		r.m.posts.WithLabelValues("new_event").Inc()
+	} else {
+		r.m.posts.WithLabelValues("joined").Inc()
+	}
+	s.join(ev, p)
+	ev.Heat = Heat(ev, s.authority[ev.ID])
+	s.dirty[ev.ID] = true
+	r.maybeOpen(ev, p)
+}
+
+// maybeOpen opens an incident for ev when it crosses the thresholds.
+func (r *Responder) maybeOpen(ev *store.Event, p *bus.Post) {
+	s := r.state
+	deaths := max(s.deaths[ev.ID], Casualties(p.Title+"。"+p.Body).Deaths)
+	s.deaths[ev.ID] = deaths
+	if ev.IncidentID != "" {
+		inc := s.incidents[ev.IncidentID]
+		if inc != nil && inc.Open {
+			// Keep the suggested level current as casualty figures grow.
+			if lv := levelFor(deaths); lv != "" && levelRank(lv) < levelRank(inc.Level) {
+				inc.Level = lv
+				inc.Reason = reason(ev, deaths)
+				inc.Version = uint64(r.now().UnixNano())
+				s.dirtyIncidents[inc.ID] = true
+			}
+		}
+		return
+	}
+	negShare := float64(ev.NegativeCount) / float64(ev.PostCount)
+	if ev.PostCount < r.cfg.IncidentMinPosts || negShare < r.cfg.IncidentNegativeShare || ev.SourceCount < r.cfg.IncidentMinSources {
+		return
+	}
+	now := r.now()
+	level := levelFor(deaths)
+	if level == "" {
+		level = "IV"
+	}
+	inc := &store.Incident{
+		ID:         incidentID(ev.ID),
+		Version:    uint64(now.UnixNano()),
+		EventID:    ev.ID,
+		Title:      ev.Title,
+		Level:      level,
+		State:      store.StatePending,
+		OpenedAt:   now.UTC(),
+		ClockStart: earliest(ev.FirstSeen, now).UTC(),
+		Reason:     reason(ev, deaths),
+		Open:       true,
+	}
+	ev.IncidentID = inc.ID
+	s.incidents[inc.ID] = inc
+	s.dirtyIncidents[inc.ID] = true
+	r.m.incidentsOpened.WithLabelValues(level).Inc()
+	r.log.Info("incident opened", "incident", inc.ID, "event", ev.ID, "title", inc.Title, "level", level,
+		"posts", ev.PostCount, "negative", ev.NegativeCount, "sources", ev.SourceCount)
+}
+
+// flush writes dirty events and incidents; on error they stay dirty and are
+// written with the next attempt.
+func (r *Responder) flush(ctx context.Context) error {
+	s := r.state
+	if len(s.dirtyIncidents) > 0 {
+		incs := make([]store.Incident, 0, len(s.dirtyIncidents))
+		for id := range s.dirtyIncidents {
+			if inc := s.incidents[id]; inc != nil {
+				incs = append(incs, *inc)
+			}
+		}
+		if err := r.st.UpsertIncidents(ctx, incs); err != nil {
+			return fmt.Errorf("cannot store %d incidents: %w", len(incs), err)
+		}
+		clear(s.dirtyIncidents)
+	}
+	if len(s.dirty) > 0 {
+		evs := make([]store.Event, 0, len(s.dirty))
+		now := uint64(r.now().UnixNano())
+		for id := range s.dirty {
+			if ev := s.events[id]; ev != nil {
+				ev.Version = max(ev.Version+1, now)
+				evs = append(evs, *ev)
+			}
+		}
+		if err := r.st.UpsertEvents(ctx, evs); err != nil {
+			return fmt.Errorf("cannot store %d events: %w", len(evs), err)
+		}
+		clear(s.dirty)
+	}
+	return nil
+}
+
+func eventID(firstPostID string) string { return "EV-" + shortHash("event:"+firstPostID) }
+
+func incidentID(eventID string) string { return "INC-" + shortHash("incident:"+eventID) }
+
+func shortHash(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:8])
+}
+
+func earliest(a, b time.Time) time.Time {
+	if a.IsZero() || b.Before(a) {
+		return b
+	}
+	return a
+}
+
+func reason(ev *store.Event, deaths int) string {
+	neg := 100 * float64(ev.NegativeCount) / float64(ev.PostCount)
+	s := fmt.Sprintf("%d条相关信息,负面占比%.0f%%,%d个信息源报道,热度%.1f", ev.PostCount, neg, ev.SourceCount, ev.Heat)
+	if deaths > 0 {
+		s += fmt.Sprintf(";文中提及死亡%d人", deaths)
+	}
+	return s
+}
+
+// Heat is the event's heat index, a transparent sum shown to officers:
+//
+//	heat = 10·ln(1+posts) + 8·ln(1+sources) + 20·negative share + authority + velocity
+//
+// where authority is the highest tier that covered it (官方 10, 中央媒体 10,
+// 省级媒体 6, 地方媒体 4, 自媒体 2, 论坛 1) and velocity is 5·ln(1+posts per
+// hour) over the event's span (at least one hour).
+func Heat(ev *store.Event, authority float64) float64 {
+	if ev.PostCount == 0 {
+		return 0
+	}
+	hours := math.Max(ev.LastSeen.Sub(ev.FirstSeen).Hours(), 1)
+	h := 10*math.Log1p(float64(ev.PostCount)) +
+		8*math.Log1p(float64(ev.SourceCount)) +
+		20*float64(ev.NegativeCount)/float64(ev.PostCount) +
+		authority +
+		5*math.Log1p(float64(ev.PostCount)/hours)
+	return math.Round(h*10) / 10
+}
+
+func authorityWeight(tier string) float64 {
+	switch tier {
+	case bus.TierOfficial, bus.TierCentral:
+		return 10
+	case bus.TierProvincial:
+		return 6
+	case bus.TierLocal:
+		return 4
+	case bus.TierSelfMedia:
+		return 2
+	default:
+		return 1
+	}
+}
+
+// levelFor grades an accident by deaths (生产安全事故报告和调查处理条例 第三条:
+// "以上" includes the number, "以下" excludes it). Zero deaths gives no level
+// from this measure.
+func levelFor(deaths int) string {
+	switch {
+	case deaths >= 30:
+		return "I"
+	case deaths >= 10:
+		return "II"
+	case deaths >= 3:
+		return "III"
+	case deaths > 0:
+		return "IV"
+	}
+	return ""
+}
+
+// levelRank orders levels from the gravest (I is 0) to ungraded (4).
+func levelRank(l string) int {
+	if i := slices.Index([]string{"I", "II", "III", "IV"}, l); i >= 0 {
+		return i
+	}
+	return 4
+}

@@ -1,0 +1,241 @@
+package responder
+
+import (
+	"math/bits"
+	"slices"
+	"sort"
+	"time"
+
+	"github.com/yuqing-project/yuqing/bus"
+	"github.com/yuqing-project/yuqing/store"
+)
+
+// Clustering thresholds. A post joins an event when its fingerprint is
+// within nearDupBits of one of the event's stories (a repost or the same
+// story reworded), or when enough of its distinctive keywords are the
+// event's keywords.
+const (
+	nearDupBits       = 3
+	minSharedKeywords = 2
+	minKeywordOverlap = 0.3
+	eventKeywords     = 20
+	postKeywords      = 10
+	// A keyword that appears in more than commonShare of recent posts (the
+	// county's own name, 工作, 发展) says nothing about which event a post
+	// belongs to and is ignored for matching.
+	commonShare  = 0.15
+	recentWindow = 400
+	maxSimHashes = 64
+	maxPostIDs   = 5000
+)
+
+// state is the responder's in-memory view of the active events.
+type state struct {
+	events    map[string]*store.Event
+	postEvent map[string]string // post ID → event ID, for idempotence
+	incidents map[string]*store.Incident
+	// per-event figures that are not part of store.Event
+	authority map[string]float64
+	deaths    map[string]int
+	kwWeight  map[string]map[string]float64 // event → keyword → summed weight
+	sources   map[string]map[string]bool
+
+	dirty          map[string]bool
+	dirtyIncidents map[string]bool
+
+	// recent keyword document frequencies over the last recentWindow posts
+	recent   [][]string
+	recentDF map[string]int
+}
+
+func newState() *state {
+	return &state{
+		events: map[string]*store.Event{}, postEvent: map[string]string{}, incidents: map[string]*store.Incident{},
+		authority: map[string]float64{}, deaths: map[string]int{}, kwWeight: map[string]map[string]float64{},
+		sources: map[string]map[string]bool{}, dirty: map[string]bool{}, dirtyIncidents: map[string]bool{},
+		recentDF: map[string]int{},
+	}
+}
+
+// add puts a (possibly stored) event into the state.
+func (s *state) add(ev *store.Event) {
+	s.events[ev.ID] = ev
+	for _, id := range ev.PostIDs {
+		s.postEvent[id] = ev.ID
+	}
+	w := map[string]float64{}
+	for i, k := range ev.Keywords {
+		w[k] = float64(len(ev.Keywords) - i) // keep the stored order as the ranking
+	}
+	s.kwWeight[ev.ID] = w
+	src := map[string]bool{}
+	for _, id := range ev.Sources {
+		src[id] = true
+	}
+	s.sources[ev.ID] = src
+}
+
+// observe records p's keywords in the recent document frequencies.
+func (s *state) observe(p *bus.Post) {
+	words := topWords(p, postKeywords)
+	s.recent = append(s.recent, words)
+	for _, w := range words {
+		s.recentDF[w]++
+	}
+	if len(s.recent) > recentWindow {
+		for _, w := range s.recent[0] {
+			if s.recentDF[w]--; s.recentDF[w] <= 0 {
+				delete(s.recentDF, w)
+			}
+		}
+		s.recent = s.recent[1:]
+	}
+}
+
+func (s *state) common(word string) bool {
+	n := len(s.recent)
+	return n >= 20 && float64(s.recentDF[word]) > commonShare*float64(n)
+}
+
+// match returns the best event for p among those active within window of
+// p's publish time, or nil.
+func (s *state) match(p *bus.Post, window time.Duration) *store.Event {
+	var best *store.Event
+	bestScore := 0.0
+	words := topWords(p, postKeywords)
+	for _, ev := range s.events {
+		if p.PublishedAt.Sub(ev.LastSeen) > window || ev.FirstSeen.Sub(p.PublishedAt) > window {
+			continue
+		}
+		score := 0.0
+		for _, h := range ev.SimHashes {
+			if hamming(h, p.SimHash) <= nearDupBits && p.SimHash != 0 {
+				score = 2 // a near-duplicate beats any keyword overlap
+				break
+			}
+		}
+		if score == 0 {
+			kw := s.kwWeight[ev.ID]
+			var shared, considered int
+			for _, w := range words {
+				if s.common(w) {
+					continue
+				}
+				considered++
+				if kw[w] > 0 {
+					shared++
+				}
+			}
+			if considered > 0 && shared >= minSharedKeywords {
+				if o := float64(shared) / float64(considered); o >= minKeywordOverlap {
+					score = o
+				}
+			}
+		}
+		if score > bestScore || (score == bestScore && score > 0 && ev.ID < best.ID) {
+			best, bestScore = ev, score
+		}
+	}
+	return best
+}
+
+// join adds p to ev.
+func (s *state) join(ev *store.Event, p *bus.Post) {
+	s.postEvent[p.ID] = ev.ID
+	ev.PostCount++
+	if p.Sentiment.Label == bus.Negative {
+		ev.NegativeCount++
+	}
+	if len(ev.PostIDs) < maxPostIDs {
+		ev.PostIDs = append(ev.PostIDs, p.ID)
+	}
+	if p.PublishedAt.Before(ev.FirstSeen) {
+		ev.FirstSeen, ev.FirstPostID, ev.Title = p.PublishedAt, p.ID, p.Title
+	}
+	if p.PublishedAt.After(ev.LastSeen) {
+		ev.LastSeen = p.PublishedAt
+	}
+	src := s.sources[ev.ID]
+	if src == nil {
+		src = map[string]bool{}
+		s.sources[ev.ID] = src
+	}
+	if !src[p.SourceID] {
+		src[p.SourceID] = true
+		ev.Sources = append(ev.Sources, p.SourceID)
+		ev.SourceCount = len(ev.Sources)
+	}
+	if a := authorityWeight(p.Authority); a > s.authority[ev.ID] {
+		s.authority[ev.ID] = a
+	}
+	if p.SimHash != 0 && len(ev.SimHashes) < maxSimHashes {
+		near := false
+		for _, h := range ev.SimHashes {
+			if hamming(h, p.SimHash) <= nearDupBits {
+				near = true
+				break
+			}
+		}
+		if !near {
+			ev.SimHashes = append(ev.SimHashes, p.SimHash)
+		}
+	}
+	kw := s.kwWeight[ev.ID]
+	if kw == nil {
+		kw = map[string]float64{}
+		s.kwWeight[ev.ID] = kw
+	}
+	for _, k := range p.Keywords {
+		kw[k.Word] += k.Weight
+	}
+	ev.Keywords = rankKeywords(kw, eventKeywords)
+}
+
+// expire drops events whose last post is older than before; they stay in
+// the store, only the matching state forgets them.
+func (s *state) expire(before time.Time) {
+	for id, ev := range s.events {
+		if ev.LastSeen.Before(before) && !s.dirty[id] {
+			for _, pid := range ev.PostIDs {
+				delete(s.postEvent, pid)
+			}
+			delete(s.events, id)
+			delete(s.kwWeight, id)
+			delete(s.sources, id)
+			delete(s.authority, id)
+			delete(s.deaths, id)
+		}
+	}
+}
+
+func topWords(p *bus.Post, n int) []string {
+	ks := slices.Clone(p.Keywords)
+	sort.SliceStable(ks, func(i, j int) bool { return ks[i].Weight > ks[j].Weight })
+	out := make([]string, 0, n)
+	for _, k := range ks {
+		if len(out) == n {
+			break
+		}
+		out = append(out, k.Word)
+	}
+	return out
+}
+
+func rankKeywords(kw map[string]float64, n int) []string {
+	words := make([]string, 0, len(kw))
+	for w := range kw {
+		words = append(words, w)
+	}
+	sort.Slice(words, func(i, j int) bool {
+		if kw[words[i]] != kw[words[j]] {
+			return kw[words[i]] > kw[words[j]]
+		}
+		return words[i] < words[j]
+	})
+	if len(words) > n {
+		words = words[:n]
+	}
+	return words
+}
+
+func hamming(a, b uint64) int { return bits.OnesCount64(a ^ b) }
