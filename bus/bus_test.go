@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os/exec"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -15,6 +17,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/yuqing-project/yuqing/config"
+	"github.com/yuqing-project/yuqing/internal/testenv"
 )
 
 func freeAddr(t *testing.T) string {
@@ -271,5 +274,38 @@ func TestUncommittedBatchIsRedelivered(t *testing.T) {
 	seen := collect(t, e.consumer("g", 3), 3, nil)
 	if len(seen) != 3 {
 		t.Fatalf("redelivered %d documents, want 3", len(seen))
+	}
+}
+
+// TestKcatSeesTopics checks wire compatibility with an independent client:
+// Debian's kcat (librdkafka) lists the pipeline's topics on the embedded
+// broker, produces to it and consumes back.
+func TestKcatSeesTopics(t *testing.T) {
+	kcat := testenv.LookPath(t, "kcat", "kcat", "kafkacat")
+	e := newEnv(t)
+	out, err := exec.Command(kcat, "-b", e.broker.Addr(), "-L", "-m", "10").CombinedOutput()
+	if err != nil {
+		t.Fatalf("kcat -L: %v\n%s", err, out)
+	}
+	for _, topic := range []string{TopicDocs, TopicPosts, TopicDeadLetter} {
+		if !strings.Contains(string(out), `topic "`+topic+`"`) {
+			t.Errorf("kcat -L does not list %s:\n%s", topic, out)
+		}
+	}
+	produce := exec.Command(kcat, "-b", e.broker.Addr(), "-P", "-t", TopicDocs, "-K", ":", "-X", "acks=all")
+	produce.Stdin = strings.NewReader(`k1:{"id":"k1","title":"来自kcat的消息"}` + "\n")
+	if out, err := produce.CombinedOutput(); err != nil {
+		t.Fatalf("kcat -P: %v\n%s", err, out)
+	}
+	seen := collect(t, e.consumer("kcat-check", 1), 1, nil)
+	if seen["k1"] != 1 {
+		t.Fatalf("message produced by kcat was not consumed: %v", seen)
+	}
+	out, err = exec.Command(kcat, "-b", e.broker.Addr(), "-C", "-t", TopicDocs, "-o", "beginning", "-e", "-q", "-f", "%k\n").CombinedOutput()
+	if err != nil {
+		t.Fatalf("kcat -C: %v\n%s", err, out)
+	}
+	if !strings.Contains(string(out), "k1") {
+		t.Errorf("kcat -C did not read the message back: %q", out)
 	}
 }
