@@ -1,0 +1,292 @@
+package crawler
+
+import (
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Publish-time sources recorded in Document.PublishedAtSource.
+const (
+	TimeFromMeta  = "meta"
+	TimeFromText  = "text"
+	TimeFromURL   = "url"
+	TimeFromFeed  = "feed"
+	TimeFromFetch = "fetch"
+)
+
+var (
+	// dateRe matches 2026-11-21 09:06:34, 2015年04月23日, 2004/7/16 8:19,
+	// 2005.03.11 with an optional time.
+	dateRe = regexp.MustCompile(`((?:19|20)\d{2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:\s*(?:T|\s)?\s*(\d{1,2})\s*[:：时]\s*(\d{1,2})(?:\s*[:：分]\s*(\d{1,2}))?)?`)
+	// labelRe finds a publish-time label; the date must follow closely.
+	labelRe = regexp.MustCompile(`(发布时间|发布日期|发文日期|成文日期|发表时间|发表日期|发表于|发布于|更新时间|更新日期|留言时间|回复时间|提问时间|上传时间|录入时间|时间|日期|Published|Date)\s*[:：]?`)
+	// usDateRe matches 9/17/2004 5:54:13 AM, seen on old English-tooled sites.
+	usDateRe = regexp.MustCompile(`\b(\d{1,2})/(\d{1,2})/((?:19|20)\d{2})(?:\s+(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([AaPp][Mm])?)?`)
+	// yearMonthRe matches a month without a day: 1998年3月.
+	yearMonthRe = regexp.MustCompile(`((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月`)
+	// hanDateRe matches dates in Chinese numerals: 二〇一五年四月二十三日.
+	hanDateRe = regexp.MustCompile(`([〇零○Ｏ一二三四五六七八九]{4})年([一二三四五六七八九十]{1,3})月([一二三四五六七八九十]{1,3})日`)
+	// urlDateRes match dates in URLs: /202411/t20241112_123.html,
+	// /2026/11/21/, /2026-11-21/, /20261121/.
+	urlDateRes = []*regexp.Regexp{
+		regexp.MustCompile(`[/_]t?((?:19|20)\d{2})(\d{2})(\d{2})[_/.\-]`),
+		regexp.MustCompile(`/((?:19|20)\d{2})[/\-_](\d{1,2})[/\-_](\d{1,2})/`),
+		regexp.MustCompile(`/((?:19|20)\d{2})(\d{2})/(\d{2})/`),
+	}
+)
+
+// metaTimeKeys are <meta> names and properties that carry a publish time,
+// most specific first.
+var metaTimeKeys = []string{
+	"article:published_time", "og:article:published_time", "publishdate", "pubdate",
+	"publish_date", "publishtime", "publish_time", "og:release_date", "datepublished",
+	"firstpublishedtime", "weibo:article:create_at", "dc.date.issued", "dc.date", "date",
+	"sailthru.date", "parsely-pub-date", "lastmodifiedtime",
+}
+
+// findPublishTime finds when a page was published, and how: a <meta> tag,
+// a source selector or a labelled date (发布时间: ...) in the text, a date
+// next to the title, a date in the URL, any date right after the body; the
+// fetch time when none is found.
+func findPublishTime(metas map[string]string, full, header, body, trailer, pageURL string, fetchedAt time.Time, selected string) (time.Time, string) {
+	limit := fetchedAt.Add(48 * time.Hour)
+	ok := func(t time.Time) bool { return !t.IsZero() && t.Before(limit) && t.Year() >= 1990 }
+	for _, k := range metaTimeKeys {
+		if v := metas[k]; v != "" {
+			if t := parseTime(v); ok(t) {
+				return t, TimeFromMeta
+			}
+		}
+	}
+	if selected != "" {
+		if t := firstDate(selected); ok(t) {
+			return t, TimeFromText
+		}
+	}
+	// A labelled date near the title, then anywhere on the page.
+	for _, text := range []string{header, firstRunes(body, 300), trailer, full} {
+		if t := labelledDate(text); ok(t) {
+			return t, TimeFromText
+		}
+	}
+	// The date closest to the start of the body, in the header.
+	if t := lastDate(header); ok(t) {
+		return t, TimeFromText
+	}
+	if t := firstDate(firstRunes(body, 200)); ok(t) {
+		return t, TimeFromText
+	}
+	if t := urlDate(pageURL); ok(t) {
+		return t, TimeFromURL
+	}
+	// A signature date at the end of a notice (二〇一五年四月二十三日).
+	if t := lastDate(lastRunes(body, 200) + "\n" + firstRunes(trailer, 200)); ok(t) {
+		return t, TimeFromText
+	}
+	// Only a month (1998年3月号): the first of that month.
+	for _, text := range []string{header, firstRunes(body, 200), lastRunes(body, 200) + "\n" + firstRunes(trailer, 200)} {
+		if m := yearMonthRe.FindStringSubmatch(text); m != nil {
+			y, _ := strconv.Atoi(m[1])
+			mo, _ := strconv.Atoi(m[2])
+			if t := makeDate(y, mo, 1, 0, 0, 0); ok(t) {
+				return t, TimeFromText
+			}
+		}
+	}
+	return fetchedAt, TimeFromFetch
+}
+
+func lastRunes(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[len(r)-n:])
+}
+
+// labelledDate returns the first date within a few characters after a
+// publish-time label.
+func labelledDate(text string) time.Time {
+	for _, loc := range labelRe.FindAllStringIndex(text, -1) {
+		rest := text[loc[1]:]
+		if len(rest) > 40 {
+			rest = strings.ToValidUTF8(rest[:40], "")
+		}
+		m := dateRe.FindStringSubmatchIndex(rest)
+		if m == nil || countRunes(rest[:m[0]]) > 3 {
+			continue
+		}
+		if t := dateFromMatch(rest, m); !t.IsZero() {
+			return t
+		}
+	}
+	return time.Time{}
+}
+
+func firstDate(text string) time.Time {
+	for _, m := range dateRe.FindAllStringSubmatchIndex(text, -1) {
+		if t := dateFromMatch(text, m); !t.IsZero() {
+			return t
+		}
+	}
+	if m := hanDateRe.FindStringSubmatch(text); m != nil {
+		return hanDate(m)
+	}
+	if m := usDateRe.FindStringSubmatch(text); m != nil {
+		return usDate(m)
+	}
+	return time.Time{}
+}
+
+// usDate builds a CST time from a usDateRe match (month/day/year).
+func usDate(m []string) time.Time {
+	mo, _ := strconv.Atoi(m[1])
+	d, _ := strconv.Atoi(m[2])
+	y, _ := strconv.Atoi(m[3])
+	hh, mm, ss := 0, 0, 0
+	if m[4] != "" {
+		hh, _ = strconv.Atoi(m[4])
+		mm, _ = strconv.Atoi(m[5])
+		ss, _ = strconv.Atoi(m[6])
+		switch strings.ToUpper(m[7]) {
+		case "PM":
+			if hh < 12 {
+				hh += 12
+			}
+		case "AM":
+			if hh == 12 {
+				hh = 0
+			}
+		}
+		if hh > 23 || mm > 59 || ss > 59 {
+			hh, mm, ss = 0, 0, 0
+		}
+	}
+	return makeDate(y, mo, d, hh, mm, ss)
+}
+
+func lastDate(text string) time.Time {
+	ms := dateRe.FindAllStringSubmatchIndex(text, -1)
+	for i := len(ms) - 1; i >= 0; i-- {
+		if t := dateFromMatch(text, ms[i]); !t.IsZero() {
+			return t
+		}
+	}
+	hs := hanDateRe.FindAllStringSubmatch(text, -1)
+	if len(hs) > 0 {
+		return hanDate(hs[len(hs)-1])
+	}
+	us := usDateRe.FindAllStringSubmatch(text, -1)
+	if len(us) > 0 {
+		return usDate(us[len(us)-1])
+	}
+	return time.Time{}
+}
+
+// dateFromMatch builds a time in CST from a dateRe submatch index.
+func dateFromMatch(text string, m []int) time.Time {
+	group := func(i int) int {
+		if m[2*i] < 0 {
+			return -1
+		}
+		v, err := strconv.Atoi(text[m[2*i]:m[2*i+1]])
+		if err != nil {
+			return -1
+		}
+		return v
+	}
+	y, mo, d := group(1), group(2), group(3)
+	hh, mm, ss := group(4), group(5), group(6)
+	if hh < 0 || hh > 23 || mm < 0 || mm > 59 {
+		hh, mm, ss = 0, 0, 0
+	}
+	if ss < 0 || ss > 59 {
+		ss = 0
+	}
+	return makeDate(y, mo, d, hh, mm, ss)
+}
+
+func makeDate(y, mo, d, hh, mm, ss int) time.Time {
+	if y < 1990 || y > 2100 || mo < 1 || mo > 12 || d < 1 || d > 31 {
+		return time.Time{}
+	}
+	t := time.Date(y, time.Month(mo), d, hh, mm, ss, 0, cst)
+	if t.Day() != d {
+		return time.Time{} // 2月30日
+	}
+	return t
+}
+
+var hanDigits = map[rune]int{'〇': 0, '零': 0, '○': 0, 'Ｏ': 0, '一': 1, '二': 2, '三': 3, '四': 4, '五': 5, '六': 6, '七': 7, '八': 8, '九': 9}
+
+func hanDate(m []string) time.Time {
+	y := 0
+	for _, r := range m[1] {
+		y = y*10 + hanDigits[r]
+	}
+	return makeDate(y, hanNumber(m[2]), hanNumber(m[3]), 0, 0, 0)
+}
+
+// hanNumber reads 1–31 written in Chinese numerals (十二, 二十三).
+func hanNumber(s string) int {
+	r := []rune(s)
+	switch {
+	case len(r) == 1 && r[0] == '十':
+		return 10
+	case len(r) == 1:
+		return hanDigits[r[0]]
+	case len(r) == 2 && r[0] == '十':
+		return 10 + hanDigits[r[1]]
+	case len(r) == 2 && r[1] == '十':
+		return hanDigits[r[0]] * 10
+	case len(r) == 3 && r[1] == '十':
+		return hanDigits[r[0]]*10 + hanDigits[r[2]]
+	}
+	return 0
+}
+
+func urlDate(u string) time.Time {
+	for _, re := range urlDateRes {
+		if m := re.FindStringSubmatch(u); m != nil {
+			y, _ := strconv.Atoi(m[1])
+			mo, _ := strconv.Atoi(m[2])
+			d, _ := strconv.Atoi(m[3])
+			if t := makeDate(y, mo, d, 0, 0, 0); !t.IsZero() {
+				return t
+			}
+		}
+	}
+	return time.Time{}
+}
+
+// timeLayouts are the formats of times in <meta> tags and feeds.
+var timeLayouts = []string{
+	time.RFC3339Nano, time.RFC3339, "2006-01-02T15:04:05Z0700", "2006-01-02T15:04:05",
+	"2006-01-02T15:04Z07:00", "2006-01-02T15:04", time.RFC1123Z, time.RFC1123,
+	"Mon, 2 Jan 2006 15:04:05 -0700", "Mon, 2 Jan 2006 15:04:05 MST", "2 Jan 2006 15:04:05 -0700",
+	"Mon, 02 Jan 2006 15:04 -0700", time.RFC850, time.ANSIC, "2006-01-02 15:04:05 -0700",
+	"2006-01-02 15:04:05",
+}
+
+// parseTime reads a time in a standard layout (in CST when it has no
+// zone) or a Chinese-style date; the zero time when it cannot.
+func parseTime(s string) time.Time {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return time.Time{}
+	}
+	for _, layout := range timeLayouts {
+		if t, err := time.ParseInLocation(layout, s, cst); err == nil {
+			return t
+		}
+	}
+	if n, err := strconv.ParseInt(s, 10, 64); err == nil && n > 631152000 {
+		if n > 1e12 {
+			return time.UnixMilli(n).In(cst)
+		}
+		return time.Unix(n, 0).In(cst)
+	}
+	return firstDate(s)
+}
