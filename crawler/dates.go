@@ -53,12 +53,35 @@ var metaTimeKeys = []string{
 func findPublishTime(metas map[string]string, full, header, body, trailer, pageURL string, fetchedAt time.Time, selected string) (time.Time, string) {
 	limit := fetchedAt.Add(48 * time.Hour)
 	ok := func(t time.Time) bool { return !t.IsZero() && t.Before(limit) && t.Year() >= 1990 }
+	// Portals often carry the same day twice, once with the time of day
+	// (PubDate 2026-11-21 14:01) and once without (publishdate 2026-11-21).
+	// The response clock needs the time, so a date-only tag gives way to a
+	// tag or a labelled date in the header that says the same day with a time.
+	var dateOnly time.Time
 	for _, k := range metaTimeKeys {
 		if v := metas[k]; v != "" {
-			if t := parseTime(v); ok(t) {
-				return t, TimeFromMeta
+			t := parseTime(v)
+			if !ok(t) {
+				continue
+			}
+			if hasClock(t) {
+				if dateOnly.IsZero() || sameDay(dateOnly, t) {
+					return t, TimeFromMeta
+				}
+				continue
+			}
+			if dateOnly.IsZero() {
+				dateOnly = t
 			}
 		}
+	}
+	if !dateOnly.IsZero() {
+		for _, text := range []string{header, firstRunes(body, 300)} {
+			if t := labelledDate(text); ok(t) && hasClock(t) && sameDay(dateOnly, t) {
+				return t, TimeFromText
+			}
+		}
+		return dateOnly, TimeFromMeta
 	}
 	if selected != "" {
 		if t := firstDate(selected); ok(t) {
@@ -289,4 +312,17 @@ func parseTime(s string) time.Time {
 		return time.Unix(n, 0).In(cst)
 	}
 	return firstDate(s)
+}
+
+// hasClock reports whether t carries a time of day (is not 00:00:00 in
+// China Standard Time, which is what a date-only string parses to).
+func hasClock(t time.Time) bool {
+	h, m, sec := t.In(cst).Clock()
+	return h != 0 || m != 0 || sec != 0
+}
+
+func sameDay(a, b time.Time) bool {
+	ay, am, ad := a.In(cst).Date()
+	by, bm, bd := b.In(cst).Date()
+	return ay == by && am == bm && ad == bd
 }

@@ -190,3 +190,32 @@ func TestParseFeedDates(t *testing.T) {
 		}
 	}
 }
+
+// TestDateOnlyMetaGivesWayToTime checks that a date-only <meta> does not
+// hide the time of day another tag gives for the same day.
+func TestDateOnlyMetaGivesWayToTime(t *testing.T) {
+	fetched := time.Date(2026, 11, 21, 15, 0, 0, 0, cst)
+	for _, tc := range []struct {
+		name, head, body string
+		want             time.Time
+	}{
+		{"PubDate after publishdate", `<meta name="publishdate" content="2026-11-21"><meta name="PubDate" content="2026-11-21 14:01">`, "",
+			time.Date(2026, 11, 21, 14, 1, 0, 0, cst)},
+		{"labelled time in header", `<meta name="publishdate" content="2026-11-21">`, `<div>发布时间：2026-11-21 13:30</div>`,
+			time.Date(2026, 11, 21, 13, 30, 0, 0, cst)},
+		{"other day keeps the date", `<meta name="publishdate" content="2026-11-20"><meta name="PubDate" content="2026-11-21 14:01">`, "",
+			time.Date(2026, 11, 20, 0, 0, 0, 0, cst)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			page := `<html><head><title>关于某某事故的情况通报</title>` + tc.head + `</head><body><h1>关于某某事故的情况通报</h1>` + tc.body +
+				`<div class="content"><p>` + strings.Repeat("现将有关情况通报如下，事故救援工作正在进行，伤员已送医救治。", 6) + `</p></div></body></html>`
+			ex, err := Extract([]byte(page), "http://gov.example/a.html", "text/html; charset=utf-8", fetched)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !ex.PublishedAt.Equal(tc.want) {
+				t.Errorf("PublishedAt = %v (%s), want %v", ex.PublishedAt, ex.PublishedAtSource, tc.want)
+			}
+		})
+	}
+}

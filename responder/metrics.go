@@ -5,6 +5,7 @@ import "github.com/prometheus/client_golang/prometheus"
 type metrics struct {
 	posts           *prometheus.CounterVec
 	eventsCreated   prometheus.Counter
+	eventsMerged    prometheus.Counter
 	incidentsOpened *prometheus.CounterVec
 	activeEvents    prometheus.Gauge
 	rebuilds        prometheus.Counter
@@ -20,6 +21,10 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Name: "yuqing_responder_events_created_total",
 			Help: "Events created.",
 		}),
+		eventsMerged: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "yuqing_responder_events_merged_total",
+			Help: "Events merged into another because a post showed they are one.",
+		}),
 		incidentsOpened: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "yuqing_responder_incidents_opened_total",
 			Help: "Incidents opened, by suggested level.",
@@ -33,6 +38,6 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Help: "Times the responder rebuilt its state from the store (start, failover).",
 		}),
 	}
-	reg.MustRegister(m.posts, m.eventsCreated, m.incidentsOpened, m.activeEvents, m.rebuilds)
+	reg.MustRegister(m.posts, m.eventsCreated, m.eventsMerged, m.incidentsOpened, m.activeEvents, m.rebuilds)
 	return m
 }

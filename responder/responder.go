@@ -129,14 +129,32 @@ func (r *Responder) assign(p *bus.Post) {
 		return
 	}
 	s.observe(p)
-	ev := s.match(p, r.cfg.Window)
-	if ev == nil {
+	cands := s.match(p, r.cfg.Window)
+	var ev *store.Event
+	if len(cands) == 0 {
 		ev = &store.Event{ID: eventID(p.ID), FirstPostID: p.ID, FirstSeen: p.PublishedAt, LastSeen: p.PublishedAt, Title: p.Title}
 		s.add(ev)
 		r.m.eventsCreated.Inc()
 		r.m.posts.WithLabelValues("new_event").Inc()
 	} else {
+		ev = cands[0].ev
 		r.m.posts.WithLabelValues("joined").Inc()
+		// A post that belongs to several events shows they are one: merge
+		// them, keeping the one with an incident (or the larger one). Two
+		// events that both opened incidents are left for a person to merge.
+		for _, c := range cands[1:] {
+			into, from := ev, c.ev
+			if from.IncidentID != "" && into.IncidentID != "" {
+				continue
+			}
+			if from.IncidentID != "" || (into.IncidentID == "" && from.PostCount > into.PostCount) {
+				into, from = from, into
+			}
+			s.merge(into, from)
+			r.m.eventsMerged.Inc()
+			r.log.Info("events merged", "into", into.ID, "from", from.ID, "title", into.Title)
+			ev = into
+		}
 	}
 	s.join(ev, p)
 	ev.Heat = Heat(ev, s.authority[ev.ID])
@@ -207,9 +225,13 @@ func (r *Responder) flush(ctx context.Context) error {
 		}
 		clear(s.dirtyIncidents)
 	}
-	if len(s.dirty) > 0 {
-		evs := make([]store.Event, 0, len(s.dirty))
+	if len(s.dirty) > 0 || len(s.merged) > 0 {
+		evs := make([]store.Event, 0, len(s.dirty)+len(s.merged))
 		now := uint64(r.now().UnixNano())
+		for _, ev := range s.merged {
+			ev.Version = max(ev.Version+1, now)
+			evs = append(evs, *ev)
+		}
 		for id := range s.dirty {
 			if ev := s.events[id]; ev != nil {
 				ev.Version = max(ev.Version+1, now)
@@ -220,6 +242,7 @@ func (r *Responder) flush(ctx context.Context) error {
 			return fmt.Errorf("cannot store %d events: %w", len(evs), err)
 		}
 		clear(s.dirty)
+		clear(s.merged)
 	}
 	return nil
 }

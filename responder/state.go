@@ -42,6 +42,9 @@ type state struct {
 
 	dirty          map[string]bool
 	dirtyIncidents map[string]bool
+	// merged holds events absorbed into another until they are written
+	// with their MergedInto mark.
+	merged map[string]*store.Event
 
 	// recent keyword document frequencies over the last recentWindow posts
 	recent   [][]string
@@ -53,6 +56,7 @@ func newState() *state {
 		events: map[string]*store.Event{}, postEvent: map[string]string{}, incidents: map[string]*store.Incident{},
 		authority: map[string]float64{}, deaths: map[string]int{}, kwWeight: map[string]map[string]float64{},
 		sources: map[string]map[string]bool{}, dirty: map[string]bool{}, dirtyIncidents: map[string]bool{},
+		merged:   map[string]*store.Event{},
 		recentDF: map[string]int{},
 	}
 }
@@ -97,46 +101,111 @@ func (s *state) common(word string) bool {
 	return n >= 20 && float64(s.recentDF[word]) > commonShare*float64(n)
 }
 
-// match returns the best event for p among those active within window of
-// p's publish time, or nil.
-func (s *state) match(p *bus.Post, window time.Duration) *store.Event {
-	var best *store.Event
-	bestScore := 0.0
-	words := topWords(p, postKeywords)
+// candidate is an event that p matches, with how well.
+type candidate struct {
+	ev    *store.Event
+	score float64
+}
+
+// match returns the events p matches among those active within window of
+// p's publish time, best first. A near-duplicate of one of an event's
+// stories scores 2; otherwise the score is the keyword overlap: the share of
+// the weight of p's distinctive keywords that the event's keywords carry,
+// counted only when at least minSharedKeywords are shared.
+func (s *state) match(p *bus.Post, window time.Duration) []candidate {
+	var out []candidate
+	words := topKeywords(p, postKeywords)
 	for _, ev := range s.events {
 		if p.PublishedAt.Sub(ev.LastSeen) > window || ev.FirstSeen.Sub(p.PublishedAt) > window {
 			continue
 		}
 		score := 0.0
-		for _, h := range ev.SimHashes {
-			if hamming(h, p.SimHash) <= nearDupBits && p.SimHash != 0 {
-				score = 2 // a near-duplicate beats any keyword overlap
-				break
+		if p.SimHash != 0 {
+			for _, h := range ev.SimHashes {
+				if hamming(h, p.SimHash) <= nearDupBits {
+					score = 2
+					break
+				}
 			}
 		}
 		if score == 0 {
 			kw := s.kwWeight[ev.ID]
-			var shared, considered int
-			for _, w := range words {
-				if s.common(w) {
+			var shared int
+			var sharedW, totalW float64
+			for _, k := range words {
+				if s.common(k.Word) {
 					continue
 				}
-				considered++
-				if kw[w] > 0 {
+				totalW += k.Weight
+				if kw[k.Word] > 0 {
 					shared++
+					sharedW += k.Weight
 				}
 			}
-			if considered > 0 && shared >= minSharedKeywords {
-				if o := float64(shared) / float64(considered); o >= minKeywordOverlap {
+			if totalW > 0 && shared >= minSharedKeywords {
+				if o := sharedW / totalW; o >= minKeywordOverlap {
 					score = o
 				}
 			}
 		}
-		if score > bestScore || (score == bestScore && score > 0 && ev.ID < best.ID) {
-			best, bestScore = ev, score
+		if score > 0 {
+			out = append(out, candidate{ev, score})
 		}
 	}
-	return best
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].score != out[j].score {
+			return out[i].score > out[j].score
+		}
+		return out[i].ev.ID < out[j].ev.ID
+	})
+	return out
+}
+
+// merge moves everything of from into into, marks from as merged and drops
+// it from the active state. The caller picks which survives.
+func (s *state) merge(into, from *store.Event) {
+	for _, id := range from.PostIDs {
+		s.postEvent[id] = into.ID
+		if len(into.PostIDs) < maxPostIDs {
+			into.PostIDs = append(into.PostIDs, id)
+		}
+	}
+	into.PostCount += from.PostCount
+	into.NegativeCount += from.NegativeCount
+	if from.FirstSeen.Before(into.FirstSeen) {
+		into.FirstSeen, into.FirstPostID, into.Title = from.FirstSeen, from.FirstPostID, from.Title
+	}
+	if from.LastSeen.After(into.LastSeen) {
+		into.LastSeen = from.LastSeen
+	}
+	src := s.sources[into.ID]
+	for _, id := range from.Sources {
+		if !src[id] {
+			src[id] = true
+			into.Sources = append(into.Sources, id)
+		}
+	}
+	into.SourceCount = len(into.Sources)
+	for _, h := range from.SimHashes {
+		if len(into.SimHashes) < maxSimHashes && !slices.Contains(into.SimHashes, h) {
+			into.SimHashes = append(into.SimHashes, h)
+		}
+	}
+	kw := s.kwWeight[into.ID]
+	for w, v := range s.kwWeight[from.ID] {
+		kw[w] += v
+	}
+	into.Keywords = rankKeywords(kw, eventKeywords)
+	s.authority[into.ID] = max(s.authority[into.ID], s.authority[from.ID])
+	s.deaths[into.ID] = max(s.deaths[into.ID], s.deaths[from.ID])
+	from.MergedInto = into.ID
+	s.merged[from.ID] = from
+	delete(s.events, from.ID)
+	delete(s.kwWeight, from.ID)
+	delete(s.sources, from.ID)
+	delete(s.authority, from.ID)
+	delete(s.deaths, from.ID)
+	s.dirty[into.ID] = true
 }
 
 // join adds p to ev.
@@ -208,15 +277,17 @@ func (s *state) expire(before time.Time) {
 	}
 }
 
-func topWords(p *bus.Post, n int) []string {
+func topKeywords(p *bus.Post, n int) []bus.Keyword {
 	ks := slices.Clone(p.Keywords)
 	sort.SliceStable(ks, func(i, j int) bool { return ks[i].Weight > ks[j].Weight })
-	out := make([]string, 0, n)
-	for _, k := range ks {
-		if len(out) == n {
-			break
-		}
-		out = append(out, k.Word)
+	return ks[:min(n, len(ks))]
+}
+
+func topWords(p *bus.Post, n int) []string {
+	ks := topKeywords(p, n)
+	out := make([]string, len(ks))
+	for i, k := range ks {
+		out[i] = k.Word
 	}
 	return out
 }

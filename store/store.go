@@ -40,7 +40,8 @@ type Store interface {
 	// GetEvent returns one event by ID, or ErrNotFound.
 	GetEvent(ctx context.Context, id string) (Event, error)
 	// ListEvents returns events whose LastSeen is at or after since, most
-	// recently seen first, at most limit (0: no limit).
+	// recently seen first, at most limit (0: no limit). Events merged into
+	// another are left out.
 	ListEvents(ctx context.Context, since time.Time, limit int) ([]Event, error)
 
 	// UpsertIncidents writes incidents by ID, higher Version winning.
@@ -99,6 +100,10 @@ type Event struct {
 	Sources []string `json:"sources"`
 	// IncidentID is set once the event opened an incident.
 	IncidentID string `json:"incident_id,omitempty"`
+	// MergedInto is set when the event turned out to be part of another:
+	// its posts were moved there. ListEvents leaves merged events out;
+	// GetEvent returns them, so a link to one can be followed.
+	MergedInto string `json:"merged_into,omitempty"`
 }
 
 // Incident states (the lifecycle 待研判 → 已确认 → 处置中 → 已回应 → 已办结, or 误报).

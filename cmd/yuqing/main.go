@@ -21,6 +21,9 @@ Usage:
   yuqing run [-config FILE] [-target all|crawler|analyzer|responder|console] [flags]
   yuqing migrate [-config FILE]
   yuqing check-config [-config FILE]
+  yuqing calendar add-workdays [-data-dir DIR] YYYY-MM-DD N
+  yuqing calendar is-workday [-data-dir DIR] YYYY-MM-DD
+  yuqing calendar import [-data-dir DIR] FILE
   yuqing version
 
 Run "yuqing COMMAND -h" for a command's flags. Without -config, the embedded
@@ -42,6 +45,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = cmdRun(args[1:], stderr)
 	case "migrate":
 		err = cmdMigrate(args[1:], stdout, stderr)
+	case "calendar":
+		err = cmdCalendar(args[1:], stdout, stderr)
 	case "check-config":
 		err = cmdCheckConfig(args[1:], stdout, stderr)
 	case "version":
