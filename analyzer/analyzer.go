@@ -1,0 +1,404 @@
+// Package analyzer owns the Chinese NLP of yuqing: it turns one crawled
+// bus.Document into one analysed bus.Post — normalised text segmented by gse
+// with a domain dictionary, TF-IDF keywords, a lexicon-and-rules sentiment
+// with a government public-opinion layer, 政务 topic tags, a SimHash
+// near-duplicate fingerprint, the publisher region, entities from
+// part-of-speech tags, and quality flags.
+//
+// Guarantees:
+//
+//   - Analyze is a pure function of the document and the loaded data: the
+//     same document gives the same post (apart from AnalyzedAt), whatever
+//     else is analysed concurrently. It is safe for concurrent use.
+//   - Analyze never fails: empty, non-Chinese, malformed or huge input gives
+//     a post with flags saying so (huge text is cut to MaxBodyRunes for
+//     analysis and flagged truncated); the original text is kept in the post.
+//   - Everything the analyzer needs is compiled into the binary: gse's
+//     dictionary and IDF table (through gse's own go:embed) and the files in
+//     data/. Nothing is read from disk or the Go module cache at run time.
+//     Provenance and licences are in NOTICE.md.
+package analyzer
+
+import (
+	"fmt"
+	"log/slog"
+	"math"
+	"strings"
+	"sync/atomic"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/yuqing-project/yuqing/bus"
+	"github.com/yuqing-project/yuqing/config"
+)
+
+// Bounds on what is analysed. Text beyond them is kept in the post but not
+// segmented, and the post is flagged FlagTruncated. 20,000 runes is a long
+// government report (about 60 KB); segmenting it takes about 20 ms.
+const (
+	MaxBodyRunes  = 20000
+	MaxTitleRunes = 500
+)
+
+// Quality flags set on a post. They are codes; the console shows them in
+// Chinese (过短, 非中文, 已截断).
+const (
+	// FlagShort: the body has fewer than ShortBodyRunes non-space runes.
+	FlagShort = "short"
+	// FlagNotChinese: less than MinChineseShare of the letters are Chinese.
+	FlagNotChinese = "not_chinese"
+	// FlagTruncated: the text was longer than MaxBodyRunes or MaxTitleRunes
+	// and only its beginning was analysed.
+	FlagTruncated = "truncated"
+)
+
+// Thresholds of the quality flags.
+const (
+	ShortBodyRunes  = 20
+	MinChineseShare = 0.3
+)
+
+// Region roles.
+const (
+	RolePublisher = "publisher"
+	RoleMentioned = "mentioned"
+	RoleEvent     = "event"
+)
+
+// maxEntities bounds the entities carried by a post.
+const maxEntities = 20
+
+// Analyzer analyses documents. It holds the loaded segmenter, IDF table,
+// sentiment lexicon and topic table; build it once with New (loading takes
+// about two seconds) and share it between goroutines.
+type Analyzer struct {
+	seg    *segmenter
+	idf    *idfTable
+	lex    *lexicon
+	topics atomic.Pointer[Topics]
+	log    *slog.Logger
+	m      metrics
+}
+
+type metrics struct {
+	documents *prometheus.CounterVec
+	duration  prometheus.Histogram
+	sentiment *prometheus.CounterVec
+	flags     *prometheus.CounterVec
+	bytes     prometheus.Counter
+}
+
+// Values of the result label of yuqing_analyzer_documents_total.
+const (
+	resultOK        = "ok"        // analysed in full
+	resultTruncated = "truncated" // analysed, text cut to the bounds
+	resultEmpty     = "empty"     // no title or body: nothing to segment
+	resultRecovered = "recovered" // gse panicked; the post carries no tokens' results
+)
+
+// New loads the segmenter (gse's embedded dictionary and the domain
+// dictionary), the IDF table, the sentiment lexicon and the embedded topic
+// table, and registers the analyzer's metrics with reg (nil: not registered).
+// cfg.Workers is the caller's concurrency; Analyze itself needs no setting.
+func New(cfg config.AnalyzerConfig, reg prometheus.Registerer, log *slog.Logger) (*Analyzer, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	start := time.Now()
+	seg, err := newSegmenter(domainDictData)
+	if err != nil {
+		return nil, err
+	}
+	stop, err := seg.stopWords()
+	if err != nil {
+		return nil, err
+	}
+	idf, err := newIDFTable(gseIDF, stop, extraStopWords)
+	if err != nil {
+		return nil, fmt.Errorf("cannot load gse's embedded IDF table: %w", err)
+	}
+	lex, err := parseLexicon(sentimentData)
+	if err != nil {
+		return nil, err
+	}
+	a := &Analyzer{seg: seg, idf: idf, lex: lex, log: log}
+	a.topics.Store(DefaultTopics())
+	if err := a.m.register(reg); err != nil {
+		return nil, err
+	}
+	log.Info("analyzer loaded", "duration", time.Since(start).Round(time.Millisecond),
+		"lexicon_words", len(lex.words), "idf_words", len(idf.idf), "topics", len(a.Topics().names),
+		"workers", cfg.Workers)
+	return a, nil
+}
+
+func (m *metrics) register(reg prometheus.Registerer) error {
+	m.documents = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "yuqing_analyzer_documents_total",
+		Help: "Documents analysed, by result: ok, truncated (text cut to the analysis bound), empty (nothing to analyse), recovered (the segmenter panicked).",
+	}, []string{"result"})
+	m.duration = prometheus.NewHistogram(prometheus.HistogramOpts{
+		Name:    "yuqing_analyzer_duration_seconds",
+		Help:    "Time to analyse one document.",
+		Buckets: prometheus.ExponentialBuckets(0.0001, 2.5, 12),
+	})
+	m.sentiment = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "yuqing_analyzer_sentiment_total",
+		Help: "Analysed documents by sentiment label.",
+	}, []string{"label"})
+	m.flags = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "yuqing_analyzer_flags_total",
+		Help: "Quality flags set on analysed documents, by flag.",
+	}, []string{"flag"})
+	m.bytes = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "yuqing_analyzer_segmented_bytes_total",
+		Help: "Bytes of normalised text segmented.",
+	})
+	for _, r := range []string{resultOK, resultTruncated, resultEmpty, resultRecovered} {
+		m.documents.WithLabelValues(r)
+	}
+	for _, l := range []string{bus.Positive, bus.Neutral, bus.Negative} {
+		m.sentiment.WithLabelValues(l)
+	}
+	for _, f := range []string{FlagShort, FlagNotChinese, FlagTruncated} {
+		m.flags.WithLabelValues(f)
+	}
+	if reg == nil {
+		return nil
+	}
+	for _, c := range []prometheus.Collector{m.documents, m.duration, m.sentiment, m.flags, m.bytes} {
+		if err := reg.Register(c); err != nil {
+			return fmt.Errorf("cannot register analyzer metrics: %w", err)
+		}
+	}
+	return nil
+}
+
+// Topics returns the topic table in use.
+func (a *Analyzer) Topics() *Topics { return a.topics.Load() }
+
+// SetTopics replaces the topic table, for example with one read by
+// LoadTopics from an officer's override file. Documents analysed after it
+// returns use t; it is safe to call while Analyze runs.
+func (a *Analyzer) SetTopics(t *Topics) {
+	if t == nil {
+		panic("BUG: SetTopics(nil)")
+	}
+	a.topics.Store(t)
+}
+
+// Analyze analyses doc. It never fails; see the package documentation.
+func (a *Analyzer) Analyze(doc bus.Document) bus.Post {
+	start := time.Now()
+	post := bus.Post{
+		Document:   doc,
+		AnalyzedAt: start.UTC(),
+		Topics:     []bus.Topic{},
+		Keywords:   []bus.Keyword{},
+		Regions:    []bus.Region{},
+		Entities:   []bus.Entity{},
+		Flags:      []string{},
+	}
+	title, body, truncated := prepare(doc.Title, doc.Body)
+
+	result := resultOK
+	var tokens []token
+	bodyStart := 0
+	switch {
+	case title == "" && body == "":
+		result = resultEmpty
+		a.log.Info("analyzer skipped an empty document", "id", doc.ID, "url", doc.URL)
+	default:
+		var err error
+		tokens, bodyStart, err = a.segment(title, body)
+		if err != nil {
+			result = resultRecovered
+			a.log.Error("analyzer could not segment a document; analysed without tokens", "id", doc.ID, "url", doc.URL, "err", err)
+		}
+		a.m.bytes.Add(float64(len(title) + len(body)))
+	}
+	if truncated {
+		if result == resultOK {
+			result = resultTruncated
+		}
+		a.log.Info("analyzer truncated a long document", "id", doc.ID, "url", doc.URL,
+			"body_bytes", len(doc.Body), "analysed_runes", MaxBodyRunes)
+	}
+
+	wordTokens := 0
+	for _, t := range tokens {
+		if t.word {
+			wordTokens++
+		}
+	}
+	post.Sentiment, _ = a.lex.score(tokens, doc.Authority == bus.TierOfficial)
+	post.Keywords = a.idf.keywords(a.idf.termWeights(tokens))
+	if topics := a.Topics().tag(tokens, wordTokens); topics != nil {
+		post.Topics = topics
+	}
+	post.SimHash = a.fingerprint(tokens, bodyStart)
+	post.Entities = a.entities(tokens)
+	if doc.RegionCode != "" {
+		post.Regions = append(post.Regions, bus.Region{Code: doc.RegionCode, Role: RolePublisher})
+	}
+	post.Flags = qualityFlags(title, body, truncated)
+
+	a.m.documents.WithLabelValues(result).Inc()
+	a.m.sentiment.WithLabelValues(post.Sentiment.Label).Inc()
+	for _, f := range post.Flags {
+		a.m.flags.WithLabelValues(f).Inc()
+	}
+	a.m.duration.Observe(time.Since(start).Seconds())
+	return post
+}
+
+// prepare normalises title and body and cuts them to the analysis bounds.
+// The raw body is cut before normalising, so a huge body costs no more than
+// a long one; 4 bytes a rune leaves room for markup that normalising removes.
+func prepare(rawTitle, rawBody string) (title, body string, truncated bool) {
+	var cut bool
+	if len(rawBody) > 4*utf8.UTFMax*MaxBodyRunes {
+		rawBody, truncated = rawBody[:4*utf8.UTFMax*MaxBodyRunes], true
+	}
+	if len(rawTitle) > 4*utf8.UTFMax*MaxTitleRunes {
+		rawTitle, truncated = rawTitle[:4*utf8.UTFMax*MaxTitleRunes], true
+	}
+	title, cut = truncateRunes(normalize(rawTitle), MaxTitleRunes)
+	truncated = truncated || cut
+	body, cut = truncateRunes(normalize(rawBody), MaxBodyRunes)
+	return strings.TrimSpace(title), strings.TrimSpace(body), truncated || cut
+}
+
+// segment cuts title and body into tokens; body tokens start at bodyStart.
+// gse is third-party code: a panic inside it on some input would otherwise
+// crash the stage on every redelivery of the message, so it is recovered,
+// reported as an error, and the document is analysed without tokens.
+func (a *Analyzer) segment(title, body string) (tokens []token, bodyStart int, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			tokens, bodyStart, err = nil, 0, fmt.Errorf("gse panicked: %v", r)
+		}
+	}()
+	tokens = make([]token, 0, (len(title)+len(body))/4+8)
+	if title != "" {
+		tokens = a.seg.cut(title, true, false, tokens)
+	}
+	bodyStart = len(tokens)
+	if body != "" {
+		tokens = a.seg.cutBody(body, tokens)
+	}
+	return tokens, bodyStart, nil
+}
+
+// fingerprint is the SimHash of the body's content words, each weighted by
+// (1 + ln tf) × idf; a post without body words is fingerprinted by its
+// title. Headers and bylines differ between reposts while bodies do not,
+// which is why the title and boilerplate lines are left out. The term
+// frequency is damped so that one repeated word (an emoticon typed six
+// times) cannot outvote the rest of a short post.
+func (a *Analyzer) fingerprint(tokens []token, bodyStart int) uint64 {
+	feats := a.simFeatures(tokens[bodyStart:])
+	if len(feats) == 0 {
+		feats = a.simFeatures(tokens)
+	}
+	return simHash(feats)
+}
+
+func (a *Analyzer) simFeatures(tokens []token) map[string]float64 {
+	tf := map[string]float64{}
+	for _, t := range tokens {
+		if !t.boiler && a.idf.contentWord(t) {
+			tf[t.text]++
+		}
+	}
+	for w, n := range tf {
+		tf[w] = (1 + math.Log(n)) * a.idf.lookup(w)
+	}
+	return tf
+}
+
+// commonSurnames are the single-character surnames of most of China's
+// population. gse's dictionary tags many ordinary words nr (荣获, 惠民), so a
+// token is taken for a person only when it starts with one of these.
+const commonSurnames = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝"
+
+// entities lists named organisations, persons and places that gse's
+// dictionary tags (nt, nr, ns and their subclasses), first mention first.
+// Words of the sentiment lexicon are skipped: they are evaluations, even
+// where the dictionary tags them as names.
+func (a *Analyzer) entities(tokens []token) []bus.Entity {
+	out := []bus.Entity{}
+	seen := map[string]bool{}
+	for _, t := range tokens {
+		var kind string
+		switch t.pos {
+		case "nt":
+			kind = "org"
+		case "nr", "nrt", "nrfg":
+			kind = "person"
+		case "ns", "nsf":
+			kind = "place"
+		default:
+			continue
+		}
+		n := utf8.RuneCountInString(t.text)
+		if n < 2 || seen[t.text] {
+			continue
+		}
+		if _, ok := a.lex.words[t.text]; ok {
+			continue
+		}
+		if kind == "person" {
+			first, _ := utf8.DecodeRuneInString(t.text)
+			if n > 4 || !strings.ContainsRune(commonSurnames, first) {
+				continue
+			}
+		}
+		if kind == "place" && strings.ContainsRune("各本我全该此", []rune(t.text)[0]) {
+			continue
+		}
+		seen[t.text] = true
+		out = append(out, bus.Entity{Text: t.text, Kind: kind})
+		if len(out) == maxEntities {
+			break
+		}
+	}
+	return out
+}
+
+// qualityFlags computes the flags of the normalised title and body.
+func qualityFlags(title, body string, truncated bool) []string {
+	flags := []string{}
+	bodyRunes := 0
+	for _, r := range body {
+		if !unicode.IsSpace(r) {
+			bodyRunes++
+		}
+	}
+	if bodyRunes < ShortBodyRunes {
+		flags = append(flags, FlagShort)
+	}
+	han, letters, other := 0, 0, 0
+	for _, s := range []string{title, body} {
+		for _, r := range s {
+			switch {
+			case unicode.Is(unicode.Han, r):
+				han++
+				letters++
+			case unicode.IsLetter(r):
+				letters++
+			case !unicode.IsSpace(r):
+				other++
+			}
+		}
+	}
+	if letters+other > 0 && (letters == 0 || float64(han) < MinChineseShare*float64(letters)) {
+		flags = append(flags, FlagNotChinese)
+	}
+	if truncated {
+		flags = append(flags, FlagTruncated)
+	}
+	return flags
+}

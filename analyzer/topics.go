@@ -1,0 +1,162 @@
+package analyzer
+
+import (
+	"bufio"
+	_ "embed"
+	"fmt"
+	"io"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/yuqing-project/yuqing/bus"
+)
+
+//go:embed data/topics.tsv
+var topicsData string
+
+// Topic tagging parameters.
+const (
+	// MaxTopics is the most topics a post carries.
+	MaxTopics = 5
+	// TopicThreshold is the least score a topic needs to be tagged. One
+	// keyword of weight 1 in the body of a short post scores 0.49; one of
+	// weight 0.5 scores 0.28 and needs a second keyword.
+	TopicThreshold = 0.4
+	// topicScale sets how fast the score saturates: 1 − exp(−raw/topicScale).
+	topicScale = 1.5
+	// topicLengthNorm is the number of word tokens beyond which raw scores
+	// are divided by sqrt(tokens/topicLengthNorm), so that a long document
+	// does not collect every topic from passing mentions.
+	topicLengthNorm = 400
+)
+
+// Topics is a table of 政务 focus areas, each with weighted keywords. It is
+// read-only once loaded and safe for concurrent use.
+type Topics struct {
+	names   []string                  // in file order
+	byWord  map[string][]topicKeyword // lower-cased keyword → topics it points to
+	keyword int                       // number of (topic, keyword) pairs
+}
+
+type topicKeyword struct {
+	topic  int // index into names
+	weight float64
+}
+
+// DefaultTopics returns the embedded topic table (data/topics.tsv).
+func DefaultTopics() *Topics {
+	t, err := LoadTopics(strings.NewReader(topicsData))
+	if err != nil {
+		panic("BUG: embedded topic table is invalid: " + err.Error())
+	}
+	return t
+}
+
+// LoadTopics reads a topic table: one topic<TAB>keyword<TAB>weight a line,
+// weight in (0,1], blank lines and lines starting with # ignored. It is the
+// format of the embedded data/topics.tsv, so an officer can copy that file,
+// change it and load it without recompiling.
+func LoadTopics(r io.Reader) (*Topics, error) {
+	t := &Topics{byWord: map[string][]topicKeyword{}}
+	index := map[string]int{}
+	seen := map[[2]string]bool{}
+	sc := bufio.NewScanner(r)
+	for n := 1; sc.Scan(); n++ {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		f := strings.Split(line, "\t")
+		if len(f) != 3 {
+			return nil, fmt.Errorf("cannot parse topic line %d %q: want topic<TAB>keyword<TAB>weight", n, line)
+		}
+		name, kw := strings.TrimSpace(f[0]), strings.ToLower(strings.TrimSpace(f[1]))
+		if name == "" || kw == "" {
+			return nil, fmt.Errorf("cannot parse topic line %d %q: topic and keyword must not be empty", n, line)
+		}
+		w, err := strconv.ParseFloat(strings.TrimSpace(f[2]), 64)
+		if err != nil || w <= 0 || w > 1 {
+			return nil, fmt.Errorf("cannot parse topic line %d %q: weight %q is not in (0,1]", n, line, f[2])
+		}
+		if seen[[2]string{name, kw}] {
+			return nil, fmt.Errorf("cannot parse topic line %d %q: keyword %q is already listed for %s", n, line, kw, name)
+		}
+		seen[[2]string{name, kw}] = true
+		i, ok := index[name]
+		if !ok {
+			i = len(t.names)
+			index[name] = i
+			t.names = append(t.names, name)
+		}
+		t.byWord[kw] = append(t.byWord[kw], topicKeyword{topic: i, weight: w})
+		t.keyword++
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("cannot read topic table: %w", err)
+	}
+	if len(t.names) == 0 {
+		return nil, fmt.Errorf("cannot use an empty topic table")
+	}
+	return t, nil
+}
+
+// Names returns the topic names in file order.
+func (t *Topics) Names() []string { return slices.Clone(t.names) }
+
+// tag scores every topic on tokens and returns those at or above
+// TopicThreshold, best first, at most MaxTopics.
+func (t *Topics) tag(tokens []token, wordTokens int) []bus.Topic {
+	type hit struct{ count, weight float64 }
+	hits := map[[2]int]*hit{} // (topic, keyword id) → weighted count
+	kwID := map[string]int{}
+	forEachMatch(tokens, t.byWord, func(i, n int, tks []topicKeyword) {
+		c := 1.0
+		if tokens[i].title {
+			c = titleWeight
+		}
+		key := tokensText(tokens[i : i+n])
+		id, ok := kwID[key]
+		if !ok {
+			id = len(kwID)
+			kwID[key] = id
+		}
+		for _, tk := range tks {
+			h := hits[[2]int{tk.topic, id}]
+			if h == nil {
+				h = &hit{weight: tk.weight}
+				hits[[2]int{tk.topic, id}] = h
+			}
+			h.count += c
+		}
+	})
+	if len(hits) == 0 {
+		return nil
+	}
+	raw := make([]float64, len(t.names))
+	for k, h := range hits {
+		// Repeating a keyword adds less and less: 1 + ln(count).
+		raw[k[0]] += h.weight * (1 + math.Log(h.count))
+	}
+	norm := math.Max(1, math.Sqrt(float64(wordTokens)/topicLengthNorm))
+	var out []bus.Topic
+	for i, r := range raw {
+		if s := 1 - math.Exp(-r/norm/topicScale); s >= TopicThreshold {
+			out = append(out, bus.Topic{Name: t.names[i], Score: round4(s)})
+		}
+	}
+	slices.SortStableFunc(out, func(a, b bus.Topic) int {
+		switch {
+		case a.Score > b.Score:
+			return -1
+		case a.Score < b.Score:
+			return 1
+		}
+		return 0
+	})
+	if len(out) > MaxTopics {
+		out = out[:MaxTopics]
+	}
+	return out
+}
