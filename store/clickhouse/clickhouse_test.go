@@ -1,0 +1,305 @@
+package clickhouse
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/yuqing-project/yuqing/bus"
+	"github.com/yuqing-project/yuqing/config"
+	"github.com/yuqing-project/yuqing/store"
+	"github.com/yuqing-project/yuqing/store/clickhouse/chtest"
+	"github.com/yuqing-project/yuqing/store/storetest"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+// server is the package's one ClickHouse server, shared by every test.
+var server *chtest.Server
+
+func TestMain(m *testing.M) {
+	flag.Parse()
+	server = chtest.Start()
+	code := m.Run()
+	server.Stop()
+	os.Exit(code)
+}
+
+var databases atomic.Int64
+
+// newConfig returns the config of a fresh database on the test server.
+func newConfig(t *testing.T) config.ClickHouseConfig {
+	t.Helper()
+	return config.ClickHouseConfig{
+		Addrs:       []string{server.Addr(t)},
+		Database:    fmt.Sprintf("yuqing_test_%d", databases.Add(1)),
+		Username:    "default",
+		DialTimeout: 5 * time.Second,
+	}
+}
+
+func open(t *testing.T, cfg config.ClickHouseConfig, reg prometheus.Registerer) *Store {
+	t.Helper()
+	s, err := Open(context.Background(), cfg, reg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	return s
+}
+
+func TestConformance(t *testing.T) {
+	server.Addr(t)
+	t.Logf("ClickHouse server %s", server.Version())
+	storetest.Run(t, func(t *testing.T) store.Store {
+		return open(t, newConfig(t), prometheus.NewRegistry())
+	})
+}
+
+// TestMigrateIdempotent opens one database three times: the schema is
+// created once and recorded once, and data written survives reopening.
+func TestMigrateIdempotent(t *testing.T) {
+	ctx := context.Background()
+	cfg := newConfig(t)
+	reg := prometheus.NewRegistry()
+	for i := range 3 {
+		s := open(t, cfg, reg)
+		if err := s.UpsertPosts(ctx, []bus.Post{storetest.NewPost(fmt.Sprintf("m%d", i), 1, time.Now())}); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := s.CountPosts(ctx); err != nil || n != int64(i+1) {
+			t.Errorf("open %d: CountPosts = %d, %v; want %d", i, n, err, i+1)
+		}
+		var rows uint64
+		if err := s.conn.QueryRow(ctx, "SELECT count() FROM "+s.table("schema_migrations")+" FINAL").Scan(&rows); err != nil {
+			t.Fatal(err)
+		}
+		if rows != uint64(len(migrations)) {
+			t.Errorf("open %d: schema_migrations has %d rows, want %d", i, rows, len(migrations))
+		}
+		s.Close()
+	}
+}
+
+func TestRefusesNewerSchema(t *testing.T) {
+	ctx := context.Background()
+	cfg := newConfig(t)
+	s := open(t, cfg, nil)
+	batch, err := s.conn.PrepareBatch(ctx, schemaMigrations.insertSQL(cfg.Database))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := batch.Append(uint32(99), "future", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if err := batch.Send(); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	_, err = Open(ctx, cfg, nil, slog.New(slog.DiscardHandler))
+	want := fmt.Sprintf("database %q schema version 99 is newer than this binary's %d: upgrade yuqing", cfg.Database, SchemaVersion())
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("Open error = %v, want it to contain %q", err, want)
+	}
+}
+
+// TestSchemaMatchesServer checks the tables the server created against the
+// definition: every column, with the types the server's features allow.
+func TestSchemaMatchesServer(t *testing.T) {
+	ctx := context.Background()
+	cfg := newConfig(t)
+	s := open(t, cfg, nil)
+	defer s.Close()
+	for _, tab := range []table{s.posts, eventsTable, incidentsTable, schemaMigrations} {
+		rows, err := s.conn.Query(ctx, "SELECT name, type FROM system.columns WHERE database = ? AND table = ?", cfg.Database, tab.name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for rows.Next() {
+			var name, typ string
+			if err := rows.Scan(&name, &typ); err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, name+" "+typ)
+		}
+		rows.Close()
+		var want []string
+		for _, c := range tab.columns {
+			typ := c.typ
+			if c.lowCardinality && s.features.LowCardinality {
+				typ = strings.Replace(typ, "String", "LowCardinality(String)", 1)
+			}
+			want = append(want, c.name+" "+typ)
+		}
+		// 18.16 lists materialized columns last, so compare as sets.
+		slices.Sort(got)
+		slices.Sort(want)
+		if !slices.Equal(got, want) {
+			t.Errorf("table %s columns on %s:\n got %q\nwant %q", tab.name, s.version, got, want)
+		}
+	}
+}
+
+// TestMetrics checks that writes are counted under the clickhouse driver
+// label.
+func TestMetrics(t *testing.T) {
+	ctx := context.Background()
+	reg := prometheus.NewRegistry()
+	s := open(t, newConfig(t), reg)
+	defer s.Close()
+	for range 2 {
+		if err := s.UpsertPosts(ctx, []bus.Post{storetest.NewPost("a", 1, time.Now()), storetest.NewPost("b", 1, time.Now())}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := `
+# HELP yuqing_store_rows_written_total Rows written to the store, by table.
+# TYPE yuqing_store_rows_written_total counter
+yuqing_store_rows_written_total{driver="clickhouse",table="posts"} 4
+# HELP yuqing_store_write_batches_total Write batches attempted, by table.
+# TYPE yuqing_store_write_batches_total counter
+yuqing_store_write_batches_total{driver="clickhouse",table="posts"} 2
+`
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "yuqing_store_rows_written_total", "yuqing_store_write_batches_total"); err != nil {
+		t.Error(err)
+	}
+}
+
+func TestOpenRejects(t *testing.T) {
+	tests := []struct {
+		name string
+		cfg  config.ClickHouseConfig
+		want string
+	}{
+		{"no address", config.ClickHouseConfig{Database: "yuqing"}, "cannot open clickhouse store: no address configured (store.clickhouse.addrs)"},
+		{"no database", config.ClickHouseConfig{Addrs: []string{"127.0.0.1:9000"}}, "cannot open clickhouse store: no database configured (store.clickhouse.database)"},
+		{"missing CA file", config.ClickHouseConfig{Addrs: []string{"127.0.0.1:9000"}, Database: "yuqing",
+			TLS: config.TLSConfig{Enabled: true, CAFile: "/nonexistent/ca.pem"}}, `cannot read CA file "/nonexistent/ca.pem"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, err := Open(context.Background(), tt.cfg, nil, slog.New(slog.DiscardHandler))
+			if err == nil {
+				s.Close()
+				t.Fatal("Open succeeded")
+			}
+			if !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("Open error = %q, want it to contain %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestFeaturesOf(t *testing.T) {
+	tests := []struct {
+		version string
+		modern  bool
+		err     bool
+	}{
+		{"18.16.1", false, false},
+		{"19.17.4.11", false, false},
+		{"20.1.2.4", false, false},
+		{"20.3.8.53", true, false},
+		{"23.8.2.7", true, false},
+		{"24.3.1.2672", true, false},
+		{"garbage", false, true},
+		{"x.y", false, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.version, func(t *testing.T) {
+			f, err := featuresOf(tt.version)
+			if (err != nil) != tt.err {
+				t.Fatalf("featuresOf(%q) error = %v, want error %v", tt.version, err, tt.err)
+			}
+			want := features{LowCardinality: tt.modern, Codecs: tt.modern, SkipIndexes: tt.modern, TTL: tt.modern}
+			if f != want {
+				t.Errorf("featuresOf(%q) = %+v, want %+v", tt.version, f, want)
+			}
+		})
+	}
+}
+
+// TestSchemaGolden pins the DDL generated for an old and a modern server,
+// single node and cluster, so a schema change is reviewed as a diff.
+// Run with -update to rewrite the golden files.
+func TestSchemaGolden(t *testing.T) {
+	tests := []struct {
+		name    string
+		version string
+		cluster string
+		opts    schemaOptions
+	}{
+		{"18.16", "18.16.1", "", schemaOptions{}},
+		{"23.8", "23.8.2.7", "", schemaOptions{retention: 365 * 24 * time.Hour}},
+		{"23.8-cluster", "23.8.2.7", "yuqing", schemaOptions{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f, err := featuresOf(tt.version)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var b strings.Builder
+			b.WriteString(schemaMigrations.createSQL("yuqing", tt.cluster, f) + ";\n\n")
+			for _, m := range migrations {
+				fmt.Fprintf(&b, "-- migration %d: %s\n", m.version, m.name)
+				for _, stmt := range m.stmts("yuqing", tt.cluster, f, tt.opts) {
+					b.WriteString(stmt + ";\n\n")
+				}
+			}
+			path := filepath.Join("testdata", "schema-"+tt.name+".sql")
+			if *update {
+				if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatalf("%v (run with -update to create it)", err)
+			}
+			if b.String() != string(want) {
+				t.Errorf("schema for %s differs from %s (run with -update if intended):\n%s", tt.name, path, b.String())
+			}
+		})
+	}
+}
+
+// TestValuesMatchColumns checks that the values written for each row line
+// up with the columns the INSERT names.
+func TestValuesMatchColumns(t *testing.T) {
+	p := storetest.NewPost("x", 1, time.Now())
+	e := storetest.NewEvent("x", 1, time.Now())
+	in := storetest.NewIncident("x", 1, time.Now(), true)
+	pv, err1 := postValues(&p)
+	ev, err2 := eventValues(&e)
+	iv, err3 := incidentValues(&in)
+	for _, err := range []error{err1, err2, err3} {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	tests := []struct {
+		table  table
+		values []any
+	}{
+		{postsTable(schemaOptions{}), pv},
+		{eventsTable, ev},
+		{incidentsTable, iv},
+	}
+	for _, tt := range tests {
+		if len(tt.values) != len(tt.table.insertColumns()) {
+			t.Errorf("table %s: %d values for %d columns", tt.table.name, len(tt.values), len(tt.table.insertColumns()))
+		}
+	}
+}

@@ -1,0 +1,96 @@
+package clickhouse
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+)
+
+// migration is one versioned schema step. ClickHouse has no transactional
+// DDL, so every statement of a step is idempotent (IF NOT EXISTS): a step
+// interrupted before it was recorded is simply run again.
+type migration struct {
+	version int
+	name    string
+	stmts   func(database, cluster string, f features, o schemaOptions) []string
+}
+
+// migrations is the schema history. Append only: a released step is never
+// edited, a change is a new step.
+var migrations = []migration{
+	{
+		version: 1,
+		name:    "posts, events, incidents",
+		stmts: func(database, cluster string, f features, o schemaOptions) []string {
+			return []string{
+				postsTable(o).createSQL(database, cluster, f),
+				eventsTable.createSQL(database, cluster, f),
+				incidentsTable.createSQL(database, cluster, f),
+			}
+		},
+	},
+}
+
+// SchemaVersion is the schema version Migrate brings a database to.
+func SchemaVersion() int { return migrations[len(migrations)-1].version }
+
+// migrate creates the database if missing and applies the steps not yet
+// recorded in its schema_migrations table. It refuses a database whose
+// schema is newer than this binary knows.
+func migrate(ctx context.Context, conn driver.Conn, database, cluster string, f features, o schemaOptions) error {
+	onCluster := ""
+	if cluster != "" {
+		onCluster = " ON CLUSTER " + quote(cluster)
+	}
+	if err := conn.Exec(ctx, "CREATE DATABASE IF NOT EXISTS "+quote(database)+onCluster); err != nil {
+		return fmt.Errorf("cannot create database %q: %w", database, err)
+	}
+	if err := conn.Exec(ctx, schemaMigrations.createSQL(database, cluster, f)); err != nil {
+		return fmt.Errorf("cannot create table schema_migrations: %w", err)
+	}
+	applied := map[int]bool{}
+	rows, err := conn.Query(ctx, "SELECT DISTINCT version FROM "+quote(database)+".schema_migrations")
+	if err != nil {
+		return fmt.Errorf("cannot read schema_migrations: %w", err)
+	}
+	for rows.Next() {
+		var v uint32
+		if err := rows.Scan(&v); err != nil {
+			rows.Close()
+			return fmt.Errorf("cannot read schema_migrations: %w", err)
+		}
+		applied[int(v)] = true
+		if int(v) > SchemaVersion() {
+			rows.Close()
+			return fmt.Errorf("database %q schema version %d is newer than this binary's %d: upgrade yuqing", database, v, SchemaVersion())
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("cannot read schema_migrations: %w", err)
+	}
+	for _, m := range migrations {
+		if applied[m.version] {
+			continue
+		}
+		for _, stmt := range m.stmts(database, cluster, f, o) {
+			if err := conn.Exec(ctx, stmt); err != nil {
+				return fmt.Errorf("cannot apply migration %d (%s): %w", m.version, m.name, err)
+			}
+		}
+		batch, err := conn.PrepareBatch(ctx, schemaMigrations.insertSQL(database))
+		if err != nil {
+			return fmt.Errorf("cannot record migration %d: %w", m.version, err)
+		}
+		if err := batch.Append(uint32(m.version), m.name, time.Now().UTC()); err != nil {
+			batch.Abort()
+			return fmt.Errorf("cannot record migration %d: %w", m.version, err)
+		}
+		if err := batch.Send(); err != nil {
+			return fmt.Errorf("cannot record migration %d: %w", m.version, err)
+		}
+	}
+	return nil
+}

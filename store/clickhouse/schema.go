@@ -1,0 +1,292 @@
+package clickhouse
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// The schema is defined once, here, as Go values; the DDL for a particular
+// server is generated from it (createSQL), adding the clauses only newer
+// servers understand (LowCardinality, codecs, skip indexes, TTL) when the
+// server has them. So the 18.16 that Debian ships and the 23.8+ production
+// target get the same tables, columns and keys.
+
+// column is one column of a table.
+type column struct {
+	name string
+	// typ is the column type without the optional clauses, e.g. String or
+	// Array(String).
+	typ string
+	// lowCardinality wraps the String in typ in LowCardinality(...) where
+	// supported: for columns with few distinct values (sources, labels).
+	lowCardinality bool
+	// codec is the compression codec where supported, e.g. ZSTD(3).
+	codec string
+	// materialized, when set, is the expression the server computes the
+	// column from; the column is never inserted.
+	materialized string
+}
+
+// skipIndex is a data-skipping index, created where supported.
+type skipIndex struct {
+	name, expr, typ string
+	granularity     int
+}
+
+// table is one table of the schema.
+type table struct {
+	name    string
+	columns []column
+	// version is the ReplacingMergeTree version column; of the rows with
+	// one sorting key, the one with the highest version survives merges
+	// and FINAL.
+	version     string
+	partitionBy string // empty: one partition
+	orderBy     string
+	// ttl is the TTL expression where supported, e.g. published_at + INTERVAL 365 DAY.
+	ttl     string
+	indexes []skipIndex
+}
+
+// features are the optional DDL clauses a server supports.
+type features struct {
+	LowCardinality bool
+	Codecs         bool
+	SkipIndexes    bool
+	TTL            bool
+}
+
+// featuresOf returns the clauses the server of version (as SELECT version()
+// gives it, e.g. 18.16.1 or 23.8.2.7) supports. Each came in a 19.x release,
+// several behind experimental settings at first; 20.3, the first LTS with
+// all of them generally available, is the threshold for all four.
+func featuresOf(version string) (features, error) {
+	parts := strings.SplitN(version, ".", 3)
+	if len(parts) < 2 {
+		return features{}, fmt.Errorf("cannot parse ClickHouse version %q", version)
+	}
+	major, err1 := strconv.Atoi(parts[0])
+	minor, err2 := strconv.Atoi(parts[1])
+	if err1 != nil || err2 != nil {
+		return features{}, fmt.Errorf("cannot parse ClickHouse version %q", version)
+	}
+	modern := major > 20 || major == 20 && minor >= 3
+	return features{LowCardinality: modern, Codecs: modern, SkipIndexes: modern, TTL: modern}, nil
+}
+
+// Options that change the generated schema.
+type schemaOptions struct {
+	// retention, when positive, is how long posts are kept after their
+	// publish time (a TTL, where supported).
+	retention time.Duration
+}
+
+// schemaMigrations records the applied migrations. ReplacingMergeTree
+// without a version keeps one row per version number, so two processes
+// migrating at once leave one record.
+var schemaMigrations = table{
+	name: "schema_migrations",
+	columns: []column{
+		{name: "version", typ: "UInt32"},
+		{name: "name", typ: "String"},
+		{name: "applied_at", typ: "DateTime"},
+	},
+	orderBy: "version",
+}
+
+// postsTable is the posts table.
+//
+// Its sorting key is (id) alone, because a ReplacingMergeTree deduplicates
+// by sorting key: with (published_at, id), a version whose publish time
+// changed (a corrected date, or a page without one, whose fetch time stands
+// in) would have a new key and show up as a second row. Time-range queries
+// are served instead by the month partitions (they prune whole months) and,
+// where supported, a minmax skip index on published_at that skips granules
+// inside a month.
+//
+// Times are Int64 Unix nanoseconds (0 is the zero time), exact to the
+// nanosecond and available on every server; published_at is a DateTime
+// computed from published_at_ns for partitioning, pruning and dashboards.
+//
+// The slices of a post are parallel arrays (topic_names[i] goes with
+// topic_scores[i]), which every server supports and SQL can ARRAY JOIN.
+func postsTable(o schemaOptions) table {
+	t := table{
+		name: "posts",
+		columns: []column{
+			{name: "id", typ: "String"},
+			{name: "version", typ: "UInt64"},
+			{name: "schema", typ: "Int64"},
+			{name: "url", typ: "String", codec: "ZSTD(1)"},
+			{name: "source_id", typ: "String", lowCardinality: true},
+			{name: "source_name", typ: "String", lowCardinality: true},
+			{name: "source_kind", typ: "String", lowCardinality: true},
+			{name: "authority", typ: "String", lowCardinality: true},
+			{name: "region_code", typ: "String", lowCardinality: true},
+			{name: "title", typ: "String", codec: "ZSTD(1)"},
+			{name: "body", typ: "String", codec: "ZSTD(3)"},
+			{name: "author", typ: "String", codec: "ZSTD(1)"},
+			{name: "origin", typ: "String", lowCardinality: true},
+			{name: "published_at_ns", typ: "Int64"},
+			{name: "published_at", typ: "DateTime('UTC')", materialized: "toDateTime(intDiv(published_at_ns, 1000000000))"},
+			{name: "published_at_source", typ: "String", lowCardinality: true},
+			{name: "fetched_at_ns", typ: "Int64"},
+			{name: "content_hash", typ: "String", codec: "ZSTD(1)"},
+			{name: "encoding", typ: "String", lowCardinality: true},
+			{name: "analyzed_at_ns", typ: "Int64"},
+			{name: "sentiment_label", typ: "String", lowCardinality: true},
+			{name: "sentiment_score", typ: "Float64"},
+			{name: "sentiment_negativity", typ: "Float64"},
+			{name: "topic_names", typ: "Array(String)", lowCardinality: true},
+			{name: "topic_scores", typ: "Array(Float64)"},
+			{name: "keyword_words", typ: "Array(String)"},
+			{name: "keyword_weights", typ: "Array(Float64)"},
+			{name: "region_codes", typ: "Array(String)", lowCardinality: true},
+			{name: "region_names", typ: "Array(String)", lowCardinality: true},
+			{name: "region_roles", typ: "Array(String)", lowCardinality: true},
+			{name: "entity_texts", typ: "Array(String)"},
+			{name: "entity_kinds", typ: "Array(String)", lowCardinality: true},
+			{name: "simhash", typ: "UInt64"},
+			{name: "flags", typ: "Array(String)", lowCardinality: true},
+		},
+		version:     "version",
+		partitionBy: "toYYYYMM(published_at)",
+		orderBy:     "id",
+		indexes: []skipIndex{
+			{name: "published_at_minmax", expr: "published_at_ns", typ: "minmax", granularity: 1},
+			{name: "source_id_set", expr: "source_id", typ: "set(1000)", granularity: 4},
+			{name: "sentiment_label_set", expr: "sentiment_label", typ: "set(3)", granularity: 4},
+		},
+	}
+	if days := int(o.retention / (24 * time.Hour)); days > 0 {
+		t.ttl = fmt.Sprintf("published_at + INTERVAL %d DAY", days)
+	}
+	return t
+}
+
+// eventsTable is the events table. Events are few and their times change
+// with every version, so it is one partition sorted by id: a partition key
+// on a changing time would only scatter the versions of one event.
+var eventsTable = table{
+	name: "events",
+	columns: []column{
+		{name: "id", typ: "String"},
+		{name: "version", typ: "UInt64"},
+		{name: "title", typ: "String"},
+		{name: "first_post_id", typ: "String"},
+		{name: "first_seen_ns", typ: "Int64"},
+		{name: "last_seen_ns", typ: "Int64"},
+		{name: "post_count", typ: "Int64"},
+		{name: "negative_count", typ: "Int64"},
+		{name: "source_count", typ: "Int64"},
+		{name: "heat", typ: "Float64"},
+		{name: "keywords", typ: "Array(String)"},
+		{name: "simhashes", typ: "Array(UInt64)"},
+		{name: "post_ids", typ: "Array(String)", codec: "ZSTD(1)"},
+		{name: "sources", typ: "Array(String)", lowCardinality: true},
+		{name: "incident_id", typ: "String"},
+		{name: "merged_into", typ: "String"},
+	},
+	version: "version",
+	orderBy: "id",
+}
+
+// incidentsTable is the incidents table, kept like events.
+var incidentsTable = table{
+	name: "incidents",
+	columns: []column{
+		{name: "id", typ: "String"},
+		{name: "version", typ: "UInt64"},
+		{name: "event_id", typ: "String"},
+		{name: "title", typ: "String"},
+		{name: "level", typ: "String", lowCardinality: true},
+		{name: "state", typ: "String", lowCardinality: true},
+		{name: "opened_at_ns", typ: "Int64"},
+		{name: "clock_start_ns", typ: "Int64"},
+		{name: "reason", typ: "String"},
+		{name: "open", typ: "UInt8"},
+	},
+	version: "version",
+	orderBy: "id",
+}
+
+// insertColumns returns the columns an INSERT names: all but the
+// materialized ones. 18.16 accepts batch inserts only with named columns.
+func (t table) insertColumns() []string {
+	var cols []string
+	for _, c := range t.columns {
+		if c.materialized == "" {
+			cols = append(cols, c.name)
+		}
+	}
+	return cols
+}
+
+// selectList is the comma-separated insertColumns, which is also what the
+// store reads back.
+func (t table) selectList() string { return strings.Join(t.insertColumns(), ", ") }
+
+// insertSQL is the INSERT statement for a batch into database.t.
+func (t table) insertSQL(database string) string {
+	return fmt.Sprintf("INSERT INTO %s.%s (%s)", quote(database), quote(t.name), t.selectList())
+}
+
+// createSQL generates CREATE TABLE IF NOT EXISTS for database.t on a server
+// with features f. With a cluster, the table is created ON CLUSTER with the
+// Replicated engine, its ZooKeeper path keyed by shard macro, database and
+// table.
+func (t table) createSQL(database, cluster string, f features) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "CREATE TABLE IF NOT EXISTS %s.%s", quote(database), quote(t.name))
+	if cluster != "" {
+		fmt.Fprintf(&b, " ON CLUSTER %s", quote(cluster))
+	}
+	b.WriteString("\n(\n")
+	var defs []string
+	for _, c := range t.columns {
+		typ := c.typ
+		if c.lowCardinality && f.LowCardinality {
+			typ = strings.Replace(typ, "String", "LowCardinality(String)", 1)
+		}
+		def := "    " + quote(c.name) + " " + typ
+		if c.materialized != "" {
+			def += " MATERIALIZED " + c.materialized
+		}
+		if c.codec != "" && f.Codecs {
+			def += " CODEC(" + c.codec + ")"
+		}
+		defs = append(defs, def)
+	}
+	if f.SkipIndexes {
+		for _, ix := range t.indexes {
+			defs = append(defs, fmt.Sprintf("    INDEX %s %s TYPE %s GRANULARITY %d", quote(ix.name), ix.expr, ix.typ, ix.granularity))
+		}
+	}
+	b.WriteString(strings.Join(defs, ",\n"))
+	b.WriteString("\n)\nENGINE = ")
+	engine := "ReplacingMergeTree"
+	var args []string
+	if cluster != "" {
+		engine = "ReplicatedReplacingMergeTree"
+		args = append(args, fmt.Sprintf("'/clickhouse/tables/{shard}/%s/%s'", database, t.name), "'{replica}'")
+	}
+	if t.version != "" {
+		args = append(args, t.version)
+	}
+	fmt.Fprintf(&b, "%s(%s)", engine, strings.Join(args, ", "))
+	if t.partitionBy != "" {
+		b.WriteString("\nPARTITION BY " + t.partitionBy)
+	}
+	b.WriteString("\nORDER BY (" + t.orderBy + ")")
+	if t.ttl != "" && f.TTL {
+		b.WriteString("\nTTL " + t.ttl)
+	}
+	return b.String()
+}
+
+// quote quotes an identifier with backquotes.
+func quote(name string) string {
+	return "`" + strings.ReplaceAll(name, "`", "\\`") + "`"
+}

@@ -1,0 +1,89 @@
+CREATE TABLE IF NOT EXISTS `yuqing`.`schema_migrations`
+(
+    `version` UInt32,
+    `name` String,
+    `applied_at` DateTime
+)
+ENGINE = ReplacingMergeTree()
+ORDER BY (version);
+
+-- migration 1: posts, events, incidents
+CREATE TABLE IF NOT EXISTS `yuqing`.`posts`
+(
+    `id` String,
+    `version` UInt64,
+    `schema` Int64,
+    `url` String,
+    `source_id` String,
+    `source_name` String,
+    `source_kind` String,
+    `authority` String,
+    `region_code` String,
+    `title` String,
+    `body` String,
+    `author` String,
+    `origin` String,
+    `published_at_ns` Int64,
+    `published_at` DateTime('UTC') MATERIALIZED toDateTime(intDiv(published_at_ns, 1000000000)),
+    `published_at_source` String,
+    `fetched_at_ns` Int64,
+    `content_hash` String,
+    `encoding` String,
+    `analyzed_at_ns` Int64,
+    `sentiment_label` String,
+    `sentiment_score` Float64,
+    `sentiment_negativity` Float64,
+    `topic_names` Array(String),
+    `topic_scores` Array(Float64),
+    `keyword_words` Array(String),
+    `keyword_weights` Array(Float64),
+    `region_codes` Array(String),
+    `region_names` Array(String),
+    `region_roles` Array(String),
+    `entity_texts` Array(String),
+    `entity_kinds` Array(String),
+    `simhash` UInt64,
+    `flags` Array(String)
+)
+ENGINE = ReplacingMergeTree(version)
+PARTITION BY toYYYYMM(published_at)
+ORDER BY (id);
+
+CREATE TABLE IF NOT EXISTS `yuqing`.`events`
+(
+    `id` String,
+    `version` UInt64,
+    `title` String,
+    `first_post_id` String,
+    `first_seen_ns` Int64,
+    `last_seen_ns` Int64,
+    `post_count` Int64,
+    `negative_count` Int64,
+    `source_count` Int64,
+    `heat` Float64,
+    `keywords` Array(String),
+    `simhashes` Array(UInt64),
+    `post_ids` Array(String),
+    `sources` Array(String),
+    `incident_id` String,
+    `merged_into` String
+)
+ENGINE = ReplacingMergeTree(version)
+ORDER BY (id);
+
+CREATE TABLE IF NOT EXISTS `yuqing`.`incidents`
+(
+    `id` String,
+    `version` UInt64,
+    `event_id` String,
+    `title` String,
+    `level` String,
+    `state` String,
+    `opened_at_ns` Int64,
+    `clock_start_ns` Int64,
+    `reason` String,
+    `open` UInt8
+)
+ENGINE = ReplacingMergeTree(version)
+ORDER BY (id);
+

@@ -1,0 +1,92 @@
+CREATE TABLE IF NOT EXISTS `yuqing`.`schema_migrations` ON CLUSTER `yuqing`
+(
+    `version` UInt32,
+    `name` String,
+    `applied_at` DateTime
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/yuqing/schema_migrations', '{replica}')
+ORDER BY (version);
+
+-- migration 1: posts, events, incidents
+CREATE TABLE IF NOT EXISTS `yuqing`.`posts` ON CLUSTER `yuqing`
+(
+    `id` String,
+    `version` UInt64,
+    `schema` Int64,
+    `url` String CODEC(ZSTD(1)),
+    `source_id` LowCardinality(String),
+    `source_name` LowCardinality(String),
+    `source_kind` LowCardinality(String),
+    `authority` LowCardinality(String),
+    `region_code` LowCardinality(String),
+    `title` String CODEC(ZSTD(1)),
+    `body` String CODEC(ZSTD(3)),
+    `author` String CODEC(ZSTD(1)),
+    `origin` LowCardinality(String),
+    `published_at_ns` Int64,
+    `published_at` DateTime('UTC') MATERIALIZED toDateTime(intDiv(published_at_ns, 1000000000)),
+    `published_at_source` LowCardinality(String),
+    `fetched_at_ns` Int64,
+    `content_hash` String CODEC(ZSTD(1)),
+    `encoding` LowCardinality(String),
+    `analyzed_at_ns` Int64,
+    `sentiment_label` LowCardinality(String),
+    `sentiment_score` Float64,
+    `sentiment_negativity` Float64,
+    `topic_names` Array(LowCardinality(String)),
+    `topic_scores` Array(Float64),
+    `keyword_words` Array(String),
+    `keyword_weights` Array(Float64),
+    `region_codes` Array(LowCardinality(String)),
+    `region_names` Array(LowCardinality(String)),
+    `region_roles` Array(LowCardinality(String)),
+    `entity_texts` Array(String),
+    `entity_kinds` Array(LowCardinality(String)),
+    `simhash` UInt64,
+    `flags` Array(LowCardinality(String)),
+    INDEX `published_at_minmax` published_at_ns TYPE minmax GRANULARITY 1,
+    INDEX `source_id_set` source_id TYPE set(1000) GRANULARITY 4,
+    INDEX `sentiment_label_set` sentiment_label TYPE set(3) GRANULARITY 4
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/yuqing/posts', '{replica}', version)
+PARTITION BY toYYYYMM(published_at)
+ORDER BY (id);
+
+CREATE TABLE IF NOT EXISTS `yuqing`.`events` ON CLUSTER `yuqing`
+(
+    `id` String,
+    `version` UInt64,
+    `title` String,
+    `first_post_id` String,
+    `first_seen_ns` Int64,
+    `last_seen_ns` Int64,
+    `post_count` Int64,
+    `negative_count` Int64,
+    `source_count` Int64,
+    `heat` Float64,
+    `keywords` Array(String),
+    `simhashes` Array(UInt64),
+    `post_ids` Array(String) CODEC(ZSTD(1)),
+    `sources` Array(LowCardinality(String)),
+    `incident_id` String,
+    `merged_into` String
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/yuqing/events', '{replica}', version)
+ORDER BY (id);
+
+CREATE TABLE IF NOT EXISTS `yuqing`.`incidents` ON CLUSTER `yuqing`
+(
+    `id` String,
+    `version` UInt64,
+    `event_id` String,
+    `title` String,
+    `level` LowCardinality(String),
+    `state` LowCardinality(String),
+    `opened_at_ns` Int64,
+    `clock_start_ns` Int64,
+    `reason` String,
+    `open` UInt8
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/yuqing/incidents', '{replica}', version)
+ORDER BY (id);
+

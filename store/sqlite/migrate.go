@@ -1,0 +1,174 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+)
+
+// migration is one versioned schema step. Steps are applied in order, each
+// in its own transaction together with its row in schema_migrations, so a
+// step is either fully applied and recorded or not at all.
+type migration struct {
+	version int
+	name    string
+	stmts   []string
+}
+
+// migrations is the schema history. Append only: a released step is never
+// edited, a change is a new step.
+var migrations = []migration{
+	{
+		version: 1,
+		name:    "posts, full-text index, events, incidents",
+		stmts: []string{
+			// seq is an INTEGER PRIMARY KEY so the full-text index can point
+			// at a rowid that VACUUM never renumbers; id is the post's
+			// deterministic ID and the key of every upsert. Times are Unix
+			// nanoseconds (0 is the zero time), which round-trip exactly.
+			`CREATE TABLE posts (
+				seq INTEGER PRIMARY KEY,
+				id TEXT NOT NULL UNIQUE,
+				version INTEGER NOT NULL,
+				schema INTEGER NOT NULL,
+				url TEXT NOT NULL,
+				source_id TEXT NOT NULL,
+				source_name TEXT NOT NULL,
+				source_kind TEXT NOT NULL,
+				authority TEXT NOT NULL,
+				region_code TEXT NOT NULL,
+				title TEXT NOT NULL,
+				body TEXT NOT NULL,
+				author TEXT NOT NULL,
+				origin TEXT NOT NULL,
+				published_at INTEGER NOT NULL,
+				published_at_source TEXT NOT NULL,
+				fetched_at INTEGER NOT NULL,
+				content_hash TEXT NOT NULL,
+				encoding TEXT NOT NULL,
+				analyzed_at INTEGER NOT NULL,
+				sentiment_label TEXT NOT NULL,
+				sentiment_score REAL NOT NULL,
+				sentiment_negativity REAL NOT NULL,
+				topics TEXT NOT NULL,
+				keywords TEXT NOT NULL,
+				regions TEXT NOT NULL,
+				entities TEXT NOT NULL,
+				simhash INTEGER NOT NULL,
+				flags TEXT NOT NULL
+			)`,
+			// Newest-first listing, and the time range under every filter.
+			`CREATE INDEX posts_published ON posts (published_at, id)`,
+			`CREATE INDEX posts_source_published ON posts (source_id, published_at, id)`,
+			`CREATE INDEX posts_sentiment_published ON posts (sentiment_label, published_at, id)`,
+			// The trigram tokenizer indexes every three-character window, so
+			// a Chinese substring of three or more characters is found
+			// without word segmentation. It is an external-content table:
+			// the text lives once, in posts, and the triggers keep the index
+			// in step with every insert, upsert and delete.
+			`CREATE VIRTUAL TABLE posts_fts USING fts5(
+				title, body, content='posts', content_rowid='seq', tokenize='trigram'
+			)`,
+			`CREATE TRIGGER posts_fts_insert AFTER INSERT ON posts BEGIN
+				INSERT INTO posts_fts (rowid, title, body) VALUES (new.seq, new.title, new.body);
+			END`,
+			`CREATE TRIGGER posts_fts_delete AFTER DELETE ON posts BEGIN
+				INSERT INTO posts_fts (posts_fts, rowid, title, body) VALUES ('delete', old.seq, old.title, old.body);
+			END`,
+			`CREATE TRIGGER posts_fts_update AFTER UPDATE OF title, body ON posts BEGIN
+				INSERT INTO posts_fts (posts_fts, rowid, title, body) VALUES ('delete', old.seq, old.title, old.body);
+				INSERT INTO posts_fts (rowid, title, body) VALUES (new.seq, new.title, new.body);
+			END`,
+			`CREATE TABLE events (
+				id TEXT PRIMARY KEY,
+				version INTEGER NOT NULL,
+				title TEXT NOT NULL,
+				first_post_id TEXT NOT NULL,
+				first_seen INTEGER NOT NULL,
+				last_seen INTEGER NOT NULL,
+				post_count INTEGER NOT NULL,
+				negative_count INTEGER NOT NULL,
+				source_count INTEGER NOT NULL,
+				heat REAL NOT NULL,
+				keywords TEXT NOT NULL,
+				simhashes TEXT NOT NULL,
+				post_ids TEXT NOT NULL,
+				sources TEXT NOT NULL,
+				incident_id TEXT NOT NULL,
+				merged_into TEXT NOT NULL
+			)`,
+			`CREATE INDEX events_last_seen ON events (last_seen, id)`,
+			`CREATE TABLE incidents (
+				id TEXT PRIMARY KEY,
+				version INTEGER NOT NULL,
+				event_id TEXT NOT NULL,
+				title TEXT NOT NULL,
+				level TEXT NOT NULL,
+				state TEXT NOT NULL,
+				opened_at INTEGER NOT NULL,
+				clock_start INTEGER NOT NULL,
+				reason TEXT NOT NULL,
+				open INTEGER NOT NULL
+			)`,
+			`CREATE INDEX incidents_opened ON incidents (opened_at, id)`,
+			`CREATE INDEX incidents_open_opened ON incidents (open, opened_at, id)`,
+		},
+	},
+}
+
+// SchemaVersion is the schema version Migrate brings a database to.
+func SchemaVersion() int { return migrations[len(migrations)-1].version }
+
+// Migrate brings the database to the current schema. It is idempotent and
+// safe to run from several processes at once: each step runs in an
+// IMMEDIATE transaction (db must be opened with _txlock=immediate, as Open
+// does) that first checks whether the step is already recorded. It refuses
+// a database whose schema is newer than this binary knows.
+func Migrate(ctx context.Context, db *sql.DB) error {
+	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version INTEGER PRIMARY KEY,
+		name TEXT NOT NULL,
+		applied_at TEXT NOT NULL
+	)`); err != nil {
+		return fmt.Errorf("cannot create table schema_migrations: %w", err)
+	}
+	var newest sql.NullInt64
+	if err := db.QueryRowContext(ctx, `SELECT max(version) FROM schema_migrations`).Scan(&newest); err != nil {
+		return fmt.Errorf("cannot read schema_migrations: %w", err)
+	}
+	if newest.Valid && int(newest.Int64) > SchemaVersion() {
+		return fmt.Errorf("database schema version %d is newer than this binary's %d: upgrade yuqing", newest.Int64, SchemaVersion())
+	}
+	for _, m := range migrations {
+		if err := apply(ctx, db, m); err != nil {
+			return fmt.Errorf("cannot apply migration %d (%s): %w", m.version, m.name, err)
+		}
+	}
+	return nil
+}
+
+func apply(ctx context.Context, db *sql.DB, m migration) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations WHERE version = ?`, m.version).Scan(&n); err != nil {
+		return err
+	}
+	if n > 0 {
+		return nil
+	}
+	for _, stmt := range m.stmts {
+		if _, err := tx.ExecContext(ctx, stmt); err != nil {
+			return err
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`,
+		m.version, m.name, time.Now().UTC().Format(time.RFC3339)); err != nil {
+		return err
+	}
+	return tx.Commit()
+}

@@ -1,0 +1,175 @@
+package sqlite
+
+import (
+	"context"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/yuqing-project/yuqing/bus"
+	"github.com/yuqing-project/yuqing/store"
+	"github.com/yuqing-project/yuqing/store/storetest"
+)
+
+func open(t *testing.T, path string, reg prometheus.Registerer) *Store {
+	t.Helper()
+	s, err := Open(context.Background(), path, reg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatalf("Open(%q): %v", path, err)
+	}
+	return s
+}
+
+func TestConformance(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) store.Store {
+		return open(t, filepath.Join(t.TempDir(), "yuqing.db"), prometheus.NewRegistry())
+	})
+}
+
+// TestReopenKeepsData checks that what a write acknowledged survives closing
+// and reopening the file, including the full-text index, and that opening
+// an existing database runs no migration twice.
+func TestReopenKeepsData(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "odd ?#% name.db")
+	reg := prometheus.NewRegistry()
+	s := open(t, path, reg)
+	posts := []storetestPost{{"a", "化工厂爆炸"}, {"b", "道路积水"}}
+	for _, p := range posts {
+		post := storetest.NewPost(p.id, 1, time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC))
+		post.Title = p.title
+		if err := s.UpsertPosts(ctx, []bus.Post{post}); err != nil {
+			t.Fatalf("UpsertPosts: %v", err)
+		}
+	}
+	if err := s.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	for range 2 {
+		s = open(t, path, reg)
+		if n, err := s.CountPosts(ctx); err != nil || n != 2 {
+			t.Fatalf("CountPosts after reopen = %d, %v; want 2", n, err)
+		}
+		for _, q := range []string{"爆炸", "化工厂", "积水"} {
+			page, err := s.QueryPosts(ctx, store.PostQuery{Text: q})
+			if err != nil || page.Total != 1 {
+				t.Errorf("QueryPosts(%q) after reopen = %d, %v; want 1", q, page.Total, err)
+			}
+		}
+		var migrated int
+		if err := s.read.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations`).Scan(&migrated); err != nil {
+			t.Fatal(err)
+		}
+		if migrated != len(migrations) {
+			t.Errorf("schema_migrations has %d rows, want %d", migrated, len(migrations))
+		}
+		var mode string
+		if err := s.write.QueryRowContext(ctx, `PRAGMA journal_mode`).Scan(&mode); err != nil || mode != "wal" {
+			t.Errorf("journal_mode = %q, %v; want wal", mode, err)
+		}
+		if err := s.Close(); err != nil {
+			t.Fatalf("Close: %v", err)
+		}
+	}
+	if _, err := os.Stat(path); err != nil {
+		t.Errorf("database file: %v", err)
+	}
+}
+
+type storetestPost struct{ id, title string }
+
+// TestMetrics checks that writes and skipped replays are counted under the
+// sqlite driver label, and that a second store on the same registry shares
+// the collectors instead of failing.
+func TestMetrics(t *testing.T) {
+	ctx := context.Background()
+	reg := prometheus.NewRegistry()
+	dir := t.TempDir()
+	s := open(t, filepath.Join(dir, "a.db"), reg)
+	defer s.Close()
+	other := open(t, filepath.Join(dir, "b.db"), reg)
+	defer other.Close()
+	p := storetest.NewPost("m", 2, time.Now())
+	for range 3 {
+		if err := s.UpsertPosts(ctx, []bus.Post{p}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.GetPost(ctx, "absent"); err == nil {
+		t.Fatal("GetPost(absent) succeeded")
+	}
+	want := `
+# HELP yuqing_store_rows_skipped_total Rows not written because the stored row has the same or a higher version (replays of at-least-once delivery, or stale versions).
+# TYPE yuqing_store_rows_skipped_total counter
+yuqing_store_rows_skipped_total{driver="sqlite",table="posts"} 2
+# HELP yuqing_store_rows_written_total Rows written to the store, by table.
+# TYPE yuqing_store_rows_written_total counter
+yuqing_store_rows_written_total{driver="sqlite",table="posts"} 1
+# HELP yuqing_store_write_batches_total Write batches attempted, by table.
+# TYPE yuqing_store_write_batches_total counter
+yuqing_store_write_batches_total{driver="sqlite",table="posts"} 3
+`
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(want),
+		"yuqing_store_rows_written_total", "yuqing_store_rows_skipped_total", "yuqing_store_write_batches_total"); err != nil {
+		t.Error(err)
+	}
+	if n := testutil.CollectAndCount(reg, "yuqing_store_query_failures_total"); n != 0 {
+		t.Errorf("query failures has %d series after a not-found, want 0", n)
+	}
+}
+
+func TestOpenRejects(t *testing.T) {
+	tests := []struct {
+		name, path, want string
+	}{
+		{"empty path", "", `cannot open sqlite store "": a database file path is required`},
+		{"memory", ":memory:", `cannot open sqlite store ":memory:": a database file path is required`},
+		{"missing directory", filepath.Join(t.TempDir(), "no", "such", "dir", "x.db"), "cannot open sqlite store"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, err := Open(context.Background(), tt.path, nil, nil)
+			if err == nil {
+				s.Close()
+				t.Fatalf("Open(%q) succeeded", tt.path)
+			}
+			if !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("Open(%q) error = %q, want it to contain %q", tt.path, err, tt.want)
+			}
+		})
+	}
+}
+
+func TestUpsertRejectsUnstorable(t *testing.T) {
+	s := open(t, filepath.Join(t.TempDir(), "x.db"), nil)
+	defer s.Close()
+	ctx := context.Background()
+	huge := storetest.NewPost("huge", 1<<63, time.Now())
+	farFuture := storetest.NewPost("future", 1, time.Date(2500, 1, 1, 0, 0, 0, 0, time.UTC))
+	tests := []struct {
+		name string
+		post bus.Post
+		want string
+	}{
+		{"version above int64", huge, `cannot upsert 2 posts: cannot store post "huge": version 9223372036854775808 is above the largest storable`},
+		{"time after 2262", farFuture, `cannot upsert 2 posts: cannot store post "future": published_at: time 2500-01-01T00:00:00Z is outside the storable range`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ok := storetest.NewPost("ok", 1, time.Now())
+			err := s.UpsertPosts(ctx, []bus.Post{ok, tt.post})
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("UpsertPosts error = %v, want %q", err, tt.want)
+			}
+			if n, _ := s.CountPosts(ctx); n != 0 {
+				t.Errorf("CountPosts = %d after a failed batch, want 0: a batch is all or nothing", n)
+			}
+		})
+	}
+}
