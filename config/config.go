@@ -214,6 +214,11 @@ type ResponderConfig struct {
 	IncidentNegativeShare float64 `yaml:"incident_negative_share"`
 	// IncidentMinSources is the least distinct sources. Default: 2.
 	IncidentMinSources int `yaml:"incident_min_sources"`
+	// IncidentBurstWindow is the span the incident thresholds are counted
+	// over: an incident opens when, within this span before the event's
+	// latest post, enough posts from enough sources were negative enough.
+	// Slowly accumulating chatter never crosses it. Default: 6h.
+	IncidentBurstWindow time.Duration `yaml:"incident_burst_window"`
 }
 
 // DemoConfig configures the simulated local web served for the demo.
@@ -329,6 +334,7 @@ func (c *Config) ApplyDefaults() {
 	if c.Responder.IncidentMinSources == 0 {
 		c.Responder.IncidentMinSources = 2
 	}
+	defDur(&c.Responder.IncidentBurstWindow, 6*time.Hour)
 	def(&c.Demo.Listen, "127.0.0.1:0")
 	if c.Demo.Speed == 0 {
 		c.Demo.Speed = 1
@@ -492,6 +498,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Responder.IncidentMinSources < 1 {
 		bad("responder.incident_min_sources", "must be at least 1")
+	}
+	if w := c.Responder.IncidentBurstWindow; w < time.Minute || w > c.Responder.Window {
+		bad("responder.incident_burst_window", "must be between 1m and responder.window (%s), got %s", c.Responder.Window, w)
 	}
 	if c.Demo.Enabled {
 		checkAddr("demo.listen", c.Demo.Listen)

@@ -16,6 +16,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"math"
@@ -43,6 +44,9 @@ type Responder struct {
 	mu    sync.Mutex
 	state *state
 }
+
+// maxRecentRebuild bounds the posts read back per event on a rebuild.
+const maxRecentRebuild = 200
 
 // Option changes a Responder.
 type Option func(*Responder)
@@ -80,6 +84,26 @@ func (r *Responder) Rebuild(ctx context.Context) error {
 	}
 	for i := range incidents {
 		s.incidents[incidents[i].ID] = &incidents[i]
+	}
+	// Events that may still cross the incident thresholds need the times,
+	// sentiment and sources of their recent posts back.
+	burstFrom := r.now().Add(-r.cfg.IncidentBurstWindow)
+	for i := range events {
+		ev := &events[i]
+		if ev.IncidentID != "" || ev.LastSeen.Before(burstFrom) {
+			continue
+		}
+		ids := ev.PostIDs[max(0, len(ev.PostIDs)-maxRecentRebuild):]
+		for _, id := range ids {
+			p, err := r.st.GetPost(ctx, id)
+			if errors.Is(err, store.ErrNotFound) {
+				continue
+			}
+			if err != nil {
+				return fmt.Errorf("cannot rebuild responder state: %w", err)
+			}
+			s.recent[ev.ID] = append(s.recent[ev.ID], recentPost{p.PublishedAt, p.Sentiment.Label == bus.Negative, p.SourceID})
+		}
 	}
 	r.mu.Lock()
 	r.state = s
@@ -180,8 +204,9 @@ func (r *Responder) maybeOpen(ev *store.Event, p *bus.Post) {
 		}
 		return
 	}
-	negShare := float64(ev.NegativeCount) / float64(ev.PostCount)
-	if ev.PostCount < r.cfg.IncidentMinPosts || negShare < r.cfg.IncidentNegativeShare || ev.SourceCount < r.cfg.IncidentMinSources {
+	posts, negative, sources := s.burst(ev, r.cfg.IncidentBurstWindow)
+	if posts < r.cfg.IncidentMinPosts || sources < r.cfg.IncidentMinSources ||
+		float64(negative) < r.cfg.IncidentNegativeShare*float64(posts) {
 		return
 	}
 	now := r.now()
@@ -265,7 +290,7 @@ func earliest(a, b time.Time) time.Time {
 
 func reason(ev *store.Event, deaths int) string {
 	neg := 100 * float64(ev.NegativeCount) / float64(ev.PostCount)
-	s := fmt.Sprintf("%d条相关信息,负面占比%.0f%%,%d个信息源报道,热度%.1f", ev.PostCount, neg, ev.SourceCount, ev.Heat)
+	s := fmt.Sprintf("共%d条相关信息,负面占比%.0f%%,%d个信息源报道,热度%.1f", ev.PostCount, neg, ev.SourceCount, ev.Heat)
 	if deaths > 0 {
 		s += fmt.Sprintf(";文中提及死亡%d人", deaths)
 	}

@@ -45,7 +45,8 @@ func openStore(t *testing.T) store.Store {
 	return st
 }
 
-var cfg = config.ResponderConfig{Window: 72 * time.Hour, IncidentMinPosts: 5, IncidentNegativeShare: 0.5, IncidentMinSources: 2}
+var cfg = config.ResponderConfig{Window: 72 * time.Hour, IncidentMinPosts: 5, IncidentNegativeShare: 0.5, IncidentMinSources: 2,
+	IncidentBurstWindow: 6 * time.Hour}
 
 // explosion returns the posts of an unfolding chemical plant explosion and
 // some unrelated chatter.
@@ -116,6 +117,10 @@ func TestRedeliveryAfterRestart(t *testing.T) {
 	ctx := context.Background()
 	clock := func() time.Time { return t0.Add(time.Hour) }
 	posts := explosion()
+	// The analyzer stores every post before the responder sees it.
+	if err := st.UpsertPosts(ctx, posts); err != nil {
+		t.Fatal(err)
+	}
 	r1 := New(cfg, st, prometheus.NewRegistry(), nil, WithClock(clock))
 	if err := r1.HandlePosts(ctx, posts[:4]); err != nil {
 		t.Fatal(err)
@@ -190,5 +195,36 @@ func TestHeatFormula(t *testing.T) {
 	// 10·ln10 + 8·ln4 + 20·1 + 10 + 5·ln(1+3) = 23.03 + 11.09 + 20 + 10 + 6.93 = 71.05
 	if got := Heat(ev, 10); got != 71.0 {
 		t.Errorf("Heat = %v, want 71.0", got)
+	}
+}
+
+// TestBurstWindow checks that slowly accumulating negative chatter does not
+// open an incident, while the same number of posts in a burst does.
+func TestBurstWindow(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name    string
+		spacing time.Duration
+		want    int
+	}{
+		{"spread over days", 10 * time.Hour, 0},
+		{"within an hour", 10 * time.Minute, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			st := openStore(t)
+			var posts []bus.Post
+			for i := range 6 {
+				posts = append(posts, post(fmt.Sprintf("n%d", i), fmt.Sprintf("s%d", i%2), "小区停水无人通知", "停水两天无人通知,居民不满",
+					time.Duration(i)*tc.spacing, bus.Negative, 0, "停水", "通知", "居民", "供水"))
+			}
+			r := New(cfg, st, prometheus.NewRegistry(), nil, WithClock(func() time.Time { return t0.Add(3 * 24 * time.Hour) }))
+			if err := r.HandlePosts(ctx, posts); err != nil {
+				t.Fatal(err)
+			}
+			incs, _ := st.ListIncidents(ctx, store.IncidentQuery{})
+			if len(incs) != tc.want {
+				t.Errorf("got %d incidents, want %d", len(incs), tc.want)
+			}
+		})
 	}
 }

@@ -42,13 +42,17 @@ type state struct {
 
 	dirty          map[string]bool
 	dirtyIncidents map[string]bool
+	// recent are the latest posts of each event, for the burst thresholds.
+	// After a rebuild an event starts with none: its burst is counted from
+	// the posts that arrive after the restart.
+	recent map[string][]recentPost
 	// merged holds events absorbed into another until they are written
 	// with their MergedInto mark.
 	merged map[string]*store.Event
 
 	// recent keyword document frequencies over the last recentWindow posts
-	recent   [][]string
-	recentDF map[string]int
+	recentWords [][]string
+	recentDF    map[string]int
 }
 
 func newState() *state {
@@ -56,9 +60,39 @@ func newState() *state {
 		events: map[string]*store.Event{}, postEvent: map[string]string{}, incidents: map[string]*store.Incident{},
 		authority: map[string]float64{}, deaths: map[string]int{}, kwWeight: map[string]map[string]float64{},
 		sources: map[string]map[string]bool{}, dirty: map[string]bool{}, dirtyIncidents: map[string]bool{},
-		merged:   map[string]*store.Event{},
+		merged: map[string]*store.Event{}, recent: map[string][]recentPost{},
 		recentDF: map[string]int{},
 	}
+}
+
+// recentPost is what the burst thresholds need of a post.
+type recentPost struct {
+	at       time.Time
+	negative bool
+	source   string
+}
+
+const maxRecent = 1000
+
+// burst counts the posts of ev published within span before its latest
+// post: how many, how many negative, from how many sources.
+func (s *state) burst(ev *store.Event, span time.Duration) (posts, negative, sources int) {
+	from := ev.LastSeen.Add(-span)
+	seen := map[string]bool{}
+	for _, r := range s.recent[ev.ID] {
+		if r.at.Before(from) {
+			continue
+		}
+		posts++
+		if r.negative {
+			negative++
+		}
+		if !seen[r.source] {
+			seen[r.source] = true
+			sources++
+		}
+	}
+	return posts, negative, sources
 }
 
 // add puts a (possibly stored) event into the state.
@@ -82,22 +116,22 @@ func (s *state) add(ev *store.Event) {
 // observe records p's keywords in the recent document frequencies.
 func (s *state) observe(p *bus.Post) {
 	words := topWords(p, postKeywords)
-	s.recent = append(s.recent, words)
+	s.recentWords = append(s.recentWords, words)
 	for _, w := range words {
 		s.recentDF[w]++
 	}
-	if len(s.recent) > recentWindow {
-		for _, w := range s.recent[0] {
+	if len(s.recentWords) > recentWindow {
+		for _, w := range s.recentWords[0] {
 			if s.recentDF[w]--; s.recentDF[w] <= 0 {
 				delete(s.recentDF, w)
 			}
 		}
-		s.recent = s.recent[1:]
+		s.recentWords = s.recentWords[1:]
 	}
 }
 
 func (s *state) common(word string) bool {
-	n := len(s.recent)
+	n := len(s.recentWords)
 	return n >= 20 && float64(s.recentDF[word]) > commonShare*float64(n)
 }
 
@@ -198,6 +232,7 @@ func (s *state) merge(into, from *store.Event) {
 	into.Keywords = rankKeywords(kw, eventKeywords)
 	s.authority[into.ID] = max(s.authority[into.ID], s.authority[from.ID])
 	s.deaths[into.ID] = max(s.deaths[into.ID], s.deaths[from.ID])
+	s.recent[into.ID] = append(s.recent[into.ID], s.recent[from.ID]...)
 	from.MergedInto = into.ID
 	s.merged[from.ID] = from
 	delete(s.events, from.ID)
@@ -205,12 +240,18 @@ func (s *state) merge(into, from *store.Event) {
 	delete(s.sources, from.ID)
 	delete(s.authority, from.ID)
 	delete(s.deaths, from.ID)
+	delete(s.recent, from.ID)
 	s.dirty[into.ID] = true
 }
 
 // join adds p to ev.
 func (s *state) join(ev *store.Event, p *bus.Post) {
 	s.postEvent[p.ID] = ev.ID
+	rec := append(s.recent[ev.ID], recentPost{p.PublishedAt, p.Sentiment.Label == bus.Negative, p.SourceID})
+	if len(rec) > maxRecent {
+		rec = rec[len(rec)-maxRecent:]
+	}
+	s.recent[ev.ID] = rec
 	ev.PostCount++
 	if p.Sentiment.Label == bus.Negative {
 		ev.NegativeCount++
@@ -273,6 +314,7 @@ func (s *state) expire(before time.Time) {
 			delete(s.sources, id)
 			delete(s.authority, id)
 			delete(s.deaths, id)
+			delete(s.recent, id)
 		}
 	}
 }

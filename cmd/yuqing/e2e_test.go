@@ -300,9 +300,11 @@ demo:
 	args := []string{"-config", cfg, "-http-listen", httpAddr, "-broker-listen", brokerAddr}
 	p := startYuqing(t, bin, args...)
 
-	// Within 60 s of start: posts from at least 4 demo sources, and an
-	// open incident.
-	p.waitFor("posts from 4 sources and an open incident", 90*time.Second, func() (bool, string) {
+	// Within 60 s of start (90 s here, for a loaded test machine): posts
+	// from at least 4 demo sources, and the demo's explosion as an open
+	// incident.
+	isExplosion := func(title string) bool { return strings.Contains(title, "爆炸") || strings.Contains(title, "化工") }
+	p.waitFor("posts from 4 sources and the explosion incident", 90*time.Second, func() (bool, string) {
 		ids, total := p.allPosts()
 		sources := map[string]bool{}
 		for _, s := range ids {
@@ -312,16 +314,15 @@ demo:
 		if err := p.getJSON("/api/v1/incidents?open=true", &incs); err != nil {
 			return false, err.Error()
 		}
-		return len(sources) >= 4 && len(incs.Items) > 0,
-			fmt.Sprintf("%d posts from %d sources, %d open incidents", total, len(sources), len(incs.Items))
+		var titles []string
+		found := false
+		for _, inc := range incs.Items {
+			titles = append(titles, inc.Title)
+			found = found || isExplosion(inc.Title)
+		}
+		return len(sources) >= 4 && found,
+			fmt.Sprintf("%d posts from %d sources, open incidents %q", total, len(sources), titles)
 	})
-	var incs incidentsResp
-	if err := p.getJSON("/api/v1/incidents?open=true", &incs); err != nil {
-		t.Fatal(err)
-	}
-	if inc := incs.Items[0]; !strings.Contains(inc.Title, "爆炸") && !strings.Contains(inc.Title, "化工") {
-		t.Errorf("the open incident is %q, want the demo's chemical plant explosion", inc.Title)
-	}
 
 	m := p.metrics()
 	for _, name := range []string{

@@ -226,7 +226,6 @@ func runPipeline(ctx context.Context, cfg *config.Config, targets map[string]boo
 				return err
 			}
 			closers = append(closers, func() { _ = site.Close() })
-			log.Info("demo web serving", "url", site.URL())
 			sources = append(sources, site.Sources()...)
 		}
 		cr, err := crawler.New(cfg.Crawler, sources, prod, filepath.Join(cfg.DataDir, "crawler"), reg, log)
