@@ -11,7 +11,7 @@ import (
 
 // seedsDir holds the seed documents the project was created from: real
 // Chinese government pages, read at benchmark time only.
-const seedsDir = "/work/shared/seeds"
+const seedsDir = "../../shared/seeds" // shared/ sits beside the repository
 
 // benchCorpus returns the benchmark documents: the seed documents when
 // present (realistic government text, 13–25 KB each), and the test texts

@@ -12,7 +12,7 @@ import (
 
 // sentimentDataDir holds the shared labelled sets (research-only; read at
 // test time, never copied into the repository).
-const sentimentDataDir = "/work/shared/data/sentiment"
+const sentimentDataDir = "../../shared/data/sentiment" // shared/ sits beside the repository
 
 type labelled struct {
 	Text  string `json:"text"`

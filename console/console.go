@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/http/pprof"
 	"strconv"
 	"strings"
 	"sync"
@@ -58,6 +59,11 @@ func New(st store.Store, g prometheus.Gatherer, reg prometheus.Registerer, log *
 		fmt.Fprintln(w, "ok")
 	})
 	s.handle("GET /readyz", s.ready)
+	// Profiling, as Prometheus and Loki expose it: the server listens on
+	// loopback by default, and a profile is how a slow stage is diagnosed.
+	s.mux.HandleFunc("GET /debug/pprof/", pprof.Index)
+	s.mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
+	s.mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
 	if st != nil {
 		s.handle("GET /api/v1/posts", s.posts)
 		s.handle("GET /api/v1/posts/{id}", s.post)

@@ -12,7 +12,7 @@ import (
 
 // datasetDir holds real Chinese pages with hand-made ground truth; it is
 // research data outside the repository, so the test skips without it.
-const datasetDir = "/work/shared/data/extraction/web-content-zh"
+const datasetDir = "../../shared/data/extraction/web-content-zh" // shared/ sits beside the repository
 
 // charF1 is the character-level F1 of got against want, over the multiset
 // of non-space characters.

@@ -140,6 +140,7 @@ func (r *Responder) HandlePosts(ctx context.Context, posts []bus.Post) error {
 	for i := range posts {
 		r.assign(&posts[i])
 	}
+	r.state.finish()
 	r.state.expire(r.now().Add(-r.cfg.Window))
 	r.m.activeEvents.Set(float64(len(r.state.events)))
 	return r.flush(ctx)

@@ -23,10 +23,11 @@ const (
 	// A keyword that appears in more than commonShare of recent posts (the
 	// county's own name, 工作, 发展) says nothing about which event a post
 	// belongs to and is ignored for matching.
-	commonShare  = 0.15
-	recentWindow = 400
-	maxSimHashes = 64
-	maxPostIDs   = 5000
+	commonShare   = 0.15
+	recentWindow  = 400
+	maxSimHashes  = 64
+	maxEventWords = 400
+	maxPostIDs    = 5000
 )
 
 // state is the responder's in-memory view of the active events.
@@ -229,7 +230,6 @@ func (s *state) merge(into, from *store.Event) {
 	for w, v := range s.kwWeight[from.ID] {
 		kw[w] += v
 	}
-	into.Keywords = rankKeywords(kw, eventKeywords)
 	s.authority[into.ID] = max(s.authority[into.ID], s.authority[from.ID])
 	s.deaths[into.ID] = max(s.deaths[into.ID], s.deaths[from.ID])
 	s.recent[into.ID] = append(s.recent[into.ID], s.recent[from.ID]...)
@@ -298,7 +298,23 @@ func (s *state) join(ev *store.Event, p *bus.Post) {
 	for _, k := range p.Keywords {
 		kw[k.Word] += k.Weight
 	}
-	ev.Keywords = rankKeywords(kw, eventKeywords)
+	// An event's keyword weights are summed over its posts; the long tail
+	// is pruned so a large event neither grows without bound nor slows
+	// matching. Keywords are ranked once per batch, in finish.
+	if len(kw) > maxEventWords {
+		for _, w := range rankKeywords(kw, len(kw))[maxEventWords/2:] {
+			delete(kw, w)
+		}
+	}
+}
+
+// finish ranks the keywords of the events changed in this batch.
+func (s *state) finish() {
+	for id := range s.dirty {
+		if ev := s.events[id]; ev != nil {
+			ev.Keywords = rankKeywords(s.kwWeight[id], eventKeywords)
+		}
+	}
 }
 
 // expire drops events whose last post is older than before; they stay in

@@ -25,7 +25,7 @@ import (
 // process with SIGTERM, and later with SIGKILL in mid-stream, restarts it,
 // and checks that nothing accepted was lost and nothing was stored twice.
 
-func buildBinary(t *testing.T) string {
+func buildBinary(t testing.TB) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "yuqing")
 	cmd := exec.Command("go", "build", "-o", bin, ".")
@@ -36,7 +36,7 @@ func buildBinary(t *testing.T) string {
 	return bin
 }
 
-func freePort(t *testing.T) string {
+func freePort(t testing.TB) string {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -47,7 +47,7 @@ func freePort(t *testing.T) string {
 }
 
 type proc struct {
-	t    *testing.T
+	t    testing.TB
 	cmd  *exec.Cmd
 	base string
 	done chan error
@@ -55,7 +55,7 @@ type proc struct {
 	log  strings.Builder
 }
 
-func startYuqing(t *testing.T, bin string, args ...string) *proc {
+func startYuqing(t testing.TB, bin string, args ...string) *proc {
 	t.Helper()
 	p := &proc{t: t, cmd: exec.Command(bin, append([]string{"run"}, args...)...), done: make(chan error, 1)}
 	for i, a := range args {

@@ -1,0 +1,144 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/yuqing-project/yuqing/analyzer"
+	"github.com/yuqing-project/yuqing/bus"
+	"github.com/yuqing-project/yuqing/config"
+)
+
+// seedsDir holds real government documents (shared/ sits beside the
+// repository); the benchmark cuts them into news-sized documents.
+const seedsDir = "../../../shared/seeds"
+
+// benchDocs cuts the seed documents into n distinct documents of about 800
+// characters, the size of a local news item.
+func benchDocs(b *testing.B, n int) []bus.Document {
+	b.Helper()
+	paths, _ := filepath.Glob(filepath.Join(seedsDir, "*.txt"))
+	var texts [][]rune
+	for _, p := range paths {
+		raw, err := os.ReadFile(p)
+		if err != nil {
+			b.Fatal(err)
+		}
+		texts = append(texts, []rune(string(raw)))
+	}
+	if len(texts) == 0 {
+		b.Skipf("no seed documents in %s", seedsDir)
+	}
+	docs := make([]bus.Document, n)
+	now := time.Now().UTC()
+	for i := range docs {
+		t := texts[i%len(texts)]
+		start := (i / len(texts) * 97) % max(1, len(t)-800)
+		body := string(t[start:min(len(t), start+800)])
+		url := fmt.Sprintf("http://bench.example/%d.html", i)
+		docs[i] = bus.Document{ID: bus.DocumentID(url), Version: uint64(now.UnixNano()), URL: url,
+			SourceID: fmt.Sprintf("bench-%d", i%5), SourceName: "基准测试", SourceKind: bus.KindNews, Authority: bus.TierLocal,
+			Title: string([]rune(body)[:20]), Body: body, PublishedAt: now.Add(-time.Duration(i) * time.Second),
+			PublishedAtSource: "meta", FetchedAt: now}
+	}
+	return docs
+}
+
+func docBytes(docs []bus.Document) int64 {
+	var n int64
+	for _, d := range docs {
+		n += int64(len(d.Title) + len(d.Body))
+	}
+	return n
+}
+
+// BenchmarkPipeline measures documents per second through the whole
+// embedded pipeline in a separate yuqing process (embedded broker, analyzer,
+// SQLite store, responder), from the first document produced to the last
+// post handled by the responder, and that process's peak RSS. One op is one
+// batch of 1000 documents.
+func BenchmarkPipeline(b *testing.B) {
+	const batch = 1000
+	bin := buildBinary(b)
+	dir := b.TempDir()
+	httpAddr, brokerAddr := freePort(b), freePort(b)
+	cfgPath := filepath.Join(dir, "yuqing.yaml")
+	if err := os.WriteFile(cfgPath, []byte("data_dir: "+filepath.Join(dir, "data")+"\ndemo:\n  enabled: false\n"), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	p := startYuqing(b, bin, "-config", cfgPath, "-http-listen", httpAddr, "-broker-listen", brokerAddr,
+		"-target", "analyzer,responder,console", "-log-level", "warn")
+	prod, err := bus.NewProducer([]kgo.Opt{kgo.SeedBrokers(brokerAddr)}, bus.NewMetrics(prometheus.NewRegistry()))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer prod.Close()
+	docs := benchDocs(b, batch*b.N)
+	b.SetBytes(docBytes(docs) / int64(b.N))
+	ctx := context.Background()
+	b.ResetTimer()
+	start := time.Now()
+	for i := range b.N {
+		part := docs[i*batch : (i+1)*batch]
+		for j := 0; j < len(part); j += 100 {
+			if err := prod.Publish(ctx, part[j:min(j+100, len(part))]...); err != nil {
+				b.Fatal(err)
+			}
+		}
+		want := float64((i + 1) * batch)
+		p.waitFor("the responder to handle every post", 10*time.Minute, func() (bool, string) {
+			got := metricSum(p.metrics(), "yuqing_responder_posts_total")
+			return got >= want, fmt.Sprintf("%v of %v posts", got, want)
+		})
+	}
+	elapsed := time.Since(start)
+	b.StopTimer()
+	b.ReportMetric(float64(batch*b.N)/elapsed.Seconds(), "docs/s")
+	b.ReportMetric(float64(peakRSS(b, p.cmd.Process.Pid))/(1<<20), "peak-RSS-MiB")
+}
+
+// BenchmarkAnalyzeOnly is the comparison for BenchmarkPipeline: the same
+// documents through the analysis alone, in process, on every core, with
+// nothing stored or produced. Its docs/s is the ceiling the pipeline's
+// overhead is measured against.
+func BenchmarkAnalyzeOnly(b *testing.B) {
+	const batch = 1000
+	a, err := analyzer.New(config.AnalyzerConfig{}, nil, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	stage := analyzer.NewStage(a, nil, nil, 0)
+	docs := benchDocs(b, batch*b.N)
+	b.SetBytes(docBytes(docs) / int64(b.N))
+	b.ResetTimer()
+	start := time.Now()
+	for i := range b.N {
+		stage.AnalyzeAll(docs[i*batch : (i+1)*batch])
+	}
+	b.ReportMetric(float64(batch*b.N)/time.Since(start).Seconds(), "docs/s")
+}
+
+// peakRSS reads VmHWM (the peak resident set) of a process, in bytes.
+func peakRSS(b *testing.B, pid int) int64 {
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, line := range strings.Split(string(raw), "\n") {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmHWM:" {
+			kb, _ := strconv.ParseInt(f[1], 10, 64)
+			return kb << 10
+		}
+	}
+	b.Fatal("no VmHWM in /proc status")
+	return 0
+}
