@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -17,6 +18,7 @@ import (
 	"time"
 
 	"github.com/yuqing-project/yuqing/internal/testenv"
+	"github.com/yuqing-project/yuqing/store/clickhouse/chtest"
 )
 
 // The whole-binary test: it builds yuqing, runs it on the embedded default
@@ -277,10 +279,42 @@ func (p *proc) checkConsistency() {
 	}
 }
 
+var clickhouseServer *chtest.Server
+
+func TestMain(m *testing.M) {
+	flag.Parse()
+	if !testing.Short() {
+		clickhouseServer = chtest.Start()
+	}
+	code := m.Run()
+	if clickhouseServer != nil {
+		clickhouseServer.Stop()
+	}
+	os.Exit(code)
+}
+
+// TestWholeBinary runs the embedded default: embedded broker and SQLite.
 func TestWholeBinary(t *testing.T) {
 	if testing.Short() {
-		t.Skip("whole-binary test runs the demo for about two minutes")
+		t.Skip("whole-binary test runs the demo for about a minute")
 	}
+	wholeBinary(t, "", true)
+}
+
+// TestWholeBinaryClickHouse runs the same data path with the ClickHouse
+// store of a distributed deployment.
+func TestWholeBinaryClickHouse(t *testing.T) {
+	if testing.Short() {
+		t.Skip("whole-binary test runs the demo for about a minute")
+	}
+	addr := clickhouseServer.Addr(t)
+	wholeBinary(t, fmt.Sprintf("store:\n  driver: clickhouse\n  clickhouse:\n    addrs: [%s]\n    database: yuqing_e2e\n", addr), false)
+}
+
+// wholeBinary runs the demo scenario through the binary with the given
+// extra config, stops and restarts it, and, with kill, kills it with
+// SIGKILL mid-stream and restarts it again.
+func wholeBinary(t *testing.T, extraConfig string, kill bool) {
 	bin := buildBinary(t)
 	dir := t.TempDir()
 	httpAddr, brokerAddr, demoAddr := freePort(t), freePort(t), freePort(t)
@@ -294,7 +328,7 @@ demo:
   enabled: true
   listen: %s
   speed: 1
-`, filepath.Join(dir, "data"), demoAddr)), 0o644); err != nil {
+%s`, filepath.Join(dir, "data"), demoAddr, extraConfig)), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	args := []string{"-config", cfg, "-http-listen", httpAddr, "-broker-listen", brokerAddr}
@@ -363,6 +397,13 @@ demo:
 	p = startYuqing(t, bin, args...)
 	before, _ := p.allPosts()
 	p.checkConsistency()
+
+	if !kill {
+		if err := p.stop(syscall.SIGTERM); err != nil {
+			t.Errorf("yuqing exited with %v after SIGTERM, want 0", err)
+		}
+		return
+	}
 
 	// SIGKILL in mid-stream: let the pipeline take more documents, note
 	// what was accepted, and kill it without warning.

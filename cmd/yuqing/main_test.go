@@ -29,9 +29,9 @@ crawler:
 		t.Fatal(err)
 	}
 	for _, tc := range []struct {
-		name       string
-		args       []string
-		code       int
+		name        string
+		args        []string
+		code        int
 		out, errOut string
 	}{
 		{"no command", nil, 2, "", "Usage:"},

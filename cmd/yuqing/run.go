@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -82,7 +83,14 @@ func cmdRun(args []string, stderr io.Writer) error {
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	return runPipeline(ctx, cfg, targets, log)
+	err = runPipeline(ctx, cfg, targets, log)
+	if err != nil && ctx.Err() != nil {
+		// A signal during start-up cancels what was starting; that is a
+		// requested stop, not a failure.
+		log.Info("stopped during start-up", "cause", err)
+		return nil
+	}
+	return err
 }
 
 // runPipeline runs the selected targets until ctx ends, then shuts down in
@@ -173,6 +181,15 @@ func runPipeline(ctx context.Context, cfg *config.Config, targets map[string]boo
 	})
 	log.Info("HTTP listening", "addr", ln.Addr().String(), "targets", targetList(targets))
 
+	// The process is ready once every selected stage has started.
+	var started atomic.Bool
+	srv.AddReadyCheck("stages", func(context.Context) error {
+		if !started.Load() {
+			return errors.New("stages are starting")
+		}
+		return nil
+	})
+
 	var wg sync.WaitGroup
 	errc := make(chan error, 8)
 	start := func(name string, fn func() error) {
@@ -235,6 +252,8 @@ func runPipeline(ctx context.Context, cfg *config.Config, targets map[string]boo
 		start("crawler", func() error { return cr.Run(runCtx) })
 	}
 
+	started.Store(true)
+	log.Info("all stages started", "targets", targetList(targets))
 	var runErr error
 	select {
 	case <-ctx.Done():
