@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"syscall"
@@ -373,6 +374,13 @@ demo:
 		}
 	}
 
+	// Every yuqing metric the shipped Grafana dashboard queries exists.
+	for _, name := range dashboardMetrics(t, "../../dashboards/yuqing-pipeline.json") {
+		if !strings.Contains(m, "\n"+name+"{") && !strings.Contains(m, "\n"+name+" ") {
+			t.Errorf("dashboard queries %s, which /metrics does not expose", name)
+		}
+	}
+
 	// An independent Kafka client sees the pipeline's topics on the
 	// embedded broker.
 	if kcat, err := exec.LookPath("kcat"); err == nil {
@@ -436,3 +444,41 @@ demo:
 		t.Errorf("yuqing exited with %v after SIGTERM, want 0", err)
 	}
 }
+
+// dashboardMetrics returns the yuqing_ metric names a Grafana dashboard's
+// queries use.
+func dashboardMetrics(t *testing.T, path string) []string {
+	t.Helper()
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var d struct {
+		Panels []struct {
+			Targets []struct {
+				Expr string `json:"expr"`
+			} `json:"targets"`
+		} `json:"panels"`
+	}
+	if err := json.Unmarshal(raw, &d); err != nil {
+		t.Fatalf("dashboard %s is not valid JSON: %v", path, err)
+	}
+	seen := map[string]bool{}
+	var names []string
+	for _, p := range d.Panels {
+		for _, tg := range p.Targets {
+			for _, name := range metricNameRe.FindAllString(tg.Expr, -1) {
+				if !seen[name] {
+					seen[name] = true
+					names = append(names, name)
+				}
+			}
+		}
+	}
+	if len(names) == 0 {
+		t.Fatalf("dashboard %s queries no yuqing metric", path)
+	}
+	return names
+}
+
+var metricNameRe = regexp.MustCompile(`yuqing_[a-z_]+`)
