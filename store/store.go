@@ -68,6 +68,23 @@ type PostQuery struct {
 	Offset    int
 }
 
+// Page sizes of a PostQuery.
+const (
+	DefaultPostLimit = 50
+	MaxPostLimit     = 1000
+)
+
+// Page returns the limit and offset q asks for: 0 (or less) means
+// DefaultPostLimit, more than MaxPostLimit means MaxPostLimit, and a
+// negative offset means 0.
+func (q PostQuery) Page() (limit, offset int) {
+	limit = q.Limit
+	if limit <= 0 {
+		limit = DefaultPostLimit
+	}
+	return min(limit, MaxPostLimit), max(q.Offset, 0)
+}
+
 // PostPage is one page of a post query.
 type PostPage struct {
 	Total int64

@@ -507,23 +507,6 @@ func (s *Store) CountPosts(ctx context.Context) (int64, error) {
 	return n, nil
 }
 
-// Page sizes of PostQuery.
-const (
-	defaultPostLimit = 50
-	maxPostLimit     = 1000
-)
-
-// postPage returns the limit and offset q asks for: 0 (or less) means the
-// default, more than the maximum means the maximum, a negative offset 0.
-func postPage(q store.PostQuery) (limit, offset int) {
-	limit = q.Limit
-	if limit <= 0 {
-		limit = defaultPostLimit
-	}
-	limit = min(limit, maxPostLimit)
-	return limit, max(q.Offset, 0)
-}
-
 // QueryPosts returns one page of matching posts, newest published first (ties
 // broken by ID, descending), and the total number of matches. Both come
 // from one read transaction, so they agree.
@@ -548,7 +531,7 @@ func (s *Store) queryPosts(ctx context.Context, q store.PostQuery) (store.PostPa
 	if err != nil {
 		return store.PostPage{}, err
 	}
-	limit, offset := postPage(q)
+	limit, offset := q.Page()
 	tx, err := s.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return store.PostPage{}, err
