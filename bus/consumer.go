@@ -105,6 +105,12 @@ func NewConsumer(cfg ConsumerConfig, opts []kgo.Opt, dlq *Producer, m *Metrics, 
 	if err != nil {
 		return nil, fmt.Errorf("cannot create consumer for group %q: %w", cfg.Group, err)
 	}
+	// The group's failure series exist from the start at zero, so rates and
+	// alerts on them see 0 rather than no data.
+	m.retries.WithLabelValues(cfg.Group)
+	m.deadLetters.WithLabelValues(cfg.Group)
+	m.fetchErrors.WithLabelValues(cfg.Group)
+	m.commits.WithLabelValues(cfg.Group, "error")
 	return &Consumer{cfg: cfg, cl: cl, dlq: dlq, m: m, log: log.With("group", cfg.Group)}, nil
 }
 

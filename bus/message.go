@@ -23,8 +23,9 @@ const (
 	TopicDeadLetter = "yuqing.deadletter.v1"
 )
 
-// SchemaVersion is the current minor version of the v1 messages.
-const SchemaVersion = 1
+// SchemaVersion is the current minor version of the v1 messages. Version 2
+// added Document.PublishedAtConfidence and Document.Injected.
+const SchemaVersion = 2
 
 // Authority tiers of a source, from most to least authoritative. They are
 // shown to users, so they are Chinese.
@@ -71,8 +72,15 @@ type Document struct {
 	// PublishedAtSource says how PublishedAt was found (meta, text, url,
 	// feed, api, fetch); "fetch" means it was not found and the fetch time
 	// stands in for it.
-	PublishedAtSource string    `json:"published_at_source"`
-	FetchedAt         time.Time `json:"fetched_at"`
+	PublishedAtSource string `json:"published_at_source"`
+	// PublishedAtConfidence is how sure the crawler is of PublishedAt, from
+	// 0 (the fetch time stood in) to 1 (a machine-readable time with the
+	// time of day). The response clock starts from it, so it is shown.
+	PublishedAtConfidence float64   `json:"published_at_confidence,omitempty"`
+	FetchedAt             time.Time `json:"fetched_at"`
+	// Injected is set when the page carried injected spam (gambling or
+	// lottery links on a hacked portal) that the crawler stripped.
+	Injected bool `json:"injected,omitempty"`
 	// ContentHash is a hash of title and body; an unchanged page has the
 	// same hash and is not published again.
 	ContentHash string `json:"content_hash"`

@@ -29,6 +29,9 @@ func NewProducer(opts []kgo.Opt, m *Metrics) (*Producer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cannot create Kafka producer: %w", err)
 	}
+	for _, topic := range []string{TopicDocs, TopicPosts, TopicDeadLetter} {
+		m.produceFailures.WithLabelValues(topic)
+	}
 	return &Producer{cl: cl, m: m}, nil
 }
 

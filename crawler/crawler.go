@@ -7,6 +7,10 @@
 //   - Politeness: robots.txt is honoured (unless crawler.ignore_robots),
 //     requests to one host are serial and crawler.host_delay apart, pages
 //     are capped at crawler.max_page_bytes, only HTML/XML/text is read.
+//     Timeouts, 5xx and 429 are retried a bounded number of times with
+//     exponential backoff and jitter; a Retry-After holds every request to
+//     that host until it passes, and one longer than a poll waits defers
+//     the host's pages to a later poll (see retryPolicy).
 //   - Safety: links are followed only within a source's allowed domains
 //     (redirects included), and connections to loopback, private and
 //     link-local addresses are refused at dial time unless the source sets
@@ -92,6 +96,12 @@ type Crawler struct {
 	order   []*source
 	sem     chan struct{} // bounds concurrent polls to cfg.Parallelism
 	now     func() time.Time
+	// sleep waits between retries; tests replace it (and now) with a
+	// fake clock.
+	sleep  func(context.Context, time.Duration) error
+	jitter func(time.Duration) time.Duration // uniform in [0, d)
+	retry  retryPolicy
+	gate   *hostGate
 
 	mu      sync.Mutex
 	running bool
@@ -150,6 +160,10 @@ func New(cfg config.CrawlerConfig, sources []config.Source, pub Publisher, state
 		sources: make(map[string]*source),
 		sem:     make(chan struct{}, cfg.Parallelism),
 		now:     time.Now,
+		sleep:   sleepCtx,
+		jitter:  randDuration,
+		retry:   defaultRetry,
+		gate:    newHostGate(),
 	}
 	privateHosts := make(map[string]bool)
 	for i, sc := range sources {
@@ -449,14 +463,8 @@ func (p *pollRun) publishAll() error {
 // per skipLogEvery for each reason (with the number suppressed since).
 func (p *pollRun) skip(pageURL, reason string, err error) {
 	p.c.m.pagesSkipped.WithLabelValues(p.s.cfg.ID, reason).Inc()
-	th := p.s.logged[reason]
-	if th == nil {
-		th = &throttle{}
-		p.s.logged[reason] = th
-	}
-	now := p.c.now()
-	if !th.last.IsZero() && now.Sub(th.last) < skipLogEvery {
-		th.suppressed++
+	ok, suppressed := p.s.throttled(reason, p.c.now())
+	if !ok {
 		return
 	}
 	level := slog.LevelInfo
@@ -464,8 +472,25 @@ func (p *pollRun) skip(pageURL, reason string, err error) {
 		level = slog.LevelWarn
 	}
 	p.c.log.Log(p.ctx, level, "page skipped", "source", p.s.cfg.ID, "url", pageURL, "reason", reason,
-		"err", err, "suppressed_since_last", th.suppressed)
+		"err", err, "suppressed_since_last", suppressed)
+}
+
+// throttled reports whether a log line of kind key may be written at now
+// (at most one per skipLogEvery), and how many were suppressed since the
+// last one. The caller holds s.mu.
+func (s *source) throttled(key string, now time.Time) (ok bool, suppressed int) {
+	th := s.logged[key]
+	if th == nil {
+		th = &throttle{}
+		s.logged[key] = th
+	}
+	if !th.last.IsZero() && now.Sub(th.last) < skipLogEvery {
+		th.suppressed++
+		return false, 0
+	}
+	suppressed = th.suppressed
 	th.last, th.suppressed = now, 0
+	return true, suppressed
 }
 
 // skipFetch handles a failed fetch: it reports reason and error.
@@ -634,24 +659,26 @@ func (p *pollRun) document(key, finalURL string, ex Extraction) bus.Document {
 		canonical = c
 	}
 	return bus.Document{
-		Schema:            bus.SchemaVersion,
-		ID:                bus.DocumentID(canonical),
-		Version:           uint64(p.now.UnixNano()),
-		URL:               canonical,
-		SourceID:          sc.ID,
-		SourceName:        sc.Name,
-		SourceKind:        sc.Kind,
-		Authority:         sc.Authority,
-		RegionCode:        sc.Region,
-		Title:             ex.Title,
-		Body:              ex.Body,
-		Author:            ex.Author,
-		Origin:            ex.Origin,
-		PublishedAt:       ex.PublishedAt,
-		PublishedAtSource: ex.PublishedAtSource,
-		FetchedAt:         p.now,
-		ContentHash:       ContentHash(ex.Title, ex.Body),
-		Encoding:          ex.Encoding,
+		Schema:                bus.SchemaVersion,
+		ID:                    bus.DocumentID(canonical),
+		Version:               uint64(p.now.UnixNano()),
+		URL:                   canonical,
+		SourceID:              sc.ID,
+		SourceName:            sc.Name,
+		SourceKind:            sc.Kind,
+		Authority:             sc.Authority,
+		RegionCode:            sc.Region,
+		Title:                 ex.Title,
+		Body:                  ex.Body,
+		Author:                ex.Author,
+		Origin:                ex.Origin,
+		PublishedAt:           ex.PublishedAt,
+		PublishedAtSource:     ex.PublishedAtSource,
+		PublishedAtConfidence: ex.PublishedAtConfidence,
+		FetchedAt:             p.now,
+		Injected:              ex.Injected,
+		ContentHash:           ContentHash(ex.Title, ex.Body),
+		Encoding:              ex.Encoding,
 	}
 }
 
@@ -733,12 +760,13 @@ func (p *pollRun) feedItem(base *url.URL, it feedItem, enc string) {
 		return // unchanged item: nothing fetched, nothing published
 	}
 	ex := Extraction{
-		Title:             it.Title,
-		Body:              it.Body,
-		Author:            it.Author,
-		PublishedAt:       it.Published,
-		PublishedAtSource: TimeFromFeed,
-		Encoding:          enc,
+		Title:                 it.Title,
+		Body:                  it.Body,
+		Author:                it.Author,
+		PublishedAt:           it.Published,
+		PublishedAtSource:     TimeFromFeed,
+		PublishedAtConfidence: confFeed,
+		Encoding:              enc,
 	}
 	if link != "" && utf8.RuneCountInString(it.Body) < shortFeedBody {
 		if u, err := url.Parse(link); err == nil && hostAllowed(u.Hostname(), p.s.domains) {
@@ -754,13 +782,13 @@ func (p *pollRun) feedItem(base *url.URL, it feedItem, enc string) {
 				}
 				ex.Origin = page.Origin
 				if it.Published.IsZero() {
-					ex.PublishedAt, ex.PublishedAtSource = page.PublishedAt, page.PublishedAtSource
+					ex.PublishedAt, ex.PublishedAtSource, ex.PublishedAtConfidence = page.PublishedAt, page.PublishedAtSource, page.PublishedAtConfidence
 				}
 			}
 		}
 	}
 	if ex.PublishedAt.IsZero() {
-		ex.PublishedAt, ex.PublishedAtSource = p.now, TimeFromFetch
+		ex.PublishedAt, ex.PublishedAtSource, ex.PublishedAtConfidence = p.now, TimeFromFetch, confFetch
 	}
 	if strings.TrimSpace(ex.Title) == "" && strings.TrimSpace(ex.Body) == "" {
 		p.c.m.extractFailures.WithLabelValues(sc.ID).Inc()

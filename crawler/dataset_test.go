@@ -46,8 +46,13 @@ var truthDateRe = regexp.MustCompile(`^(\d{4})-(\d{1,2})(?:-(\d{1,2}))?`)
 
 // TestExtractDataset measures body character F1 and publish-date accuracy
 // (to the day, or to the month where the truth gives only a month) on the
-// web-content-zh pages. The floors are what this extractor reaches; issue
-// 3 raises them.
+// web-content-zh pages against the acceptance floors (F1 ≥ 0.90, date ≥
+// 90%). The two dated pages it misses disagree with their ground truth
+// rather than with the page: e8847578 shows 成文日期 2022-01-27 and
+// 发布日期 2022-01-28 (with <meta PubDate> 2022-01-28) and the truth takes
+// the former; 05e98007's stamp 7/5/2005 9:23:57 PM is month-first like
+// the same site's 9/17/2004 on 6650f72a (and the article says it was
+// reported 2005-07-03), while the truth reads it day-first as 2005-05-07.
 func TestExtractDataset(t *testing.T) {
 	pages, _ := filepath.Glob(filepath.Join(datasetDir, "original", "*.html"))
 	if len(pages) == 0 {
@@ -69,6 +74,11 @@ func TestExtractDataset(t *testing.T) {
 		ex, err := Extract(raw, "http://example.com/"+name+".html", "text/html", fetched)
 		if err != nil {
 			t.Logf("%s: %v", name, err)
+		}
+		if ex.Injected {
+			// No page of the data set carries injected spam: a flag here
+			// is a false positive that would strip real text.
+			t.Errorf("%s flagged as injected (%v)", name, ex.Flags)
 		}
 		f1 := charF1(ex.Body, string(want))
 		f1Sum += f1
@@ -99,7 +109,7 @@ func TestExtractDataset(t *testing.T) {
 	if meanF1 < 0.90 {
 		t.Errorf("mean body char-F1 %.3f is below the floor 0.90", meanF1)
 	}
-	if dateAcc < 0.80 {
-		t.Errorf("date accuracy %.3f is below the floor 0.80", dateAcc)
+	if dateAcc < 0.90 {
+		t.Errorf("date accuracy %.3f is below the floor 0.90", dateAcc)
 	}
 }

@@ -9,11 +9,14 @@ import (
 
 // Publish-time sources recorded in Document.PublishedAtSource.
 const (
-	TimeFromMeta  = "meta"
-	TimeFromText  = "text"
-	TimeFromURL   = "url"
-	TimeFromFeed  = "feed"
-	TimeFromFetch = "fetch"
+	TimeFromMeta = "meta"
+	TimeFromText = "text"
+	TimeFromURL  = "url"
+	// TimeFromRelative is a relative time on the page (3小时前, 昨天
+	// 10:20) resolved against the fetch time.
+	TimeFromRelative = "relative"
+	TimeFromFeed     = "feed"
+	TimeFromFetch    = "fetch"
 )
 
 var (
@@ -46,11 +49,54 @@ var metaTimeKeys = []string{
 	"sailthru.date", "parsely-pub-date", "lastmodifiedtime",
 }
 
-// findPublishTime finds when a page was published, and how: a <meta> tag,
-// a source selector or a labelled date (发布时间: ...) in the text, a date
-// next to the title, a date in the URL, any date right after the body; the
-// fetch time when none is found.
-func findPublishTime(metas map[string]string, full, header, body, trailer, pageURL string, fetchedAt time.Time, selected string) (time.Time, string) {
+// Confidence of a publish time, by how it was found
+// (Extraction.PublishedAtConfidence). They rank the methods by how often
+// each was right on real pages: a machine-readable tag or a labelled date
+// beside the title is nearly always the publish time; an unlabelled date,
+// a date in the URL or a signature date usually is; a month alone or the
+// fetch time is a guess.
+const (
+	confMetaClock   = 0.95 // <meta> with a time of day, or date-only confirmed by a same-day time
+	confLabelled    = 0.9  // 发布时间: … beside the title or a source selector
+	confFeed        = 0.9  // the feed's pubDate/updated
+	confMetaDate    = 0.85 // <meta> with a date only
+	confRelative    = 0.8  // 3小时前, 昨天 10:20: exact to the unit given
+	confTrailer     = 0.8  // a labelled date at the end of the body or right after it
+	confMarked      = 0.75 // an element marked class="date", <time datetime>
+	confUnlabelled  = 0.7  // the date nearest the body in the header
+	confRelativeDay = 0.6  // 昨天, 3天前: the day only
+	confURL         = 0.6  // /202411/t20241112_123.html
+	confSignature   = 0.6  // a signature date at the end of a notice
+	confLabelledFar = 0.5  // a labelled date elsewhere on the page
+	confBodyStart   = 0.5  // a date in the first lines of the body
+	confMonth       = 0.3  // 1998年3月: the first of the month
+	confFetch       = 0    // nothing found: the fetch time stands in
+)
+
+// timeClues are the parts of a page that may say when it was published.
+type timeClues struct {
+	metas map[string]string
+	// full is the text of the whole cleaned page; header and trailer are
+	// the text just before and after body.
+	full, header, body, trailer string
+	pageURL                     string
+	// selected is the text the source's time selector picked.
+	selected string
+	// marked are the texts (or datetime attributes) of elements whose
+	// class, id or itemprop says they hold a date, in document order.
+	marked []string
+}
+
+// findPublishTime finds when a page was published, how, and how sure it
+// is: a <meta> tag, a source selector or a labelled date (发布时间: ...) in
+// the text (beside the title, then inside the body, then after it), a
+// date in an element marked as one (class="date", <time datetime>), a
+// relative time (3小时前, 昨天 10:20) next to the title
+// resolved against fetchedAt in China Standard Time, a date next to the
+// title, a date in the URL, any date right after the body; the fetch time
+// when none is found.
+func findPublishTime(c timeClues, fetchedAt time.Time) (time.Time, string, float64) {
+	metas, full, header, body, trailer, pageURL, selected := c.metas, c.full, c.header, c.body, c.trailer, c.pageURL, c.selected
 	limit := fetchedAt.Add(48 * time.Hour)
 	ok := func(t time.Time) bool { return !t.IsZero() && t.Before(limit) && t.Year() >= 1990 }
 	// Portals often carry the same day twice, once with the time of day
@@ -66,7 +112,7 @@ func findPublishTime(metas map[string]string, full, header, body, trailer, pageU
 			}
 			if hasClock(t) {
 				if dateOnly.IsZero() || sameDay(dateOnly, t) {
-					return t, TimeFromMeta
+					return t, TimeFromMeta, confMetaClock
 				}
 				continue
 			}
@@ -78,35 +124,59 @@ func findPublishTime(metas map[string]string, full, header, body, trailer, pageU
 	if !dateOnly.IsZero() {
 		for _, text := range []string{header, firstRunes(body, 300)} {
 			if t := labelledDate(text); ok(t) && hasClock(t) && sameDay(dateOnly, t) {
-				return t, TimeFromText
+				return t, TimeFromText, confMetaClock
 			}
 		}
-		return dateOnly, TimeFromMeta
+		return dateOnly, TimeFromMeta, confMetaDate
 	}
 	if selected != "" {
 		if t := firstDate(selected); ok(t) {
-			return t, TimeFromText
+			return t, TimeFromText, confLabelled
+		}
+		if t, c := relativeTime(selected, fetchedAt); ok(t) {
+			return t, TimeFromRelative, c
 		}
 	}
-	// A labelled date near the title, then anywhere on the page.
-	for _, text := range []string{header, firstRunes(body, 300), trailer, full} {
+	// A labelled date near the title, then at the end of the body (a
+	// forum post's signature line: 发布时间 2005/05/17 22:11 by …), then
+	// right after the body. The main block's own date comes before the
+	// trailer's, which often belongs to the next post or a related link.
+	for _, text := range []string{header, firstRunes(body, 300)} {
 		if t := labelledDate(text); ok(t) {
-			return t, TimeFromText
+			return t, TimeFromText, confLabelled
 		}
+	}
+	for _, text := range []string{lastRunes(body, 300), trailer} {
+		if t := labelledDate(text); ok(t) {
+			return t, TimeFromText, confTrailer
+		}
+	}
+	// An element the page's template marks as a date.
+	for _, text := range c.marked {
+		if t := parseTime(text); ok(t) {
+			return t, TimeFromText, confMarked
+		}
+	}
+	// Forums and news feeds show the age of a post next to its title.
+	if t, c := relativeTime(lastRunes(header, 300), fetchedAt); ok(t) {
+		return t, TimeFromRelative, c
+	}
+	if t := labelledDate(full); ok(t) {
+		return t, TimeFromText, confLabelledFar
 	}
 	// The date closest to the start of the body, in the header.
 	if t := lastDate(header); ok(t) {
-		return t, TimeFromText
+		return t, TimeFromText, confUnlabelled
 	}
 	if t := firstDate(firstRunes(body, 200)); ok(t) {
-		return t, TimeFromText
+		return t, TimeFromText, confBodyStart
 	}
 	if t := urlDate(pageURL); ok(t) {
-		return t, TimeFromURL
+		return t, TimeFromURL, confURL
 	}
 	// A signature date at the end of a notice (二〇一五年四月二十三日).
 	if t := lastDate(lastRunes(body, 200) + "\n" + firstRunes(trailer, 200)); ok(t) {
-		return t, TimeFromText
+		return t, TimeFromText, confSignature
 	}
 	// Only a month (1998年3月号): the first of that month.
 	for _, text := range []string{header, firstRunes(body, 200), lastRunes(body, 200) + "\n" + firstRunes(trailer, 200)} {
@@ -114,11 +184,110 @@ func findPublishTime(metas map[string]string, full, header, body, trailer, pageU
 			y, _ := strconv.Atoi(m[1])
 			mo, _ := strconv.Atoi(m[2])
 			if t := makeDate(y, mo, 1, 0, 0, 0); ok(t) {
-				return t, TimeFromText
+				return t, TimeFromText, confMonth
 			}
 		}
 	}
-	return fetchedAt, TimeFromFetch
+	return fetchedAt, TimeFromFetch, confFetch
+}
+
+var (
+	// agoRe matches an age: 刚刚, 5分钟前, 3小时前, 半小时前, 2天前, 30秒前.
+	agoRe = regexp.MustCompile(`(刚刚|(\d{1,3}|半|一|两|几)\s*(秒|分钟|分|小时|个小时|天|日|周|星期)\s*前)`)
+	// dayWordRe matches 今天/昨天/前天 with an optional time of day; a
+	// bare word counts only after a time label, because 昨天 in a
+	// sentence means the day before the news, not before the fetch.
+	dayWordRe  = regexp.MustCompile(`(今天|今日|昨天|昨日|前天)\s*(\d{1,2})[:：](\d{2})`)
+	dayLabelRe = regexp.MustCompile(`(?:发布于|发表于|发布时间|发表时间|更新于|回复于|时间)\s*[:：]?\s*(今天|今日|昨天|昨日|前天)`)
+)
+
+// relativeTime resolves the last relative time in text against fetchedAt
+// (in China Standard Time, where the pages are written) and returns its
+// confidence; the zero time when there is none. The last match is the one
+// nearest the body.
+func relativeTime(text string, fetchedAt time.Time) (time.Time, float64) {
+	now := fetchedAt.In(cst)
+	type hit struct {
+		pos  int
+		t    time.Time
+		conf float64
+	}
+	var best hit
+	best.pos = -1
+	consider := func(pos int, t time.Time, conf float64) {
+		if pos > best.pos && !t.IsZero() {
+			best = hit{pos, t, conf}
+		}
+	}
+	for _, m := range agoRe.FindAllStringSubmatchIndex(text, -1) {
+		if text[m[2]:m[3]] == "刚刚" {
+			consider(m[0], now, confRelative)
+			continue
+		}
+		numStr, unit := text[m[4]:m[5]], text[m[6]:m[7]]
+		var n float64
+		switch numStr {
+		case "半":
+			n = 0.5
+		case "一":
+			n = 1
+		case "两":
+			n = 2
+		case "几":
+			continue // 几小时前: too vague to start a clock
+		default:
+			v, _ := strconv.Atoi(numStr)
+			n = float64(v)
+		}
+		var d time.Duration
+		conf := confRelative
+		switch unit {
+		case "秒":
+			d = time.Duration(n * float64(time.Second))
+		case "分钟", "分":
+			d = time.Duration(n * float64(time.Minute))
+		case "小时", "个小时":
+			d = time.Duration(n * float64(time.Hour))
+		case "天", "日":
+			d, conf = time.Duration(n*24)*time.Hour, confRelativeDay
+		case "周", "星期":
+			d, conf = time.Duration(n*7*24)*time.Hour, confRelativeDay
+		}
+		t := now.Add(-d)
+		if conf == confRelativeDay {
+			y, mo, day := t.Date()
+			t = time.Date(y, mo, day, 0, 0, 0, 0, cst)
+		}
+		consider(m[0], t, conf)
+	}
+	for _, m := range dayWordRe.FindAllStringSubmatchIndex(text, -1) {
+		hh, _ := strconv.Atoi(text[m[4]:m[5]])
+		mm, _ := strconv.Atoi(text[m[6]:m[7]])
+		if hh > 23 || mm > 59 {
+			continue
+		}
+		y, mo, d := now.AddDate(0, 0, -daysBack(text[m[2]:m[3]])).Date()
+		consider(m[0], time.Date(y, mo, d, hh, mm, 0, 0, cst), confRelative)
+	}
+	for _, m := range dayLabelRe.FindAllStringSubmatchIndex(text, -1) {
+		y, mo, d := now.AddDate(0, 0, -daysBack(text[m[2]:m[3]])).Date()
+		consider(m[2], time.Date(y, mo, d, 0, 0, 0, 0, cst), confRelativeDay)
+	}
+	if best.pos < 0 {
+		return time.Time{}, 0
+	}
+	return best.t, best.conf
+}
+
+// daysBack is how many days before today 今天, 昨天 or 前天 is.
+func daysBack(word string) int {
+	switch word {
+	case "昨天", "昨日":
+		return 1
+	case "前天":
+		return 2
+	}
+	return 0
 }
 
 func lastRunes(s string, n int) string {

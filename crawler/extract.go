@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -29,9 +31,15 @@ type Extraction struct {
 	Origin string `json:"origin,omitempty"`
 	// PublishedAt is the publish time; see PublishedAtSource.
 	PublishedAt time.Time `json:"published_at"`
-	// PublishedAtSource is meta, text, url or fetch; fetch means no
-	// publish time was found and the fetch time stands in for it.
+	// PublishedAtSource is meta, text, relative, url, feed or fetch;
+	// fetch means no publish time was found and the fetch time stands in
+	// for it.
 	PublishedAtSource string `json:"published_at_source"`
+	// PublishedAtConfidence says how sure the publish time is, from 0
+	// (the fetch time stands in) to 1: 0.95 for a <meta> time, 0.9 for a
+	// labelled date beside the title, 0.6 for a date in the URL, 0.3 for
+	// a month alone (see the conf constants in dates.go).
+	PublishedAtConfidence float64 `json:"published_at_confidence"`
 	// Encoding is the page's original charset (utf-8, gbk, gb18030, big5...).
 	Encoding string `json:"encoding"`
 	// 政务公开 metadata, when the page shows it.
@@ -39,6 +47,12 @@ type Extraction struct {
 	DocNumber   string `json:"doc_number,omitempty"`   // 文号, e.g. 十政办发〔2015〕32号
 	Issuer      string `json:"issuer,omitempty"`       // 发布机构
 	Subject     string `json:"subject,omitempty"`      // 主题分类
+	// Injected is set when the page carried content injected by an
+	// attacker (gambling and lottery links, hidden spam, blocks of empty
+	// SEO tags); that content is stripped from Body. Flags name what was
+	// found (see the Flag constants).
+	Injected bool     `json:"injected"`
+	Flags    []string `json:"flags,omitempty"`
 }
 
 // ErrNoContent is returned by Extract when a page has no main text.
@@ -77,6 +91,11 @@ func extractHTML(page []byte, enc, pageURL string, fetchedAt time.Time, rules co
 		docTitle = collapseSpace(nodeText(t))
 	}
 
+	pageHost := ""
+	if u, err := url.Parse(pageURL); err == nil {
+		pageHost = u.Hostname()
+	}
+	ex.Flags = stripInjected(root, pageHost)
 	clean(root)
 	full := blockText(root)
 
@@ -91,13 +110,23 @@ func extractHTML(page []byte, enc, pageURL string, fetchedAt time.Time, rules co
 	}
 	ex.Title = pickTitle(root, metas, docTitle, rules)
 	body = cleanBody(body, ex.Title)
+	body, lineFlags := stripSpamLines(body)
+	for _, f := range lineFlags {
+		if !slices.Contains(ex.Flags, f) {
+			ex.Flags = append(ex.Flags, f)
+		}
+	}
+	ex.Injected = len(ex.Flags) > 0
 	if utf8.RuneCountInString(strings.Join(strings.Fields(body), "")) < minBodyRunes {
 		return ex, fmt.Errorf("cannot extract %q: %w", pageURL, ErrNoContent)
 	}
 	ex.Body = body
 
 	header, trailer := aroundBody(full, body)
-	ex.PublishedAt, ex.PublishedAtSource = findPublishTime(metas, full, header, body, trailer, pageURL, fetchedAt, selectText(root, rules.Time))
+	ex.PublishedAt, ex.PublishedAtSource, ex.PublishedAtConfidence = findPublishTime(timeClues{
+		metas: metas, full: full, header: header, body: body, trailer: trailer, pageURL: pageURL,
+		selected: selectText(root, rules.Time), marked: markedDates(root),
+	}, fetchedAt)
 	if rules.Author != "" {
 		ex.Author = firstLine(selectText(root, rules.Author))
 	}
@@ -133,6 +162,37 @@ func firstRunes(s string, n int) string {
 		i++
 	}
 	return s
+}
+
+// dateMarkRe matches class, id and itemprop values of elements that hold
+// a publish date in common page templates.
+var dateMarkRe = regexp.MustCompile(`(?i)(?:^|[-_\s])(?:date|time|pubdate|pubtime|publish|published|publishdate|publishtime|posttime|postdate|post-time|post-date|datepublished|timestamp|datetime|article-time|article-date)(?:[-_\s]|$)`)
+
+// markedDates returns, in document order, the datetime attributes of
+// <time> elements and the short texts of elements whose class, id or
+// itemprop names a date. It runs on the cleaned tree, so navigation and
+// footers are already gone.
+func markedDates(root *html.Node) []string {
+	var out []string
+	walk(root, func(n *html.Node) bool {
+		if n.Type != html.ElementNode || len(out) >= 8 {
+			return len(out) < 8
+		}
+		if n.DataAtom == atom.Time {
+			if v := attr(n, "datetime"); v != "" {
+				out = append(out, v)
+				return false
+			}
+		}
+		if dateMarkRe.MatchString(attr(n, "class")) || dateMarkRe.MatchString(attr(n, "id")) || dateMarkRe.MatchString(attr(n, "itemprop")) {
+			if t := collapseSpace(nodeText(n)); t != "" && utf8.RuneCountInString(t) <= 40 {
+				out = append(out, t)
+				return false
+			}
+		}
+		return true
+	})
+	return out
 }
 
 // selectText returns the text of the elements matching a CSS selector, or

@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"mime"
 	"net"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"regexp"
 	"slices"
 	"strconv"
@@ -203,6 +205,8 @@ type fetchResult struct {
 
 // fetcher fetches pages for one poll of one source.
 type fetcher struct {
+	c        *Crawler
+	ctx      context.Context
 	col      *colly.Collector
 	src      *source
 	m        *metrics
@@ -231,7 +235,7 @@ func (c *Crawler) newFetcher(ctx context.Context, s *source) *fetcher {
 	col.OnResponse(func(r *colly.Response) {
 		r.Ctx.Put("response", r)
 	})
-	return &fetcher{col: col, src: s, m: c.m, maxBytes: max}
+	return &fetcher{c: c, ctx: ctx, col: col, src: s, m: c.m, maxBytes: max}
 }
 
 func textualType(mt string) bool {
@@ -254,10 +258,94 @@ type fetchError struct {
 func (e *fetchError) Error() string { return fmt.Sprintf("cannot fetch %q: %v", e.url, e.err) }
 func (e *fetchError) Unwrap() error { return e.err }
 
-// get fetches rawURL with conditional-GET headers from prev (may be nil).
-// It returns a result for every HTTP response, whatever the status, and a
-// *fetchError when there is none.
+// get fetches rawURL with conditional-GET headers from prev (may be nil),
+// repeating timeouts, 5xx and 429 as f.c.retry allows (see retryPolicy).
+// It returns a result for every final HTTP response, whatever the status,
+// and a *fetchError when there is none.
 func (f *fetcher) get(rawURL string, prev *seenEntry) (*fetchResult, error) {
+	host := ""
+	if u, err := url.Parse(rawURL); err == nil {
+		host = strings.ToLower(u.Host)
+	}
+	pol := f.c.retry
+	for attempt := 1; ; attempt++ {
+		if err := f.waitHost(rawURL, host); err != nil {
+			return nil, err
+		}
+		res, err := f.once(rawURL, prev)
+		var reason string
+		var retry, hasAfter bool
+		var after time.Duration
+		if err != nil {
+			var fe *fetchError
+			if f.ctx.Err() == nil && errors.As(err, &fe) && fe.reason == skipFetchError && isTimeout(fe.err) {
+				reason, retry = retryTimeout, true
+			}
+		} else if reason, retry = retryReason(res.status); retry {
+			after, hasAfter = parseRetryAfter(res.header.Get("Retry-After"), f.c.now())
+		}
+		if !retry {
+			return res, err
+		}
+		what := reason
+		if err != nil {
+			what = err.Error()
+		}
+		if attempt >= pol.attempts {
+			f.logRetry(slog.LevelWarn, "giving up after retries", rawURL, "attempts", attempt, "last", what)
+			return res, err
+		}
+		wait := pol.backoff(attempt-1, f.c.jitter)
+		if hasAfter && after > wait {
+			wait = after
+		}
+		now := f.c.now()
+		if wait > pol.maxWait {
+			// Hold the host for as long as it asked: no request reaches it
+			// before then, from this poll or any other.
+			f.c.gate.hold(host, now.Add(wait))
+			f.logRetry(slog.LevelWarn, "server asked to wait longer than a poll waits; page left for a later poll",
+				rawURL, "retry_after", wait, "last", what)
+			return res, err
+		}
+		f.c.gate.hold(host, now.Add(wait))
+		f.m.retries.WithLabelValues(f.src.cfg.ID, reason).Inc()
+		f.logRetry(slog.LevelInfo, "retrying", rawURL, "attempt", attempt, "wait", wait, "reason", what)
+	}
+}
+
+// waitHost waits until the host gate lets a request to host through, or
+// refuses the request when the wait is longer than a poll waits.
+func (f *fetcher) waitHost(rawURL, host string) error {
+	d := f.c.gate.wait(host, f.c.now())
+	if d <= 0 {
+		return nil
+	}
+	if d > f.c.retry.maxWait {
+		f.m.pagesFetched.WithLabelValues(f.src.cfg.ID, statusDeferred).Inc()
+		return &fetchError{url: rawURL, reason: skipBackoff, err: fmt.Errorf("%w: %s left", errHostBackoff, d.Round(time.Second))}
+	}
+	if err := f.c.sleep(f.ctx, d); err != nil {
+		return &fetchError{url: rawURL, reason: skipFetchError, err: err}
+	}
+	return nil
+}
+
+// logRetry logs a retry event at most once per skipLogEvery per source
+// and level; the retries metric counts every one. The caller's poll holds
+// the source's lock, which guards the throttle state.
+func (f *fetcher) logRetry(level slog.Level, msg, rawURL string, args ...any) {
+	key := "retry:" + level.String()
+	ok, suppressed := f.src.throttled(key, f.c.now())
+	if !ok {
+		return
+	}
+	args = append([]any{"source", f.src.cfg.ID, "url", rawURL, "suppressed_since_last", suppressed}, args...)
+	f.c.log.Log(f.ctx, level, msg, args...)
+}
+
+// once makes one request for rawURL.
+func (f *fetcher) once(rawURL string, prev *seenEntry) (*fetchResult, error) {
 	id := f.src.cfg.ID
 	hdr := http.Header{}
 	hdr.Set("Accept", "text/html,application/xhtml+xml,application/xml;q=0.9,application/rss+xml,application/atom+xml,*/*;q=0.8")
@@ -347,4 +435,33 @@ func hostsOf(srcs []*source) []string {
 		}
 	}
 	return hosts
+}
+
+// NewHTTPClient returns a plain HTTP client for one-off fetches outside a
+// crawl (the extract command). timeout bounds each request including its
+// body; unless allowPrivate, connections to loopback, private and
+// link-local addresses are refused at dial time, which covers DNS answers
+// and every redirect; redirects stop after 10.
+func NewHTTPClient(timeout time.Duration, allowPrivate bool) *http.Client {
+	var control func(string, string, syscall.RawConn) error
+	if !allowPrivate {
+		control = refusePrivate
+	}
+	d := &net.Dialer{Timeout: min(timeout, 10*time.Second), KeepAlive: 30 * time.Second, Control: control}
+	return &http.Client{
+		Timeout: timeout,
+		Transport: &http.Transport{
+			// No proxy: a proxy would dial on our behalf and defeat the
+			// address check.
+			DialContext:         d.DialContext,
+			ForceAttemptHTTP2:   true,
+			TLSHandshakeTimeout: 10 * time.Second,
+		},
+		CheckRedirect: func(req *http.Request, via []*http.Request) error {
+			if len(via) >= 10 {
+				return fmt.Errorf("cannot follow redirect to %q: more than 10 redirects", req.URL)
+			}
+			return nil
+		},
+	}
 }

@@ -22,6 +22,7 @@ type metrics struct {
 	publishDelay    *prometheus.HistogramVec // source
 	seenEntries     *prometheus.GaugeVec     // source
 	seenDropped     *prometheus.CounterVec   // source
+	retries         *prometheus.CounterVec   // source, reason
 }
 
 // Poll results.
@@ -47,6 +48,7 @@ const (
 	statusTooLarge    = "too_large"
 	statusContentType = "content_type"
 	statusDomain      = "domain"
+	statusDeferred    = "deferred"
 )
 
 // Skip reasons (pages_skipped_total reason label).
@@ -60,13 +62,14 @@ const (
 	skipFetchError  = "fetch_error"
 	skipExtract     = "extract"
 	skipMaxPages    = "max_pages"
+	skipBackoff     = "host_backoff"
 )
 
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	m := &metrics{
 		pagesFetched: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "yuqing_crawler_pages_fetched_total",
-			Help: "Page requests by source and outcome (2xx, 304, 3xx, 4xx, 429, 5xx, error, robots, refused, too_large, content_type, domain).",
+			Help: "Page requests by source and outcome (2xx, 304, 3xx, 4xx, 429, 5xx, error, robots, refused, too_large, content_type, domain, deferred).",
 		}, []string{"source", "status"}),
 		fetchBytes: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "yuqing_crawler_fetch_bytes_total",
@@ -114,6 +117,10 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Name: "yuqing_crawler_seen_dropped_total",
 			Help: "Seen-set entries dropped for age or size, by source.",
 		}, []string{"source"}),
+		retries: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "yuqing_crawler_retries_total",
+			Help: "Requests repeated after a timeout, a 5xx or a 429, by source and reason (timeout, 5xx, 429).",
+		}, []string{"source", "reason"}),
 	}
 	if reg == nil {
 		return m, nil
@@ -134,6 +141,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	m.polls = reg1(m.polls)
 	m.pagesSkipped = reg1(m.pagesSkipped)
 	m.seenDropped = reg1(m.seenDropped)
+	m.retries = reg1(m.retries)
 	if err == nil {
 		m.fetchDuration, err = register(reg, m.fetchDuration)
 	}
@@ -173,5 +181,8 @@ func (m *metrics) initSource(id string) {
 	m.publishFailures.WithLabelValues(id)
 	for _, r := range []string{pollOK, pollFetchError, pollPublishError} {
 		m.polls.WithLabelValues(id, r)
+	}
+	for _, r := range []string{retryTimeout, retry5xx, retry429} {
+		m.retries.WithLabelValues(id, r)
 	}
 }

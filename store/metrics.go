@@ -101,6 +101,12 @@ func NewMetrics(reg prometheus.Registerer, driver string) (*Metrics, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Failure and skip series exist from the start at zero, so a dashboard
+	// or an alert on their rate sees 0 rather than no data.
+	for _, table := range []string{TablePosts, TableEvents, TableIncidents} {
+		m.failures.WithLabelValues(driver, table)
+		m.skipped.WithLabelValues(driver, table)
+	}
 	return m, nil
 }
 
