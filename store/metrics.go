@@ -12,6 +12,7 @@ const (
 	TablePosts     = "posts"
 	TableEvents    = "events"
 	TableIncidents = "incidents"
+	TableHistory   = "incident_history"
 )
 
 // Metrics are the store metrics shared by every implementation. Each
@@ -103,7 +104,7 @@ func NewMetrics(reg prometheus.Registerer, driver string) (*Metrics, error) {
 	}
 	// Failure and skip series exist from the start at zero, so a dashboard
 	// or an alert on their rate sees 0 rather than no data.
-	for _, table := range []string{TablePosts, TableEvents, TableIncidents} {
+	for _, table := range []string{TablePosts, TableEvents, TableIncidents, TableHistory} {
 		m.failures.WithLabelValues(driver, table)
 		m.skipped.WithLabelValues(driver, table)
 	}

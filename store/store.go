@@ -11,7 +11,9 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/yuqing-project/yuqing/bus"
@@ -50,6 +52,12 @@ type Store interface {
 	GetIncident(ctx context.Context, id string) (Incident, error)
 	// ListIncidents returns incidents matching q, most recently opened first.
 	ListIncidents(ctx context.Context, q IncidentQuery) ([]Incident, error)
+
+	// AppendHistory appends entries to incidents' histories; an entry
+	// whose ID is already stored is not stored again.
+	AppendHistory(ctx context.Context, entries []HistoryEntry) error
+	// ListHistory returns an incident's history, oldest first (ties by ID).
+	ListHistory(ctx context.Context, incidentID string) ([]HistoryEntry, error)
 
 	// Close releases the store's resources.
 	Close() error
@@ -151,6 +159,156 @@ type Incident struct {
 	Reason string `json:"reason"`
 	// Open is true while State is not closed or a false alarm.
 	Open bool `json:"open"`
+
+	// EventTime is when the event happened, when a text says so; zero if
+	// unknown. DetectedAt is when its first post was published or seen.
+	// ClockAnchor says which of them ClockStart is: earliest, event or
+	// detection.
+	EventTime   time.Time `json:"event_time"`
+	DetectedAt  time.Time `json:"detected_at"`
+	ClockAnchor string    `json:"clock_anchor"`
+	// Category is which must-respond category of the rules applies
+	// (e.g. 涉及突发事件处置和自然灾害应对), in Chinese.
+	Category string `json:"category,omitempty"`
+	// Assignee is who handles it, once assigned.
+	Assignee string `json:"assignee,omitempty"`
+	// Obligations are the deadlines the incident must meet.
+	Obligations []Obligation `json:"obligations"`
+	// Effect compares the event before and after the first response.
+	Effect *Effect `json:"effect,omitempty"`
+}
+
+// Obligation states.
+const (
+	ObligationPending   = "pending"
+	ObligationFulfilled = "fulfilled"
+	ObligationBreached  = "breached"
+	ObligationWaived    = "waived"
+)
+
+// Obligation is one deadline an incident must meet, created from a rule.
+type Obligation struct {
+	// Rule is the rule's ID (R-5H, R-24H, R-48H, D-INTERP, ...).
+	Rule string `json:"rule"`
+	// Title says what must be done, in Chinese (发布权威信息).
+	Title string    `json:"title"`
+	DueAt time.Time `json:"due_at"`
+	// Provisional is set when the due date was counted on a calendar year
+	// whose holiday notice is not loaded yet.
+	Provisional bool      `json:"provisional,omitempty"`
+	State       string    `json:"state"`
+	Evidence    *Evidence `json:"evidence,omitempty"`
+	// Late is set when it was fulfilled after it was due.
+	Late bool `json:"late,omitempty"`
+	// BreachedAt is when it was found breached.
+	BreachedAt   time.Time `json:"breached_at"`
+	WaivedReason string    `json:"waived_reason,omitempty"`
+	// Notified holds the keys of the reminders, breach notices and
+	// escalations already sent for it, so none is sent twice.
+	Notified []string `json:"notified,omitempty"`
+}
+
+// Evidence is what fulfilled an obligation: an official post found by the
+// responder (Auto, pending a person's confirmation) or a response recorded
+// by a person.
+type Evidence struct {
+	URL         string    `json:"url"`
+	PostID      string    `json:"post_id,omitempty"`
+	Title       string    `json:"title"`
+	Source      string    `json:"source"`
+	PublishedAt time.Time `json:"published_at"`
+	DetectedAt  time.Time `json:"detected_at"`
+	Auto        bool      `json:"auto"`
+	ConfirmedBy string    `json:"confirmed_by,omitempty"`
+}
+
+// Effect is the effect evaluation (效果评估) of the first response: the
+// event's volume, negative share and heat in equal windows before and
+// after it.
+type Effect struct {
+	ResponseAt time.Time     `json:"response_at"`
+	Window     time.Duration `json:"window"`
+	Before     EffectWindow  `json:"before"`
+	After      EffectWindow  `json:"after"`
+}
+
+// EffectWindow is the event in one window.
+type EffectWindow struct {
+	Posts         int     `json:"posts"`
+	NegativeShare float64 `json:"negative_share"`
+	Heat          float64 `json:"heat"`
+}
+
+// incidentDetail is the part of an incident the stores keep as one JSON
+// column: what the lifecycle adds to the fixed columns.
+type incidentDetail struct {
+	EventTime   time.Time    `json:"event_time"`
+	DetectedAt  time.Time    `json:"detected_at"`
+	ClockAnchor string       `json:"clock_anchor,omitempty"`
+	Category    string       `json:"category,omitempty"`
+	Assignee    string       `json:"assignee,omitempty"`
+	Obligations []Obligation `json:"obligations,omitempty"`
+	Effect      *Effect      `json:"effect,omitempty"`
+}
+
+// EncodeIncidentDetail returns the JSON column that holds in's lifecycle
+// fields (used by the store implementations).
+func EncodeIncidentDetail(in *Incident) (string, error) {
+	b, err := json.Marshal(incidentDetail{in.EventTime, in.DetectedAt, in.ClockAnchor, in.Category, in.Assignee, in.Obligations, in.Effect})
+	if err != nil {
+		return "", fmt.Errorf("cannot encode incident %q: %w", in.ID, err)
+	}
+	return string(b), nil
+}
+
+// DecodeIncidentDetail fills in's lifecycle fields from the JSON column;
+// times come back in UTC.
+func DecodeIncidentDetail(s string, in *Incident) error {
+	if s == "" {
+		return nil
+	}
+	var d incidentDetail
+	if err := json.Unmarshal([]byte(s), &d); err != nil {
+		return fmt.Errorf("cannot decode incident %q: %w", in.ID, err)
+	}
+	utc := func(t time.Time) time.Time {
+		if t.IsZero() {
+			return time.Time{}
+		}
+		return t.UTC()
+	}
+	in.EventTime, in.DetectedAt, in.ClockAnchor = utc(d.EventTime), utc(d.DetectedAt), d.ClockAnchor
+	in.Category, in.Assignee, in.Effect = d.Category, d.Assignee, d.Effect
+	in.Obligations = d.Obligations
+	for i := range in.Obligations {
+		o := &in.Obligations[i]
+		o.DueAt, o.BreachedAt = utc(o.DueAt), utc(o.BreachedAt)
+		if o.Evidence != nil {
+			o.Evidence.PublishedAt, o.Evidence.DetectedAt = utc(o.Evidence.PublishedAt), utc(o.Evidence.DetectedAt)
+		}
+	}
+	if in.Effect != nil {
+		in.Effect.ResponseAt = utc(in.Effect.ResponseAt)
+	}
+	return nil
+}
+
+// HistoryEntry is one change in an incident's life: who did what, when and
+// why. History is append-only: the Store has no call that changes or
+// removes an entry.
+type HistoryEntry struct {
+	// ID is deterministic (incident, action, time, actor), so appending an
+	// entry again (a retried write) stores it once.
+	ID         string    `json:"id"`
+	IncidentID string    `json:"incident_id"`
+	At         time.Time `json:"at"`
+	// Actor is a person's user name, or "system" for the responder.
+	Actor  string `json:"actor"`
+	Action string `json:"action"`
+	From   string `json:"from,omitempty"`
+	To     string `json:"to,omitempty"`
+	// Reason says why, in Chinese, as the actor gave it.
+	Reason string `json:"reason,omitempty"`
 }
 
 // IncidentQuery selects incidents. Zero fields do not filter.

@@ -285,7 +285,11 @@ func incidentValues(in *store.Incident) ([]any, error) {
 	if in.Open {
 		open = 1
 	}
-	return []any{in.ID, in.Version, in.EventID, in.Title, in.Level, in.State, opened, clock, in.Reason, open}, nil
+	detail, err := store.EncodeIncidentDetail(in)
+	if err != nil {
+		return nil, err
+	}
+	return []any{in.ID, in.Version, in.EventID, in.Title, in.Level, in.State, opened, clock, in.Reason, open, detail}, nil
 }
 
 // nonNil returns s, or an empty slice for nil, which every driver version
@@ -398,13 +402,14 @@ func scanIncident(r scanner) (store.Incident, error) {
 		in            store.Incident
 		opened, clock int64
 		open          uint8
+		detail        string
 	)
-	err := r.Scan(&in.ID, &in.Version, &in.EventID, &in.Title, &in.Level, &in.State, &opened, &clock, &in.Reason, &open)
+	err := r.Scan(&in.ID, &in.Version, &in.EventID, &in.Title, &in.Level, &in.State, &opened, &clock, &in.Reason, &open, &detail)
 	if err != nil {
 		return store.Incident{}, err
 	}
 	in.OpenedAt, in.ClockStart, in.Open = fromUnixNano(opened), fromUnixNano(clock), open == 1
-	return in, nil
+	return in, store.DecodeIncidentDetail(detail, &in)
 }
 
 // getOne runs a query for at most one row and scans it, or returns
@@ -651,4 +656,46 @@ func (s *Store) ListIncidents(ctx context.Context, q store.IncidentQuery) ([]sto
 		return nil, fmt.Errorf("cannot list incidents %+v: %w", q, err)
 	}
 	return incidents, nil
+}
+
+// AppendHistory appends incident history entries as one batch. An entry
+// appended again (a retried write) has the same ID and is folded by the
+// table's merge; reads use FINAL, so it is never seen twice.
+func (s *Store) AppendHistory(ctx context.Context, entries []store.HistoryEntry) error {
+	if len(entries) == 0 {
+		return nil
+	}
+	start := time.Now()
+	err := s.insert(ctx, historyTable, len(entries), func(i int) ([]any, error) {
+		e := &entries[i]
+		at, err := timeColumn("at", e.At)
+		if err != nil {
+			return nil, fmt.Errorf("cannot store history entry %q: %w", e.ID, err)
+		}
+		return []any{e.ID, e.IncidentID, at, e.Actor, e.Action, e.From, e.To, e.Reason}, nil
+	})
+	s.metrics.WriteDone(store.TableHistory, start, len(entries), 0, err)
+	if err != nil {
+		return fmt.Errorf("cannot append %d history entries: %w", len(entries), err)
+	}
+	return nil
+}
+
+// ListHistory returns an incident's history, oldest first.
+func (s *Store) ListHistory(ctx context.Context, incidentID string) ([]store.HistoryEntry, error) {
+	start := time.Now()
+	out, err := all(ctx, s, func(r scanner) (store.HistoryEntry, error) {
+		var e store.HistoryEntry
+		var at int64
+		if err := r.Scan(&e.ID, &e.IncidentID, &at, &e.Actor, &e.Action, &e.From, &e.To, &e.Reason); err != nil {
+			return e, err
+		}
+		e.At = fromUnixNano(at)
+		return e, nil
+	}, "SELECT "+historyTable.selectList()+" FROM "+s.table("incident_history")+" FINAL WHERE incident_id = ? ORDER BY at_ns, id", incidentID)
+	s.metrics.QueryDone("list_history", start, err)
+	if err != nil {
+		return nil, fmt.Errorf("cannot list history of incident %q: %w", incidentID, err)
+	}
+	return out, nil
 }

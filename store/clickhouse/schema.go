@@ -207,9 +207,28 @@ var incidentsTable = table{
 		{name: "clock_start_ns", typ: "Int64"},
 		{name: "reason", typ: "String"},
 		{name: "open", typ: "UInt8"},
+		{name: "detail", typ: "String", codec: "ZSTD(1)"},
 	},
 	version: "version",
 	orderBy: "id",
+}
+
+// historyTable is the append-only incident history. An entry is never
+// changed; ReplacingMergeTree without a version only folds an entry
+// appended twice by a retried write, whose ID (in the order key) is the same.
+var historyTable = table{
+	name: "incident_history",
+	columns: []column{
+		{name: "id", typ: "String"},
+		{name: "incident_id", typ: "String"},
+		{name: "at_ns", typ: "Int64"},
+		{name: "actor", typ: "String", lowCardinality: true},
+		{name: "action", typ: "String", lowCardinality: true},
+		{name: "from_state", typ: "String", lowCardinality: true},
+		{name: "to_state", typ: "String", lowCardinality: true},
+		{name: "reason", typ: "String"},
+	},
+	orderBy: "incident_id, id",
 }
 
 // insertColumns returns the columns an INSERT names: all but the

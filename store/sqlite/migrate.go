@@ -109,10 +109,28 @@ var migrations = []migration{
 				opened_at INTEGER NOT NULL,
 				clock_start INTEGER NOT NULL,
 				reason TEXT NOT NULL,
-				open INTEGER NOT NULL
+				open INTEGER NOT NULL,
+				detail TEXT NOT NULL DEFAULT ''
 			)`,
 			`CREATE INDEX incidents_opened ON incidents (opened_at, id)`,
 			`CREATE INDEX incidents_open_opened ON incidents (open, opened_at, id)`,
+			`CREATE TABLE incident_history (
+				id TEXT PRIMARY KEY,
+				incident_id TEXT NOT NULL,
+				at INTEGER NOT NULL,
+				actor TEXT NOT NULL,
+				action TEXT NOT NULL,
+				from_state TEXT NOT NULL,
+				to_state TEXT NOT NULL,
+				reason TEXT NOT NULL
+			)`,
+			`CREATE INDEX incident_history_incident ON incident_history (incident_id, at, id)`,
+			// History is append-only: the database itself refuses to change
+			// or remove an entry, whatever code runs against it.
+			`CREATE TRIGGER incident_history_no_update BEFORE UPDATE ON incident_history
+				BEGIN SELECT RAISE(ABORT, 'incident history is append-only'); END`,
+			`CREATE TRIGGER incident_history_no_delete BEFORE DELETE ON incident_history
+				BEGIN SELECT RAISE(ABORT, 'incident history is append-only'); END`,
 		},
 	},
 }

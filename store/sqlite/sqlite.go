@@ -231,7 +231,7 @@ const eventColumns = `id, version, title, first_post_id, first_seen, last_seen, 
 
 var upsertEventSQL = upsertSQL("events", eventColumns)
 
-const incidentColumns = `id, version, event_id, title, level, state, opened_at, clock_start, reason, open`
+const incidentColumns = `id, version, event_id, title, level, state, opened_at, clock_start, reason, open, detail`
 
 var upsertIncidentSQL = upsertSQL("incidents", incidentColumns)
 
@@ -307,7 +307,11 @@ func incidentArgs(in *store.Incident) ([]any, error) {
 	if err := errors.Join(err1, err2); err != nil {
 		return nil, fmt.Errorf("cannot store incident %q: %w", in.ID, err)
 	}
-	return []any{in.ID, version, in.EventID, in.Title, in.Level, in.State, opened, clock, in.Reason, in.Open}, nil
+	detail, err := store.EncodeIncidentDetail(in)
+	if err != nil {
+		return nil, err
+	}
+	return []any{in.ID, version, in.EventID, in.Title, in.Level, in.State, opened, clock, in.Reason, in.Open, detail}, nil
 }
 
 // storedVersion converts a version to SQLite's signed 64-bit integer; a
@@ -442,15 +446,16 @@ func scanIncident(r rowScanner) (store.Incident, error) {
 	var (
 		in                     store.Incident
 		version, opened, clock int64
+		detail                 string
 	)
-	err := r.Scan(&in.ID, &version, &in.EventID, &in.Title, &in.Level, &in.State, &opened, &clock, &in.Reason, &in.Open)
+	err := r.Scan(&in.ID, &version, &in.EventID, &in.Title, &in.Level, &in.State, &opened, &clock, &in.Reason, &in.Open, &detail)
 	if err != nil {
 		return store.Incident{}, err
 	}
 	in.Version = uint64(version)
 	in.OpenedAt = fromUnixNano(opened)
 	in.ClockStart = fromUnixNano(clock)
-	return in, nil
+	return in, store.DecodeIncidentDetail(detail, &in)
 }
 
 // GetPost returns one post by ID, or store.ErrNotFound.
@@ -701,4 +706,74 @@ func (s *Store) listIncidents(ctx context.Context, q store.IncidentQuery) ([]sto
 		incidents = append(incidents, in)
 	}
 	return incidents, rows.Err()
+}
+
+// AppendHistory appends incident history entries in one transaction; an
+// entry whose ID is stored already is left as it is (INSERT OR IGNORE), so
+// a retried append stores nothing twice and nothing is ever overwritten.
+func (s *Store) AppendHistory(ctx context.Context, entries []store.HistoryEntry) error {
+	if len(entries) == 0 {
+		return nil
+	}
+	start := time.Now()
+	err := s.appendHistory(ctx, entries)
+	s.metrics.WriteDone(store.TableHistory, start, len(entries), 0, err)
+	if err != nil {
+		return fmt.Errorf("cannot append %d history entries: %w", len(entries), err)
+	}
+	return nil
+}
+
+func (s *Store) appendHistory(ctx context.Context, entries []store.HistoryEntry) error {
+	tx, err := s.write.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	stmt, err := tx.PrepareContext(ctx, `INSERT OR IGNORE INTO incident_history (id, incident_id, at, actor, action, from_state, to_state, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
+	if err != nil {
+		return err
+	}
+	defer stmt.Close()
+	for _, e := range entries {
+		at, err := timeColumn("at", e.At)
+		if err != nil {
+			return fmt.Errorf("cannot store history entry %q: %w", e.ID, err)
+		}
+		if _, err := stmt.ExecContext(ctx, e.ID, e.IncidentID, at, e.Actor, e.Action, e.From, e.To, e.Reason); err != nil {
+			return fmt.Errorf("cannot store history entry %q: %w", e.ID, err)
+		}
+	}
+	return tx.Commit()
+}
+
+// ListHistory returns an incident's history, oldest first.
+func (s *Store) ListHistory(ctx context.Context, incidentID string) ([]store.HistoryEntry, error) {
+	start := time.Now()
+	out, err := s.listHistory(ctx, incidentID)
+	s.metrics.QueryDone("list_history", start, err)
+	if err != nil {
+		return nil, fmt.Errorf("cannot list history of incident %q: %w", incidentID, err)
+	}
+	return out, nil
+}
+
+func (s *Store) listHistory(ctx context.Context, incidentID string) ([]store.HistoryEntry, error) {
+	rows, err := s.read.QueryContext(ctx, `SELECT id, incident_id, at, actor, action, from_state, to_state, reason
+		FROM incident_history WHERE incident_id = ? ORDER BY at, id`, incidentID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []store.HistoryEntry
+	for rows.Next() {
+		var e store.HistoryEntry
+		var at int64
+		if err := rows.Scan(&e.ID, &e.IncidentID, &at, &e.Actor, &e.Action, &e.From, &e.To, &e.Reason); err != nil {
+			return nil, err
+		}
+		e.At = fromUnixNano(at)
+		out = append(out, e)
+	}
+	return out, rows.Err()
 }

@@ -26,6 +26,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -50,6 +51,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"NotFound", testNotFound},
 		{"Events", testEvents},
 		{"Incidents", testIncidents},
+		{"History", testHistory},
 		{"ConcurrentWriters", testConcurrentWriters},
 	}
 	for _, tt := range tests {
@@ -141,6 +143,23 @@ func normalEvent(e store.Event) store.Event {
 
 func normalIncident(in store.Incident) store.Incident {
 	in.OpenedAt, in.ClockStart = utc(in.OpenedAt), utc(in.ClockStart)
+	in.EventTime, in.DetectedAt = utc(in.EventTime), utc(in.DetectedAt)
+	in.Obligations = slices.Clone(in.Obligations)
+	for i := range in.Obligations {
+		o := &in.Obligations[i]
+		o.DueAt, o.BreachedAt = utc(o.DueAt), utc(o.BreachedAt)
+		o.Notified = nilIfEmpty(o.Notified)
+		if o.Evidence != nil {
+			ev := *o.Evidence
+			ev.PublishedAt, ev.DetectedAt = utc(ev.PublishedAt), utc(ev.DetectedAt)
+			o.Evidence = &ev
+		}
+	}
+	if in.Effect != nil {
+		e := *in.Effect
+		e.ResponseAt = utc(e.ResponseAt)
+		in.Effect = &e
+	}
 	return in
 }
 
@@ -587,16 +606,34 @@ func NewIncident(id string, version uint64, opened time.Time, open bool) store.I
 		state = store.StateClosed
 	}
 	return store.Incident{
-		ID:         id,
-		Version:    version,
-		EventID:    "event-" + id,
-		Title:      "某化工厂爆炸事故" + id,
-		Level:      "III",
-		State:      state,
-		OpenedAt:   opened,
-		ClockStart: opened.Add(-17*time.Minute - 3),
-		Reason:     "负面信息在1小时内激增至30条",
-		Open:       open,
+		ID:          id,
+		Version:     version,
+		EventID:     "event-" + id,
+		Title:       "某化工厂爆炸事故" + id,
+		Level:       "III",
+		State:       state,
+		OpenedAt:    opened,
+		ClockStart:  opened.Add(-17*time.Minute - 3),
+		Reason:      "负面信息在1小时内激增至30条",
+		Open:        open,
+		EventTime:   opened.Add(-40 * time.Minute),
+		DetectedAt:  opened.Add(-17*time.Minute - 3),
+		ClockAnchor: "earliest",
+		Category:    "涉及突发事件处置和自然灾害应对",
+		Assignee:    "值班员张三",
+		Obligations: []store.Obligation{
+			{Rule: "R-5H", Title: "发布权威信息", DueAt: opened.Add(5 * time.Hour), State: store.ObligationFulfilled,
+				Evidence: &store.Evidence{URL: "http://gov.example/tb.html", PostID: "p-" + id, Title: "情况通报",
+					Source: "某县人民政府", PublishedAt: opened.Add(3 * time.Hour), DetectedAt: opened.Add(3*time.Hour + 41*time.Second), Auto: true},
+				Notified: []string{"R-5H/reminder/50%"}},
+			{Rule: "R-24H", Title: "举行新闻发布会", DueAt: opened.Add(24 * time.Hour), State: store.ObligationBreached,
+				BreachedAt: opened.Add(24 * time.Hour), Notified: []string{"R-24H/breach"}},
+			{Rule: "D-INTERP", Title: "发布政策解读", DueAt: opened.Add(72 * time.Hour), Provisional: true, State: store.ObligationWaived,
+				WaivedReason: "非政策文件"},
+		},
+		Effect: &store.Effect{ResponseAt: opened.Add(3 * time.Hour), Window: 2 * time.Hour,
+			Before: store.EffectWindow{Posts: 30, NegativeShare: 0.8, Heat: 70.5},
+			After:  store.EffectWindow{Posts: 12, NegativeShare: 0.4, Heat: 50}},
 	}
 }
 
@@ -745,5 +782,40 @@ func testConcurrentWriters(t *testing.T, s store.Store) {
 		if in.Version != writers {
 			t.Errorf("incident %s: version %d, want %d", in.ID, in.Version, writers)
 		}
+	}
+}
+
+// testHistory checks that history is appended once per entry ID, listed
+// oldest first per incident, and kept apart between incidents.
+func testHistory(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	entry := func(id, inc string, d time.Duration, action string) store.HistoryEntry {
+		return store.HistoryEntry{ID: id, IncidentID: inc, At: at(d), Actor: "system", Action: action,
+			From: store.StatePending, To: store.StateConfirmed, Reason: "负面信息激增"}
+	}
+	e1, e2, e3 := entry("h1", "i1", time.Minute, "opened"), entry("h2", "i1", 2*time.Minute, "confirmed"), entry("h3", "i2", time.Minute, "opened")
+	if err := s.AppendHistory(ctx, []store.HistoryEntry{e2, e1, e3}); err != nil {
+		t.Fatalf("AppendHistory: %v", err)
+	}
+	// A retried append of the same entries stores nothing twice, and an
+	// entry appended again with other content does not rewrite history.
+	rewritten := e1
+	rewritten.Reason = "改写"
+	if err := s.AppendHistory(ctx, []store.HistoryEntry{e1, e2}); err != nil {
+		t.Fatalf("AppendHistory again: %v", err)
+	}
+	got, err := s.ListHistory(ctx, "i1")
+	if err != nil {
+		t.Fatalf("ListHistory: %v", err)
+	}
+	want := []store.HistoryEntry{e1, e2}
+	for i := range want {
+		want[i].At = utc(want[i].At)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("ListHistory(i1) =\n%+v\nwant\n%+v", got, want)
+	}
+	if got, err := s.ListHistory(ctx, "none"); err != nil || len(got) != 0 {
+		t.Errorf("ListHistory(none) = %v, %v; want no entries", got, err)
 	}
 }

@@ -7,7 +7,7 @@ CREATE TABLE IF NOT EXISTS `yuqing`.`schema_migrations`
 ENGINE = ReplacingMergeTree()
 ORDER BY (version);
 
--- migration 1: posts, events, incidents
+-- migration 1: posts, events, incidents, incident history
 CREATE TABLE IF NOT EXISTS `yuqing`.`posts`
 (
     `id` String,
@@ -82,8 +82,23 @@ CREATE TABLE IF NOT EXISTS `yuqing`.`incidents`
     `opened_at_ns` Int64,
     `clock_start_ns` Int64,
     `reason` String,
-    `open` UInt8
+    `open` UInt8,
+    `detail` String
 )
 ENGINE = ReplacingMergeTree(version)
 ORDER BY (id);
+
+CREATE TABLE IF NOT EXISTS `yuqing`.`incident_history`
+(
+    `id` String,
+    `incident_id` String,
+    `at_ns` Int64,
+    `actor` String,
+    `action` String,
+    `from_state` String,
+    `to_state` String,
+    `reason` String
+)
+ENGINE = ReplacingMergeTree()
+ORDER BY (incident_id, id);
 

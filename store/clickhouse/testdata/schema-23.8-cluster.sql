@@ -7,7 +7,7 @@ CREATE TABLE IF NOT EXISTS `yuqing`.`schema_migrations` ON CLUSTER `yuqing`
 ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/yuqing/schema_migrations', '{replica}')
 ORDER BY (version);
 
--- migration 1: posts, events, incidents
+-- migration 1: posts, events, incidents, incident history
 CREATE TABLE IF NOT EXISTS `yuqing`.`posts` ON CLUSTER `yuqing`
 (
     `id` String,
@@ -85,8 +85,23 @@ CREATE TABLE IF NOT EXISTS `yuqing`.`incidents` ON CLUSTER `yuqing`
     `opened_at_ns` Int64,
     `clock_start_ns` Int64,
     `reason` String,
-    `open` UInt8
+    `open` UInt8,
+    `detail` String CODEC(ZSTD(1))
 )
 ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/yuqing/incidents', '{replica}', version)
 ORDER BY (id);
+
+CREATE TABLE IF NOT EXISTS `yuqing`.`incident_history` ON CLUSTER `yuqing`
+(
+    `id` String,
+    `incident_id` String,
+    `at_ns` Int64,
+    `actor` LowCardinality(String),
+    `action` LowCardinality(String),
+    `from_state` LowCardinality(String),
+    `to_state` LowCardinality(String),
+    `reason` String
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/yuqing/incident_history', '{replica}')
+ORDER BY (incident_id, id);
 
