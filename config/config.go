@@ -9,14 +9,18 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/url"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/yuqing-project/yuqing/responder/notify"
 )
 
 // Config is the whole configuration of one yuqing process.
@@ -219,6 +223,31 @@ type ResponderConfig struct {
 	// latest post, enough posts from enough sources were negative enough.
 	// Slowly accumulating chatter never crosses it. Default: 6h.
 	IncidentBurstWindow time.Duration `yaml:"incident_burst_window"`
+	// ClockStart anchors the 5 h / 24 h / 48 h clocks: earliest (default:
+	// the earlier of the event time a text gives and the first post),
+	// event, or detection (the first post).
+	ClockStart string `yaml:"clock_start"`
+	// RuleOverrides set local limits by rule ID, e.g. R-5H: {hours: 3}.
+	RuleOverrides map[string]RuleOverride `yaml:"rule_overrides"`
+	// Reminders are the points at which a pending obligation is reminded:
+	// a share of its time ("50%") or a time before it is due ("1h").
+	// Default: ["50%", "1h"].
+	Reminders []string `yaml:"reminders"`
+	// TickInterval is how often deadlines are checked. Default: 15s.
+	TickInterval time.Duration `yaml:"tick_interval"`
+	// EffectWindow is the span before and after the first response that
+	// the effect evaluation compares. Default: 6h.
+	EffectWindow time.Duration `yaml:"effect_window"`
+	// Notify configures the alerts to duty staff; with no channels,
+	// deadlines are tracked and recorded but nobody is alerted.
+	Notify notify.Config `yaml:"notify"`
+}
+
+// RuleOverride is a local limit for one rule: hours for a clock rule,
+// workdays for a working-day rule.
+type RuleOverride struct {
+	Hours    float64 `yaml:"hours"`
+	Workdays int     `yaml:"workdays"`
 }
 
 // DemoConfig configures the simulated local web served for the demo.
@@ -335,6 +364,13 @@ func (c *Config) ApplyDefaults() {
 		c.Responder.IncidentMinSources = 2
 	}
 	defDur(&c.Responder.IncidentBurstWindow, 6*time.Hour)
+	def(&c.Responder.ClockStart, "earliest")
+	if c.Responder.Reminders == nil {
+		c.Responder.Reminders = []string{"50%", "1h"}
+	}
+	defDur(&c.Responder.TickInterval, 15*time.Second)
+	defDur(&c.Responder.EffectWindow, 6*time.Hour)
+	c.Responder.Notify.ApplyDefaults()
 	def(&c.Demo.Listen, "127.0.0.1:0")
 	if c.Demo.Speed == 0 {
 		c.Demo.Speed = 1
@@ -502,6 +538,33 @@ func (c *Config) Validate() error {
 	if w := c.Responder.IncidentBurstWindow; w < time.Minute || w > c.Responder.Window {
 		bad("responder.incident_burst_window", "must be between 1m and responder.window (%s), got %s", c.Responder.Window, w)
 	}
+	if !slices.Contains([]string{"earliest", "event", "detection"}, c.Responder.ClockStart) {
+		bad("responder.clock_start", "%q is not earliest, event or detection", c.Responder.ClockStart)
+	}
+	for _, id := range slices.Sorted(maps.Keys(c.Responder.RuleOverrides)) {
+		o := c.Responder.RuleOverrides[id]
+		if (o.Hours > 0) == (o.Workdays > 0) || o.Hours < 0 || o.Workdays < 0 {
+			bad("responder.rule_overrides."+id, "give either a positive hours or a positive workdays")
+		}
+	}
+	for i, p := range c.Responder.Reminders {
+		if _, _, err := ParseReminder(p); err != nil {
+			bad(fmt.Sprintf("responder.reminders[%d]", i), "%v", err)
+		}
+	}
+	if c.Responder.TickInterval < time.Second {
+		bad("responder.tick_interval", "must be at least 1s, got %s", c.Responder.TickInterval)
+	}
+	if c.Responder.EffectWindow < time.Minute {
+		bad("responder.effect_window", "must be at least 1m, got %s", c.Responder.EffectWindow)
+	}
+	for _, p := range c.Responder.Notify.Validate() {
+		path, msg, ok := strings.Cut(p, ": ")
+		if !ok {
+			path, msg = "", p
+		}
+		bad(strings.TrimSuffix("responder.notify."+path, "."), "%s", msg)
+	}
 	if c.Demo.Enabled {
 		checkAddr("demo.listen", c.Demo.Listen)
 		if c.Demo.Speed <= 0 || c.Demo.Speed > 10000 {
@@ -536,4 +599,21 @@ func isRegionCode(s string) bool {
 		}
 	}
 	return true
+}
+
+// ParseReminder reads a reminder point: "50%" (a share of the obligation's
+// time, 0–100 exclusive) or a duration before it is due ("1h", "30m").
+func ParseReminder(s string) (share float64, before time.Duration, err error) {
+	if v, ok := strings.CutSuffix(s, "%"); ok {
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil || f <= 0 || f >= 100 {
+			return 0, 0, fmt.Errorf("%q is not a share between 0%% and 100%%", s)
+		}
+		return f / 100, 0, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d <= 0 {
+		return 0, 0, fmt.Errorf("%q is neither a share such as 50%% nor a duration such as 1h", s)
+	}
+	return 0, d, nil
 }

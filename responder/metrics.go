@@ -9,6 +9,13 @@ type metrics struct {
 	incidentsOpened *prometheus.CounterVec
 	activeEvents    prometheus.Gauge
 	rebuilds        prometheus.Counter
+
+	openIncidents     *prometheus.GaugeVec
+	obligations       *prometheus.GaugeVec
+	nearestDeadline   *prometheus.GaugeVec
+	breaches          *prometheus.CounterVec
+	obligationsDone   *prometheus.CounterVec
+	responseDetection prometheus.Histogram
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -37,6 +44,35 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Name: "yuqing_responder_state_rebuilds_total",
 			Help: "Times the responder rebuilt its state from the store (start, failover).",
 		}),
+	}
+	m.openIncidents = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "yuqing_responder_open_incidents",
+		Help: "Open incidents, by level.",
+	}, []string{"level"})
+	m.obligations = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "yuqing_responder_obligations",
+		Help: "Obligations of open incidents, by rule and state (pending, fulfilled, breached, waived).",
+	}, []string{"rule", "state"})
+	m.nearestDeadline = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "yuqing_responder_nearest_deadline_seconds",
+		Help: "Seconds until the nearest pending obligation of each rule falls due (negative: overdue, not yet marked).",
+	}, []string{"rule"})
+	m.breaches = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "yuqing_responder_obligation_breaches_total",
+		Help: "Obligations that passed their due time unmet, by rule.",
+	}, []string{"rule"})
+	m.obligationsDone = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "yuqing_responder_obligations_fulfilled_total",
+		Help: "Obligations fulfilled by a detected official response, by rule and timeliness (on_time, late).",
+	}, []string{"rule", "timeliness"})
+	m.responseDetection = prometheus.NewHistogram(prometheus.HistogramOpts{
+		Name:    "yuqing_responder_response_detection_seconds",
+		Help:    "Delay from an official response's publish time to its detection.",
+		Buckets: prometheus.ExponentialBuckets(1, 2, 16),
+	})
+	reg.MustRegister(m.openIncidents, m.obligations, m.nearestDeadline, m.breaches, m.obligationsDone, m.responseDetection)
+	for _, rule := range []string{"R-5H", "R-24H", "R-48H"} {
+		m.breaches.WithLabelValues(rule)
 	}
 	reg.MustRegister(m.posts, m.eventsCreated, m.eventsMerged, m.incidentsOpened, m.activeEvents, m.rebuilds)
 	return m

@@ -29,6 +29,8 @@ import (
 
 	"github.com/yuqing-project/yuqing/bus"
 	"github.com/yuqing-project/yuqing/config"
+	"github.com/yuqing-project/yuqing/responder/calendar"
+	"github.com/yuqing-project/yuqing/responder/rules"
 	"github.com/yuqing-project/yuqing/store"
 )
 
@@ -36,13 +38,17 @@ import (
 // bus handler; it is safe to call from one consumer at a time, and Rebuild
 // may run concurrently with nothing else.
 type Responder struct {
-	cfg   config.ResponderConfig
-	st    store.Store
-	now   func() time.Time
-	log   *slog.Logger
-	m     *metrics
-	mu    sync.Mutex
-	state *state
+	cfg       config.ResponderConfig
+	st        store.Store
+	now       func() time.Time
+	log       *slog.Logger
+	m         *metrics
+	rules     *rules.Set
+	cal       *calendar.Calendar
+	reminders []reminder
+	alerter   *Alerter
+	mu        sync.Mutex
+	state     *state
 }
 
 // maxRecentRebuild bounds the posts read back per event on a rebuild.
@@ -54,16 +60,73 @@ type Option func(*Responder)
 // WithClock sets the clock used to expire events (tests).
 func WithClock(now func() time.Time) Option { return func(r *Responder) { r.now = now } }
 
-// New returns a responder writing to st. Call Rebuild before handling posts.
+// WithRules sets the rule set (default: the embedded rules).
+func WithRules(s *rules.Set) Option { return func(r *Responder) { r.rules = s } }
+
+// WithCalendar sets the working-day calendar (default: the embedded one).
+func WithCalendar(c *calendar.Calendar) Option { return func(r *Responder) { r.cal = c } }
+
+// WithAlerter sets who alerts duty staff (default: nobody is alerted).
+func WithAlerter(a *Alerter) Option { return func(r *Responder) { r.alerter = a } }
+
+// New returns a responder writing to st. Call Rebuild before handling
+// posts. The config must be validated: a bad reminder point panics.
 func New(cfg config.ResponderConfig, st store.Store, reg prometheus.Registerer, log *slog.Logger, opts ...Option) *Responder {
 	if log == nil {
 		log = slog.Default()
 	}
-	r := &Responder{cfg: cfg, st: st, now: time.Now, log: log, m: newMetrics(reg), state: newState()}
+	r := &Responder{cfg: cfg, st: st, now: time.Now, log: log, m: newMetrics(reg), state: newState(),
+		rules: rules.Default(), cal: calendar.Default()}
 	for _, o := range opts {
 		o(r)
 	}
+	rem, err := parseReminders(cfg.Reminders)
+	if err != nil {
+		panic("BUG: unvalidated responder config: " + err.Error())
+	}
+	r.reminders = rem
+	if r.cfg.ClockStart == "" {
+		r.cfg.ClockStart = "earliest"
+	}
+	if r.cfg.EffectWindow == 0 {
+		r.cfg.EffectWindow = 6 * time.Hour
+	}
 	return r
+}
+
+// Run checks deadlines every interval until ctx ends: obligations falling
+// due are marked breached and recorded, and the reminders, breaches and
+// fulfilments that are due are sent to duty staff. After a restart the
+// first check sends what fell due while the process was down, once.
+func (r *Responder) Run(ctx context.Context, interval time.Duration) error {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		if err := r.Tick(ctx); err != nil && ctx.Err() == nil {
+			r.log.Warn("deadline check failed; retrying at the next tick", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+	}
+}
+
+// Tick checks deadlines once (see Run) and persists what changed before
+// it sends any notification.
+func (r *Responder) Tick(ctx context.Context) error {
+	r.mu.Lock()
+	alerts := r.tick(r.now())
+	err := r.flush(ctx)
+	r.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	if r.alerter == nil || len(alerts) == 0 {
+		return nil
+	}
+	return r.alerter.Send(ctx, alerts)
 }
 
 // Rebuild replaces the in-memory state with the events of the last window
@@ -197,11 +260,20 @@ func (r *Responder) maybeOpen(ev *store.Event, p *bus.Post) {
 		if inc != nil && inc.Open {
 			// Keep the suggested level current as casualty figures grow.
 			if lv := levelFor(deaths); lv != "" && levelRank(lv) < levelRank(inc.Level) {
+				now := r.now()
+				r.record(historyEntry(inc.ID, now, actorSystem, ActionLevel, inc.Level, lv,
+					fmt.Sprintf("文中提及死亡%d人,按生产安全事故报告和调查处理条例第三条建议调整为%s级", deaths, lv)))
 				inc.Level = lv
 				inc.Reason = reason(ev, deaths)
-				inc.Version = uint64(r.now().UnixNano())
+				r.syncObligations(inc, now)
 				s.dirtyIncidents[inc.ID] = true
 			}
+			if et := eventTime(p.Title+"。"+p.Body, p.PublishedAt); !et.IsZero() && (inc.EventTime.IsZero() || et.Before(inc.EventTime)) {
+				inc.EventTime = et.UTC()
+				r.restartClock(inc, r.now())
+				s.dirtyIncidents[inc.ID] = true
+			}
+			r.detectResponse(inc, p, r.now())
 		}
 		return
 	}
@@ -215,21 +287,31 @@ func (r *Responder) maybeOpen(ev *store.Event, p *bus.Post) {
 	if level == "" {
 		level = "IV"
 	}
+	detected := earliest(ev.FirstSeen, now).UTC()
+	evTime := eventTime(p.Title+"。"+p.Body, p.PublishedAt)
 	inc := &store.Incident{
-		ID:         incidentID(ev.ID),
-		Version:    uint64(now.UnixNano()),
-		EventID:    ev.ID,
-		Title:      ev.Title,
-		Level:      level,
-		State:      store.StatePending,
-		OpenedAt:   now.UTC(),
-		ClockStart: earliest(ev.FirstSeen, now).UTC(),
-		Reason:     reason(ev, deaths),
-		Open:       true,
+		ID:          incidentID(ev.ID),
+		Version:     uint64(now.UnixNano()),
+		EventID:     ev.ID,
+		Title:       ev.Title,
+		Level:       level,
+		State:       store.StatePending,
+		OpenedAt:    now.UTC(),
+		DetectedAt:  detected,
+		ClockAnchor: r.cfg.ClockStart,
+		Reason:      reason(ev, deaths),
+		Open:        true,
+		Category:    "涉及突发事件处置和自然灾害应对",
 	}
+	if !evTime.IsZero() {
+		inc.EventTime = evTime.UTC()
+	}
+	inc.ClockStart = clockStart(r.cfg.ClockStart, inc.EventTime, detected)
 	ev.IncidentID = inc.ID
 	s.incidents[inc.ID] = inc
 	s.dirtyIncidents[inc.ID] = true
+	r.record(historyEntry(inc.ID, now, actorSystem, ActionOpened, "", store.StatePending, inc.Reason))
+	r.syncObligations(inc, now)
 	r.m.incidentsOpened.WithLabelValues(level).Inc()
 	r.log.Info("incident opened", "incident", inc.ID, "event", ev.ID, "title", inc.Title, "level", level,
 		"posts", ev.PostCount, "negative", ev.NegativeCount, "sources", ev.SourceCount)
@@ -239,10 +321,18 @@ func (r *Responder) maybeOpen(ev *store.Event, p *bus.Post) {
 // written with the next attempt.
 func (r *Responder) flush(ctx context.Context) error {
 	s := r.state
+	if len(s.history) > 0 {
+		if err := r.st.AppendHistory(ctx, s.history); err != nil {
+			return fmt.Errorf("cannot store %d history entries: %w", len(s.history), err)
+		}
+		s.history = s.history[:0]
+	}
 	if len(s.dirtyIncidents) > 0 {
 		incs := make([]store.Incident, 0, len(s.dirtyIncidents))
+		now := uint64(r.now().UnixNano())
 		for id := range s.dirtyIncidents {
 			if inc := s.incidents[id]; inc != nil {
+				inc.Version = max(inc.Version+1, now)
 				incs = append(incs, *inc)
 			}
 		}
@@ -280,6 +370,18 @@ func incidentID(eventID string) string { return "INC-" + shortHash("incident:"+e
 func shortHash(s string) string {
 	sum := sha256.Sum256([]byte(s))
 	return hex.EncodeToString(sum[:8])
+}
+
+// clockStart picks the response clock's start by the configured anchor:
+// the event time a text gives, the detection time, or the earlier of them.
+func clockStart(anchor string, event, detected time.Time) time.Time {
+	switch {
+	case anchor == "detection" || event.IsZero():
+		return detected
+	case anchor == "event":
+		return event
+	}
+	return earliest(detected, event)
 }
 
 func earliest(a, b time.Time) time.Time {

@@ -47,6 +47,8 @@ type state struct {
 	// After a rebuild an event starts with none: its burst is counted from
 	// the posts that arrive after the restart.
 	recent map[string][]recentPost
+	// history holds entries not yet stored.
+	history []store.HistoryEntry
 	// merged holds events absorbed into another until they are written
 	// with their MergedInto mark.
 	merged map[string]*store.Event

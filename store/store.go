@@ -164,7 +164,7 @@ type Incident struct {
 	// unknown. DetectedAt is when its first post was published or seen.
 	// ClockAnchor says which of them ClockStart is: earliest, event or
 	// detection.
-	EventTime   time.Time `json:"event_time"`
+	EventTime   time.Time `json:"event_time,omitzero"`
 	DetectedAt  time.Time `json:"detected_at"`
 	ClockAnchor string    `json:"clock_anchor"`
 	// Category is which must-respond category of the rules applies
@@ -176,6 +176,9 @@ type Incident struct {
 	Obligations []Obligation `json:"obligations"`
 	// Effect compares the event before and after the first response.
 	Effect *Effect `json:"effect,omitempty"`
+	// Applied are the IDs of the history entries with people's requests
+	// (confirm, assign, record a response, ...) the responder has applied.
+	Applied []string `json:"applied,omitempty"`
 }
 
 // Obligation states.
@@ -201,7 +204,7 @@ type Obligation struct {
 	// Late is set when it was fulfilled after it was due.
 	Late bool `json:"late,omitempty"`
 	// BreachedAt is when it was found breached.
-	BreachedAt   time.Time `json:"breached_at"`
+	BreachedAt   time.Time `json:"breached_at,omitzero"`
 	WaivedReason string    `json:"waived_reason,omitempty"`
 	// Notified holds the keys of the reminders, breach notices and
 	// escalations already sent for it, so none is sent twice.
@@ -249,12 +252,13 @@ type incidentDetail struct {
 	Assignee    string       `json:"assignee,omitempty"`
 	Obligations []Obligation `json:"obligations,omitempty"`
 	Effect      *Effect      `json:"effect,omitempty"`
+	Applied     []string     `json:"applied,omitempty"`
 }
 
 // EncodeIncidentDetail returns the JSON column that holds in's lifecycle
 // fields (used by the store implementations).
 func EncodeIncidentDetail(in *Incident) (string, error) {
-	b, err := json.Marshal(incidentDetail{in.EventTime, in.DetectedAt, in.ClockAnchor, in.Category, in.Assignee, in.Obligations, in.Effect})
+	b, err := json.Marshal(incidentDetail{in.EventTime, in.DetectedAt, in.ClockAnchor, in.Category, in.Assignee, in.Obligations, in.Effect, in.Applied})
 	if err != nil {
 		return "", fmt.Errorf("cannot encode incident %q: %w", in.ID, err)
 	}
@@ -278,7 +282,7 @@ func DecodeIncidentDetail(s string, in *Incident) error {
 		return t.UTC()
 	}
 	in.EventTime, in.DetectedAt, in.ClockAnchor = utc(d.EventTime), utc(d.DetectedAt), d.ClockAnchor
-	in.Category, in.Assignee, in.Effect = d.Category, d.Assignee, d.Effect
+	in.Category, in.Assignee, in.Effect, in.Applied = d.Category, d.Assignee, d.Effect, d.Applied
 	in.Obligations = d.Obligations
 	for i := range in.Obligations {
 		o := &in.Obligations[i]

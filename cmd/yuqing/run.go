@@ -29,6 +29,8 @@ import (
 	"github.com/yuqing-project/yuqing/crawler"
 	"github.com/yuqing-project/yuqing/demo"
 	"github.com/yuqing-project/yuqing/responder"
+	"github.com/yuqing-project/yuqing/responder/calendar"
+	"github.com/yuqing-project/yuqing/responder/rules"
 	"github.com/yuqing-project/yuqing/store"
 	"github.com/yuqing-project/yuqing/store/clickhouse"
 	"github.com/yuqing-project/yuqing/store/sqlite"
@@ -217,7 +219,26 @@ func runPipeline(ctx context.Context, cfg *config.Config, targets map[string]boo
 		start("analyzer", func() error { return c.Run(runCtx, stage.Handle) })
 	}
 	if targets["responder"] {
-		r := responder.New(cfg.Responder, st, reg, log)
+		ruleSet := rules.Default()
+		if len(cfg.Responder.RuleOverrides) > 0 {
+			ov := map[string]rules.Override{}
+			for id, o := range cfg.Responder.RuleOverrides {
+				ov[id] = rules.Override{Hours: o.Hours, Workdays: o.Workdays}
+			}
+			if ruleSet, err = ruleSet.WithOverrides(ov); err != nil {
+				return err
+			}
+		}
+		cal, err := calendar.LoadDir(calendar.Default(), filepath.Join(cfg.DataDir, "calendar"))
+		if err != nil {
+			return err
+		}
+		alerter, err := responder.NewAlerter(cfg.Responder.Notify, cfg.DataDir, reg, log, nil)
+		if err != nil {
+			return err
+		}
+		r := responder.New(cfg.Responder, st, reg, log, responder.WithRules(ruleSet), responder.WithCalendar(cal),
+			responder.WithAlerter(alerter))
 		if err := r.Rebuild(ctx); err != nil {
 			return err
 		}
@@ -231,6 +252,7 @@ func runPipeline(ctx context.Context, cfg *config.Config, targets map[string]boo
 			return err
 		}
 		start("responder", func() error { return c.Run(runCtx, r.Handle) })
+		start("deadlines", func() error { return r.Run(runCtx, cfg.Responder.TickInterval) })
 	}
 	if targets["crawler"] {
 		sources := slices.Clone(cfg.Crawler.Sources)

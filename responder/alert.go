@@ -1,0 +1,139 @@
+package responder
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/yuqing-project/yuqing/responder/notify"
+	"github.com/yuqing-project/yuqing/store"
+)
+
+// alert is a notification the responder decided is due. Its key is stable
+// (incident, obligation, point), so deciding it again never sends it twice:
+// the dispatcher's delivery log keeps what was delivered.
+type alert struct {
+	inc      store.Incident
+	ob       store.Obligation // zero for an incident-level alert
+	key      string
+	kind     notify.Kind
+	escalate bool // also to every step of the escalation chain
+}
+
+// Alerter delivers the responder's alerts to duty staff: it picks the
+// recipients from the duty roster and hands the messages to the
+// dispatcher. Send blocks while the dispatcher retries.
+type Alerter struct {
+	cfg    notify.Config
+	d      *notify.Dispatcher
+	roster *notify.Roster
+	log    *slog.Logger
+	now    func() time.Time
+}
+
+// NewAlerter builds the alerting of cfg, with its delivery log in dataDir
+// when the config does not name one. It returns nil, nil when no channel
+// is configured: deadlines are then tracked and recorded, nobody alerted.
+func NewAlerter(cfg notify.Config, dataDir string, reg prometheus.Registerer, log *slog.Logger, now func() time.Time) (*Alerter, error) {
+	if len(cfg.Channels) == 0 {
+		return nil, nil
+	}
+	if now == nil {
+		now = time.Now
+	}
+	chans, err := cfg.BuildChannels(now)
+	if err != nil {
+		return nil, fmt.Errorf("cannot build notification channels: %w", err)
+	}
+	roster, err := cfg.BuildRoster()
+	if err != nil {
+		return nil, fmt.Errorf("cannot build the duty roster: %w", err)
+	}
+	quiet, err := cfg.Quiet()
+	if err != nil {
+		return nil, fmt.Errorf("cannot read quiet hours: %w", err)
+	}
+	path := cfg.DeliveryLog
+	if path == "" {
+		path = filepath.Join(dataDir, "notify-deliveries.jsonl")
+	}
+	dl, err := notify.OpenFileLog(path)
+	if err != nil {
+		return nil, fmt.Errorf("cannot open the delivery log: %w", err)
+	}
+	var acker *notify.Acker
+	if cfg.AckSecret != "" {
+		if acker, err = notify.NewAcker(cfg.AckSecret, cfg.AckURL, cfg.AckTTL, now); err != nil {
+			return nil, fmt.Errorf("cannot sign acknowledgement links: %w", err)
+		}
+	}
+	d, err := notify.NewDispatcher(chans, dl, reg, notify.DispatcherOptions{Quiet: quiet, Retry: cfg.RetryPolicy(), Acker: acker, Now: now, Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	return &Alerter{cfg: cfg, d: d, roster: roster, log: log, now: now}, nil
+}
+
+// obligationLabel names an obligation as officers say it: 5小时权威发布.
+func obligationLabel(o store.Obligation) string {
+	switch o.Rule {
+	case "R-5H":
+		return "5小时权威发布"
+	case "R-24H":
+		return "24小时新闻发布会"
+	case "R-48H":
+		return "48小时回应"
+	}
+	return o.Title
+}
+
+// Send delivers alerts. An error means some delivery may succeed if the
+// same alerts are sent again later; what was delivered is never repeated.
+func (a *Alerter) Send(ctx context.Context, alerts []alert) error {
+	if _, err := a.d.ReleaseHeld(ctx); err != nil {
+		a.log.Warn("cannot release held notifications", "err", err)
+	}
+	var firstErr error
+	now := a.now()
+	for _, al := range alerts {
+		m := notify.Message{IncidentID: al.inc.ID, Key: al.key, Kind: al.kind, Title: al.inc.Title,
+			Level: notify.Level(al.inc.Level), State: al.inc.State, At: now, ConsoleURL: a.cfg.IncidentURL(al.inc.ID)}
+		if al.ob.Rule != "" {
+			m.Obligation, m.DueAt = obligationLabel(al.ob), al.ob.DueAt
+			if al.ob.Evidence != nil {
+				m.Note = "依据:" + al.ob.Evidence.Source + "《" + al.ob.Evidence.Title + "》(自动识别,待确认)"
+			}
+		}
+		p, step, ok := a.roster.FirstResponder(now)
+		if !ok {
+			a.log.Error("nobody on duty or in the escalation chain; alert not sent", "incident", al.inc.ID, "key", al.key)
+			continue
+		}
+		steps := []notify.Message{withRecipient(m, p, step)}
+		if al.escalate {
+			for s := step + 1; s < a.roster.ChainLength(); s++ {
+				if p, ok := a.roster.Escalation(s, now); ok {
+					e := withRecipient(m, p, s)
+					e.Key = fmt.Sprintf("%s/step%d", m.Key, s)
+					steps = append(steps, e)
+				}
+			}
+		}
+		for _, msg := range steps {
+			if _, err := a.d.Dispatch(ctx, msg); err != nil && firstErr == nil {
+				firstErr = err
+			}
+		}
+	}
+	return firstErr
+}
+
+func withRecipient(m notify.Message, p notify.Person, step int) notify.Message {
+	m.Recipients = []notify.Recipient{p.Recipient()}
+	m.Step = step
+	return m
+}
