@@ -175,6 +175,11 @@ func (r *Responder) tick(now time.Time) []alert {
 				r.state.dirtyIncidents[inc.ID] = true
 				r.m.breaches.WithLabelValues(o.Rule).Inc()
 				r.log.Warn("obligation breached", "incident", inc.ID, "rule", o.Rule, "due", o.DueAt)
+				// Reminders whose points passed while the process was down
+				// are still sent, once, before the breach itself.
+				for _, p := range r.reminders {
+					alerts = append(alerts, alert{inc: *inc, ob: *o, key: o.Rule + "/reminder/" + p.name, kind: notify.KindReminder})
+				}
 				alerts = append(alerts, alert{inc: *inc, ob: *o, key: o.Rule + "/breach", kind: notify.KindBreach, escalate: true})
 				continue
 			}

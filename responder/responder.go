@@ -153,7 +153,11 @@ func (r *Responder) Rebuild(ctx context.Context) error {
 	burstFrom := r.now().Add(-r.cfg.IncidentBurstWindow)
 	for i := range events {
 		ev := &events[i]
-		if ev.IncidentID != "" || ev.LastSeen.Before(burstFrom) {
+		// The burst thresholds need the recent posts of events without an
+		// incident; the effect evaluation those of events with an open one.
+		inc, hasOpen := s.incidents[ev.IncidentID]
+		needed := (ev.IncidentID == "" && !ev.LastSeen.Before(burstFrom)) || (hasOpen && inc.Effect == nil)
+		if !needed {
 			continue
 		}
 		ids := ev.PostIDs[max(0, len(ev.PostIDs)-maxRecentRebuild):]
