@@ -201,12 +201,21 @@ func (p *proc) allPosts() (map[string]string, int) {
 
 type incidentsResp struct {
 	Items []struct {
-		ID      string `json:"id"`
-		EventID string `json:"event_id"`
-		Title   string `json:"title"`
-		Level   string `json:"level"`
-		State   string `json:"state"`
-		Open    bool   `json:"open"`
+		ID          string `json:"id"`
+		EventID     string `json:"event_id"`
+		Title       string `json:"title"`
+		Level       string `json:"level"`
+		State       string `json:"state"`
+		Open        bool   `json:"open"`
+		Obligations []struct {
+			Rule     string `json:"rule"`
+			State    string `json:"state"`
+			DueAt    string `json:"due_at"`
+			Evidence *struct {
+				URL   string `json:"url"`
+				Title string `json:"title"`
+			} `json:"evidence"`
+		} `json:"obligations"`
 	} `json:"items"`
 }
 
@@ -359,6 +368,27 @@ demo:
 			fmt.Sprintf("%d posts from %d sources, open incidents %q", total, len(sources), titles)
 	})
 
+	// Within three minutes of the start, the demo portal's official 情况通报
+	// fulfils the incident's first obligation (5 h authoritative release),
+	// with the post as evidence.
+	p.waitFor("the official 情况通报 to fulfil the 5 h obligation", 180*time.Second, func() (bool, string) {
+		var incs incidentsResp
+		if err := p.getJSON("/api/v1/incidents?open=true", &incs); err != nil {
+			return false, err.Error()
+		}
+		var states []string
+		for _, inc := range incs.Items {
+			for _, o := range inc.Obligations {
+				states = append(states, inc.Level+" "+o.Rule+" "+o.State)
+				if isExplosion(inc.Title) && o.Rule == "R-5H" && o.State == "fulfilled" && o.Evidence != nil &&
+					strings.Contains(o.Evidence.URL, "/portal/") && strings.Contains(o.Evidence.Title, "通报") {
+					return true, ""
+				}
+			}
+		}
+		return false, fmt.Sprintf("obligations %v", states)
+	})
+
 	m := p.metrics()
 	for _, name := range []string{
 		"yuqing_crawler_documents_emitted_total",
@@ -368,6 +398,7 @@ demo:
 		"yuqing_store_rows_written_total",
 		"yuqing_responder_posts_total",
 		"yuqing_responder_incidents_opened_total",
+		"yuqing_responder_obligations_fulfilled_total",
 	} {
 		if v := metricSum(m, name); v <= 0 {
 			t.Errorf("/metrics: %s = %v, want > 0", name, v)
