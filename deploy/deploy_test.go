@@ -1,0 +1,34 @@
+// Package deploy holds the deployment files (configs, Prometheus rules,
+// Alertmanager routing, Kubernetes manifests); its tests check them with
+// the real tools.
+package deploy
+
+import (
+	"os/exec"
+	"strings"
+	"testing"
+
+	"github.com/yuqing-project/yuqing/internal/testenv"
+)
+
+func run(t *testing.T, dir, name string, args ...string) {
+	t.Helper()
+	cmd := exec.Command(name, args...)
+	cmd.Dir = dir
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
+	}
+}
+
+func TestPrometheusRules(t *testing.T) {
+	promtool := testenv.LookPath(t, "promtool", "promtool")
+	run(t, "prometheus", promtool, "check", "config", "prometheus.yml")
+	run(t, "prometheus", promtool, "check", "rules", "yuqing-rules.yml")
+	run(t, "prometheus", promtool, "test", "rules", "yuqing-rules.test.yml")
+}
+
+func TestAlertmanagerConfig(t *testing.T) {
+	amtool := testenv.LookPath(t, "amtool", "amtool")
+	run(t, "alertmanager", amtool, "check-config", "alertmanager.yml")
+}
