@@ -2,8 +2,11 @@
 // bus.Document into one analysed bus.Post — normalised text segmented by gse
 // with a domain dictionary, TF-IDF keywords, a lexicon-and-rules sentiment
 // with a government public-opinion layer, 政务 topic tags, a SimHash
-// near-duplicate fingerprint, the publisher region, entities from
-// part-of-speech tags, and quality flags.
+// near-duplicate fingerprint, the publisher region and the GB/T 2260
+// divisions the text names (package region), organisations, officials and
+// places (entities.go), and quality flags. Traditional Chinese is analysed
+// in simplified form (t2s.go), and personal numbers are masked in the
+// stored text (pii.go).
 //
 // Guarantees:
 //
@@ -30,6 +33,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/yuqing-project/yuqing/analyzer/region"
 	"github.com/yuqing-project/yuqing/bus"
 	"github.com/yuqing-project/yuqing/config"
 )
@@ -67,9 +71,6 @@ const (
 	RoleEvent     = "event"
 )
 
-// maxEntities bounds the entities carried by a post.
-const maxEntities = 20
-
 // Analyzer analyses documents. It holds the loaded segmenter, IDF table,
 // sentiment lexicon and topic table; build it once with New (loading takes
 // about two seconds) and share it between goroutines.
@@ -78,8 +79,10 @@ type Analyzer struct {
 	idf    *idfTable
 	lex    *lexicon
 	topics atomic.Pointer[Topics]
-	log    *slog.Logger
-	m      metrics
+	// regions is the division table and home jurisdiction (SetRegions).
+	regions atomic.Pointer[regionSetup]
+	log     *slog.Logger
+	m       metrics
 }
 
 type metrics struct {
@@ -88,6 +91,7 @@ type metrics struct {
 	sentiment *prometheus.CounterVec
 	flags     *prometheus.CounterVec
 	bytes     prometheus.Counter
+	pii       *prometheus.CounterVec
 }
 
 // Values of the result label of yuqing_analyzer_documents_total.
@@ -125,6 +129,7 @@ func New(cfg config.AnalyzerConfig, reg prometheus.Registerer, log *slog.Logger)
 	}
 	a := &Analyzer{seg: seg, idf: idf, lex: lex, log: log}
 	a.topics.Store(DefaultTopics())
+	a.regions.Store(defaultRegionSetup())
 	if err := a.m.register(reg); err != nil {
 		return nil, err
 	}
@@ -156,6 +161,7 @@ func (m *metrics) register(reg prometheus.Registerer) error {
 		Name: "yuqing_analyzer_segmented_bytes_total",
 		Help: "Bytes of normalised text segmented.",
 	})
+	m.pii = newPIIMetric()
 	for _, r := range []string{resultOK, resultTruncated, resultEmpty, resultRecovered} {
 		m.documents.WithLabelValues(r)
 	}
@@ -168,7 +174,7 @@ func (m *metrics) register(reg prometheus.Registerer) error {
 	if reg == nil {
 		return nil
 	}
-	for _, c := range []prometheus.Collector{m.documents, m.duration, m.sentiment, m.flags, m.bytes} {
+	for _, c := range []prometheus.Collector{m.documents, m.duration, m.sentiment, m.flags, m.bytes, m.pii} {
 		if err := reg.Register(c); err != nil {
 			return fmt.Errorf("cannot register analyzer metrics: %w", err)
 		}
@@ -190,8 +196,11 @@ func (a *Analyzer) SetTopics(t *Topics) {
 }
 
 // Analyze analyses doc. It never fails; see the package documentation.
+// The post carries doc's title and body with personal numbers masked
+// (MaskPII), and the analysis sees only the masked text.
 func (a *Analyzer) Analyze(doc bus.Document) bus.Post {
 	start := time.Now()
+	doc.Title, doc.Body = a.maskPII(doc.Title, doc.Body)
 	post := bus.Post{
 		Document:   doc,
 		AnalyzedAt: start.UTC(),
@@ -239,10 +248,9 @@ func (a *Analyzer) Analyze(doc bus.Document) bus.Post {
 		post.Topics = topics
 	}
 	post.SimHash = a.fingerprint(tokens, bodyStart)
-	post.Entities = a.entities(tokens)
-	if doc.RegionCode != "" {
-		post.Regions = append(post.Regions, bus.Region{Code: doc.RegionCode, Role: RolePublisher})
-	}
+	var mentions []region.Mention
+	post.Regions, mentions = a.findRegions(doc.RegionCode, title, body, tokens)
+	post.Entities = a.entities(tokens, mentions)
 	post.Flags = qualityFlags(title, body, truncated)
 
 	a.m.documents.WithLabelValues(result).Inc()
@@ -317,55 +325,6 @@ func (a *Analyzer) simFeatures(tokens []token) map[string]float64 {
 		tf[w] = (1 + math.Log(n)) * a.idf.lookup(w)
 	}
 	return tf
-}
-
-// commonSurnames are the single-character surnames of most of China's
-// population. gse's dictionary tags many ordinary words nr (荣获, 惠民), so a
-// token is taken for a person only when it starts with one of these.
-const commonSurnames = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝"
-
-// entities lists named organisations, persons and places that gse's
-// dictionary tags (nt, nr, ns and their subclasses), first mention first.
-// Words of the sentiment lexicon are skipped: they are evaluations, even
-// where the dictionary tags them as names.
-func (a *Analyzer) entities(tokens []token) []bus.Entity {
-	out := []bus.Entity{}
-	seen := map[string]bool{}
-	for _, t := range tokens {
-		var kind string
-		switch t.pos {
-		case "nt":
-			kind = "org"
-		case "nr", "nrt", "nrfg":
-			kind = "person"
-		case "ns", "nsf":
-			kind = "place"
-		default:
-			continue
-		}
-		n := utf8.RuneCountInString(t.text)
-		if n < 2 || seen[t.text] {
-			continue
-		}
-		if _, ok := a.lex.words[t.text]; ok {
-			continue
-		}
-		if kind == "person" {
-			first, _ := utf8.DecodeRuneInString(t.text)
-			if n > 4 || !strings.ContainsRune(commonSurnames, first) {
-				continue
-			}
-		}
-		if kind == "place" && strings.ContainsRune("各本我全该此", []rune(t.text)[0]) {
-			continue
-		}
-		seen[t.text] = true
-		out = append(out, bus.Entity{Text: t.text, Kind: kind})
-		if len(out) == maxEntities {
-			break
-		}
-	}
-	return out
 }
 
 // qualityFlags computes the flags of the normalised title and body.

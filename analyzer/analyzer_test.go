@@ -414,8 +414,10 @@ func TestOddInputNeverFails(t *testing.T) {
 func TestRegionsAndEntities(t *testing.T) {
 	a := testAnalyzer(t)
 	p := a.Analyze(bus.Document{RegionCode: "220102", Body: "北京市和上海市的代表在人民政府会议上发言，张伟表示将荣获表彰。"})
-	if len(p.Regions) != 1 || p.Regions[0] != (bus.Region{Code: "220102", Role: RolePublisher}) {
-		t.Errorf("regions %v, want the publisher region", p.Regions)
+	want := []bus.Region{{Code: "220102", Name: "南关区", Role: RolePublisher},
+		{Code: "110000", Name: "北京市", Role: RoleMentioned}, {Code: "310000", Name: "上海市", Role: RoleMentioned}}
+	if !slices.Equal(p.Regions, want) {
+		t.Errorf("regions %v, want the publisher region then the two mentioned", p.Regions)
 	}
 	kinds := map[string]string{}
 	for _, e := range p.Entities {

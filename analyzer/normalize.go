@@ -8,22 +8,24 @@ import (
 
 // normalizer is one step of the text normalisation applied before analysis.
 // Steps see the output of the previous step; each must be safe for
-// concurrent use. Traditional → simplified conversion (issue 4) is added as
-// one more step in normalizeSteps, before segmentation sees the text.
+// concurrent use.
 type normalizer func(string) string
 
 // normalizeSteps are applied in order by normalize. Entity decoding comes
-// first so that a decoded &nbsp; or &#65313; is folded by the later steps.
+// first so that a decoded &nbsp; or &#65313; is folded by the later steps;
+// traditional → simplified comes last, when the text is clean.
 var normalizeSteps = []normalizer{
 	dropInvalidUTF8,
 	decodeHTMLRemnants,
 	foldWidthAndSpace,
+	toSimplified,
 }
 
 // normalize returns the form of s that analysis works on: valid UTF-8,
 // HTML entities and tag remnants removed, full-width ASCII folded to
-// half-width, invisible characters dropped and whitespace runs folded to one
-// space. The original text is kept in the Post; only analysis sees this.
+// half-width, invisible characters dropped, whitespace runs folded to one
+// space, and traditional Chinese converted to simplified (OpenCC's t2s).
+// The original text is kept in the Post; only analysis sees this.
 func normalize(s string) string {
 	for _, step := range normalizeSteps {
 		s = step(s)

@@ -7,7 +7,9 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"sync/atomic"
 
+	"github.com/yuqing-project/yuqing/analyzer/sentiment"
 	"github.com/yuqing-project/yuqing/bus"
 )
 
@@ -24,6 +26,7 @@ const (
 	kindDegree
 	kindContrast
 	kindOfficial
+	kindNegated
 )
 
 var lexKinds = map[string]lexKind{
@@ -33,6 +36,7 @@ var lexKinds = map[string]lexKind{
 	"degree":   kindDegree,
 	"contrast": kindContrast,
 	"official": kindOfficial,
+	"negated":  kindNegated,
 }
 
 type lexEntry struct {
@@ -71,14 +75,100 @@ const (
 	officialNeutralBias = 1.0
 )
 
-// lexicon is the sentiment model: word → role. Read-only after parsing.
+// How the domain layer and the official register move the trained model's
+// calibrated logits (see combine). The trained model learnt reviews and
+// Weibo posts; it has seen few reports of explosions or unpaid wages, and
+// none of notices, so these are set by hand on the reasoning beside them
+// and checked by TestSentiment.
+const (
+	// domainPolarity is the polarity logit each unit of negative domain
+	// evidence takes away: one strong event word (爆炸 = 3) outweighs a
+	// confident positive reading (logit 2, P = 0.88) of the surrounding text.
+	domainPolarity = 1.0
+	// domainNeutral is the neutral logit each unit takes away: a report of
+	// an event with casualties is not neutral news for the government.
+	domainNeutral = 0.8
+	// domainEvidenceCap bounds the domain evidence counted, so that a long
+	// report repeating 事故 forty times does not reach certainty by count.
+	domainEvidenceCap = 6.0
+	// domainEvidenceFloor is domain evidence ignored: one weak mention
+	// (疫情 = 1) in a post that cheers the medical staff on is not an
+	// incident; one strong one (事故 = 2, 爆炸 = 3) still counts.
+	domainEvidenceFloor = 1.0
+	// lexiconPolarity adds the lexicon's general polarity z (negation-aware:
+	// 不难吃, 没有不满意) to the model's polarity logit, which n-grams of
+	// up to three characters cannot always get right.
+	lexiconPolarity = 1.0
+	// noEvidenceNeutral raises the neutral logit of a text in which the
+	// lexicon found no evaluative or domain word at all. The model's
+	// neutral head learnt "neutral" from Weibo posts only and reads plain
+	// news (县政府今天上午召开常务会议…, 明天人民路实行交通管制) as mildly
+	// positive; most of what the analyzer reads is such news.
+	//
+	// The floor, the lexicon weight and this bias were chosen on the
+	// calibration rows (never on the held-out ones) from {0, 0.5, 1, 1.5}
+	// each: all three at 1 moved SMP2020 macro-F1 from 0.714 (all at 0) to
+	// 0.733 at no cost to the binary reading (0.906 → 0.905). This bias is
+	// then set higher than those rows favour, at 2 (SMP2020 0.702, binary
+	// 0.900), because at 1 the plain-news sentences above stay
+	// positive: Weibo emotions are not the product's domain, and calling a
+	// factual notice positive misleads an officer more than calling a mild
+	// Weibo post neutral.
+	noEvidenceNeutral = 2.0
+	// negationCorrection gives back, per unit of negated negative general
+	// words (不难吃, 不差, 不脏), the polarity the model's n-grams took for
+	// the negative word itself: character n-grams see 难吃 and 差 whatever
+	// stands before them, so without it "菜不难吃,也不贵" read as strongly
+	// negative. Set by hand so that one negated word (magnitude ~1–2)
+	// outweighs a confident negative reading (logit −2.5) without turning
+	// a text that also has an un-negated negative word positive; checked by
+	// TestSentiment's negation cases.
+	negationCorrection    = 2.5
+	negationCorrectionCap = 3.0
+	// officialModelDamping and officialModelNeutral express the register of
+	// notices in logits: the model's polarity counts less and neutral is
+	// more likely (an official notice describes rather than judges).
+	officialModelDamping = 0.5
+	officialModelNeutral = 2.0
+)
+
+// lexicon is the rule layer of the sentiment analysis: word → role. The
+// words are read-only after parsing; model is the trained classifier the
+// rules are combined with (nil: the lexicon alone decides, as before the
+// model existed).
 type lexicon struct {
 	words map[string]lexEntry
+	model atomic.Pointer[sentiment.Model]
 }
 
-// parseLexicon reads the kind<TAB>word<TAB>value format of data/sentiment.tsv.
+// NormalizeForSentiment returns text as the analyzer gives it to the
+// trained sentiment model. yuqing train sentiment applies it to every
+// training row, so that training and analysis see the same text.
+func NormalizeForSentiment(text string) string { return normalize(text) }
+
+// SetSentimentModel replaces the trained sentiment model, for example with
+// one read by sentiment.Load from a model file (yuqing analyze -model).
+// Documents analysed after it returns use m; it is safe to call while
+// Analyze runs.
+func (a *Analyzer) SetSentimentModel(m *sentiment.Model) {
+	if m == nil {
+		panic("BUG: SetSentimentModel(nil)")
+	}
+	a.lex.model.Store(m)
+}
+
+// SentimentModel returns the trained sentiment model in use.
+func (a *Analyzer) SentimentModel() *sentiment.Model { return a.lex.model.Load() }
+
+// parseLexicon reads the kind<TAB>word<TAB>value format of data/sentiment.tsv
+// and attaches the trained model embedded in the binary.
 func parseLexicon(data string) (*lexicon, error) {
 	l := &lexicon{words: map[string]lexEntry{}}
+	m, err := sentiment.Default()
+	if err != nil {
+		return nil, err
+	}
+	l.model.Store(m)
 	sc := bufio.NewScanner(strings.NewReader(data))
 	for n := 1; sc.Scan(); n++ {
 		line := strings.TrimSpace(sc.Text())
@@ -110,6 +200,7 @@ func parseLexicon(data string) (*lexicon, error) {
 type evidence struct {
 	pos, neg         float64 // summed magnitudes of positive and negative contributions
 	domainNeg        float64 // the part of neg from the domain layer
+	negatedNeg       float64 // magnitude of negative general words a negator flipped (不难吃, 不差)
 	officialMarkers  int     // distinct official-register markers
 	officialRegister bool
 }
@@ -164,12 +255,26 @@ func (l *lexicon) score(tokens []token, officialSource bool) (bus.Sentiment, evi
 			contrast = e.value
 		case kindOfficial:
 			markers[tokensText(tokens[i:i+n])] = true
+		case kindNegated:
+			// A negated negative word gse keeps as one token (不贵, 不差):
+			// mildly positive, and the model's reading of its negative
+			// characters is corrected in combine.
+			v := e.value * degree
+			ev.negatedNeg += v
+			if tokens[i].title {
+				v *= titleBoost
+			}
+			clause += v
+			negations, degree = 0, 1
 		case kindPolarity, kindDomain:
 			v := e.value * degree
 			if negations%2 == 1 && i-lastNegator <= negationWindow {
 				if e.kind == kindDomain {
 					v *= negatedDomain
 				} else {
+					if v < 0 {
+						ev.negatedNeg -= v
+					}
 					v *= negatedGeneral
 				}
 			} else if e.kind == kindDomain && v < 0 {
@@ -186,7 +291,33 @@ func (l *lexicon) score(tokens []token, officialSource bool) (bus.Sentiment, evi
 
 	ev.officialMarkers = len(markers)
 	ev.officialRegister = ev.officialMarkers >= 3 || officialSource && ev.officialMarkers >= 1
-	return probabilities(ev), ev
+	m := l.model.Load()
+	if m == nil || len(tokens) == 0 {
+		return probabilities(ev), ev
+	}
+	return combine(m.Predict(tokensText(tokens)), ev), ev
+}
+
+// combine adds the rule layer to the trained model's calibrated logits:
+// negative domain evidence (事故, 欠薪, 强拆 …, not negated) lowers both the
+// polarity logit and the neutral logit; the lexicon's negation-aware
+// polarity is added with a modest weight; no evidence at all favours
+// neutral; and the official register damps the polarity and raises neutral.
+func combine(p sentiment.Prediction, ev evidence) bus.Sentiment {
+	d := math.Min(math.Max(ev.domainNeg-domainEvidenceFloor, 0), domainEvidenceCap)
+	total := ev.pos + ev.neg
+	zp := p.PolarityLogit - domainPolarity*d + lexiconPolarity*(ev.pos-ev.neg)/math.Sqrt(total+1) +
+		negationCorrection*math.Min(ev.negatedNeg, negationCorrectionCap)
+	zn := p.NeutralLogit - domainNeutral*d
+	if total == 0 {
+		zn += noEvidenceNeutral
+	}
+	if ev.officialRegister {
+		zp *= officialModelDamping
+		zn += officialModelNeutral
+	}
+	pPos, pNeu, pNeg := sentiment.Probabilities(zp, zn)
+	return label(pPos, pNeu, pNeg)
 }
 
 // probabilities turns evidence into the three-class distribution: a softmax
@@ -203,7 +334,11 @@ func probabilities(ev evidence) bus.Sentiment {
 	m := math.Max(lp, math.Max(ln, neutral))
 	ep, en, eu := math.Exp(lp-m), math.Exp(ln-m), math.Exp(neutral-m)
 	sum := ep + en + eu
-	pPos, pNeg, pNeu := ep/sum, en/sum, eu/sum
+	return label(ep/sum, eu/sum, en/sum)
+}
+
+// label picks the most probable class; ties go to neutral, then negative.
+func label(pPos, pNeu, pNeg float64) bus.Sentiment {
 	s := bus.Sentiment{Label: bus.Neutral, Score: pNeu, Negativity: round4(pNeg)}
 	switch {
 	case pNeg > pNeu && pNeg >= pPos:

@@ -204,6 +204,19 @@ type ArticleRules struct {
 type AnalyzerConfig struct {
 	// Workers analyse documents in parallel. Default: number of CPUs.
 	Workers int `yaml:"workers"`
+	// HomeRegion is the office's home jurisdiction (GB/T 2260 code): a
+	// place name that exists in several places is read as the one nearest
+	// to it.
+	HomeRegion string `yaml:"home_region"`
+	// ExtraRegions are divisions missing from the embedded table (new or
+	// renamed ones), added at start.
+	ExtraRegions []Division `yaml:"extra_regions"`
+}
+
+// Division is an administrative division: its GB/T 2260 code and full name.
+type Division struct {
+	Code string `yaml:"code"`
+	Name string `yaml:"name"`
 }
 
 // ResponderConfig configures event clustering and incident opening.
@@ -522,6 +535,17 @@ func (c *Config) Validate() error {
 	}
 	if c.Analyzer.Workers < 0 {
 		bad("analyzer.workers", "must not be negative")
+	}
+	if h := c.Analyzer.HomeRegion; h != "" && !isRegionCode(h) {
+		bad("analyzer.home_region", "%q is not a 6-digit GB/T 2260 code", h)
+	}
+	for i, d := range c.Analyzer.ExtraRegions {
+		if !isRegionCode(d.Code) {
+			bad(fmt.Sprintf("analyzer.extra_regions[%d].code", i), "%q is not a 6-digit GB/T 2260 code", d.Code)
+		}
+		if d.Name == "" {
+			bad(fmt.Sprintf("analyzer.extra_regions[%d].name", i), "is required")
+		}
 	}
 	if c.Responder.Window < time.Minute {
 		bad("responder.window", "must be at least 1m, got %s", c.Responder.Window)

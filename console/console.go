@@ -20,6 +20,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/yuqing-project/yuqing/bus"
+	"github.com/yuqing-project/yuqing/responder/notify"
+	"github.com/yuqing-project/yuqing/responder/rules"
 	"github.com/yuqing-project/yuqing/store"
 )
 
@@ -31,6 +33,8 @@ type Server struct {
 	log     *slog.Logger
 	mu      sync.Mutex
 	checks  map[string]func(context.Context) error
+	rules   *rules.Set
+	acker   *notify.Acker
 	reqs    *prometheus.CounterVec
 	latency *prometheus.HistogramVec
 }
@@ -71,6 +75,7 @@ func New(st store.Store, g prometheus.Gatherer, reg prometheus.Registerer, log *
 		s.handle("GET /api/v1/incidents", s.incidents)
 		s.handle("GET /api/v1/incidents/{id}", s.incident)
 		s.handle("GET /{$}", s.home)
+		s.registerIncidentActions()
 	}
 	return s
 }

@@ -22,6 +22,10 @@ type alert struct {
 	key      string
 	kind     notify.Kind
 	escalate bool // also to every step of the escalation chain
+	// step, when above zero, sends the alert to that step of the
+	// escalation chain only (an unacknowledged alert going up).
+	step int
+	note string
 }
 
 // Alerter delivers the responder's alerts to duty staff: it picks the
@@ -107,6 +111,17 @@ func (a *Alerter) Send(ctx context.Context, alerts []alert) error {
 			if al.ob.Evidence != nil {
 				m.Note = "依据:" + al.ob.Evidence.Source + "《" + al.ob.Evidence.Title + "》(自动识别,待确认)"
 			}
+		}
+		if al.note != "" {
+			m.Note = al.note
+		}
+		if al.step > 0 {
+			if p, ok := a.roster.Escalation(al.step, now); ok {
+				if _, err := a.d.Dispatch(ctx, withRecipient(m, p, al.step)); err != nil && firstErr == nil {
+					firstErr = err
+				}
+			}
+			continue
 		}
 		p, step, ok := a.roster.FirstResponder(now)
 		if !ok {

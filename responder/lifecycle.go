@@ -156,6 +156,7 @@ func (r *Responder) tick(now time.Time) []alert {
 			continue
 		}
 		alerts = append(alerts, alert{inc: *inc, key: "opened", kind: notify.KindOpened})
+		alerts = append(alerts, r.escalations(inc, now)...)
 		for i := range inc.Obligations {
 			o := &inc.Obligations[i]
 			if o.State == store.ObligationFulfilled && o.Evidence != nil {

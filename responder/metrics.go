@@ -16,6 +16,7 @@ type metrics struct {
 	breaches          *prometheus.CounterVec
 	obligationsDone   *prometheus.CounterVec
 	responseDetection prometheus.Histogram
+	requests          *prometheus.CounterVec
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -70,6 +71,11 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		Help:    "Delay from an official response's publish time to its detection.",
 		Buckets: prometheus.ExponentialBuckets(1, 2, 16),
 	})
+	m.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "yuqing_responder_requests_total",
+		Help: "People's requests on incidents (confirm, assign, record_response, ...), by request and result (applied, rejected).",
+	}, []string{"request", "result"})
+	reg.MustRegister(m.requests)
 	reg.MustRegister(m.openIncidents, m.obligations, m.nearestDeadline, m.breaches, m.obligationsDone, m.responseDetection)
 	for _, rule := range []string{"R-5H", "R-24H", "R-48H"} {
 		m.breaches.WithLabelValues(rule)

@@ -117,8 +117,12 @@ func (r *Responder) Run(ctx context.Context, interval time.Duration) error {
 // it sends any notification.
 func (r *Responder) Tick(ctx context.Context) error {
 	r.mu.Lock()
-	alerts := r.tick(r.now())
-	err := r.flush(ctx)
+	now := r.now()
+	err := r.applyRequests(ctx, now)
+	alerts := r.tick(now)
+	if ferr := r.flush(ctx); ferr != nil {
+		err = ferr
+	}
 	r.mu.Unlock()
 	if err != nil {
 		return err

@@ -180,6 +180,14 @@ func TestResponseScenario(t *testing.T) {
 	)
 	tick(r, 26*time.Minute)
 	inc := incident()
+	// The duty officer acknowledges the alert (through the console, which
+	// appends the request to the incident's history): no escalation.
+	ack := store.HistoryEntry{ID: "req-ack", IncidentID: inc.ID, At: start.Add(27 * time.Minute), Actor: "duty",
+		Action: store.RequestPrefix + store.RequestAcknowledge, Reason: `{"reason":"已收到"}`}
+	if err := st.AppendHistory(ctx, []store.HistoryEntry{ack}); err != nil {
+		t.Fatal(err)
+	}
+	tick(r, 28*time.Minute)
 	if inc.Level != "II" || !inc.ClockStart.Equal(start) {
 		t.Fatalf("incident level %s, clock start %v; want II from %v", inc.Level, inc.ClockStart, start)
 	}
@@ -277,5 +285,60 @@ func TestResponseScenario(t *testing.T) {
 	}
 	if inc := incident(); inc.Effect == nil || inc.Effect.Before.Posts == 0 {
 		t.Errorf("effect of the response not evaluated: %+v", inc.Effect)
+	}
+}
+
+// TestEscalationWithoutAck checks that an incident alert nobody
+// acknowledges goes to the section chief after the level's wait and to the
+// leader after twice the wait, once each, and that an acknowledgement stops
+// the chain.
+func TestEscalationWithoutAck(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	st := openStore(t)
+	recv := &duty{secret: []byte("webhook-secret-0123456789"), got: map[string]int{}, texts: map[string]string{}, t: t}
+	srv := httptest.NewServer(recv)
+	defer srv.Close()
+	start := time.Date(2026, 11, 21, 9, 0, 0, 0, cst)
+	now := start
+	ncfg := notify.Config{
+		Channels: []notify.ChannelConfig{{Name: "hook", Type: notify.TypeWebhook, URL: srv.URL, Secret: string(recv.secret)}},
+		Roster: notify.RosterConfig{
+			People: []notify.PersonConfig{{ID: "duty", Name: "值班员", Contacts: map[string]string{"hook": "duty"}},
+				{ID: "chief", Name: "科长", Contacts: map[string]string{"hook": "chief"}},
+				{ID: "leader", Name: "分管领导", Contacts: map[string]string{"hook": "leader"}}},
+			Weekly:     []notify.ShiftConfig{{Days: []string{"mon", "tue", "wed", "thu", "fri", "sat", "sun"}, Start: "00:00", End: "00:00", Duty: "duty"}},
+			Escalation: []string{"chief", "leader"},
+		},
+		Retry: notify.RetryConfig{Attempts: 1, Initial: time.Millisecond, Max: time.Millisecond},
+	}
+	ncfg.ApplyDefaults()
+	a, err := NewAlerter(ncfg, dir, prometheus.NewRegistry(), nil, func() time.Time { return now })
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := New(cfg, st, prometheus.NewRegistry(), nil, WithClock(func() time.Time { return now }), WithAlerter(a))
+	posts := explosion()
+	for i := range posts {
+		posts[i].PublishedAt = start.Add(time.Duration(i) * time.Minute)
+	}
+	if err := r.HandlePosts(ctx, posts); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range []time.Duration{1, 14, 16, 29, 31, 60} {
+		now = start.Add(m * time.Minute)
+		if err := r.Tick(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := recv.deliveries()
+	// Level II: 15 minutes per step.
+	for key, n := range map[string]int{"opened → duty": 1, "opened/escalation1 → chief": 1, "opened/escalation2 → leader": 1} {
+		if got[key] != n {
+			t.Errorf("%s delivered %d times, want %d (all %v)", key, got[key], n, got)
+		}
+	}
+	if !strings.Contains(recv.texts["opened/escalation1"], "无人确认") {
+		t.Errorf("escalation text does not say why: %q", recv.texts["opened/escalation1"])
 	}
 }

@@ -176,6 +176,10 @@ type Incident struct {
 	Obligations []Obligation `json:"obligations"`
 	// Effect compares the event before and after the first response.
 	Effect *Effect `json:"effect,omitempty"`
+	// AckedAt and AckedBy record the first acknowledgement of its alerts;
+	// until then, alerts go up the escalation chain.
+	AckedAt time.Time `json:"acked_at,omitzero"`
+	AckedBy string    `json:"acked_by,omitempty"`
 	// Applied are the IDs of the history entries with people's requests
 	// (confirm, assign, record a response, ...) the responder has applied.
 	Applied []string `json:"applied,omitempty"`
@@ -253,12 +257,14 @@ type incidentDetail struct {
 	Obligations []Obligation `json:"obligations,omitempty"`
 	Effect      *Effect      `json:"effect,omitempty"`
 	Applied     []string     `json:"applied,omitempty"`
+	AckedAt     time.Time    `json:"acked_at,omitzero"`
+	AckedBy     string       `json:"acked_by,omitempty"`
 }
 
 // EncodeIncidentDetail returns the JSON column that holds in's lifecycle
 // fields (used by the store implementations).
 func EncodeIncidentDetail(in *Incident) (string, error) {
-	b, err := json.Marshal(incidentDetail{in.EventTime, in.DetectedAt, in.ClockAnchor, in.Category, in.Assignee, in.Obligations, in.Effect, in.Applied})
+	b, err := json.Marshal(incidentDetail{in.EventTime, in.DetectedAt, in.ClockAnchor, in.Category, in.Assignee, in.Obligations, in.Effect, in.Applied, in.AckedAt, in.AckedBy})
 	if err != nil {
 		return "", fmt.Errorf("cannot encode incident %q: %w", in.ID, err)
 	}
@@ -283,6 +289,7 @@ func DecodeIncidentDetail(s string, in *Incident) error {
 	}
 	in.EventTime, in.DetectedAt, in.ClockAnchor = utc(d.EventTime), utc(d.DetectedAt), d.ClockAnchor
 	in.Category, in.Assignee, in.Effect, in.Applied = d.Category, d.Assignee, d.Effect, d.Applied
+	in.AckedAt, in.AckedBy = utc(d.AckedAt), d.AckedBy
 	in.Obligations = d.Obligations
 	for i := range in.Obligations {
 		o := &in.Obligations[i]
@@ -295,6 +302,36 @@ func DecodeIncidentDetail(s string, in *Incident) error {
 		in.Effect.ResponseAt = utc(in.Effect.ResponseAt)
 	}
 	return nil
+}
+
+// Requests people make of an incident. The console appends them to the
+// incident's history as actions "request.<name>"; the responder, the one
+// writer of incidents, applies them in order and records the outcome.
+const (
+	RequestConfirm         = "confirm"          // 待研判 → 已确认 (optionally with a level)
+	RequestAssign          = "assign"           // set the assignee; → 处置中
+	RequestAcknowledge     = "acknowledge"      // alerts received: stops escalation
+	RequestRecordResponse  = "record_response"  // a response made, with its evidence
+	RequestConfirmEvidence = "confirm_evidence" // a detected response confirmed by a person
+	RequestWaive           = "waive"            // an obligation waived, with a reason
+	RequestSetLevel        = "set_level"        // the level confirmed or overridden
+	RequestClose           = "close"            // → 已办结
+	RequestFalseAlarm      = "false_alarm"      // → 误报
+)
+
+// RequestPrefix starts the history action of a request.
+const RequestPrefix = "request."
+
+// Request is what a person asked for, as stored in a request entry's Reason.
+type Request struct {
+	Reason      string    `json:"reason,omitempty"`
+	Level       string    `json:"level,omitempty"`
+	Assignee    string    `json:"assignee,omitempty"`
+	Rule        string    `json:"rule,omitempty"`
+	URL         string    `json:"url,omitempty"`
+	Title       string    `json:"title,omitempty"`
+	Source      string    `json:"source,omitempty"`
+	PublishedAt time.Time `json:"published_at,omitzero"`
 }
 
 // HistoryEntry is one change in an incident's life: who did what, when and

@@ -21,6 +21,8 @@ Usage:
   yuqing run [-config FILE] [-target all|crawler|analyzer|responder|console] [flags]
   yuqing migrate [-config FILE]
   yuqing check-config [-config FILE]
+  yuqing analyze [-tokens] [-model FILE] < LINES
+  yuqing train sentiment -data DIR -out FILE [-corrections FILE]
   yuqing extract [-allow-private] [-timeout D] [-url URL] [-content-type CT] [-fetched-at RFC3339] FILE|URL|-
   yuqing calendar add-workdays [-data-dir DIR] YYYY-MM-DD N
   yuqing calendar is-workday [-data-dir DIR] YYYY-MM-DD
@@ -46,6 +48,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = cmdRun(args[1:], stderr)
 	case "migrate":
 		err = cmdMigrate(args[1:], stdout, stderr)
+	case "analyze":
+		err = cmdAnalyze(args[1:], os.Stdin, stdout, stderr)
+	case "train":
+		err = cmdTrain(args[1:], stdout, stderr)
 	case "extract":
 		err = cmdExtract(args[1:], stdout, stderr)
 	case "calendar":

@@ -23,6 +23,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/yuqing-project/yuqing/analyzer"
+	"github.com/yuqing-project/yuqing/analyzer/region"
 	"github.com/yuqing-project/yuqing/bus"
 	"github.com/yuqing-project/yuqing/config"
 	"github.com/yuqing-project/yuqing/console"
@@ -30,6 +31,7 @@ import (
 	"github.com/yuqing-project/yuqing/demo"
 	"github.com/yuqing-project/yuqing/responder"
 	"github.com/yuqing-project/yuqing/responder/calendar"
+	"github.com/yuqing-project/yuqing/responder/notify"
 	"github.com/yuqing-project/yuqing/responder/rules"
 	"github.com/yuqing-project/yuqing/store"
 	"github.com/yuqing-project/yuqing/store/clickhouse"
@@ -153,12 +155,34 @@ func runPipeline(ctx context.Context, cfg *config.Config, targets map[string]boo
 		})
 	}
 
+	// The rules in force: the embedded defaults with the local overrides.
+	ruleSet := rules.Default()
+	if len(cfg.Responder.RuleOverrides) > 0 {
+		ov := map[string]rules.Override{}
+		for id, o := range cfg.Responder.RuleOverrides {
+			ov[id] = rules.Override{Hours: o.Hours, Workdays: o.Workdays}
+		}
+		if ruleSet, err = ruleSet.WithOverrides(ov); err != nil {
+			return err
+		}
+	}
+
 	// HTTP: metrics and probes for every target, the API for the console.
 	var apiStore store.Store
 	if targets["console"] {
 		apiStore = st
 	}
 	srv := console.New(apiStore, reg, reg, log)
+	if targets["console"] {
+		srv.SetRules(ruleSet)
+		if n := cfg.Responder.Notify; n.AckSecret != "" {
+			acker, err := notify.NewAcker(n.AckSecret, n.AckURL, n.AckTTL, nil)
+			if err != nil {
+				return fmt.Errorf("cannot verify acknowledgement links: %w", err)
+			}
+			srv.SetAcker(acker)
+		}
+	}
 	srv.AddReadyCheck("kafka", func(ctx context.Context) error { return prod.Client().Ping(ctx) })
 	if st != nil {
 		srv.AddReadyCheck("store", func(ctx context.Context) error {
@@ -211,6 +235,21 @@ func runPipeline(ctx context.Context, cfg *config.Config, targets map[string]boo
 		if err != nil {
 			return err
 		}
+		home, extra := cfg.Analyzer.HomeRegion, slices.Clone(cfg.Analyzer.ExtraRegions)
+		if cfg.Demo.Enabled {
+			demoHome, demoDivisions := demo.Regions()
+			extra = append(extra, demoDivisions...)
+			if home == "" {
+				home = demoHome
+			}
+		}
+		divisions := make([]region.Division, len(extra))
+		for i, d := range extra {
+			divisions[i] = region.Division{Code: d.Code, Name: d.Name}
+		}
+		if err := an.SetRegions(home, divisions...); err != nil {
+			return err
+		}
 		stage := analyzer.NewStage(an, st, prod, cfg.Analyzer.Workers)
 		c, err := bus.NewConsumer(consumerConfig(cfg, "yuqing-analyzer", bus.TopicDocs, nil), slices.Clone(kopts), prod, busMetrics, log)
 		if err != nil {
@@ -219,16 +258,6 @@ func runPipeline(ctx context.Context, cfg *config.Config, targets map[string]boo
 		start("analyzer", func() error { return c.Run(runCtx, stage.Handle) })
 	}
 	if targets["responder"] {
-		ruleSet := rules.Default()
-		if len(cfg.Responder.RuleOverrides) > 0 {
-			ov := map[string]rules.Override{}
-			for id, o := range cfg.Responder.RuleOverrides {
-				ov[id] = rules.Override{Hours: o.Hours, Workdays: o.Workdays}
-			}
-			if ruleSet, err = ruleSet.WithOverrides(ov); err != nil {
-				return err
-			}
-		}
 		cal, err := calendar.LoadDir(calendar.Default(), filepath.Join(cfg.DataDir, "calendar"))
 		if err != nil {
 			return err

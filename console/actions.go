@@ -1,0 +1,177 @@
+package console
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"html/template"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/yuqing-project/yuqing/responder/notify"
+	"github.com/yuqing-project/yuqing/responder/rules"
+	"github.com/yuqing-project/yuqing/store"
+)
+
+// SetRules makes the server show the rules in force at /api/v1/rules.
+func (s *Server) SetRules(r *rules.Set) { s.rules = r }
+
+// SetAcker makes the server accept acknowledgement links at /api/v1/ack.
+func (s *Server) SetAcker(a *notify.Acker) { s.acker = a }
+
+func (s *Server) registerIncidentActions() {
+	s.handle("GET /api/v1/incidents/{id}/history", s.history)
+	s.handle("POST /api/v1/incidents/{id}/actions", s.action)
+	s.handle("GET /api/v1/rules", s.listRules)
+	s.handle("GET /api/v1/ack", s.ack)
+}
+
+func (s *Server) history(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	if _, err := s.st.GetIncident(r.Context(), id); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	h, err := s.st.ListHistory(r.Context(), id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": nonNil(h)})
+}
+
+func (s *Server) listRules(w http.ResponseWriter, r *http.Request) {
+	if s.rules == nil {
+		s.fail(w, r, store.ErrNotFound)
+		return
+	}
+	writeJSON(w, http.StatusOK, s.rules)
+}
+
+// actionRequest is the body of POST /api/v1/incidents/{id}/actions.
+type actionRequest struct {
+	Action string `json:"action"`
+	// Actor is who asks; until the console has logins it is given here.
+	Actor string `json:"actor"`
+	store.Request
+}
+
+var actions = []string{store.RequestConfirm, store.RequestAssign, store.RequestAcknowledge, store.RequestRecordResponse,
+	store.RequestConfirmEvidence, store.RequestWaive, store.RequestSetLevel, store.RequestClose, store.RequestFalseAlarm}
+
+// action records a person's request on an incident in its history; the
+// responder, the one writer of incidents, applies it within its next
+// deadline check and records the outcome. The answer is 202 Accepted with
+// the request entry.
+func (s *Server) action(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	var req actionRequest
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 64<<10))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&req); err != nil {
+		writeJSON(w, http.StatusBadRequest, apiError{"invalid request body: " + err.Error()})
+		return
+	}
+	if err := validateAction(req); err != nil {
+		writeJSON(w, http.StatusBadRequest, apiError{err.Error()})
+		return
+	}
+	inc, err := s.st.GetIncident(r.Context(), id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if req.Rule != "" && !slices.ContainsFunc(inc.Obligations, func(o store.Obligation) bool { return o.Rule == req.Rule }) {
+		writeJSON(w, http.StatusBadRequest, apiError{fmt.Sprintf("invalid field rule=%q: incident %s has no such obligation", req.Rule, id)})
+		return
+	}
+	entry := requestEntry(id, req, time.Now())
+	if err := s.st.AppendHistory(r.Context(), []store.HistoryEntry{entry}); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusAccepted, map[string]any{"status": "accepted", "request": entry})
+}
+
+func validateAction(req actionRequest) error {
+	switch {
+	case !slices.Contains(actions, req.Action):
+		return fmt.Errorf("invalid field action=%q: want one of %s", req.Action, strings.Join(actions, ", "))
+	case strings.TrimSpace(req.Actor) == "":
+		return errors.New("missing field actor: who makes the request")
+	}
+	need := func(field, v string) error {
+		if strings.TrimSpace(v) == "" {
+			return fmt.Errorf("missing field %s: %s needs it", field, req.Action)
+		}
+		return nil
+	}
+	switch req.Action {
+	case store.RequestAssign:
+		return need("assignee", req.Assignee)
+	case store.RequestRecordResponse:
+		return errors.Join(need("rule", req.Rule), need("url", req.URL), need("title", req.Title))
+	case store.RequestConfirmEvidence:
+		return need("rule", req.Rule)
+	case store.RequestWaive:
+		return errors.Join(need("rule", req.Rule), need("reason", req.Reason))
+	case store.RequestSetLevel:
+		if !slices.Contains([]string{"I", "II", "III", "IV"}, req.Level) {
+			return fmt.Errorf("invalid field level=%q: want I, II, III or IV", req.Level)
+		}
+	case store.RequestConfirm:
+		if req.Level != "" && !slices.Contains([]string{"I", "II", "III", "IV"}, req.Level) {
+			return fmt.Errorf("invalid field level=%q: want I, II, III or IV", req.Level)
+		}
+	}
+	return nil
+}
+
+func requestEntry(incidentID string, req actionRequest, now time.Time) store.HistoryEntry {
+	body, err := json.Marshal(req.Request)
+	if err != nil {
+		panic("BUG: cannot encode a request: " + err.Error())
+	}
+	sum := sha256.Sum256([]byte(strings.Join([]string{incidentID, req.Action, req.Actor, strconv.FormatInt(now.UnixNano(), 10), string(body)}, "\x00")))
+	return store.HistoryEntry{ID: "R-" + hex.EncodeToString(sum[:8]), IncidentID: incidentID, At: now.UTC(), Actor: req.Actor,
+		Action: store.RequestPrefix + req.Action, Reason: string(body)}
+}
+
+var ackPage = template.Must(template.New("ack").Parse(`<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>确认收到</title></head>
+<body style="font-family:sans-serif;padding:2em"><h2>{{.Head}}</h2><p>{{.Text}}</p></body></html>`))
+
+// ack handles an acknowledgement link from an alert: a signed token names
+// the incident and the recipient; the acknowledgement stops the alert's
+// escalation once the responder applies it.
+func (s *Server) ack(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	if s.acker == nil {
+		w.WriteHeader(http.StatusNotFound)
+		_ = ackPage.Execute(w, map[string]string{"Head": "未启用", "Text": "本系统未配置确认链接。"})
+		return
+	}
+	claims, err := s.acker.Verify(r.URL.Query().Get("token"))
+	if err != nil {
+		w.WriteHeader(http.StatusForbidden)
+		text := "链接无效,请通过最新的提醒消息确认。"
+		if errors.Is(err, notify.ErrAckExpired) {
+			text = "链接已过期,请联系值班负责人。"
+		}
+		_ = ackPage.Execute(w, map[string]string{"Head": "无法确认", "Text": text})
+		return
+	}
+	entry := requestEntry(claims.IncidentID, actionRequest{Action: store.RequestAcknowledge, Actor: claims.Recipient,
+		Request: store.Request{Reason: "通过提醒链接确认收到(" + claims.Key + ")"}}, time.Now())
+	if err := s.st.AppendHistory(r.Context(), []store.HistoryEntry{entry}); err != nil {
+		s.log.Error("cannot record an acknowledgement", "incident", claims.IncidentID, "err", err)
+		w.WriteHeader(http.StatusInternalServerError)
+		_ = ackPage.Execute(w, map[string]string{"Head": "暂时无法确认", "Text": "请稍后重试或电话联系值班负责人。"})
+		return
+	}
+	_ = ackPage.Execute(w, map[string]string{"Head": "已确认收到", "Text": "事件 " + claims.IncidentID + " 的提醒已确认,逐级上报已停止。"})
+}

@@ -1,0 +1,203 @@
+package responder
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/yuqing-project/yuqing/responder/notify"
+	"github.com/yuqing-project/yuqing/store"
+)
+
+// applyRequests applies the requests people appended to the histories of
+// open incidents (see store.RequestPrefix), oldest first, each once. The
+// responder is the one writer of incident rows, so requests from any
+// number of console replicas never overwrite each other or the
+// responder's own changes.
+func (r *Responder) applyRequests(ctx context.Context, now time.Time) error {
+	for _, inc := range r.state.incidents {
+		if inc == nil || !inc.Open {
+			continue
+		}
+		hist, err := r.st.ListHistory(ctx, inc.ID)
+		if err != nil {
+			return fmt.Errorf("cannot read requests of incident %s: %w", inc.ID, err)
+		}
+		for _, h := range hist {
+			name, ok := strings.CutPrefix(h.Action, store.RequestPrefix)
+			if !ok || slices.Contains(inc.Applied, h.ID) {
+				continue
+			}
+			var req store.Request
+			if err := json.Unmarshal([]byte(h.Reason), &req); err != nil {
+				req = store.Request{Reason: h.Reason}
+			}
+			outcome := r.apply(inc, name, h.Actor, req, now)
+			inc.Applied = append(inc.Applied, h.ID)
+			r.state.dirtyIncidents[inc.ID] = true
+			r.m.requests.WithLabelValues(name, map[bool]string{true: "applied", false: "rejected"}[outcome.ok]).Inc()
+			action := name
+			if !outcome.ok {
+				action = "request_rejected"
+			}
+			r.record(historyEntry(inc.ID, now, h.Actor, action, outcome.from, outcome.to, outcome.text))
+			if !inc.Open {
+				break
+			}
+		}
+	}
+	return nil
+}
+
+type outcome struct {
+	ok       bool
+	from, to string
+	text     string
+}
+
+// transitions are the lifecycle moves a person may make.
+var transitions = map[string][]string{
+	store.StatePending:   {store.StateConfirmed, store.StateHandling, store.StateResponded, store.StateClosed, store.StateFalseAlarm},
+	store.StateConfirmed: {store.StateHandling, store.StateResponded, store.StateClosed, store.StateFalseAlarm},
+	store.StateHandling:  {store.StateResponded, store.StateClosed, store.StateFalseAlarm},
+	store.StateResponded: {store.StateHandling, store.StateClosed},
+}
+
+func (r *Responder) moveTo(inc *store.Incident, to string) (outcome, bool) {
+	from := inc.State
+	if from == to {
+		return outcome{ok: true, from: from, to: to}, true
+	}
+	if !slices.Contains(transitions[from], to) {
+		return outcome{from: from, to: to, text: fmt.Sprintf("不能从「%s」变为「%s」", from, to)}, false
+	}
+	inc.State = to
+	inc.Open = to != store.StateClosed && to != store.StateFalseAlarm
+	return outcome{ok: true, from: from, to: to}, true
+}
+
+func (r *Responder) apply(inc *store.Incident, name, actor string, req store.Request, now time.Time) outcome {
+	why := req.Reason
+	switch name {
+	case store.RequestConfirm:
+		if req.Level != "" {
+			if o := r.setLevel(inc, req.Level, now); !o.ok {
+				return o
+			}
+		}
+		o, _ := r.moveTo(inc, store.StateConfirmed)
+		o.text = joinText("研判确认", why)
+		return o
+	case store.RequestAssign:
+		if req.Assignee == "" {
+			return outcome{text: "未指定处置人"}
+		}
+		inc.Assignee = req.Assignee
+		o := outcome{ok: true, from: inc.State, to: inc.State}
+		if inc.State == store.StatePending || inc.State == store.StateConfirmed {
+			o, _ = r.moveTo(inc, store.StateHandling)
+		}
+		o.text = joinText("交由"+req.Assignee+"处置", why)
+		return o
+	case store.RequestAcknowledge:
+		if inc.AckedAt.IsZero() {
+			inc.AckedAt, inc.AckedBy = now.UTC(), actor
+		}
+		return outcome{ok: true, from: inc.State, to: inc.State, text: joinText(actor+"已确认收到提醒", why)}
+	case store.RequestSetLevel:
+		o := r.setLevel(inc, req.Level, now)
+		o.text = joinText(o.text, why)
+		return o
+	case store.RequestRecordResponse, store.RequestConfirmEvidence, store.RequestWaive:
+		return r.obligationRequest(inc, name, actor, req, now)
+	case store.RequestClose:
+		o, _ := r.moveTo(inc, store.StateClosed)
+		o.text = joinText("办结", why)
+		return o
+	case store.RequestFalseAlarm:
+		o, _ := r.moveTo(inc, store.StateFalseAlarm)
+		o.text = joinText("研判为误报", why)
+		return o
+	}
+	return outcome{text: "未知请求:" + name}
+}
+
+func (r *Responder) setLevel(inc *store.Incident, level string, now time.Time) outcome {
+	if !slices.Contains([]string{"I", "II", "III", "IV"}, level) {
+		return outcome{text: fmt.Sprintf("级别%q无效,应为I、II、III或IV", level)}
+	}
+	from := inc.Level
+	inc.Level = level
+	r.syncObligations(inc, now)
+	return outcome{ok: true, from: from, to: level, text: "人工确定级别为" + level + "级"}
+}
+
+func (r *Responder) obligationRequest(inc *store.Incident, name, actor string, req store.Request, now time.Time) outcome {
+	i := slices.IndexFunc(inc.Obligations, func(o store.Obligation) bool { return o.Rule == req.Rule })
+	if i < 0 {
+		return outcome{text: fmt.Sprintf("该事件没有%q回应义务", req.Rule)}
+	}
+	o := &inc.Obligations[i]
+	from := o.State
+	switch name {
+	case store.RequestRecordResponse:
+		if req.PublishedAt.IsZero() {
+			req.PublishedAt = now
+		}
+		o.State, o.Late = store.ObligationFulfilled, req.PublishedAt.After(o.DueAt)
+		o.Evidence = &store.Evidence{URL: req.URL, Title: req.Title, Source: req.Source,
+			PublishedAt: req.PublishedAt.UTC(), DetectedAt: now.UTC(), ConfirmedBy: actor}
+		r.moveTo(inc, store.StateResponded)
+		r.updateObligationMetrics()
+		return outcome{ok: true, from: from, to: o.State, text: joinText(o.Rule+":登记回应《"+req.Title+"》", req.Reason)}
+	case store.RequestConfirmEvidence:
+		if o.Evidence == nil {
+			return outcome{from: from, to: from, text: o.Rule + ":没有待确认的回应证据"}
+		}
+		o.Evidence.ConfirmedBy = actor
+		r.moveTo(inc, store.StateResponded)
+		return outcome{ok: true, from: from, to: o.State, text: joinText(o.Rule+":确认回应证据《"+o.Evidence.Title+"》", req.Reason)}
+	default: // waive
+		if req.Reason == "" {
+			return outcome{from: from, to: from, text: o.Rule + ":豁免须说明理由"}
+		}
+		o.State, o.WaivedReason = store.ObligationWaived, req.Reason
+		r.updateObligationMetrics()
+		return outcome{ok: true, from: from, to: o.State, text: o.Rule + ":豁免," + req.Reason}
+	}
+}
+
+func joinText(what, why string) string {
+	if why == "" {
+		return what
+	}
+	return what + ":" + why
+}
+
+// escalations returns the alerts that go up the escalation chain because
+// nobody acknowledged the incident's alerts in time: step n after n times
+// the wait of the incident's level.
+func (r *Responder) escalations(inc *store.Incident, now time.Time) []alert {
+	if r.alerter == nil || !inc.AckedAt.IsZero() {
+		return nil
+	}
+	wait := r.alerter.cfg.EscalationAfter()[notify.Level(inc.Level)]
+	if wait <= 0 {
+		wait = notify.DefaultEscalationAfter[notify.Level(inc.Level)]
+	}
+	if wait <= 0 {
+		return nil
+	}
+	var out []alert
+	for step := 1; step < r.alerter.roster.ChainLength(); step++ {
+		if now.Before(inc.OpenedAt.Add(time.Duration(step) * wait)) {
+			break
+		}
+		out = append(out, alert{inc: *inc, key: fmt.Sprintf("opened/escalation%d", step), kind: notify.KindEscalation, step: step,
+			note: fmt.Sprintf("事件提醒发出%s后仍无人确认收到,逐级上报", time.Duration(step)*wait)})
+	}
+	return out
+}
