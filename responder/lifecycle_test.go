@@ -1,12 +1,18 @@
 package responder
 
 import (
+	"context"
+	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/yuqing-project/yuqing/bus"
 	"github.com/yuqing-project/yuqing/responder/rules"
+	"github.com/yuqing-project/yuqing/store"
 )
 
 func TestResponseKinds(t *testing.T) {
@@ -50,5 +56,68 @@ func TestEventTime(t *testing.T) {
 		if got := eventTime(tc.text, ref); !got.Equal(tc.want) {
 			t.Errorf("eventTime(%q) = %v, want %v", tc.text, got, tc.want)
 		}
+	}
+}
+
+// TestRequests checks that people's requests appended to the history are
+// applied once each, in order, with the outcome recorded, and that a move
+// the lifecycle does not allow is rejected.
+func TestRequests(t *testing.T) {
+	ctx := context.Background()
+	st := openStore(t)
+	now := t0.Add(time.Hour)
+	r := New(cfg, st, prometheus.NewRegistry(), nil, WithClock(func() time.Time { return now }))
+	if err := r.HandlePosts(ctx, explosion()); err != nil {
+		t.Fatal(err)
+	}
+	incs, _ := st.ListIncidents(ctx, store.IncidentQuery{})
+	id := incs[0].ID
+	req := func(n int, action, actor, body string) store.HistoryEntry {
+		return store.HistoryEntry{ID: fmt.Sprintf("req-%d", n), IncidentID: id, At: now.Add(time.Duration(n) * time.Second),
+			Actor: actor, Action: store.RequestPrefix + action, Reason: body}
+	}
+	if err := st.AppendHistory(ctx, []store.HistoryEntry{
+		req(1, store.RequestConfirm, "李科长", `{"reason":"研判属实"}`),
+		req(2, store.RequestAssign, "李科长", `{"assignee":"县应急管理局"}`),
+		req(3, store.RequestRecordResponse, "王干事", `{"rule":"R-5H","url":"http://gov.example/tb","title":"情况通报","source":"县政府网"}`),
+		req(4, store.RequestConfirm, "王干事", `{}`), // 已回应 → 已确认 is not a lifecycle move
+		req(5, store.RequestWaive, "王干事", `{"rule":"R-24H","reason":"已召开吹风会,经领导同意以吹风会代替"}`),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 { // a second tick applies nothing again
+		if err := r.Tick(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	inc, err := st.GetIncident(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if inc.State != store.StateResponded || inc.Assignee != "县应急管理局" || len(inc.Applied) != 5 {
+		t.Errorf("incident after requests: state %s, assignee %q, applied %v", inc.State, inc.Assignee, inc.Applied)
+	}
+	for _, o := range inc.Obligations {
+		switch o.Rule {
+		case "R-5H":
+			if o.State != store.ObligationFulfilled || o.Evidence == nil || o.Evidence.ConfirmedBy != "王干事" || o.Evidence.Auto {
+				t.Errorf("R-5H = %+v, want fulfilled by the recorded response", o)
+			}
+		case "R-24H":
+			if o.State != store.ObligationWaived || !strings.Contains(o.WaivedReason, "吹风会") {
+				t.Errorf("R-24H = %+v, want waived with the reason", o)
+			}
+		}
+	}
+	hist, _ := st.ListHistory(ctx, id)
+	var outcomes []string
+	for _, h := range hist {
+		if !strings.HasPrefix(h.Action, store.RequestPrefix) && h.Actor != actorSystem {
+			outcomes = append(outcomes, h.Action+":"+h.From+"→"+h.To)
+		}
+	}
+	want := []string{"confirm:待研判→已确认", "assign:已确认→处置中", "record_response:pending→fulfilled", "request_rejected:已回应→已确认", "waive:pending→waived"}
+	if !slices.Equal(outcomes, want) {
+		t.Errorf("recorded outcomes %v, want %v", outcomes, want)
 	}
 }

@@ -43,7 +43,10 @@ func (r *Responder) applyRequests(ctx context.Context, now time.Time) error {
 			if !outcome.ok {
 				action = "request_rejected"
 			}
-			r.record(historyEntry(inc.ID, now, h.Actor, action, outcome.from, outcome.to, outcome.text))
+			// The outcome is filed right after its request (a microsecond
+			// later), so the history reads request, outcome, request, ...
+			// in the order people made them; it is applied within one tick.
+			r.record(historyEntry(inc.ID, h.At.Add(time.Microsecond), h.Actor, action, outcome.from, outcome.to, outcome.text))
 			if !inc.Open {
 				break
 			}

@@ -1,0 +1,171 @@
+package console
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/yuqing-project/yuqing/bus"
+	"github.com/yuqing-project/yuqing/responder/notify"
+	"github.com/yuqing-project/yuqing/responder/rules"
+	"github.com/yuqing-project/yuqing/store"
+	"github.com/yuqing-project/yuqing/store/sqlite"
+)
+
+func newServer(t *testing.T) (*httptest.Server, store.Store, *Server) {
+	t.Helper()
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "c.db"), prometheus.NewRegistry(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	now := time.Date(2026, 11, 21, 6, 0, 0, 0, time.UTC)
+	posts := []bus.Post{
+		{Document: bus.Document{ID: "p1", URL: "http://a/1", SourceID: "news", SourceName: "澜州新闻网", Title: "化工厂爆炸事故致3人死亡",
+			Body: "青岚县化工厂发生爆炸。", PublishedAt: now}, Sentiment: bus.Sentiment{Label: bus.Negative, Score: 0.9}},
+		{Document: bus.Document{ID: "p2", URL: "http://a/2", SourceID: "portal", SourceName: "青岚县人民政府", Title: "全县秋粮丰收",
+			Body: "粮食产量创新高。", PublishedAt: now.Add(-time.Hour)}, Sentiment: bus.Sentiment{Label: bus.Positive, Score: 0.8}},
+	}
+	if err := st.UpsertPosts(ctx, posts); err != nil {
+		t.Fatal(err)
+	}
+	inc := store.Incident{ID: "INC-1", Version: 1, EventID: "EV-1", Title: "化工厂爆炸", Level: "II", State: store.StatePending,
+		OpenedAt: now, ClockStart: now, Open: true, Obligations: []store.Obligation{{Rule: "R-5H", Title: "发布权威信息",
+			DueAt: now.Add(5 * time.Hour), State: store.ObligationPending}}}
+	if err := st.UpsertIncidents(ctx, []store.Incident{inc}); err != nil {
+		t.Fatal(err)
+	}
+	reg := prometheus.NewRegistry()
+	s := New(st, reg, reg, nil)
+	s.SetRules(rules.Default())
+	srv := httptest.NewServer(s.Handler())
+	t.Cleanup(srv.Close)
+	return srv, st, s
+}
+
+func get(t *testing.T, u string) (int, string) {
+	t.Helper()
+	resp, err := http.Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+func TestReadAPI(t *testing.T) {
+	srv, _, _ := newServer(t)
+	for _, tc := range []struct {
+		path string
+		code int
+		want string
+	}{
+		{"/api/v1/posts", 200, `"total":2`},
+		{"/api/v1/posts?q=爆炸", 200, `"total":1`},
+		{"/api/v1/posts?sentiment=positive", 200, `"title":"全县秋粮丰收"`},
+		{"/api/v1/posts?source=portal&limit=1", 200, `"total":1`},
+		{"/api/v1/posts?limit=0", 400, `invalid query parameter limit=\"0\": must be between 1 and 1000`},
+		{"/api/v1/posts?sentiment=angry", 400, `invalid query parameter sentiment=\"angry\": must be positive, neutral or negative`},
+		{"/api/v1/posts?since=yesterday", 400, `invalid query parameter since=\"yesterday\": not an RFC 3339 time`},
+		{"/api/v1/posts/p1", 200, `"body":"青岚县化工厂发生爆炸。"`},
+		{"/api/v1/posts/none", 404, `not found`},
+		{"/api/v1/incidents?open=true", 200, `"obligations":[{"rule":"R-5H"`},
+		{"/api/v1/incidents?open=maybe", 400, `invalid query parameter open=\"maybe\"`},
+		{"/api/v1/incidents/INC-1", 200, `"incident":{"id":"INC-1"`},
+		{"/api/v1/rules", 200, `"id":"R-24H"`},
+		{"/healthz", 200, "ok"},
+		{"/", 200, "待处置舆情事件"},
+	} {
+		code, body := get(t, srv.URL+tc.path)
+		if code != tc.code || !strings.Contains(body, tc.want) {
+			t.Errorf("GET %s = %d %.300s; want %d containing %s", tc.path, code, body, tc.code, tc.want)
+		}
+	}
+}
+
+func post(t *testing.T, u, body string) (int, string) {
+	t.Helper()
+	resp, err := http.Post(u, "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+func TestActions(t *testing.T) {
+	srv, st, _ := newServer(t)
+	u := srv.URL + "/api/v1/incidents/INC-1/actions"
+	for _, tc := range []struct {
+		body string
+		code int
+		want string
+	}{
+		{`{"action":"confirm","actor":"李科长","level":"II","reason":"多家媒体报道"}`, 202, `"action":"request.confirm"`},
+		{`{"action":"assign","actor":"李科长","assignee":"应急局"}`, 202, `"actor":"李科长"`},
+		{`{"action":"record_response","actor":"王干事","rule":"R-5H","url":"http://gov/tb","title":"情况通报"}`, 202, `"status":"accepted"`},
+		{`{"action":"delete","actor":"x"}`, 400, `invalid field action=\"delete\"`},
+		{`{"action":"close"}`, 400, `missing field actor`},
+		{`{"action":"assign","actor":"x"}`, 400, `missing field assignee: assign needs it`},
+		{`{"action":"waive","actor":"x","rule":"R-5H"}`, 400, `missing field reason: waive needs it`},
+		{`{"action":"set_level","actor":"x","level":"V"}`, 400, `invalid field level=\"V\"`},
+		{`{"action":"waive","actor":"x","rule":"R-99H","reason":"r"}`, 400, `invalid field rule=\"R-99H\": incident INC-1 has no such obligation`},
+		{`{"action":"close","actor":"x","extra":1}`, 400, `unknown field \"extra\"`},
+		{`not json`, 400, `invalid request body`},
+	} {
+		code, body := post(t, u, tc.body)
+		if code != tc.code || !strings.Contains(body, tc.want) {
+			t.Errorf("POST %s = %d %s; want %d containing %s", tc.body, code, body, tc.code, tc.want)
+		}
+	}
+	if code, _ := post(t, srv.URL+"/api/v1/incidents/NONE/actions", `{"action":"close","actor":"x"}`); code != 404 {
+		t.Errorf("action on a missing incident = %d, want 404", code)
+	}
+	h, err := st.ListHistory(context.Background(), "INC-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(h) != 3 {
+		t.Fatalf("history has %d entries, want the 3 accepted requests", len(h))
+	}
+	var req store.Request
+	if err := json.Unmarshal([]byte(h[2].Reason), &req); err != nil || req.URL != "http://gov/tb" || req.Rule != "R-5H" {
+		t.Errorf("stored request = %q (%v)", h[2].Reason, err)
+	}
+	code, body := get(t, srv.URL+"/api/v1/incidents/INC-1/history")
+	if code != 200 || !strings.Contains(body, `"action":"request.record_response"`) {
+		t.Errorf("history = %d %s", code, body)
+	}
+}
+
+func TestAckLinks(t *testing.T) {
+	srv, st, s := newServer(t)
+	acker, err := notify.NewAcker("ack-secret-0123456789abcdef", srv.URL+"/api/v1/ack", time.Hour, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.SetAcker(acker)
+	token := acker.Token(notify.AckClaims{IncidentID: "INC-1", Key: "opened", Recipient: "duty", Expires: time.Now().Add(time.Hour).Unix()})
+	if code, body := get(t, srv.URL+"/api/v1/ack?token="+url.QueryEscape(token)); code != 200 || !strings.Contains(body, "已确认收到") {
+		t.Errorf("valid ack = %d %s", code, body)
+	}
+	if code, body := get(t, srv.URL+"/api/v1/ack?token="+url.QueryEscape(token+"x")); code != 403 || !strings.Contains(body, "链接无效") {
+		t.Errorf("tampered ack = %d %s", code, body)
+	}
+	h, _ := st.ListHistory(context.Background(), "INC-1")
+	if len(h) != 1 || h[0].Action != store.RequestPrefix+store.RequestAcknowledge || h[0].Actor != "duty" {
+		t.Errorf("history after the ack = %+v", h)
+	}
+}
