@@ -111,6 +111,8 @@ type Site struct {
 
 	disallowedHits atomic.Int64
 
+	duty *dutyGroup
+
 	mu       sync.Mutex
 	base     string
 	srv      *http.Server
@@ -144,6 +146,9 @@ func New(cfg config.DemoConfig, stateDir string, log *slog.Logger, opts ...Optio
 		return nil, err
 	}
 	s.epoch = epoch
+	if s.duty, err = loadDuty(stateDir); err != nil {
+		return nil, fmt.Errorf("cannot read the demo duty group's messages in %q: %w", stateDir, err)
+	}
 	s.incVars = incidentVars(epoch)
 	s.timelines = make(map[string]*timeline, len(siteDefs))
 	for _, d := range siteDefs {
@@ -440,6 +445,10 @@ func (s *Site) portalColumn(vis []entry, pos int) string {
 
 // ServeHTTP serves every demo site.
 func (s *Site) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if strings.HasPrefix(r.URL.Path, "/duty/") {
+		s.duty.serve(w, r)
+		return
+	}
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		w.Header().Set("Allow", "GET, HEAD")
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
@@ -474,6 +483,7 @@ func (s *Site) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 const robotsTxt = `# 演示站点的爬虫协议：欢迎抓取公开内容，后台管理路径禁止抓取。
 User-agent: *
 Disallow: /portal/admin/
+Disallow: /duty/
 Allow: /
 `
 
@@ -695,3 +705,7 @@ func (s *Site) serveFeed(w http.ResponseWriter, r *http.Request) {
 	}
 	s.serveArticle(w, r, "feed", ".html", htmlUTF8, renderFeedArticle)
 }
+
+// DutyMessages returns the notifications the demo duty group received,
+// oldest first.
+func (s *Site) DutyMessages() []DutyMessage { return s.duty.messages() }

@@ -389,6 +389,28 @@ demo:
 		return false, fmt.Sprintf("obligations %v", states)
 	})
 
+	// The alerts reached the demo duty group: the incident, and the
+	// fulfilment with its evidence.
+	p.waitFor("alerts in the demo duty group", 60*time.Second, func() (bool, string) {
+		resp, err := http.Get("http://" + demoAddr + "/duty/messages.json")
+		if err != nil {
+			return false, err.Error()
+		}
+		defer resp.Body.Close()
+		var msgs []struct {
+			Key  string `json:"key"`
+			Text string `json:"text"`
+		}
+		if err := json.NewDecoder(resp.Body).Decode(&msgs); err != nil {
+			return false, err.Error()
+		}
+		keys := map[string]bool{}
+		for _, m := range msgs {
+			keys[m.Key] = true
+		}
+		return keys["opened"] && keys["R-5H/fulfilled"], fmt.Sprintf("duty group received %v", keys)
+	})
+
 	m := p.metrics()
 	for _, name := range []string{
 		"yuqing_crawler_documents_emitted_total",
@@ -399,6 +421,7 @@ demo:
 		"yuqing_responder_posts_total",
 		"yuqing_responder_incidents_opened_total",
 		"yuqing_responder_obligations_fulfilled_total",
+		"yuqing_responder_notifications_total",
 	} {
 		if v := metricSum(m, name); v <= 0 {
 			t.Errorf("/metrics: %s = %v, want > 0", name, v)

@@ -167,6 +167,25 @@ func runPipeline(ctx context.Context, cfg *config.Config, targets map[string]boo
 		}
 	}
 
+	// The demo web, crawled like any other site; its duty group receives
+	// the alerts when no notification channel is configured.
+	var site *demo.Site
+	notifyCfg := cfg.Responder.Notify
+	if cfg.Demo.Enabled && targets["crawler"] {
+		site, err = demo.New(cfg.Demo, filepath.Join(cfg.DataDir, "demo"), log)
+		if err != nil {
+			return err
+		}
+		if err := site.Start(ctx); err != nil {
+			return err
+		}
+		closers = append(closers, func() { _ = site.Close() })
+		if len(notifyCfg.Channels) == 0 {
+			notifyCfg = site.NotifyConfig("http://" + cfg.HTTP.Listen)
+			log.Info("demo alerts go to the demo duty group", "url", site.URL()+"/duty/")
+		}
+	}
+
 	// HTTP: metrics and probes for every target, the API for the console.
 	var apiStore store.Store
 	if targets["console"] {
@@ -175,7 +194,7 @@ func runPipeline(ctx context.Context, cfg *config.Config, targets map[string]boo
 	srv := console.New(apiStore, reg, reg, log)
 	if targets["console"] {
 		srv.SetRules(ruleSet)
-		if n := cfg.Responder.Notify; n.AckSecret != "" {
+		if n := notifyCfg; n.AckSecret != "" {
 			acker, err := notify.NewAcker(n.AckSecret, n.AckURL, n.AckTTL, nil)
 			if err != nil {
 				return fmt.Errorf("cannot verify acknowledgement links: %w", err)
@@ -262,7 +281,7 @@ func runPipeline(ctx context.Context, cfg *config.Config, targets map[string]boo
 		if err != nil {
 			return err
 		}
-		alerter, err := responder.NewAlerter(cfg.Responder.Notify, cfg.DataDir, reg, log, nil)
+		alerter, err := responder.NewAlerter(notifyCfg, cfg.DataDir, reg, log, nil)
 		if err != nil {
 			return err
 		}
@@ -285,15 +304,7 @@ func runPipeline(ctx context.Context, cfg *config.Config, targets map[string]boo
 	}
 	if targets["crawler"] {
 		sources := slices.Clone(cfg.Crawler.Sources)
-		if cfg.Demo.Enabled {
-			site, err := demo.New(cfg.Demo, filepath.Join(cfg.DataDir, "demo"), log)
-			if err != nil {
-				return err
-			}
-			if err := site.Start(runCtx); err != nil {
-				return err
-			}
-			closers = append(closers, func() { _ = site.Close() })
+		if site != nil {
 			sources = append(sources, site.Sources()...)
 		}
 		cr, err := crawler.New(cfg.Crawler, sources, prod, filepath.Join(cfg.DataDir, "crawler"), reg, log)
