@@ -10,6 +10,8 @@ type CasualtyFigures struct {
 	Deaths  int
 	Injured int
 	Missing int
+	// Loss is the direct economic loss stated, in 元.
+	Loss float64
 }
 
 const num = `(\d{1,5}|[零〇一二两三四五六七八九十百千]{1,6})`
@@ -29,15 +31,83 @@ var (
 	}
 )
 
-// Casualties extracts the largest death, injury and missing figures stated
-// in text, in Arabic or Chinese numerals (造成12人死亡, 死亡人数升至十二人,
-// 3名工人遇难).
+// lossRe finds a stated direct economic loss: 直接经济损失约1.2亿元,
+// 经济损失达3000万元.
+var lossRe = regexp.MustCompile(`经济损失[^,。;，0-9]{0,6}?(\d+(?:\.\d+)?)\s*(亿|万)?元`)
+
+// Casualties extracts the largest death, injury and missing figures and the
+// largest direct economic loss stated in text, in Arabic or Chinese
+// numerals (造成12人死亡, 死亡人数升至十二人, 3名工人遇难).
 func Casualties(text string) CasualtyFigures {
-	return CasualtyFigures{
+	f := CasualtyFigures{
 		Deaths:  maxFigure(text, deathRe),
 		Injured: maxFigure(text, injuredRe),
 		Missing: maxFigure(text, missingRe),
 	}
+	for _, m := range lossRe.FindAllStringSubmatch(text, -1) {
+		v, err := strconv.ParseFloat(m[1], 64)
+		if err != nil {
+			continue
+		}
+		switch m[2] {
+		case "亿":
+			v *= 1e8
+		case "万":
+			v *= 1e4
+		}
+		f.Loss = max(f.Loss, v)
+	}
+	return f
+}
+
+// Level grades figures by 生产安全事故报告和调查处理条例 第三条: the gravest
+// level any measure reaches ("以上" includes the number, "以下" excludes
+// it); "" when no figure gives a level.
+func (f CasualtyFigures) Level() string {
+	best := ""
+	for _, l := range []string{levelFor(f.Deaths), injuredLevel(f.Injured), lossLevel(f.Loss)} {
+		if l != "" && (best == "" || levelRank(l) < levelRank(best)) {
+			best = l
+		}
+	}
+	return best
+}
+
+// injuredLevel grades serious injuries (including acute poisoning): ≥100 I,
+// 50–99 II, 10–49 III, fewer IV.
+func injuredLevel(n int) string {
+	switch {
+	case n >= 100:
+		return "I"
+	case n >= 50:
+		return "II"
+	case n >= 10:
+		return "III"
+	case n > 0:
+		return "IV"
+	}
+	return ""
+}
+
+// lossLevel grades direct economic loss in 元: ≥1亿 I, 5000万–1亿 II,
+// 1000万–5000万 III, less IV.
+func lossLevel(yuan float64) string {
+	switch {
+	case yuan >= 1e8:
+		return "I"
+	case yuan >= 5e7:
+		return "II"
+	case yuan >= 1e7:
+		return "III"
+	case yuan > 0:
+		return "IV"
+	}
+	return ""
+}
+
+// merge keeps the largest of each figure.
+func (f CasualtyFigures) merge(g CasualtyFigures) CasualtyFigures {
+	return CasualtyFigures{max(f.Deaths, g.Deaths), max(f.Injured, g.Injured), max(f.Missing, g.Missing), max(f.Loss, g.Loss)}
 }
 
 func maxFigure(text string, res []*regexp.Regexp) int {

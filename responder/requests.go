@@ -134,6 +134,7 @@ func (r *Responder) setLevel(inc *store.Incident, level string, now time.Time) o
 	}
 	from := inc.Level
 	inc.Level = level
+	inc.LevelConfirmed = true
 	r.syncObligations(inc, now)
 	return outcome{ok: true, from: from, to: level, text: "人工确定级别为" + level + "级"}
 }

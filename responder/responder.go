@@ -22,6 +22,7 @@ import (
 	"math"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -261,18 +262,19 @@ func (r *Responder) assign(p *bus.Post) {
 // maybeOpen opens an incident for ev when it crosses the thresholds.
 func (r *Responder) maybeOpen(ev *store.Event, p *bus.Post) {
 	s := r.state
-	deaths := max(s.deaths[ev.ID], Casualties(p.Title+"。"+p.Body).Deaths)
-	s.deaths[ev.ID] = deaths
+	figs := s.figures[ev.ID].merge(Casualties(p.Title + "。" + p.Body))
+	s.figures[ev.ID] = figs
 	if ev.IncidentID != "" {
 		inc := s.incidents[ev.IncidentID]
 		if inc != nil && inc.Open {
-			// Keep the suggested level current as casualty figures grow.
-			if lv := levelFor(deaths); lv != "" && levelRank(lv) < levelRank(inc.Level) {
+			// Keep the suggested level current as casualty figures grow;
+			// a level a person set is theirs to change.
+			if lv := figs.Level(); lv != "" && levelRank(lv) < levelRank(inc.Level) && !inc.LevelConfirmed {
 				now := r.now()
 				r.record(historyEntry(inc.ID, now, actorSystem, ActionLevel, inc.Level, lv,
-					fmt.Sprintf("文中提及死亡%d人,按生产安全事故报告和调查处理条例第三条建议调整为%s级", deaths, lv)))
+					"文中提及"+figures(figs)+",按生产安全事故报告和调查处理条例第三条建议调整为"+lv+"级"))
 				inc.Level = lv
-				inc.Reason = reason(ev, deaths)
+				inc.Reason = reason(ev, figs)
 				r.syncObligations(inc, now)
 				s.dirtyIncidents[inc.ID] = true
 			}
@@ -291,7 +293,7 @@ func (r *Responder) maybeOpen(ev *store.Event, p *bus.Post) {
 		return
 	}
 	now := r.now()
-	level := levelFor(deaths)
+	level := figs.Level()
 	if level == "" {
 		level = "IV"
 	}
@@ -307,7 +309,7 @@ func (r *Responder) maybeOpen(ev *store.Event, p *bus.Post) {
 		OpenedAt:    now.UTC(),
 		DetectedAt:  detected,
 		ClockAnchor: r.cfg.ClockStart,
-		Reason:      reason(ev, deaths),
+		Reason:      reason(ev, figs),
 		Open:        true,
 		Category:    "涉及突发事件处置和自然灾害应对",
 	}
@@ -399,13 +401,31 @@ func earliest(a, b time.Time) time.Time {
 	return a
 }
 
-func reason(ev *store.Event, deaths int) string {
+func reason(ev *store.Event, f CasualtyFigures) string {
 	neg := 100 * float64(ev.NegativeCount) / float64(ev.PostCount)
 	s := fmt.Sprintf("共%d条相关信息,负面占比%.0f%%,%d个信息源报道,热度%.1f", ev.PostCount, neg, ev.SourceCount, ev.Heat)
-	if deaths > 0 {
-		s += fmt.Sprintf(";文中提及死亡%d人", deaths)
+	if t := figures(f); t != "" {
+		s += ";文中提及" + t
 	}
 	return s
+}
+
+// figures says the stated figures in Chinese: 死亡12人、受伤30人.
+func figures(f CasualtyFigures) string {
+	var parts []string
+	if f.Deaths > 0 {
+		parts = append(parts, fmt.Sprintf("死亡%d人", f.Deaths))
+	}
+	if f.Injured > 0 {
+		parts = append(parts, fmt.Sprintf("受伤%d人", f.Injured))
+	}
+	if f.Missing > 0 {
+		parts = append(parts, fmt.Sprintf("失联%d人", f.Missing))
+	}
+	if f.Loss > 0 {
+		parts = append(parts, fmt.Sprintf("直接经济损失%g万元", f.Loss/1e4))
+	}
+	return strings.Join(parts, "、")
 }
 
 // Heat is the event's heat index, a transparent sum shown to officers:

@@ -37,7 +37,7 @@ type state struct {
 	incidents map[string]*store.Incident
 	// per-event figures that are not part of store.Event
 	authority map[string]float64
-	deaths    map[string]int
+	figures   map[string]CasualtyFigures
 	kwWeight  map[string]map[string]float64 // event → keyword → summed weight
 	sources   map[string]map[string]bool
 
@@ -61,7 +61,7 @@ type state struct {
 func newState() *state {
 	return &state{
 		events: map[string]*store.Event{}, postEvent: map[string]string{}, incidents: map[string]*store.Incident{},
-		authority: map[string]float64{}, deaths: map[string]int{}, kwWeight: map[string]map[string]float64{},
+		authority: map[string]float64{}, figures: map[string]CasualtyFigures{}, kwWeight: map[string]map[string]float64{},
 		sources: map[string]map[string]bool{}, dirty: map[string]bool{}, dirtyIncidents: map[string]bool{},
 		merged: map[string]*store.Event{}, recent: map[string][]recentPost{},
 		recentDF: map[string]int{},
@@ -233,7 +233,7 @@ func (s *state) merge(into, from *store.Event) {
 		kw[w] += v
 	}
 	s.authority[into.ID] = max(s.authority[into.ID], s.authority[from.ID])
-	s.deaths[into.ID] = max(s.deaths[into.ID], s.deaths[from.ID])
+	s.figures[into.ID] = s.figures[into.ID].merge(s.figures[from.ID])
 	s.recent[into.ID] = append(s.recent[into.ID], s.recent[from.ID]...)
 	from.MergedInto = into.ID
 	s.merged[from.ID] = from
@@ -241,7 +241,7 @@ func (s *state) merge(into, from *store.Event) {
 	delete(s.kwWeight, from.ID)
 	delete(s.sources, from.ID)
 	delete(s.authority, from.ID)
-	delete(s.deaths, from.ID)
+	delete(s.figures, from.ID)
 	delete(s.recent, from.ID)
 	s.dirty[into.ID] = true
 }
@@ -331,7 +331,7 @@ func (s *state) expire(before time.Time) {
 			delete(s.kwWeight, id)
 			delete(s.sources, id)
 			delete(s.authority, id)
-			delete(s.deaths, id)
+			delete(s.figures, id)
 			delete(s.recent, id)
 		}
 	}

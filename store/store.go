@@ -176,6 +176,9 @@ type Incident struct {
 	Obligations []Obligation `json:"obligations"`
 	// Effect compares the event before and after the first response.
 	Effect *Effect `json:"effect,omitempty"`
+	// LevelConfirmed is set once a person set the level; the responder
+	// then no longer raises it from the figures in the text.
+	LevelConfirmed bool `json:"level_confirmed,omitempty"`
 	// AckedAt and AckedBy record the first acknowledgement of its alerts;
 	// until then, alerts go up the escalation chain.
 	AckedAt time.Time `json:"acked_at,omitzero"`
@@ -259,12 +262,13 @@ type incidentDetail struct {
 	Applied     []string     `json:"applied,omitempty"`
 	AckedAt     time.Time    `json:"acked_at,omitzero"`
 	AckedBy     string       `json:"acked_by,omitempty"`
+	LevelOK     bool         `json:"level_confirmed,omitempty"`
 }
 
 // EncodeIncidentDetail returns the JSON column that holds in's lifecycle
 // fields (used by the store implementations).
 func EncodeIncidentDetail(in *Incident) (string, error) {
-	b, err := json.Marshal(incidentDetail{in.EventTime, in.DetectedAt, in.ClockAnchor, in.Category, in.Assignee, in.Obligations, in.Effect, in.Applied, in.AckedAt, in.AckedBy})
+	b, err := json.Marshal(incidentDetail{in.EventTime, in.DetectedAt, in.ClockAnchor, in.Category, in.Assignee, in.Obligations, in.Effect, in.Applied, in.AckedAt, in.AckedBy, in.LevelConfirmed})
 	if err != nil {
 		return "", fmt.Errorf("cannot encode incident %q: %w", in.ID, err)
 	}
@@ -289,7 +293,7 @@ func DecodeIncidentDetail(s string, in *Incident) error {
 	}
 	in.EventTime, in.DetectedAt, in.ClockAnchor = utc(d.EventTime), utc(d.DetectedAt), d.ClockAnchor
 	in.Category, in.Assignee, in.Effect, in.Applied = d.Category, d.Assignee, d.Effect, d.Applied
-	in.AckedAt, in.AckedBy = utc(d.AckedAt), d.AckedBy
+	in.AckedAt, in.AckedBy, in.LevelConfirmed = utc(d.AckedAt), d.AckedBy, d.LevelOK
 	in.Obligations = d.Obligations
 	for i := range in.Obligations {
 		o := &in.Obligations[i]

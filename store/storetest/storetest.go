@@ -143,7 +143,7 @@ func normalEvent(e store.Event) store.Event {
 
 func normalIncident(in store.Incident) store.Incident {
 	in.OpenedAt, in.ClockStart = utc(in.OpenedAt), utc(in.ClockStart)
-	in.EventTime, in.DetectedAt = utc(in.EventTime), utc(in.DetectedAt)
+	in.EventTime, in.DetectedAt, in.AckedAt = utc(in.EventTime), utc(in.DetectedAt), utc(in.AckedAt)
 	in.Obligations = slices.Clone(in.Obligations)
 	for i := range in.Obligations {
 		o := &in.Obligations[i]
@@ -631,6 +631,10 @@ func NewIncident(id string, version uint64, opened time.Time, open bool) store.I
 			{Rule: "D-INTERP", Title: "发布政策解读", DueAt: opened.Add(72 * time.Hour), Provisional: true, State: store.ObligationWaived,
 				WaivedReason: "非政策文件"},
 		},
+		Applied:        []string{"R-1", "R-2"},
+		AckedAt:        opened.Add(4 * time.Minute),
+		AckedBy:        "duty",
+		LevelConfirmed: true,
 		Effect: &store.Effect{ResponseAt: opened.Add(3 * time.Hour), Window: 2 * time.Hour,
 			Before: store.EffectWindow{Posts: 30, NegativeShare: 0.8, Heat: 70.5},
 			After:  store.EffectWindow{Posts: 12, NegativeShare: 0.4, Heat: 50}},
