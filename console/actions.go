@@ -29,6 +29,7 @@ func (s *Server) registerIncidentActions() {
 	s.handle("POST /api/v1/incidents/{id}/actions", s.action)
 	s.handle("GET /api/v1/rules", s.listRules)
 	s.handle("GET /api/v1/ack", s.ack)
+	s.handle("POST /api/v1/disclosures", s.disclosure)
 }
 
 func (s *Server) history(w http.ResponseWriter, r *http.Request) {
@@ -62,7 +63,8 @@ type actionRequest struct {
 }
 
 var actions = []string{store.RequestConfirm, store.RequestAssign, store.RequestAcknowledge, store.RequestRecordResponse,
-	store.RequestConfirmEvidence, store.RequestWaive, store.RequestSetLevel, store.RequestClose, store.RequestFalseAlarm}
+	store.RequestConfirmEvidence, store.RequestWaive, store.RequestSetLevel, store.RequestClose, store.RequestFalseAlarm,
+	store.RequestExtend, store.RequestRestart, store.RequestPause}
 
 // action records a person's request on an incident in its history; the
 // responder, the one writer of incidents, applies it within its next
@@ -124,6 +126,18 @@ func validateAction(req actionRequest) error {
 		if !slices.Contains([]string{"I", "II", "III", "IV"}, req.Level) {
 			return fmt.Errorf("invalid field level=%q: want I, II, III or IV", req.Level)
 		}
+	case store.RequestExtend:
+		return need("rule", req.Rule)
+	case store.RequestRestart:
+		if req.From.IsZero() {
+			return errors.New("missing field from: restart needs the date the corrected application arrived")
+		}
+		return need("rule", req.Rule)
+	case store.RequestPause:
+		if req.Days <= 0 {
+			return fmt.Errorf("invalid field days=%d: pause needs a positive number of working days", req.Days)
+		}
+		return need("rule", req.Rule)
 	case store.RequestConfirm:
 		if req.Level != "" && !slices.Contains([]string{"I", "II", "III", "IV"}, req.Level) {
 			return fmt.Errorf("invalid field level=%q: want I, II, III or IV", req.Level)
@@ -174,4 +188,73 @@ func (s *Server) ack(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	_ = ackPage.Execute(w, map[string]string{"Head": "已确认收到", "Text": "事件 " + claims.IncidentID + " 的提醒已确认,逐级上报已停止。"})
+}
+
+// disclosureRequest is the body of POST /api/v1/disclosures: a disclosure
+// item entered by hand, e.g. an application for disclosure (依申请公开,
+// D-APPLY) received on a date, or a 行政许可/处罚 decision to publish
+// (D-PERMIT).
+type disclosureRequest struct {
+	Rule  string `json:"rule"`
+	Title string `json:"title"`
+	// Date is when the clock starts (YYYY-MM-DD, China Standard Time): the
+	// day the application was received, the decision made, the
+	// information formed. The day itself is not counted.
+	Date   string `json:"date"`
+	Actor  string `json:"actor"`
+	Reason string `json:"reason"`
+}
+
+var disclosureCategories = map[string]string{
+	"D-APPLY": "依申请公开", "D-PERMIT": "行政许可和行政处罚公开", "D-PROACTIVE": "主动公开", "D-INTERP": "政策解读",
+}
+
+// disclosure opens a disclosure item entered by hand. The item is a new
+// incident row that nobody else writes yet; the responder picks it up at
+// its next deadline check, computes the due date on the working-day
+// calendar and tracks it like any obligation.
+func (s *Server) disclosure(w http.ResponseWriter, r *http.Request) {
+	var req disclosureRequest
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 64<<10))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&req); err != nil {
+		writeJSON(w, http.StatusBadRequest, apiError{"invalid request body: " + err.Error()})
+		return
+	}
+	category, ok := disclosureCategories[req.Rule]
+	var errs []error
+	if !ok {
+		errs = append(errs, fmt.Errorf("invalid field rule=%q: want D-APPLY, D-PERMIT, D-PROACTIVE or D-INTERP", req.Rule))
+	}
+	if strings.TrimSpace(req.Title) == "" {
+		errs = append(errs, errors.New("missing field title: what the item is about"))
+	}
+	if strings.TrimSpace(req.Actor) == "" {
+		errs = append(errs, errors.New("missing field actor: who enters the item"))
+	}
+	day, err := time.ParseInLocation("2006-01-02", req.Date, cst)
+	if err != nil {
+		errs = append(errs, fmt.Errorf("invalid field date=%q: want YYYY-MM-DD", req.Date))
+	}
+	if err := errors.Join(errs...); err != nil {
+		writeJSON(w, http.StatusBadRequest, apiError{err.Error()})
+		return
+	}
+	now := time.Now()
+	sum := sha256.Sum256([]byte(strings.Join([]string{req.Rule, req.Title, req.Date, req.Actor, strconv.FormatInt(now.UnixNano(), 10)}, "\x00")))
+	inc := store.Incident{ID: "DIS-" + hex.EncodeToString(sum[:8]), Version: 1, Kind: "disclosure", Title: req.Title,
+		State: store.StatePending, Open: true, OpenedAt: now.UTC(), DetectedAt: day.UTC(), ClockStart: day.UTC(),
+		ClockAnchor: "event", EventTime: day.UTC(), Category: category, Reason: req.Reason,
+		Obligations: []store.Obligation{{Rule: req.Rule}}}
+	entry := store.HistoryEntry{ID: "H-" + hex.EncodeToString(sum[8:16]), IncidentID: inc.ID, At: now.UTC(), Actor: req.Actor,
+		Action: "opened", To: store.StatePending, Reason: "人工登记:" + category + ",自" + req.Date + "起算"}
+	if err := s.st.AppendHistory(r.Context(), []store.HistoryEntry{entry}); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if err := s.st.UpsertIncidents(r.Context(), []store.Incident{inc}); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, map[string]any{"incident": inc})
 }

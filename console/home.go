@@ -2,6 +2,7 @@ package console
 
 import (
 	_ "embed"
+	"fmt"
 	"html/template"
 	"net/http"
 	"time"
@@ -31,6 +32,17 @@ var homeTmpl = template.Must(template.New("home").Funcs(template.FuncMap{
 		}
 		return "中性"
 	},
+	"obState": func(s string) string {
+		return map[string]string{store.ObligationPending: "办理中", store.ObligationFulfilled: "已履行",
+			store.ObligationBreached: "已超时", store.ObligationWaived: "已豁免"}[s]
+	},
+	"countdown": func(due time.Time) string {
+		d := time.Until(due).Round(time.Minute)
+		if d < 0 {
+			return "已超时" + fmtDuration(-d)
+		}
+		return "剩余" + fmtDuration(d)
+	},
 	"level": func(l string) string {
 		return map[string]string{"I": "Ⅰ级 特别重大", "II": "Ⅱ级 重大", "III": "Ⅲ级 较大", "IV": "Ⅳ级 一般"}[l]
 	},
@@ -54,10 +66,30 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	var opinion, disclosure []store.Incident
+	for _, inc := range incs {
+		if inc.Kind == "" {
+			opinion = append(opinion, inc)
+		} else {
+			disclosure = append(disclosure, inc)
+		}
+	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	if err := homeTmpl.Execute(w, map[string]any{
-		"Incidents": incs, "Posts": page.Items, "Total": page.Total, "Negative": neg.Total,
+		"Incidents": opinion, "Disclosures": disclosure, "Posts": page.Items, "Total": page.Total, "Negative": neg.Total,
 	}); err != nil {
 		s.log.Warn("cannot render home page", "err", err)
 	}
+}
+
+// fmtDuration says a duration in Chinese: 2天3小时, 4小时12分.
+func fmtDuration(d time.Duration) string {
+	days, hours, mins := int(d.Hours())/24, int(d.Hours())%24, int(d.Minutes())%60
+	switch {
+	case days > 0:
+		return fmt.Sprintf("%d天%d小时", days, hours)
+	case hours > 0:
+		return fmt.Sprintf("%d小时%d分", hours, mins)
+	}
+	return fmt.Sprintf("%d分", mins)
 }

@@ -18,6 +18,21 @@ import (
 // number of console replicas never overwrite each other or the
 // responder's own changes.
 func (r *Responder) applyRequests(ctx context.Context, now time.Time) error {
+	// Items a person opened through the console (an application for
+	// disclosure entered by hand) join the state here; their obligations get
+	// their due times from the rules.
+	open, err := r.st.ListIncidents(ctx, store.IncidentQuery{OnlyOpen: true, Limit: 10000})
+	if err != nil {
+		return fmt.Errorf("cannot read open incidents: %w", err)
+	}
+	for i := range open {
+		if _, known := r.state.incidents[open[i].ID]; !known {
+			inc := &open[i]
+			r.state.incidents[inc.ID] = inc
+			r.fillObligations(inc, now)
+			r.state.dirtyIncidents[inc.ID] = true
+		}
+	}
 	for _, inc := range r.state.incidents {
 		if inc == nil || !inc.Open {
 			continue
@@ -116,6 +131,15 @@ func (r *Responder) apply(inc *store.Incident, name, actor string, req store.Req
 		return o
 	case store.RequestRecordResponse, store.RequestConfirmEvidence, store.RequestWaive:
 		return r.obligationRequest(inc, name, actor, req, now)
+	case store.RequestExtend:
+		return r.extend(inc, req.Rule, now)
+	case store.RequestRestart:
+		if req.From.IsZero() {
+			return outcome{text: "未给出补正后申请的收到日期"}
+		}
+		return r.restart(inc, req.Rule, req.From, now)
+	case store.RequestPause:
+		return r.pause(inc, req.Rule, req.Days)
 	case store.RequestClose:
 		o, _ := r.moveTo(inc, store.StateClosed)
 		o.text = joinText("办结", why)

@@ -210,7 +210,7 @@ func (r *Responder) HandlePosts(ctx context.Context, posts []bus.Post) error {
 	defer r.mu.Unlock()
 	sort.SliceStable(posts, func(i, j int) bool { return posts[i].PublishedAt.Before(posts[j].PublishedAt) })
 	for i := range posts {
-		r.assign(&posts[i])
+		r.assign(ctx, &posts[i])
 	}
 	r.state.finish()
 	r.state.expire(r.now().Add(-r.cfg.Window))
@@ -219,7 +219,7 @@ func (r *Responder) HandlePosts(ctx context.Context, posts []bus.Post) error {
 }
 
 // assign puts p into its event, creating one if no event matches.
-func (r *Responder) assign(p *bus.Post) {
+func (r *Responder) assign(ctx context.Context, p *bus.Post) {
 	s := r.state
 	if _, dup := s.postEvent[p.ID]; dup {
 		r.m.posts.WithLabelValues("duplicate").Inc()
@@ -257,6 +257,7 @@ func (r *Responder) assign(p *bus.Post) {
 	ev.Heat = Heat(ev, s.authority[ev.ID])
 	s.dirty[ev.ID] = true
 	r.maybeOpen(ev, p)
+	r.watchDisclosure(ctx, p, r.now())
 }
 
 // maybeOpen opens an incident for ev when it crosses the thresholds.

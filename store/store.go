@@ -167,6 +167,10 @@ type Incident struct {
 	EventTime   time.Time `json:"event_time,omitzero"`
 	DetectedAt  time.Time `json:"detected_at"`
 	ClockAnchor string    `json:"clock_anchor"`
+	// Kind is "" for a public-opinion incident, "disclosure" for a
+	// government disclosure item (政务公开事项: a policy interpretation due,
+	// an application for disclosure) tracked on working-day limits.
+	Kind string `json:"kind,omitempty"`
 	// Category is which must-respond category of the rules applies
 	// (e.g. 涉及突发事件处置和自然灾害应对), in Chinese.
 	Category string `json:"category,omitempty"`
@@ -210,6 +214,10 @@ type Obligation struct {
 	Evidence    *Evidence `json:"evidence,omitempty"`
 	// Late is set when it was fulfilled after it was due.
 	Late bool `json:"late,omitempty"`
+	// Extended is set once a working-day limit was extended; PausedWorkdays
+	// are working days that did not count (third-party consultation).
+	Extended       bool `json:"extended,omitempty"`
+	PausedWorkdays int  `json:"paused_workdays,omitempty"`
 	// BreachedAt is when it was found breached.
 	BreachedAt   time.Time `json:"breached_at,omitzero"`
 	WaivedReason string    `json:"waived_reason,omitempty"`
@@ -263,12 +271,13 @@ type incidentDetail struct {
 	AckedAt     time.Time    `json:"acked_at,omitzero"`
 	AckedBy     string       `json:"acked_by,omitempty"`
 	LevelOK     bool         `json:"level_confirmed,omitempty"`
+	Kind        string       `json:"kind,omitempty"`
 }
 
 // EncodeIncidentDetail returns the JSON column that holds in's lifecycle
 // fields (used by the store implementations).
 func EncodeIncidentDetail(in *Incident) (string, error) {
-	b, err := json.Marshal(incidentDetail{in.EventTime, in.DetectedAt, in.ClockAnchor, in.Category, in.Assignee, in.Obligations, in.Effect, in.Applied, in.AckedAt, in.AckedBy, in.LevelConfirmed})
+	b, err := json.Marshal(incidentDetail{in.EventTime, in.DetectedAt, in.ClockAnchor, in.Category, in.Assignee, in.Obligations, in.Effect, in.Applied, in.AckedAt, in.AckedBy, in.LevelConfirmed, in.Kind})
 	if err != nil {
 		return "", fmt.Errorf("cannot encode incident %q: %w", in.ID, err)
 	}
@@ -293,7 +302,7 @@ func DecodeIncidentDetail(s string, in *Incident) error {
 	}
 	in.EventTime, in.DetectedAt, in.ClockAnchor = utc(d.EventTime), utc(d.DetectedAt), d.ClockAnchor
 	in.Category, in.Assignee, in.Effect, in.Applied = d.Category, d.Assignee, d.Effect, d.Applied
-	in.AckedAt, in.AckedBy, in.LevelConfirmed = utc(d.AckedAt), d.AckedBy, d.LevelOK
+	in.AckedAt, in.AckedBy, in.LevelConfirmed, in.Kind = utc(d.AckedAt), d.AckedBy, d.LevelOK, d.Kind
 	in.Obligations = d.Obligations
 	for i := range in.Obligations {
 		o := &in.Obligations[i]
@@ -321,6 +330,9 @@ const (
 	RequestSetLevel        = "set_level"        // the level confirmed or overridden
 	RequestClose           = "close"            // → 已办结
 	RequestFalseAlarm      = "false_alarm"      // → 误报
+	RequestExtend          = "extend"           // a working-day limit extended once (依申请公开 +20)
+	RequestRestart         = "restart"          // 补正: the clock restarts from the corrected application's date
+	RequestPause           = "pause"            // consultation days that do not count
 )
 
 // RequestPrefix starts the history action of a request.
@@ -336,6 +348,10 @@ type Request struct {
 	Title       string    `json:"title,omitempty"`
 	Source      string    `json:"source,omitempty"`
 	PublishedAt time.Time `json:"published_at,omitzero"`
+	// From is the date a restarted clock counts from; Days the working
+	// days a pause adds.
+	From time.Time `json:"from,omitzero"`
+	Days int       `json:"days,omitempty"`
 }
 
 // HistoryEntry is one change in an incident's life: who did what, when and

@@ -283,6 +283,9 @@ func (p *proc) checkConsistency() {
 	}
 	perEvent := map[string]int{}
 	for _, inc := range incs.Items {
+		if inc.EventID == "" {
+			continue // a disclosure item, not about an event
+		}
 		if perEvent[inc.EventID]++; perEvent[inc.EventID] > 1 {
 			p.t.Errorf("event %s has more than one incident", inc.EventID)
 		}
