@@ -75,6 +75,7 @@ func New(st store.Store, g prometheus.Gatherer, reg prometheus.Registerer, log *
 		s.handle("GET /api/v1/incidents", s.incidents)
 		s.handle("GET /api/v1/incidents/{id}", s.incident)
 		s.handle("GET /{$}", s.home)
+		s.handle("GET /incidents/{id}", s.incidentPage)
 		s.registerIncidentActions()
 	}
 	return s

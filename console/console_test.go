@@ -86,6 +86,8 @@ func TestReadAPI(t *testing.T) {
 		{"/api/v1/rules", 200, `"id":"R-24H"`},
 		{"/healthz", 200, "ok"},
 		{"/", 200, "待处置舆情事件"},
+		{"/incidents/INC-1", 200, "国办发〔2016〕80号"},
+		{"/incidents/NONE", 404, "not found"},
 	} {
 		code, body := get(t, srv.URL+tc.path)
 		if code != tc.code || !strings.Contains(body, tc.want) {

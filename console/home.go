@@ -8,15 +8,19 @@ import (
 	"time"
 
 	"github.com/yuqing-project/yuqing/bus"
+	"github.com/yuqing-project/yuqing/responder/rules"
 	"github.com/yuqing-project/yuqing/store"
 )
 
 //go:embed home.html
 var homeHTML string
 
+//go:embed incident.html
+var incidentHTML string
+
 var cst = time.FixedZone("CST", 8*3600)
 
-var homeTmpl = template.Must(template.New("home").Funcs(template.FuncMap{
+var funcs = template.FuncMap{
 	"when": func(t time.Time) string {
 		if t.IsZero() {
 			return "—"
@@ -46,7 +50,42 @@ var homeTmpl = template.Must(template.New("home").Funcs(template.FuncMap{
 	"level": func(l string) string {
 		return map[string]string{"I": "Ⅰ级 特别重大", "II": "Ⅱ级 重大", "III": "Ⅲ级 较大", "IV": "Ⅳ级 一般"}[l]
 	},
-}).Parse(homeHTML))
+}
+
+var homeTmpl = template.Must(template.New("home").Funcs(funcs).Parse(homeHTML))
+
+var incidentTmpl = template.Must(template.New("incident").Funcs(funcs).Parse(incidentHTML))
+
+// incidentPage shows one incident to duty staff: its figures, its
+// deadlines with the rule each comes from, and its history. Alerts link
+// here.
+func (s *Server) incidentPage(w http.ResponseWriter, r *http.Request) {
+	inc, err := s.st.GetIncident(r.Context(), r.PathValue("id"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	hist, err := s.st.ListHistory(r.Context(), inc.ID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	type obligation struct {
+		O    store.Obligation
+		Rule rules.Rule
+	}
+	obs := make([]obligation, len(inc.Obligations))
+	for i, o := range inc.Obligations {
+		obs[i].O = o
+		if s.rules != nil {
+			obs[i].Rule, _ = s.rules.Get(o.Rule)
+		}
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	if err := incidentTmpl.Execute(w, map[string]any{"Inc": inc, "Obligations": obs, "History": hist}); err != nil {
+		s.log.Warn("cannot render incident page", "err", err)
+	}
+}
 
 // home is a minimal overview page for officers: open incidents and the
 // latest posts. It refreshes itself every 10 seconds.
