@@ -30,6 +30,7 @@ func (s *Server) registerIncidentActions() {
 	s.handle("GET /api/v1/rules", s.listRules)
 	s.handle("GET /api/v1/ack", s.ack)
 	s.handle("POST /api/v1/disclosures", s.disclosure)
+	s.handle("POST /api/v1/incidents", s.openIncident)
 }
 
 func (s *Server) history(w http.ResponseWriter, r *http.Request) {
@@ -248,6 +249,72 @@ func (s *Server) disclosure(w http.ResponseWriter, r *http.Request) {
 		Obligations: []store.Obligation{{Rule: req.Rule}}}
 	entry := store.HistoryEntry{ID: "H-" + hex.EncodeToString(sum[8:16]), IncidentID: inc.ID, At: now.UTC(), Actor: req.Actor,
 		Action: "opened", To: store.StatePending, Reason: "人工登记:" + category + ",自" + req.Date + "起算"}
+	if err := s.st.AppendHistory(r.Context(), []store.HistoryEntry{entry}); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if err := s.st.UpsertIncidents(r.Context(), []store.Incident{inc}); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, map[string]any{"incident": inc})
+}
+
+// incidentRequest is the body of POST /api/v1/incidents: an incident duty
+// staff open by hand, e.g. from a phone report, before anything is
+// published about it.
+type incidentRequest struct {
+	Title string `json:"title"`
+	Level string `json:"level"`
+	// EventTime is when it happened (RFC 3339), if known; the response
+	// clock starts from the earlier of it and now.
+	EventTime time.Time `json:"event_time,omitzero"`
+	Reason    string    `json:"reason"`
+	Actor     string    `json:"actor"`
+}
+
+// openIncident opens an incident by hand. Like a disclosure item it is a
+// new row nobody else writes yet; the responder picks it up at its next
+// deadline check and gives it the obligations of its level.
+func (s *Server) openIncident(w http.ResponseWriter, r *http.Request) {
+	var req incidentRequest
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 64<<10))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&req); err != nil {
+		writeJSON(w, http.StatusBadRequest, apiError{"invalid request body: " + err.Error()})
+		return
+	}
+	var errs []error
+	if strings.TrimSpace(req.Title) == "" {
+		errs = append(errs, errors.New("missing field title: what happened"))
+	}
+	if !slices.Contains([]string{"I", "II", "III", "IV"}, req.Level) {
+		errs = append(errs, fmt.Errorf("invalid field level=%q: want I, II, III or IV", req.Level))
+	}
+	if strings.TrimSpace(req.Actor) == "" {
+		errs = append(errs, errors.New("missing field actor: who opens the incident"))
+	}
+	now := time.Now()
+	if req.EventTime.After(now.Add(time.Minute)) {
+		errs = append(errs, fmt.Errorf("invalid field event_time=%s: in the future", req.EventTime.Format(time.RFC3339)))
+	}
+	if err := errors.Join(errs...); err != nil {
+		writeJSON(w, http.StatusBadRequest, apiError{err.Error()})
+		return
+	}
+	start := now
+	if !req.EventTime.IsZero() && req.EventTime.Before(start) {
+		start = req.EventTime
+	}
+	sum := sha256.Sum256([]byte(strings.Join([]string{req.Title, req.Actor, strconv.FormatInt(now.UnixNano(), 10)}, "\x00")))
+	inc := store.Incident{ID: "INC-M-" + hex.EncodeToString(sum[:6]), Version: 1, Title: req.Title, Level: req.Level,
+		LevelConfirmed: true, State: store.StateConfirmed, Open: true, OpenedAt: now.UTC(), DetectedAt: now.UTC(),
+		EventTime: req.EventTime.UTC(), ClockStart: start.UTC(), ClockAnchor: "earliest", Reason: "人工登记:" + req.Reason}
+	if req.EventTime.IsZero() {
+		inc.EventTime = time.Time{}
+	}
+	entry := store.HistoryEntry{ID: "H-" + hex.EncodeToString(sum[6:14]), IncidentID: inc.ID, At: now.UTC(), Actor: req.Actor,
+		Action: "opened", To: store.StateConfirmed, Reason: "人工登记(" + req.Level + "级):" + req.Reason}
 	if err := s.st.AppendHistory(r.Context(), []store.HistoryEntry{entry}); err != nil {
 		s.fail(w, r, err)
 		return

@@ -171,3 +171,29 @@ func TestAckLinks(t *testing.T) {
 		t.Errorf("history after the ack = %+v", h)
 	}
 }
+
+func TestOpenByHand(t *testing.T) {
+	srv, st, _ := newServer(t)
+	for _, tc := range []struct {
+		path, body string
+		code       int
+		want       string
+	}{
+		{"/api/v1/incidents", `{"title":"电话报告:某镇发生山体滑坡","level":"II","reason":"镇政府电话报告","actor":"周值班"}`, 201, `"id":"INC-M-`},
+		{"/api/v1/incidents", `{"title":"x","level":"V","actor":"a"}`, 400, `invalid field level=\"V\"`},
+		{"/api/v1/incidents", `{"level":"I","actor":"a"}`, 400, `missing field title`},
+		{"/api/v1/incidents", `{"title":"x","level":"I","actor":"a","event_time":"2999-01-01T00:00:00Z"}`, 400, `in the future`},
+		{"/api/v1/disclosures", `{"rule":"D-APPLY","title":"张某申请公开征地补偿方案","date":"2026-09-25","actor":"公开办"}`, 201, `"kind":"disclosure"`},
+		{"/api/v1/disclosures", `{"rule":"D-XX","title":"t","date":"2026-09-25","actor":"a"}`, 400, `invalid field rule=\"D-XX\"`},
+		{"/api/v1/disclosures", `{"rule":"D-APPLY","title":"t","date":"25/09/2026","actor":"a"}`, 400, `invalid field date=\"25/09/2026\": want YYYY-MM-DD`},
+	} {
+		code, body := post(t, srv.URL+tc.path, tc.body)
+		if code != tc.code || !strings.Contains(body, tc.want) {
+			t.Errorf("POST %s %s = %d %s; want %d containing %s", tc.path, tc.body, code, body, tc.code, tc.want)
+		}
+	}
+	incs, err := st.ListIncidents(context.Background(), store.IncidentQuery{OnlyOpen: true})
+	if err != nil || len(incs) != 3 {
+		t.Fatalf("open incidents after two entries by hand: %d, %v; want 3", len(incs), err)
+	}
+}

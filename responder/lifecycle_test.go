@@ -121,3 +121,34 @@ func TestRequests(t *testing.T) {
 		t.Errorf("recorded outcomes %v, want %v", outcomes, want)
 	}
 }
+
+// TestIncidentOpenedByHand checks that an incident the console opened (a
+// phone report) gets the obligations of its level at the next check.
+func TestIncidentOpenedByHand(t *testing.T) {
+	ctx := context.Background()
+	st := openStore(t)
+	now := t0.Add(time.Hour)
+	r := New(cfg, st, prometheus.NewRegistry(), nil, WithClock(func() time.Time { return now }))
+	inc := store.Incident{ID: "INC-M-1", Version: 1, Title: "电话报告:山体滑坡", Level: "II", LevelConfirmed: true,
+		State: store.StateConfirmed, Open: true, OpenedAt: now, DetectedAt: now, ClockStart: t0, EventTime: t0}
+	if err := st.UpsertIncidents(ctx, []store.Incident{inc}); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Tick(ctx); err != nil {
+		t.Fatal(err)
+	}
+	got, err := st.GetIncident(ctx, "INC-M-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rules []string
+	for _, o := range got.Obligations {
+		rules = append(rules, o.Rule)
+		if want := map[string]time.Duration{"R-5H": 5 * time.Hour, "R-24H": 24 * time.Hour}[o.Rule]; !o.DueAt.Equal(t0.Add(want)) {
+			t.Errorf("%s due %v, want clock start + %s", o.Rule, o.DueAt, want)
+		}
+	}
+	if !slices.Equal(rules, []string{"R-5H", "R-24H"}) {
+		t.Errorf("obligations %v, want R-5H and R-24H", rules)
+	}
+}

@@ -29,6 +29,10 @@ func (r *Responder) applyRequests(ctx context.Context, now time.Time) error {
 		if _, known := r.state.incidents[open[i].ID]; !known {
 			inc := &open[i]
 			r.state.incidents[inc.ID] = inc
+			if inc.Kind == KindOpinion && len(inc.Obligations) == 0 {
+				// Opened by hand: the obligations of its level.
+				r.syncObligations(inc, now)
+			}
 			r.fillObligations(inc, now)
 			r.state.dirtyIncidents[inc.ID] = true
 		}
