@@ -7,12 +7,14 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
+	"math/bits"
 	"net/http"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/yuqing-project/yuqing/responder"
 	"github.com/yuqing-project/yuqing/responder/notify"
 	"github.com/yuqing-project/yuqing/responder/rules"
 	"github.com/yuqing-project/yuqing/store"
@@ -31,6 +33,7 @@ func (s *Server) registerIncidentActions() {
 	s.handle("GET /api/v1/ack", s.ack)
 	s.handle("POST /api/v1/disclosures", s.disclosure)
 	s.handle("POST /api/v1/incidents", s.openIncident)
+	s.handle("GET /api/v1/events/{id}", s.eventDetail)
 }
 
 func (s *Server) history(w http.ResponseWriter, r *http.Request) {
@@ -324,4 +327,82 @@ func (s *Server) openIncident(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusCreated, map[string]any{"incident": inc})
+}
+
+// timelineItem is one post of an event's timeline.
+type timelineItem struct {
+	ID          string    `json:"id"`
+	Title       string    `json:"title"`
+	URL         string    `json:"url"`
+	Source      string    `json:"source"`
+	Authority   string    `json:"authority"`
+	PublishedAt time.Time `json:"published_at"`
+	Sentiment   string    `json:"sentiment"`
+	// RepostOf is the earlier post this one repeats (near-duplicate text,
+	// or a 来源/转载自 line naming that post's source); empty for a post
+	// that says something new.
+	RepostOf string `json:"repost_of,omitempty"`
+	Origin   string `json:"origin,omitempty"`
+}
+
+// maxTimeline bounds the posts read for one event's timeline.
+const maxTimeline = 500
+
+// eventDetail returns an event with its provenance chain and timeline: who
+// published first, who repeated whom, posts per hour, and the terms of its
+// heat index.
+func (s *Server) eventDetail(w http.ResponseWriter, r *http.Request) {
+	ev, err := s.st.GetEvent(r.Context(), r.PathValue("id"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	ids := ev.PostIDs
+	if len(ids) > maxTimeline {
+		ids = ids[:maxTimeline]
+	}
+	var items []timelineItem
+	var simhashes []uint64
+	authority := 0.0
+	for _, id := range ids {
+		p, err := s.st.GetPost(r.Context(), id)
+		if errors.Is(err, store.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		authority = max(authority, responder.AuthorityWeight(p.Authority))
+		items = append(items, timelineItem{ID: p.ID, Title: p.Title, URL: p.URL, Source: p.SourceName, Authority: p.Authority,
+			PublishedAt: p.PublishedAt, Sentiment: p.Sentiment.Label, Origin: p.Origin})
+		simhashes = append(simhashes, p.SimHash)
+	}
+	order := make([]int, len(items))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return items[a].PublishedAt.Compare(items[b].PublishedAt) })
+	sorted := make([]timelineItem, len(items))
+	hashes := make([]uint64, len(items))
+	for i, j := range order {
+		sorted[i], hashes[i] = items[j], simhashes[j]
+	}
+	for i := range sorted {
+		for j := 0; j < i; j++ {
+			near := hashes[i] != 0 && bits.OnesCount64(hashes[i]^hashes[j]) <= 3
+			named := sorted[i].Origin != "" && strings.Contains(sorted[i].Origin, sorted[j].Source)
+			if near || named {
+				sorted[i].RepostOf = sorted[j].ID
+				break
+			}
+		}
+	}
+	perHour := map[string]int{}
+	for _, it := range sorted {
+		perHour[it.PublishedAt.In(cst).Format("2006-01-02 15:00")]++
+	}
+	writeJSON(w, http.StatusOK, map[string]any{
+		"event": ev, "heat_parts": responder.HeatParts(&ev, authority), "timeline": nonNil(sorted), "posts_per_hour": perHour,
+	})
 }

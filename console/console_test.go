@@ -197,3 +197,40 @@ func TestOpenByHand(t *testing.T) {
 		t.Fatalf("open incidents after two entries by hand: %d, %v; want 3", len(incs), err)
 	}
 }
+
+func TestEventTimeline(t *testing.T) {
+	srv, st, _ := newServer(t)
+	ctx := context.Background()
+	now := time.Date(2026, 11, 21, 6, 0, 0, 0, time.UTC)
+	repost := bus.Post{Document: bus.Document{ID: "p3", URL: "http://b/3", SourceID: "feed", SourceName: "青岚生活圈", Authority: bus.TierSelfMedia,
+		Title: "转:化工厂爆炸事故致3人死亡", Body: "青岚县化工厂发生爆炸。", Origin: "澜州新闻网", PublishedAt: now.Add(10 * time.Minute)},
+		Sentiment: bus.Sentiment{Label: bus.Negative}}
+	if err := st.UpsertPosts(ctx, []bus.Post{repost}); err != nil {
+		t.Fatal(err)
+	}
+	ev := store.Event{ID: "EV-1", Version: 1, Title: "化工厂爆炸", FirstPostID: "p1", FirstSeen: now, LastSeen: now.Add(10 * time.Minute),
+		PostCount: 2, NegativeCount: 2, SourceCount: 2, PostIDs: []string{"p3", "p1"}}
+	if err := st.UpsertEvents(ctx, []store.Event{ev}); err != nil {
+		t.Fatal(err)
+	}
+	code, body := get(t, srv.URL+"/api/v1/events/EV-1")
+	if code != 200 {
+		t.Fatalf("GET event = %d %s", code, body)
+	}
+	var got struct {
+		Timeline []struct {
+			ID       string `json:"id"`
+			RepostOf string `json:"repost_of"`
+		} `json:"timeline"`
+		HeatParts map[string]float64 `json:"heat_parts"`
+	}
+	if err := json.Unmarshal([]byte(body), &got); err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Timeline) != 2 || got.Timeline[0].ID != "p1" || got.Timeline[1].RepostOf != "p1" {
+		t.Errorf("timeline = %+v, want p1 first and p3 as its repost", got.Timeline)
+	}
+	if got.HeatParts["negativity"] != 20 {
+		t.Errorf("heat parts = %v, want negativity 20 (all negative)", got.HeatParts)
+	}
+}
