@@ -236,6 +236,16 @@ type ResponderConfig struct {
 	// latest post, enough posts from enough sources were negative enough.
 	// Slowly accumulating chatter never crosses it. Default: 6h.
 	IncidentBurstWindow time.Duration `yaml:"incident_burst_window"`
+	// IncidentTopics are sensitive topics: an event mostly about one needs
+	// half the posts to open an incident. Default: 安全生产, 突发事件与自然灾害,
+	// 食品药品安全.
+	IncidentTopics []string `yaml:"incident_topics"`
+	// IncidentMinHeat opens an incident when an event's heat index reaches
+	// it; 0 (the default) does not use heat.
+	IncidentMinHeat float64 `yaml:"incident_min_heat"`
+	// IncidentTiers are authority tiers whose negative coverage opens an
+	// incident once the event has two posts. Default: [中央媒体].
+	IncidentTiers []string `yaml:"incident_tiers"`
 	// ClockStart anchors the 5 h / 24 h / 48 h clocks: earliest (default:
 	// the earlier of the event time a text gives and the first post),
 	// event, or detection (the first post).
@@ -378,6 +388,12 @@ func (c *Config) ApplyDefaults() {
 	}
 	defDur(&c.Responder.IncidentBurstWindow, 6*time.Hour)
 	def(&c.Responder.ClockStart, "earliest")
+	if c.Responder.IncidentTopics == nil {
+		c.Responder.IncidentTopics = []string{"安全生产", "突发事件与自然灾害", "食品药品安全"}
+	}
+	if c.Responder.IncidentTiers == nil {
+		c.Responder.IncidentTiers = []string{"中央媒体"}
+	}
 	if c.Responder.Reminders == nil {
 		c.Responder.Reminders = []string{"50%", "1h"}
 	}
@@ -561,6 +577,14 @@ func (c *Config) Validate() error {
 	}
 	if w := c.Responder.IncidentBurstWindow; w < time.Minute || w > c.Responder.Window {
 		bad("responder.incident_burst_window", "must be between 1m and responder.window (%s), got %s", c.Responder.Window, w)
+	}
+	for i, tier := range c.Responder.IncidentTiers {
+		if !slices.Contains(authorities, tier) {
+			bad(fmt.Sprintf("responder.incident_tiers[%d]", i), "%q is not one of %s", tier, strings.Join(authorities, ", "))
+		}
+	}
+	if c.Responder.IncidentMinHeat < 0 {
+		bad("responder.incident_min_heat", "must not be negative, got %g", c.Responder.IncidentMinHeat)
 	}
 	if !slices.Contains([]string{"earliest", "event", "detection"}, c.Responder.ClockStart) {
 		bad("responder.clock_start", "%q is not earliest, event or detection", c.Responder.ClockStart)

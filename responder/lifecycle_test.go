@@ -152,3 +152,44 @@ func TestIncidentOpenedByHand(t *testing.T) {
 		t.Errorf("obligations %v, want R-5H and R-24H", rules)
 	}
 }
+
+// TestTriggers checks the other ways an event becomes an incident: fewer
+// posts on a sensitive topic, and negative coverage by central media.
+func TestTriggers(t *testing.T) {
+	ctx := context.Background()
+	c := cfg
+	c.IncidentTopics = []string{"安全生产"}
+	c.IncidentTiers = []string{bus.TierCentral}
+	mk := func(id, source, tier, topic string, at time.Duration) bus.Post {
+		p := post(id, source, "某厂发生事故", "某厂发生安全事故,多人受伤", at, bus.Negative, 0, "某厂", "事故", "受伤", "安全")
+		p.Authority = tier
+		p.Topics = []bus.Topic{{Name: topic, Score: 0.9}}
+		return p
+	}
+	for _, tc := range []struct {
+		name  string
+		posts []bus.Post
+		want  string // in the reason; "" for no incident
+	}{
+		{"sensitive topic, three posts", []bus.Post{mk("a1", "s1", bus.TierLocal, "安全生产", 0), mk("a2", "s2", bus.TierLocal, "安全生产", time.Minute),
+			mk("a3", "s1", bus.TierLocal, "安全生产", 2*time.Minute)}, "门槛减半"},
+		{"other topic, three posts", []bus.Post{mk("b1", "s1", bus.TierLocal, "教育", 0), mk("b2", "s2", bus.TierLocal, "教育", time.Minute),
+			mk("b3", "s1", bus.TierLocal, "教育", 2*time.Minute)}, ""},
+		{"central media", []bus.Post{mk("c1", "s1", bus.TierLocal, "教育", 0), mk("c2", "cctv", bus.TierCentral, "教育", time.Minute)}, "中央媒体负面报道"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			st := openStore(t)
+			r := New(c, st, prometheus.NewRegistry(), nil, WithClock(func() time.Time { return t0.Add(time.Hour) }))
+			if err := r.HandlePosts(ctx, tc.posts); err != nil {
+				t.Fatal(err)
+			}
+			incs, _ := st.ListIncidents(ctx, store.IncidentQuery{})
+			switch {
+			case tc.want == "" && len(incs) != 0:
+				t.Errorf("opened %q, want no incident", incs[0].Reason)
+			case tc.want != "" && (len(incs) != 1 || !strings.Contains(incs[0].Reason, tc.want)):
+				t.Errorf("incidents %+v, want one whose reason says %q", incs, tc.want)
+			}
+		})
+	}
+}

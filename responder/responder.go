@@ -288,9 +288,8 @@ func (r *Responder) maybeOpen(ev *store.Event, p *bus.Post) {
 		}
 		return
 	}
-	posts, negative, sources := s.burst(ev, r.cfg.IncidentBurstWindow)
-	if posts < r.cfg.IncidentMinPosts || sources < r.cfg.IncidentMinSources ||
-		float64(negative) < r.cfg.IncidentNegativeShare*float64(posts) {
+	trigger := r.trigger(ev)
+	if trigger == "" {
 		return
 	}
 	now := r.now()
@@ -310,9 +309,9 @@ func (r *Responder) maybeOpen(ev *store.Event, p *bus.Post) {
 		OpenedAt:    now.UTC(),
 		DetectedAt:  detected,
 		ClockAnchor: r.cfg.ClockStart,
-		Reason:      reason(ev, figs),
+		Reason:      trigger + ";" + reason(ev, figs),
 		Open:        true,
-		Category:    "涉及突发事件处置和自然灾害应对",
+		Category:    category(s.topics[ev.ID]),
 	}
 	if !evTime.IsZero() {
 		inc.EventTime = evTime.UTC()

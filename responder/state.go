@@ -38,6 +38,8 @@ type state struct {
 	// per-event figures that are not part of store.Event
 	authority map[string]float64
 	figures   map[string]CasualtyFigures
+	topics    map[string]map[string]float64 // event → topic → summed score
+	tiers     map[string]map[string]int     // event → authority tier → negative posts
 	kwWeight  map[string]map[string]float64 // event → keyword → summed weight
 	sources   map[string]map[string]bool
 
@@ -61,7 +63,7 @@ type state struct {
 func newState() *state {
 	return &state{
 		events: map[string]*store.Event{}, postEvent: map[string]string{}, incidents: map[string]*store.Incident{},
-		authority: map[string]float64{}, figures: map[string]CasualtyFigures{}, kwWeight: map[string]map[string]float64{},
+		authority: map[string]float64{}, figures: map[string]CasualtyFigures{}, topics: map[string]map[string]float64{}, tiers: map[string]map[string]int{}, kwWeight: map[string]map[string]float64{},
 		sources: map[string]map[string]bool{}, dirty: map[string]bool{}, dirtyIncidents: map[string]bool{},
 		merged: map[string]*store.Event{}, recent: map[string][]recentPost{},
 		recentDF: map[string]int{},
@@ -242,6 +244,20 @@ func (s *state) merge(into, from *store.Event) {
 	delete(s.sources, from.ID)
 	delete(s.authority, from.ID)
 	delete(s.figures, from.ID)
+	for t, v := range s.topics[from.ID] {
+		if s.topics[into.ID] == nil {
+			s.topics[into.ID] = map[string]float64{}
+		}
+		s.topics[into.ID][t] += v
+	}
+	for t, n := range s.tiers[from.ID] {
+		if s.tiers[into.ID] == nil {
+			s.tiers[into.ID] = map[string]int{}
+		}
+		s.tiers[into.ID][t] += n
+	}
+	delete(s.topics, from.ID)
+	delete(s.tiers, from.ID)
 	delete(s.recent, from.ID)
 	s.dirty[into.ID] = true
 }
@@ -292,6 +308,20 @@ func (s *state) join(ev *store.Event, p *bus.Post) {
 			ev.SimHashes = append(ev.SimHashes, p.SimHash)
 		}
 	}
+	tp := s.topics[ev.ID]
+	if tp == nil {
+		tp = map[string]float64{}
+		s.topics[ev.ID] = tp
+	}
+	for _, t := range p.Topics {
+		tp[t.Name] += t.Score
+	}
+	if p.Sentiment.Label == bus.Negative {
+		if s.tiers[ev.ID] == nil {
+			s.tiers[ev.ID] = map[string]int{}
+		}
+		s.tiers[ev.ID][p.Authority]++
+	}
 	kw := s.kwWeight[ev.ID]
 	if kw == nil {
 		kw = map[string]float64{}
@@ -332,6 +362,8 @@ func (s *state) expire(before time.Time) {
 			delete(s.sources, id)
 			delete(s.authority, id)
 			delete(s.figures, id)
+			delete(s.topics, id)
+			delete(s.tiers, id)
 			delete(s.recent, id)
 		}
 	}

@@ -1,0 +1,92 @@
+package responder
+
+import (
+	"fmt"
+	"math"
+	"slices"
+
+	"github.com/yuqing-project/yuqing/store"
+)
+
+// trigger decides whether ev becomes an incident and says why, in Chinese
+// for the duty staff; "" when it does not. Any one of:
+//
+//   - a burst: within the burst window, at least IncidentMinPosts posts
+//     from IncidentMinSources sources, IncidentNegativeShare of them
+//     negative; for an event on a sensitive topic (IncidentTopics) half the
+//     posts suffice;
+//   - heat: the heat index reaches IncidentMinHeat (when set);
+//   - authoritative coverage: a source of a tier in IncidentTiers (中央媒体
+//     by default) reported it negatively, and the event has two posts.
+func (r *Responder) trigger(ev *store.Event) string {
+	s := r.state
+	posts, negative, sources := s.burst(ev, r.cfg.IncidentBurstWindow)
+	minPosts := r.cfg.IncidentMinPosts
+	topic := r.sensitiveTopic(ev)
+	if topic != "" {
+		minPosts = max(2, int(math.Ceil(float64(minPosts)/2)))
+	}
+	if posts >= minPosts && sources >= r.cfg.IncidentMinSources && float64(negative) >= r.cfg.IncidentNegativeShare*float64(posts) {
+		why := fmt.Sprintf("触发条件:%s内%d条信息、%d个信息源、%d条负面", r.cfg.IncidentBurstWindow, posts, sources, negative)
+		if topic != "" {
+			why += "(敏感领域「" + topic + "」,门槛减半)"
+		}
+		return why
+	}
+	if r.cfg.IncidentMinHeat > 0 && ev.Heat >= r.cfg.IncidentMinHeat {
+		return fmt.Sprintf("触发条件:热度%.1f达到%.1f", ev.Heat, r.cfg.IncidentMinHeat)
+	}
+	if ev.PostCount >= 2 {
+		for _, tier := range r.cfg.IncidentTiers {
+			if s.tiers[ev.ID][tier] > 0 {
+				return "触发条件:" + tier + "负面报道"
+			}
+		}
+	}
+	return ""
+}
+
+// sensitiveTopic returns the configured sensitive topic ev is most about,
+// or "".
+func (r *Responder) sensitiveTopic(ev *store.Event) string {
+	best, score := "", 0.0
+	for t, v := range r.state.topics[ev.ID] {
+		if slices.Contains(r.cfg.IncidentTopics, t) && v > score && v/float64(max(ev.PostCount, 1)) >= 0.3 {
+			best, score = t, v
+		}
+	}
+	return best
+}
+
+// categories maps the analyzer's topics to the kinds of 政务舆情 that must
+// be answered (国办发〔2016〕61号): "对政府及其部门重大政策措施存在误解误读的;
+// 涉及公众切身利益且产生较大影响的;涉及民生领域严重冲击社会道德底线的;涉及突发
+// 事件处置和自然灾害应对的;上级政府要求下级政府主动回应的".
+var categories = []struct {
+	name   string
+	topics []string
+}{
+	{"涉及突发事件处置和自然灾害应对", []string{"突发事件与自然灾害", "安全生产"}},
+	{"涉及民生领域严重冲击社会道德底线", []string{"食品药品安全", "社会治安"}},
+	{"对政府及其部门重大政策措施存在误解误读", []string{"政策解读", "行政权力与权责清单", "财政预决算与收费"}},
+	{"涉及公众切身利益且产生较大影响", []string{"征地拆迁与住房", "社会保障与救助", "教育", "医疗卫生", "就业", "交通", "环境保护",
+		"农业农村", "扶贫", "金融风险与债务", "政务服务与审批", "公共资源配置与招投标", "重大建设项目"}},
+}
+
+// category names the must-respond category of an event from its topic
+// scores: the category of its strongest topic, or the broad "涉及公众切身利益"
+// when no topic is known.
+func category(topics map[string]float64) string {
+	best, score := "", 0.0
+	for t, v := range topics {
+		if v > score {
+			best, score = t, v
+		}
+	}
+	for _, c := range categories {
+		if slices.Contains(c.topics, best) {
+			return c.name
+		}
+	}
+	return "涉及公众切身利益且产生较大影响"
+}
