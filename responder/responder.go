@@ -275,7 +275,11 @@ func (r *Responder) maybeOpen(ev *store.Event, p *bus.Post) {
 				r.record(historyEntry(inc.ID, now, actorSystem, ActionLevel, inc.Level, lv,
 					"文中提及"+figures(figs)+",按生产安全事故报告和调查处理条例第三条建议调整为"+lv+"级"))
 				inc.Level = lv
-				inc.Reason = reason(ev, figs)
+				trigger, _, _ := strings.Cut(inc.Reason, ";")
+				if !strings.HasPrefix(trigger, "触发条件") {
+					trigger = ""
+				}
+				inc.Reason = strings.TrimPrefix(trigger+";"+reason(ev, figs), ";")
 				r.syncObligations(inc, now)
 				s.dirtyIncidents[inc.ID] = true
 			}
