@@ -148,8 +148,25 @@ type CrawlerConfig struct {
 	// HostDelay is the least time between two requests to one host. Default: 1s.
 	HostDelay time.Duration `yaml:"host_delay"`
 	// IgnoreRobots disables robots.txt checks; for tests only.
-	IgnoreRobots bool     `yaml:"ignore_robots"`
-	Sources      []Source `yaml:"sources"`
+	IgnoreRobots bool `yaml:"ignore_robots"`
+	// Group, when set, makes this crawler one replica of a group sharing
+	// the sources through Kafka (consumer group of this name): each host
+	// is polled by one replica, and the seen-sets are shared so a source
+	// that moves to another replica does not publish its pages again.
+	// Every replica must have the same sources. Default: empty (this
+	// process polls every source alone).
+	Group string `yaml:"group"`
+	// GroupPartitions is the partition count of the crawler state topic
+	// when it is created: the most replicas that get work. Default: 16.
+	GroupPartitions int32 `yaml:"group_partitions"`
+	// HotMinInterval is the shortest interval a hot-source request (the
+	// responder asking for a source to be polled faster) can set.
+	// Default: 1m.
+	HotMinInterval time.Duration `yaml:"hot_min_interval"`
+	// HotMaxDuration is the longest a hot-source request lasts.
+	// Default: 6h.
+	HotMaxDuration time.Duration `yaml:"hot_max_duration"`
+	Sources        []Source      `yaml:"sources"`
 }
 
 // Source is one place the crawler collects from.
@@ -179,6 +196,35 @@ type Source struct {
 	List ListRules `yaml:"list"`
 	// Article gives optional selectors when generic extraction is not enough.
 	Article ArticleRules `yaml:"article"`
+	// API maps a JSON API's answer to documents (kind api only).
+	API APIRules `yaml:"api"`
+}
+
+// APIRules map the JSON answer of a kind api source to documents. Paths
+// are dot-separated keys and array indexes into the JSON, e.g.
+// data.list or result.items.0.title.
+type APIRules struct {
+	// Items is the path of the array of items; empty when the answer is
+	// the array itself.
+	Items string `yaml:"items"`
+	// ID is the path, within an item, of its native ID; the document ID
+	// is then derived from source and ID. Either id or url is required.
+	ID string `yaml:"id"`
+	// Title, Body, Time, Author and URL are paths within an item. Title or
+	// body is required. HTML in title and body is reduced to text.
+	Title  string `yaml:"title"`
+	Body   string `yaml:"body"`
+	Time   string `yaml:"time"`
+	Author string `yaml:"author"`
+	URL    string `yaml:"url"`
+	// TimeFormat reads Time: unix (seconds), unix_ms, a Go layout such as
+	// "2006-01-02 15:04:05" (Asia/Shanghai unless it carries a zone), or
+	// empty for the formats Chinese sites commonly use.
+	TimeFormat string `yaml:"time_format"`
+	// Next is the path, in the answer, of the next page's URL.
+	Next string `yaml:"next"`
+	// MaxPages bounds the pages read per poll. Default: 1.
+	MaxPages int `yaml:"max_pages"`
 }
 
 // ListRules describes a list page.
@@ -369,11 +415,19 @@ func (c *Config) ApplyDefaults() {
 		c.Crawler.Parallelism = 4
 	}
 	defDur(&c.Crawler.HostDelay, time.Second)
+	if c.Crawler.GroupPartitions == 0 {
+		c.Crawler.GroupPartitions = 16
+	}
+	defDur(&c.Crawler.HotMinInterval, time.Minute)
+	defDur(&c.Crawler.HotMaxDuration, 6*time.Hour)
 	for i := range c.Crawler.Sources {
 		s := &c.Crawler.Sources[i]
 		defDur(&s.Interval, c.Crawler.Interval)
 		if s.List.MaxPages == 0 {
 			s.List.MaxPages = 3
+		}
+		if s.API.MaxPages == 0 {
+			s.API.MaxPages = 1
 		}
 	}
 	defDur(&c.Responder.Window, 72*time.Hour)
@@ -510,6 +564,18 @@ func (c *Config) Validate() error {
 	if c.Crawler.HostDelay < 0 {
 		bad("crawler.host_delay", "must not be negative")
 	}
+	if g := c.Crawler.Group; g != "" && !isIdent(strings.NewReplacer("-", "_", ".", "_").Replace(g)) {
+		bad("crawler.group", "%q may contain only letters, digits, -, . and _", g)
+	}
+	if n := c.Crawler.GroupPartitions; n < 1 || n > 1024 {
+		bad("crawler.group_partitions", "must be between 1 and 1024, got %d", n)
+	}
+	if c.Crawler.HotMinInterval < time.Second {
+		bad("crawler.hot_min_interval", "must be at least 1s, got %s", c.Crawler.HotMinInterval)
+	}
+	if c.Crawler.HotMaxDuration < c.Crawler.HotMinInterval {
+		bad("crawler.hot_max_duration", "must be at least crawler.hot_min_interval (%s), got %s", c.Crawler.HotMinInterval, c.Crawler.HotMaxDuration)
+	}
 	seen := map[string]int{}
 	for i, s := range c.Crawler.Sources {
 		p := fmt.Sprintf("crawler.sources[%d]", i)
@@ -548,6 +614,7 @@ func (c *Config) Validate() error {
 		if s.List.MaxPages < 1 {
 			bad(p+".list.max_pages", "must be at least 1, got %d", s.List.MaxPages)
 		}
+		validateAPI(p+".api", s.Kind, s.API, bad)
 	}
 	if c.Analyzer.Workers < 0 {
 		bad("analyzer.workers", "must not be negative")
@@ -623,6 +690,53 @@ func (c *Config) Validate() error {
 		return nil
 	}
 	return &ValidationError{Problems: ps}
+}
+
+// validateAPI checks the JSON mapping of a source at key path p.
+func validateAPI(p, kind string, a APIRules, bad func(path, format string, args ...any)) {
+	paths := []struct{ name, path string }{{"items", a.Items}, {"id", a.ID}, {"title", a.Title}, {"body", a.Body},
+		{"time", a.Time}, {"author", a.Author}, {"url", a.URL}, {"next", a.Next}}
+	if kind != "api" {
+		for _, f := range paths {
+			if f.path != "" {
+				bad(p+"."+f.name, "is only for kind api")
+			}
+		}
+		return
+	}
+	for _, f := range paths {
+		if f.path != "" && !ValidJSONPath(f.path) {
+			bad(p+"."+f.name, "%q is not a path of dot-separated keys such as data.list", f.path)
+		}
+	}
+	if a.ID == "" && a.URL == "" {
+		bad(p+".id", "is required for kind api when api.url is not given")
+	}
+	if a.Title == "" && a.Body == "" {
+		bad(p+".title", "is required for kind api when api.body is not given")
+	}
+	switch f := a.TimeFormat; {
+	case f == "" || f == "unix" || f == "unix_ms":
+	case !strings.Contains(f, "2006") && !strings.Contains(f, "06"):
+		bad(p+".time_format", "%q is not unix, unix_ms or a Go time layout such as 2006-01-02 15:04:05", f)
+	}
+	if a.TimeFormat != "" && a.Time == "" {
+		bad(p+".time", "is required with api.time_format")
+	}
+	if a.MaxPages < 1 {
+		bad(p+".max_pages", "must be at least 1, got %d", a.MaxPages)
+	}
+}
+
+// ValidJSONPath reports whether path is a dot-separated path of non-empty
+// keys.
+func ValidJSONPath(path string) bool {
+	for _, seg := range strings.Split(path, ".") {
+		if strings.TrimSpace(seg) == "" {
+			return false
+		}
+	}
+	return true
 }
 
 func isIdent(s string) bool {

@@ -74,6 +74,20 @@ func TestValidateProblems(t *testing.T) {
 			"crawler.sources[0].id: is required", "crawler.sources[0].name: is required"}},
 		{"region", src("      region: 5110\n"), []string{`crawler.sources[0].region: "5110" is not a 6-digit GB/T 2260 code`}},
 		{"encoding", src("      encoding: latin1\n"), []string{`crawler.sources[0].encoding: "latin1" is not one of utf-8, gbk, gb2312, gb18030, big5`}},
+		{"crawler group", "crawler:\n  group: yuqing crawler\n  group_partitions: 2000\n", []string{
+			`crawler.group: "yuqing crawler" may contain only letters, digits, -, . and _`,
+			"crawler.group_partitions: must be between 1 and 1024, got 2000"}},
+		{"hot bounds", "crawler:\n  hot_min_interval: 10ms\n", []string{"crawler.hot_min_interval: must be at least 1s, got 10ms"}},
+		{"hot duration below interval", "crawler:\n  hot_min_interval: 10m\n  hot_max_duration: 5m\n", []string{
+			"crawler.hot_max_duration: must be at least crawler.hot_min_interval (10m0s), got 5m0s"}},
+		{"api mapping", "crawler:\n  sources:\n    - id: x\n      name: X\n      kind: api\n      authority: 自媒体\n      url: http://x.example/api\n      api:\n        items: data..list\n        time_format: yyyy-mm-dd\n        max_pages: -1\n", []string{
+			`crawler.sources[0].api.items: "data..list" is not a path of dot-separated keys such as data.list`,
+			"crawler.sources[0].api.id: is required for kind api when api.url is not given",
+			"crawler.sources[0].api.title: is required for kind api when api.body is not given",
+			`crawler.sources[0].api.time_format: "yyyy-mm-dd" is not unix, unix_ms or a Go time layout such as 2006-01-02 15:04:05`,
+			"crawler.sources[0].api.time: is required with api.time_format",
+			"crawler.sources[0].api.max_pages: must be at least 1, got -1"}},
+		{"api fields on an html source", src("      api:\n        items: data.list\n"), []string{"crawler.sources[0].api.items: is only for kind api"}},
 		{"negative share", "responder:\n  incident_negative_share: 1.5\n", []string{"responder.incident_negative_share: must be between 0 and 1, got 1.5"}},
 		{"demo speed", "demo:\n  enabled: true\n  speed: -1\n", []string{"demo.speed: must be in (0, 10000], got -1"}},
 	} {

@@ -1,6 +1,8 @@
 // Package crawler owns collection: it turns the configured sources (portal,
-// news and forum list pages leading to articles, RSS and Atom feeds) into
-// bus.Documents and hands them to a Publisher.
+// news and forum list pages leading to articles, RSS and Atom feeds, JSON
+// APIs) into bus.Documents and hands them to a Publisher. Several crawler
+// processes can share the sources as one group (see GroupConfig), and
+// other stages can ask for a hot source to be polled faster (see Boost).
 //
 // It guarantees:
 //
@@ -102,6 +104,10 @@ type Crawler struct {
 	jitter func(time.Duration) time.Duration // uniform in [0, d)
 	retry  retryPolicy
 	gate   *hostGate
+	// grp is set by JoinGroup: the sources are shared with other replicas.
+	grp *group
+	// hot is set by FollowHotRequests: boosts requested over the bus.
+	hot *hotFollower
 
 	mu      sync.Mutex
 	running bool
@@ -112,6 +118,17 @@ type source struct {
 	cfg     config.Source
 	domains []string // allowed hosts, lower-case
 	kick    chan struct{}
+	// wake asks the loop to poll now: the source was just assigned to
+	// this replica, or boosted.
+	wake chan struct{}
+	// partition is the crawler group partition that owns the source; set
+	// by JoinGroup before Run.
+	partition int32
+
+	// boost is a temporary shorter interval (see Boost), guarded by
+	// boostMu because polls hold mu for long.
+	boostMu sync.Mutex
+	boost   boostState
 
 	mu   sync.Mutex // serialises polls of this source and guards seen and logged
 	seen *seenSet
@@ -175,6 +192,9 @@ func New(cfg config.CrawlerConfig, sources []config.Source, pub Publisher, state
 		if sc.List.MaxPages == 0 {
 			sc.List.MaxPages = defaultMaxPages
 		}
+		if sc.API.MaxPages == 0 {
+			sc.API.MaxPages = 1
+		}
 		s, err := newSource(sc, stateDir)
 		if err != nil {
 			return nil, fmt.Errorf("cannot use source %q (crawler.sources[%d]): %w", sc.ID, i, err)
@@ -192,6 +212,7 @@ func New(cfg config.CrawlerConfig, sources []config.Source, pub Publisher, state
 		m.initSource(sc.ID)
 		m.seenEntries.WithLabelValues(sc.ID).Set(float64(s.seen.len()))
 	}
+	m.ownedSources.Set(float64(len(c.order)))
 	c.root, c.tr, err = newRootCollector(cfg, hostsOf(c.order), privateHosts)
 	if err != nil {
 		return nil, err
@@ -203,7 +224,9 @@ func newSource(sc config.Source, stateDir string) (*source, error) {
 	switch sc.Kind {
 	case bus.KindPortal, bus.KindNews, bus.KindForum, bus.KindFeed:
 	case bus.KindAPI:
-		return nil, errors.New("kind api is not supported yet")
+		if err := checkAPIRules(sc.API); err != nil {
+			return nil, err
+		}
 	default:
 		return nil, fmt.Errorf("unknown kind %q", sc.Kind)
 	}
@@ -247,7 +270,8 @@ func newSource(sc config.Source, stateDir string) (*source, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &source{cfg: sc, domains: domains, kick: make(chan struct{}, 1), seen: seen, logged: make(map[string]*throttle)}, nil
+	return &source{cfg: sc, domains: domains, kick: make(chan struct{}, 1), wake: make(chan struct{}, 1),
+		seen: seen, logged: make(map[string]*throttle)}, nil
 }
 
 // Run polls every source on its interval until ctx ends, at most
@@ -269,6 +293,26 @@ func (c *Crawler) Run(ctx context.Context) error {
 		c.tr.CloseIdleConnections()
 	}()
 	var wg sync.WaitGroup
+	var errs []error
+	var errMu sync.Mutex
+	background := func(name string, fn func() error) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := fn(); err != nil {
+				c.log.Error("crawler "+name+" stopped", "err", err)
+				errMu.Lock()
+				errs = append(errs, err)
+				errMu.Unlock()
+			}
+		}()
+	}
+	if c.grp != nil {
+		background("group", func() error { return c.grp.run(ctx, c) })
+	}
+	if c.hot != nil {
+		background("hot requests", func() error { return c.hot.run(ctx, c) })
+	}
 	for i, s := range c.order {
 		wg.Add(1)
 		go func() {
@@ -277,33 +321,47 @@ func (c *Crawler) Run(ctx context.Context) error {
 		}()
 	}
 	wg.Wait()
-	return nil
+	return errors.Join(errs...)
 }
 
 // loop polls one source every interval; a kick (PollNow) is not needed
-// here because PollNow polls directly, but it resets the timer.
+// here because PollNow polls directly, but it resets the timer. A wake
+// (assignment in a group, a boost) polls at once. In a group, a source
+// this replica does not own is not polled.
 func (c *Crawler) loop(ctx context.Context, s *source, stagger time.Duration) {
 	timer := time.NewTimer(stagger)
 	defer timer.Stop()
+	stop := func() {
+		if !timer.Stop() {
+			select {
+			case <-timer.C:
+			default:
+			}
+		}
+	}
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-s.kick:
-			if !timer.Stop() {
-				select {
-				case <-timer.C:
-				default:
-				}
-			}
-			timer.Reset(s.cfg.Interval)
+			stop()
+			timer.Reset(c.interval(s))
 			continue
+		case <-s.wake:
+			stop()
 		case <-timer.C:
 		}
-		if err := c.poll(ctx, s); err != nil && ctx.Err() == nil {
+		if c.grp != nil && !c.grp.owns(s) {
+			timer.Reset(c.interval(s))
+			continue
+		}
+		// A poll cut short because the source moved to another replica
+		// is not a failure.
+		if err := c.poll(ctx, s); err != nil && ctx.Err() == nil && !errors.Is(err, ErrNotOwner) &&
+			(c.grp == nil || c.grp.owns(s)) {
 			c.log.Warn("poll failed", "source", s.cfg.ID, "err", err)
 		}
-		timer.Reset(s.cfg.Interval)
+		timer.Reset(c.interval(s))
 	}
 }
 
@@ -333,12 +391,23 @@ func (c *Crawler) poll(ctx context.Context, s *source) error {
 	defer func() { <-c.sem }()
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if c.grp != nil {
+		pctx, end, err := c.grp.begin(ctx, s)
+		if err != nil {
+			return fmt.Errorf("cannot poll source %q: %w", s.cfg.ID, err)
+		}
+		defer end()
+		ctx = pctx
+	}
 
 	p := &pollRun{c: c, s: s, f: c.newFetcher(ctx, s), ctx: ctx, now: c.now(), updates: make(map[string]*seenEntry)}
 	var err error
-	if s.cfg.Kind == bus.KindFeed {
+	switch s.cfg.Kind {
+	case bus.KindFeed:
 		err = p.feed()
-	} else {
+	case bus.KindAPI:
+		err = p.api()
+	default:
 		err = p.html()
 	}
 	result := pollOK
@@ -364,6 +433,14 @@ func (c *Crawler) poll(ctx context.Context, s *source) error {
 		if serr := s.seen.save(); serr != nil {
 			result = pollStateError
 			err = errors.Join(err, serr)
+		}
+	}
+	if c.grp != nil {
+		// Shared even when the poll failed or was cancelled by a
+		// rebalance: what was published must be known to the next owner.
+		if ferr := c.grp.flush(ctx, c, s); ferr != nil {
+			result = pollStateError
+			err = errors.Join(err, ferr)
 		}
 	}
 	c.m.seenEntries.WithLabelValues(s.cfg.ID).Set(float64(s.seen.len()))

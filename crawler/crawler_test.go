@@ -490,7 +490,10 @@ func TestNewRejectsBadSources(t *testing.T) {
 		mod  func(*config.Source)
 		want string
 	}{
-		{"api", func(s *config.Source) { s.Kind = bus.KindAPI }, "kind api is not supported yet"},
+		{"api without mapping", func(s *config.Source) { s.Kind = bus.KindAPI }, "api.id or api.url is required for kind api"},
+		{"api bad path", func(s *config.Source) {
+			s.Kind, s.API = bus.KindAPI, config.APIRules{Items: "data..list", ID: "id", Title: "title"}
+		}, `api.items: "data..list" is not a path`},
 		{"bad selector", func(s *config.Source) { s.List.Links = "a[" }, "list.links: invalid CSS selector"},
 		{"bad url", func(s *config.Source) { s.URL = "ftp://x" }, "is not an http(s) URL"},
 		{"bad encoding", func(s *config.Source) { s.Encoding = "klingon" }, "unknown encoding"},

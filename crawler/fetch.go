@@ -30,7 +30,7 @@ var ErrPrivateAddress = errors.New("refusing to connect to a non-public address"
 // errTooLarge and errContentType abort a response after its headers.
 var (
 	errTooLarge    = errors.New("page larger than max_page_bytes")
-	errContentType = errors.New("content type is not HTML, XML or text")
+	errContentType = errors.New("content type is not HTML, XML, JSON or text")
 )
 
 // originalContentTypeHeader carries the server's Content-Type past Colly,
@@ -244,7 +244,7 @@ func textualType(mt string) bool {
 	}
 	mt = strings.ToLower(mt)
 	return strings.HasPrefix(mt, "text/") || strings.Contains(mt, "html") || strings.Contains(mt, "xml") ||
-		strings.Contains(mt, "rss") || strings.Contains(mt, "atom")
+		strings.Contains(mt, "rss") || strings.Contains(mt, "atom") || strings.Contains(mt, "json")
 }
 
 // fetchError is a fetch that produced no usable response; reason is a

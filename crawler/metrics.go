@@ -23,7 +23,29 @@ type metrics struct {
 	seenEntries     *prometheus.GaugeVec     // source
 	seenDropped     *prometheus.CounterVec   // source
 	retries         *prometheus.CounterVec   // source, reason
+	ownedSources    prometheus.Gauge
+	rebalances      *prometheus.CounterVec // event
+	stateRecords    *prometheus.CounterVec // result
+	hotRequests     *prometheus.CounterVec // result
 }
+
+// Shared-state record results (state_records_total result label).
+const (
+	stateWritten    = "written"
+	stateWriteError = "write_error"
+	stateApplied    = "applied"
+	stateIgnored    = "ignored"
+	stateInvalid    = "invalid"
+	stateFetchError = "fetch_error"
+)
+
+// Hot-source request results (hot_requests_total result label).
+const (
+	hotApplied = "applied"
+	hotExpired = "expired"
+	hotUnknown = "unknown_source"
+	hotInvalid = "invalid"
+)
 
 // Poll results.
 const (
@@ -121,8 +143,25 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Name: "yuqing_crawler_retries_total",
 			Help: "Requests repeated after a timeout, a 5xx or a 429, by source and reason (timeout, 5xx, 429).",
 		}, []string{"source", "reason"}),
+		ownedSources: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "yuqing_crawler_owned_sources",
+			Help: "Sources this replica polls: all of them outside a crawler group, its share inside one.",
+		}),
+		rebalances: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "yuqing_crawler_group_rebalances_total",
+			Help: "Crawler group partition changes of this replica, by event (assigned, revoked, lost).",
+		}, []string{"event"}),
+		stateRecords: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "yuqing_crawler_state_records_total",
+			Help: "Shared seen-set records of a crawler group, by result (written, write_error, applied, ignored, invalid, fetch_error).",
+		}, []string{"result"}),
+		hotRequests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "yuqing_crawler_hot_requests_total",
+			Help: "Requests to poll a source faster, by result (applied, expired, unknown_source, invalid).",
+		}, []string{"result"}),
 	}
 	if reg == nil {
+		m.initGlobal()
 		return m, nil
 	}
 	var err error
@@ -142,6 +181,12 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	m.pagesSkipped = reg1(m.pagesSkipped)
 	m.seenDropped = reg1(m.seenDropped)
 	m.retries = reg1(m.retries)
+	m.rebalances = reg1(m.rebalances)
+	m.stateRecords = reg1(m.stateRecords)
+	m.hotRequests = reg1(m.hotRequests)
+	if err == nil {
+		m.ownedSources, err = register(reg, m.ownedSources)
+	}
 	if err == nil {
 		m.fetchDuration, err = register(reg, m.fetchDuration)
 	}
@@ -154,7 +199,22 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cannot register crawler metrics: %w", err)
 	}
+	m.initGlobal()
 	return m, nil
+}
+
+// initGlobal creates the series without a source label so dashboards see
+// zeros.
+func (m *metrics) initGlobal() {
+	for _, e := range []string{"assigned", "revoked", "lost"} {
+		m.rebalances.WithLabelValues(e)
+	}
+	for _, r := range []string{stateWritten, stateWriteError, stateApplied, stateIgnored, stateInvalid, stateFetchError} {
+		m.stateRecords.WithLabelValues(r)
+	}
+	for _, r := range []string{hotApplied, hotExpired, hotUnknown, hotInvalid} {
+		m.hotRequests.WithLabelValues(r)
+	}
 }
 
 // register registers c, or returns the collector already registered under

@@ -51,6 +51,10 @@ type seenSet struct {
 	maxEntries int
 	maxAge     time.Duration
 	entries    map[string]*seenEntry
+	// pending, when not nil, holds the keys whose changes are still to be
+	// written to the shared state of a crawler group (see group.flush);
+	// a key missing from entries there is a deletion.
+	pending map[string]bool
 }
 
 // loadSeenSet reads the seen-set at path; a missing file is an empty set.
@@ -80,7 +84,82 @@ func loadSeenSet(path string, maxEntries int, maxAge time.Duration) (*seenSet, e
 
 func (s *seenSet) get(url string) *seenEntry { return s.entries[url] }
 
-func (s *seenSet) put(url string, e *seenEntry) { s.entries[url] = e }
+// put stores e under url and, in a group, queues it for sharing when it
+// changed in anything but a small step of LastSeen.
+func (s *seenSet) put(url string, e *seenEntry) {
+	old := s.entries[url]
+	s.entries[url] = e
+	if s.pending != nil && sharedChange(old, e) {
+		s.pending[url] = true
+	}
+}
+
+// sharedChange reports whether new must be written to the shared state
+// when old is what was there.
+func sharedChange(old, new *seenEntry) bool {
+	if old == nil {
+		return true
+	}
+	o, n := *old, *new
+	o.LastSeen, n.LastSeen = 0, 0
+	return o != n || time.Duration(new.LastSeen-old.LastSeen)*time.Second >= sharedLastSeenStep
+}
+
+// track starts queueing changes for a crawler group's shared state.
+func (s *seenSet) track() {
+	if s.pending == nil {
+		s.pending = make(map[string]bool)
+	}
+}
+
+// merge applies an entry read from the shared state (nil: deleted). The
+// newer of the local and the shared entry wins, by LastSeen; the shared
+// one wins a tie, since the replica that wrote it last owned the page.
+func (s *seenSet) merge(url string, e *seenEntry) {
+	old := s.entries[url]
+	switch {
+	case e == nil:
+		delete(s.entries, url)
+		delete(s.pending, url)
+	case old == nil || e.LastSeen >= old.LastSeen:
+		s.entries[url] = e
+		delete(s.pending, url)
+	case s.pending != nil && sharedChange(e, old):
+		// The local entry is newer than what is shared: share it.
+		s.pending[url] = true
+	}
+}
+
+// shareMissing queues for sharing the local entries that the shared state
+// did not hold (shared maps each key read from it to whether it was an
+// entry rather than a deletion).
+func (s *seenSet) shareMissing(shared map[string]bool) {
+	if s.pending == nil {
+		return
+	}
+	for u := range s.entries {
+		if !shared[u] {
+			s.pending[u] = true
+		}
+	}
+}
+
+// pendingKeys returns the keys queued for sharing, sorted.
+func (s *seenSet) pendingKeys() []string {
+	keys := make([]string, 0, len(s.pending))
+	for k := range s.pending {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// clearPending marks keys as shared.
+func (s *seenSet) clearPending(keys []string) {
+	for _, k := range keys {
+		delete(s.pending, k)
+	}
+}
 
 func (s *seenSet) len() int { return len(s.entries) }
 
@@ -115,7 +194,7 @@ func (s *seenSet) prune(now time.Time) int {
 	cutoff := now.Add(-s.maxAge).Unix()
 	for u, e := range s.entries {
 		if e.LastSeen < cutoff {
-			delete(s.entries, u)
+			s.forget(u)
 			dropped++
 		}
 	}
@@ -139,11 +218,19 @@ func (s *seenSet) prune(now time.Time) int {
 			return 0
 		})
 		for _, u := range urls[:over] {
-			delete(s.entries, u)
+			s.forget(u)
 		}
 		dropped += over
 	}
 	return dropped
+}
+
+// forget drops url, queueing the deletion for sharing in a group.
+func (s *seenSet) forget(url string) {
+	delete(s.entries, url)
+	if s.pending != nil {
+		s.pending[url] = true
+	}
 }
 
 // save writes the set atomically: a temporary file in the same directory

@@ -311,6 +311,23 @@ func runPipeline(ctx context.Context, cfg *config.Config, targets map[string]boo
 		if err != nil {
 			return err
 		}
+		// With a group, replicas share the sources (and create the crawler
+		// topics); alone, the topics are still created so other stages can
+		// ask for a hot source to be polled faster.
+		tctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		if cfg.Crawler.Group != "" {
+			err = cr.JoinGroup(tctx, slices.Clone(kopts), crawler.GroupConfig{Group: cfg.Crawler.Group,
+				Partitions: cfg.Crawler.GroupPartitions, ReplicationFactor: cfg.Kafka.Topics.ReplicationFactor})
+		} else {
+			_, err = bus.EnsureCrawlTopics(tctx, prod.Client(), cfg.Crawler.GroupPartitions, cfg.Kafka.Topics.ReplicationFactor, log)
+		}
+		cancel()
+		if err != nil {
+			return err
+		}
+		if err := cr.FollowHotRequests(slices.Clone(kopts)); err != nil {
+			return err
+		}
 		start("crawler", func() error { return cr.Run(runCtx) })
 	}
 
