@@ -193,3 +193,39 @@ func TestTriggers(t *testing.T) {
 		})
 	}
 }
+
+type hotRecorder struct{ got []bus.HotSource }
+
+func (h *hotRecorder) RequestHotSource(_ context.Context, r bus.HotSource) error {
+	h.got = append(h.got, r)
+	return nil
+}
+
+// TestHotRequestsOnOpen checks that a new incident asks the crawler to poll
+// its sources and the official channels faster, once.
+func TestHotRequestsOnOpen(t *testing.T) {
+	ctx := context.Background()
+	hot := &hotRecorder{}
+	now := t0.Add(time.Hour)
+	r := New(cfg, openStore(t), prometheus.NewRegistry(), nil, WithClock(func() time.Time { return now }), WithHotRequests(hot))
+	posts := explosion()
+	posts[5].Authority = bus.TierOfficial // the portal's 常务会议 item: an official channel
+	if err := r.HandlePosts(ctx, posts); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if err := r.Tick(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var ids []string
+	for _, h := range hot.got {
+		ids = append(ids, h.SourceID)
+		if h.Interval != time.Minute || !h.Until.Equal(now.Add(6*time.Hour)) {
+			t.Errorf("hot request %+v, want 1m until +6h", h)
+		}
+	}
+	if want := []string{"board", "feed", "news1", "news2", "portal"}; !slices.Equal(ids, want) {
+		t.Errorf("hot requests for %v, want %v", ids, want)
+	}
+}

@@ -48,6 +48,7 @@ type Responder struct {
 	cal       *calendar.Calendar
 	reminders []reminder
 	alerter   *Alerter
+	hot       HotRequester
 	mu        sync.Mutex
 	state     *state
 }
@@ -66,6 +67,18 @@ func WithRules(s *rules.Set) Option { return func(r *Responder) { r.rules = s } 
 
 // WithCalendar sets the working-day calendar (default: the embedded one).
 func WithCalendar(c *calendar.Calendar) Option { return func(r *Responder) { r.cal = c } }
+
+// HotRequester asks the crawler to poll a source faster for a while
+// (bus.Producer does it over the bus). It returns once the request is
+// durable.
+type HotRequester interface {
+	RequestHotSource(ctx context.Context, h bus.HotSource) error
+}
+
+// WithHotRequests makes the responder ask for the sources of a new incident
+// and the official sources to be polled faster, so the official response
+// is seen sooner.
+func WithHotRequests(h HotRequester) Option { return func(r *Responder) { r.hot = h } }
 
 // WithAlerter sets who alerts duty staff (default: nobody is alerted).
 func WithAlerter(a *Alerter) Option { return func(r *Responder) { r.alerter = a } }
@@ -124,7 +137,22 @@ func (r *Responder) Tick(ctx context.Context) error {
 	if ferr := r.flush(ctx); ferr != nil {
 		err = ferr
 	}
+	hot := r.state.hot
+	r.state.hot = nil
 	r.mu.Unlock()
+	for i, h := range hot {
+		if r.hot == nil {
+			break
+		}
+		if herr := r.hot.RequestHotSource(ctx, h); herr != nil {
+			// Kept for the next tick: polling faster is worth asking again.
+			r.mu.Lock()
+			r.state.hot = append(r.state.hot, hot[i:]...)
+			r.mu.Unlock()
+			r.log.Warn("cannot ask for a hot source to be polled faster", "source", h.SourceID, "err", herr)
+			break
+		}
+	}
 	if err != nil {
 		return err
 	}
@@ -226,6 +254,9 @@ func (r *Responder) assign(ctx context.Context, p *bus.Post) {
 		return
 	}
 	s.observe(p)
+	if p.Authority == bus.TierOfficial {
+		s.official[p.SourceID] = true
+	}
 	cands := s.match(p, r.cfg.Window)
 	var ev *store.Event
 	if len(cands) == 0 {
@@ -326,6 +357,21 @@ func (r *Responder) maybeOpen(ev *store.Event, p *bus.Post) {
 	s.dirtyIncidents[inc.ID] = true
 	r.record(historyEntry(inc.ID, now, actorSystem, ActionOpened, "", store.StatePending, inc.Reason))
 	r.syncObligations(inc, now)
+	if r.hot != nil {
+		// Watch the event's sources and the official channels closely
+		// while the response clock runs.
+		ids := slices.Clone(ev.Sources)
+		for id := range s.official {
+			if !slices.Contains(ids, id) {
+				ids = append(ids, id)
+			}
+		}
+		sort.Strings(ids)
+		for _, id := range ids {
+			s.hot = append(s.hot, bus.HotSource{SourceID: id, Interval: time.Minute, Until: now.Add(6 * time.Hour),
+				Reason: "舆情事件 " + inc.ID + " " + inc.Title, At: now})
+		}
+	}
 	r.m.incidentsOpened.WithLabelValues(level).Inc()
 	r.log.Info("incident opened", "incident", inc.ID, "event", ev.ID, "title", inc.Title, "level", level,
 		"posts", ev.PostCount, "negative", ev.NegativeCount, "sources", ev.SourceCount)

@@ -49,6 +49,10 @@ type state struct {
 	// After a rebuild an event starts with none: its burst is counted from
 	// the posts that arrive after the restart.
 	recent map[string][]recentPost
+	// official are the sources seen with authority 官方; hot are requests
+	// to poll sources faster not yet sent.
+	official map[string]bool
+	hot      []bus.HotSource
 	// history holds entries not yet stored.
 	history []store.HistoryEntry
 	// merged holds events absorbed into another until they are written
@@ -65,7 +69,7 @@ func newState() *state {
 		events: map[string]*store.Event{}, postEvent: map[string]string{}, incidents: map[string]*store.Incident{},
 		authority: map[string]float64{}, figures: map[string]CasualtyFigures{}, topics: map[string]map[string]float64{}, tiers: map[string]map[string]int{}, kwWeight: map[string]map[string]float64{},
 		sources: map[string]map[string]bool{}, dirty: map[string]bool{}, dirtyIncidents: map[string]bool{},
-		merged: map[string]*store.Event{}, recent: map[string][]recentPost{},
+		merged: map[string]*store.Event{}, recent: map[string][]recentPost{}, official: map[string]bool{},
 		recentDF: map[string]int{},
 	}
 }

@@ -286,7 +286,7 @@ func runPipeline(ctx context.Context, cfg *config.Config, targets map[string]boo
 			return err
 		}
 		r := responder.New(cfg.Responder, st, reg, log, responder.WithRules(ruleSet), responder.WithCalendar(cal),
-			responder.WithAlerter(alerter))
+			responder.WithAlerter(alerter), responder.WithHotRequests(prod))
 		if err := r.Rebuild(ctx); err != nil {
 			return err
 		}
