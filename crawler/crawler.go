@@ -834,7 +834,11 @@ func (p *pollRun) feedItem(base *url.URL, it feedItem, enc string) {
 	itemHash := ContentHash(it.Title+"\x00"+it.Link+"\x00"+it.Published.String(), it.Body)
 	prev := p.s.seen.get(key)
 	if prev != nil && prev.ItemHash == itemHash {
-		return // unchanged item: nothing fetched, nothing published
+		// Unchanged item: nothing fetched, nothing published; its last-seen
+		// time moves on, so an item still in the feed is never pruned and
+		// published again.
+		p.updates[key] = p.entryFor(key, pageItem)
+		return
 	}
 	ex := Extraction{
 		Title:                 it.Title,

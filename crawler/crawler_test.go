@@ -448,6 +448,23 @@ func TestFeeds(t *testing.T) {
 	if d := pub.take(); len(d) != 0 {
 		t.Errorf("unchanged feed items re-published: %d", len(d))
 	}
+	// An unchanged item still in the feed stays fresh in the seen-set, so
+	// pruning by age never drops it (and it is never published again).
+	later := time.Now().Add(48 * time.Hour)
+	c2.now = func() time.Time { return later }
+	s.set("/rss.xml", "application/rss+xml", gbk(t, rssFeed+"\n")) // the feed changed, its items did not
+	if err := c2.PollNow(ctx, "rss"); err != nil {
+		t.Fatal(err)
+	}
+	fresh := 0
+	for _, e := range c2.sources["rss"].seen.entries {
+		if e.Kind == pageItem && e.LastSeen == later.Unix() {
+			fresh++
+		}
+	}
+	if fresh != 2 {
+		t.Errorf("%d feed items have the last poll as last seen, want the 2 RSS items", fresh)
+	}
 }
 
 func TestRunPollsAndStops(t *testing.T) {
