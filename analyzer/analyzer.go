@@ -81,6 +81,8 @@ type Analyzer struct {
 	topics atomic.Pointer[Topics]
 	// regions is the division table and home jurisdiction (SetRegions).
 	regions atomic.Pointer[regionSetup]
+	// schemes are the monitoring schemes (SetSchemes).
+	schemes atomic.Pointer[schemeSet]
 	log     *slog.Logger
 	m       metrics
 }
@@ -252,6 +254,7 @@ func (a *Analyzer) Analyze(doc bus.Document) bus.Post {
 	post.Regions, mentions = a.findRegions(doc.RegionCode, title, body, tokens)
 	post.Entities = a.entities(tokens, mentions)
 	post.Flags = qualityFlags(title, body, truncated)
+	post.Schemes = a.matchSchemes(title, body, tokens)
 
 	a.m.documents.WithLabelValues(result).Inc()
 	a.m.sentiment.WithLabelValues(post.Sentiment.Label).Inc()

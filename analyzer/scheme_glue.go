@@ -1,6 +1,10 @@
 package analyzer
 
 import (
+	"fmt"
+
+	"github.com/yuqing-project/yuqing/bus"
+	"github.com/yuqing-project/yuqing/config"
 	"strings"
 
 	"github.com/yuqing-project/yuqing/analyzer/scheme"
@@ -61,4 +65,50 @@ func schemeText(title, body string) string {
 		return title
 	}
 	return strings.Join([]string{title, body}, "\n")
+}
+
+// schemeSet is the compiled monitoring schemes with what the matcher does
+// not keep: names and alert marks.
+type schemeSet struct {
+	m     *scheme.Matcher
+	names map[string]string
+	alert map[string]bool
+}
+
+// SetSchemes compiles the monitoring schemes every post is matched
+// against, replacing the ones in use; it is safe while Analyze runs. An
+// invalid scheme is an error naming it, and nothing changes.
+func (a *Analyzer) SetSchemes(list []config.Scheme) error {
+	if len(list) == 0 {
+		a.schemes.Store(nil)
+		return nil
+	}
+	set := &schemeSet{names: map[string]string{}, alert: map[string]bool{}}
+	schemes := make([]scheme.Scheme, len(list))
+	for i, sc := range list {
+		schemes[i] = scheme.Scheme{ID: sc.ID, Name: sc.Name, Regions: sc.Regions, Subjects: sc.Subjects, Events: sc.Events,
+			Exclusions: sc.Exclusions, Expression: sc.Expression}
+		set.names[sc.ID], set.alert[sc.ID] = sc.Name, sc.Alert
+	}
+	m, err := scheme.Compile(schemes, SchemeOptions())
+	if err != nil {
+		return fmt.Errorf("cannot compile the monitoring schemes: %w", err)
+	}
+	set.m = m
+	a.schemes.Store(set)
+	return nil
+}
+
+// matchSchemes returns the schemes the analysed text matches.
+func (a *Analyzer) matchSchemes(title, body string, tokens []token) []bus.SchemeHit {
+	set := a.schemes.Load()
+	if set == nil {
+		return nil
+	}
+	text, words := schemeInput(title, body, tokens)
+	var out []bus.SchemeHit
+	for _, h := range set.m.Match(text, words) {
+		out = append(out, bus.SchemeHit{ID: h.SchemeID, Name: set.names[h.SchemeID], Terms: h.Terms, Alert: set.alert[h.SchemeID]})
+	}
+	return out
 }

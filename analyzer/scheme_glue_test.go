@@ -3,9 +3,11 @@ package analyzer
 import (
 	"bufio"
 	"fmt"
+	"github.com/yuqing-project/yuqing/config"
 	"math/rand/v2"
 	"os"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -288,5 +290,26 @@ func TestGeneratedSchemesCompile(t *testing.T) {
 	}
 	if m.Len() != 1000 || !m.NeedsTokens() {
 		t.Errorf("Len %d NeedsTokens %v, want 1000 true", m.Len(), m.NeedsTokens())
+	}
+}
+
+// TestSchemesInAnalyze checks that a post carries the schemes it matched,
+// with the words and the alert mark, and that a bad scheme is refused.
+func TestSchemesInAnalyze(t *testing.T) {
+	a := testAnalyzer(t)
+	defer a.SetSchemes(nil)
+	if err := a.SetSchemes([]config.Scheme{
+		{ID: "chem", Name: "化工安全", Regions: []string{"青岚"}, Subjects: []string{"化工厂", "化工企业"}, Events: []string{"爆炸", "泄漏"}, Alert: true},
+		{ID: "school", Name: "校园安全", Expression: "学校 AND (食物中毒 OR 欺凌)"},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	p := a.Analyze(bus.Document{Title: "青岚县化工厂发生爆炸", Body: "今天下午,青岚县工业园区一化工厂发生爆炸,现场浓烟滚滚。"})
+	if len(p.Schemes) != 1 || p.Schemes[0].ID != "chem" || !p.Schemes[0].Alert || p.Schemes[0].Name != "化工安全" ||
+		!slices.Contains(p.Schemes[0].Terms, "爆炸") {
+		t.Errorf("schemes = %+v, want the alerting 化工安全 scheme with its words", p.Schemes)
+	}
+	if err := a.SetSchemes([]config.Scheme{{ID: "bad", Expression: "化工厂 AND (爆炸"}}); err == nil || !strings.Contains(err.Error(), "bad") {
+		t.Errorf("bad scheme accepted or not named: %v", err)
 	}
 }

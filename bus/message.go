@@ -144,6 +144,18 @@ type Post struct {
 	SimHash uint64 `json:"simhash,string"`
 	// Flags are quality flags: spam, injected, short, not_chinese.
 	Flags []string `json:"flags"`
+	// Schemes are the monitoring schemes (监测方案) the post matched.
+	Schemes []SchemeHit `json:"schemes,omitempty"`
+}
+
+// SchemeHit is a monitoring scheme a post matched, with the words that
+// matched, for explaining it to an officer. Alert is set when the scheme
+// is marked for alerts: the responder opens an incident for it.
+type SchemeHit struct {
+	ID    string   `json:"id"`
+	Name  string   `json:"name,omitempty"`
+	Terms []string `json:"terms"`
+	Alert bool     `json:"alert,omitempty"`
 }
 
 // DeadLetter wraps a message that could not be processed after its retries.

@@ -20,6 +20,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/yuqing-project/yuqing/analyzer/scheme"
 	"github.com/yuqing-project/yuqing/responder/notify"
 )
 
@@ -257,6 +258,24 @@ type AnalyzerConfig struct {
 	// ExtraRegions are divisions missing from the embedded table (new or
 	// renamed ones), added at start.
 	ExtraRegions []Division `yaml:"extra_regions"`
+	// Schemes are the monitoring schemes (监测方案) every post is matched
+	// against.
+	Schemes []Scheme `yaml:"schemes"`
+}
+
+// Scheme is a monitoring scheme: four word lists (each list any-of, the
+// lists combined with AND, exclusions with NOT) and/or an expression with
+// AND, OR, NOT, parentheses, "phrases" and NEAR/n(a, b).
+type Scheme struct {
+	ID         string   `yaml:"id"`
+	Name       string   `yaml:"name"`
+	Regions    []string `yaml:"regions"`    // 地域词
+	Subjects   []string `yaml:"subjects"`   // 主体词
+	Events     []string `yaml:"events"`     // 事件词
+	Exclusions []string `yaml:"exclusions"` // 排除词
+	Expression string   `yaml:"expression"`
+	// Alert makes a matching post open an incident.
+	Alert bool `yaml:"alert"`
 }
 
 // Division is an administrative division: its GB/T 2260 code and full name.
@@ -618,6 +637,23 @@ func (c *Config) Validate() error {
 	}
 	if c.Analyzer.Workers < 0 {
 		bad("analyzer.workers", "must not be negative")
+	}
+	schemeIDs := map[string]int{}
+	for i, sc := range c.Analyzer.Schemes {
+		p := fmt.Sprintf("analyzer.schemes[%d]", i)
+		if j, dup := schemeIDs[sc.ID]; dup && sc.ID != "" {
+			bad(p+".id", "%q is already used by analyzer.schemes[%d]", sc.ID, j)
+		}
+		schemeIDs[sc.ID] = i
+		if sc.ID == "" {
+			bad(p+".id", "is required")
+			continue
+		}
+		s := scheme.Scheme{ID: sc.ID, Name: sc.Name, Regions: sc.Regions, Subjects: sc.Subjects, Events: sc.Events,
+			Exclusions: sc.Exclusions, Expression: sc.Expression}
+		if err := s.Validate(); err != nil {
+			bad(p, "%v", err)
+		}
 	}
 	if h := c.Analyzer.HomeRegion; h != "" && !isRegionCode(h) {
 		bad("analyzer.home_region", "%q is not a 6-digit GB/T 2260 code", h)

@@ -34,6 +34,7 @@ func (s *Server) registerIncidentActions() {
 	s.handle("POST /api/v1/disclosures", s.disclosure)
 	s.handle("POST /api/v1/incidents", s.openIncident)
 	s.handle("GET /api/v1/events/{id}", s.eventDetail)
+	s.handle("POST /api/v1/schemes/backtest", s.backtest)
 }
 
 func (s *Server) history(w http.ResponseWriter, r *http.Request) {

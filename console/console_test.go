@@ -234,3 +234,32 @@ func TestEventTimeline(t *testing.T) {
 		t.Errorf("heat parts = %v, want negativity 20 (all negative)", got.HeatParts)
 	}
 }
+
+func TestSchemeBacktest(t *testing.T) {
+	srv, st, _ := newServer(t)
+	now := time.Now().UTC()
+	fresh := []bus.Post{
+		{Document: bus.Document{ID: "b1", Title: "码头硫酸泄漏", Body: "一艘货轮在码头发生硫酸泄漏,周边道路临时封闭。", PublishedAt: now.Add(-time.Hour)}},
+		{Document: bus.Document{ID: "b2", Title: "化工码头演练", Body: "码头举行危化品泄漏应急演练。", PublishedAt: now.Add(-2 * time.Hour)}},
+		{Document: bus.Document{ID: "b3", Title: "旧闻:码头硫酸泄漏", Body: "去年码头硫酸泄漏。", PublishedAt: now.Add(-10 * 24 * time.Hour)}},
+	}
+	if err := st.UpsertPosts(context.Background(), fresh); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		body string
+		code int
+		want string
+	}{
+		{`{"scheme":{"subjects":["码头"],"events":["硫酸泄漏"]},"days":3}`, 200, `"matched":1`},
+		{`{"scheme":{"subjects":["码头"],"events":["硫酸泄漏"]},"days":30}`, 200, `"matched":2`},
+		{`{"scheme":{"expression":"码头 AND 泄漏 NOT 演练"},"days":3}`, 200, `"title":"码头硫酸泄漏"`},
+		{`{"scheme":{"expression":"化工厂 AND (爆炸"},"days":7}`, 400, `missing ) to close (`},
+		{`{"scheme":{"subjects":["化工厂"]},"days":0}`, 400, `invalid field days=0`},
+	} {
+		code, body := post(t, srv.URL+"/api/v1/schemes/backtest", tc.body)
+		if code != tc.code || !strings.Contains(body, tc.want) {
+			t.Errorf("backtest %s = %d %s; want %d containing %s", tc.body, code, body, tc.code, tc.want)
+		}
+	}
+}

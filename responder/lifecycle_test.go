@@ -229,3 +229,20 @@ func TestHotRequestsOnOpen(t *testing.T) {
 		t.Errorf("hot requests for %v, want %v", ids, want)
 	}
 }
+
+// TestSchemeAlertOpensIncident checks that one post matching a monitoring
+// scheme marked for alerts opens an incident, whatever the thresholds.
+func TestSchemeAlertOpensIncident(t *testing.T) {
+	ctx := context.Background()
+	st := openStore(t)
+	r := New(cfg, st, prometheus.NewRegistry(), nil, WithClock(func() time.Time { return t0.Add(time.Hour) }))
+	p := post("s1", "board", "网友反映学校食堂食物中毒", "多名学生出现呕吐", 0, bus.Neutral, 0, "学校", "食堂", "中毒")
+	p.Schemes = []bus.SchemeHit{{ID: "school", Name: "校园安全", Terms: []string{"学校", "食物中毒"}, Alert: true}}
+	if err := r.HandlePosts(ctx, []bus.Post{p}); err != nil {
+		t.Fatal(err)
+	}
+	incs, _ := st.ListIncidents(ctx, store.IncidentQuery{})
+	if len(incs) != 1 || !strings.Contains(incs[0].Reason, "命中预警监测方案「校园安全」") {
+		t.Fatalf("incidents = %+v, want one opened by the 校园安全 scheme", incs)
+	}
+}

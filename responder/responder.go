@@ -323,7 +323,7 @@ func (r *Responder) maybeOpen(ev *store.Event, p *bus.Post) {
 		}
 		return
 	}
-	trigger := r.trigger(ev)
+	trigger := r.trigger(ev, p)
 	if trigger == "" {
 		return
 	}

@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 
+	"github.com/yuqing-project/yuqing/bus"
 	"github.com/yuqing-project/yuqing/store"
 )
 
@@ -17,9 +19,19 @@ import (
 //     posts suffice;
 //   - heat: the heat index reaches IncidentMinHeat (when set);
 //   - authoritative coverage: a source of a tier in IncidentTiers (中央媒体
-//     by default) reported it negatively, and the event has two posts.
-func (r *Responder) trigger(ev *store.Event) string {
+//     by default) reported it negatively, and the event has two posts;
+//   - a monitoring scheme marked for alerts matched the post.
+func (r *Responder) trigger(ev *store.Event, p *bus.Post) string {
 	s := r.state
+	for _, h := range p.Schemes {
+		if h.Alert {
+			name := h.Name
+			if name == "" {
+				name = h.ID
+			}
+			return "触发条件:命中预警监测方案「" + name + "」(" + strings.Join(h.Terms, "、") + ")"
+		}
+	}
 	posts, negative, sources := s.burst(ev, r.cfg.IncidentBurstWindow)
 	minPosts := r.cfg.IncidentMinPosts
 	topic := r.sensitiveTopic(ev)

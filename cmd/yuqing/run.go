@@ -269,6 +269,9 @@ func runPipeline(ctx context.Context, cfg *config.Config, targets map[string]boo
 		if err := an.SetRegions(home, divisions...); err != nil {
 			return err
 		}
+		if err := an.SetSchemes(cfg.Analyzer.Schemes); err != nil {
+			return err
+		}
 		stage := analyzer.NewStage(an, st, prod, cfg.Analyzer.Workers)
 		c, err := bus.NewConsumer(consumerConfig(cfg, "yuqing-analyzer", bus.TopicDocs, nil), slices.Clone(kopts), prod, busMetrics, log)
 		if err != nil {

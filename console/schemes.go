@@ -1,0 +1,98 @@
+package console
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"iter"
+	"net/http"
+	"time"
+
+	"github.com/yuqing-project/yuqing/analyzer"
+	"github.com/yuqing-project/yuqing/analyzer/scheme"
+	"github.com/yuqing-project/yuqing/config"
+	"github.com/yuqing-project/yuqing/store"
+)
+
+// backtestRequest is the body of POST /api/v1/schemes/backtest.
+type backtestRequest struct {
+	Scheme config.Scheme `json:"scheme"`
+	// Days is how far back stored posts are read (1–90).
+	Days int `json:"days"`
+	// Samples is how many matching posts are returned (default 10).
+	Samples int `json:"samples"`
+}
+
+// maxBacktestPosts bounds the posts one back-test reads.
+const maxBacktestPosts = 50000
+
+// backtest tells an officer, before a monitoring scheme goes live, how many
+// stored posts of the last days it would match, with samples and the words
+// that matched. NEAR distances are counted in characters here (the console
+// does not segment); live matching counts them in words.
+func (s *Server) backtest(w http.ResponseWriter, r *http.Request) {
+	var req backtestRequest
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 64<<10))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&req); err != nil {
+		writeJSON(w, http.StatusBadRequest, apiError{"invalid request body: " + err.Error()})
+		return
+	}
+	if req.Days < 1 || req.Days > 90 {
+		writeJSON(w, http.StatusBadRequest, apiError{fmt.Sprintf("invalid field days=%d: must be between 1 and 90", req.Days)})
+		return
+	}
+	if req.Samples <= 0 {
+		req.Samples = 10
+	}
+	sc := req.Scheme
+	if sc.ID == "" {
+		sc.ID = "backtest"
+	}
+	m, err := scheme.Compile([]scheme.Scheme{{ID: sc.ID, Name: sc.Name, Regions: sc.Regions, Subjects: sc.Subjects,
+		Events: sc.Events, Exclusions: sc.Exclusions, Expression: sc.Expression}}, analyzer.SchemeOptions())
+	if err != nil {
+		writeJSON(w, http.StatusBadRequest, apiError{err.Error()})
+		return
+	}
+	since := time.Now().Add(-time.Duration(req.Days) * 24 * time.Hour)
+	titles := map[string]string{}
+	var readErr error
+	posts := iter.Seq[scheme.Post](func(yield func(scheme.Post) bool) {
+		for off := 0; off < maxBacktestPosts; off += store.MaxPostLimit {
+			page, err := s.st.QueryPosts(r.Context(), store.PostQuery{Since: since, Limit: store.MaxPostLimit, Offset: off})
+			if err != nil {
+				readErr = err
+				return
+			}
+			for _, p := range page.Items {
+				titles[p.ID] = p.Title
+				if !yield(scheme.Post{ID: p.ID, Text: p.Title + "\n" + p.Body}) {
+					return
+				}
+			}
+			if len(page.Items) < store.MaxPostLimit {
+				return
+			}
+		}
+	})
+	rep := scheme.BackTest(m, posts, req.Samples)
+	if readErr != nil {
+		s.fail(w, r, errors.Join(errors.New("cannot read stored posts for the back-test"), readErr))
+		return
+	}
+	type sample struct {
+		PostID string   `json:"post_id"`
+		Title  string   `json:"title"`
+		Terms  []string `json:"terms"`
+	}
+	out := map[string]any{"posts": rep.Posts, "days": req.Days, "matched": 0, "samples": []sample{}}
+	if len(rep.Schemes) == 1 {
+		var samples []sample
+		for _, sm := range rep.Schemes[0].Samples {
+			samples = append(samples, sample{sm.PostID, titles[sm.PostID], sm.Terms})
+		}
+		out["matched"], out["samples"] = rep.Schemes[0].Matched, nonNil(samples)
+	}
+	writeJSON(w, http.StatusOK, out)
+}
