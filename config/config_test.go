@@ -90,6 +90,9 @@ func TestValidateProblems(t *testing.T) {
 		{"api fields on an html source", src("      api:\n        items: data.list\n"), []string{"crawler.sources[0].api.items: is only for kind api"}},
 		{"negative share", "responder:\n  incident_negative_share: 1.5\n", []string{"responder.incident_negative_share: must be between 0 and 1, got 1.5"}},
 		{"demo speed", "demo:\n  enabled: true\n  speed: -1\n", []string{"demo.speed: must be in (0, 10000], got -1"}},
+		{"schemes", "analyzer:\n  schemes:\n    - name: 无编号\n      subjects: [化工厂]\n    - id: s1\n      expression: \"化工厂 AND (爆炸\"\n", []string{
+			"analyzer.schemes[0].id: is required",
+			`analyzer.schemes[1]: cannot compile scheme "s1": scheme "化工厂 AND (爆炸": missing ) to close ( at 8`}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c, err := Parse([]byte(tc.yaml))
