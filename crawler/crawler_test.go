@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"slices"
 	"strings"
 	"sync"
@@ -360,6 +362,45 @@ func TestRedirectOutsideAllowedDomainsRefused(t *testing.T) {
 	}
 	if got := testutil.ToFloat64(c.m.pagesSkipped.WithLabelValues("redir", skipDomain)); got != 1 {
 		t.Errorf("pages_skipped_total{reason=domain} = %v, want 1", got)
+	}
+}
+
+// TestRedirectToPrivateAddressRefused: a public page that redirects to a
+// private address must not reach it. The test has only loopback
+// addresses, so it calls 127.0.0.1 public and 127.0.0.2 private; the
+// classification itself is TestIsPublicAddr's.
+func TestRedirectToPrivateAddressRefused(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.2:0")
+	if err != nil {
+		t.Skipf("cannot listen on 127.0.0.2: %v", err)
+	}
+	inner := &httptest.Server{Listener: ln, Config: &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		t.Errorf("the private address was requested: %s", r.URL)
+	})}}
+	inner.Start()
+	defer inner.Close()
+	s := newSite(t)
+	s.set("/list", "text/html", []byte(`<a href="/news/2026/11/21/p.html">一篇重定向到内网地址的文章</a>`))
+	mux := http.NewServeMux()
+	mux.HandleFunc("/news/2026/11/21/p.html", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, inner.URL+"/admin/secret.html", http.StatusFound)
+	})
+	mux.Handle("/", http.HandlerFunc(s.serve))
+	s.srv.Config.Handler = mux
+	src := testSource("pub", bus.KindNews, s.srv.URL+"/list")
+	src.AllowPrivate = false
+	src.AllowedDomains = []string{"127.0.0.1", "127.0.0.2"}
+	pub := &fakePublisher{}
+	c := newCrawler(t, []config.Source{src}, pub, t.TempDir(), nil)
+	c.tr.isPublic = func(ip netip.Addr) bool { return ip == netip.MustParseAddr("127.0.0.1") }
+	if err := c.PollNow(context.Background(), "pub"); err != nil {
+		t.Fatal(err)
+	}
+	if d := pub.take(); len(d) != 0 {
+		t.Errorf("published %d documents through a redirect to a private address", len(d))
+	}
+	if got := testutil.ToFloat64(c.m.pagesFetched.WithLabelValues("pub", "refused")); got < 1 {
+		t.Errorf("pages_fetched_total{status=refused} = %v, want the redirect refused", got)
 	}
 }
 

@@ -98,6 +98,27 @@ type policy struct {
 type policyTransport struct {
 	strict, permissive *http.Transport
 	privateHosts       map[string]bool
+	// isPublic classifies the addresses the strict transport dials
+	// (isPublicAddr; tests that have only loopback addresses substitute
+	// one that calls some of them public).
+	isPublic func(netip.Addr) bool
+}
+
+// refusePrivate is the strict transport's dial check (see the function
+// refusePrivate), with the transport's address classification.
+func (t *policyTransport) refusePrivate(network, address string, _ syscall.RawConn) error {
+	host, _, err := net.SplitHostPort(address)
+	if err != nil {
+		return fmt.Errorf("cannot check address %q: %w", address, err)
+	}
+	ip, err := netip.ParseAddr(host)
+	if err != nil {
+		return fmt.Errorf("cannot check address %q: %w", address, err)
+	}
+	if !t.isPublic(ip) {
+		return fmt.Errorf("%w: %s", ErrPrivateAddress, ip)
+	}
+	return nil
 }
 
 func newPolicyTransport(privateHosts map[string]bool) *policyTransport {
@@ -117,7 +138,9 @@ func newPolicyTransport(privateHosts map[string]bool) *policyTransport {
 			ResponseHeaderTimeout: 30 * time.Second,
 		}
 	}
-	return &policyTransport{strict: mk(refusePrivate), permissive: mk(nil), privateHosts: privateHosts}
+	t := &policyTransport{privateHosts: privateHosts, isPublic: isPublicAddr}
+	t.strict, t.permissive = mk(t.refusePrivate), mk(nil)
+	return t
 }
 
 func (t *policyTransport) RoundTrip(req *http.Request) (*http.Response, error) {
