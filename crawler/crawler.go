@@ -383,12 +383,16 @@ func (c *Crawler) PollNow(ctx context.Context, sourceID string) error {
 
 // poll runs one poll of s under its lock and a parallelism slot.
 func (c *Crawler) poll(ctx context.Context, s *source) error {
+	c.m.queueDepth.Inc()
 	select {
 	case c.sem <- struct{}{}:
+		c.m.queueDepth.Dec()
 	case <-ctx.Done():
+		c.m.queueDepth.Dec()
 		return ctx.Err()
 	}
-	defer func() { <-c.sem }()
+	c.m.polling.Inc()
+	defer func() { <-c.sem; c.m.polling.Dec() }()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if c.grp != nil {

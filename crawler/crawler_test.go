@@ -623,3 +623,53 @@ func (w testWriter) Write(b []byte) (int, error) {
 	w.t.Log(strings.TrimSpace(string(b)))
 	return len(b), nil
 }
+
+// TestQueueDepth checks the gauge of sources waiting for a poll slot: with
+// one slot held by a slow poll, a second due source waits in the queue.
+func TestQueueDepth(t *testing.T) {
+	release := make(chan struct{})
+	var once sync.Once
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/robots.txt" {
+			http.NotFound(w, r)
+			return
+		}
+		<-release
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		_, _ = io.WriteString(w, "<html><body>空列表</body></html>")
+	}))
+	defer slow.Close()
+	defer once.Do(func() { close(release) })
+	cfg := testConfig()
+	cfg.Parallelism = 1
+	reg := prometheus.NewRegistry()
+	c, err := New(cfg, []config.Source{testSource("a", bus.KindNews, slow.URL+"/a"), testSource("b", bus.KindNews, slow.URL+"/b")},
+		&fakePublisher{}, t.TempDir(), reg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	done := make(chan error, 2)
+	go func() { done <- c.PollNow(ctx, "a") }()
+	waitGauge := func(g prometheus.Gauge, want float64) {
+		t.Helper()
+		for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+			if testutil.ToFloat64(g) == want {
+				return
+			}
+		}
+		t.Fatalf("gauge = %v, want %v", testutil.ToFloat64(g), want)
+	}
+	waitGauge(c.m.polling, 1)
+	go func() { done <- c.PollNow(ctx, "b") }()
+	waitGauge(c.m.queueDepth, 1)
+	once.Do(func() { close(release) })
+	for range 2 {
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if q, p := testutil.ToFloat64(c.m.queueDepth), testutil.ToFloat64(c.m.polling); q != 0 || p != 0 {
+		t.Errorf("after the polls: queue depth %v, polls running %v; want 0, 0", q, p)
+	}
+}

@@ -24,6 +24,8 @@ type metrics struct {
 	seenDropped     *prometheus.CounterVec   // source
 	retries         *prometheus.CounterVec   // source, reason
 	ownedSources    prometheus.Gauge
+	queueDepth      prometheus.Gauge       // sources due and waiting for a parallelism slot
+	polling         prometheus.Gauge       // polls running
 	rebalances      *prometheus.CounterVec // event
 	stateRecords    *prometheus.CounterVec // result
 	hotRequests     *prometheus.CounterVec // result
@@ -143,6 +145,14 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Name: "yuqing_crawler_retries_total",
 			Help: "Requests repeated after a timeout, a 5xx or a 429, by source and reason (timeout, 5xx, 429).",
 		}, []string{"source", "reason"}),
+		queueDepth: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "yuqing_crawler_queue_depth",
+			Help: "Sources whose poll is due and waits for a free slot (crawler.parallelism); growing means the crawler cannot keep up with its schedule.",
+		}),
+		polling: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "yuqing_crawler_polls_running",
+			Help: "Polls running now.",
+		}),
 		ownedSources: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "yuqing_crawler_owned_sources",
 			Help: "Sources this replica polls: all of them outside a crawler group, its share inside one.",
@@ -186,6 +196,12 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	m.hotRequests = reg1(m.hotRequests)
 	if err == nil {
 		m.ownedSources, err = register(reg, m.ownedSources)
+	}
+	if err == nil {
+		m.queueDepth, err = register(reg, m.queueDepth)
+	}
+	if err == nil {
+		m.polling, err = register(reg, m.polling)
 	}
 	if err == nil {
 		m.fetchDuration, err = register(reg, m.fetchDuration)
