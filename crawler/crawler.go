@@ -598,6 +598,7 @@ func (p *pollRun) html() error {
 	var links []string
 	linkSet := make(map[string]bool)
 	visitedLists := make(map[string]bool)
+	var sitemaps []string // child sitemaps of a sitemap index still to read
 	for page := 0; listURL != "" && !visitedLists[listURL]; page++ {
 		if page == sc.List.MaxPages {
 			p.skip(listURL, skipMaxPages, fmt.Errorf("pagination stops after %d pages", sc.List.MaxPages))
@@ -633,6 +634,36 @@ func (p *pollRun) html() error {
 		if err != nil {
 			p.c.m.extractFailures.WithLabelValues(sc.ID).Inc()
 			return fmt.Errorf("cannot decode list page %q: %w", listURL, err)
+		}
+		if isSitemap(body) {
+			// A sitemap lists the articles itself; an index lists further
+			// sitemaps, read like pages of a list (within max_pages).
+			base, err := url.Parse(res.url)
+			if err != nil {
+				return fmt.Errorf("cannot parse URL %q: %w", res.url, err)
+			}
+			pages, children, err := parseSitemap(body, base, p.s.domains)
+			if err != nil {
+				return err
+			}
+			for _, l := range pages {
+				if !linkSet[l] {
+					linkSet[l] = true
+					links = append(links, l)
+				}
+			}
+			sitemaps = append(sitemaps, children...)
+			e := p.entryFor(listURL, pageList)
+			e.ETag, e.LastModified = validators(res.header)
+			p.updates[listURL] = e
+			listURL = ""
+			for len(sitemaps) > 0 && listURL == "" {
+				if !visitedLists[sitemaps[0]] {
+					listURL = sitemaps[0]
+				}
+				sitemaps = sitemaps[1:]
+			}
+			continue
 		}
 		root, err := html.Parse(strings.NewReader(string(body)))
 		if err != nil {

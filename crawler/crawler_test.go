@@ -673,3 +673,42 @@ func TestQueueDepth(t *testing.T) {
 		t.Errorf("after the polls: queue depth %v, polls running %v; want 0, 0", q, p)
 	}
 }
+
+// TestSitemaps checks a source whose URL is a sitemap index: its sitemaps
+// are read like list pages and their articles crawled, links outside the
+// allowed domains left alone.
+func TestSitemaps(t *testing.T) {
+	s := newSite(t)
+	s.set("/sitemap.xml", "application/xml", []byte(`<?xml version="1.0" encoding="UTF-8"?>
+<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
+  <sitemap><loc>/sitemap-news.xml</loc></sitemap>
+  <sitemap><loc>http://elsewhere.example/sitemap.xml</loc></sitemap>
+</sitemapindex>`))
+	s.set("/sitemap-news.xml", "application/xml", []byte(`<?xml version="1.0" encoding="UTF-8"?>
+<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
+  <url><loc>`+s.srv.URL+`/news/2026/11/21/a1.html</loc><lastmod>2026-11-21</lastmod></url>
+  <url><loc>/news/2026/11/20/a2.html</loc></url>
+  <url><loc>http://elsewhere.example/x.html</loc></url>
+</urlset>`))
+	pub := &fakePublisher{}
+	c := newCrawler(t, []config.Source{testSource("sm", bus.KindNews, s.srv.URL+"/sitemap.xml")}, pub, t.TempDir(), nil)
+	if err := c.PollNow(context.Background(), "sm"); err != nil {
+		t.Fatal(err)
+	}
+	docs := pub.take()
+	if len(docs) != 2 {
+		t.Fatalf("published %d documents from the sitemaps, want the 2 articles", len(docs))
+	}
+	for _, r := range s.requests() {
+		if strings.Contains(r, "elsewhere") {
+			t.Errorf("requested %s outside the allowed domains", r)
+		}
+	}
+	// Unchanged sitemaps and articles publish nothing the next time.
+	if err := c.PollNow(context.Background(), "sm"); err != nil {
+		t.Fatal(err)
+	}
+	if d := pub.take(); len(d) != 0 {
+		t.Errorf("second poll published %d documents, want none", len(d))
+	}
+}
