@@ -56,7 +56,31 @@ const (
 	// FlagTruncated: the text was longer than MaxBodyRunes or MaxTitleRunes
 	// and only its beginning was analysed.
 	FlagTruncated = "truncated"
+	// FlagInjected: the crawler stripped injected spam (gambling or lottery
+	// links on a hacked portal) from the page.
+	FlagInjected = "injected"
+	// FlagSpam: the text reads as advertising or spam (contact lures with
+	// sales or scam vocabulary).
+	FlagSpam = "spam"
 )
+
+// spamMarkers are phrases of advertising and scam posts; two different
+// ones make a post spam. Single words (优惠, 代理) occur in real news.
+var spamMarkers = []string{"加微信", "加V", "加v", "微信号", "VX", "vx:", "QQ群", "扫码进群", "私聊", "免费领取", "低价出售",
+	"代办证件", "办证", "刷单", "兼职日结", "日赚", "月入过万", "无抵押贷款", "网贷", "招代理", "诚招加盟", "一手货源", "彩票预测", "博彩"}
+
+// isSpam reports whether text carries at least two different spam markers.
+func isSpam(text string) bool {
+	n := 0
+	for _, m := range spamMarkers {
+		if strings.Contains(text, m) {
+			if n++; n == 2 {
+				return true
+			}
+		}
+	}
+	return false
+}
 
 // Thresholds of the quality flags.
 const (
@@ -254,6 +278,12 @@ func (a *Analyzer) Analyze(doc bus.Document) bus.Post {
 	post.Regions, mentions = a.findRegions(doc.RegionCode, title, body, tokens)
 	post.Entities = a.entities(tokens, mentions)
 	post.Flags = qualityFlags(title, body, truncated)
+	if doc.Injected {
+		post.Flags = append(post.Flags, FlagInjected)
+	}
+	if isSpam(title + "\n" + body) {
+		post.Flags = append(post.Flags, FlagSpam)
+	}
 	post.Schemes = a.matchSchemes(title, body, tokens)
 
 	a.m.documents.WithLabelValues(result).Inc()

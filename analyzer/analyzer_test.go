@@ -542,3 +542,22 @@ func TestSentimentEvidence(t *testing.T) {
 		})
 	}
 }
+
+func TestSpamAndInjectedFlags(t *testing.T) {
+	a := testAnalyzer(t)
+	for _, tc := range []struct {
+		doc  bus.Document
+		flag string
+		want bool
+	}{
+		{bus.Document{Body: "兼职日结，在家也能日赚500元，加微信详聊，名额有限。"}, FlagSpam, true},
+		{bus.Document{Body: "县商务局举办电商培训，帮助农户通过微信小程序销售农产品，现场发放优惠券。"}, FlagSpam, false},
+		{bus.Document{Body: "某县人民政府关于做好秋冬季森林防火工作的通知，各乡镇要加强巡查。", Injected: true}, FlagInjected, true},
+		{bus.Document{Body: "某县人民政府关于做好秋冬季森林防火工作的通知，各乡镇要加强巡查。"}, FlagInjected, false},
+	} {
+		p := a.Analyze(tc.doc)
+		if got := slices.Contains(p.Flags, tc.flag); got != tc.want {
+			t.Errorf("%.20q: flag %s = %v, want %v (flags %v)", tc.doc.Body, tc.flag, got, tc.want, p.Flags)
+		}
+	}
+}

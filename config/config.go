@@ -261,6 +261,10 @@ type AnalyzerConfig struct {
 	// Schemes are the monitoring schemes (监测方案) every post is matched
 	// against.
 	Schemes []Scheme `yaml:"schemes"`
+	// TopicsFile replaces the embedded topic table (the 政务 focus areas
+	// and their weighted keywords) with a file of the same TSV format, so
+	// topics change without recompiling.
+	TopicsFile string `yaml:"topics_file"`
 }
 
 // Scheme is a monitoring scheme: four word lists (each list any-of, the

@@ -28,6 +28,14 @@ crawler:
 	if err := os.WriteFile(typo, []byte("crawler:\n  intervall: 5m\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	if err := os.WriteFile(filepath.Join(dir, "topics.tsv"), []byte("安全生产\t事故\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	badTopics := filepath.Join(dir, "bad-topics.yaml")
+	if err := os.WriteFile(badTopics, []byte("data_dir: "+filepath.Join(dir, "data")+"\ndemo:\n  enabled: false\nanalyzer:\n  topics_file: "+
+		filepath.Join(dir, "topics.tsv")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
 		name        string
 		args        []string
@@ -49,6 +57,8 @@ crawler:
 		{"run with bad log level", []string{"run", "-log-level", "loud"}, 2, "", `invalid -log-level "loud"`},
 		{"run with stray argument", []string{"run", "now"}, 2, "", `unexpected argument "now"`},
 		{"run with a missing config", []string{"run", "-config", filepath.Join(dir, "none.yaml")}, 1, "", "cannot read config"},
+		{"run with a bad topics file", []string{"run", "-config", badTopics, "-http-listen", "127.0.0.1:0", "-broker-listen", "127.0.0.1:0"}, 1, "",
+			`cannot load analyzer.topics_file "` + filepath.Join(dir, "topics.tsv") + `"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var out, errOut bytes.Buffer

@@ -272,6 +272,13 @@ func runPipeline(ctx context.Context, cfg *config.Config, targets map[string]boo
 		if err := an.SetSchemes(cfg.Analyzer.Schemes); err != nil {
 			return err
 		}
+		if f := cfg.Analyzer.TopicsFile; f != "" {
+			topics, err := loadTopics(f)
+			if err != nil {
+				return err
+			}
+			an.SetTopics(topics)
+		}
 		stage := analyzer.NewStage(an, st, prod, cfg.Analyzer.Workers)
 		c, err := bus.NewConsumer(consumerConfig(cfg, "yuqing-analyzer", bus.TopicDocs, nil), slices.Clone(kopts), prod, busMetrics, log)
 		if err != nil {
@@ -399,4 +406,18 @@ func cmdMigrate(args []string, stdout, stderr io.Writer) error {
 	defer st.Close()
 	fmt.Fprintf(stdout, "store %s migrated\n", cfg.Store.Driver)
 	return nil
+}
+
+// loadTopics reads a topic table file (the analyzer's TSV format).
+func loadTopics(path string) (*analyzer.Topics, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read analyzer.topics_file %q: %w", path, err)
+	}
+	defer f.Close()
+	t, err := analyzer.LoadTopics(f)
+	if err != nil {
+		return nil, fmt.Errorf("cannot load analyzer.topics_file %q: %w", path, err)
+	}
+	return t, nil
 }
