@@ -10,7 +10,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/yuqing-project/yuqing/bus"
 	"github.com/yuqing-project/yuqing/config"
@@ -255,28 +254,7 @@ func (p *pollRun) apiItem(base *url.URL, i int, it any) {
 		p.updates[key] = p.entryFor(key, pageItem)
 		return
 	}
-	if link != "" && utf8.RuneCountInString(ex.Body) < shortFeedBody {
-		if u, err := url.Parse(link); err == nil && hostAllowed(u.Hostname(), p.s.domains) {
-			if page, ok := p.fetchFeedPage(link); ok {
-				if utf8.RuneCountInString(page.Body) > utf8.RuneCountInString(ex.Body) {
-					ex.Body = page.Body
-				}
-				if ex.Title == "" {
-					ex.Title = page.Title
-				}
-				if ex.Author == "" {
-					ex.Author = page.Author
-				}
-				ex.Origin = page.Origin
-				if ex.PublishedAt.IsZero() {
-					ex.PublishedAt, ex.PublishedAtSource, ex.PublishedAtConfidence = page.PublishedAt, page.PublishedAtSource, page.PublishedAtConfidence
-				}
-			}
-		}
-	}
-	if ex.PublishedAt.IsZero() {
-		ex.PublishedAt, ex.PublishedAtSource, ex.PublishedAtConfidence = p.now, TimeFromFetch, confFetch
-	}
+	p.completeFromPage(&ex, link)
 	if ex.Title == "" && strings.TrimSpace(ex.Body) == "" {
 		p.c.m.extractFailures.WithLabelValues(sc.ID).Inc()
 		p.skip(base.String(), skipExtract, fmt.Errorf("API item %d (%s) has no title and no text", i, key))

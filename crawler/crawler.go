@@ -884,28 +884,7 @@ func (p *pollRun) feedItem(base *url.URL, it feedItem, enc string) {
 		PublishedAtConfidence: confFeed,
 		Encoding:              enc,
 	}
-	if link != "" && utf8.RuneCountInString(it.Body) < shortFeedBody {
-		if u, err := url.Parse(link); err == nil && hostAllowed(u.Hostname(), p.s.domains) {
-			if page, ok := p.fetchFeedPage(link); ok {
-				if utf8.RuneCountInString(page.Body) > utf8.RuneCountInString(ex.Body) {
-					ex.Body = page.Body
-				}
-				if ex.Title == "" {
-					ex.Title = page.Title
-				}
-				if ex.Author == "" {
-					ex.Author = page.Author
-				}
-				ex.Origin = page.Origin
-				if it.Published.IsZero() {
-					ex.PublishedAt, ex.PublishedAtSource, ex.PublishedAtConfidence = page.PublishedAt, page.PublishedAtSource, page.PublishedAtConfidence
-				}
-			}
-		}
-	}
-	if ex.PublishedAt.IsZero() {
-		ex.PublishedAt, ex.PublishedAtSource, ex.PublishedAtConfidence = p.now, TimeFromFetch, confFetch
-	}
+	p.completeFromPage(&ex, link)
 	if strings.TrimSpace(ex.Title) == "" && strings.TrimSpace(ex.Body) == "" {
 		p.c.m.extractFailures.WithLabelValues(sc.ID).Inc()
 		p.skip(key, skipExtract, errors.New("feed item has no title and no text"))
@@ -954,4 +933,34 @@ func (p *pollRun) fetchFeedPage(link string) (Extraction, bool) {
 		return Extraction{}, false
 	}
 	return ex, true
+}
+
+// completeFromPage fills in an item of a feed or an API whose text is
+// short from the page it links to (when that page is in the allowed
+// domains): the longer body, and title, author, origin and publish time
+// where the item lacks them. Without any publish time, the fetch time
+// stands in.
+func (p *pollRun) completeFromPage(ex *Extraction, link string) {
+	if link != "" && utf8.RuneCountInString(ex.Body) < shortFeedBody {
+		if u, err := url.Parse(link); err == nil && hostAllowed(u.Hostname(), p.s.domains) {
+			if page, ok := p.fetchFeedPage(link); ok {
+				if utf8.RuneCountInString(page.Body) > utf8.RuneCountInString(ex.Body) {
+					ex.Body = page.Body
+				}
+				if ex.Title == "" {
+					ex.Title = page.Title
+				}
+				if ex.Author == "" {
+					ex.Author = page.Author
+				}
+				ex.Origin = page.Origin
+				if ex.PublishedAt.IsZero() {
+					ex.PublishedAt, ex.PublishedAtSource, ex.PublishedAtConfidence = page.PublishedAt, page.PublishedAtSource, page.PublishedAtConfidence
+				}
+			}
+		}
+	}
+	if ex.PublishedAt.IsZero() {
+		ex.PublishedAt, ex.PublishedAtSource, ex.PublishedAtConfidence = p.now, TimeFromFetch, confFetch
+	}
 }
