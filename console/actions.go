@@ -28,6 +28,7 @@ func (s *Server) SetAcker(a *notify.Acker) { s.acker = a }
 
 func (s *Server) registerIncidentActions() {
 	s.handle("GET /api/v1/incidents/{id}/history", s.history)
+	s.handle("GET /api/v1/incidents/{id}/deliveries", s.deliveries)
 	s.handle("POST /api/v1/incidents/{id}/actions", s.action)
 	s.handle("GET /api/v1/rules", s.listRules)
 	s.handle("GET /api/v1/ack", s.ack)
@@ -406,4 +407,24 @@ func (s *Server) eventDetail(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{
 		"event": ev, "heat_parts": responder.HeatParts(&ev, authority), "timeline": nonNil(sorted), "posts_per_hour": perHour,
 	})
+}
+
+// deliveries returns an incident's notification delivery log: every alert,
+// on which channel, to whom, with what result.
+func (s *Server) deliveries(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	if _, err := s.st.GetIncident(r.Context(), id); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	ds, err := s.st.ListDeliveries(r.Context(), id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	items := make([]json.RawMessage, 0, len(ds))
+	for _, d := range ds {
+		items = append(items, json.RawMessage(d.Detail))
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": items})
 }

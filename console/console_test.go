@@ -88,6 +88,7 @@ func TestReadAPI(t *testing.T) {
 		{"/", 200, "待处置舆情事件"},
 		{"/incidents/INC-1", 200, "国办发〔2016〕80号"},
 		{"/incidents/NONE", 404, "not found"},
+		{"/api/v1/incidents/INC-1/deliveries", 200, `"items":[]`},
 	} {
 		code, body := get(t, srv.URL+tc.path)
 		if code != tc.code || !strings.Contains(body, tc.want) {

@@ -2,6 +2,7 @@ package console
 
 import (
 	_ "embed"
+	"encoding/json"
 	"fmt"
 	"html/template"
 	"net/http"
@@ -81,8 +82,33 @@ func (s *Server) incidentPage(w http.ResponseWriter, r *http.Request) {
 			obs[i].Rule, _ = s.rules.Get(o.Rule)
 		}
 	}
+	ds, err := s.st.ListDeliveries(r.Context(), inc.ID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	type delivery struct {
+		At                                  time.Time
+		NotificationKey, Channel, Recipient string
+		Status, Error                       string
+		Attempts                            int
+	}
+	deliveries := make([]delivery, 0, len(ds))
+	for _, d := range ds {
+		var v struct {
+			NotificationKey string `json:"notification_key"`
+			Channel         string `json:"channel"`
+			Recipient       string `json:"recipient"`
+			Status          string `json:"status"`
+			Error           string `json:"error"`
+			Attempts        int    `json:"attempts"`
+		}
+		if json.Unmarshal([]byte(d.Detail), &v) == nil {
+			deliveries = append(deliveries, delivery{d.At, v.NotificationKey, v.Channel, v.Recipient, v.Status, v.Error, v.Attempts})
+		}
+	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	if err := incidentTmpl.Execute(w, map[string]any{"Inc": inc, "Obligations": obs, "History": hist}); err != nil {
+	if err := incidentTmpl.Execute(w, map[string]any{"Inc": inc, "Obligations": obs, "History": hist, "Deliveries": deliveries}); err != nil {
 		s.log.Warn("cannot render incident page", "err", err)
 	}
 }

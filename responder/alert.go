@@ -2,9 +2,10 @@ package responder
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
-	"path/filepath"
+	"strconv"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -39,10 +40,11 @@ type Alerter struct {
 	now    func() time.Time
 }
 
-// NewAlerter builds the alerting of cfg, with its delivery log in dataDir
-// when the config does not name one. It returns nil, nil when no channel
-// is configured: deadlines are then tracked and recorded, nobody alerted.
-func NewAlerter(cfg notify.Config, dataDir string, reg prometheus.Registerer, log *slog.Logger, now func() time.Time) (*Alerter, error) {
+// NewAlerter builds the alerting of cfg. Its delivery log is kept in the
+// store (so a standby taking over on another machine knows what was sent),
+// or in the file the config names. It returns nil, nil when no channel is
+// configured: deadlines are then tracked and recorded, nobody alerted.
+func NewAlerter(cfg notify.Config, st store.Store, reg prometheus.Registerer, log *slog.Logger, now func() time.Time) (*Alerter, error) {
 	if len(cfg.Channels) == 0 {
 		return nil, nil
 	}
@@ -61,13 +63,13 @@ func NewAlerter(cfg notify.Config, dataDir string, reg prometheus.Registerer, lo
 	if err != nil {
 		return nil, fmt.Errorf("cannot read quiet hours: %w", err)
 	}
-	path := cfg.DeliveryLog
-	if path == "" {
-		path = filepath.Join(dataDir, "notify-deliveries.jsonl")
-	}
-	dl, err := notify.OpenFileLog(path)
-	if err != nil {
-		return nil, fmt.Errorf("cannot open the delivery log: %w", err)
+	var dl notify.DeliveryLog = storeDeliveryLog{st}
+	if cfg.DeliveryLog != "" {
+		fl, err := notify.OpenFileLog(cfg.DeliveryLog)
+		if err != nil {
+			return nil, fmt.Errorf("cannot open the delivery log %q: %w", cfg.DeliveryLog, err)
+		}
+		dl = fl
 	}
 	var acker *notify.Acker
 	if cfg.AckSecret != "" {
@@ -151,4 +153,28 @@ func withRecipient(m notify.Message, p notify.Person, step int) notify.Message {
 	m.Recipients = []notify.Recipient{p.Recipient()}
 	m.Step = step
 	return m
+}
+
+// storeDeliveryLog keeps the notification delivery log in the store.
+type storeDeliveryLog struct{ st store.Store }
+
+// storeTimeout bounds one delivery-log call; the notifier's interface has
+// no context.
+const storeTimeout = 10 * time.Second
+
+func (l storeDeliveryLog) Seen(key string) (bool, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
+	defer cancel()
+	return l.st.DeliveryFinal(ctx, key)
+}
+
+func (l storeDeliveryLog) Record(d notify.Delivery) error {
+	detail, err := json.Marshal(d)
+	if err != nil {
+		return fmt.Errorf("cannot encode delivery %s: %w", d.Key, err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
+	defer cancel()
+	return l.st.AppendDeliveries(ctx, []store.Delivery{{ID: d.Key + "@" + strconv.FormatInt(d.At.UnixNano(), 10) + "@" + string(d.Status),
+		Key: d.Key, IncidentID: d.IncidentID, At: d.At.UTC(), Final: d.Final(), Detail: string(detail)}})
 }

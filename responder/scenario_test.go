@@ -117,7 +117,7 @@ func TestResponseScenario(t *testing.T) {
 	// start launches a responder as a fresh process would: state rebuilt
 	// from the store, the delivery log reopened from its file.
 	startResponder := func() *Responder {
-		a, err := NewAlerter(ncfg, dir, prometheus.NewRegistry(), nil, clock)
+		a, err := NewAlerter(ncfg, st, prometheus.NewRegistry(), nil, clock)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -294,7 +294,6 @@ func TestResponseScenario(t *testing.T) {
 // the chain.
 func TestEscalationWithoutAck(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
 	st := openStore(t)
 	recv := &duty{secret: []byte("webhook-secret-0123456789"), got: map[string]int{}, texts: map[string]string{}, t: t}
 	srv := httptest.NewServer(recv)
@@ -313,7 +312,7 @@ func TestEscalationWithoutAck(t *testing.T) {
 		Retry: notify.RetryConfig{Attempts: 1, Initial: time.Millisecond, Max: time.Millisecond},
 	}
 	ncfg.ApplyDefaults()
-	a, err := NewAlerter(ncfg, dir, prometheus.NewRegistry(), nil, func() time.Time { return now })
+	a, err := NewAlerter(ncfg, st, prometheus.NewRegistry(), nil, func() time.Time { return now })
 	if err != nil {
 		t.Fatal(err)
 	}

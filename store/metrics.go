@@ -9,10 +9,11 @@ import (
 
 // Table names used as the table label of the store metrics.
 const (
-	TablePosts     = "posts"
-	TableEvents    = "events"
-	TableIncidents = "incidents"
-	TableHistory   = "incident_history"
+	TablePosts      = "posts"
+	TableEvents     = "events"
+	TableIncidents  = "incidents"
+	TableHistory    = "incident_history"
+	TableDeliveries = "deliveries"
 )
 
 // Metrics are the store metrics shared by every implementation. Each
@@ -104,7 +105,7 @@ func NewMetrics(reg prometheus.Registerer, driver string) (*Metrics, error) {
 	}
 	// Failure and skip series exist from the start at zero, so a dashboard
 	// or an alert on their rate sees 0 rather than no data.
-	for _, table := range []string{TablePosts, TableEvents, TableIncidents, TableHistory} {
+	for _, table := range []string{TablePosts, TableEvents, TableIncidents, TableHistory, TableDeliveries} {
 		m.failures.WithLabelValues(driver, table)
 		m.skipped.WithLabelValues(driver, table)
 	}

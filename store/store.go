@@ -59,6 +59,15 @@ type Store interface {
 	// ListHistory returns an incident's history, oldest first (ties by ID).
 	ListHistory(ctx context.Context, incidentID string) ([]HistoryEntry, error)
 
+	// AppendDeliveries appends notification deliveries to the delivery
+	// log; an entry whose ID is already stored is not stored again.
+	AppendDeliveries(ctx context.Context, ds []Delivery) error
+	// DeliveryFinal reports whether a final delivery (sent, or failed for
+	// good) is recorded under a delivery key.
+	DeliveryFinal(ctx context.Context, key string) (bool, error)
+	// ListDeliveries returns an incident's deliveries, oldest first.
+	ListDeliveries(ctx context.Context, incidentID string) ([]Delivery, error)
+
 	// Close releases the store's resources.
 	Close() error
 }
@@ -376,4 +385,23 @@ type HistoryEntry struct {
 type IncidentQuery struct {
 	OnlyOpen bool
 	Limit    int // 0 means 100
+}
+
+// Delivery is one entry of the notification delivery log: what happened to
+// one alert on one channel for one recipient. The store keeps it for the
+// responder, so that after a restart or a failover to another machine no
+// alert is sent twice, and shows it to duty staff.
+type Delivery struct {
+	// ID identifies the entry (its delivery key and time), so appending it
+	// again stores it once.
+	ID string `json:"id"`
+	// Key is the delivery key: incident, notification, channel, recipient.
+	Key        string    `json:"key"`
+	IncidentID string    `json:"incident_id"`
+	At         time.Time `json:"at"`
+	// Final is set when the entry settles its key (sent, or failed for
+	// good): the alert is not attempted again.
+	Final bool `json:"final"`
+	// Detail is the entry as the notifier wrote it (JSON).
+	Detail string `json:"detail"`
 }

@@ -414,6 +414,34 @@ demo:
 		return keys["opened"] && keys["R-5H/fulfilled"], fmt.Sprintf("duty group received %v", keys)
 	})
 
+	// The delivery log of the explosion incident is in the store.
+	var open incidentsResp
+	if err := p.getJSON("/api/v1/incidents?open=true", &open); err != nil {
+		t.Fatal(err)
+	}
+	for _, inc := range open.Items {
+		if !isExplosion(inc.Title) {
+			continue
+		}
+		var dl struct {
+			Items []struct {
+				Status string `json:"status"`
+			} `json:"items"`
+		}
+		if err := p.getJSON("/api/v1/incidents/"+inc.ID+"/deliveries", &dl); err != nil {
+			t.Fatal(err)
+		}
+		sent := 0
+		for _, d := range dl.Items {
+			if d.Status == "sent" {
+				sent++
+			}
+		}
+		if sent < 2 {
+			t.Errorf("delivery log of %s has %d sent alerts, want at least the opening and the fulfilment", inc.ID, sent)
+		}
+	}
+
 	m := p.metrics()
 	for _, name := range []string{
 		"yuqing_crawler_documents_emitted_total",

@@ -291,7 +291,7 @@ func runPipeline(ctx context.Context, cfg *config.Config, targets map[string]boo
 		if err != nil {
 			return err
 		}
-		alerter, err := responder.NewAlerter(notifyCfg, cfg.DataDir, reg, log, nil)
+		alerter, err := responder.NewAlerter(notifyCfg, st, reg, log, nil)
 		if err != nil {
 			return err
 		}

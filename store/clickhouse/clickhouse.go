@@ -699,3 +699,61 @@ func (s *Store) ListHistory(ctx context.Context, incidentID string) ([]store.His
 	}
 	return out, nil
 }
+
+// AppendDeliveries appends delivery log entries as one batch; an entry
+// appended again is folded by the merge and never read twice (FINAL).
+func (s *Store) AppendDeliveries(ctx context.Context, ds []store.Delivery) error {
+	if len(ds) == 0 {
+		return nil
+	}
+	start := time.Now()
+	err := s.insert(ctx, deliveriesTable, len(ds), func(i int) ([]any, error) {
+		d := &ds[i]
+		at, err := timeColumn("at", d.At)
+		if err != nil {
+			return nil, fmt.Errorf("cannot store delivery %q: %w", d.ID, err)
+		}
+		var final uint8
+		if d.Final {
+			final = 1
+		}
+		return []any{d.ID, d.Key, d.IncidentID, at, final, d.Detail}, nil
+	})
+	s.metrics.WriteDone(store.TableDeliveries, start, len(ds), 0, err)
+	if err != nil {
+		return fmt.Errorf("cannot append %d deliveries: %w", len(ds), err)
+	}
+	return nil
+}
+
+// DeliveryFinal reports whether a final delivery is stored under key.
+func (s *Store) DeliveryFinal(ctx context.Context, key string) (bool, error) {
+	start := time.Now()
+	var n uint64
+	err := s.conn.QueryRow(ctx, "SELECT count() FROM "+s.table("deliveries")+" WHERE key = ? AND final = 1", key).Scan(&n)
+	s.metrics.QueryDone("delivery_final", start, err)
+	if err != nil {
+		return false, fmt.Errorf("cannot look up delivery %q: %w", key, err)
+	}
+	return n > 0, nil
+}
+
+// ListDeliveries returns an incident's deliveries, oldest first.
+func (s *Store) ListDeliveries(ctx context.Context, incidentID string) ([]store.Delivery, error) {
+	start := time.Now()
+	out, err := all(ctx, s, func(r scanner) (store.Delivery, error) {
+		var d store.Delivery
+		var at int64
+		var final uint8
+		if err := r.Scan(&d.ID, &d.Key, &d.IncidentID, &at, &final, &d.Detail); err != nil {
+			return d, err
+		}
+		d.At, d.Final = fromUnixNano(at), final == 1
+		return d, nil
+	}, "SELECT "+deliveriesTable.selectList()+" FROM "+s.table("deliveries")+" FINAL WHERE incident_id = ? ORDER BY at_ns, id", incidentID)
+	s.metrics.QueryDone("list_deliveries", start, err)
+	if err != nil {
+		return nil, fmt.Errorf("cannot list deliveries of incident %q: %w", incidentID, err)
+	}
+	return out, nil
+}

@@ -22,13 +22,14 @@ type migration struct {
 var migrations = []migration{
 	{
 		version: 1,
-		name:    "posts, events, incidents, incident history",
+		name:    "posts, events, incidents, incident history, deliveries",
 		stmts: func(database, cluster string, f features, o schemaOptions) []string {
 			return []string{
 				postsTable(o).createSQL(database, cluster, f),
 				eventsTable.createSQL(database, cluster, f),
 				incidentsTable.createSQL(database, cluster, f),
 				historyTable.createSQL(database, cluster, f),
+				deliveriesTable.createSQL(database, cluster, f),
 			}
 		},
 	},

@@ -309,3 +309,19 @@ func (t table) createSQL(database, cluster string, f features) string {
 func quote(name string) string {
 	return "`" + strings.ReplaceAll(name, "`", "\\`") + "`"
 }
+
+// deliveriesTable is the notification delivery log, append-only like the
+// history; the order key starts with the delivery key, which the
+// responder looks up before every send.
+var deliveriesTable = table{
+	name: "deliveries",
+	columns: []column{
+		{name: "id", typ: "String"},
+		{name: "key", typ: "String"},
+		{name: "incident_id", typ: "String"},
+		{name: "at_ns", typ: "Int64"},
+		{name: "final", typ: "UInt8"},
+		{name: "detail", typ: "String", codec: "ZSTD(1)"},
+	},
+	orderBy: "key, id",
+}

@@ -131,6 +131,16 @@ var migrations = []migration{
 				BEGIN SELECT RAISE(ABORT, 'incident history is append-only'); END`,
 			`CREATE TRIGGER incident_history_no_delete BEFORE DELETE ON incident_history
 				BEGIN SELECT RAISE(ABORT, 'incident history is append-only'); END`,
+			`CREATE TABLE deliveries (
+				id TEXT PRIMARY KEY,
+				key TEXT NOT NULL,
+				incident_id TEXT NOT NULL,
+				at INTEGER NOT NULL,
+				final INTEGER NOT NULL,
+				detail TEXT NOT NULL
+			)`,
+			`CREATE INDEX deliveries_key ON deliveries (key, final)`,
+			`CREATE INDEX deliveries_incident ON deliveries (incident_id, at, id)`,
 		},
 	},
 }

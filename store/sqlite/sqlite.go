@@ -777,3 +777,83 @@ func (s *Store) listHistory(ctx context.Context, incidentID string) ([]store.His
 	}
 	return out, rows.Err()
 }
+
+// AppendDeliveries appends delivery log entries in one transaction; an
+// entry already stored is left as it is.
+func (s *Store) AppendDeliveries(ctx context.Context, ds []store.Delivery) error {
+	if len(ds) == 0 {
+		return nil
+	}
+	start := time.Now()
+	err := s.appendDeliveries(ctx, ds)
+	s.metrics.WriteDone(store.TableDeliveries, start, len(ds), 0, err)
+	if err != nil {
+		return fmt.Errorf("cannot append %d deliveries: %w", len(ds), err)
+	}
+	return nil
+}
+
+func (s *Store) appendDeliveries(ctx context.Context, ds []store.Delivery) error {
+	tx, err := s.write.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	stmt, err := tx.PrepareContext(ctx, `INSERT OR IGNORE INTO deliveries (id, key, incident_id, at, final, detail) VALUES (?, ?, ?, ?, ?, ?)`)
+	if err != nil {
+		return err
+	}
+	defer stmt.Close()
+	for _, d := range ds {
+		at, err := timeColumn("at", d.At)
+		if err != nil {
+			return fmt.Errorf("cannot store delivery %q: %w", d.ID, err)
+		}
+		if _, err := stmt.ExecContext(ctx, d.ID, d.Key, d.IncidentID, at, d.Final, d.Detail); err != nil {
+			return fmt.Errorf("cannot store delivery %q: %w", d.ID, err)
+		}
+	}
+	return tx.Commit()
+}
+
+// DeliveryFinal reports whether a final delivery is stored under key.
+func (s *Store) DeliveryFinal(ctx context.Context, key string) (bool, error) {
+	start := time.Now()
+	var n int
+	err := s.read.QueryRowContext(ctx, `SELECT count(*) FROM deliveries WHERE key = ? AND final = 1`, key).Scan(&n)
+	s.metrics.QueryDone("delivery_final", start, err)
+	if err != nil {
+		return false, fmt.Errorf("cannot look up delivery %q: %w", key, err)
+	}
+	return n > 0, nil
+}
+
+// ListDeliveries returns an incident's deliveries, oldest first.
+func (s *Store) ListDeliveries(ctx context.Context, incidentID string) ([]store.Delivery, error) {
+	start := time.Now()
+	out, err := s.listDeliveries(ctx, incidentID)
+	s.metrics.QueryDone("list_deliveries", start, err)
+	if err != nil {
+		return nil, fmt.Errorf("cannot list deliveries of incident %q: %w", incidentID, err)
+	}
+	return out, nil
+}
+
+func (s *Store) listDeliveries(ctx context.Context, incidentID string) ([]store.Delivery, error) {
+	rows, err := s.read.QueryContext(ctx, `SELECT id, key, incident_id, at, final, detail FROM deliveries WHERE incident_id = ? ORDER BY at, id`, incidentID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []store.Delivery
+	for rows.Next() {
+		var d store.Delivery
+		var at int64
+		if err := rows.Scan(&d.ID, &d.Key, &d.IncidentID, &at, &d.Final, &d.Detail); err != nil {
+			return nil, err
+		}
+		d.At = fromUnixNano(at)
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}

@@ -107,6 +107,7 @@ func TestMetrics(t *testing.T) {
 	want := `
 # HELP yuqing_store_rows_skipped_total Rows not written because the stored row has the same or a higher version (replays of at-least-once delivery, or stale versions).
 # TYPE yuqing_store_rows_skipped_total counter
+yuqing_store_rows_skipped_total{driver="sqlite",table="deliveries"} 0
 yuqing_store_rows_skipped_total{driver="sqlite",table="events"} 0
 yuqing_store_rows_skipped_total{driver="sqlite",table="incident_history"} 0
 yuqing_store_rows_skipped_total{driver="sqlite",table="incidents"} 0

@@ -52,6 +52,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Events", testEvents},
 		{"Incidents", testIncidents},
 		{"History", testHistory},
+		{"Deliveries", testDeliveries},
 		{"ConcurrentWriters", testConcurrentWriters},
 	}
 	for _, tt := range tests {
@@ -821,5 +822,38 @@ func testHistory(t *testing.T, s store.Store) {
 	}
 	if got, err := s.ListHistory(ctx, "none"); err != nil || len(got) != 0 {
 		t.Errorf("ListHistory(none) = %v, %v; want no entries", got, err)
+	}
+}
+
+// testDeliveries checks the delivery log: appended once per ID, a key is
+// final only once a final entry is stored, listed per incident oldest
+// first.
+func testDeliveries(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	d := func(id, key, inc string, d time.Duration, final bool) store.Delivery {
+		return store.Delivery{ID: id, Key: key, IncidentID: inc, At: utc(at(d)), Final: final, Detail: `{"status":"x"}`}
+	}
+	held, sent, other := d("d1", "k1", "i1", time.Minute, false), d("d2", "k1", "i1", 2*time.Minute, true), d("d3", "k2", "i2", time.Minute, true)
+	if err := s.AppendDeliveries(ctx, []store.Delivery{held}); err != nil {
+		t.Fatalf("AppendDeliveries: %v", err)
+	}
+	if final, err := s.DeliveryFinal(ctx, "k1"); err != nil || final {
+		t.Errorf("DeliveryFinal(k1) after a held entry = %v, %v; want false", final, err)
+	}
+	if err := s.AppendDeliveries(ctx, []store.Delivery{sent, other, held}); err != nil {
+		t.Fatalf("AppendDeliveries: %v", err)
+	}
+	if final, err := s.DeliveryFinal(ctx, "k1"); err != nil || !final {
+		t.Errorf("DeliveryFinal(k1) after sent = %v, %v; want true", final, err)
+	}
+	if final, err := s.DeliveryFinal(ctx, "none"); err != nil || final {
+		t.Errorf("DeliveryFinal(none) = %v, %v; want false", final, err)
+	}
+	got, err := s.ListDeliveries(ctx, "i1")
+	if err != nil {
+		t.Fatalf("ListDeliveries: %v", err)
+	}
+	if !reflect.DeepEqual(got, []store.Delivery{held, sent}) {
+		t.Errorf("ListDeliveries(i1) =\n%+v\nwant\n%+v", got, []store.Delivery{held, sent})
 	}
 }

@@ -7,7 +7,7 @@ CREATE TABLE IF NOT EXISTS `yuqing`.`schema_migrations` ON CLUSTER `yuqing`
 ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/yuqing/schema_migrations', '{replica}')
 ORDER BY (version);
 
--- migration 1: posts, events, incidents, incident history
+-- migration 1: posts, events, incidents, incident history, deliveries
 CREATE TABLE IF NOT EXISTS `yuqing`.`posts` ON CLUSTER `yuqing`
 (
     `id` String,
@@ -104,4 +104,16 @@ CREATE TABLE IF NOT EXISTS `yuqing`.`incident_history` ON CLUSTER `yuqing`
 )
 ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/yuqing/incident_history', '{replica}')
 ORDER BY (incident_id, id);
+
+CREATE TABLE IF NOT EXISTS `yuqing`.`deliveries` ON CLUSTER `yuqing`
+(
+    `id` String,
+    `key` String,
+    `incident_id` String,
+    `at_ns` Int64,
+    `final` UInt8,
+    `detail` String CODEC(ZSTD(1))
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/yuqing/deliveries', '{replica}')
+ORDER BY (key, id);
 

@@ -7,7 +7,7 @@ CREATE TABLE IF NOT EXISTS `yuqing`.`schema_migrations`
 ENGINE = ReplacingMergeTree()
 ORDER BY (version);
 
--- migration 1: posts, events, incidents, incident history
+-- migration 1: posts, events, incidents, incident history, deliveries
 CREATE TABLE IF NOT EXISTS `yuqing`.`posts`
 (
     `id` String,
@@ -105,4 +105,16 @@ CREATE TABLE IF NOT EXISTS `yuqing`.`incident_history`
 )
 ENGINE = ReplacingMergeTree()
 ORDER BY (incident_id, id);
+
+CREATE TABLE IF NOT EXISTS `yuqing`.`deliveries`
+(
+    `id` String,
+    `key` String,
+    `incident_id` String,
+    `at_ns` Int64,
+    `final` UInt8,
+    `detail` String CODEC(ZSTD(1))
+)
+ENGINE = ReplacingMergeTree()
+ORDER BY (key, id);
 
