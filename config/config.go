@@ -315,6 +315,10 @@ type ResponderConfig struct {
 	// IncidentTiers are authority tiers whose negative coverage opens an
 	// incident once the event has two posts. Default: [中央媒体].
 	IncidentTiers []string `yaml:"incident_tiers"`
+	// LevelByTier suggests at least a level for an event that a tier
+	// covered negatively (local practice grades 舆情 by which media report
+	// it). Default: {中央媒体: III}.
+	LevelByTier map[string]string `yaml:"level_by_tier"`
 	// ClockStart anchors the 5 h / 24 h / 48 h clocks: earliest (default:
 	// the earlier of the event time a text gives and the first post),
 	// event, or detection (the first post).
@@ -470,6 +474,9 @@ func (c *Config) ApplyDefaults() {
 	}
 	if c.Responder.IncidentTiers == nil {
 		c.Responder.IncidentTiers = []string{"中央媒体"}
+	}
+	if c.Responder.LevelByTier == nil {
+		c.Responder.LevelByTier = map[string]string{"中央媒体": "III"}
 	}
 	if c.Responder.Reminders == nil {
 		c.Responder.Reminders = []string{"50%", "1h"}
@@ -688,6 +695,14 @@ func (c *Config) Validate() error {
 	for i, tier := range c.Responder.IncidentTiers {
 		if !slices.Contains(authorities, tier) {
 			bad(fmt.Sprintf("responder.incident_tiers[%d]", i), "%q is not one of %s", tier, strings.Join(authorities, ", "))
+		}
+	}
+	for _, tier := range slices.Sorted(maps.Keys(c.Responder.LevelByTier)) {
+		if !slices.Contains(authorities, tier) {
+			bad("responder.level_by_tier."+tier, "%q is not one of %s", tier, strings.Join(authorities, ", "))
+		}
+		if l := c.Responder.LevelByTier[tier]; !slices.Contains([]string{"I", "II", "III", "IV"}, l) {
+			bad("responder.level_by_tier."+tier, "%q is not I, II, III or IV", l)
 		}
 	}
 	if c.Responder.IncidentMinHeat < 0 {

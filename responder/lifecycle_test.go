@@ -160,6 +160,7 @@ func TestTriggers(t *testing.T) {
 	c := cfg
 	c.IncidentTopics = []string{"安全生产"}
 	c.IncidentTiers = []string{bus.TierCentral}
+	c.LevelByTier = map[string]string{bus.TierCentral: "III"}
 	mk := func(id, source, tier, topic string, at time.Duration) bus.Post {
 		p := post(id, source, "某厂发生事故", "某厂发生安全事故,多人受伤", at, bus.Negative, 0, "某厂", "事故", "受伤", "安全")
 		p.Authority = tier
@@ -189,6 +190,8 @@ func TestTriggers(t *testing.T) {
 				t.Errorf("opened %q, want no incident", incs[0].Reason)
 			case tc.want != "" && (len(incs) != 1 || !strings.Contains(incs[0].Reason, tc.want)):
 				t.Errorf("incidents %+v, want one whose reason says %q", incs, tc.want)
+			case tc.want == "中央媒体负面报道" && incs[0].Level != "III":
+				t.Errorf("level %s, want III for central media coverage (level_by_tier)", incs[0].Level)
 			}
 		})
 	}
@@ -244,5 +247,35 @@ func TestSchemeAlertOpensIncident(t *testing.T) {
 	incs, _ := st.ListIncidents(ctx, store.IncidentQuery{})
 	if len(incs) != 1 || !strings.Contains(incs[0].Reason, "命中预警监测方案「校园安全」") {
 		t.Fatalf("incidents = %+v, want one opened by the 校园安全 scheme", incs)
+	}
+}
+
+// TestEntitiesJoinEvents checks that a named organisation counts in
+// matching: two posts sharing one keyword and the company they name are
+// one event; without the company they are two.
+func TestEntitiesJoinEvents(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name   string
+		org    string
+		events int
+	}{{"same company", "宏源化工有限公司", 1}, {"no company", "", 2}} {
+		t.Run(tc.name, func(t *testing.T) {
+			st := openStore(t)
+			r := New(cfg, st, prometheus.NewRegistry(), nil, WithClock(func() time.Time { return t0.Add(time.Hour) }))
+			a := post("e1", "news1", "工厂冒黑烟", "", 0, bus.Negative, 0, "黑烟", "工厂", "刺鼻", "居民")
+			b := post("e2", "board", "员工讨薪", "", 10*time.Minute, bus.Negative, 0, "讨薪", "工厂", "工资", "拖欠")
+			if tc.org != "" {
+				a.Entities = []bus.Entity{{Text: tc.org, Kind: "org"}}
+				b.Entities = []bus.Entity{{Text: tc.org, Kind: "org"}}
+			}
+			if err := r.HandlePosts(ctx, []bus.Post{a, b}); err != nil {
+				t.Fatal(err)
+			}
+			evs, _ := st.ListEvents(ctx, time.Time{}, 0)
+			if len(evs) != tc.events {
+				t.Errorf("got %d events, want %d", len(evs), tc.events)
+			}
+		})
 	}
 }

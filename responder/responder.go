@@ -301,10 +301,9 @@ func (r *Responder) maybeOpen(ev *store.Event, p *bus.Post) {
 		if inc != nil && inc.Open {
 			// Keep the suggested level current as casualty figures grow;
 			// a level a person set is theirs to change.
-			if lv := figs.Level(); lv != "" && levelRank(lv) < levelRank(inc.Level) && !inc.LevelConfirmed {
+			if lv, why := r.suggestLevel(ev, figs); lv != "" && levelRank(lv) < levelRank(inc.Level) && !inc.LevelConfirmed {
 				now := r.now()
-				r.record(historyEntry(inc.ID, now, actorSystem, ActionLevel, inc.Level, lv,
-					"文中提及"+figures(figs)+",按生产安全事故报告和调查处理条例第三条建议调整为"+lv+"级"))
+				r.record(historyEntry(inc.ID, now, actorSystem, ActionLevel, inc.Level, lv, why+",建议调整为"+lv+"级"))
 				inc.Level = lv
 				trigger, _, _ := strings.Cut(inc.Reason, ";")
 				if !strings.HasPrefix(trigger, "触发条件") {
@@ -328,7 +327,7 @@ func (r *Responder) maybeOpen(ev *store.Event, p *bus.Post) {
 		return
 	}
 	now := r.now()
-	level := figs.Level()
+	level, _ := r.suggestLevel(ev, figs)
 	if level == "" {
 		level = "IV"
 	}

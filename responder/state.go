@@ -331,7 +331,7 @@ func (s *state) join(ev *store.Event, p *bus.Post) {
 		kw = map[string]float64{}
 		s.kwWeight[ev.ID] = kw
 	}
-	for _, k := range p.Keywords {
+	for _, k := range topKeywords(p, len(p.Keywords)) {
 		kw[k.Word] += k.Weight
 	}
 	// An event's keyword weights are summed over its posts; the long tail
@@ -373,10 +373,46 @@ func (s *state) expire(before time.Time) {
 	}
 }
 
+// Weights of the features other than keywords, relative to a post's top
+// keyword: a named organisation or person says a lot about which event a
+// post belongs to, the place where the text says it happened somewhat less.
+const (
+	entityWeight = 0.6
+	regionWeight = 0.4
+)
+
+// topKeywords returns p's matching features, strongest first: its top n
+// keywords, plus the organisations and persons it names and the places
+// where it says the event happened (each at most once).
 func topKeywords(p *bus.Post, n int) []bus.Keyword {
 	ks := slices.Clone(p.Keywords)
 	sort.SliceStable(ks, func(i, j int) bool { return ks[i].Weight > ks[j].Weight })
-	return ks[:min(n, len(ks))]
+	ks = ks[:min(n, len(ks))]
+	top := 1.0
+	if len(ks) > 0 {
+		top = ks[0].Weight
+	}
+	seen := map[string]bool{}
+	for _, k := range ks {
+		seen[k.Word] = true
+	}
+	add := func(word string, w float64) {
+		if word != "" && !seen[word] {
+			seen[word] = true
+			ks = append(ks, bus.Keyword{Word: word, Weight: w * top})
+		}
+	}
+	for _, e := range p.Entities {
+		if e.Kind == "org" || e.Kind == "person" {
+			add(e.Text, entityWeight)
+		}
+	}
+	for _, r := range p.Regions {
+		if r.Role == "event" {
+			add(r.Name, regionWeight)
+		}
+	}
+	return ks
 }
 
 func topWords(p *bus.Post, n int) []string {

@@ -102,3 +102,21 @@ func category(topics map[string]float64) string {
 	}
 	return "涉及公众切身利益且产生较大影响"
 }
+
+// suggestLevel is the level the evidence suggests for ev: the gravest of
+// the level its casualty and loss figures reach (条例第三条) and the level
+// configured for the tiers that covered it negatively; "" when nothing
+// gives a level. It says why in Chinese.
+func (r *Responder) suggestLevel(ev *store.Event, figs CasualtyFigures) (level, why string) {
+	if l := figs.Level(); l != "" {
+		level, why = l, "文中提及"+figures(figs)+",按生产安全事故报告和调查处理条例第三条"
+	}
+	for tier, n := range r.state.tiers[ev.ID] {
+		l := r.cfg.LevelByTier[tier]
+		if n == 0 || l == "" || (level != "" && levelRank(l) >= levelRank(level)) {
+			continue
+		}
+		level, why = l, tier+"负面报道"
+	}
+	return level, why
+}
