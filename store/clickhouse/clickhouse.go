@@ -186,46 +186,37 @@ func (s *Store) insert(ctx context.Context, t table, n int, row func(i int) ([]a
 	return batch.Send()
 }
 
-// UpsertPosts writes posts as one batch.
-func (s *Store) UpsertPosts(ctx context.Context, posts []bus.Post) error {
-	if len(posts) == 0 {
+// writeRows sends n rows into t as one batch (see insert), records the
+// write in the metrics under name, and says what could not be written:
+// "cannot <verb> <n> <noun>".
+func (s *Store) writeRows(ctx context.Context, t table, name, verb, noun string, n int, row func(i int) ([]any, error)) error {
+	if n == 0 {
 		return nil
 	}
 	start := time.Now()
-	err := s.insert(ctx, s.posts, len(posts), func(i int) ([]any, error) { return postValues(&posts[i]) })
-	s.metrics.WriteDone(store.TablePosts, start, len(posts), 0, err)
+	err := s.insert(ctx, t, n, row)
+	s.metrics.WriteDone(name, start, n, 0, err)
 	if err != nil {
-		return fmt.Errorf("cannot upsert %d posts: %w", len(posts), err)
+		return fmt.Errorf("cannot %s %d %s: %w", verb, n, noun, err)
 	}
 	return nil
+}
+
+// UpsertPosts writes posts as one batch.
+func (s *Store) UpsertPosts(ctx context.Context, posts []bus.Post) error {
+	return s.writeRows(ctx, s.posts, store.TablePosts, "upsert", "posts", len(posts), func(i int) ([]any, error) { return postValues(&posts[i]) })
 }
 
 // UpsertEvents writes events as one batch.
 func (s *Store) UpsertEvents(ctx context.Context, events []store.Event) error {
-	if len(events) == 0 {
-		return nil
-	}
-	start := time.Now()
-	err := s.insert(ctx, eventsTable, len(events), func(i int) ([]any, error) { return eventValues(&events[i]) })
-	s.metrics.WriteDone(store.TableEvents, start, len(events), 0, err)
-	if err != nil {
-		return fmt.Errorf("cannot upsert %d events: %w", len(events), err)
-	}
-	return nil
+	return s.writeRows(ctx, eventsTable, store.TableEvents, "upsert", "events", len(events), func(i int) ([]any, error) { return eventValues(&events[i]) })
 }
 
 // UpsertIncidents writes incidents as one batch.
 func (s *Store) UpsertIncidents(ctx context.Context, incidents []store.Incident) error {
-	if len(incidents) == 0 {
-		return nil
-	}
-	start := time.Now()
-	err := s.insert(ctx, incidentsTable, len(incidents), func(i int) ([]any, error) { return incidentValues(&incidents[i]) })
-	s.metrics.WriteDone(store.TableIncidents, start, len(incidents), 0, err)
-	if err != nil {
-		return fmt.Errorf("cannot upsert %d incidents: %w", len(incidents), err)
-	}
-	return nil
+	return s.writeRows(ctx, incidentsTable, store.TableIncidents, "upsert", "incidents", len(incidents), func(i int) ([]any, error) {
+		return incidentValues(&incidents[i])
+	})
 }
 
 // postValues returns p's values in the order of postsTable's insert
@@ -662,11 +653,7 @@ func (s *Store) ListIncidents(ctx context.Context, q store.IncidentQuery) ([]sto
 // appended again (a retried write) has the same ID and is folded by the
 // table's merge; reads use FINAL, so it is never seen twice.
 func (s *Store) AppendHistory(ctx context.Context, entries []store.HistoryEntry) error {
-	if len(entries) == 0 {
-		return nil
-	}
-	start := time.Now()
-	err := s.insert(ctx, historyTable, len(entries), func(i int) ([]any, error) {
+	return s.writeRows(ctx, historyTable, store.TableHistory, "append", "history entries", len(entries), func(i int) ([]any, error) {
 		e := &entries[i]
 		at, err := timeColumn("at", e.At)
 		if err != nil {
@@ -674,11 +661,6 @@ func (s *Store) AppendHistory(ctx context.Context, entries []store.HistoryEntry)
 		}
 		return []any{e.ID, e.IncidentID, at, e.Actor, e.Action, e.From, e.To, e.Reason}, nil
 	})
-	s.metrics.WriteDone(store.TableHistory, start, len(entries), 0, err)
-	if err != nil {
-		return fmt.Errorf("cannot append %d history entries: %w", len(entries), err)
-	}
-	return nil
 }
 
 // ListHistory returns an incident's history, oldest first.
@@ -703,11 +685,7 @@ func (s *Store) ListHistory(ctx context.Context, incidentID string) ([]store.His
 // AppendDeliveries appends delivery log entries as one batch; an entry
 // appended again is folded by the merge and never read twice (FINAL).
 func (s *Store) AppendDeliveries(ctx context.Context, ds []store.Delivery) error {
-	if len(ds) == 0 {
-		return nil
-	}
-	start := time.Now()
-	err := s.insert(ctx, deliveriesTable, len(ds), func(i int) ([]any, error) {
+	return s.writeRows(ctx, deliveriesTable, store.TableDeliveries, "append", "deliveries", len(ds), func(i int) ([]any, error) {
 		d := &ds[i]
 		at, err := timeColumn("at", d.At)
 		if err != nil {
@@ -719,11 +697,6 @@ func (s *Store) AppendDeliveries(ctx context.Context, ds []store.Delivery) error
 		}
 		return []any{d.ID, d.Key, d.IncidentID, at, final, d.Detail}, nil
 	})
-	s.metrics.WriteDone(store.TableDeliveries, start, len(ds), 0, err)
-	if err != nil {
-		return fmt.Errorf("cannot append %d deliveries: %w", len(ds), err)
-	}
-	return nil
 }
 
 // DeliveryFinal reports whether a final delivery is stored under key.

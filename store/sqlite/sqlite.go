@@ -130,57 +130,47 @@ func (s *Store) Close() error {
 // UpsertPosts writes posts in one transaction, keeping the stored row where
 // its version is the same or higher.
 func (s *Store) UpsertPosts(ctx context.Context, posts []bus.Post) error {
-	if len(posts) == 0 {
-		return nil
-	}
-	start := time.Now()
-	skipped, err := s.upsert(ctx, store.TablePosts, upsertPostSQL, len(posts), func(i int) ([]any, error) {
+	return s.writeRows(ctx, store.TablePosts, upsertPostSQL, "upsert", "posts", len(posts), func(i int) ([]any, error) {
 		return postArgs(&posts[i])
 	})
-	s.metrics.WriteDone(store.TablePosts, start, len(posts), skipped, err)
-	if err != nil {
-		return fmt.Errorf("cannot upsert %d posts: %w", len(posts), err)
-	}
-	return nil
 }
 
 // UpsertEvents writes events in one transaction, higher version winning.
 func (s *Store) UpsertEvents(ctx context.Context, events []store.Event) error {
-	if len(events) == 0 {
-		return nil
-	}
-	start := time.Now()
-	skipped, err := s.upsert(ctx, store.TableEvents, upsertEventSQL, len(events), func(i int) ([]any, error) {
+	return s.writeRows(ctx, store.TableEvents, upsertEventSQL, "upsert", "events", len(events), func(i int) ([]any, error) {
 		return eventArgs(&events[i])
 	})
-	s.metrics.WriteDone(store.TableEvents, start, len(events), skipped, err)
-	if err != nil {
-		return fmt.Errorf("cannot upsert %d events: %w", len(events), err)
-	}
-	return nil
 }
 
 // UpsertIncidents writes incidents in one transaction, higher version
 // winning.
 func (s *Store) UpsertIncidents(ctx context.Context, incidents []store.Incident) error {
-	if len(incidents) == 0 {
+	return s.writeRows(ctx, store.TableIncidents, upsertIncidentSQL, "upsert", "incidents", len(incidents), func(i int) ([]any, error) {
+		return incidentArgs(&incidents[i])
+	})
+}
+
+// writeRows writes n rows with stmt in one transaction (see upsert),
+// records the write in the metrics, and says what could not be written:
+// "cannot <verb> <n> <noun>".
+func (s *Store) writeRows(ctx context.Context, table, stmt, verb, noun string, n int, args func(i int) ([]any, error)) error {
+	if n == 0 {
 		return nil
 	}
 	start := time.Now()
-	skipped, err := s.upsert(ctx, store.TableIncidents, upsertIncidentSQL, len(incidents), func(i int) ([]any, error) {
-		return incidentArgs(&incidents[i])
-	})
-	s.metrics.WriteDone(store.TableIncidents, start, len(incidents), skipped, err)
+	skipped, err := s.upsert(ctx, table, stmt, n, args)
+	s.metrics.WriteDone(table, start, n, skipped, err)
 	if err != nil {
-		return fmt.Errorf("cannot upsert %d incidents: %w", len(incidents), err)
+		return fmt.Errorf("cannot %s %d %s: %w", verb, n, noun, err)
 	}
 	return nil
 }
 
 // upsert runs stmt once per row in one transaction and returns how many rows
-// were skipped because the stored version was the same or higher. The
-// upserts' WHERE clause makes such a row change nothing, which SQLite
-// reports as zero rows affected.
+// were skipped: for an upsert, because the stored version was the same or
+// higher (its WHERE clause makes such a row change nothing); for an
+// INSERT OR IGNORE, because the row was there already. SQLite reports
+// both as zero rows affected.
 func (s *Store) upsert(ctx context.Context, table, stmt string, n int, args func(i int) ([]any, error)) (int, error) {
 	tx, err := s.write.BeginTx(ctx, nil)
 	if err != nil {
@@ -708,43 +698,21 @@ func (s *Store) listIncidents(ctx context.Context, q store.IncidentQuery) ([]sto
 	return incidents, rows.Err()
 }
 
-// AppendHistory appends incident history entries in one transaction; an
-// entry whose ID is stored already is left as it is (INSERT OR IGNORE), so
-// a retried append stores nothing twice and nothing is ever overwritten.
-func (s *Store) AppendHistory(ctx context.Context, entries []store.HistoryEntry) error {
-	if len(entries) == 0 {
-		return nil
-	}
-	start := time.Now()
-	err := s.appendHistory(ctx, entries)
-	s.metrics.WriteDone(store.TableHistory, start, len(entries), 0, err)
-	if err != nil {
-		return fmt.Errorf("cannot append %d history entries: %w", len(entries), err)
-	}
-	return nil
-}
+// insertHistorySQL appends a history entry; an entry whose ID is stored
+// already is left as it is (a retried append stores nothing twice, and
+// nothing is ever overwritten).
+const insertHistorySQL = `INSERT OR IGNORE INTO incident_history (id, incident_id, at, actor, action, from_state, to_state, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
 
-func (s *Store) appendHistory(ctx context.Context, entries []store.HistoryEntry) error {
-	tx, err := s.write.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	stmt, err := tx.PrepareContext(ctx, `INSERT OR IGNORE INTO incident_history (id, incident_id, at, actor, action, from_state, to_state, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
-	if err != nil {
-		return err
-	}
-	defer stmt.Close()
-	for _, e := range entries {
+// AppendHistory appends incident history entries in one transaction.
+func (s *Store) AppendHistory(ctx context.Context, entries []store.HistoryEntry) error {
+	return s.writeRows(ctx, store.TableHistory, insertHistorySQL, "append", "history entries", len(entries), func(i int) ([]any, error) {
+		e := &entries[i]
 		at, err := timeColumn("at", e.At)
 		if err != nil {
-			return fmt.Errorf("cannot store history entry %q: %w", e.ID, err)
+			return nil, fmt.Errorf("cannot store history entry %q: %w", e.ID, err)
 		}
-		if _, err := stmt.ExecContext(ctx, e.ID, e.IncidentID, at, e.Actor, e.Action, e.From, e.To, e.Reason); err != nil {
-			return fmt.Errorf("cannot store history entry %q: %w", e.ID, err)
-		}
-	}
-	return tx.Commit()
+		return []any{e.ID, e.IncidentID, at, e.Actor, e.Action, e.From, e.To, e.Reason}, nil
+	})
 }
 
 // ListHistory returns an incident's history, oldest first.
@@ -778,42 +746,20 @@ func (s *Store) listHistory(ctx context.Context, incidentID string) ([]store.His
 	return out, rows.Err()
 }
 
-// AppendDeliveries appends delivery log entries in one transaction; an
-// entry already stored is left as it is.
-func (s *Store) AppendDeliveries(ctx context.Context, ds []store.Delivery) error {
-	if len(ds) == 0 {
-		return nil
-	}
-	start := time.Now()
-	err := s.appendDeliveries(ctx, ds)
-	s.metrics.WriteDone(store.TableDeliveries, start, len(ds), 0, err)
-	if err != nil {
-		return fmt.Errorf("cannot append %d deliveries: %w", len(ds), err)
-	}
-	return nil
-}
+// insertDeliverySQL appends a delivery log entry; one already stored is
+// left as it is.
+const insertDeliverySQL = `INSERT OR IGNORE INTO deliveries (id, key, incident_id, at, final, detail) VALUES (?, ?, ?, ?, ?, ?)`
 
-func (s *Store) appendDeliveries(ctx context.Context, ds []store.Delivery) error {
-	tx, err := s.write.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	stmt, err := tx.PrepareContext(ctx, `INSERT OR IGNORE INTO deliveries (id, key, incident_id, at, final, detail) VALUES (?, ?, ?, ?, ?, ?)`)
-	if err != nil {
-		return err
-	}
-	defer stmt.Close()
-	for _, d := range ds {
+// AppendDeliveries appends delivery log entries in one transaction.
+func (s *Store) AppendDeliveries(ctx context.Context, ds []store.Delivery) error {
+	return s.writeRows(ctx, store.TableDeliveries, insertDeliverySQL, "append", "deliveries", len(ds), func(i int) ([]any, error) {
+		d := &ds[i]
 		at, err := timeColumn("at", d.At)
 		if err != nil {
-			return fmt.Errorf("cannot store delivery %q: %w", d.ID, err)
+			return nil, fmt.Errorf("cannot store delivery %q: %w", d.ID, err)
 		}
-		if _, err := stmt.ExecContext(ctx, d.ID, d.Key, d.IncidentID, at, d.Final, d.Detail); err != nil {
-			return fmt.Errorf("cannot store delivery %q: %w", d.ID, err)
-		}
-	}
-	return tx.Commit()
+		return []any{d.ID, d.Key, d.IncidentID, at, d.Final, d.Detail}, nil
+	})
 }
 
 // DeliveryFinal reports whether a final delivery is stored under key.
