@@ -79,10 +79,7 @@ var actions = []string{store.RequestConfirm, store.RequestAssign, store.RequestA
 func (s *Server) action(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	var req actionRequest
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 64<<10))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil {
-		writeJSON(w, http.StatusBadRequest, apiError{"invalid request body: " + err.Error()})
+	if !decodeBody(w, r, &req) {
 		return
 	}
 	if err := validateAction(req); err != nil {
@@ -157,8 +154,7 @@ func requestEntry(incidentID string, req actionRequest, now time.Time) store.His
 	if err != nil {
 		panic("BUG: cannot encode a request: " + err.Error())
 	}
-	sum := sha256.Sum256([]byte(strings.Join([]string{incidentID, req.Action, req.Actor, strconv.FormatInt(now.UnixNano(), 10), string(body)}, "\x00")))
-	return store.HistoryEntry{ID: "R-" + hex.EncodeToString(sum[:8]), IncidentID: incidentID, At: now.UTC(), Actor: req.Actor,
+	return store.HistoryEntry{ID: "R-" + uniqueID(now, incidentID, req.Action, req.Actor, string(body)), IncidentID: incidentID, At: now.UTC(), Actor: req.Actor,
 		Action: store.RequestPrefix + req.Action, Reason: string(body)}
 }
 
@@ -221,10 +217,7 @@ var disclosureCategories = map[string]string{
 // calendar and tracks it like any obligation.
 func (s *Server) disclosure(w http.ResponseWriter, r *http.Request) {
 	var req disclosureRequest
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 64<<10))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil {
-		writeJSON(w, http.StatusBadRequest, apiError{"invalid request body: " + err.Error()})
+	if !decodeBody(w, r, &req) {
 		return
 	}
 	category, ok := disclosureCategories[req.Rule]
@@ -247,22 +240,12 @@ func (s *Server) disclosure(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := time.Now()
-	sum := sha256.Sum256([]byte(strings.Join([]string{req.Rule, req.Title, req.Date, req.Actor, strconv.FormatInt(now.UnixNano(), 10)}, "\x00")))
-	inc := store.Incident{ID: "DIS-" + hex.EncodeToString(sum[:8]), Version: 1, Kind: "disclosure", Title: req.Title,
+	inc := store.Incident{ID: "DIS-" + uniqueID(now, req.Rule, req.Title, req.Date, req.Actor), Version: 1, Kind: "disclosure", Title: req.Title,
 		State: store.StatePending, Open: true, OpenedAt: now.UTC(), DetectedAt: day.UTC(), ClockStart: day.UTC(),
 		ClockAnchor: "event", EventTime: day.UTC(), Category: category, Reason: req.Reason,
 		Obligations: []store.Obligation{{Rule: req.Rule}}}
-	entry := store.HistoryEntry{ID: "H-" + hex.EncodeToString(sum[8:16]), IncidentID: inc.ID, At: now.UTC(), Actor: req.Actor,
-		Action: "opened", To: store.StatePending, Reason: "人工登记:" + category + ",自" + req.Date + "起算"}
-	if err := s.st.AppendHistory(r.Context(), []store.HistoryEntry{entry}); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if err := s.st.UpsertIncidents(r.Context(), []store.Incident{inc}); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusCreated, map[string]any{"incident": inc})
+	opened := store.HistoryEntry{Actor: req.Actor, Reason: "人工登记:" + category + ",自" + req.Date + "起算"}
+	s.create(w, r, inc, opened)
 }
 
 // incidentRequest is the body of POST /api/v1/incidents: an incident duty
@@ -283,10 +266,7 @@ type incidentRequest struct {
 // deadline check and gives it the obligations of its level.
 func (s *Server) openIncident(w http.ResponseWriter, r *http.Request) {
 	var req incidentRequest
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 64<<10))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil {
-		writeJSON(w, http.StatusBadRequest, apiError{"invalid request body: " + err.Error()})
+	if !decodeBody(w, r, &req) {
 		return
 	}
 	var errs []error
@@ -311,24 +291,14 @@ func (s *Server) openIncident(w http.ResponseWriter, r *http.Request) {
 	if !req.EventTime.IsZero() && req.EventTime.Before(start) {
 		start = req.EventTime
 	}
-	sum := sha256.Sum256([]byte(strings.Join([]string{req.Title, req.Actor, strconv.FormatInt(now.UnixNano(), 10)}, "\x00")))
-	inc := store.Incident{ID: "INC-M-" + hex.EncodeToString(sum[:6]), Version: 1, Title: req.Title, Level: req.Level,
+	inc := store.Incident{ID: "INC-M-" + uniqueID(now, req.Title, req.Actor)[:12], Version: 1, Title: req.Title, Level: req.Level,
 		LevelConfirmed: true, State: store.StateConfirmed, Open: true, OpenedAt: now.UTC(), DetectedAt: now.UTC(),
 		EventTime: req.EventTime.UTC(), ClockStart: start.UTC(), ClockAnchor: "earliest", Reason: "人工登记:" + req.Reason}
 	if req.EventTime.IsZero() {
 		inc.EventTime = time.Time{}
 	}
-	entry := store.HistoryEntry{ID: "H-" + hex.EncodeToString(sum[6:14]), IncidentID: inc.ID, At: now.UTC(), Actor: req.Actor,
-		Action: "opened", To: store.StateConfirmed, Reason: "人工登记(" + req.Level + "级):" + req.Reason}
-	if err := s.st.AppendHistory(r.Context(), []store.HistoryEntry{entry}); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if err := s.st.UpsertIncidents(r.Context(), []store.Incident{inc}); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusCreated, map[string]any{"incident": inc})
+	opened := store.HistoryEntry{Actor: req.Actor, Reason: "人工登记(" + req.Level + "级):" + req.Reason}
+	s.create(w, r, inc, opened)
 }
 
 // timelineItem is one post of an event's timeline.
@@ -427,4 +397,42 @@ func (s *Server) deliveries(w http.ResponseWriter, r *http.Request) {
 		items = append(items, json.RawMessage(d.Detail))
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"items": items})
+}
+
+// decodeBody decodes a JSON request body strictly (unknown fields are
+// errors) into v; on failure it answers 400 naming the problem and returns
+// false.
+func decodeBody(w http.ResponseWriter, r *http.Request, v any) bool {
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 64<<10))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		writeJSON(w, http.StatusBadRequest, apiError{"invalid request body: " + err.Error()})
+		return false
+	}
+	return true
+}
+
+// uniqueID is a hex ID for something a person creates now: a hash of the
+// time and what identifies it.
+func uniqueID(now time.Time, parts ...string) string {
+	sum := sha256.Sum256([]byte(strconv.FormatInt(now.UnixNano(), 10) + "\x00" + strings.Join(parts, "\x00")))
+	return hex.EncodeToString(sum[:8])
+}
+
+// create stores an incident a person opened (a row nobody else writes
+// yet; the responder takes it over at its next deadline check), its
+// "opened" history entry (the person and reason given in opened), and answers
+// 201 with it.
+func (s *Server) create(w http.ResponseWriter, r *http.Request, inc store.Incident, opened store.HistoryEntry) {
+	opened.ID, opened.IncidentID, opened.At = "H-"+uniqueID(inc.OpenedAt, inc.ID), inc.ID, inc.OpenedAt
+	opened.Action, opened.To = "opened", inc.State
+	if err := s.st.AppendHistory(r.Context(), []store.HistoryEntry{opened}); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if err := s.st.UpsertIncidents(r.Context(), []store.Incident{inc}); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, map[string]any{"incident": inc})
 }

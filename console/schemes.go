@@ -1,7 +1,6 @@
 package console
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"iter"
@@ -32,10 +31,7 @@ const maxBacktestPosts = 50000
 // does not segment); live matching counts them in words.
 func (s *Server) backtest(w http.ResponseWriter, r *http.Request) {
 	var req backtestRequest
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 64<<10))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil {
-		writeJSON(w, http.StatusBadRequest, apiError{"invalid request body: " + err.Error()})
+	if !decodeBody(w, r, &req) {
 		return
 	}
 	if req.Days < 1 || req.Days > 90 {
