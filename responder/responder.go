@@ -305,11 +305,7 @@ func (r *Responder) maybeOpen(ev *store.Event, p *bus.Post) {
 				now := r.now()
 				r.record(historyEntry(inc.ID, now, actorSystem, ActionLevel, inc.Level, lv, why+",建议调整为"+lv+"级"))
 				inc.Level = lv
-				trigger, _, _ := strings.Cut(inc.Reason, ";")
-				if !strings.HasPrefix(trigger, "触发条件") {
-					trigger = ""
-				}
-				inc.Reason = strings.TrimPrefix(trigger+";"+reason(ev, figs), ";")
+				inc.Reason = reason(inc.Trigger, ev, figs)
 				r.syncObligations(inc, now)
 				s.dirtyIncidents[inc.ID] = true
 			}
@@ -343,7 +339,8 @@ func (r *Responder) maybeOpen(ev *store.Event, p *bus.Post) {
 		OpenedAt:    now.UTC(),
 		DetectedAt:  detected,
 		ClockAnchor: r.cfg.ClockStart,
-		Reason:      trigger + ";" + reason(ev, figs),
+		Trigger:     trigger,
+		Reason:      reason(trigger, ev, figs),
 		Open:        true,
 		Category:    category(s.topics[ev.ID]),
 	}
@@ -450,9 +447,14 @@ func earliest(a, b time.Time) time.Time {
 	return a
 }
 
-func reason(ev *store.Event, f CasualtyFigures) string {
+// reason says why an incident is open: what triggered it, then the
+// event's figures as they stand.
+func reason(trigger string, ev *store.Event, f CasualtyFigures) string {
 	neg := 100 * float64(ev.NegativeCount) / float64(ev.PostCount)
 	s := fmt.Sprintf("共%d条相关信息,负面占比%.0f%%,%d个信息源报道,热度%.1f", ev.PostCount, neg, ev.SourceCount, ev.Heat)
+	if trigger != "" {
+		s = trigger + ";" + s
+	}
 	if t := figures(f); t != "" {
 		s += ";文中提及" + t
 	}

@@ -166,6 +166,9 @@ type Incident struct {
 	ClockStart time.Time `json:"clock_start"`
 	// Reason says why it was opened, in Chinese for the duty staff.
 	Reason string `json:"reason"`
+	// Trigger is the condition that opened it (the first part of Reason),
+	// kept apart so Reason can be brought up to date as figures grow.
+	Trigger string `json:"trigger,omitempty"`
 	// Open is true while State is not closed or a false alarm.
 	Open bool `json:"open"`
 
@@ -281,12 +284,13 @@ type incidentDetail struct {
 	AckedBy     string       `json:"acked_by,omitempty"`
 	LevelOK     bool         `json:"level_confirmed,omitempty"`
 	Kind        string       `json:"kind,omitempty"`
+	Trigger     string       `json:"trigger,omitempty"`
 }
 
 // EncodeIncidentDetail returns the JSON column that holds in's lifecycle
 // fields (used by the store implementations).
 func EncodeIncidentDetail(in *Incident) (string, error) {
-	b, err := json.Marshal(incidentDetail{in.EventTime, in.DetectedAt, in.ClockAnchor, in.Category, in.Assignee, in.Obligations, in.Effect, in.Applied, in.AckedAt, in.AckedBy, in.LevelConfirmed, in.Kind})
+	b, err := json.Marshal(incidentDetail{in.EventTime, in.DetectedAt, in.ClockAnchor, in.Category, in.Assignee, in.Obligations, in.Effect, in.Applied, in.AckedAt, in.AckedBy, in.LevelConfirmed, in.Kind, in.Trigger})
 	if err != nil {
 		return "", fmt.Errorf("cannot encode incident %q: %w", in.ID, err)
 	}
@@ -311,7 +315,7 @@ func DecodeIncidentDetail(s string, in *Incident) error {
 	}
 	in.EventTime, in.DetectedAt, in.ClockAnchor = utc(d.EventTime), utc(d.DetectedAt), d.ClockAnchor
 	in.Category, in.Assignee, in.Effect, in.Applied = d.Category, d.Assignee, d.Effect, d.Applied
-	in.AckedAt, in.AckedBy, in.LevelConfirmed, in.Kind = utc(d.AckedAt), d.AckedBy, d.LevelOK, d.Kind
+	in.AckedAt, in.AckedBy, in.LevelConfirmed, in.Kind, in.Trigger = utc(d.AckedAt), d.AckedBy, d.LevelOK, d.Kind, d.Trigger
 	in.Obligations = d.Obligations
 	for i := range in.Obligations {
 		o := &in.Obligations[i]
