@@ -84,19 +84,35 @@ const PostsPartitions = 1
 // EnsureTopics creates the pipeline's topics when they are missing. Topics
 // that exist are left as they are.
 func EnsureTopics(ctx context.Context, cl *kgo.Client, partitions int32, replication int16, log *slog.Logger) error {
+	return createTopics(ctx, cl, []topicSpec{{TopicDocs, partitions, nil}, {TopicPosts, PostsPartitions, nil}, {TopicDeadLetter, 1, nil}},
+		replication, log)
+}
+
+// topicSpec is a topic to create: name, partitions and topic configs.
+type topicSpec struct {
+	name       string
+	partitions int32
+	configs    map[string]string
+}
+
+// createTopics creates the topics that are missing; existing ones are left
+// as they are.
+func createTopics(ctx context.Context, cl *kgo.Client, topics []topicSpec, replication int16, log *slog.Logger) error {
 	if log == nil {
 		log = slog.Default()
 	}
 	req := kmsg.NewPtrCreateTopicsRequest()
 	req.TimeoutMillis = 30000
-	for _, t := range []struct {
-		name string
-		n    int32
-	}{{TopicDocs, partitions}, {TopicPosts, PostsPartitions}, {TopicDeadLetter, 1}} {
+	for _, t := range topics {
 		rt := kmsg.NewCreateTopicsRequestTopic()
 		rt.Topic = t.name
-		rt.NumPartitions = t.n
+		rt.NumPartitions = t.partitions
 		rt.ReplicationFactor = replication
+		for k, v := range t.configs {
+			c := kmsg.NewCreateTopicsRequestTopicConfig()
+			c.Name, c.Value = k, kmsg.StringPtr(v)
+			rt.Configs = append(rt.Configs, c)
+		}
 		req.Topics = append(req.Topics, rt)
 	}
 	resp, err := req.RequestWith(ctx, cl)

@@ -124,48 +124,18 @@ func EnsureCrawlTopics(ctx context.Context, cl *kgo.Client, partitions int32, re
 	if partitions < 1 {
 		return 0, fmt.Errorf("cannot create topic %q with %d partitions", TopicCrawlState, partitions)
 	}
-	str := func(s string) *string { return &s }
-	req := kmsg.NewPtrCreateTopicsRequest()
-	req.TimeoutMillis = 30000
-	for _, t := range []struct {
-		name    string
-		n       int32
-		configs map[string]string
-	}{
-		// Compaction keeps the newest entry of every page; retention.ms=-1
-		// keeps entries however old, since a page seen long ago must still
-		// not be published again.
+	// Compaction keeps the newest entry of every page; retention.ms=-1
+	// keeps entries however old, since a page seen long ago must still not
+	// be published again.
+	if err := createTopics(ctx, cl, []topicSpec{
 		{TopicCrawlState, partitions, map[string]string{"cleanup.policy": "compact", "retention.ms": "-1"}},
 		{TopicCrawlHot, 1, map[string]string{"retention.ms": "86400000"}},
-	} {
-		rt := kmsg.NewCreateTopicsRequestTopic()
-		rt.Topic = t.name
-		rt.NumPartitions = t.n
-		rt.ReplicationFactor = replication
-		for k, v := range t.configs {
-			c := kmsg.NewCreateTopicsRequestTopicConfig()
-			c.Name, c.Value = k, str(v)
-			rt.Configs = append(rt.Configs, c)
-		}
-		req.Topics = append(req.Topics, rt)
-	}
-	resp, err := req.RequestWith(ctx, cl)
-	if err != nil {
-		return 0, fmt.Errorf("cannot create crawler topics: %w", err)
-	}
-	for _, t := range resp.Topics {
-		err := kerr.ErrorForCode(t.ErrorCode)
-		switch {
-		case err == nil:
-			log.Info("created topic", "topic", t.Topic, "partitions", t.NumPartitions)
-		case errors.Is(err, kerr.TopicAlreadyExists):
-		default:
-			return 0, fmt.Errorf("cannot create topic %q: %w", t.Topic, err)
-		}
+	}, replication, log); err != nil {
+		return 0, err
 	}
 	meta := kmsg.NewPtrMetadataRequest()
 	mt := kmsg.NewMetadataRequestTopic()
-	mt.Topic = str(TopicCrawlState)
+	mt.Topic = kmsg.StringPtr(TopicCrawlState)
 	meta.Topics = append(meta.Topics, mt)
 	mresp, err := meta.RequestWith(ctx, cl)
 	if err != nil {
