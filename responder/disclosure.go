@@ -114,7 +114,6 @@ func (r *Responder) fillObligations(inc *store.Incident, now time.Time) {
 			fmt.Sprintf("%s:%s内%s,应于%s前完成(%s)%s", rule.ID, rule.Limit(), rule.Title, calendar.DateOf(due.Add(-time.Nanosecond)).String(),
 				rule.Source, provisionalNote(prov))))
 	}
-	r.updateObligationMetrics()
 }
 
 func provisionalNote(p bool) string {
@@ -140,7 +139,6 @@ func (r *Responder) fulfil(inc *store.Incident, rule string, p *bus.Post, now ti
 		r.m.responseDetection.Observe(max(0, now.Sub(p.PublishedAt).Seconds()))
 		r.state.dirtyIncidents[inc.ID] = true
 	}
-	r.updateObligationMetrics()
 }
 
 // extend prolongs a working-day obligation once by its rule's extension

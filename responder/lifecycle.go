@@ -72,7 +72,6 @@ func (r *Responder) syncObligations(inc *store.Incident, now time.Time) {
 			r.record(historyEntry(inc.ID, now, actorSystem, ActionWaived, store.ObligationPending, store.ObligationWaived, o.Rule+":"+o.WaivedReason))
 		}
 	}
-	r.updateObligationMetrics()
 }
 
 var (
@@ -140,7 +139,6 @@ func (r *Responder) detectResponse(inc *store.Incident, p *bus.Post, now time.Ti
 	}
 	if changed {
 		r.state.dirtyIncidents[inc.ID] = true
-		r.updateObligationMetrics()
 	}
 }
 
@@ -276,7 +274,9 @@ func (r *Responder) evaluateEffect(inc *store.Incident, now time.Time) {
 	r.state.dirtyIncidents[inc.ID] = true
 }
 
-// updateObligationMetrics sets the obligation gauges from the state.
+// updateObligationMetrics sets the obligation gauges from the state. It
+// runs once per batch of posts, per deadline check and per rebuild, not on
+// every change.
 func (r *Responder) updateObligationMetrics() {
 	r.m.obligations.Reset()
 	r.m.openIncidents.Reset()

@@ -183,7 +183,6 @@ func (r *Responder) obligationRequest(inc *store.Incident, name, actor string, r
 		o.Evidence = &store.Evidence{URL: req.URL, Title: req.Title, Source: req.Source,
 			PublishedAt: req.PublishedAt.UTC(), DetectedAt: now.UTC(), ConfirmedBy: actor}
 		r.moveTo(inc, store.StateResponded)
-		r.updateObligationMetrics()
 		return outcome{ok: true, from: from, to: o.State, text: joinText(o.Rule+":登记回应《"+req.Title+"》", req.Reason)}
 	case store.RequestConfirmEvidence:
 		if o.Evidence == nil {
@@ -197,7 +196,6 @@ func (r *Responder) obligationRequest(inc *store.Incident, name, actor string, r
 			return outcome{from: from, to: from, text: o.Rule + ":豁免须说明理由"}
 		}
 		o.State, o.WaivedReason = store.ObligationWaived, req.Reason
-		r.updateObligationMetrics()
 		return outcome{ok: true, from: from, to: o.State, text: o.Rule + ":豁免," + req.Reason}
 	}
 }

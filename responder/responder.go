@@ -207,6 +207,7 @@ func (r *Responder) Rebuild(ctx context.Context) error {
 	}
 	r.mu.Lock()
 	r.state = s
+	r.updateObligationMetrics()
 	r.mu.Unlock()
 	r.m.rebuilds.Inc()
 	r.m.activeEvents.Set(float64(len(s.events)))
@@ -241,6 +242,7 @@ func (r *Responder) HandlePosts(ctx context.Context, posts []bus.Post) error {
 		r.assign(ctx, &posts[i])
 	}
 	r.state.finish()
+	r.updateObligationMetrics()
 	r.state.expire(r.now().Add(-r.cfg.Window))
 	r.m.activeEvents.Set(float64(len(r.state.events)))
 	return r.flush(ctx)
