@@ -74,14 +74,9 @@ type DingTalkChannel struct {
 // ("" for DefaultDingTalkURL), token the robot's access_token and secret its
 // SEC… signing secret ("" when the robot uses keyword or IP security).
 func NewDingTalk(name, base, token, secret string, o HTTPOptions) (*DingTalkChannel, error) {
-	if base == "" {
-		base = DefaultDingTalkURL
-	}
-	if err := checkURL(base); err != nil {
-		return nil, fmt.Errorf("cannot create dingtalk channel %s: %w", name, err)
-	}
-	if token == "" {
-		return nil, fmt.Errorf("cannot create dingtalk channel %s: the access token is empty", name)
+	base, err := robotBase("dingtalk", name, base, DefaultDingTalkURL, token, "access token")
+	if err != nil {
+		return nil, err
 	}
 	return &DingTalkChannel{name: name, base: base, token: token, secret: []byte(secret), client: o.client(), now: o.clock()}, nil
 }
@@ -179,14 +174,9 @@ const weComMaxBytes = 4096
 // NewWeCom returns a WeCom robot channel. base is the send API ("" for
 // DefaultWeComURL) and key the robot's webhook key.
 func NewWeCom(name, base, key string, o HTTPOptions) (*WeComChannel, error) {
-	if base == "" {
-		base = DefaultWeComURL
-	}
-	if err := checkURL(base); err != nil {
-		return nil, fmt.Errorf("cannot create wecom channel %s: %w", name, err)
-	}
-	if key == "" {
-		return nil, fmt.Errorf("cannot create wecom channel %s: the webhook key is empty", name)
+	base, err := robotBase("wecom", name, base, DefaultWeComURL, key, "webhook key")
+	if err != nil {
+		return nil, err
 	}
 	return &WeComChannel{name: name, base: base, key: key, client: o.client(), now: o.clock()}, nil
 }
@@ -247,14 +237,9 @@ type FeishuChannel struct {
 // DefaultFeishuURL), token the hook's last path element, secret the signing
 // secret ("" when the bot uses keyword or IP security).
 func NewFeishu(name, base, token, secret string, o HTTPOptions) (*FeishuChannel, error) {
-	if base == "" {
-		base = DefaultFeishuURL
-	}
-	if err := checkURL(base); err != nil {
-		return nil, fmt.Errorf("cannot create feishu channel %s: %w", name, err)
-	}
-	if token == "" {
-		return nil, fmt.Errorf("cannot create feishu channel %s: the hook token is empty", name)
+	base, err := robotBase("feishu", name, base, DefaultFeishuURL, token, "hook token")
+	if err != nil {
+		return nil, err
 	}
 	hook := strings.TrimSuffix(base, "/") + "/" + url.PathEscape(token)
 	return &FeishuChannel{name: name, hook: hook, secret: []byte(secret), client: o.client(), now: o.clock()}, nil
@@ -344,4 +329,19 @@ func feishuColour(m Message) string {
 		return "orange"
 	}
 	return "blue"
+}
+
+// robotBase checks what a robot channel is created with: the API base URL
+// (def when empty) and its token, named what in the error.
+func robotBase(kind, name, base, def, token, what string) (string, error) {
+	if base == "" {
+		base = def
+	}
+	if err := checkURL(base); err != nil {
+		return "", fmt.Errorf("cannot create %s channel %s: %w", kind, name, err)
+	}
+	if token == "" {
+		return "", fmt.Errorf("cannot create %s channel %s: the %s is empty", kind, name, what)
+	}
+	return base, nil
 }
