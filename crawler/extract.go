@@ -407,8 +407,8 @@ func isSpace(r rune) bool {
 
 // stats are per-node text statistics for main-block scoring.
 type stats struct {
-	text, link, punct int // runes of text, of link text, punctuation
-	score             float64
+	text, link int // runes of text, of link text
+	score      float64
 }
 
 var punctuation = map[rune]bool{'，': true, '。': true, '；': true, '：': true, '！': true, '？': true, '、': true, '“': true, '”': true, ',': true, ';': true}
