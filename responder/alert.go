@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -38,6 +39,14 @@ type Alerter struct {
 	roster *notify.Roster
 	log    *slog.Logger
 	now    func() time.Time
+	// done holds the messages (incident and message key) the dispatcher
+	// settled since the start: every delivery sent, failed for good or
+	// held. The deadline check decides the same alerts again every tick;
+	// done keeps them from going back to the dispatcher (and its delivery
+	// log) each time. After a restart it is empty, and the delivery log
+	// stops a repeat.
+	mu   sync.Mutex
+	done map[string]bool
 }
 
 // NewAlerter builds the alerting of cfg. Its delivery log is kept in the
@@ -81,7 +90,7 @@ func NewAlerter(cfg notify.Config, st store.Store, reg prometheus.Registerer, lo
 	if err != nil {
 		return nil, err
 	}
-	return &Alerter{cfg: cfg, d: d, roster: roster, log: log, now: now}, nil
+	return &Alerter{cfg: cfg, d: d, roster: roster, log: log, now: now, done: map[string]bool{}}, nil
 }
 
 // obligationLabel names an obligation as officers say it: 5小时权威发布.
@@ -119,7 +128,7 @@ func (a *Alerter) Send(ctx context.Context, alerts []alert) error {
 		}
 		if al.step > 0 {
 			if p, ok := a.roster.Escalation(al.step, now); ok {
-				if _, err := a.d.Dispatch(ctx, withRecipient(m, p, al.step)); err != nil && firstErr == nil {
+				if err := a.dispatch(ctx, withRecipient(m, p, al.step)); err != nil && firstErr == nil {
 					firstErr = err
 				}
 			}
@@ -141,12 +150,30 @@ func (a *Alerter) Send(ctx context.Context, alerts []alert) error {
 			}
 		}
 		for _, msg := range steps {
-			if _, err := a.d.Dispatch(ctx, msg); err != nil && firstErr == nil {
+			if err := a.dispatch(ctx, msg); err != nil && firstErr == nil {
 				firstErr = err
 			}
 		}
 	}
 	return firstErr
+}
+
+// dispatch hands m to the dispatcher unless it settled m already.
+func (a *Alerter) dispatch(ctx context.Context, m notify.Message) error {
+	key := m.IncidentID + "\x00" + m.Key
+	a.mu.Lock()
+	settled := a.done[key]
+	a.mu.Unlock()
+	if settled {
+		return nil
+	}
+	if _, err := a.d.Dispatch(ctx, m); err != nil {
+		return err
+	}
+	a.mu.Lock()
+	a.done[key] = true
+	a.mu.Unlock()
+	return nil
 }
 
 func withRecipient(m notify.Message, p notify.Person, step int) notify.Message {
