@@ -333,6 +333,12 @@ func (s *Server) eventDetail(w http.ResponseWriter, r *http.Request) {
 	if len(ids) > maxTimeline {
 		ids = ids[:maxTimeline]
 	}
+	// The timeline shows each post's sentiment as officers corrected it.
+	corrections, err := s.st.PostCorrections(r.Context(), ids)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	var items []timelineItem
 	var simhashes []uint64
 	authority := 0.0
@@ -347,7 +353,7 @@ func (s *Server) eventDetail(w http.ResponseWriter, r *http.Request) {
 		}
 		authority = max(authority, responder.AuthorityWeight(p.Authority))
 		items = append(items, timelineItem{ID: p.ID, Title: p.Title, URL: p.URL, Source: p.SourceName, Authority: p.Authority,
-			PublishedAt: p.PublishedAt, Sentiment: p.Sentiment.Label, Origin: p.Origin})
+			PublishedAt: p.PublishedAt, Sentiment: sentimentView(p.Sentiment, correctionOf(corrections, p.ID)).Label, Origin: p.Origin})
 		simhashes = append(simhashes, p.SimHash)
 	}
 	order := make([]int, len(items))

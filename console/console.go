@@ -1,6 +1,8 @@
 // Package console owns yuqing's HTTP surface: the JSON API that the web UI,
 // the briefs and outside systems read, the health and readiness probes, and
-// /metrics. It only reads the store; it never writes posts.
+// /metrics. It never writes posts: what people add (requests on incidents,
+// incidents opened by hand, sentiment corrections, user dictionary words)
+// goes to tables of their own, which the stages read.
 package console
 
 import (
@@ -28,15 +30,16 @@ import (
 // Server is the HTTP server of one yuqing process. Every target serves
 // /metrics, /healthz and /readyz; the console target also serves the API.
 type Server struct {
-	mux     *http.ServeMux
-	st      store.Store // nil unless the API is served
-	log     *slog.Logger
-	mu      sync.Mutex
-	checks  map[string]func(context.Context) error
-	rules   *rules.Set
-	acker   *notify.Acker
-	reqs    *prometheus.CounterVec
-	latency *prometheus.HistogramVec
+	mux      *http.ServeMux
+	st       store.Store // nil unless the API is served
+	log      *slog.Logger
+	mu       sync.Mutex
+	checks   map[string]func(context.Context) error
+	rules    *rules.Set
+	acker    *notify.Acker
+	reqs     *prometheus.CounterVec
+	latency  *prometheus.HistogramVec
+	officers officerMetrics
 }
 
 // New returns a server exposing the metrics of g. If st is not nil, the
@@ -57,6 +60,9 @@ func New(st store.Store, g prometheus.Gatherer, reg prometheus.Registerer, log *
 		}, []string{"route"}),
 	}
 	reg.MustRegister(s.reqs, s.latency)
+	if st != nil {
+		s.officers = newOfficerMetrics(reg)
+	}
 	s.mux.Handle("GET /metrics", promhttp.HandlerFor(g, promhttp.HandlerOpts{EnableOpenMetrics: true}))
 	s.handle("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
@@ -77,6 +83,7 @@ func New(st store.Store, g prometheus.Gatherer, reg prometheus.Registerer, log *
 		s.handle("GET /{$}", s.home)
 		s.handle("GET /incidents/{id}", s.incidentPage)
 		s.registerIncidentActions()
+		s.registerOfficerRoutes()
 	}
 	return s
 }
@@ -198,33 +205,43 @@ func timeParam(r *http.Request, name string) (time.Time, error) {
 
 // PostItem is a post as the API shows it.
 type PostItem struct {
-	ID                string        `json:"id"`
-	URL               string        `json:"url"`
-	Source            string        `json:"source"`
-	SourceName        string        `json:"source_name"`
-	SourceKind        string        `json:"source_kind"`
-	Authority         string        `json:"authority"`
-	Title             string        `json:"title"`
-	Author            string        `json:"author,omitempty"`
-	Origin            string        `json:"origin,omitempty"`
-	PublishedAt       time.Time     `json:"published_at"`
-	PublishedAtSource string        `json:"published_at_source"`
-	FetchedAt         time.Time     `json:"fetched_at"`
-	Sentiment         bus.Sentiment `json:"sentiment"`
-	Topics            []bus.Topic   `json:"topics"`
-	Keywords          []bus.Keyword `json:"keywords"`
-	Regions           []bus.Region  `json:"regions"`
-	Flags             []string      `json:"flags"`
-	Summary           string        `json:"summary"`
-	Body              string        `json:"body,omitempty"`
+	ID                string    `json:"id"`
+	URL               string    `json:"url"`
+	Source            string    `json:"source"`
+	SourceName        string    `json:"source_name"`
+	SourceKind        string    `json:"source_kind"`
+	Authority         string    `json:"authority"`
+	Title             string    `json:"title"`
+	Author            string    `json:"author,omitempty"`
+	Origin            string    `json:"origin,omitempty"`
+	PublishedAt       time.Time `json:"published_at"`
+	PublishedAtSource string    `json:"published_at_source"`
+	FetchedAt         time.Time `json:"fetched_at"`
+	// Sentiment is the officer's correction where there is one, else the
+	// analyzer's; ModelSentiment is always the analyzer's.
+	Sentiment      SentimentView   `json:"sentiment"`
+	ModelSentiment bus.Sentiment   `json:"model_sentiment"`
+	Topics         []bus.Topic     `json:"topics"`
+	Keywords       []bus.Keyword   `json:"keywords"`
+	Regions        []bus.Region    `json:"regions"`
+	Flags          []string        `json:"flags"`
+	Schemes        []bus.SchemeHit `json:"schemes"`
+	Summary        string          `json:"summary"`
+	Body           string          `json:"body,omitempty"`
 }
 
-func postItem(p bus.Post, withBody bool) PostItem {
+// postItem is p as the API shows it, with its latest sentiment correction
+// c (nil if none) overlaid.
+func postItem(p bus.Post, withBody bool, c *store.SentimentCorrection) PostItem {
 	it := PostItem{ID: p.ID, URL: p.URL, Source: p.SourceID, SourceName: p.SourceName, SourceKind: p.SourceKind,
 		Authority: p.Authority, Title: p.Title, Author: p.Author, Origin: p.Origin, PublishedAt: p.PublishedAt,
-		PublishedAtSource: p.PublishedAtSource, FetchedAt: p.FetchedAt, Sentiment: p.Sentiment,
-		Topics: nonNil(p.Topics), Keywords: nonNil(p.Keywords), Regions: nonNil(p.Regions), Flags: nonNil(p.Flags),
-		Summary: summary(p.Body, 120)}
+		PublishedAtSource: p.PublishedAtSource, FetchedAt: p.FetchedAt, Sentiment: sentimentView(p.Sentiment, c),
+		ModelSentiment: p.Sentiment, Topics: nonNil(p.Topics), Keywords: nonNil(p.Keywords), Regions: nonNil(p.Regions),
+		Flags: nonNil(p.Flags), Schemes: make([]bus.SchemeHit, len(p.Schemes)), Summary: summary(p.Body, 120)}
+	for i, h := range p.Schemes {
+		h.Terms = nonNil(h.Terms)
+		it.Schemes[i] = h
+	}
 	if withBody {
 		it.Body = p.Body
 	}
@@ -252,6 +269,7 @@ func (s *Server) posts(w http.ResponseWriter, r *http.Request) {
 	var err error
 	pq.Text = strings.TrimSpace(q.Get("q"))
 	pq.SourceID = q.Get("source")
+	pq.Scheme = q.Get("scheme")
 	pq.Sentiment = q.Get("sentiment")
 	switch pq.Sentiment {
 	case "", bus.Positive, bus.Neutral, bus.Negative:
@@ -280,9 +298,18 @@ func (s *Server) posts(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	ids := make([]string, len(page.Items))
+	for i, p := range page.Items {
+		ids[i] = p.ID
+	}
+	corrections, err := s.st.PostCorrections(r.Context(), ids)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	items := make([]PostItem, len(page.Items))
 	for i, p := range page.Items {
-		items[i] = postItem(p, false)
+		items[i] = postItem(p, false, correctionOf(corrections, p.ID))
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"total": page.Total, "limit": pq.Limit, "offset": pq.Offset, "items": items})
 }
@@ -293,7 +320,12 @@ func (s *Server) post(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, postItem(p, true))
+	corrections, err := s.st.PostCorrections(r.Context(), []string{p.ID})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, postItem(p, true, correctionOf(corrections, p.ID)))
 }
 
 func (s *Server) events(w http.ResponseWriter, r *http.Request) {

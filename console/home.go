@@ -126,6 +126,20 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	ids := make([]string, len(page.Items))
+	for i, p := range page.Items {
+		ids[i] = p.ID
+	}
+	corrections, err := s.st.PostCorrections(r.Context(), ids)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	for i := range page.Items {
+		if c, ok := corrections[page.Items[i].ID]; ok {
+			page.Items[i].Sentiment.Label = c.Label
+		}
+	}
 	neg, err := s.st.QueryPosts(r.Context(), store.PostQuery{Sentiment: bus.Negative, Limit: 1})
 	if err != nil {
 		s.fail(w, r, err)

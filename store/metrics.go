@@ -9,18 +9,20 @@ import (
 
 // Table names used as the table label of the store metrics.
 const (
-	TablePosts      = "posts"
-	TableEvents     = "events"
-	TableIncidents  = "incidents"
-	TableHistory    = "incident_history"
-	TableDeliveries = "deliveries"
+	TablePosts       = "posts"
+	TableEvents      = "events"
+	TableIncidents   = "incidents"
+	TableHistory     = "incident_history"
+	TableDeliveries  = "deliveries"
+	TableCorrections = "sentiment_corrections"
+	TableDictionary  = "user_dictionary"
 )
 
 // Metrics are the store metrics shared by every implementation. Each
 // implementation labels them with its driver name (sqlite, clickhouse), so
 // dashboards and alerts do not depend on which store a deployment runs.
 //
-// The label sets are bounded: driver has two values, table three, and op
+// The label sets are bounded: driver has two values, table seven, and op
 // names one Store method each.
 type Metrics struct {
 	driver       string
@@ -105,7 +107,7 @@ func NewMetrics(reg prometheus.Registerer, driver string) (*Metrics, error) {
 	}
 	// Failure and skip series exist from the start at zero, so a dashboard
 	// or an alert on their rate sees 0 rather than no data.
-	for _, table := range []string{TablePosts, TableEvents, TableIncidents, TableHistory, TableDeliveries} {
+	for _, table := range []string{TablePosts, TableEvents, TableIncidents, TableHistory, TableDeliveries, TableCorrections, TableDictionary} {
 		m.failures.WithLabelValues(driver, table)
 		m.skipped.WithLabelValues(driver, table)
 	}

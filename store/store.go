@@ -1,4 +1,5 @@
-// Package store owns persistence: analysed posts, events and incidents. It
+// Package store owns persistence: analysed posts, events and incidents,
+// officers' sentiment corrections and the user dictionary. It
 // defines the Store interface that every stage writes through, and its two
 // implementations live below it: store/sqlite (the embedded default) and
 // store/clickhouse (the distributed deployment). The conformance suite in
@@ -29,7 +30,9 @@ type Store interface {
 	// UpsertPosts writes posts by ID. A post whose stored Version is higher
 	// than the one written is left as it is.
 	UpsertPosts(ctx context.Context, posts []bus.Post) error
-	// GetPost returns one post by ID, or ErrNotFound.
+	// GetPost returns one post by ID, or ErrNotFound. Posts read back as
+	// the analyzer wrote them, Schemes included: an officer's sentiment
+	// correction is not applied to them (see PostCorrections).
 	GetPost(ctx context.Context, id string) (bus.Post, error)
 	// QueryPosts returns the page of posts matching q, newest published
 	// first, with the total number of matches.
@@ -68,6 +71,40 @@ type Store interface {
 	// ListDeliveries returns an incident's deliveries, oldest first.
 	ListDeliveries(ctx context.Context, incidentID string) ([]Delivery, error)
 
+	// AppendCorrections appends officers' sentiment corrections; a
+	// correction whose ID is already stored is not stored again. It
+	// refuses, storing nothing, a batch with a correction that does not
+	// Validate. Corrections are append-only: the Store has no call that
+	// changes or removes one.
+	AppendCorrections(ctx context.Context, cs []SentimentCorrection) error
+	// PostCorrections returns the latest correction of each of postIDs
+	// that has one, keyed by post ID; posts without a correction are not
+	// in the map. Whether the posts exist is not checked.
+	PostCorrections(ctx context.Context, postIDs []string) (map[string]SentimentCorrection, error)
+	// ListCorrections returns the latest correction of every corrected
+	// post, oldest first (by At, ties by ID), so the same corrections give
+	// the same list: what the sentiment model is trained on.
+	ListCorrections(ctx context.Context) ([]SentimentCorrection, error)
+
+	// AppendDictionary appends changes to the user dictionary; an entry
+	// whose ID is already stored is not stored again. It refuses, storing
+	// nothing, a batch with an entry that does not Validate.
+	AppendDictionary(ctx context.Context, entries []DictionaryEntry) error
+	// DictionaryVersion returns the dictionary's change marker. It is
+	// cheap (one small aggregate), for a process that polls for changes:
+	// when Changes differs from the Changes of the last dictionary it
+	// loaded, it calls UserDictionary again.
+	DictionaryVersion(ctx context.Context) (DictionaryVersion, error)
+	// UserDictionary returns the current user dictionary: the latest entry
+	// of every word whose latest entry is not a removal, sorted by word,
+	// and the version it reflects. The version is read no later than the
+	// words, so the words are at least as new as it: a poller that reloads
+	// whenever DictionaryVersion().Changes differs from the loaded
+	// Version.Changes never misses a change (it may reload once more than
+	// needed). A word the poller loaded before and that is missing now was
+	// removed; the poller takes it out of its segmenter.
+	UserDictionary(ctx context.Context) (UserDictionary, error)
+
 	// Close releases the store's resources.
 	Close() error
 }
@@ -76,13 +113,19 @@ type Store interface {
 type PostQuery struct {
 	// Text is a full-text query: posts whose title or body contains it
 	// (Chinese substring match, so 爆炸 finds 化工厂爆炸).
-	Text      string
-	SourceID  string
-	Sentiment string // positive, neutral, negative
-	Since     time.Time
-	Until     time.Time
-	Limit     int // 0 means 50; at most 1000
-	Offset    int
+	Text     string
+	SourceID string
+	// Sentiment is positive, neutral or negative: posts whose sentiment
+	// is that, as corrected by an officer where a correction exists (the
+	// latest correction wins), else as the analyzer labelled it.
+	Sentiment string
+	// Scheme is a monitoring scheme's ID: posts the analyzer found
+	// matching it (bus.Post.Schemes).
+	Scheme string
+	Since  time.Time
+	Until  time.Time
+	Limit  int // 0 means 50; at most 1000
+	Offset int
 }
 
 // Page sizes of a PostQuery.

@@ -22,7 +22,7 @@ Usage:
   yuqing migrate [-config FILE]
   yuqing check-config [-config FILE]
   yuqing analyze [-tokens] [-model FILE] < LINES
-  yuqing train sentiment -data DIR -out FILE [-corrections FILE]
+  yuqing train sentiment -data DIR -out FILE [-corrections FILE] [-config FILE -corrections-from-store]
   yuqing extract [-allow-private] [-timeout D] [-url URL] [-content-type CT] [-fetched-at RFC3339] FILE|URL|-
   yuqing calendar add-workdays [-data-dir DIR] YYYY-MM-DD N
   yuqing calendar is-workday [-data-dir DIR] YYYY-MM-DD

@@ -3,25 +3,37 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/yuqing-project/yuqing/analyzer"
 	"github.com/yuqing-project/yuqing/analyzer/sentiment"
+	"github.com/yuqing-project/yuqing/store"
 )
 
 const trainUsage = `Usage:
-  yuqing train sentiment -data DIR -out FILE [-corrections FILE] [-research] [-split-dir DIR]
+  yuqing train sentiment -data DIR -out FILE [-corrections FILE] [-config FILE -corrections-from-store]
+                        [-research] [-split-dir DIR]
 
 Trains the sentiment model from the labelled JSON-lines sets in DIR (see
 analyzer/sentiment/NOTICE.md) and writes it to FILE. The same data gives a
-byte-identical FILE. A tenth of weibo2018 and of SMP2020 is held out and
+byte-identical FILE. Officers' corrections are trained on too: from FILE
+(-corrections, the lines GET /api/v1/corrections answers), and with
+-corrections-from-store straight from the store the config names (the
+embedded default's without -config), the latest correction of each post,
+oldest first; with both, the file's come first. A tenth of weibo2018 and of SMP2020 is held out and
 never trained on, and neither is any row with the text of a row of
 chnsenticorp_validation.jsonl; -split-dir writes the training rows and the
 held-out rows there, for yuqing analyze and scripts/sklearn_baseline.py.
@@ -50,6 +62,9 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 	dataDir := fs.String("data", "", "`DIR` of labelled JSON-lines sets (required)")
 	out := fs.String("out", "", "model `FILE` to write (required)")
 	corrections := fs.String("corrections", "", "officers' corrections, JSON lines {\"text\",\"label\"} (`FILE`)")
+	fromStore := fs.Bool("corrections-from-store", false, "also train on the officers' corrections in the store the config names")
+	var cf configFlags
+	cf.register(fs, false)
 	research := fs.Bool("research", false, "also train on research-only data (ChnSentiCorp); such a model must not be shipped")
 	splitDir := fs.String("split-dir", "", "write train.jsonl and the held-out sets to `DIR`")
 	bits := fs.Int("bucket-bits", 0, "log2 of the feature hash space (default 18)")
@@ -66,17 +81,32 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 	if *dataDir == "" || *out == "" {
 		return usageError{errors.New("-data and -out are required")}
 	}
+	if cf.file != "" && !*fromStore {
+		return usageError{errors.New("-config names the store to read corrections from: it needs -corrections-from-store")}
+	}
 
-	var corr io.Reader
+	var corr []io.Reader
 	if *corrections != "" {
 		f, err := os.Open(*corrections)
 		if err != nil {
 			return fmt.Errorf("cannot open corrections: %w", err)
 		}
 		defer f.Close()
-		corr = f
+		// A newline ends the file's last line before the store's lines.
+		corr = append(corr, f, strings.NewReader("\n"))
 	}
-	data, err := sentiment.LoadData(*dataDir, *research, corr)
+	if *fromStore {
+		lines, err := storeCorrections(&cf, stderr)
+		if err != nil {
+			return err
+		}
+		corr = append(corr, bytes.NewReader(lines))
+	}
+	var corrReader io.Reader
+	if len(corr) > 0 {
+		corrReader = io.MultiReader(corr...)
+	}
+	data, err := sentiment.LoadData(*dataDir, *research, corrReader)
 	if err != nil {
 		return err
 	}
@@ -111,6 +141,42 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 		c.PolarityAccuracy, c.PolarityRows, c.PolarityLogLoss, c.NeutralAccuracy, c.NeutralRows, c.NeutralLogLoss)
 	fmt.Fprintf(stdout, "wrote %s (%d bytes, data sha256 %s)\n", *out, buf.Len(), info.DataSHA256)
 	return nil
+}
+
+// storeCorrections reads the officers' corrections from the store the
+// config names, as the JSON lines the trainer reads. The store is opened
+// as every command opens it (and so migrated to this binary's schema), but
+// a SQLite file that does not exist is an error rather than a new, empty
+// store: the config most likely names the wrong data dir.
+func storeCorrections(cf *configFlags, stderr io.Writer) ([]byte, error) {
+	cfg, err := cf.load()
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Store.Driver != "clickhouse" {
+		if _, err := os.Stat(cfg.SQLitePath()); err != nil {
+			return nil, fmt.Errorf("cannot read corrections from the store: %w", err)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	st, err := openStore(ctx, cfg, prometheus.NewRegistry(), log)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read corrections from the store: %w", err)
+	}
+	defer st.Close()
+	cs, err := st.ListCorrections(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read corrections from the store: %w", err)
+	}
+	var buf bytes.Buffer
+	n, err := store.WriteTrainingLines(&buf, cs)
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(stderr, "read %d corrections from the %s store (%d corrected posts)\n", n, cfg.Store.Driver, len(cs))
+	return buf.Bytes(), nil
 }
 
 // writeSplit writes the rows the model is trained on (train.jsonl) and each

@@ -111,7 +111,7 @@ func Open(ctx context.Context, cfg config.ClickHouseConfig, reg prometheus.Regis
 	if err != nil {
 		return nil, fmt.Errorf("cannot open clickhouse store %v: %w", cfg.Addrs, err)
 	}
-	s := &Store{conn: conn, database: cfg.Database, posts: postsTable(o), metrics: metrics, log: log}
+	s := &Store{conn: conn, database: cfg.Database, posts: currentPosts(o), metrics: metrics, log: log}
 	if err := s.init(ctx, cfg.Cluster, o); err != nil {
 		conn.Close()
 		return nil, fmt.Errorf("cannot open clickhouse store %v database %q: %w", cfg.Addrs, cfg.Database, err)
@@ -244,12 +244,21 @@ func postValues(p *bus.Post) ([]any, error) {
 	for i, e := range p.Entities {
 		texts[i], kinds[i] = e.Text, e.Kind
 	}
+	n := len(p.Schemes)
+	schemeIDs, schemeNames, schemeTerms, schemeAlerts := make([]string, n), make([]string, n), make([][]string, n), make([]uint8, n)
+	for i, h := range p.Schemes {
+		schemeIDs[i], schemeNames[i], schemeTerms[i] = h.ID, h.Name, nonNil(h.Terms)
+		if h.Alert {
+			schemeAlerts[i] = 1
+		}
+	}
 	return []any{
 		p.ID, p.Version, int64(p.Schema), p.URL, p.SourceID, p.SourceName, p.SourceKind, p.Authority,
 		p.RegionCode, p.Title, p.Body, p.Author, p.Origin, published, p.PublishedAtSource, fetched,
 		p.ContentHash, p.Encoding, analyzed, p.Sentiment.Label, p.Sentiment.Score, p.Sentiment.Negativity,
 		topicNames, topicScores, words, weights, codes, names, roles, texts, kinds,
 		p.SimHash, nonNil(p.Flags),
+		schemeIDs, schemeNames, schemeTerms, schemeAlerts,
 	}, nil
 }
 
@@ -339,19 +348,23 @@ func scanPost(r scanner) (bus.Post, error) {
 		topicNames, words, codes, names []string
 		roles, texts, kinds, flags      []string
 		topicScores, weights            []float64
+		schemeIDs, schemeNames          []string
+		schemeTerms                     [][]string
+		schemeAlerts                    []uint8
 	)
 	err := r.Scan(&p.ID, &p.Version, &schema, &p.URL, &p.SourceID, &p.SourceName, &p.SourceKind, &p.Authority,
 		&p.RegionCode, &p.Title, &p.Body, &p.Author, &p.Origin, &published, &p.PublishedAtSource, &fetched,
 		&p.ContentHash, &p.Encoding, &analyzed, &p.Sentiment.Label, &p.Sentiment.Score, &p.Sentiment.Negativity,
 		&topicNames, &topicScores, &words, &weights, &codes, &names, &roles, &texts, &kinds,
-		&p.SimHash, &flags)
+		&p.SimHash, &flags, &schemeIDs, &schemeNames, &schemeTerms, &schemeAlerts)
 	if err != nil {
 		return bus.Post{}, err
 	}
 	p.Schema = int(schema)
 	p.PublishedAt, p.FetchedAt, p.AnalyzedAt = fromUnixNano(published), fromUnixNano(fetched), fromUnixNano(analyzed)
 	if len(topicNames) != len(topicScores) || len(words) != len(weights) ||
-		len(codes) != len(names) || len(codes) != len(roles) || len(texts) != len(kinds) {
+		len(codes) != len(names) || len(codes) != len(roles) || len(texts) != len(kinds) ||
+		len(schemeIDs) != len(schemeNames) || len(schemeIDs) != len(schemeTerms) || len(schemeIDs) != len(schemeAlerts) {
 		return bus.Post{}, fmt.Errorf("cannot read post %q: its parallel arrays differ in length", p.ID)
 	}
 	for i := range topicNames {
@@ -365,6 +378,9 @@ func scanPost(r scanner) (bus.Post, error) {
 	}
 	for i := range texts {
 		p.Entities = append(p.Entities, bus.Entity{Text: texts[i], Kind: kinds[i]})
+	}
+	for i := range schemeIDs {
+		p.Schemes = append(p.Schemes, bus.SchemeHit{ID: schemeIDs[i], Name: schemeNames[i], Terms: nilIfEmpty(schemeTerms[i]), Alert: schemeAlerts[i] == 1})
 	}
 	p.Flags = nilIfEmpty(flags)
 	return p, nil
@@ -507,7 +523,7 @@ func (s *Store) QueryPosts(ctx context.Context, q store.PostQuery) (store.PostPa
 }
 
 func (s *Store) queryPosts(ctx context.Context, q store.PostQuery) (store.PostPage, error) {
-	where, args, err := postFilter(s.table("posts"), q)
+	where, args, err := postFilter(s.table("posts"), s.table(correctionsTable.name), q)
 	if err != nil {
 		return store.PostPage{}, err
 	}
@@ -546,7 +562,11 @@ func (s *Store) queryPosts(ctx context.Context, q store.PostQuery) (store.PostPa
 // published_at: pruning parts by it under FINAL would drop a part that
 // holds a newer version whose publish time moved out of the range, and
 // return the stale version instead.
-func postFilter(posts string, q store.PostQuery) (string, []any, error) {
+//
+// The sentiment filter overlays officers' corrections: a corrected post
+// matches by the label of its latest correction, whichever version of the
+// post is stored, and others by the analyzer's label.
+func postFilter(posts, corrections string, q store.PostQuery) (string, []any, error) {
 	var (
 		conds, prune []string
 		args         []any
@@ -560,8 +580,13 @@ func postFilter(posts string, q store.PostQuery) (string, []any, error) {
 		args = append(args, q.SourceID)
 	}
 	if q.Sentiment != "" {
-		conds = append(conds, "sentiment_label = ?")
-		args = append(args, q.Sentiment)
+		conds = append(conds, fmt.Sprintf("(id IN (SELECT post_id FROM (SELECT post_id, argMax(label, (at_ns, id)) AS latest FROM %[1]s GROUP BY post_id) WHERE latest = ?)"+
+			" OR sentiment_label = ? AND id NOT IN (SELECT post_id FROM %[1]s))", corrections))
+		args = append(args, q.Sentiment, q.Sentiment)
+	}
+	if q.Scheme != "" {
+		conds = append(conds, "has(scheme_ids, ?)")
+		args = append(args, q.Scheme)
 	}
 	if !q.Since.IsZero() {
 		n, err := timeColumn("since", q.Since)

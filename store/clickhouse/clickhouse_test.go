@@ -120,7 +120,7 @@ func TestSchemaMatchesServer(t *testing.T) {
 	cfg := newConfig(t)
 	s := open(t, cfg, nil)
 	defer s.Close()
-	for _, tab := range []table{s.posts, eventsTable, incidentsTable, schemaMigrations} {
+	for _, tab := range []table{s.posts, eventsTable, incidentsTable, historyTable, deliveriesTable, correctionsTable, dictionaryTable, schemaMigrations} {
 		rows, err := s.conn.Query(ctx, "SELECT name, type FROM system.columns WHERE database = ? AND table = ?", cfg.Database, tab.name)
 		if err != nil {
 			t.Fatal(err)
@@ -257,6 +257,9 @@ func TestSchemaGolden(t *testing.T) {
 				for _, stmt := range m.stmts("yuqing", tt.cluster, f, tt.opts) {
 					b.WriteString(stmt + ";\n\n")
 				}
+				for _, a := range m.added {
+					b.WriteString(addColumnsSQL("yuqing", tt.cluster, a.table, a.columns, f) + ";\n\n")
+				}
 			}
 			path := filepath.Join("testdata", "schema-"+tt.name+".sql")
 			if *update {
@@ -281,6 +284,7 @@ func TestValuesMatchColumns(t *testing.T) {
 	p := storetest.NewPost("x", 1, time.Now())
 	e := storetest.NewEvent("x", 1, time.Now())
 	in := storetest.NewIncident("x", 1, time.Now(), true)
+	p.Schemes = []bus.SchemeHit{{ID: "s1", Name: "方案", Terms: []string{"化工厂"}, Alert: true}}
 	pv, err1 := postValues(&p)
 	ev, err2 := eventValues(&e)
 	iv, err3 := incidentValues(&in)
@@ -293,7 +297,7 @@ func TestValuesMatchColumns(t *testing.T) {
 		table  table
 		values []any
 	}{
-		{postsTable(schemaOptions{}), pv},
+		{currentPosts(schemaOptions{}), pv},
 		{eventsTable, ev},
 		{incidentsTable, iv},
 	}
@@ -301,5 +305,83 @@ func TestValuesMatchColumns(t *testing.T) {
 		if len(tt.values) != len(tt.table.insertColumns()) {
 			t.Errorf("table %s: %d values for %d columns", tt.table.name, len(tt.values), len(tt.table.insertColumns()))
 		}
+	}
+}
+
+// TestUpgradeFromV1 opens a database that migration 1 created and that
+// holds a post, as the previous release left it, with one of migration 2's
+// columns already added (a step interrupted before it was recorded):
+// migration 2 adds the rest and the new tables, the old post reads back
+// without schemes, and everything new works on it.
+func TestUpgradeFromV1(t *testing.T) {
+	ctx := context.Background()
+	cfg := newConfig(t)
+	old := storetest.NewPost("old", 1, time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC))
+	old.Schemes = nil
+	func() {
+		saved := migrations
+		migrations = migrations[:1]
+		defer func() { migrations = saved }()
+		s := open(t, cfg, nil)
+		defer s.Close()
+		v1 := postsTable(schemaOptions{})
+		values, err := postValues(&old)
+		if err != nil {
+			t.Fatal(err)
+		}
+		batch, err := s.conn.PrepareBatch(ctx, v1.insertSQL(cfg.Database))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := batch.Append(values[:len(v1.insertColumns())]...); err != nil {
+			t.Fatal(err)
+		}
+		if err := batch.Send(); err != nil {
+			t.Fatalf("write a v1 post: %v", err)
+		}
+		if err := s.conn.Exec(ctx, addColumnsSQL(cfg.Database, "", "posts", postsAdded[:1], s.features)); err != nil {
+			t.Fatal(err)
+		}
+	}()
+
+	s := open(t, cfg, nil)
+	defer s.Close()
+	var versions []uint32
+	rows, err := s.conn.Query(ctx, "SELECT version FROM "+s.table("schema_migrations")+" FINAL ORDER BY version")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var v uint32
+		if err := rows.Scan(&v); err != nil {
+			t.Fatal(err)
+		}
+		versions = append(versions, v)
+	}
+	rows.Close()
+	if !slices.Equal(versions, []uint32{1, 2}) {
+		t.Errorf("schema_migrations = %v, want [1 2]", versions)
+	}
+	got, err := s.GetPost(ctx, "old")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Schemes != nil || got.Title != old.Title {
+		t.Errorf("v1 post after the upgrade = %+v", got)
+	}
+	old.Version = 2
+	old.Schemes = []bus.SchemeHit{{ID: "chem", Terms: []string{"化工厂"}}}
+	if err := s.UpsertPosts(ctx, []bus.Post{old}); err != nil {
+		t.Fatal(err)
+	}
+	if page, err := s.QueryPosts(ctx, store.PostQuery{Scheme: "chem"}); err != nil || page.Total != 1 {
+		t.Errorf("scheme filter after the upgrade = %d, %v; want 1", page.Total, err)
+	}
+	c := storetest.NewCorrection("c", old, bus.Neutral, time.Minute)
+	if err := s.AppendCorrections(ctx, []store.SentimentCorrection{c}); err != nil {
+		t.Fatal(err)
+	}
+	if page, err := s.QueryPosts(ctx, store.PostQuery{Sentiment: bus.Neutral}); err != nil || page.Total != 1 {
+		t.Errorf("corrected sentiment filter after the upgrade = %d, %v; want 1", page.Total, err)
 	}
 }

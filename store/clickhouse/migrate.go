@@ -15,6 +15,16 @@ type migration struct {
 	version int
 	name    string
 	stmts   func(database, cluster string, f features, o schemaOptions) []string
+	// added are columns the step adds to tables that exist, after its
+	// stmts. 18.16 has no ADD COLUMN IF NOT EXISTS, so migrate adds only
+	// the columns a table lacks, which keeps the step idempotent.
+	added []addedColumns
+}
+
+// addedColumns are columns a migration adds to one table.
+type addedColumns struct {
+	table   string
+	columns []column
 }
 
 // migrations is the schema history. Append only: a released step is never
@@ -32,6 +42,17 @@ var migrations = []migration{
 				deliveriesTable.createSQL(database, cluster, f),
 			}
 		},
+	},
+	{
+		version: 2,
+		name:    "scheme hits of posts, sentiment corrections, user dictionary",
+		stmts: func(database, cluster string, f features, o schemaOptions) []string {
+			return []string{
+				correctionsTable.createSQL(database, cluster, f),
+				dictionaryTable.createSQL(database, cluster, f),
+			}
+		},
+		added: []addedColumns{{table: "posts", columns: postsAdded}},
 	},
 }
 
@@ -82,6 +103,11 @@ func migrate(ctx context.Context, conn driver.Conn, database, cluster string, f 
 				return fmt.Errorf("cannot apply migration %d (%s): %w", m.version, m.name, err)
 			}
 		}
+		for _, a := range m.added {
+			if err := addColumns(ctx, conn, database, cluster, a, f); err != nil {
+				return fmt.Errorf("cannot apply migration %d (%s): %w", m.version, m.name, err)
+			}
+		}
 		batch, err := conn.PrepareBatch(ctx, schemaMigrations.insertSQL(database))
 		if err != nil {
 			return fmt.Errorf("cannot record migration %d: %w", m.version, err)
@@ -93,6 +119,42 @@ func migrate(ctx context.Context, conn driver.Conn, database, cluster string, f 
 		if err := batch.Send(); err != nil {
 			return fmt.Errorf("cannot record migration %d: %w", m.version, err)
 		}
+	}
+	return nil
+}
+
+// addColumns adds the columns of a that its table lacks, in one ALTER.
+// A step interrupted after its ALTER and before it was recorded finds the
+// columns there when it runs again, and adds nothing.
+func addColumns(ctx context.Context, conn driver.Conn, database, cluster string, a addedColumns, f features) error {
+	rows, err := conn.Query(ctx, "SELECT name FROM system.columns WHERE database = ? AND table = ?", database, a.table)
+	if err != nil {
+		return fmt.Errorf("cannot read the columns of table %s: %w", a.table, err)
+	}
+	have := map[string]bool{}
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			rows.Close()
+			return fmt.Errorf("cannot read the columns of table %s: %w", a.table, err)
+		}
+		have[name] = true
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("cannot read the columns of table %s: %w", a.table, err)
+	}
+	var missing []column
+	for _, c := range a.columns {
+		if !have[c.name] {
+			missing = append(missing, c)
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	if err := conn.Exec(ctx, addColumnsSQL(database, cluster, a.table, missing, f)); err != nil {
+		return fmt.Errorf("cannot add columns to table %s: %w", a.table, err)
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package clickhouse
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -96,7 +97,8 @@ var schemaMigrations = table{
 	orderBy: "version",
 }
 
-// postsTable is the posts table.
+// postsTable is the posts table as migration 1 created it. Later steps
+// add columns to it (postsAdded); currentPosts is the table with them.
 //
 // Its sorting key is (id) alone, because a ReplacingMergeTree deduplicates
 // by sorting key: with (published_at, id), a version whose publish time
@@ -163,6 +165,24 @@ func postsTable(o schemaOptions) table {
 	if days := int(o.retention / (24 * time.Hour)); days > 0 {
 		t.ttl = fmt.Sprintf("published_at + INTERVAL %d DAY", days)
 	}
+	return t
+}
+
+// postsAdded are the columns migration 2 added to the posts table: the
+// monitoring schemes a post matched (bus.Post.Schemes), as parallel arrays
+// (scheme_terms[i] are the words that matched scheme_ids[i]).
+var postsAdded = []column{
+	{name: "scheme_ids", typ: "Array(String)", lowCardinality: true},
+	{name: "scheme_names", typ: "Array(String)", lowCardinality: true},
+	{name: "scheme_terms", typ: "Array(Array(String))"},
+	{name: "scheme_alerts", typ: "Array(UInt8)"},
+}
+
+// currentPosts is the posts table with every column the migrations gave
+// it, in the order the store writes and reads them.
+func currentPosts(o schemaOptions) table {
+	t := postsTable(o)
+	t.columns = append(slices.Clone(t.columns), postsAdded...)
 	return t
 }
 
@@ -265,18 +285,7 @@ func (t table) createSQL(database, cluster string, f features) string {
 	b.WriteString("\n(\n")
 	var defs []string
 	for _, c := range t.columns {
-		typ := c.typ
-		if c.lowCardinality && f.LowCardinality {
-			typ = strings.Replace(typ, "String", "LowCardinality(String)", 1)
-		}
-		def := "    " + quote(c.name) + " " + typ
-		if c.materialized != "" {
-			def += " MATERIALIZED " + c.materialized
-		}
-		if c.codec != "" && f.Codecs {
-			def += " CODEC(" + c.codec + ")"
-		}
-		defs = append(defs, def)
+		defs = append(defs, "    "+c.def(f))
 	}
 	if f.SkipIndexes {
 		for _, ix := range t.indexes {
@@ -305,6 +314,41 @@ func (t table) createSQL(database, cluster string, f features) string {
 	return b.String()
 }
 
+// def is c's definition in CREATE TABLE or ALTER TABLE ADD COLUMN on a
+// server with features f.
+func (c column) def(f features) string {
+	typ := c.typ
+	if c.lowCardinality && f.LowCardinality {
+		typ = strings.Replace(typ, "String", "LowCardinality(String)", 1)
+	}
+	def := quote(c.name) + " " + typ
+	if c.materialized != "" {
+		def += " MATERIALIZED " + c.materialized
+	}
+	if c.codec != "" && f.Codecs {
+		def += " CODEC(" + c.codec + ")"
+	}
+	return def
+}
+
+// addColumnsSQL generates ALTER TABLE ADD COLUMN for cols of database.name.
+// 18.16 has no ADD COLUMN IF NOT EXISTS, so the caller adds only the
+// columns the table lacks (see migrate).
+func addColumnsSQL(database, cluster, name string, cols []column, f features) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "ALTER TABLE %s.%s", quote(database), quote(name))
+	if cluster != "" {
+		fmt.Fprintf(&b, " ON CLUSTER %s", quote(cluster))
+	}
+	for i, c := range cols {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		b.WriteString("\n    ADD COLUMN " + c.def(f))
+	}
+	return b.String()
+}
+
 // quote quotes an identifier with backquotes.
 func quote(name string) string {
 	return "`" + strings.ReplaceAll(name, "`", "\\`") + "`"
@@ -324,4 +368,40 @@ var deliveriesTable = table{
 		{name: "detail", typ: "String", codec: "ZSTD(1)"},
 	},
 	orderBy: "key, id",
+}
+
+// correctionsTable holds officers' sentiment corrections, append-only like
+// the history: ReplacingMergeTree without a version only folds a
+// correction appended twice by a retried write. The order key starts with
+// the post, whose latest correction the console looks up.
+var correctionsTable = table{
+	name: "sentiment_corrections",
+	columns: []column{
+		{name: "id", typ: "String"},
+		{name: "post_id", typ: "String"},
+		{name: "label", typ: "String", lowCardinality: true},
+		{name: "corrected_by", typ: "String", lowCardinality: true},
+		{name: "at_ns", typ: "Int64"},
+		{name: "note", typ: "String"},
+		{name: "model_label", typ: "String", lowCardinality: true},
+		{name: "title", typ: "String", codec: "ZSTD(1)"},
+		{name: "body", typ: "String", codec: "ZSTD(3)"},
+	},
+	orderBy: "post_id, id",
+}
+
+// dictionaryTable is the user dictionary's append-only log of changes,
+// kept like the corrections; the order key starts with the word.
+var dictionaryTable = table{
+	name: "user_dictionary",
+	columns: []column{
+		{name: "id", typ: "String"},
+		{name: "word", typ: "String"},
+		{name: "freq", typ: "Float64"},
+		{name: "pos", typ: "String", lowCardinality: true},
+		{name: "changed_by", typ: "String", lowCardinality: true},
+		{name: "at_ns", typ: "Int64"},
+		{name: "removed", typ: "UInt8"},
+	},
+	orderBy: "word, id",
 }

@@ -143,6 +143,72 @@ var migrations = []migration{
 			`CREATE INDEX deliveries_incident ON deliveries (incident_id, at, id)`,
 		},
 	},
+	{
+		version: 2,
+		name:    "scheme hits of posts, sentiment corrections, user dictionary",
+		stmts: []string{
+			// The monitoring schemes a post matched, as JSON. Posts stored
+			// before this step matched none that was recorded.
+			`ALTER TABLE posts ADD COLUMN schemes TEXT NOT NULL DEFAULT '[]'`,
+			// post_schemes indexes posts by scheme ID for the scheme filter;
+			// like the full-text index, triggers keep it in step with every
+			// insert, upsert and delete of a post.
+			`CREATE TABLE post_schemes (
+				scheme_id TEXT NOT NULL,
+				post_seq INTEGER NOT NULL,
+				PRIMARY KEY (scheme_id, post_seq)
+			) WITHOUT ROWID`,
+			`CREATE INDEX post_schemes_post ON post_schemes (post_seq)`,
+			`CREATE TRIGGER posts_schemes_insert AFTER INSERT ON posts BEGIN
+				INSERT OR IGNORE INTO post_schemes (scheme_id, post_seq)
+					SELECT json_extract(value, '$.id'), new.seq FROM json_each(new.schemes)
+					WHERE json_extract(value, '$.id') IS NOT NULL;
+			END`,
+			`CREATE TRIGGER posts_schemes_update AFTER UPDATE OF schemes ON posts BEGIN
+				DELETE FROM post_schemes WHERE post_seq = old.seq;
+				INSERT OR IGNORE INTO post_schemes (scheme_id, post_seq)
+					SELECT json_extract(value, '$.id'), new.seq FROM json_each(new.schemes)
+					WHERE json_extract(value, '$.id') IS NOT NULL;
+			END`,
+			`CREATE TRIGGER posts_schemes_delete AFTER DELETE ON posts BEGIN
+				DELETE FROM post_schemes WHERE post_seq = old.seq;
+			END`,
+			// Officers' sentiment corrections, append-only like the
+			// incident history; the latest per post (at, then id) wins.
+			`CREATE TABLE sentiment_corrections (
+				id TEXT PRIMARY KEY,
+				post_id TEXT NOT NULL,
+				label TEXT NOT NULL,
+				corrected_by TEXT NOT NULL,
+				at INTEGER NOT NULL,
+				note TEXT NOT NULL,
+				model_label TEXT NOT NULL,
+				title TEXT NOT NULL,
+				body TEXT NOT NULL
+			)`,
+			`CREATE INDEX sentiment_corrections_post ON sentiment_corrections (post_id, at, id)`,
+			`CREATE TRIGGER sentiment_corrections_no_update BEFORE UPDATE ON sentiment_corrections
+				BEGIN SELECT RAISE(ABORT, 'sentiment corrections are append-only'); END`,
+			`CREATE TRIGGER sentiment_corrections_no_delete BEFORE DELETE ON sentiment_corrections
+				BEGIN SELECT RAISE(ABORT, 'sentiment corrections are append-only'); END`,
+			// The user dictionary as an append-only log of changes; the
+			// latest entry per word (at, then id) says whether it is in.
+			`CREATE TABLE user_dictionary (
+				id TEXT PRIMARY KEY,
+				word TEXT NOT NULL,
+				freq REAL NOT NULL,
+				pos TEXT NOT NULL,
+				changed_by TEXT NOT NULL,
+				at INTEGER NOT NULL,
+				removed INTEGER NOT NULL
+			)`,
+			`CREATE INDEX user_dictionary_word ON user_dictionary (word, at, id)`,
+			`CREATE TRIGGER user_dictionary_no_update BEFORE UPDATE ON user_dictionary
+				BEGIN SELECT RAISE(ABORT, 'the user dictionary log is append-only'); END`,
+			`CREATE TRIGGER user_dictionary_no_delete BEFORE DELETE ON user_dictionary
+				BEGIN SELECT RAISE(ABORT, 'the user dictionary log is append-only'); END`,
+		},
+	},
 }
 
 // SchemaVersion is the schema version Migrate brings a database to.

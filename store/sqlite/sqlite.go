@@ -212,7 +212,7 @@ func (s *Store) upsert(ctx context.Context, table, stmt string, n int, args func
 const postColumns = `id, version, schema, url, source_id, source_name, source_kind, authority,
 	region_code, title, body, author, origin, published_at, published_at_source, fetched_at,
 	content_hash, encoding, analyzed_at, sentiment_label, sentiment_score, sentiment_negativity,
-	topics, keywords, regions, entities, simhash, flags`
+	topics, keywords, regions, entities, simhash, flags, schemes`
 
 var upsertPostSQL = upsertSQL("posts", postColumns)
 
@@ -256,14 +256,15 @@ func postArgs(p *bus.Post) ([]any, error) {
 	regions, err3 := jsonText(p.Regions)
 	entities, err4 := jsonText(p.Entities)
 	flags, err5 := jsonText(p.Flags)
-	if err := errors.Join(err1, err2, err3, err4, err5); err != nil {
+	schemes, err6 := jsonText(p.Schemes)
+	if err := errors.Join(err1, err2, err3, err4, err5, err6); err != nil {
 		return nil, fmt.Errorf("cannot store post %q: %w", p.ID, err)
 	}
 	return []any{
 		p.ID, version, p.Schema, p.URL, p.SourceID, p.SourceName, p.SourceKind, p.Authority,
 		p.RegionCode, p.Title, p.Body, p.Author, p.Origin, published, p.PublishedAtSource, fetched,
 		p.ContentHash, p.Encoding, analyzed, p.Sentiment.Label, p.Sentiment.Score, p.Sentiment.Negativity,
-		topics, keywords, regions, entities, int64(p.SimHash), flags,
+		topics, keywords, regions, entities, int64(p.SimHash), flags, schemes,
 	}, nil
 }
 
@@ -382,11 +383,12 @@ func scanPost(r rowScanner) (bus.Post, error) {
 		p                                           bus.Post
 		version, published, fetched, analyzed, simh int64
 		topics, keywords, regions, entities, flags  string
+		schemes                                     string
 	)
 	err := r.Scan(&p.ID, &version, &p.Schema, &p.URL, &p.SourceID, &p.SourceName, &p.SourceKind, &p.Authority,
 		&p.RegionCode, &p.Title, &p.Body, &p.Author, &p.Origin, &published, &p.PublishedAtSource, &fetched,
 		&p.ContentHash, &p.Encoding, &analyzed, &p.Sentiment.Label, &p.Sentiment.Score, &p.Sentiment.Negativity,
-		&topics, &keywords, &regions, &entities, &simh, &flags)
+		&topics, &keywords, &regions, &entities, &simh, &flags, &schemes)
 	if err != nil {
 		return bus.Post{}, err
 	}
@@ -395,14 +397,20 @@ func scanPost(r rowScanner) (bus.Post, error) {
 	p.FetchedAt = fromUnixNano(fetched)
 	p.AnalyzedAt = fromUnixNano(analyzed)
 	p.SimHash = uint64(simh)
-	var errs [5]error
+	var errs [6]error
 	p.Topics, errs[0] = fromJSONText[bus.Topic]("topics", topics)
 	p.Keywords, errs[1] = fromJSONText[bus.Keyword]("keywords", keywords)
 	p.Regions, errs[2] = fromJSONText[bus.Region]("regions", regions)
 	p.Entities, errs[3] = fromJSONText[bus.Entity]("entities", entities)
 	p.Flags, errs[4] = fromJSONText[string]("flags", flags)
+	p.Schemes, errs[5] = fromJSONText[bus.SchemeHit]("schemes", schemes)
 	if err := errors.Join(errs[:]...); err != nil {
 		return bus.Post{}, fmt.Errorf("cannot read post %q: %w", p.ID, err)
+	}
+	for i := range p.Schemes {
+		if len(p.Schemes[i].Terms) == 0 {
+			p.Schemes[i].Terms = nil
+		}
 	}
 	return p, nil
 }
@@ -586,8 +594,15 @@ func postFilter(q store.PostQuery) (string, []any, error) {
 		args = append(args, q.SourceID)
 	}
 	if q.Sentiment != "" {
-		conds = append(conds, `sentiment_label = ?`)
+		// The latest correction, where there is one, overrides the
+		// analyzer's label.
+		conds = append(conds, `coalesce((SELECT c.label FROM sentiment_corrections c WHERE c.post_id = posts.id
+			ORDER BY c.at DESC, c.id DESC LIMIT 1), sentiment_label) = ?`)
 		args = append(args, q.Sentiment)
+	}
+	if q.Scheme != "" {
+		conds = append(conds, `seq IN (SELECT post_seq FROM post_schemes WHERE scheme_id = ?)`)
+		args = append(args, q.Scheme)
 	}
 	if !q.Since.IsZero() {
 		n, err := unixNano(q.Since)

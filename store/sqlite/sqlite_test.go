@@ -2,9 +2,11 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -112,6 +114,8 @@ yuqing_store_rows_skipped_total{driver="sqlite",table="events"} 0
 yuqing_store_rows_skipped_total{driver="sqlite",table="incident_history"} 0
 yuqing_store_rows_skipped_total{driver="sqlite",table="incidents"} 0
 yuqing_store_rows_skipped_total{driver="sqlite",table="posts"} 2
+yuqing_store_rows_skipped_total{driver="sqlite",table="sentiment_corrections"} 0
+yuqing_store_rows_skipped_total{driver="sqlite",table="user_dictionary"} 0
 # HELP yuqing_store_rows_written_total Rows written to the store, by table.
 # TYPE yuqing_store_rows_written_total counter
 yuqing_store_rows_written_total{driver="sqlite",table="posts"} 1
@@ -175,5 +179,104 @@ func TestUpsertRejectsUnstorable(t *testing.T) {
 				t.Errorf("CountPosts = %d after a failed batch, want 0: a batch is all or nothing", n)
 			}
 		})
+	}
+}
+
+// TestUpgradeFromV1 opens a database that migration 1 created and that
+// holds a post, as the previous release left it: migration 2 adds the
+// scheme column and the new tables, the old post reads back without
+// schemes, and everything new works on it.
+func TestUpgradeFromV1(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "v1.db")
+	old := storetest.NewPost("old", 1, time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC))
+	old.Schemes = nil
+	func() {
+		db, err := sql.Open("sqlite", dsn(path, false))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		saved := migrations
+		migrations = migrations[:1]
+		defer func() { migrations = saved }()
+		if err := Migrate(ctx, db); err != nil {
+			t.Fatalf("migration 1: %v", err)
+		}
+		v1Columns := strings.TrimSuffix(postColumns, ", schemes")
+		args, err := postArgs(&old)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.ExecContext(ctx, upsertSQL("posts", v1Columns), args[:len(args)-1]...); err != nil {
+			t.Fatalf("write a v1 post: %v", err)
+		}
+	}()
+
+	s := open(t, path, nil)
+	defer s.Close()
+	var versions []int
+	rows, err := s.read.QueryContext(ctx, `SELECT version FROM schema_migrations ORDER BY version`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var v int
+		if err := rows.Scan(&v); err != nil {
+			t.Fatal(err)
+		}
+		versions = append(versions, v)
+	}
+	rows.Close()
+	if !slices.Equal(versions, []int{1, 2}) {
+		t.Errorf("schema_migrations = %v, want [1 2]", versions)
+	}
+	got, err := s.GetPost(ctx, "old")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Schemes != nil || got.Title != old.Title {
+		t.Errorf("v1 post after the upgrade = %+v", got)
+	}
+	// A re-analysis of the old post records its schemes and indexes them.
+	old.Version = 2
+	old.Schemes = []bus.SchemeHit{{ID: "chem", Terms: []string{"化工厂"}}}
+	if err := s.UpsertPosts(ctx, []bus.Post{old}); err != nil {
+		t.Fatal(err)
+	}
+	if page, err := s.QueryPosts(ctx, store.PostQuery{Scheme: "chem"}); err != nil || page.Total != 1 {
+		t.Errorf("scheme filter after the upgrade = %d, %v; want 1", page.Total, err)
+	}
+	c := storetest.NewCorrection("c", old, bus.Neutral, time.Minute)
+	if err := s.AppendCorrections(ctx, []store.SentimentCorrection{c}); err != nil {
+		t.Fatal(err)
+	}
+	if page, err := s.QueryPosts(ctx, store.PostQuery{Sentiment: bus.Neutral}); err != nil || page.Total != 1 {
+		t.Errorf("corrected sentiment filter after the upgrade = %d, %v; want 1", page.Total, err)
+	}
+}
+
+// TestAppendOnly checks that the database itself refuses to change or
+// remove a correction or a dictionary entry.
+func TestAppendOnly(t *testing.T) {
+	ctx := context.Background()
+	s := open(t, filepath.Join(t.TempDir(), "x.db"), nil)
+	defer s.Close()
+	p := storetest.NewPost("p", 1, time.Now())
+	if err := s.AppendCorrections(ctx, []store.SentimentCorrection{storetest.NewCorrection("c", p, bus.Neutral, 0)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AppendDictionary(ctx, []store.DictionaryEntry{storetest.NewWord("w", "青岚县", 0)}); err != nil {
+		t.Fatal(err)
+	}
+	for _, stmt := range []string{
+		`UPDATE sentiment_corrections SET label = 'positive'`,
+		`DELETE FROM sentiment_corrections`,
+		`UPDATE user_dictionary SET removed = 1`,
+		`DELETE FROM user_dictionary`,
+	} {
+		if _, err := s.write.ExecContext(ctx, stmt); err == nil || !strings.Contains(err.Error(), "append-only") {
+			t.Errorf("%s: error %v, want append-only", stmt, err)
+		}
 	}
 }

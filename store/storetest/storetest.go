@@ -8,7 +8,8 @@
 //   - Times read back in UTC and equal to what was written, to the
 //     nanosecond, for times between 1970 and 2262; the zero time reads back
 //     as the zero time.
-//   - Empty and nil slices both read back as nil.
+//   - Empty and nil slices both read back as nil, the Terms of a scheme hit
+//     included.
 //   - PostQuery.Since is inclusive and Until exclusive. Text is split on
 //     white space and every term must occur in the title or the body, as a
 //     substring, ASCII letters matched case-insensitively; one- and
@@ -54,6 +55,13 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"History", testHistory},
 		{"Deliveries", testDeliveries},
 		{"ConcurrentWriters", testConcurrentWriters},
+		{"PostSchemes", testPostSchemes},
+		{"Corrections", testCorrections},
+		{"CorrectionsSurviveReanalysis", testCorrectionsSurviveReanalysis},
+		{"CorrectedSentimentFilter", testCorrectedSentimentFilter},
+		{"CorrectionsRefuseInvalid", testCorrectionsRefuseInvalid},
+		{"Dictionary", testDictionary},
+		{"DictionaryRefusesInvalid", testDictionaryRefusesInvalid},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -110,6 +118,10 @@ func NewPost(id string, version uint64, published time.Time) bus.Post {
 		Entities: []bus.Entity{{Text: "县应急管理局", Kind: "org"}, {Text: "张三", Kind: "person"}},
 		SimHash:  0xfedcba9876543210, // above 2^63: checks the unsigned round trip
 		Flags:    []string{"short"},
+		Schemes: []bus.SchemeHit{
+			{ID: "chem", Name: "危化品安全", Terms: []string{"化工厂", "爆炸"}, Alert: true},
+			{ID: "county", Terms: []string{}},
+		},
 	}
 }
 
@@ -130,6 +142,10 @@ func normalPost(p bus.Post) bus.Post {
 	p.Regions = nilIfEmpty(p.Regions)
 	p.Entities = nilIfEmpty(p.Entities)
 	p.Flags = nilIfEmpty(p.Flags)
+	p.Schemes = nilIfEmpty(slices.Clone(p.Schemes))
+	for i := range p.Schemes {
+		p.Schemes[i].Terms = nilIfEmpty(p.Schemes[i].Terms)
+	}
 	return p
 }
 
@@ -231,8 +247,8 @@ func testPostRoundTrip(t *testing.T, s store.Store) {
 		ID: "sparse", Version: 1, PublishedAt: at(-2 * time.Hour), FetchedAt: at(time.Minute),
 	}}
 	empty := NewPost("empty-slices", 3, at(time.Hour))
-	empty.Topics, empty.Keywords, empty.Regions, empty.Entities, empty.Flags =
-		[]bus.Topic{}, []bus.Keyword{}, []bus.Region{}, []bus.Entity{}, []string{}
+	empty.Topics, empty.Keywords, empty.Regions, empty.Entities, empty.Flags, empty.Schemes =
+		[]bus.Topic{}, []bus.Keyword{}, []bus.Region{}, []bus.Entity{}, []string{}, []bus.SchemeHit{}
 	tests := []struct {
 		name string
 		post bus.Post
@@ -335,6 +351,8 @@ func testStaleVersionNeverMatches(t *testing.T, s store.Store) {
 	changed.Sentiment = bus.Sentiment{Label: bus.Neutral, Score: 0.7, Negativity: 0.1}
 	changed.SourceID = "county-gov"
 	changed.PublishedAt = at(2 * time.Hour)
+	old.Schemes = []bus.SchemeHit{{ID: "chem", Terms: []string{"爆炸"}}}
+	changed.Schemes = []bus.SchemeHit{{ID: "weather", Terms: []string{"天气"}}}
 	for _, order := range [][]bus.Post{{old, changed}, {changed, old}} {
 		for _, p := range order {
 			upsertPosts(t, s, p)
@@ -354,6 +372,8 @@ func testStaleVersionNeverMatches(t *testing.T, s store.Store) {
 			{"new source", store.PostQuery{SourceID: "county-gov"}, 1},
 			{"old publish time", store.PostQuery{Until: at(time.Hour)}, 0},
 			{"new publish time", store.PostQuery{Since: at(time.Hour)}, 1},
+			{"old scheme", store.PostQuery{Scheme: "chem"}, 0},
+			{"new scheme", store.PostQuery{Scheme: "weather"}, 1},
 		}
 		for _, tt := range tests {
 			page := queryPosts(t, s, tt.q)
@@ -371,17 +391,21 @@ func testStaleVersionNeverMatches(t *testing.T, s store.Store) {
 
 // corpus is the post set the query tests search, newest last.
 func corpus() []bus.Post {
-	mk := func(id, source, sentiment, title, body string, hour int) bus.Post {
+	mk := func(id, source, sentiment, title, body string, hour int, schemes ...string) bus.Post {
 		p := NewPost(id, 1, at(time.Duration(hour)*time.Hour))
 		p.SourceID, p.Sentiment.Label, p.Title, p.Body = source, sentiment, title, body
+		p.Schemes = nil
+		for _, sc := range schemes {
+			p.Schemes = append(p.Schemes, bus.SchemeHit{ID: sc, Terms: []string{title}})
+		}
 		return p
 	}
 	return []bus.Post{
-		mk("p1", "county-gov", bus.Negative, "某化工厂发生爆炸", "今日凌晨，某县化工厂发生爆炸，造成人员伤亡。", 1),
-		mk("p2", "county-gov", bus.Neutral, "县政府召开新闻发布会", "通报化工厂事故处置情况。", 2),
-		mk("p3", "forum", bus.Negative, "网民留言：道路积水", "城区道路积水严重，希望尽快处理。", 3),
+		mk("p1", "county-gov", bus.Negative, "某化工厂发生爆炸", "今日凌晨，某县化工厂发生爆炸，造成人员伤亡。", 1, "chem", "county"),
+		mk("p2", "county-gov", bus.Neutral, "县政府召开新闻发布会", "通报化工厂事故处置情况。", 2, "chem", "chem"),
+		mk("p3", "forum", bus.Negative, "网民留言：道路积水", "城区道路积水严重，希望尽快处理。", 3, "county"),
 		mk("p4", "news-a", bus.Positive, "春耕生产有序推进", "各乡镇春耕生产进展顺利，完成率100%。", 4),
-		mk("p5", "news-b", bus.Neutral, "Water supply notice", "The WATER plant resumes_service.", 5),
+		mk("p5", "news-b", bus.Neutral, "Water supply notice", "The WATER plant resumes_service.", 5, "chem_2"),
 	}
 }
 
@@ -414,6 +438,10 @@ func testQueryPostsFilters(t *testing.T, s store.Store) {
 		{"time in another zone", store.PostQuery{Since: at(4 * time.Hour).UTC()}, []string{"p5", "p4"}},
 		{"text and source", store.PostQuery{Text: "化工厂", SourceID: "county-gov", Sentiment: bus.Neutral}, []string{"p2"}},
 		{"text and time", store.PostQuery{Text: "化工厂", Since: at(90 * time.Minute)}, []string{"p2"}},
+		{"scheme", store.PostQuery{Scheme: "chem"}, []string{"p2", "p1"}},
+		{"scheme is matched whole", store.PostQuery{Scheme: "chem_"}, []string{}},
+		{"scheme with another filter", store.PostQuery{Scheme: "county", Sentiment: bus.Negative, Since: at(2 * time.Hour)}, []string{"p3"}},
+		{"unknown scheme", store.PostQuery{Scheme: "none"}, []string{}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -114,3 +114,38 @@ CREATE TABLE IF NOT EXISTS `yuqing`.`deliveries`
 ENGINE = ReplacingMergeTree()
 ORDER BY (key, id);
 
+-- migration 2: scheme hits of posts, sentiment corrections, user dictionary
+CREATE TABLE IF NOT EXISTS `yuqing`.`sentiment_corrections`
+(
+    `id` String,
+    `post_id` String,
+    `label` String,
+    `corrected_by` String,
+    `at_ns` Int64,
+    `note` String,
+    `model_label` String,
+    `title` String,
+    `body` String
+)
+ENGINE = ReplacingMergeTree()
+ORDER BY (post_id, id);
+
+CREATE TABLE IF NOT EXISTS `yuqing`.`user_dictionary`
+(
+    `id` String,
+    `word` String,
+    `freq` Float64,
+    `pos` String,
+    `changed_by` String,
+    `at_ns` Int64,
+    `removed` UInt8
+)
+ENGINE = ReplacingMergeTree()
+ORDER BY (word, id);
+
+ALTER TABLE `yuqing`.`posts`
+    ADD COLUMN `scheme_ids` Array(String),
+    ADD COLUMN `scheme_names` Array(String),
+    ADD COLUMN `scheme_terms` Array(Array(String)),
+    ADD COLUMN `scheme_alerts` Array(UInt8);
+

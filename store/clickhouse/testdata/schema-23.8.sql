@@ -118,3 +118,38 @@ CREATE TABLE IF NOT EXISTS `yuqing`.`deliveries`
 ENGINE = ReplacingMergeTree()
 ORDER BY (key, id);
 
+-- migration 2: scheme hits of posts, sentiment corrections, user dictionary
+CREATE TABLE IF NOT EXISTS `yuqing`.`sentiment_corrections`
+(
+    `id` String,
+    `post_id` String,
+    `label` LowCardinality(String),
+    `corrected_by` LowCardinality(String),
+    `at_ns` Int64,
+    `note` String,
+    `model_label` LowCardinality(String),
+    `title` String CODEC(ZSTD(1)),
+    `body` String CODEC(ZSTD(3))
+)
+ENGINE = ReplacingMergeTree()
+ORDER BY (post_id, id);
+
+CREATE TABLE IF NOT EXISTS `yuqing`.`user_dictionary`
+(
+    `id` String,
+    `word` String,
+    `freq` Float64,
+    `pos` LowCardinality(String),
+    `changed_by` LowCardinality(String),
+    `at_ns` Int64,
+    `removed` UInt8
+)
+ENGINE = ReplacingMergeTree()
+ORDER BY (word, id);
+
+ALTER TABLE `yuqing`.`posts`
+    ADD COLUMN `scheme_ids` Array(LowCardinality(String)),
+    ADD COLUMN `scheme_names` Array(LowCardinality(String)),
+    ADD COLUMN `scheme_terms` Array(Array(String)),
+    ADD COLUMN `scheme_alerts` Array(UInt8);
+
