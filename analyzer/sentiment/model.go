@@ -67,6 +67,9 @@ type Info struct {
 	Epochs int     `json:"epochs"`
 	Lambda float64 `json:"lambda"`
 	Seed   uint64  `json:"seed"`
+	// NBScale: the polarity head was trained on features scaled by naive
+	// Bayes log-count ratios (folded into its weights).
+	NBScale bool `json:"nb_scale,omitempty"`
 	// Platt scaling of the two heads: p = σ(A·z + B).
 	PolarityPlatt [2]float64 `json:"polarity_platt"`
 	NeutralPlatt  [2]float64 `json:"neutral_platt"`
