@@ -25,8 +25,9 @@ package analyzer
 import (
 	"fmt"
 	"log/slog"
-	"math"
+	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 	"unicode"
@@ -69,17 +70,53 @@ const (
 var spamMarkers = []string{"加微信", "加V", "加v", "微信号", "VX", "vx:", "QQ群", "扫码进群", "私聊", "免费领取", "低价出售",
 	"代办证件", "办证", "刷单", "兼职日结", "日赚", "月入过万", "无抵押贷款", "网贷", "招代理", "诚招加盟", "一手货源", "彩票预测", "博彩"}
 
-// isSpam reports whether text carries at least two different spam markers.
-func isSpam(text string) bool {
+// isSpam reports whether text carries at least two different spam markers
+// (one marker inside another, 办证 in 代办证件, counts as well).
+func isSpam(text string) bool { return spamIndex.countUpTo(text, 2) == 2 }
+
+var spamIndex = newPhraseIndex(spamMarkers)
+
+// phraseIndex finds which of a few phrases a text contains, in one pass
+// over the text: phrases are grouped by their first rune, and a bit test
+// tells whether a rune starts any.
+type phraseIndex struct {
+	first   [0x10000 / 64]uint64 // BMP runes that start a phrase
+	byFirst map[rune][]int       // first rune → indexes into phrases
+	phrases []string
+}
+
+func newPhraseIndex(phrases []string) *phraseIndex {
+	x := &phraseIndex{byFirst: map[rune][]int{}, phrases: phrases}
+	for i, p := range phrases {
+		r, _ := utf8.DecodeRuneInString(p)
+		if r < 0x10000 {
+			x.first[r>>6] |= 1 << (r & 63)
+		}
+		x.byFirst[r] = append(x.byFirst[r], i)
+	}
+	return x
+}
+
+// countUpTo returns how many different phrases text contains, counting no
+// further than limit (at most 64).
+func (x *phraseIndex) countUpTo(text string, limit int) int {
+	var found uint64
 	n := 0
-	for _, m := range spamMarkers {
-		if strings.Contains(text, m) {
-			if n++; n == 2 {
-				return true
+	for i := 0; i < len(text); {
+		r, size := decodeRune(text, i)
+		if r >= 0x10000 || x.first[r>>6]&(1<<(r&63)) != 0 {
+			for _, k := range x.byFirst[r] {
+				if found&(1<<k) == 0 && strings.HasPrefix(text[i:], x.phrases[k]) {
+					found |= 1 << k
+					if n++; n == limit {
+						return n
+					}
+				}
 			}
 		}
+		i += size
 	}
-	return false
+	return n
 }
 
 // Thresholds of the quality flags.
@@ -149,10 +186,14 @@ func New(cfg config.AnalyzerConfig, reg prometheus.Registerer, log *slog.Logger)
 	if err != nil {
 		return nil, fmt.Errorf("cannot load gse's embedded IDF table: %w", err)
 	}
+	seg.setInfo(idf)
 	lex, err := parseLexicon(sentimentData)
 	if err != nil {
 		return nil, err
 	}
+	// The lexicon's words are read-only from here on (see lexicon); the
+	// sentiment walk over them is one of the analysis' larger costs.
+	registerKeyFilter(lex.words)
 	a := &Analyzer{seg: seg, idf: idf, lex: lex, log: log}
 	a.topics.Store(DefaultTopics())
 	a.regions.Store(defaultRegionSetup())
@@ -240,6 +281,7 @@ func (a *Analyzer) Analyze(doc bus.Document) bus.Post {
 
 	result := resultOK
 	var tokens []token
+	var words *docWords // the vocabulary of tokens
 	bodyStart := 0
 	switch {
 	case title == "" && body == "":
@@ -247,7 +289,16 @@ func (a *Analyzer) Analyze(doc bus.Document) bus.Post {
 		a.log.Info("analyzer skipped an empty document", "id", doc.ID, "url", doc.URL)
 	default:
 		var err error
-		tokens, bodyStart, err = a.segment(title, body)
+		tp := tokensPool.Get().(*[]token)
+		words = docWordsPool.Get().(*docWords)
+		defer func() {
+			clear(tokens) // the strings are the document's
+			*tp = tokens[:0]
+			tokensPool.Put(tp)
+			words.reset()
+			docWordsPool.Put(words)
+		}()
+		tokens, bodyStart, err = a.segmentInto(title, body, *tp, words)
 		if err != nil {
 			result = resultRecovered
 			a.log.Error("analyzer could not segment a document; analysed without tokens", "id", doc.ID, "url", doc.URL, "err", err)
@@ -269,22 +320,24 @@ func (a *Analyzer) Analyze(doc bus.Document) bus.Post {
 		}
 	}
 	post.Sentiment, _ = a.lex.score(tokens, doc.Authority == bus.TierOfficial)
-	post.Keywords = a.idf.keywords(a.idf.termWeights(tokens))
+	post.Keywords, post.SimHash = a.idf.keywordsAndFingerprint(tokens, bodyStart, words)
 	if topics := a.Topics().tag(tokens, wordTokens); topics != nil {
 		post.Topics = topics
 	}
-	post.SimHash = a.fingerprint(tokens, bodyStart)
+	// text is title and body as one: a line break keeps the title's last
+	// word and the body's first from being read as one.
+	text := schemeText(title, body)
 	var mentions []region.Mention
-	post.Regions, mentions = a.findRegions(doc.RegionCode, title, body, tokens)
+	post.Regions, mentions = a.findRegions(doc.RegionCode, text, tokens)
 	post.Entities = a.entities(tokens, mentions)
 	post.Flags = qualityFlags(title, body, truncated)
 	if doc.Injected {
 		post.Flags = append(post.Flags, FlagInjected)
 	}
-	if isSpam(title + "\n" + body) {
+	if isSpam(text) {
 		post.Flags = append(post.Flags, FlagSpam)
 	}
-	post.Schemes = a.matchSchemes(title, body, tokens)
+	post.Schemes = a.matchSchemes(text, tokens)
 
 	a.m.documents.WithLabelValues(result).Inc()
 	a.m.sentiment.WithLabelValues(post.Sentiment.Label).Inc()
@@ -312,85 +365,84 @@ func prepare(rawTitle, rawBody string) (title, body string, truncated bool) {
 	return strings.TrimSpace(title), strings.TrimSpace(body), truncated || cut
 }
 
+// tokensPool holds token buffers for Analyze: no token outlives the
+// analysis of its document.
+var tokensPool = sync.Pool{New: func() any { return new([]token) }}
+
 // segment cuts title and body into tokens; body tokens start at bodyStart.
+func (a *Analyzer) segment(title, body string) (tokens []token, bodyStart int, err error) {
+	return a.segmentInto(title, body, nil, nil)
+}
+
+// segmentInto is segment appending the tokens to dst[:0] and, if words is
+// not nil, collecting their vocabulary in it (see token.wid).
 // gse is third-party code: a panic inside it on some input would otherwise
 // crash the stage on every redelivery of the message, so it is recovered,
 // reported as an error, and the document is analysed without tokens.
-func (a *Analyzer) segment(title, body string) (tokens []token, bodyStart int, err error) {
+func (a *Analyzer) segmentInto(title, body string, dst []token, words *docWords) (tokens []token, bodyStart int, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			tokens, bodyStart, err = nil, 0, fmt.Errorf("gse panicked: %v", r)
 		}
 	}()
-	tokens = make([]token, 0, (len(title)+len(body))/4+8)
+	tokens = slices.Grow(dst[:0], (len(title)+len(body))/4+8)
 	if title != "" {
-		tokens = a.seg.cut(title, true, false, tokens)
+		tokens = a.seg.cut(title, true, false, tokens, words)
 	}
 	bodyStart = len(tokens)
 	if body != "" {
-		tokens = a.seg.cutBody(body, tokens)
+		tokens = a.seg.cutBody(body, tokens, words)
 	}
 	return tokens, bodyStart, nil
-}
-
-// fingerprint is the SimHash of the body's content words, each weighted by
-// (1 + ln tf) × idf; a post without body words is fingerprinted by its
-// title. Headers and bylines differ between reposts while bodies do not,
-// which is why the title and boilerplate lines are left out. The term
-// frequency is damped so that one repeated word (an emoticon typed six
-// times) cannot outvote the rest of a short post.
-func (a *Analyzer) fingerprint(tokens []token, bodyStart int) uint64 {
-	feats := a.simFeatures(tokens[bodyStart:])
-	if len(feats) == 0 {
-		feats = a.simFeatures(tokens)
-	}
-	return simHash(feats)
-}
-
-func (a *Analyzer) simFeatures(tokens []token) map[string]float64 {
-	tf := map[string]float64{}
-	for _, t := range tokens {
-		if !t.boiler && a.idf.contentWord(t) {
-			tf[t.text]++
-		}
-	}
-	for w, n := range tf {
-		tf[w] = (1 + math.Log(n)) * a.idf.lookup(w)
-	}
-	return tf
 }
 
 // qualityFlags computes the flags of the normalised title and body.
 func qualityFlags(title, body string, truncated bool) []string {
 	flags := []string{}
-	bodyRunes := 0
-	for _, r := range body {
-		if !unicode.IsSpace(r) {
-			bodyRunes++
-		}
-	}
-	if bodyRunes < ShortBodyRunes {
+	var c runeClasses
+	c.add(body)
+	if bodyRunes := c.letters + c.other; bodyRunes < ShortBodyRunes { // the body's non-space runes
 		flags = append(flags, FlagShort)
 	}
-	han, letters, other := 0, 0, 0
-	for _, s := range []string{title, body} {
-		for _, r := range s {
-			switch {
-			case unicode.Is(unicode.Han, r):
-				han++
-				letters++
-			case unicode.IsLetter(r):
-				letters++
-			case !unicode.IsSpace(r):
-				other++
-			}
-		}
-	}
-	if letters+other > 0 && (letters == 0 || float64(han) < MinChineseShare*float64(letters)) {
+	c.add(title)
+	if c.letters+c.other > 0 && (c.letters == 0 || float64(c.han) < MinChineseShare*float64(c.letters)) {
 		flags = append(flags, FlagNotChinese)
 	}
 	if truncated {
 		flags = append(flags, FlagTruncated)
 	}
 	return flags
+}
+
+// runeClasses counts the runes of texts: Han characters, letters (Han
+// included) and other runes that are not space.
+type runeClasses struct{ han, letters, other int }
+
+func (c *runeClasses) add(s string) {
+	for i := 0; i < len(s); {
+		b := s[i]
+		if b < utf8.RuneSelf {
+			switch {
+			case 'a' <= b && b <= 'z' || 'A' <= b && b <= 'Z':
+				c.letters++
+			case b == ' ' || '\t' <= b && b <= '\r':
+				// space
+			default:
+				c.other++
+			}
+			i++
+			continue
+		}
+		r, size := decodeRune(s, i)
+		i += size
+		switch {
+		case isHanRune(r):
+			c.han++
+			c.letters++
+		case unicode.IsLetter(r):
+			c.letters++
+		case !unicode.IsSpace(r):
+			c.other++
+		}
+	}
 }

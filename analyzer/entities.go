@@ -1,7 +1,9 @@
 package analyzer
 
 import (
+	"slices"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -65,12 +67,6 @@ var personTitles = []string{
 	"秘书长", "检察长", "庭长", "站长", "行长", "社长", "会长", "理事长", "主委", "常委", "副职",
 }
 
-// orgPartPOS are the parts of speech of the words an organisation's name is
-// made of: places (青川县), names of bodies (县人民政府), nouns (天府,
-// 市场), verbal nouns (建设, 发展, 改革), distinguishing words (中级), the
-// abbreviation tag (j) and gse's zg, which it gives 县 and 委.
-var orgPartPOS = map[string]bool{"ns": true, "nsf": true, "nt": true, "n": true, "nz": true, "vn": true, "b": true, "j": true, "zg": true, "ng": true}
-
 // entities lists the organisations, persons and places of a post, each
 // once, first mention first, organisations before persons before places:
 //
@@ -94,19 +90,21 @@ func (a *Analyzer) entities(tokens []token, mentions []region.Mention) []bus.Ent
 			*list = append(*list, s)
 		}
 	}
+	op := orgPartsPool.Get().(*[]orgPart)
+	parts := orgParts(tokens, (*op)[:0])
 	noOrgBefore := 0 // no organisation name starts before this token
 	for i := 0; i < len(tokens); i++ {
 		if i >= noOrgBefore {
-			end, runEnd, capped := orgAt(tokens, i)
+			end, runEnd, capped, name := orgAt(tokens, parts, i)
 			if end > 0 {
-				add(&orgs, joinTokens(tokens[i:end]))
+				add(&orgs, name)
 				i = end - 1
 				continue
 			}
 			// Every start inside a run of name parts without a head fails
 			// the same way, so the scan skips them; a run cut by the size
 			// bounds may still hold a name further on.
-			if !capped && !anyOrgHead(tokens[i:runEnd]) {
+			if !capped && !anyOrgHead(parts[i:runEnd]) {
 				noOrgBefore = runEnd
 			}
 		}
@@ -114,12 +112,14 @@ func (a *Analyzer) entities(tokens []token, mentions []region.Mention) []bus.Ent
 			add(&persons, name)
 		}
 	}
+	*op = parts
+	orgPartsPool.Put(op)
 	for _, m := range mentions {
 		add(&places, m.Name)
 	}
 	for _, t := range tokens {
 		if (t.pos == "ns" || t.pos == "nsf") && utf8.RuneCountInString(t.text) >= 2 && !seen[t.text] &&
-			!strings.ContainsRune("各本我全该此", []rune(t.text)[0]) && !a.isDivisionName(t.text) {
+			!strings.ContainsRune("各本我全该此", firstRune(t.text)) && !a.isDivisionName(t.text) {
 			add(&places, t.text)
 		}
 	}
@@ -138,42 +138,82 @@ func (a *Analyzer) entities(tokens []token, mentions []region.Mention) []bus.Ent
 	return out
 }
 
+// orgPart says what a token can be in an organisation's name: a name
+// part (isOrgPart), a head (isOrgHead) among the parts, and its length in
+// runes. Computed once per token, it spares orgAt, which looks at each
+// token from several starts, the string tests.
+type orgPart struct {
+	part, head bool
+	runes      int32
+}
+
+var orgPartsPool = sync.Pool{New: func() any { p := make([]orgPart, 0, 1024); return &p }}
+
+func orgPartOf(t token) orgPart {
+	if !isOrgPart(t) {
+		return orgPart{}
+	}
+	return orgPart{part: true, head: isOrgHead(t.text), runes: int32(utf8.RuneCountInString(t.text))}
+}
+
+// orgParts appends to dst the orgPart of each token; a dictionary word
+// carries it in its entryInfo.
+func orgParts(tokens []token, dst []orgPart) []orgPart {
+	for _, t := range tokens {
+		if t.info.known() {
+			var p orgPart
+			if t.info&infoOrgPart != 0 {
+				p = orgPart{part: true, head: t.info&infoOrgHead != 0, runes: int32(utf8.RuneCountInString(t.text))}
+			}
+			dst = append(dst, p)
+		} else {
+			dst = append(dst, orgPartOf(t))
+		}
+	}
+	return dst
+}
+
 // orgAt returns where the organisation name starting at tokens[i] ends (0:
-// none starts there): the run of name parts from i, cut after its last
-// head. A run of one token counts only when gse tags it nt. runEnd is where
-// the run of name parts ends; capped says the scan stopped early, at
-// maxOrgTokens or maxOrgRunes.
-func orgAt(tokens []token, i int) (end, runEnd int, capped bool) {
-	runes := 0
+// none starts there) and the name: the run of name parts from i, cut after
+// its last head. A run of one token counts only when gse tags it nt.
+// runEnd is where the run of name parts ends; capped says the scan stopped
+// early, at maxOrgTokens or maxOrgRunes. parts are the orgParts of tokens.
+func orgAt(tokens []token, parts []orgPart, i int) (end, runEnd int, capped bool, name string) {
+	runes, nameRunes := 0, 0
 	runEnd = i
 	for j := i; j < len(tokens); j++ {
-		t := tokens[j]
-		if !isOrgPart(t) {
+		p := parts[j]
+		if !p.part {
 			break
 		}
-		runes += utf8.RuneCountInString(t.text)
+		runes += int(p.runes)
 		if runes > maxOrgRunes || j-i >= maxOrgTokens {
 			capped = true
 			break
 		}
 		runEnd = j + 1
-		if isOrgHead(t.text) && (j > i || t.pos == "nt") {
-			end = j + 1
+		if p.head && (j > i || tokens[j].pos == "nt") {
+			end, nameRunes = j+1, runes
 		}
 	}
-	if end == 0 {
-		return 0, runEnd, capped
+	if end == 0 || nameRunes < minOrgRunes {
+		return 0, runEnd, capped, ""
 	}
-	name := joinTokens(tokens[i:end])
-	if notOrgs[name] || utf8.RuneCountInString(name) < minOrgRunes {
-		return 0, runEnd, capped
+	// The name is built on the stack, and allocated only when it is one.
+	var arr [4 * maxOrgRunes]byte
+	buf := arr[:0]
+	for _, t := range tokens[i:end] {
+		buf = append(buf, t.text...)
 	}
-	return end, runEnd, capped
+	if notOrgs[string(buf)] {
+		return 0, runEnd, capped, ""
+	}
+	return end, runEnd, capped, string(buf)
 }
 
-func anyOrgHead(ts []token) bool {
-	for _, t := range ts {
-		if isOrgHead(t.text) {
+func anyOrgHead(parts []orgPart) bool {
+	for _, p := range parts {
+		if p.head {
 			return true
 		}
 	}
@@ -181,28 +221,51 @@ func anyOrgHead(ts []token) bool {
 }
 
 func isOrgPart(t token) bool {
-	if orgPartPOS[t.pos] || (t.pos == "v" && isOrgHead(t.text)) {
+	if isOrgPartPOS(t.pos) || (t.pos == "v" && isOrgHead(t.text)) {
 		return !isTitle(t.text) && isHan(t.text)
 	}
 	return false
 }
 
-// suffixIndex groups suffixes by their last rune, so that testing a word
-// costs one map lookup and, rarely, a few comparisons.
-type suffixIndex map[rune][]string
+// isOrgPartPOS reports whether pos is a part of speech of the words an
+// organisation's name is made of: places (青川县), names of bodies
+// (县人民政府), nouns (天府, 市场), verbal nouns (建设, 发展, 改革),
+// distinguishing words (中级), the abbreviation tag (j) and gse's zg, which
+// it gives 县 and 委.
+func isOrgPartPOS(pos string) bool {
+	switch pos {
+	case "ns", "nsf", "nt", "n", "nz", "vn", "b", "j", "zg", "ng":
+		return true
+	}
+	return false
+}
 
-func newSuffixIndex(suffixes []string) suffixIndex {
-	idx := suffixIndex{}
+// suffixIndex groups suffixes by their last rune, so that testing a word
+// costs a bit test and, for the few words ending like a suffix, one map
+// lookup and a few comparisons.
+type suffixIndex struct {
+	last   [0x10000 / 64]uint64 // BMP runes that end a suffix
+	byLast map[rune][]string
+}
+
+func newSuffixIndex(suffixes []string) *suffixIndex {
+	idx := &suffixIndex{byLast: map[rune][]string{}}
 	for _, s := range suffixes {
 		r, _ := utf8.DecodeLastRuneInString(s)
-		idx[r] = append(idx[r], s)
+		if r < 0x10000 {
+			idx.last[r>>6] |= 1 << (r & 63)
+		}
+		idx.byLast[r] = append(idx.byLast[r], s)
 	}
 	return idx
 }
 
-func (idx suffixIndex) match(w string) bool {
+func (idx *suffixIndex) match(w string) bool {
 	r, _ := utf8.DecodeLastRuneInString(w)
-	for _, s := range idx[r] {
+	if r < 0x10000 && idx.last[r>>6]&(1<<(r&63)) == 0 {
+		return false
+	}
+	for _, s := range idx.byLast[r] {
 		if strings.HasSuffix(w, s) {
 			return true
 		}
@@ -221,7 +284,7 @@ func isTitle(w string) bool { return titleIndex.match(w) }
 
 // personAt returns the person named by tokens[i], if any.
 func (a *Analyzer) personAt(tokens []token, i int) (string, bool) {
-	t := tokens[i]
+	t := &tokens[i]
 	nameLike := t.pos == "" || strings.HasPrefix(t.pos, "nr")
 	if !nameLike || !a.isPersonName(t.text) {
 		return "", false
@@ -250,20 +313,27 @@ func (a *Analyzer) isPersonName(w string) bool {
 	if n < 2 || n > maxPersonRune+1 || !isHan(w) {
 		return false
 	}
-	if _, ok := a.lex.words[w]; ok {
-		return false
-	}
 	if n == maxPersonRune+1 {
-		for _, s := range compoundSurnames {
-			if strings.HasPrefix(w, s) {
-				return true
-			}
+		if !slices.ContainsFunc(compoundSurnames, func(s string) bool { return strings.HasPrefix(w, s) }) {
+			return false
 		}
+	} else if first, _ := utf8.DecodeRuneInString(w); !isCommonSurname(first) {
 		return false
 	}
-	first, _ := utf8.DecodeRuneInString(w)
-	return strings.ContainsRune(commonSurnames, first)
+	_, ok := a.lex.words[w]
+	return !ok
 }
+
+// surnameSet marks the runes of commonSurnames (all in the BMP).
+var surnameSet = func() *[0x10000 / 64]uint64 {
+	var set [0x10000 / 64]uint64
+	for _, r := range commonSurnames {
+		set[r>>6] |= 1 << (r & 63)
+	}
+	return &set
+}()
+
+func isCommonSurname(r rune) bool { return r < 0x10000 && surnameSet[r>>6]&(1<<(r&63)) != 0 }
 
 // dropTails removes organisation names that end a longer one in the list
 // (应急管理局 after 青岚县应急管理局): the longer name is the same body.
@@ -284,19 +354,24 @@ func dropTails(orgs []string) []string {
 	return out
 }
 
-func joinTokens(ts []token) string {
-	var b strings.Builder
-	for _, t := range ts {
-		b.WriteString(t.text)
-	}
-	return b.String()
+func firstRune(s string) rune {
+	r, _ := utf8.DecodeRuneInString(s)
+	return r
 }
 
 func isHan(w string) bool {
 	for _, r := range w {
-		if !unicode.Is(unicode.Han, r) {
+		if !isHanRune(r) {
 			return false
 		}
 	}
 	return w != ""
+}
+
+// isHanRune is unicode.Is(unicode.Han, r), the common ideographs first.
+func isHanRune(r rune) bool {
+	if r >= 0x4E00 && r <= 0x9FFF {
+		return true // CJK Unified Ideographs, all Han
+	}
+	return r >= 0x2E80 && unicode.Is(unicode.Han, r)
 }

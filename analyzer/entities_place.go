@@ -3,6 +3,9 @@ package analyzer
 import (
 	"fmt"
 	"strings"
+	"sync"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/yuqing-project/yuqing/analyzer/region"
 	"github.com/yuqing-project/yuqing/bus"
@@ -42,12 +45,13 @@ func (a *Analyzer) SetRegions(home string, extra ...region.Division) error {
 }
 
 // findRegions returns the regions of a post: its publisher's region, then
-// the divisions its title and body say events happened in, then those they
-// mention, each code once per role (an event place is not listed again as
-// mentioned); and the mentions themselves, for the entities. tokens are the
-// segmentation of title and body: a division's name counts only where a
-// word starts (see region.Table.FindAligned).
-func (a *Analyzer) findRegions(publisher, title, body string, tokens []token) ([]bus.Region, []region.Mention) {
+// the divisions its text (title and body joined as schemeText joins them)
+// says events happened in, then those it mentions, each code once per role
+// (an event place is not listed again as mentioned); and the mentions
+// themselves, for the entities. tokens are the segmentation of title and
+// body: a division's name counts only where a word starts (see
+// region.Table.FindAtStarts).
+func (a *Analyzer) findRegions(publisher, text string, tokens []token) ([]bus.Region, []region.Mention) {
 	setup := a.regions.Load()
 	out := []bus.Region{}
 	if publisher != "" {
@@ -58,19 +62,19 @@ func (a *Analyzer) findRegions(publisher, title, body string, tokens []token) ([
 	if home == "" {
 		home = publisher
 	}
-	var text string
-	switch {
-	case title == "":
-		text = body
-	case body == "":
-		text = title
-	default:
-		// A line break keeps the title's last name and the body's first
-		// from being read as one chain.
-		text = title + "\n" + body
+	var mentions []region.Mention
+	sp := startsPool.Get().(*[]int)
+	if starts, ok := wordStarts(text, tokens, (*sp)[:0]); ok {
+		mentions = setup.table.FindAtStarts(text, home, starts)
+		*sp = starts
+	} else {
+		mentions = setup.table.Find(text, home)
 	}
-	mentions := setup.table.FindAligned(text, home, wordStarts(text, tokens))
-	roleOf := map[string]string{}
+	startsPool.Put(sp)
+	if len(mentions) == 0 {
+		return out, nil
+	}
+	roleOf := make(map[string]string, len(mentions))
 	for _, m := range mentions {
 		if m.Role == region.RoleEvent || roleOf[m.Code] == "" {
 			roleOf[m.Code] = m.Role
@@ -92,45 +96,113 @@ func (a *Analyzer) findRegions(publisher, title, body string, tokens []token) ([
 // full name or a short form): such places are listed once, by their
 // official name, from the region mentions.
 func (a *Analyzer) isDivisionName(w string) bool {
-	return len(a.regions.Load().table.Named(strings.TrimSpace(w))) > 0
+	return a.regions.Load().table.IsName(strings.TrimSpace(w))
 }
 
-// wordStarts returns whether a token starts at byte i of text, the text
-// tokens were cut from (whitespace between them). gse lower-cases Latin
-// letters, so tokens are found in a lower-cased copy. Should a token not be
-// found (the text and the tokens disagree), every later position counts as
-// a start, which is what Find does without tokens. Without tokens it
-// returns nil.
-func wordStarts(text string, tokens []token) func(int) bool {
+// startsPool holds the word-start buffers of findRegions.
+var startsPool = sync.Pool{New: func() any { s := make([]int, 0, 1024); return &s }}
+
+// wordStarts appends to dst the byte offsets of text at which tokens start,
+// ascending; text is the text the tokens were cut from (whitespace between
+// them). gse lower-cases Latin letters, so tokens are found in a
+// lower-cased copy. Should a token not be found (the text and the tokens
+// disagree), every later rune counts as a start, which is what Find does
+// without tokens. ok is false when the tokens cannot be aligned at all (no
+// tokens, or lower-casing changes the text's length): then every position
+// counts.
+func wordStarts(text string, tokens []token, dst []int) (starts []int, ok bool) {
 	if len(tokens) == 0 {
-		return nil
+		return dst, false
 	}
-	lower := strings.ToLower(text)
+	// Most texts have nothing to lower-case. The tokens are runes of the
+	// lower-cased text (cut's), which lower-casing leaves as they are:
+	// when every token is found right where it belongs in the text
+	// itself, and what follows the last one has no case either, the text
+	// is its own lower-cased copy, and this is the answer.
+	if starts, end, ok := alignTokens(text, text, tokens, dst, true); ok && toLower(text[end:]) == text[end:] {
+		return starts, true
+	}
+	lower := toLower(text)
 	if len(lower) != len(text) {
-		return nil
+		return dst[:0], false
 	}
-	starts := make([]bool, len(text)+1)
+	starts, _, _ = alignTokens(lower, text, tokens, dst[:0], false)
+	return starts, true
+}
+
+// alignTokens finds tokens in lower, the lower-cased text, one after the
+// other, appending their offsets to dst, and returns where the last one
+// ends. A token normally follows at once, after whitespace at most;
+// otherwise it is searched further on, and if it is not found every later
+// rune of text counts as a start. strict gives up (ok false) on the first
+// token that does not follow at once.
+func alignTokens(lower, text string, tokens []token, dst []int, strict bool) (starts []int, end int, ok bool) {
 	pos := 0
 	for _, tk := range tokens {
-		if strings.TrimSpace(tk.text) == "" {
+		if isBlank(tk.text) {
 			continue
 		}
-		// The token normally follows at once, after whitespace at most.
 		for pos < len(lower) && (lower[pos] == ' ' || lower[pos] == '\n' || lower[pos] == '\t' || lower[pos] == '\r') {
 			pos++
 		}
 		k := 0
 		if !strings.HasPrefix(lower[pos:], tk.text) {
+			if strict {
+				return dst, 0, false
+			}
 			k = strings.Index(lower[pos:], tk.text)
 		}
 		if k < 0 {
-			for i := pos; i <= len(text); i++ {
-				starts[i] = true
+			for i := range text[pos:] {
+				dst = append(dst, pos+i)
 			}
-			break
+			return dst, len(text), true
 		}
-		starts[pos+k] = true
+		dst = append(dst, pos+k)
 		pos += k + len(tk.text)
 	}
-	return func(i int) bool { return starts[i] }
+	return dst, pos, true
+}
+
+// toLower is strings.ToLower (which is how gse lower-cases), faster on
+// Chinese text: runes without case are copied in runs, and text without
+// an upper-case letter or an invalid byte is returned as it is.
+func toLower(s string) string {
+	var b strings.Builder
+	start := 0 // s[start:i] is copied as it is, not yet written
+	for i := 0; i < len(s); {
+		r, size := decodeRune(s, i)
+		var lower rune
+		switch {
+		case r < utf8.RuneSelf:
+			if r < 'A' || r > 'Z' {
+				i++
+				continue
+			}
+			lower = r + 'a' - 'A'
+		case r >= 0x2E80 && r < 0xA000:
+			// CJK radicals, kana, ideographs, Yi: no case.
+			i += size
+			continue
+		case r == utf8.RuneError && size == 1:
+			lower = utf8.RuneError // an invalid byte becomes U+FFFD
+		default:
+			if lower = unicode.ToLower(r); lower == r {
+				i += size
+				continue
+			}
+		}
+		if b.Cap() == 0 {
+			b.Grow(len(s) + utf8.UTFMax)
+		}
+		b.WriteString(s[start:i])
+		b.WriteRune(lower)
+		i += size
+		start = i
+	}
+	if b.Cap() == 0 {
+		return s
+	}
+	b.WriteString(s[start:])
+	return b.String()
 }

@@ -5,9 +5,11 @@ import (
 	_ "embed"
 	"fmt"
 	"math"
+	"math/bits"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/go-ego/gse"
@@ -30,6 +32,45 @@ type idfTable struct {
 	idf    map[string]float64
 	median float64 // the IDF of a word not in the table, as jieba does
 	stop   map[string]bool
+	// values are the distinct IDFs of idf and median, numbered from 1 for
+	// entryInfo (values[0] is unused); valueOf numbers them.
+	values  []float64
+	valueOf map[float64]int
+}
+
+// valueIndex returns the number of lookup(w) in values, numbering it if
+// new; ok is false when entryInfo has no room for another.
+func (t *idfTable) valueIndex(w string) (int, bool) {
+	v := t.lookup(w)
+	if k, ok := t.valueOf[v]; ok {
+		return k, true
+	}
+	if t.values == nil {
+		t.values = []float64{0}
+		t.valueOf = map[float64]int{}
+	}
+	if len(t.values) == 1<<infoIDFBits {
+		return 0, false
+	}
+	t.valueOf[v] = len(t.values)
+	t.values = append(t.values, v)
+	return len(t.values) - 1, true
+}
+
+// lookupToken returns the IDF of tk's word.
+func (t *idfTable) lookupToken(tk token) float64 {
+	if tk.info.known() {
+		return t.values[tk.info.idf()]
+	}
+	return t.lookup(tk.text)
+}
+
+// contentToken is contentWord(tk).
+func (t *idfTable) contentToken(tk token) bool {
+	if tk.info.known() {
+		return tk.info.content()
+	}
+	return t.contentWord(tk)
 }
 
 // newIDFTable parses an IDF table in jieba's format ("word idf" a line) and
@@ -107,55 +148,174 @@ func (t *idfTable) contentWord(tk token) bool {
 	return true
 }
 
-// termWeights returns the TF-IDF weight of each content word of tokens,
-// normalised by the number of tokens, title occurrences counting
-// titleWeight times. Words of boilerplate lines (bylines, sources) are not
-// content: a reporter's name is not what a post is about.
-func (t *idfTable) termWeights(tokens []token) map[string]float64 {
-	tf := make(map[string]float64, len(tokens)/2)
+// termStat is what one document says about one distinct word.
+type termStat struct {
+	word    string
+	hash    uint64    // fnv64a(word)
+	info    entryInfo // token.info
+	content bool      // contentWord: the same for every token of the word
+	tf      float64   // occurrences outside boilerplate, title ones counting titleWeight
+	body    float64   // occurrences in body content lines
+	all     float64   // occurrences in title and body content lines
+}
+
+// termScratch is the per-document working memory of termStats, reused
+// through termPool so that a document costs no map of its own.
+type termScratch struct {
+	// byWid maps a token's wid to 1 + the position of its word in stats (0:
+	// not there yet), when the tokens come with their docWords.
+	byWid []int32
+	// slots is, when they do not, an open-addressing hash table of the
+	// words by their FNV-1a hash (which the SimHash needs anyway): 1 +
+	// their position in stats, 0 for a free slot. Its size is a power of
+	// two, at least twice the number of tokens.
+	slots []int32
+	stats []termStat
+	feats []simFeature
+}
+
+var termPool = sync.Pool{New: func() any { return new(termScratch) }}
+
+// index returns the position in stats of tk's word, adding it if new.
+// words is the tokens' docWords, or nil.
+func (sc *termScratch) index(t *idfTable, tk *token, words *docWords) int {
+	if words != nil {
+		w := tk.wid - 1 // every word token of words' document has a wid
+		if k := sc.byWid[w]; k > 0 {
+			return int(k - 1)
+		}
+		sc.stats = append(sc.stats, termStat{word: tk.text, hash: words.list[w].hash, info: tk.info, content: t.contentToken(*tk)})
+		sc.byWid[w] = int32(len(sc.stats))
+		return len(sc.stats) - 1
+	}
+	h := fnv64a(tk.text)
+	mask := uint64(len(sc.slots) - 1)
+	for p := (h ^ h>>32) & mask; ; p = (p + 1) & mask {
+		k := sc.slots[p]
+		if k == 0 {
+			sc.stats = append(sc.stats, termStat{word: tk.text, hash: h, info: tk.info, content: t.contentToken(*tk)})
+			sc.slots[p] = int32(len(sc.stats))
+			return len(sc.stats) - 1
+		}
+		if st := &sc.stats[k-1]; st.hash == h && st.word == tk.text {
+			return int(k - 1)
+		}
+	}
+}
+
+// keywordsAndFingerprint computes, in one pass over tokens, the keywords of
+// a post and its SimHash fingerprint:
+//
+//   - keywords: the TF-IDF weight of each content word, normalised by the
+//     number of word tokens, title occurrences counting titleWeight times;
+//     words of boilerplate lines (bylines, sources) are not content: a
+//     reporter's name is not what a post is about. The top MaxKeywords,
+//     heaviest first, ties broken by the word so the result is
+//     deterministic.
+//   - fingerprint: the SimHash of the body's content words, each weighted
+//     by (1 + ln tf) × idf; a post without body words is fingerprinted by
+//     its title. Headers and bylines differ between reposts while bodies do
+//     not, which is why the title and boilerplate lines are left out. The
+//     term frequency is damped so that one repeated word (an emoticon typed
+//     six times) cannot outvote the rest of a short post.
+//
+// Body tokens start at bodyStart. words is the docWords the tokens were
+// cut with (every token but line breaks carries its wid), or nil.
+func (t *idfTable) keywordsAndFingerprint(tokens []token, bodyStart int, words *docWords) ([]bus.Keyword, uint64) {
+	sc := termPool.Get().(*termScratch)
+	switch {
+	case words != nil:
+		sc.byWid = slices.Grow(sc.byWid[:0], len(words.list))[:len(words.list)]
+	case len(sc.slots) < 2*len(tokens):
+		sc.slots = make([]int32, 1<<bits.Len(uint(2*len(tokens))))
+	}
+	defer func() {
+		clear(sc.byWid)
+		clear(sc.slots)
+		clear(sc.stats) // drop the words, which belong to the document
+		sc.stats = sc.stats[:0]
+		clear(sc.feats)
+		sc.feats = sc.feats[:0]
+		termPool.Put(sc)
+	}()
 	total := 0.0
-	for _, tk := range tokens {
+	bodyWords := false
+	for j := range tokens {
+		tk := &tokens[j]
 		if !tk.word {
-			continue
+			continue // no content word, and not counted in total
 		}
 		w := 1.0
 		if tk.title {
 			w = titleWeight
 		}
 		total += w
-		if !tk.boiler && t.contentWord(tk) {
-			tf[tk.text] += w
+		if tk.boiler {
+			continue
+		}
+		st := &sc.stats[sc.index(t, tk, words)]
+		if !st.content {
+			continue
+		}
+		st.tf += w
+		st.all++
+		if j >= bodyStart {
+			st.body++
+			bodyWords = true
 		}
 	}
-	for k, v := range tf {
-		tf[k] = v / total * t.lookup(k)
+
+	var top [MaxKeywords]bus.Keyword
+	n := 0
+	for i := range sc.stats {
+		st := &sc.stats[i]
+		if !st.content {
+			continue
+		}
+		idf := t.lookupToken(token{text: st.word, info: st.info})
+		n = insertKeyword(&top, n, bus.Keyword{Word: st.word, Weight: st.tf / total * idf})
+		count := st.all
+		if bodyWords {
+			count = st.body
+		}
+		switch {
+		case count == 1: // 1 + ln 1 is 1
+			sc.feats = append(sc.feats, simFeature{hash: st.hash, weight: idf})
+		case count > 1:
+			sc.feats = append(sc.feats, simFeature{hash: st.hash, weight: (1 + math.Log(count)) * idf})
+		}
 	}
-	return tf
+	kws := make([]bus.Keyword, n)
+	for i := range kws {
+		kws[i] = bus.Keyword{Word: top[i].Word, Weight: math.Round(top[i].Weight*1e4) / 1e4}
+	}
+	return kws, simHash(sc.feats)
 }
 
-// keywords returns the top MaxKeywords words by TF-IDF, heaviest first, ties
-// broken by the word so the result is deterministic.
-func (t *idfTable) keywords(weights map[string]float64) []bus.Keyword {
-	kws := make([]bus.Keyword, 0, len(weights))
-	for w, v := range weights {
-		kws = append(kws, bus.Keyword{Word: w, Weight: v})
+// insertKeyword inserts k into top[:n], which is ordered heaviest first
+// (ties by word), keeping at most MaxKeywords; it returns the new length.
+func insertKeyword(top *[MaxKeywords]bus.Keyword, n int, k bus.Keyword) int {
+	pos := n
+	for pos > 0 && keywordBefore(k, top[pos-1]) {
+		pos--
 	}
-	slices.SortFunc(kws, func(a, b bus.Keyword) int {
-		if a.Weight != b.Weight {
-			if a.Weight > b.Weight {
-				return -1
-			}
-			return 1
-		}
-		return strings.Compare(a.Word, b.Word)
-	})
-	if len(kws) > MaxKeywords {
-		kws = kws[:MaxKeywords]
+	if pos == MaxKeywords {
+		return n
 	}
-	for i := range kws {
-		kws[i].Weight = math.Round(kws[i].Weight*1e4) / 1e4
+	if n < MaxKeywords {
+		n++
 	}
-	return kws
+	copy(top[pos+1:n], top[pos:n-1])
+	top[pos] = k
+	return n
+}
+
+// keywordBefore is the keyword order: heavier first, then by word.
+func keywordBefore(a, b bus.Keyword) bool {
+	if a.Weight != b.Weight {
+		return a.Weight > b.Weight
+	}
+	return a.Word < b.Word
 }
 
 func isNumber(s string) bool {

@@ -59,9 +59,12 @@ func MaskPII(s string) (string, PIICounts) {
 	var buf [24]byte
 	last := 0 // s[:last] is written (or will be, unchanged)
 	for i := 0; i < len(s); {
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if _, ok := digitValue(r); !ok {
-			i += size
+		// A number starts with an ASCII digit or a full-width one (EF BC
+		// 90–99); neither byte can be inside another rune's encoding, so
+		// the scan goes byte by byte without decoding.
+		if c := s[i]; !(c >= '0' && c <= '9') &&
+			!(c == 0xEF && i+2 < len(s) && s[i+1] == 0xBC && s[i+2] >= 0x90 && s[i+2] <= 0x99) {
+			i++
 			continue
 		}
 		end, digits := numberRun(s, i, buf[:0])

@@ -50,11 +50,15 @@ func (a *Analyzer) MatchSchemes(m *scheme.Matcher, title, body string) []scheme.
 // the text of the tokens segment returned for them. Line-break tokens are
 // kept; the matcher skips whitespace when it aligns tokens with the text.
 func schemeInput(title, body string, tokens []token) (string, []string) {
+	return schemeText(title, body), tokenWords(tokens)
+}
+
+func tokenWords(tokens []token) []string {
 	words := make([]string, len(tokens))
 	for i, t := range tokens {
 		words[i] = t.text
 	}
-	return schemeText(title, body), words
+	return words
 }
 
 func schemeText(title, body string) string {
@@ -99,13 +103,14 @@ func (a *Analyzer) SetSchemes(list []config.Scheme) error {
 	return nil
 }
 
-// matchSchemes returns the schemes the analysed text matches.
-func (a *Analyzer) matchSchemes(title, body string, tokens []token) []bus.SchemeHit {
+// matchSchemes returns the schemes the analysed text matches; text is
+// schemeText of the title and body.
+func (a *Analyzer) matchSchemes(text string, tokens []token) []bus.SchemeHit {
 	set := a.schemes.Load()
 	if set == nil {
 		return nil
 	}
-	text, words := schemeInput(title, body, tokens)
+	words := tokenWords(tokens)
 	var out []bus.SchemeHit
 	for _, h := range set.m.Match(text, words) {
 		out = append(out, bus.SchemeHit{ID: h.SchemeID, Name: set.names[h.SchemeID], Terms: h.Terms, Alert: set.alert[h.SchemeID]})

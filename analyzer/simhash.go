@@ -29,29 +29,37 @@ func HammingDistance(a, b uint64) int { return bits.OnesCount64(a ^ b) }
 // SameStoryMaxDistance of each other.
 func SameStory(a, b uint64) bool { return HammingDistance(a, b) <= SameStoryMaxDistance }
 
+// simFeature is one feature of a SimHash: a word, by its fnv64a hash, and
+// its weight.
+type simFeature struct {
+	hash   uint64
+	weight float64
+}
+
 // simHash is Charikar's fingerprint: every feature's FNV-64a hash votes with
 // its weight for each of its 64 bits, and a bit is set where the votes for
 // it are positive. Weights are quantised to integers so that the sums do not
-// depend on the map's iteration order: the fingerprint is deterministic.
-func simHash(features map[string]float64) uint64 {
+// depend on the order of the features: the fingerprint is deterministic.
+func simHash(features []simFeature) uint64 {
 	if len(features) == 0 {
 		return 0
 	}
-	var v [64]int64
-	for f, fw := range features {
-		w := int64(fw*1e6) + 1
-		x := fnv64a(f)
-		for i := range 64 {
-			if x&(1<<i) != 0 {
-				v[i] += w
-			} else {
-				v[i] -= w
-			}
+	// A bit's vote is the weight of the features that have it set minus
+	// the weight of those that do not: 2·set − total. Only set bits are
+	// visited (a branch on each of 64 random bits is mispredicted half the
+	// time).
+	var set [64]int64
+	var total int64
+	for _, f := range features {
+		w := int64(f.weight*1e6) + 1
+		total += w
+		for x := f.hash; x != 0; x &= x - 1 {
+			set[bits.TrailingZeros64(x)] += w
 		}
 	}
 	var out uint64
 	for i := range 64 {
-		if v[i] > 0 {
+		if 2*set[i]-total > 0 {
 			out |= 1 << i
 		}
 	}

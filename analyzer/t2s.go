@@ -36,6 +36,12 @@ type t2sTable struct {
 	// unallocated. astral holds the same for runes above U+FFFF.
 	flagged [0x10000 / 64]uint64
 	astral  map[rune]bool
+	// starts marks the BMP runes that start a phrase, and charIndex has
+	// for each BMP rune 1 + the index of its simplified form in
+	// charValues, or 0: the lookups of a flagged rune without hashing.
+	starts     [0x10000 / 64]uint64
+	charIndex  *[0x10000]uint16
+	charValues []string
 }
 
 var (
@@ -82,7 +88,39 @@ func parseT2S(data string) (*t2sTable, error) {
 		}
 		t.flag(first)
 	}
+	t.charIndex = new([0x10000]uint16)
+	for r, v := range t.chars {
+		if r < 0x10000 {
+			t.charValues = append(t.charValues, v)
+			t.charIndex[r] = uint16(len(t.charValues))
+		}
+	}
+	for r := range t.phraseLens {
+		if r < 0x10000 {
+			t.starts[r>>6] |= 1 << (r & 63)
+		}
+	}
 	return t, nil
+}
+
+// phraseLensOf returns phraseLens[r].
+func (t *t2sTable) phraseLensOf(r rune) uint64 {
+	if r < 0x10000 && t.starts[r>>6]&(1<<(r&63)) == 0 {
+		return 0
+	}
+	return t.phraseLens[r]
+}
+
+// char returns chars[r].
+func (t *t2sTable) char(r rune) (string, bool) {
+	if r < 0x10000 {
+		if k := t.charIndex[r]; k > 0 {
+			return t.charValues[k-1], true
+		}
+		return "", false
+	}
+	v, ok := t.chars[r]
+	return v, ok
 }
 
 func (t *t2sTable) flag(r rune) {
@@ -101,64 +139,53 @@ func (t *t2sTable) isFlagged(r rune) bool {
 }
 
 // convert returns s in simplified characters. Text without a traditional
-// character (or phrase start) is returned as is, without allocating.
+// character (or phrase) is returned as is, without allocating.
 func (t *t2sTable) convert(s string) string {
-	// Find the first position that changes. A flagged rune may start a
-	// phrase that maps to itself (乾隆) or one whose first character is
+	// s[start:i] is text that stays as it is and is not written yet: runs
+	// of unflagged runes are copied in one piece. A flagged rune may start
+	// a phrase that maps to itself (乾隆) or one whose first character is
 	// ordinary simplified text; those change nothing.
-	i := 0
-	for i < len(s) {
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if t.isFlagged(r) {
-			if n, v := t.longestPhrase(s[i:]); n > 0 {
+	var b strings.Builder
+	start := 0
+	replace := func(i, n int, v string) {
+		if b.Cap() == 0 {
+			b.Grow(len(s))
+		}
+		b.WriteString(s[start:i])
+		b.WriteString(v)
+		start = i + n
+	}
+	for i := 0; i < len(s); {
+		r, size := decodeRune(s, i)
+		if !t.isFlagged(r) {
+			i += size
+			continue
+		}
+		if lens := t.phraseLensOf(r); lens != 0 {
+			if n, v := t.longestPhrase(s[i:], lens); n > 0 {
 				if v != s[i:i+n] {
-					break
+					replace(i, n, v)
 				}
 				i += n
 				continue
 			}
-			if _, ok := t.chars[r]; ok {
-				break
-			}
+		}
+		if v, ok := t.char(r); ok && v != s[i:i+size] {
+			replace(i, size, v)
 		}
 		i += size
 	}
-	if i == len(s) {
-		return s
+	if start == 0 {
+		return s // nothing replaced
 	}
-	var b strings.Builder
-	b.Grow(len(s))
-	b.WriteString(s[:i])
-	for i < len(s) {
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if !t.isFlagged(r) {
-			b.WriteString(s[i : i+size])
-			i += size
-			continue
-		}
-		if n, v := t.longestPhrase(s[i:]); n > 0 {
-			b.WriteString(v)
-			i += n
-			continue
-		}
-		if v, ok := t.chars[r]; ok {
-			b.WriteString(v)
-		} else {
-			b.WriteString(s[i : i+size])
-		}
-		i += size
-	}
+	b.WriteString(s[start:])
 	return b.String()
 }
 
 // longestPhrase returns the byte length and simplified form of the longest
-// phrase s starts with, or 0. Phrases have two runes or more.
-func (t *t2sTable) longestPhrase(s string) (int, string) {
-	first, _ := utf8.DecodeRuneInString(s)
-	lens := t.phraseLens[first]
-	if lens == 0 {
-		return 0, ""
-	}
+// phrase s starts with, or 0; lens is the phraseLens of s's first rune.
+// Phrases have two runes or more.
+func (t *t2sTable) longestPhrase(s string, lens uint64) (int, string) {
 	best, bestV := 0, ""
 	n := 0
 	for pos := range s {

@@ -35,9 +35,17 @@ const (
 // Topics is a table of 政务 focus areas, each with weighted keywords. It is
 // read-only once loaded and safe for concurrent use.
 type Topics struct {
-	names   []string                  // in file order
-	byWord  map[string][]topicKeyword // lower-cased keyword → topics it points to
-	keyword int                       // number of (topic, keyword) pairs
+	names   []string              // in file order
+	byWord  map[string]*topicWord // lower-cased keyword → topics it points to
+	filter  *keyFilter            // of byWord's keys
+	keyword int                   // number of (topic, keyword) pairs
+}
+
+// topicWord is one keyword of the table: its number (0, 1, … in file
+// order) and the topics it points to.
+type topicWord struct {
+	id     int
+	topics []topicKeyword
 }
 
 type topicKeyword struct {
@@ -59,7 +67,7 @@ func DefaultTopics() *Topics {
 // format of the embedded data/topics.tsv, so an officer can copy that file,
 // change it and load it without recompiling.
 func LoadTopics(r io.Reader) (*Topics, error) {
-	t := &Topics{byWord: map[string][]topicKeyword{}}
+	t := &Topics{byWord: map[string]*topicWord{}}
 	index := map[string]int{}
 	seen := map[[2]string]bool{}
 	sc := bufio.NewScanner(r)
@@ -90,7 +98,12 @@ func LoadTopics(r io.Reader) (*Topics, error) {
 			index[name] = i
 			t.names = append(t.names, name)
 		}
-		t.byWord[kw] = append(t.byWord[kw], topicKeyword{topic: i, weight: w})
+		tw := t.byWord[kw]
+		if tw == nil {
+			tw = &topicWord{id: len(t.byWord)}
+			t.byWord[kw] = tw
+		}
+		tw.topics = append(tw.topics, topicKeyword{topic: i, weight: w})
 		t.keyword++
 	}
 	if err := sc.Err(); err != nil {
@@ -99,6 +112,7 @@ func LoadTopics(r io.Reader) (*Topics, error) {
 	if len(t.names) == 0 {
 		return nil, fmt.Errorf("cannot use an empty topic table")
 	}
+	t.filter = newKeyFilter(t.byWord)
 	return t, nil
 }
 
@@ -108,36 +122,34 @@ func (t *Topics) Names() []string { return slices.Clone(t.names) }
 // tag scores every topic on tokens and returns those at or above
 // TopicThreshold, best first, at most MaxTopics.
 func (t *Topics) tag(tokens []token, wordTokens int) []bus.Topic {
-	type hit struct{ count, weight float64 }
-	hits := map[[2]int]*hit{} // (topic, keyword id) → weighted count
-	kwID := map[string]int{}
-	forEachMatch(tokens, t.byWord, func(i, n int, tks []topicKeyword) {
+	// counts holds the weighted count of each keyword (by id), hit the
+	// keywords found, first found first.
+	var (
+		counts []float64
+		hit    []*topicWord
+	)
+	forEachMatchIn(tokens, t.byWord, t.filter, func(i, n int, tw *topicWord) {
 		c := 1.0
 		if tokens[i].title {
 			c = titleWeight
 		}
-		key := tokensText(tokens[i : i+n])
-		id, ok := kwID[key]
-		if !ok {
-			id = len(kwID)
-			kwID[key] = id
+		if counts == nil {
+			counts = make([]float64, len(t.byWord))
 		}
-		for _, tk := range tks {
-			h := hits[[2]int{tk.topic, id}]
-			if h == nil {
-				h = &hit{weight: tk.weight}
-				hits[[2]int{tk.topic, id}] = h
-			}
-			h.count += c
+		if counts[tw.id] == 0 {
+			hit = append(hit, tw)
 		}
+		counts[tw.id] += c
 	})
-	if len(hits) == 0 {
+	if len(hit) == 0 {
 		return nil
 	}
 	raw := make([]float64, len(t.names))
-	for k, h := range hits {
-		// Repeating a keyword adds less and less: 1 + ln(count).
-		raw[k[0]] += h.weight * (1 + math.Log(h.count))
+	for _, tw := range hit {
+		for _, tk := range tw.topics {
+			// Repeating a keyword adds less and less: 1 + ln(count).
+			raw[tk.topic] += tk.weight * (1 + math.Log(counts[tw.id]))
+		}
 	}
 	norm := math.Max(1, math.Sqrt(float64(wordTokens)/topicLengthNorm))
 	var out []bus.Topic

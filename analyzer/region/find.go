@@ -85,7 +85,18 @@ func (t *Table) Find(text, home string) []Mention { return t.FindAligned(text, h
 // glue a county's suffix to the next word (青川/县人民政府). A nil
 // startsWord takes every position.
 func (t *Table) FindAligned(text, home string, startsWord func(int) bool) []Mention {
-	matches := t.scan(text, startsWord)
+	return t.resolve(text, home, t.scan(text, startsWord))
+}
+
+// FindAtStarts is FindAligned with the word starts given as byte offsets
+// into text, ascending, each at a rune boundary: a name is taken only at
+// one of them. It costs a lookup per word rather than per rune.
+func (t *Table) FindAtStarts(text, home string, starts []int) []Mention {
+	return t.resolve(text, home, t.scanStarts(text, starts))
+}
+
+// resolve picks the meaning of each name found and marks the event places.
+func (t *Table) resolve(text, home string, matches []match) []Mention {
 	if len(matches) == 0 {
 		return nil
 	}
@@ -249,6 +260,22 @@ func (t *Table) scan(text string, startsWord func(int) bool) []match {
 		}
 		_, size := utf8.DecodeRuneInString(text[i:])
 		i += size
+	}
+	return out
+}
+
+// scanStarts is scan with the allowed starts listed (see FindAtStarts).
+func (t *Table) scanStarts(text string, starts []int) []match {
+	var out []match
+	end := 0 // no name starts inside the last one found
+	for _, i := range starts {
+		if i < end || i >= len(text) {
+			continue
+		}
+		if refs, n := t.names.longest(text[i:]); n > 0 {
+			out = append(out, match{start: i, end: i + n, refs: refs})
+			end = i + n
+		}
 	}
 	return out
 }

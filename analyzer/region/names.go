@@ -107,7 +107,14 @@ type ref struct {
 type trie struct {
 	// first marks the BMP runes that start a name: most runes of a text
 	// start none, and a bit test is cheaper than a map lookup.
-	first  [0x10000 / 64]uint64
+	first [0x10000 / 64]uint64
+	// pairs marks (by pairHash) the first two runes of names of two runes
+	// or more, single the BMP runes that are a name on their own: after
+	// the first rune, one bit test rules out most of the rest of a
+	// lookup. Bits are never cleared (remove keeps them): they may only
+	// say "maybe".
+	pairs  *[pairBits / 64]uint64
+	single [0x10000 / 64]uint64
 	edges  map[uint64]int32
 	terms  map[int32][]ref
 	byCode map[string][]int32
@@ -115,13 +122,27 @@ type trie struct {
 }
 
 func newTrie() *trie {
-	return &trie{edges: map[uint64]int32{}, terms: map[int32][]ref{}, byCode: map[string][]int32{}, nodes: 1}
+	return &trie{pairs: new([pairBits / 64]uint64), edges: map[uint64]int32{}, terms: map[int32][]ref{}, byCode: map[string][]int32{}, nodes: 1}
+}
+
+// pairBits is the size of the pairs filter: about 20,000 pairs set 7% of it.
+const pairBits = 1 << 18
+
+func pairHash(a, b rune) uint32 {
+	h := (uint32(a)*0x9E3779B1 ^ uint32(b)) * 0x85EBCA6B
+	return h >> (32 - 18)
+}
+
+func (t *trie) maybePair(a, b rune) bool {
+	h := pairHash(a, b)
+	return t.pairs[h>>6]&(1<<(h&63)) != 0
 }
 
 func edgeKey(node int32, r rune) uint64 { return uint64(node)<<32 | uint64(uint32(r)) }
 
 func (t *trie) clone() *trie {
-	c := &trie{first: t.first, edges: maps.Clone(t.edges), terms: make(map[int32][]ref, len(t.terms)), byCode: make(map[string][]int32, len(t.byCode)), nodes: t.nodes}
+	pairs := *t.pairs
+	c := &trie{first: t.first, pairs: &pairs, single: t.single, edges: maps.Clone(t.edges), terms: make(map[int32][]ref, len(t.terms)), byCode: make(map[string][]int32, len(t.byCode)), nodes: t.nodes}
 	for k, v := range t.terms {
 		c.terms[k] = slices.Clone(v)
 	}
@@ -132,8 +153,16 @@ func (t *trie) clone() *trie {
 }
 
 func (t *trie) add(name, code string, weak, full bool) {
-	if r, _ := utf8.DecodeRuneInString(name); r < 0x10000 {
-		t.first[r>>6] |= 1 << (r & 63)
+	r0, size := utf8.DecodeRuneInString(name)
+	if r0 < 0x10000 {
+		t.first[r0>>6] |= 1 << (r0 & 63)
+	}
+	if size < len(name) {
+		r1, _ := utf8.DecodeRuneInString(name[size:])
+		h := pairHash(r0, r1)
+		t.pairs[h>>6] |= 1 << (h & 63)
+	} else if r0 < 0x10000 {
+		t.single[r0>>6] |= 1 << (r0 & 63)
 	}
 	node := int32(0)
 	for _, r := range name {
@@ -174,8 +203,16 @@ func (t *trie) remove(code string) {
 // longest returns the meanings of the longest name that text starts with
 // and its length in bytes, or 0.
 func (t *trie) longest(text string) (refs []ref, n int) {
-	if r, _ := utf8.DecodeRuneInString(text); r < 0x10000 && t.first[r>>6]&(1<<(r&63)) == 0 {
-		return nil, 0
+	r0, size := decodeRune(text)
+	if r0 < 0x10000 {
+		if t.first[r0>>6]&(1<<(r0&63)) == 0 {
+			return nil, 0
+		}
+		if size < len(text) && t.single[r0>>6]&(1<<(r0&63)) == 0 {
+			if r1, _ := decodeRune(text[size:]); !t.maybePair(r0, r1) {
+				return nil, 0 // no name of one rune, none of two or more
+			}
+		}
 	}
 	node := int32(0)
 	for i, r := range text {
@@ -189,4 +226,17 @@ func (t *trie) longest(text string) (refs []ref, n int) {
 		}
 	}
 	return refs, n
+}
+
+// decodeRune is utf8.DecodeRuneInString with the three-byte runes of
+// Chinese text decoded inline.
+func decodeRune(s string) (rune, int) {
+	if len(s) >= 3 {
+		// E1–EC and EE–EF take any continuation bytes; E0 and ED restrict
+		// the second byte and go the long way.
+		if c := s[0]; c >= 0xE1 && c <= 0xEF && c != 0xED && s[1]&0xC0 == 0x80 && s[2]&0xC0 == 0x80 {
+			return rune(c&0x0F)<<12 | rune(s[1]&0x3F)<<6 | rune(s[2]&0x3F), 3
+		}
+	}
+	return utf8.DecodeRuneInString(s)
 }

@@ -220,6 +220,13 @@ func (t *Table) Named(name string) []string {
 	return codes
 }
 
+// IsName reports whether name is a name of a division (a full name or a
+// short form, weak ones included): whether Named would return codes.
+func (t *Table) IsName(name string) bool {
+	refs, n := t.names.longest(name)
+	return n == len(name) && len(refs) > 0
+}
+
 // Len returns the number of divisions.
 func (t *Table) Len() int { return len(t.divs) }
 

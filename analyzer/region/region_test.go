@@ -155,6 +155,12 @@ func TestFindAligned(t *testing.T) {
 		if g := got(tb.FindAligned(tc.text, "", startsWord)); !slices.Equal(g, tc.want) {
 			t.Errorf("FindAligned(%q, %v) = %q, want %q", tc.text, tc.starts, g, tc.want)
 		}
+		if tc.starts == nil {
+			continue
+		}
+		if g := got(tb.FindAtStarts(tc.text, "", tc.starts)); !slices.Equal(g, tc.want) {
+			t.Errorf("FindAtStarts(%q, %v) = %q, want %q", tc.text, tc.starts, g, tc.want)
+		}
 	}
 }
 
