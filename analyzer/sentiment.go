@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync/atomic"
+	"unicode"
 
 	"github.com/yuqing-project/yuqing/analyzer/sentiment"
 	"github.com/yuqing-project/yuqing/bus"
@@ -295,7 +296,28 @@ func (l *lexicon) score(tokens []token, officialSource bool) (bus.Sentiment, evi
 	if m == nil || len(tokens) == 0 {
 		return probabilities(ev), ev
 	}
-	return combine(m.Predict(tokensText(tokens)), ev), ev
+	return combine(m.Predict(predictionText(tokens)), ev), ev
+}
+
+// predictionText is the text of tokens the model reads: their
+// concatenation, cut once it holds the sentiment.MaxRunes non-whitespace
+// runes the model looks at, so that the model sees exactly what it would
+// see of the whole text.
+func predictionText(tokens []token) string {
+	var b strings.Builder
+	runes := 0
+	for _, t := range tokens {
+		if runes >= sentiment.MaxRunes {
+			break
+		}
+		b.WriteString(t.text)
+		for _, r := range t.text {
+			if !unicode.IsSpace(r) {
+				runes++
+			}
+		}
+	}
+	return b.String()
 }
 
 // combine adds the rule layer to the trained model's calibrated logits:
@@ -368,8 +390,16 @@ func forEachPunctOrMatch(tokens []token, m map[string]lexEntry, fn func(i, n int
 	}
 }
 
+// isClauseBreak reports whether a punctuation token contains a character
+// that closes a clause.
 func isClauseBreak(s string) bool {
-	return strings.ContainsAny(s, ",.!?;:，。！？；：、…\n")
+	for _, r := range s {
+		switch r {
+		case ',', '.', '!', '?', ';', ':', '，', '。', '！', '？', '；', '：', '、', '…', '\n':
+			return true
+		}
+	}
+	return false
 }
 
 func tokensText(ts []token) string {

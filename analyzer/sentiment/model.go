@@ -134,9 +134,12 @@ func (m *Model) Info() Info { return m.info }
 // Predict classifies text. text should be normalised the way the analyzer
 // normalises (analyzer.NormalizeForSentiment); whitespace is ignored.
 func (m *Model) Predict(text string) Prediction {
-	f := extract(text, m.info.BucketBits, nil)
+	b := scratchPool.Get().(*scratch)
+	f := b.extract(text, m.info.BucketBits, b.feats)
 	zp := m.polarity.dot(f)
 	zn := m.neutral.dot(f)
+	b.feats = f
+	scratchPool.Put(b)
 	return Prediction{
 		PolarityLogit: m.info.PolarityPlatt[0]*zp + m.info.PolarityPlatt[1],
 		NeutralLogit:  m.info.NeutralPlatt[0]*zn + m.info.NeutralPlatt[1],
