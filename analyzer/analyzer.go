@@ -136,7 +136,9 @@ const (
 // sentiment lexicon and topic table; build it once with New (loading takes
 // about two seconds) and share it between goroutines.
 type Analyzer struct {
-	seg    *segmenter
+	// seg is gse with the embedded, domain and user dictionaries; it is
+	// replaced whole when the user dictionary changes (SetUserWords).
+	seg    atomic.Pointer[segmenter]
 	idf    *idfTable
 	lex    *lexicon
 	topics atomic.Pointer[Topics]
@@ -155,6 +157,8 @@ type metrics struct {
 	flags     *prometheus.CounterVec
 	bytes     prometheus.Counter
 	pii       *prometheus.CounterVec
+	userWords prometheus.Gauge
+	dictLoads *prometheus.CounterVec
 }
 
 // Values of the result label of yuqing_analyzer_documents_total.
@@ -194,7 +198,8 @@ func New(cfg config.AnalyzerConfig, reg prometheus.Registerer, log *slog.Logger)
 	// The lexicon's words are read-only from here on (see lexicon); the
 	// sentiment walk over them is one of the analysis' larger costs.
 	registerKeyFilter(lex.words)
-	a := &Analyzer{seg: seg, idf: idf, lex: lex, log: log}
+	a := &Analyzer{idf: idf, lex: lex, log: log}
+	a.seg.Store(seg)
 	a.topics.Store(DefaultTopics())
 	a.regions.Store(defaultRegionSetup())
 	if err := a.m.register(reg); err != nil {
@@ -229,6 +234,14 @@ func (m *metrics) register(reg prometheus.Registerer) error {
 		Help: "Bytes of normalised text segmented.",
 	})
 	m.pii = newPIIMetric()
+	m.userWords = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "yuqing_analyzer_user_words",
+		Help: "Words of the user dictionary (officers' additions) the segmenter has now.",
+	})
+	m.dictLoads = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "yuqing_analyzer_dictionary_loads_total",
+		Help: "Loads of the user dictionary from the store, by result: ok, error (the analyzer kept its current words).",
+	}, []string{"result"})
 	for _, r := range []string{resultOK, resultTruncated, resultEmpty, resultRecovered} {
 		m.documents.WithLabelValues(r)
 	}
@@ -241,7 +254,7 @@ func (m *metrics) register(reg prometheus.Registerer) error {
 	if reg == nil {
 		return nil
 	}
-	for _, c := range []prometheus.Collector{m.documents, m.duration, m.sentiment, m.flags, m.bytes, m.pii} {
+	for _, c := range []prometheus.Collector{m.documents, m.duration, m.sentiment, m.flags, m.bytes, m.pii, m.userWords, m.dictLoads} {
 		if err := reg.Register(c); err != nil {
 			return fmt.Errorf("cannot register analyzer metrics: %w", err)
 		}
@@ -386,12 +399,13 @@ func (a *Analyzer) segmentInto(title, body string, dst []token, words *docWords)
 		}
 	}()
 	tokens = slices.Grow(dst[:0], (len(title)+len(body))/4+8)
+	seg := a.seg.Load()
 	if title != "" {
-		tokens = a.seg.cut(title, true, false, tokens, words)
+		tokens = seg.cut(title, true, false, tokens, words)
 	}
 	bodyStart = len(tokens)
 	if body != "" {
-		tokens = a.seg.cutBody(body, tokens, words)
+		tokens = seg.cutBody(body, tokens, words)
 	}
 	return tokens, bodyStart, nil
 }

@@ -74,7 +74,7 @@ func BenchmarkSegment(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; b.Loop(); i++ {
-		a.seg.words(texts[i%len(texts)])
+		a.seg.Load().words(texts[i%len(texts)])
 	}
 }
 

@@ -152,7 +152,7 @@ func TestSegmentationF1PKU(t *testing.T) {
 		t.Fatalf("pku_test.utf8 has %d lines, pku_test_gold.utf8 has %d", len(raw), len(gold))
 	}
 
-	configured := testAnalyzer(t).seg
+	configured := testAnalyzer(t).seg.Load()
 	plain, err := newSegmenter("")
 	if err != nil {
 		t.Fatalf("newSegmenter without the domain dictionary: %v", err)

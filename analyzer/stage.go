@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"runtime"
 	"sync"
+	"time"
 
 	"github.com/yuqing-project/yuqing/bus"
 	"github.com/yuqing-project/yuqing/store"
@@ -26,6 +28,10 @@ type Stage struct {
 	st      store.Store
 	pub     PostPublisher
 	workers int
+	// dictChanges is the user dictionary's change marker at the last load
+	// (dictLoaded: there was one); see RefreshDictionary.
+	dictLoaded  bool
+	dictChanges int64
 }
 
 // NewStage returns the stage; workers ≤ 0 means one per CPU.
@@ -80,4 +86,59 @@ func (s *Stage) AnalyzeAll(docs []bus.Document) []bus.Post {
 	close(next)
 	wg.Wait()
 	return posts
+}
+
+// RefreshDictionary brings the analyzer's user dictionary in step with the
+// store's (officers edit it through the console, maybe in another process):
+// it reads the store's change marker and, when it moved since the last
+// load, reads the words and hands them to the analyzer. It reports whether
+// it reloaded. On an error the analyzer keeps its current words and the
+// error is counted in yuqing_analyzer_dictionary_loads_total{result="error"}.
+// Calls must not overlap.
+func (s *Stage) RefreshDictionary(ctx context.Context) (bool, error) {
+	fail := func(err error) (bool, error) {
+		s.a.m.dictLoads.WithLabelValues("error").Inc()
+		return false, err
+	}
+	v, err := s.st.DictionaryVersion(ctx)
+	if err != nil {
+		return fail(fmt.Errorf("cannot read the user dictionary's version: %w", err))
+	}
+	if s.dictLoaded && v.Changes == s.dictChanges {
+		return false, nil
+	}
+	d, err := s.st.UserDictionary(ctx)
+	if err != nil {
+		return fail(fmt.Errorf("cannot read the user dictionary: %w", err))
+	}
+	words := make([]UserWord, len(d.Words))
+	for i, w := range d.Words {
+		words[i] = UserWord{Word: w.Word, Freq: w.Freq, POS: w.POS}
+	}
+	if err := s.a.SetUserWords(words); err != nil {
+		return fail(fmt.Errorf("cannot apply the user dictionary (%d words): %w", len(words), err))
+	}
+	s.dictLoaded, s.dictChanges = true, d.Version.Changes
+	return true, nil
+}
+
+// WatchDictionary calls RefreshDictionary every interval until ctx is done,
+// logging what it loaded and what failed (the current words are kept and
+// the next tick tries again).
+func (s *Stage) WatchDictionary(ctx context.Context, interval time.Duration, log *slog.Logger) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		switch ok, err := s.RefreshDictionary(ctx); {
+		case err != nil && ctx.Err() == nil:
+			log.Warn("user dictionary not refreshed; keeping the current words", "err", err)
+		case ok:
+			log.Info("user dictionary reloaded", "changes", s.dictChanges)
+		}
+	}
 }

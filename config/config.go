@@ -265,6 +265,10 @@ type AnalyzerConfig struct {
 	// and their weighted keywords) with a file of the same TSV format, so
 	// topics change without recompiling.
 	TopicsFile string `yaml:"topics_file"`
+	// DictionaryRefresh is how often the analyzer asks the store whether
+	// officers changed the user dictionary (POST /api/v1/dictionary); a
+	// change reaches the segmenter within this interval. Default 30s.
+	DictionaryRefresh time.Duration `yaml:"dictionary_refresh"`
 }
 
 // Scheme is a monitoring scheme: four word lists (each list any-of, the
@@ -446,6 +450,7 @@ func (c *Config) ApplyDefaults() {
 		c.Crawler.GroupPartitions = 16
 	}
 	defDur(&c.Crawler.HotMinInterval, time.Minute)
+	defDur(&c.Analyzer.DictionaryRefresh, 30*time.Second)
 	defDur(&c.Crawler.HotMaxDuration, 6*time.Hour)
 	for i := range c.Crawler.Sources {
 		s := &c.Crawler.Sources[i]
@@ -648,6 +653,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Analyzer.Workers < 0 {
 		bad("analyzer.workers", "must not be negative")
+	}
+	if c.Analyzer.DictionaryRefresh < time.Second {
+		bad("analyzer.dictionary_refresh", "must be at least 1s, got %s", c.Analyzer.DictionaryRefresh)
 	}
 	schemeIDs := map[string]int{}
 	for i, sc := range c.Analyzer.Schemes {

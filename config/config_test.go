@@ -78,6 +78,7 @@ func TestValidateProblems(t *testing.T) {
 			`crawler.group: "yuqing crawler" may contain only letters, digits, -, . and _`,
 			"crawler.group_partitions: must be between 1 and 1024, got 2000"}},
 		{"hot bounds", "crawler:\n  hot_min_interval: 10ms\n", []string{"crawler.hot_min_interval: must be at least 1s, got 10ms"}},
+		{"dictionary refresh bound", "analyzer:\n  dictionary_refresh: 100ms\n", []string{"analyzer.dictionary_refresh: must be at least 1s, got 100ms"}},
 		{"hot duration below interval", "crawler:\n  hot_min_interval: 10m\n  hot_max_duration: 5m\n", []string{
 			"crawler.hot_max_duration: must be at least crawler.hot_min_interval (10m0s), got 5m0s"}},
 		{"api mapping", "crawler:\n  sources:\n    - id: x\n      name: X\n      kind: api\n      authority: 自媒体\n      url: http://x.example/api\n      api:\n        items: data..list\n        time_format: yyyy-mm-dd\n        max_pages: -1\n", []string{

@@ -280,11 +280,18 @@ func runPipeline(ctx context.Context, cfg *config.Config, targets map[string]boo
 			an.SetTopics(topics)
 		}
 		stage := analyzer.NewStage(an, st, prod, cfg.Analyzer.Workers)
+		if _, err := stage.RefreshDictionary(ctx); err != nil {
+			return err
+		}
 		c, err := bus.NewConsumer(consumerConfig(cfg, "yuqing-analyzer", bus.TopicDocs, nil), slices.Clone(kopts), prod, busMetrics, log)
 		if err != nil {
 			return err
 		}
 		start("analyzer", func() error { return c.Run(runCtx, stage.Handle) })
+		start("analyzer dictionary", func() error {
+			stage.WatchDictionary(runCtx, cfg.Analyzer.DictionaryRefresh, log)
+			return nil
+		})
 	}
 	if targets["responder"] {
 		cal, err := calendar.LoadDir(calendar.Default(), filepath.Join(cfg.DataDir, "calendar"))
