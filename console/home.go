@@ -113,8 +113,11 @@ func (s *Server) incidentPage(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// home is a minimal overview page for officers: open incidents and the
-// latest posts. It refreshes itself every 10 seconds.
+// home is the overview page for officers: open incidents, disclosure
+// deadlines, the latest posts with a control to correct their sentiment,
+// and the user dictionary with controls to add and remove words (both call
+// the JSON API from the page, as the officer named in its 操作人 field). It
+// refreshes itself every 10 seconds unless a control has the focus.
 func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 	incs, err := s.st.ListIncidents(r.Context(), store.IncidentQuery{OnlyOpen: true, Limit: 20})
 	if err != nil {
@@ -140,6 +143,11 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 			page.Items[i].Sentiment.Label = c.Label
 		}
 	}
+	dict, err := s.st.UserDictionary(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	neg, err := s.st.QueryPosts(r.Context(), store.PostQuery{Sentiment: bus.Negative, Limit: 1})
 	if err != nil {
 		s.fail(w, r, err)
@@ -156,6 +164,7 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	if err := homeTmpl.Execute(w, map[string]any{
 		"Incidents": opinion, "Disclosures": disclosure, "Posts": page.Items, "Total": page.Total, "Negative": neg.Total,
+		"Corrected": corrections, "Words": dict.Words,
 	}); err != nil {
 		s.log.Warn("cannot render home page", "err", err)
 	}
