@@ -293,16 +293,7 @@ func (s *Server) posts(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	page, err := s.st.QueryPosts(r.Context(), pq)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	ids := make([]string, len(page.Items))
-	for i, p := range page.Items {
-		ids[i] = p.ID
-	}
-	corrections, err := s.st.PostCorrections(r.Context(), ids)
+	page, corrections, err := s.queryPosts(r.Context(), pq)
 	if err != nil {
 		s.fail(w, r, err)
 		return

@@ -124,16 +124,7 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	page, err := s.st.QueryPosts(r.Context(), store.PostQuery{Limit: 30})
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	ids := make([]string, len(page.Items))
-	for i, p := range page.Items {
-		ids[i] = p.ID
-	}
-	corrections, err := s.st.PostCorrections(r.Context(), ids)
+	page, corrections, err := s.queryPosts(r.Context(), store.PostQuery{Limit: 30})
 	if err != nil {
 		s.fail(w, r, err)
 		return

@@ -2,6 +2,7 @@ package console
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"net/http"
 	"slices"
@@ -82,6 +83,21 @@ func sentimentView(m bus.Sentiment, c *store.SentimentCorrection) SentimentView 
 		v.Negativity = 1
 	}
 	return v
+}
+
+// queryPosts returns a page of posts as the store holds them and the latest
+// corrections of its posts, keyed by post ID, for the views to overlay.
+func (s *Server) queryPosts(ctx context.Context, q store.PostQuery) (store.PostPage, map[string]store.SentimentCorrection, error) {
+	page, err := s.st.QueryPosts(ctx, q)
+	if err != nil {
+		return page, nil, err
+	}
+	ids := make([]string, len(page.Items))
+	for i, p := range page.Items {
+		ids[i] = p.ID
+	}
+	corrections, err := s.st.PostCorrections(ctx, ids)
+	return page, corrections, err
 }
 
 // correctionOf returns the correction of id in cs, or nil.

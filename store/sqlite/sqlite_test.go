@@ -231,29 +231,7 @@ func TestUpgradeFromV1(t *testing.T) {
 	if !slices.Equal(versions, []int{1, 2}) {
 		t.Errorf("schema_migrations = %v, want [1 2]", versions)
 	}
-	got, err := s.GetPost(ctx, "old")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got.Schemes != nil || got.Title != old.Title {
-		t.Errorf("v1 post after the upgrade = %+v", got)
-	}
-	// A re-analysis of the old post records its schemes and indexes them.
-	old.Version = 2
-	old.Schemes = []bus.SchemeHit{{ID: "chem", Terms: []string{"化工厂"}}}
-	if err := s.UpsertPosts(ctx, []bus.Post{old}); err != nil {
-		t.Fatal(err)
-	}
-	if page, err := s.QueryPosts(ctx, store.PostQuery{Scheme: "chem"}); err != nil || page.Total != 1 {
-		t.Errorf("scheme filter after the upgrade = %d, %v; want 1", page.Total, err)
-	}
-	c := storetest.NewCorrection("c", old, bus.Neutral, time.Minute)
-	if err := s.AppendCorrections(ctx, []store.SentimentCorrection{c}); err != nil {
-		t.Fatal(err)
-	}
-	if page, err := s.QueryPosts(ctx, store.PostQuery{Sentiment: bus.Neutral}); err != nil || page.Total != 1 {
-		t.Errorf("corrected sentiment filter after the upgrade = %d, %v; want 1", page.Total, err)
-	}
+	storetest.CheckUpgradedV1Post(t, s, old)
 }
 
 // TestAppendOnly checks that the database itself refuses to change or

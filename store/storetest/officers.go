@@ -45,6 +45,38 @@ func testPostSchemes(t *testing.T, s store.Store) {
 	}
 }
 
+// CheckUpgradedV1Post checks a store just upgraded from schema v1, in which
+// old was stored: the post reads back as it was (no scheme hits), a
+// re-analysis of it (old with a higher version and a scheme hit) is
+// indexed by scheme, and a correction of it is found by the sentiment
+// filter. The drivers' migration tests call it after their own checks.
+func CheckUpgradedV1Post(t *testing.T, s store.Store, old bus.Post) {
+	t.Helper()
+	ctx := context.Background()
+	got, err := s.GetPost(ctx, old.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Schemes != nil || got.Title != old.Title {
+		t.Errorf("v1 post after the upgrade = %+v", got)
+	}
+	old.Version++
+	old.Schemes = []bus.SchemeHit{{ID: "chem", Terms: []string{"化工厂"}}}
+	if err := s.UpsertPosts(ctx, []bus.Post{old}); err != nil {
+		t.Fatal(err)
+	}
+	if page, err := s.QueryPosts(ctx, store.PostQuery{Scheme: "chem"}); err != nil || page.Total != 1 {
+		t.Errorf("scheme filter after the upgrade = %d, %v; want 1", page.Total, err)
+	}
+	c := NewCorrection("c", old, bus.Neutral, time.Minute)
+	if err := s.AppendCorrections(ctx, []store.SentimentCorrection{c}); err != nil {
+		t.Fatal(err)
+	}
+	if page, err := s.QueryPosts(ctx, store.PostQuery{Sentiment: bus.Neutral}); err != nil || page.Total != 1 {
+		t.Errorf("corrected sentiment filter after the upgrade = %d, %v; want 1", page.Total, err)
+	}
+}
+
 // NewCorrection returns a valid correction of post to label, made d after
 // the suite's reference time.
 func NewCorrection(id string, post bus.Post, label string, d time.Duration) store.SentimentCorrection {
