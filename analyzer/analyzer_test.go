@@ -2,6 +2,7 @@ package analyzer
 
 import (
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -497,8 +498,8 @@ func TestAnalyzeConcurrently(t *testing.T) {
 			for r := range 5 {
 				i := (g + r) % len(docs)
 				got := a.Analyze(docs[i])
-				if got.SimHash != want[i].SimHash || got.Sentiment != want[i].Sentiment ||
-					!slices.Equal(got.Keywords, want[i].Keywords) || !slices.Equal(got.Topics, want[i].Topics) {
+				if got.SimHash != want[i].SimHash || !reflect.DeepEqual(got.Sentiment, want[i].Sentiment) ||
+					!slices.Equal(got.Keywords, want[i].Keywords) || !reflect.DeepEqual(got.Topics, want[i].Topics) {
 					errs <- fmt.Errorf("goroutine %d doc %d: result differs from the sequential one", g, i)
 					return
 				}
@@ -559,5 +560,44 @@ func TestSpamAndInjectedFlags(t *testing.T) {
 		if got := slices.Contains(p.Flags, tc.flag); got != tc.want {
 			t.Errorf("%.20q: flag %s = %v, want %v (flags %v)", tc.doc.Body, tc.flag, got, tc.want, p.Flags)
 		}
+	}
+}
+
+// TestExplanations checks that sentiment and topics say why: the words the
+// sentiment rests on, strongest first, a negated one marked, and each
+// topic's keywords found in the text.
+func TestExplanations(t *testing.T) {
+	a := testAnalyzer(t)
+	p := a.Analyze(bus.Document{ID: "why", Title: "化工厂爆炸致3人死亡",
+		Body: "11月20日，一化工厂发生爆炸，造成3人死亡、5人受伤。网友质疑监管不力。所幸未造成环境污染。"})
+	if p.Sentiment.Label != bus.Negative {
+		t.Fatalf("sentiment %+v, want negative", p.Sentiment)
+	}
+	ev := p.Sentiment.Evidence
+	if len(ev) == 0 || len(ev) > bus.MaxEvidence || ev[0] != "爆炸" {
+		t.Errorf("evidence %q: want at most %d words, 爆炸 (in title and body) first", ev, bus.MaxEvidence)
+	}
+	for _, w := range []string{"死亡", "否定·环境污染"} {
+		if !slices.Contains(ev, w) {
+			t.Errorf("evidence %q lacks %s", ev, w)
+		}
+	}
+	var safety *bus.Topic
+	for i := range p.Topics {
+		if p.Topics[i].Name == "安全生产" {
+			safety = &p.Topics[i]
+		}
+		if len(p.Topics[i].Terms) == 0 {
+			t.Errorf("topic %s has no terms", p.Topics[i].Name)
+		}
+	}
+	if safety == nil || !slices.Contains(safety.Terms, "爆炸") || !slices.Contains(safety.Terms, "化工厂") {
+		t.Errorf("topics %+v: want 安全生产 with terms 化工厂 and 爆炸", p.Topics)
+	}
+
+	// A text without evaluative words has no evidence: the model alone read it.
+	p = a.Analyze(bus.Document{ID: "plain", Body: "明天上午九点，县政府召开常务会议。"})
+	if p.Sentiment.Evidence != nil {
+		t.Errorf("plain notice evidence %q, want none", p.Sentiment.Evidence)
 	}
 }

@@ -2,9 +2,11 @@ package analyzer
 
 import (
 	"bufio"
+	"cmp"
 	_ "embed"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -204,7 +206,66 @@ type evidence struct {
 	negatedNeg       float64 // magnitude of negative general words a negator flipped (不难吃, 不差)
 	officialMarkers  int     // distinct official-register markers
 	officialRegister bool
+	words            []evidenceWord // the evaluative words weighed, for Sentiment.Evidence
 }
+
+// evidenceWord is a word the lexicon weighed (negated: turned around by a
+// negator) and its summed magnitude.
+type evidenceWord struct {
+	text    string
+	negated bool
+	w       float64
+}
+
+// add records that the match tokens[i:i+n] contributed v.
+func (ev *evidence) add(tokens []token, i, n int, negated bool, v float64) {
+	word := tokens[i].text
+	if n > 1 {
+		word = tokensText(tokens[i : i+n])
+	}
+	for k := range ev.words {
+		if e := &ev.words[k]; e.text == word && e.negated == negated {
+			e.w += math.Abs(v)
+			return
+		}
+	}
+	ev.words = append(ev.words, evidenceWord{word, negated, math.Abs(v)})
+}
+
+// evidence returns the strongest words, at most bus.MaxEvidence, strongest
+// first (ties by word), or nil.
+func (ev *evidence) evidence() []string {
+	if len(ev.words) == 0 {
+		return nil
+	}
+	slices.SortFunc(ev.words, func(a, b evidenceWord) int {
+		if c := cmp.Compare(b.w, a.w); c != 0 {
+			return c
+		}
+		if c := strings.Compare(a.text, b.text); c != 0 {
+			return c
+		}
+		switch {
+		case a.negated == b.negated:
+			return 0
+		case b.negated:
+			return -1
+		}
+		return 1
+	})
+	n := min(len(ev.words), bus.MaxEvidence)
+	out := make([]string, n)
+	for k := range n {
+		out[k] = ev.words[k].text
+		if ev.words[k].negated {
+			out[k] = negatedPrefix + out[k]
+		}
+	}
+	return out
+}
+
+// negatedPrefix marks an evidence word a negator turned around.
+const negatedPrefix = "否定·"
 
 // score runs the lexicon over tokens and returns the sentiment. official
 // says the source is an official one (authority 官方), which lowers the
@@ -266,10 +327,12 @@ func (l *lexicon) score(tokens []token, officialSource bool) (bus.Sentiment, evi
 				v *= titleBoost
 			}
 			clause += v
+			ev.add(tokens, i, n, false, v)
 			negations, degree = 0, 1
 		case kindPolarity, kindDomain:
 			v := e.value * degree
-			if negations%2 == 1 && i-lastNegator <= negationWindow {
+			negated := negations%2 == 1 && i-lastNegator <= negationWindow
+			if negated {
 				if e.kind == kindDomain {
 					v *= negatedDomain
 				} else {
@@ -285,6 +348,7 @@ func (l *lexicon) score(tokens []token, officialSource bool) (bus.Sentiment, evi
 				v *= titleBoost
 			}
 			clause += v
+			ev.add(tokens, i, n, negated, v)
 			negations, degree = 0, 1
 		}
 	})
@@ -292,11 +356,14 @@ func (l *lexicon) score(tokens []token, officialSource bool) (bus.Sentiment, evi
 
 	ev.officialMarkers = len(markers)
 	ev.officialRegister = ev.officialMarkers >= 3 || officialSource && ev.officialMarkers >= 1
-	m := l.model.Load()
-	if m == nil || len(tokens) == 0 {
-		return probabilities(ev), ev
+	var s bus.Sentiment
+	if m := l.model.Load(); m == nil || len(tokens) == 0 {
+		s = probabilities(ev)
+	} else {
+		s = combine(m.Predict(predictionText(tokens)), ev)
 	}
-	return combine(m.Predict(predictionText(tokens)), ev), ev
+	s.Evidence = ev.evidence()
+	return s, ev
 }
 
 // predictionText is the text of tokens the model reads: their

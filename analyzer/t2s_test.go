@@ -3,6 +3,7 @@ package analyzer
 import (
 	"os"
 	"os/exec"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -109,13 +110,13 @@ func TestTraditionalAnalysedLikeSimplified(t *testing.T) {
 	if !slices.Equal(pt.Keywords, ps.Keywords) || len(pt.Keywords) == 0 {
 		t.Errorf("keywords differ:\n trad %v\n simp %v", pt.Keywords, ps.Keywords)
 	}
-	if !slices.Equal(pt.Topics, ps.Topics) || len(pt.Topics) == 0 {
+	if !reflect.DeepEqual(pt.Topics, ps.Topics) || len(pt.Topics) == 0 {
 		t.Errorf("topics differ:\n trad %v\n simp %v", pt.Topics, ps.Topics)
 	}
 	if !slices.Equal(pt.Regions, ps.Regions) || len(pt.Regions) == 0 {
 		t.Errorf("regions differ:\n trad %v\n simp %v", pt.Regions, ps.Regions)
 	}
-	if pt.Sentiment != ps.Sentiment || pt.SimHash != ps.SimHash {
+	if !reflect.DeepEqual(pt.Sentiment, ps.Sentiment) || pt.SimHash != ps.SimHash {
 		t.Errorf("sentiment or simhash differ: %v %x, %v %x", pt.Sentiment, pt.SimHash, ps.Sentiment, ps.SimHash)
 	}
 }

@@ -2,6 +2,7 @@ package analyzer
 
 import (
 	"bufio"
+	"cmp"
 	_ "embed"
 	"fmt"
 	"io"
@@ -45,6 +46,7 @@ type Topics struct {
 // order) and the topics it points to.
 type topicWord struct {
 	id     int
+	word   string
 	topics []topicKeyword
 }
 
@@ -100,7 +102,7 @@ func LoadTopics(r io.Reader) (*Topics, error) {
 		}
 		tw := t.byWord[kw]
 		if tw == nil {
-			tw = &topicWord{id: len(t.byWord)}
+			tw = &topicWord{id: len(t.byWord), word: kw}
 			t.byWord[kw] = tw
 		}
 		tw.topics = append(tw.topics, topicKeyword{topic: i, weight: w})
@@ -118,6 +120,34 @@ func LoadTopics(r io.Reader) (*Topics, error) {
 
 // Names returns the topic names in file order.
 func (t *Topics) Names() []string { return slices.Clone(t.names) }
+
+// terms returns the keywords of topic among hit, by their contribution to
+// its score (then by word), at most bus.MaxEvidence.
+func (t *Topics) terms(topic int, hit []*topicWord, counts []float64) []string {
+	type term struct {
+		word string
+		c    float64
+	}
+	var ts []term
+	for _, tw := range hit {
+		for _, tk := range tw.topics {
+			if tk.topic == topic {
+				ts = append(ts, term{tw.word, tk.weight * (1 + math.Log(counts[tw.id]))})
+			}
+		}
+	}
+	slices.SortFunc(ts, func(a, b term) int {
+		if c := cmp.Compare(b.c, a.c); c != 0 {
+			return c
+		}
+		return strings.Compare(a.word, b.word)
+	})
+	out := make([]string, 0, min(len(ts), bus.MaxEvidence))
+	for _, x := range ts[:min(len(ts), bus.MaxEvidence)] {
+		out = append(out, x.word)
+	}
+	return out
+}
 
 // tag scores every topic on tokens and returns those at or above
 // TopicThreshold, best first, at most MaxTopics.
@@ -155,7 +185,7 @@ func (t *Topics) tag(tokens []token, wordTokens int) []bus.Topic {
 	var out []bus.Topic
 	for i, r := range raw {
 		if s := 1 - math.Exp(-r/norm/topicScale); s >= TopicThreshold {
-			out = append(out, bus.Topic{Name: t.names[i], Score: round4(s)})
+			out = append(out, bus.Topic{Name: t.names[i], Score: round4(s), Terms: t.terms(i, hit, counts)})
 		}
 	}
 	slices.SortStableFunc(out, func(a, b bus.Topic) int {

@@ -94,7 +94,16 @@ type Sentiment struct {
 	Score float64 `json:"score"`
 	// Negativity is P(negative) in [0,1]; the responder sums it.
 	Negativity float64 `json:"negativity"`
+	// Evidence are the words the rule layer weighed, strongest first (at
+	// most MaxEvidence), so an officer sees why: 爆炸, 欠薪, 满意; a word a
+	// negator turned around is shown with it (否定·伤亡 for 未造成伤亡).
+	// Empty when no lexicon word was found and the trained model alone
+	// read the wording.
+	Evidence []string `json:"evidence,omitempty"`
 }
+
+// MaxEvidence bounds Sentiment.Evidence and Topic.Terms.
+const MaxEvidence = 5
 
 // Sentiment labels.
 const (
@@ -107,6 +116,9 @@ const (
 type Topic struct {
 	Name  string  `json:"name"`
 	Score float64 `json:"score"`
+	// Terms are the topic's keywords found in the text, strongest
+	// contribution first (at most MaxEvidence): why the topic was given.
+	Terms []string `json:"terms,omitempty"`
 }
 
 // Keyword is a salient word with its weight (TF-IDF).

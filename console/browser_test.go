@@ -49,7 +49,7 @@ func TestHomePageInBrowser(t *testing.T) {
 	if header != "舆情监测与回应 · 总览" {
 		t.Errorf("header %q", header)
 	}
-	for _, want := range []string{"化工厂爆炸", "全县秋粮丰收", "正面", "用户词典", "暂无用户词"} {
+	for _, want := range []string{"化工厂爆炸", "全县秋粮丰收", "正面", "依据:爆炸、死亡", "用户词典", "暂无用户词"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("page lacks %q", want)
 		}

@@ -32,7 +32,7 @@ func newServer(t *testing.T) (*httptest.Server, store.Store, *Server) {
 	now := time.Date(2026, 11, 21, 6, 0, 0, 0, time.UTC)
 	posts := []bus.Post{
 		{Document: bus.Document{ID: "p1", URL: "http://a/1", SourceID: "news", SourceName: "澜州新闻网", Title: "化工厂爆炸事故致3人死亡",
-			Body: "青岚县化工厂发生爆炸。", PublishedAt: now}, Sentiment: bus.Sentiment{Label: bus.Negative, Score: 0.9},
+			Body: "青岚县化工厂发生爆炸。", PublishedAt: now}, Sentiment: bus.Sentiment{Label: bus.Negative, Score: 0.9, Evidence: []string{"爆炸", "死亡"}},
 			Schemes: []bus.SchemeHit{{ID: "chem", Name: "危化品安全", Terms: []string{"化工厂", "爆炸"}, Alert: true}}},
 		{Document: bus.Document{ID: "p2", URL: "http://a/2", SourceID: "portal", SourceName: "青岚县人民政府", Title: "全县秋粮丰收",
 			Body: "粮食产量创新高。", PublishedAt: now.Add(-time.Hour)}, Sentiment: bus.Sentiment{Label: bus.Positive, Score: 0.8}},
@@ -84,7 +84,7 @@ func TestReadAPI(t *testing.T) {
 		{"/api/v1/posts/p2", 200, `"schemes":[]`},
 		{"/api/v1/posts?scheme=chem", 200, `"total":1`},
 		{"/api/v1/posts?scheme=none", 200, `"total":0`},
-		{"/api/v1/posts/p1", 200, `"sentiment":{"label":"negative","score":0.9,"negativity":0,"corrected":false},"model_sentiment":{"label":"negative","score":0.9,"negativity":0}`},
+		{"/api/v1/posts/p1", 200, `"sentiment":{"label":"negative","score":0.9,"negativity":0,"evidence":["爆炸","死亡"],"corrected":false},"model_sentiment":{"label":"negative","score":0.9,"negativity":0,"evidence":["爆炸","死亡"]}`},
 		{"/api/v1/posts/none", 404, `not found`},
 		{"/api/v1/incidents?open=true", 200, `"obligations":[{"rule":"R-5H"`},
 		{"/api/v1/incidents?open=maybe", 400, `invalid query parameter open=\"maybe\"`},

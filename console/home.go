@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/yuqing-project/yuqing/bus"
@@ -22,6 +23,7 @@ var incidentHTML string
 var cst = time.FixedZone("CST", 8*3600)
 
 var funcs = template.FuncMap{
+	"join": strings.Join,
 	"when": func(t time.Time) string {
 		if t.IsZero() {
 			return "—"

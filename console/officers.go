@@ -66,6 +66,9 @@ type SentimentView struct {
 	Label      string  `json:"label"`
 	Score      float64 `json:"score"`
 	Negativity float64 `json:"negativity"`
+	// Evidence are the words the analyzer's reading rests on (absent once
+	// an officer corrected it: the model_sentiment keeps them).
+	Evidence []string `json:"evidence,omitempty"`
 	// Corrected is set when an officer corrected it: who, when, why.
 	Corrected   bool      `json:"corrected"`
 	CorrectedBy string    `json:"corrected_by,omitempty"`
@@ -76,7 +79,7 @@ type SentimentView struct {
 // sentimentView overlays c, if not nil, on the analyzer's sentiment m.
 func sentimentView(m bus.Sentiment, c *store.SentimentCorrection) SentimentView {
 	if c == nil {
-		return SentimentView{Label: m.Label, Score: m.Score, Negativity: m.Negativity}
+		return SentimentView{Label: m.Label, Score: m.Score, Negativity: m.Negativity, Evidence: m.Evidence}
 	}
 	v := SentimentView{Label: c.Label, Score: 1, Corrected: true, CorrectedBy: c.By, CorrectedAt: c.At, Note: c.Note}
 	if c.Label == bus.Negative {

@@ -228,9 +228,9 @@ func postValues(p *bus.Post) ([]any, error) {
 	if err := errors.Join(err1, err2, err3); err != nil {
 		return nil, fmt.Errorf("cannot store post %q: %w", p.ID, err)
 	}
-	topicNames, topicScores := make([]string, len(p.Topics)), make([]float64, len(p.Topics))
+	topicNames, topicScores, topicTerms := make([]string, len(p.Topics)), make([]float64, len(p.Topics)), make([][]string, len(p.Topics))
 	for i, t := range p.Topics {
-		topicNames[i], topicScores[i] = t.Name, t.Score
+		topicNames[i], topicScores[i], topicTerms[i] = t.Name, t.Score, nonNil(t.Terms)
 	}
 	words, weights := make([]string, len(p.Keywords)), make([]float64, len(p.Keywords))
 	for i, k := range p.Keywords {
@@ -259,6 +259,7 @@ func postValues(p *bus.Post) ([]any, error) {
 		topicNames, topicScores, words, weights, codes, names, roles, texts, kinds,
 		p.SimHash, nonNil(p.Flags),
 		schemeIDs, schemeNames, schemeTerms, schemeAlerts,
+		nonNil(p.Sentiment.Evidence), topicTerms,
 	}, nil
 }
 
@@ -349,14 +350,15 @@ func scanPost(r scanner) (bus.Post, error) {
 		roles, texts, kinds, flags      []string
 		topicScores, weights            []float64
 		schemeIDs, schemeNames          []string
-		schemeTerms                     [][]string
+		schemeTerms, topicTerms         [][]string
 		schemeAlerts                    []uint8
+		evidence                        []string
 	)
 	err := r.Scan(&p.ID, &p.Version, &schema, &p.URL, &p.SourceID, &p.SourceName, &p.SourceKind, &p.Authority,
 		&p.RegionCode, &p.Title, &p.Body, &p.Author, &p.Origin, &published, &p.PublishedAtSource, &fetched,
 		&p.ContentHash, &p.Encoding, &analyzed, &p.Sentiment.Label, &p.Sentiment.Score, &p.Sentiment.Negativity,
 		&topicNames, &topicScores, &words, &weights, &codes, &names, &roles, &texts, &kinds,
-		&p.SimHash, &flags, &schemeIDs, &schemeNames, &schemeTerms, &schemeAlerts)
+		&p.SimHash, &flags, &schemeIDs, &schemeNames, &schemeTerms, &schemeAlerts, &evidence, &topicTerms)
 	if err != nil {
 		return bus.Post{}, err
 	}
@@ -364,11 +366,16 @@ func scanPost(r scanner) (bus.Post, error) {
 	p.PublishedAt, p.FetchedAt, p.AnalyzedAt = fromUnixNano(published), fromUnixNano(fetched), fromUnixNano(analyzed)
 	if len(topicNames) != len(topicScores) || len(words) != len(weights) ||
 		len(codes) != len(names) || len(codes) != len(roles) || len(texts) != len(kinds) ||
-		len(schemeIDs) != len(schemeNames) || len(schemeIDs) != len(schemeTerms) || len(schemeIDs) != len(schemeAlerts) {
+		len(schemeIDs) != len(schemeNames) || len(schemeIDs) != len(schemeTerms) || len(schemeIDs) != len(schemeAlerts) ||
+		len(topicTerms) != 0 && len(topicTerms) != len(topicNames) {
 		return bus.Post{}, fmt.Errorf("cannot read post %q: its parallel arrays differ in length", p.ID)
 	}
 	for i := range topicNames {
-		p.Topics = append(p.Topics, bus.Topic{Name: topicNames[i], Score: topicScores[i]})
+		t := bus.Topic{Name: topicNames[i], Score: topicScores[i]}
+		if len(topicTerms) != 0 {
+			t.Terms = nilIfEmpty(topicTerms[i])
+		}
+		p.Topics = append(p.Topics, t)
 	}
 	for i := range words {
 		p.Keywords = append(p.Keywords, bus.Keyword{Word: words[i], Weight: weights[i]})
@@ -383,6 +390,7 @@ func scanPost(r scanner) (bus.Post, error) {
 		p.Schemes = append(p.Schemes, bus.SchemeHit{ID: schemeIDs[i], Name: schemeNames[i], Terms: nilIfEmpty(schemeTerms[i]), Alert: schemeAlerts[i] == 1})
 	}
 	p.Flags = nilIfEmpty(flags)
+	p.Sentiment.Evidence = nilIfEmpty(evidence)
 	return p, nil
 }
 

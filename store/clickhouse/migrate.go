@@ -45,7 +45,7 @@ var migrations = []migration{
 	},
 	{
 		version: 2,
-		name:    "scheme hits of posts, sentiment corrections, user dictionary",
+		name:    "scheme hits of posts, sentiment evidence and topic terms, sentiment corrections, user dictionary",
 		stmts: func(database, cluster string, f features, o schemaOptions) []string {
 			return []string{
 				correctionsTable.createSQL(database, cluster, f),

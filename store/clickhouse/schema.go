@@ -170,12 +170,16 @@ func postsTable(o schemaOptions) table {
 
 // postsAdded are the columns migration 2 added to the posts table: the
 // monitoring schemes a post matched (bus.Post.Schemes), as parallel arrays
-// (scheme_terms[i] are the words that matched scheme_ids[i]).
+// (scheme_terms[i] are the words that matched scheme_ids[i]); the words its
+// sentiment rests on (bus.Sentiment.Evidence); and the terms of each topic,
+// parallel to topic_names (empty for posts stored before migration 2).
 var postsAdded = []column{
 	{name: "scheme_ids", typ: "Array(String)", lowCardinality: true},
 	{name: "scheme_names", typ: "Array(String)", lowCardinality: true},
 	{name: "scheme_terms", typ: "Array(Array(String))"},
 	{name: "scheme_alerts", typ: "Array(UInt8)"},
+	{name: "sentiment_evidence", typ: "Array(String)"},
+	{name: "topic_terms", typ: "Array(Array(String))"},
 }
 
 // currentPosts is the posts table with every column the migrations gave

@@ -145,11 +145,14 @@ var migrations = []migration{
 	},
 	{
 		version: 2,
-		name:    "scheme hits of posts, sentiment corrections, user dictionary",
+		name:    "scheme hits of posts, sentiment evidence and topic terms, sentiment corrections, user dictionary",
 		stmts: []string{
 			// The monitoring schemes a post matched, as JSON. Posts stored
 			// before this step matched none that was recorded.
 			`ALTER TABLE posts ADD COLUMN schemes TEXT NOT NULL DEFAULT '[]'`,
+			// The words the sentiment rests on (bus.Sentiment.Evidence), as
+			// JSON; topics already keep their terms inside their JSON.
+			`ALTER TABLE posts ADD COLUMN sentiment_evidence TEXT NOT NULL DEFAULT '[]'`,
 			// post_schemes indexes posts by scheme ID for the scheme filter;
 			// like the full-text index, triggers keep it in step with every
 			// insert, upsert and delete of a post.

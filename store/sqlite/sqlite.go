@@ -212,7 +212,7 @@ func (s *Store) upsert(ctx context.Context, table, stmt string, n int, args func
 const postColumns = `id, version, schema, url, source_id, source_name, source_kind, authority,
 	region_code, title, body, author, origin, published_at, published_at_source, fetched_at,
 	content_hash, encoding, analyzed_at, sentiment_label, sentiment_score, sentiment_negativity,
-	topics, keywords, regions, entities, simhash, flags, schemes`
+	topics, keywords, regions, entities, simhash, flags, schemes, sentiment_evidence`
 
 var upsertPostSQL = upsertSQL("posts", postColumns)
 
@@ -257,14 +257,15 @@ func postArgs(p *bus.Post) ([]any, error) {
 	entities, err4 := jsonText(p.Entities)
 	flags, err5 := jsonText(p.Flags)
 	schemes, err6 := jsonText(p.Schemes)
-	if err := errors.Join(err1, err2, err3, err4, err5, err6); err != nil {
+	evidence, err7 := jsonText(p.Sentiment.Evidence)
+	if err := errors.Join(err1, err2, err3, err4, err5, err6, err7); err != nil {
 		return nil, fmt.Errorf("cannot store post %q: %w", p.ID, err)
 	}
 	return []any{
 		p.ID, version, p.Schema, p.URL, p.SourceID, p.SourceName, p.SourceKind, p.Authority,
 		p.RegionCode, p.Title, p.Body, p.Author, p.Origin, published, p.PublishedAtSource, fetched,
 		p.ContentHash, p.Encoding, analyzed, p.Sentiment.Label, p.Sentiment.Score, p.Sentiment.Negativity,
-		topics, keywords, regions, entities, int64(p.SimHash), flags, schemes,
+		topics, keywords, regions, entities, int64(p.SimHash), flags, schemes, evidence,
 	}, nil
 }
 
@@ -383,12 +384,12 @@ func scanPost(r rowScanner) (bus.Post, error) {
 		p                                           bus.Post
 		version, published, fetched, analyzed, simh int64
 		topics, keywords, regions, entities, flags  string
-		schemes                                     string
+		schemes, evidence                           string
 	)
 	err := r.Scan(&p.ID, &version, &p.Schema, &p.URL, &p.SourceID, &p.SourceName, &p.SourceKind, &p.Authority,
 		&p.RegionCode, &p.Title, &p.Body, &p.Author, &p.Origin, &published, &p.PublishedAtSource, &fetched,
 		&p.ContentHash, &p.Encoding, &analyzed, &p.Sentiment.Label, &p.Sentiment.Score, &p.Sentiment.Negativity,
-		&topics, &keywords, &regions, &entities, &simh, &flags, &schemes)
+		&topics, &keywords, &regions, &entities, &simh, &flags, &schemes, &evidence)
 	if err != nil {
 		return bus.Post{}, err
 	}
@@ -397,13 +398,14 @@ func scanPost(r rowScanner) (bus.Post, error) {
 	p.FetchedAt = fromUnixNano(fetched)
 	p.AnalyzedAt = fromUnixNano(analyzed)
 	p.SimHash = uint64(simh)
-	var errs [6]error
+	var errs [7]error
 	p.Topics, errs[0] = fromJSONText[bus.Topic]("topics", topics)
 	p.Keywords, errs[1] = fromJSONText[bus.Keyword]("keywords", keywords)
 	p.Regions, errs[2] = fromJSONText[bus.Region]("regions", regions)
 	p.Entities, errs[3] = fromJSONText[bus.Entity]("entities", entities)
 	p.Flags, errs[4] = fromJSONText[string]("flags", flags)
 	p.Schemes, errs[5] = fromJSONText[bus.SchemeHit]("schemes", schemes)
+	p.Sentiment.Evidence, errs[6] = fromJSONText[string]("sentiment_evidence", evidence)
 	if err := errors.Join(errs[:]...); err != nil {
 		return bus.Post{}, fmt.Errorf("cannot read post %q: %w", p.ID, err)
 	}

@@ -203,12 +203,12 @@ func TestUpgradeFromV1(t *testing.T) {
 		if err := Migrate(ctx, db); err != nil {
 			t.Fatalf("migration 1: %v", err)
 		}
-		v1Columns := strings.TrimSuffix(postColumns, ", schemes")
+		v1Columns := strings.TrimSuffix(postColumns, ", schemes, sentiment_evidence")
 		args, err := postArgs(&old)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := db.ExecContext(ctx, upsertSQL("posts", v1Columns), args[:len(args)-1]...); err != nil {
+		if _, err := db.ExecContext(ctx, upsertSQL("posts", v1Columns), args[:len(args)-2]...); err != nil {
 			t.Fatalf("write a v1 post: %v", err)
 		}
 	}()

@@ -162,7 +162,7 @@ func testCorrections(t *testing.T, s store.Store) {
 		t.Errorf("PostCorrections of %d posts = %v, %v; want c2's", len(many), got, err)
 	}
 	// The stored posts are left as the analyzer wrote them.
-	if got := getPost(t, s, "c1"); got.Sentiment != p1.Sentiment {
+	if got := getPost(t, s, "c1"); !reflect.DeepEqual(got.Sentiment, p1.Sentiment) {
 		t.Errorf("post c1 sentiment = %+v after corrections, want the analyzer's %+v", got.Sentiment, p1.Sentiment)
 	}
 }

@@ -108,9 +108,10 @@ func NewPost(id string, version uint64, published time.Time) bus.Post {
 			Encoding:          "gbk",
 		},
 		AnalyzedAt: published.Add(2*time.Minute + 11),
-		Sentiment:  bus.Sentiment{Label: bus.Negative, Score: 0.8125, Negativity: 0.8125},
-		Topics:     []bus.Topic{{Name: "安全生产", Score: 0.75}, {Name: "应急管理", Score: 0.5}},
-		Keywords:   []bus.Keyword{{Word: "化工厂", Weight: 1.25}, {Word: "爆炸", Weight: 0.875}},
+		Sentiment: bus.Sentiment{Label: bus.Negative, Score: 0.8125, Negativity: 0.8125,
+			Evidence: []string{"爆炸", "否定·伤亡"}},
+		Topics:   []bus.Topic{{Name: "安全生产", Score: 0.75, Terms: []string{"化工厂", "爆炸"}}, {Name: "应急管理", Score: 0.5}},
+		Keywords: []bus.Keyword{{Word: "化工厂", Weight: 1.25}, {Word: "爆炸", Weight: 0.875}},
 		Regions: []bus.Region{
 			{Code: "320581", Name: "常熟市", Role: "publisher"},
 			{Code: "320500", Name: "苏州市", Role: "mentioned"},

@@ -117,7 +117,7 @@ CREATE TABLE IF NOT EXISTS `yuqing`.`deliveries` ON CLUSTER `yuqing`
 ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/yuqing/deliveries', '{replica}')
 ORDER BY (key, id);
 
--- migration 2: scheme hits of posts, sentiment corrections, user dictionary
+-- migration 2: scheme hits of posts, sentiment evidence and topic terms, sentiment corrections, user dictionary
 CREATE TABLE IF NOT EXISTS `yuqing`.`sentiment_corrections` ON CLUSTER `yuqing`
 (
     `id` String,
@@ -150,5 +150,7 @@ ALTER TABLE `yuqing`.`posts` ON CLUSTER `yuqing`
     ADD COLUMN `scheme_ids` Array(LowCardinality(String)),
     ADD COLUMN `scheme_names` Array(LowCardinality(String)),
     ADD COLUMN `scheme_terms` Array(Array(String)),
-    ADD COLUMN `scheme_alerts` Array(UInt8);
+    ADD COLUMN `scheme_alerts` Array(UInt8),
+    ADD COLUMN `sentiment_evidence` Array(String),
+    ADD COLUMN `topic_terms` Array(Array(String));
 

@@ -118,7 +118,7 @@ CREATE TABLE IF NOT EXISTS `yuqing`.`deliveries`
 ENGINE = ReplacingMergeTree()
 ORDER BY (key, id);
 
--- migration 2: scheme hits of posts, sentiment corrections, user dictionary
+-- migration 2: scheme hits of posts, sentiment evidence and topic terms, sentiment corrections, user dictionary
 CREATE TABLE IF NOT EXISTS `yuqing`.`sentiment_corrections`
 (
     `id` String,
@@ -151,5 +151,7 @@ ALTER TABLE `yuqing`.`posts`
     ADD COLUMN `scheme_ids` Array(LowCardinality(String)),
     ADD COLUMN `scheme_names` Array(LowCardinality(String)),
     ADD COLUMN `scheme_terms` Array(Array(String)),
-    ADD COLUMN `scheme_alerts` Array(UInt8);
+    ADD COLUMN `scheme_alerts` Array(UInt8),
+    ADD COLUMN `sentiment_evidence` Array(String),
+    ADD COLUMN `topic_terms` Array(Array(String));
 
