@@ -240,7 +240,7 @@ func (m *metrics) register(reg prometheus.Registerer) error {
 	})
 	m.dictLoads = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "yuqing_analyzer_dictionary_loads_total",
-		Help: "Loads of the user dictionary from the store, by result: ok, error (the analyzer kept its current words).",
+		Help: "Checks of the user dictionary in the store, by result: ok (loaded), unchanged (nothing to load), error (the analyzer kept its current words).",
 	}, []string{"result"})
 	for _, r := range []string{resultOK, resultTruncated, resultEmpty, resultRecovered} {
 		m.documents.WithLabelValues(r)

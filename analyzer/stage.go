@@ -105,6 +105,7 @@ func (s *Stage) RefreshDictionary(ctx context.Context) (bool, error) {
 		return fail(fmt.Errorf("cannot read the user dictionary's version: %w", err))
 	}
 	if s.dictLoaded && v.Changes == s.dictChanges {
+		s.a.m.dictLoads.WithLabelValues("unchanged").Inc()
 		return false, nil
 	}
 	d, err := s.st.UserDictionary(ctx)

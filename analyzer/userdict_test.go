@@ -154,6 +154,9 @@ func TestStageRefreshDictionary(t *testing.T) {
 	if g := testutil.ToFloat64(a.m.dictLoads.WithLabelValues("ok")); g != 3 {
 		t.Errorf("dictionary loads ok = %v, want 3", g)
 	}
+	if g := testutil.ToFloat64(a.m.dictLoads.WithLabelValues("unchanged")); g != 2 {
+		t.Errorf("dictionary checks unchanged = %v, want 2", g)
+	}
 
 	add("e3", "翠湖湾", false)
 	if err := st.Close(); err != nil {
