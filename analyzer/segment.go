@@ -46,6 +46,9 @@ type segmenter struct {
 	// info is the entryInfo of each entry of seg's dictionary, by index
 	// (gse's Dictionary.Tokens); nil until setInfo.
 	info []entryInfo
+	// user are the user words added on top of the domain dictionary
+	// (SetUserWords), as given.
+	user []UserWord
 }
 
 // newSegmenter loads gse's embedded Chinese dictionary (nothing is read from
@@ -88,16 +91,21 @@ func (s *segmenter) applyDomainDict(data string) error {
 		if err != nil || freq <= 0 {
 			return fmt.Errorf("cannot parse domain dictionary line %d %q: frequency %q is not a positive number", n, line, f[1])
 		}
-		if fr, _, ok := s.seg.Find(f[0]); ok && fr > 0 {
-			err = s.seg.ReAddToken(f[0], freq, f[2])
-		} else {
-			err = s.seg.AddToken(f[0], freq, f[2])
-		}
-		if err != nil {
+		if err := s.addWord(f[0], freq, f[2]); err != nil {
 			return fmt.Errorf("cannot add domain word %q (line %d): %w", f[0], n, err)
 		}
 	}
 	return nil
+}
+
+// addWord adds word to gse's dictionary with freq and pos; a word gse
+// already has is re-added, so the caller's frequency and part of speech
+// win.
+func (s *segmenter) addWord(word string, freq float64, pos string) error {
+	if fr, _, ok := s.seg.Find(word); ok && fr > 0 {
+		return s.seg.ReAddToken(word, freq, pos)
+	}
+	return s.seg.AddToken(word, freq, pos)
 }
 
 // cut segments text with gse's DAG + HMM mode (the jieba algorithm: the most

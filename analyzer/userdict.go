@@ -2,6 +2,7 @@ package analyzer
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"unicode"
 )
@@ -29,7 +30,8 @@ const DefaultUserWordFreq = 2000
 // exactly these words (a word left out of words since the last call is no
 // longer one token, unless gse or the domain dictionary has it). The
 // segmenter is rebuilt aside (about a second) and swapped in atomically, so
-// it is safe to call while Analyze runs; on an error nothing changes.
+// it is safe to call while Analyze runs; the same words as now rebuild
+// nothing. On an error nothing changes.
 func (a *Analyzer) SetUserWords(words []UserWord) error {
 	for i, w := range words {
 		if w.Word == "" || strings.IndexFunc(w.Word, unicode.IsSpace) >= 0 {
@@ -38,6 +40,10 @@ func (a *Analyzer) SetUserWords(words []UserWord) error {
 		if w.Freq < 0 {
 			return fmt.Errorf("user word %q: frequency %v is negative", w.Word, w.Freq)
 		}
+	}
+	if slices.Equal(a.seg.Load().user, words) {
+		a.m.dictLoads.WithLabelValues("ok").Inc()
+		return nil
 	}
 	seg, err := newSegmenter(domainDictData)
 	if err != nil {
@@ -52,15 +58,11 @@ func (a *Analyzer) SetUserWords(words []UserWord) error {
 		if pos == "" {
 			pos = "nz"
 		}
-		if fr, _, ok := seg.seg.Find(word); ok && fr > 0 {
-			err = seg.seg.ReAddToken(word, freq, pos)
-		} else {
-			err = seg.seg.AddToken(word, freq, pos)
-		}
-		if err != nil {
+		if err := seg.addWord(word, freq, pos); err != nil {
 			return fmt.Errorf("cannot add user word %q: %w", w.Word, err)
 		}
 	}
+	seg.user = slices.Clone(words)
 	seg.setInfo(a.idf)
 	a.seg.Store(seg)
 	a.m.userWords.Set(float64(len(words)))
