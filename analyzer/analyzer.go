@@ -1,5 +1,5 @@
 // Package analyzer owns the Chinese NLP of yuqing: it turns one crawled
-// bus.Document into one analysed bus.Post — normalised text segmented by gse
+// model.Document into one analysed model.Post — normalised text segmented by gse
 // with a domain dictionary, TF-IDF keywords, a lexicon-and-rules sentiment
 // with a government public-opinion layer, 政务 topic tags, a SimHash
 // near-duplicate fingerprint, the publisher region and the GB/T 2260
@@ -33,9 +33,10 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/yuqing-project/yuqing/model"
+
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/yuqing-project/yuqing/analyzer/region"
-	"github.com/yuqing-project/yuqing/bus"
 	"github.com/yuqing-project/yuqing/config"
 )
 
@@ -245,7 +246,7 @@ func (m *metrics) register(reg prometheus.Registerer) error {
 	for _, r := range []string{resultOK, resultTruncated, resultEmpty, resultRecovered} {
 		m.documents.WithLabelValues(r)
 	}
-	for _, l := range []string{bus.Positive, bus.Neutral, bus.Negative} {
+	for _, l := range []string{model.Positive, model.Neutral, model.Negative} {
 		m.sentiment.WithLabelValues(l)
 	}
 	for _, f := range []string{FlagShort, FlagNotChinese, FlagTruncated} {
@@ -278,16 +279,16 @@ func (a *Analyzer) SetTopics(t *Topics) {
 // Analyze analyses doc. It never fails; see the package documentation.
 // The post carries doc's title and body with personal numbers masked
 // (MaskPII), and the analysis sees only the masked text.
-func (a *Analyzer) Analyze(doc bus.Document) bus.Post {
+func (a *Analyzer) Analyze(doc model.Document) model.Post {
 	start := time.Now()
 	doc.Title, doc.Body = a.maskPII(doc.Title, doc.Body)
-	post := bus.Post{
+	post := model.Post{
 		Document:   doc,
 		AnalyzedAt: start.UTC(),
-		Topics:     []bus.Topic{},
-		Keywords:   []bus.Keyword{},
-		Regions:    []bus.Region{},
-		Entities:   []bus.Entity{},
+		Topics:     []model.Topic{},
+		Keywords:   []model.Keyword{},
+		Regions:    []model.Region{},
+		Entities:   []model.Entity{},
 		Flags:      []string{},
 	}
 	title, body, truncated := prepare(doc.Title, doc.Body)
@@ -332,7 +333,7 @@ func (a *Analyzer) Analyze(doc bus.Document) bus.Post {
 			wordTokens++
 		}
 	}
-	post.Sentiment, _ = a.lex.score(tokens, doc.Authority == bus.TierOfficial)
+	post.Sentiment, _ = a.lex.score(tokens, doc.Authority == model.TierOfficial)
 	post.Keywords, post.SimHash = a.idf.keywordsAndFingerprint(tokens, bodyStart, words)
 	if topics := a.Topics().tag(tokens, wordTokens); topics != nil {
 		post.Topics = topics

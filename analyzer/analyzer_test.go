@@ -8,9 +8,10 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/yuqing-project/yuqing/model"
+
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
-	"github.com/yuqing-project/yuqing/bus"
 	"github.com/yuqing-project/yuqing/config"
 )
 
@@ -116,7 +117,7 @@ func TestSegmentationKeepsDomainWordsWhole(t *testing.T) {
 
 func TestKeywordsOfExplosionNews(t *testing.T) {
 	a := testAnalyzer(t)
-	p := a.Analyze(bus.Document{Title: "某县一化工厂发生爆炸 已致3死12伤", Body: explosionNews})
+	p := a.Analyze(model.Document{Title: "某县一化工厂发生爆炸 已致3死12伤", Body: explosionNews})
 	var words []string
 	for i, k := range p.Keywords {
 		words = append(words, k.Word)
@@ -152,30 +153,30 @@ func TestSentiment(t *testing.T) {
 		want      string
 	}{
 		// Domain layer: events and conduct, no review vocabulary.
-		{"explosion with casualties", "", explosionNews, "", bus.Negative},
-		{"unpaid wages", "", "工地老板欠薪半年，几十名农民工讨薪无门，多次投诉没人管。", "", bus.Negative},
-		{"forced demolition", "", "村民反映夜里房子被强拆，家具都被埋在废墟里，至今没有任何补偿。", "", bus.Negative},
-		{"corruption", "", "网友举报某局长涉嫌腐败受贿，并隐瞒事故真相。", "", bus.Negative},
-		{"water and power cut", "", "小区已经停水停电三天了，物业一直推诿。", "", bus.Negative},
-		{"pollution", "", "化工园区附近河水被污染，发出阵阵恶臭。", "", bus.Negative},
+		{"explosion with casualties", "", explosionNews, "", model.Negative},
+		{"unpaid wages", "", "工地老板欠薪半年，几十名农民工讨薪无门，多次投诉没人管。", "", model.Negative},
+		{"forced demolition", "", "村民反映夜里房子被强拆，家具都被埋在废墟里，至今没有任何补偿。", "", model.Negative},
+		{"corruption", "", "网友举报某局长涉嫌腐败受贿，并隐瞒事故真相。", "", model.Negative},
+		{"water and power cut", "", "小区已经停水停电三天了，物业一直推诿。", "", model.Negative},
+		{"pollution", "", "化工园区附近河水被污染，发出阵阵恶臭。", "", model.Negative},
 		// General evaluations.
-		{"review negative", "", "房间不干净，服务态度差，非常失望。", "", bus.Negative},
-		{"review positive", "", "这家酒店服务很好，房间干净舒适，下次还来！", "", bus.Positive},
-		{"domain positive", "", "我县荣获全省安全生产先进集体表彰，惠民工程成功竣工。", "", bus.Positive},
-		{"praise for the government", "", "感谢政府，新修的道路又宽又平，群众纷纷点赞。", "", bus.Positive},
+		{"review negative", "", "房间不干净，服务态度差，非常失望。", "", model.Negative},
+		{"review positive", "", "这家酒店服务很好，房间干净舒适，下次还来！", "", model.Positive},
+		{"domain positive", "", "我县荣获全省安全生产先进集体表彰，惠民工程成功竣工。", "", model.Positive},
+		{"praise for the government", "", "感谢政府，新修的道路又宽又平，群众纷纷点赞。", "", model.Positive},
 		// Negation flips.
-		{"negated positive", "", "这次的处理结果我们一点都不满意，也不认可。", "", bus.Negative},
-		{"negated negative", "", "这家店的菜不难吃，价格也不贵。", "", bus.Positive},
-		{"negated good", "", "服务一点也不好。", "", bus.Negative},
+		{"negated positive", "", "这次的处理结果我们一点都不满意，也不认可。", "", model.Negative},
+		{"negated negative", "", "这家店的菜不难吃，价格也不贵。", "", model.Positive},
+		{"negated good", "", "服务一点也不好。", "", model.Negative},
 		// Neutral: official notices and plain statements.
 		{"official notice", "关于印发2024年政务公开工作要点的通知",
-			"各乡镇人民政府、县直各有关单位：现将《2024年政务公开工作要点》印发给你们，请认真遵照执行。", bus.TierOfficial, bus.Neutral},
-		{"policy statement", "", "根据《中华人民共和国政府信息公开条例》规定，现将2023年度政府信息公开工作年度报告公告如下。", bus.TierOfficial, bus.Neutral},
-		{"plain fact", "", "县城明天上午九点举行马拉松比赛，途经人民路和解放路。", "", bus.Neutral},
-		{"empty", "", "", "", bus.Neutral},
+			"各乡镇人民政府、县直各有关单位：现将《2024年政务公开工作要点》印发给你们，请认真遵照执行。", model.TierOfficial, model.Neutral},
+		{"policy statement", "", "根据《中华人民共和国政府信息公开条例》规定，现将2023年度政府信息公开工作年度报告公告如下。", model.TierOfficial, model.Neutral},
+		{"plain fact", "", "县城明天上午九点举行马拉松比赛，途经人民路和解放路。", "", model.Neutral},
+		{"empty", "", "", "", model.Neutral},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			p := a.Analyze(bus.Document{Title: tc.title, Body: tc.body, Authority: tc.authority})
+			p := a.Analyze(model.Document{Title: tc.title, Body: tc.body, Authority: tc.authority})
 			s := p.Sentiment
 			if s.Label != tc.want {
 				t.Errorf("label %s (score %.3f, negativity %.3f), want %s", s.Label, s.Score, s.Negativity, tc.want)
@@ -186,7 +187,7 @@ func TestSentiment(t *testing.T) {
 			if s.Score < 1.0/3-1e-4 {
 				t.Errorf("score %v: the label's probability must be the largest of three", s.Score)
 			}
-			if s.Label == bus.Negative && s.Negativity != s.Score {
+			if s.Label == model.Negative && s.Negativity != s.Score {
 				t.Errorf("negative label: negativity %v should equal score %v", s.Negativity, s.Score)
 			}
 		})
@@ -197,13 +198,13 @@ func TestSentimentOfficialRegisterSoftensButDoesNotHide(t *testing.T) {
 	a := testAnalyzer(t)
 	// The same incident reported by a forum and in an official notice: the
 	// notice is less negative, yet still negative, because people died.
-	forum := a.Analyze(bus.Document{Body: explosionNews, Authority: bus.TierForum}).Sentiment
-	notice := a.Analyze(bus.Document{
+	forum := a.Analyze(model.Document{Body: explosionNews, Authority: model.TierForum}).Sentiment
+	notice := a.Analyze(model.Document{
 		Title:     "关于某县化工厂爆炸事故的情况通报",
 		Body:      "现将有关情况通报如下：" + explosionNews + "特此通报。",
-		Authority: bus.TierOfficial,
+		Authority: model.TierOfficial,
 	}).Sentiment
-	if forum.Label != bus.Negative || notice.Label != bus.Negative {
+	if forum.Label != model.Negative || notice.Label != model.Negative {
 		t.Fatalf("labels forum %s, notice %s; want both negative", forum.Label, notice.Label)
 	}
 	if notice.Negativity > forum.Negativity {
@@ -230,7 +231,7 @@ func TestTopics(t *testing.T) {
 		{"no topic", "", "今天天气不错，和朋友去公园散步。", nil, []string{"教育", "安全生产", "交通"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			p := a.Analyze(bus.Document{Title: tc.title, Body: tc.body})
+			p := a.Analyze(model.Document{Title: tc.title, Body: tc.body})
 			var names []string
 			for i, tp := range p.Topics {
 				names = append(names, tp.Name)
@@ -294,7 +295,7 @@ func TestSetTopicsOverride(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	doc := bus.Document{Body: "县城明天上午九点举行马拉松比赛，途经人民路和解放路。"}
+	doc := model.Document{Body: "县城明天上午九点举行马拉松比赛，途经人民路和解放路。"}
 	if got := a.Analyze(doc).Topics; len(got) != 0 {
 		t.Fatalf("default topics tagged %v", got)
 	}
@@ -307,22 +308,22 @@ func TestSetTopicsOverride(t *testing.T) {
 
 func TestSimHash(t *testing.T) {
 	a := testAnalyzer(t)
-	orig := a.Analyze(bus.Document{Title: "某县一化工厂发生爆炸", Body: longReport})
-	repost := a.Analyze(bus.Document{
+	orig := a.Analyze(model.Document{Title: "某县一化工厂发生爆炸", Body: longReport})
+	repost := a.Analyze(model.Document{
 		Title: "突发！化工厂爆炸致3死12伤",
 		Body: "来源：某某新闻网 记者 李明 编辑 王芳\n" + longReport +
 			"\n（本文转载自某县融媒体中心，如有侵权请联系删除）",
 	})
-	edited := a.Analyze(bus.Document{Body: strings.Replace(longReport, "浓烟滚滚", "浓烟冲天", 1)})
-	unrelated := a.Analyze(bus.Document{Body: "为进一步做好2024年政务公开工作，县政府办公室印发工作要点，" +
+	edited := a.Analyze(model.Document{Body: strings.Replace(longReport, "浓烟滚滚", "浓烟冲天", 1)})
+	unrelated := a.Analyze(model.Document{Body: "为进一步做好2024年政务公开工作，县政府办公室印发工作要点，" +
 		"要求各乡镇、各部门全面梳理权责清单，及时公开部门预决算和三公经费，" +
 		"加强政策解读和回应关切，提升政务服务水平，优化营商环境。"})
-	similarTopic := a.Analyze(bus.Document{Body: "某市一家化工企业仓库发生火灾，消防部门出动十余辆消防车扑救，" +
+	similarTopic := a.Analyze(model.Document{Body: "某市一家化工企业仓库发生火灾，消防部门出动十余辆消防车扑救，" +
 		"火势于两小时后被控制，暂无人员伤亡报告，起火原因正在调查。"})
 
 	for _, tc := range []struct {
 		name string
-		b    bus.Post
+		b    model.Post
 		same bool
 	}{
 		{"repost with another header and footer", repost, true},
@@ -339,7 +340,7 @@ func TestSimHash(t *testing.T) {
 	if orig.SimHash == 0 {
 		t.Error("fingerprint of a news text is 0")
 	}
-	if again := a.Analyze(bus.Document{Title: "某县一化工厂发生爆炸", Body: longReport}); again.SimHash != orig.SimHash {
+	if again := a.Analyze(model.Document{Title: "某县一化工厂发生爆炸", Body: longReport}); again.SimHash != orig.SimHash {
 		t.Errorf("fingerprint not deterministic: %x vs %x", again.SimHash, orig.SimHash)
 	}
 }
@@ -365,20 +366,20 @@ func TestFlags(t *testing.T) {
 	long := strings.Repeat("县政府召开新闻发布会通报化工厂爆炸事故情况。", MaxBodyRunes/20)
 	for _, tc := range []struct {
 		name  string
-		doc   bus.Document
+		doc   model.Document
 		flags []string
 	}{
-		{"normal news", bus.Document{Title: "化工厂爆炸", Body: explosionNews}, []string{}},
-		{"short body", bus.Document{Title: "通知", Body: "详见附件。"}, []string{FlagShort}},
-		{"empty", bus.Document{}, []string{FlagShort}},
-		{"english", bus.Document{Title: "Explosion at a chemical plant",
+		{"normal news", model.Document{Title: "化工厂爆炸", Body: explosionNews}, []string{}},
+		{"short body", model.Document{Title: "通知", Body: "详见附件。"}, []string{FlagShort}},
+		{"empty", model.Document{}, []string{FlagShort}},
+		{"english", model.Document{Title: "Explosion at a chemical plant",
 			Body: "Three people died and twelve were injured when a chemical plant exploded on Monday afternoon."}, []string{FlagNotChinese}},
-		{"mostly english with a Chinese name", bus.Document{
+		{"mostly english with a Chinese name", model.Document{
 			Body: "The county government of 某县 held a press conference about the explosion at the chemical plant on Monday."}, []string{FlagNotChinese}},
-		{"only digits and symbols", bus.Document{Body: "1234567890 !@#$%^&*() 1234567890 ====="}, []string{FlagNotChinese}},
-		{"huge body", bus.Document{Body: long}, []string{FlagTruncated}},
-		{"huge title", bus.Document{Title: strings.Repeat("标题", MaxTitleRunes), Body: explosionNews}, []string{FlagTruncated}},
-		{"full-width text stays Chinese", bus.Document{Body: "ＡＢＣ公司在某县投资建设的化工厂项目今天正式开工建设，总投资１２亿元。"}, []string{}},
+		{"only digits and symbols", model.Document{Body: "1234567890 !@#$%^&*() 1234567890 ====="}, []string{FlagNotChinese}},
+		{"huge body", model.Document{Body: long}, []string{FlagTruncated}},
+		{"huge title", model.Document{Title: strings.Repeat("标题", MaxTitleRunes), Body: explosionNews}, []string{FlagTruncated}},
+		{"full-width text stays Chinese", model.Document{Body: "ＡＢＣ公司在某县投资建设的化工厂项目今天正式开工建设，总投资１２亿元。"}, []string{}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p := a.Analyze(tc.doc)
@@ -405,7 +406,7 @@ func TestOddInputNeverFails(t *testing.T) {
 		"ｆｕｌｌ　ｗｉｄｔｈ　ｏｎｌｙ",
 		"繁體中文的內容，政府資訊公開。",
 	} {
-		p := a.Analyze(bus.Document{ID: "odd", Body: body})
+		p := a.Analyze(model.Document{ID: "odd", Body: body})
 		if p.Sentiment.Label == "" || p.Flags == nil || p.Topics == nil || p.Keywords == nil || p.Entities == nil || p.Regions == nil {
 			t.Errorf("incomplete post for %.20q: %+v", body, p)
 		}
@@ -414,8 +415,8 @@ func TestOddInputNeverFails(t *testing.T) {
 
 func TestRegionsAndEntities(t *testing.T) {
 	a := testAnalyzer(t)
-	p := a.Analyze(bus.Document{RegionCode: "220102", Body: "北京市和上海市的代表在人民政府会议上发言，张伟表示将荣获表彰。"})
-	want := []bus.Region{{Code: "220102", Name: "南关区", Role: RolePublisher},
+	p := a.Analyze(model.Document{RegionCode: "220102", Body: "北京市和上海市的代表在人民政府会议上发言，张伟表示将荣获表彰。"})
+	want := []model.Region{{Code: "220102", Name: "南关区", Role: RolePublisher},
 		{Code: "110000", Name: "北京市", Role: RoleMentioned}, {Code: "310000", Name: "上海市", Role: RoleMentioned}}
 	if !slices.Equal(p.Regions, want) {
 		t.Errorf("regions %v, want the publisher region then the two mentioned", p.Regions)
@@ -434,7 +435,7 @@ func TestRegionsAndEntities(t *testing.T) {
 			t.Errorf("%s taken for an entity: %v", notName, p.Entities)
 		}
 	}
-	if got := a.Analyze(bus.Document{Body: explosionNews}).Regions; len(got) != 0 {
+	if got := a.Analyze(model.Document{Body: explosionNews}).Regions; len(got) != 0 {
 		t.Errorf("regions without a publisher code: %v", got)
 	}
 }
@@ -445,9 +446,9 @@ func TestMetrics(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a.Analyze(bus.Document{Body: explosionNews})
-	a.Analyze(bus.Document{})
-	a.Analyze(bus.Document{Body: strings.Repeat("政务公开", MaxBodyRunes)})
+	a.Analyze(model.Document{Body: explosionNews})
+	a.Analyze(model.Document{})
+	a.Analyze(model.Document{Body: strings.Repeat("政务公开", MaxBodyRunes)})
 	for _, tc := range []struct {
 		c    prometheus.Collector
 		want float64
@@ -455,7 +456,7 @@ func TestMetrics(t *testing.T) {
 		{a.m.documents.WithLabelValues(resultOK), 1},
 		{a.m.documents.WithLabelValues(resultEmpty), 1},
 		{a.m.documents.WithLabelValues(resultTruncated), 1},
-		{a.m.sentiment.WithLabelValues(bus.Negative), 1},
+		{a.m.sentiment.WithLabelValues(model.Negative), 1},
 		{a.m.flags.WithLabelValues(FlagTruncated), 1},
 		{a.m.flags.WithLabelValues(FlagShort), 1},
 	} {
@@ -474,13 +475,13 @@ func TestMetrics(t *testing.T) {
 
 func TestAnalyzeConcurrently(t *testing.T) {
 	a := testAnalyzer(t)
-	docs := []bus.Document{
+	docs := []model.Document{
 		{Title: "化工厂爆炸", Body: explosionNews},
 		{Body: "这家酒店服务很好，房间干净舒适，下次还来！"},
 		{Body: "工地老板欠薪半年，几十名农民工讨薪无门，多次投诉没人管。"},
-		{Title: "关于印发2024年政务公开工作要点的通知", Body: "现将《2024年政务公开工作要点》印发给你们，请认真遵照执行。", Authority: bus.TierOfficial},
+		{Title: "关于印发2024年政务公开工作要点的通知", Body: "现将《2024年政务公开工作要点》印发给你们，请认真遵照执行。", Authority: model.TierOfficial},
 	}
-	want := make([]bus.Post, len(docs))
+	want := make([]model.Post, len(docs))
 	for i, d := range docs {
 		want[i] = a.Analyze(d)
 	}
@@ -547,14 +548,14 @@ func TestSentimentEvidence(t *testing.T) {
 func TestSpamAndInjectedFlags(t *testing.T) {
 	a := testAnalyzer(t)
 	for _, tc := range []struct {
-		doc  bus.Document
+		doc  model.Document
 		flag string
 		want bool
 	}{
-		{bus.Document{Body: "兼职日结，在家也能日赚500元，加微信详聊，名额有限。"}, FlagSpam, true},
-		{bus.Document{Body: "县商务局举办电商培训，帮助农户通过微信小程序销售农产品，现场发放优惠券。"}, FlagSpam, false},
-		{bus.Document{Body: "某县人民政府关于做好秋冬季森林防火工作的通知，各乡镇要加强巡查。", Injected: true}, FlagInjected, true},
-		{bus.Document{Body: "某县人民政府关于做好秋冬季森林防火工作的通知，各乡镇要加强巡查。"}, FlagInjected, false},
+		{model.Document{Body: "兼职日结，在家也能日赚500元，加微信详聊，名额有限。"}, FlagSpam, true},
+		{model.Document{Body: "县商务局举办电商培训，帮助农户通过微信小程序销售农产品，现场发放优惠券。"}, FlagSpam, false},
+		{model.Document{Body: "某县人民政府关于做好秋冬季森林防火工作的通知，各乡镇要加强巡查。", Injected: true}, FlagInjected, true},
+		{model.Document{Body: "某县人民政府关于做好秋冬季森林防火工作的通知，各乡镇要加强巡查。"}, FlagInjected, false},
 	} {
 		p := a.Analyze(tc.doc)
 		if got := slices.Contains(p.Flags, tc.flag); got != tc.want {
@@ -568,21 +569,21 @@ func TestSpamAndInjectedFlags(t *testing.T) {
 // topic's keywords found in the text.
 func TestExplanations(t *testing.T) {
 	a := testAnalyzer(t)
-	p := a.Analyze(bus.Document{ID: "why", Title: "化工厂爆炸致3人死亡",
+	p := a.Analyze(model.Document{ID: "why", Title: "化工厂爆炸致3人死亡",
 		Body: "11月20日，一化工厂发生爆炸，造成3人死亡、5人受伤。网友质疑监管不力。所幸未造成环境污染。"})
-	if p.Sentiment.Label != bus.Negative {
+	if p.Sentiment.Label != model.Negative {
 		t.Fatalf("sentiment %+v, want negative", p.Sentiment)
 	}
 	ev := p.Sentiment.Evidence
-	if len(ev) == 0 || len(ev) > bus.MaxEvidence || ev[0] != "爆炸" {
-		t.Errorf("evidence %q: want at most %d words, 爆炸 (in title and body) first", ev, bus.MaxEvidence)
+	if len(ev) == 0 || len(ev) > model.MaxEvidence || ev[0] != "爆炸" {
+		t.Errorf("evidence %q: want at most %d words, 爆炸 (in title and body) first", ev, model.MaxEvidence)
 	}
 	for _, w := range []string{"死亡", "否定·环境污染"} {
 		if !slices.Contains(ev, w) {
 			t.Errorf("evidence %q lacks %s", ev, w)
 		}
 	}
-	var safety *bus.Topic
+	var safety *model.Topic
 	for i := range p.Topics {
 		if p.Topics[i].Name == "安全生产" {
 			safety = &p.Topics[i]
@@ -596,7 +597,7 @@ func TestExplanations(t *testing.T) {
 	}
 
 	// A text without evaluative words has no evidence: the model alone read it.
-	p = a.Analyze(bus.Document{ID: "plain", Body: "明天上午九点，县政府召开常务会议。"})
+	p = a.Analyze(model.Document{ID: "plain", Body: "明天上午九点，县政府召开常务会议。"})
 	if p.Sentiment.Evidence != nil {
 		t.Errorf("plain notice evidence %q, want none", p.Sentiment.Evidence)
 	}

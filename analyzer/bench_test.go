@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/yuqing-project/yuqing/bus"
+	"github.com/yuqing-project/yuqing/model"
 )
 
 // seedsDir holds the seed documents the project was created from: real
@@ -16,21 +16,21 @@ const seedsDir = "../../shared/seeds" // shared/ sits beside the repository
 // benchCorpus returns the benchmark documents: the seed documents when
 // present (realistic government text, 13–25 KB each), and the test texts
 // written for this package otherwise.
-func benchCorpus(b *testing.B) []bus.Document {
+func benchCorpus(b *testing.B) []model.Document {
 	b.Helper()
 	paths, _ := filepath.Glob(filepath.Join(seedsDir, "*.txt"))
-	var docs []bus.Document
+	var docs []model.Document
 	for _, p := range paths {
 		data, err := os.ReadFile(p)
 		if err != nil {
 			b.Fatalf("read seed: %v", err)
 		}
 		title, body, _ := strings.Cut(string(data), "\n")
-		docs = append(docs, bus.Document{Title: title, Body: body, Authority: bus.TierOfficial})
+		docs = append(docs, model.Document{Title: title, Body: body, Authority: model.TierOfficial})
 	}
 	if len(docs) == 0 {
 		b.Logf("no seeds in %s; benchmarking the package's own texts", seedsDir)
-		docs = []bus.Document{
+		docs = []model.Document{
 			{Title: "某县一化工厂发生爆炸", Body: longReport},
 			{Title: "化工厂爆炸", Body: explosionNews},
 		}
@@ -38,7 +38,7 @@ func benchCorpus(b *testing.B) []bus.Document {
 	return docs
 }
 
-func corpusBytes(docs []bus.Document) int64 {
+func corpusBytes(docs []model.Document) int64 {
 	var n int64
 	for _, d := range docs {
 		n += int64(len(d.Title) + len(d.Body))

@@ -7,8 +7,9 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/yuqing-project/yuqing/model"
+
 	"github.com/yuqing-project/yuqing/analyzer/region"
-	"github.com/yuqing-project/yuqing/bus"
 )
 
 // Entity kinds.
@@ -81,7 +82,7 @@ var personTitles = []string{
 //     not a word of the sentiment lexicon (荣获 is tagged nr);
 //   - places: the administrative divisions the post names (their official
 //     names), then the other places gse tags ns.
-func (a *Analyzer) entities(tokens []token, mentions []region.Mention) []bus.Entity {
+func (a *Analyzer) entities(tokens []token, mentions []region.Mention) []model.Entity {
 	var orgs, persons, places []string
 	seen := map[string]bool{}
 	add := func(list *[]string, s string) {
@@ -123,7 +124,7 @@ func (a *Analyzer) entities(tokens []token, mentions []region.Mention) []bus.Ent
 			add(&places, t.text)
 		}
 	}
-	out := []bus.Entity{}
+	out := []model.Entity{}
 	for _, g := range []struct {
 		kind  string
 		names []string
@@ -132,7 +133,7 @@ func (a *Analyzer) entities(tokens []token, mentions []region.Mention) []bus.Ent
 			if len(out) == maxEntities {
 				return out
 			}
-			out = append(out, bus.Entity{Text: n, Kind: g.kind})
+			out = append(out, model.Entity{Text: n, Kind: g.kind})
 		}
 	}
 	return out

@@ -7,8 +7,9 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/yuqing-project/yuqing/model"
+
 	"github.com/yuqing-project/yuqing/analyzer/region"
-	"github.com/yuqing-project/yuqing/bus"
 )
 
 // maxRegions bounds the regions carried by a post.
@@ -51,12 +52,12 @@ func (a *Analyzer) SetRegions(home string, extra ...region.Division) error {
 // themselves, for the entities. tokens are the segmentation of title and
 // body: a division's name counts only where a word starts (see
 // region.Table.FindAtStarts).
-func (a *Analyzer) findRegions(publisher, text string, tokens []token) ([]bus.Region, []region.Mention) {
+func (a *Analyzer) findRegions(publisher, text string, tokens []token) ([]model.Region, []region.Mention) {
 	setup := a.regions.Load()
-	out := []bus.Region{}
+	out := []model.Region{}
 	if publisher != "" {
 		d, _ := setup.table.Lookup(publisher)
-		out = append(out, bus.Region{Code: publisher, Name: d.Name, Role: RolePublisher})
+		out = append(out, model.Region{Code: publisher, Name: d.Name, Role: RolePublisher})
 	}
 	home := setup.home
 	if home == "" {
@@ -85,7 +86,7 @@ func (a *Analyzer) findRegions(publisher, text string, tokens []token) ([]bus.Re
 			if roleOf[m.Code] != role || len(out) == maxRegions {
 				continue
 			}
-			out = append(out, bus.Region{Code: m.Code, Name: m.Name, Role: role})
+			out = append(out, model.Region{Code: m.Code, Name: m.Name, Role: role})
 			roleOf[m.Code] = "" // listed
 		}
 	}

@@ -12,8 +12,9 @@ import (
 	"sync"
 	"unicode/utf8"
 
+	"github.com/yuqing-project/yuqing/model"
+
 	"github.com/go-ego/gse"
-	"github.com/yuqing-project/yuqing/bus"
 )
 
 //go:embed data/stopwords.txt
@@ -221,7 +222,7 @@ func (sc *termScratch) index(t *idfTable, tk *token, words *docWords) int {
 //
 // Body tokens start at bodyStart. words is the docWords the tokens were
 // cut with (every token but line breaks carries its wid), or nil.
-func (t *idfTable) keywordsAndFingerprint(tokens []token, bodyStart int, words *docWords) ([]bus.Keyword, uint64) {
+func (t *idfTable) keywordsAndFingerprint(tokens []token, bodyStart int, words *docWords) ([]model.Keyword, uint64) {
 	sc := termPool.Get().(*termScratch)
 	switch {
 	case words != nil:
@@ -265,7 +266,7 @@ func (t *idfTable) keywordsAndFingerprint(tokens []token, bodyStart int, words *
 		}
 	}
 
-	var top [MaxKeywords]bus.Keyword
+	var top [MaxKeywords]model.Keyword
 	n := 0
 	for i := range sc.stats {
 		st := &sc.stats[i]
@@ -273,7 +274,7 @@ func (t *idfTable) keywordsAndFingerprint(tokens []token, bodyStart int, words *
 			continue
 		}
 		idf := t.lookupToken(token{text: st.word, info: st.info})
-		n = insertKeyword(&top, n, bus.Keyword{Word: st.word, Weight: st.tf / total * idf})
+		n = insertKeyword(&top, n, model.Keyword{Word: st.word, Weight: st.tf / total * idf})
 		count := st.all
 		if bodyWords {
 			count = st.body
@@ -285,16 +286,16 @@ func (t *idfTable) keywordsAndFingerprint(tokens []token, bodyStart int, words *
 			sc.feats = append(sc.feats, simFeature{hash: st.hash, weight: (1 + math.Log(count)) * idf})
 		}
 	}
-	kws := make([]bus.Keyword, n)
+	kws := make([]model.Keyword, n)
 	for i := range kws {
-		kws[i] = bus.Keyword{Word: top[i].Word, Weight: math.Round(top[i].Weight*1e4) / 1e4}
+		kws[i] = model.Keyword{Word: top[i].Word, Weight: math.Round(top[i].Weight*1e4) / 1e4}
 	}
 	return kws, simHash(sc.feats)
 }
 
 // insertKeyword inserts k into top[:n], which is ordered heaviest first
 // (ties by word), keeping at most MaxKeywords; it returns the new length.
-func insertKeyword(top *[MaxKeywords]bus.Keyword, n int, k bus.Keyword) int {
+func insertKeyword(top *[MaxKeywords]model.Keyword, n int, k model.Keyword) int {
 	pos := n
 	for pos > 0 && keywordBefore(k, top[pos-1]) {
 		pos--
@@ -311,7 +312,7 @@ func insertKeyword(top *[MaxKeywords]bus.Keyword, n int, k bus.Keyword) int {
 }
 
 // keywordBefore is the keyword order: heavier first, then by word.
-func keywordBefore(a, b bus.Keyword) bool {
+func keywordBefore(a, b model.Keyword) bool {
 	if a.Weight != b.Weight {
 		return a.Weight > b.Weight
 	}

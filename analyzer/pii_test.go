@@ -4,8 +4,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/yuqing-project/yuqing/model"
+
 	"github.com/prometheus/client_golang/prometheus/testutil"
-	"github.com/yuqing-project/yuqing/bus"
 )
 
 func TestMaskPII(t *testing.T) {
@@ -60,7 +61,7 @@ func TestAnalyzeMasksPII(t *testing.T) {
 	for _, kind := range []string{PIIIDCard, PIIMobile, PIIBankCard} {
 		before[kind] = testutil.ToFloat64(a.m.pii.WithLabelValues(kind))
 	}
-	doc := bus.Document{
+	doc := model.Document{
 		ID:    "pii",
 		Title: "市民13812345678反映欠薪问题",
 		Body:  "投诉人张某,身份证号11010519491231002X,联系电话13987654321,工资卡6222021234567890128,被拖欠工资三个月。",

@@ -3,11 +3,13 @@ package analyzer
 import (
 	"fmt"
 
-	"github.com/yuqing-project/yuqing/bus"
-	"github.com/yuqing-project/yuqing/config"
+	"github.com/yuqing-project/yuqing/model"
+
 	"strings"
 
-	"github.com/yuqing-project/yuqing/analyzer/scheme"
+	"github.com/yuqing-project/yuqing/config"
+
+	"github.com/yuqing-project/yuqing/scheme"
 )
 
 // SchemeOptions returns the options under which monitoring-scheme terms
@@ -105,15 +107,15 @@ func (a *Analyzer) SetSchemes(list []config.Scheme) error {
 
 // matchSchemes returns the schemes the analysed text matches; text is
 // schemeText of the title and body.
-func (a *Analyzer) matchSchemes(text string, tokens []token) []bus.SchemeHit {
+func (a *Analyzer) matchSchemes(text string, tokens []token) []model.SchemeHit {
 	set := a.schemes.Load()
 	if set == nil {
 		return nil
 	}
 	words := tokenWords(tokens)
-	var out []bus.SchemeHit
+	var out []model.SchemeHit
 	for _, h := range set.m.Match(text, words) {
-		out = append(out, bus.SchemeHit{ID: h.SchemeID, Name: set.names[h.SchemeID], Terms: h.Terms, Alert: set.alert[h.SchemeID]})
+		out = append(out, model.SchemeHit{ID: h.SchemeID, Name: set.names[h.SchemeID], Terms: h.Terms, Alert: set.alert[h.SchemeID]})
 	}
 	return out
 }

@@ -3,7 +3,6 @@ package analyzer
 import (
 	"bufio"
 	"fmt"
-	"github.com/yuqing-project/yuqing/config"
 	"math/rand/v2"
 	"os"
 	"reflect"
@@ -11,8 +10,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/yuqing-project/yuqing/analyzer/scheme"
-	"github.com/yuqing-project/yuqing/bus"
+	"github.com/yuqing-project/yuqing/config"
+	"github.com/yuqing-project/yuqing/model"
+
+	"github.com/yuqing-project/yuqing/scheme"
 )
 
 func TestMatchSchemes(t *testing.T) {
@@ -229,10 +230,10 @@ func BenchmarkMatchSchemes(b *testing.B) {
 	}
 	corpora := []struct {
 		name string
-		docs []bus.Document
+		docs []model.Document
 	}{
 		{"seeds", benchCorpus(b)},
-		{"incident", []bus.Document{{Title: "江苏南京江宁区一化工厂发生爆炸 已致3死12伤", Body: longReport}}},
+		{"incident", []model.Document{{Title: "江苏南京江宁区一化工厂发生爆炸 已致3死12伤", Body: longReport}}},
 	}
 	matchers := map[int]*scheme.Matcher{}
 	for _, n := range []int{1000, 5000} {
@@ -304,7 +305,7 @@ func TestSchemesInAnalyze(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	p := a.Analyze(bus.Document{Title: "青岚县化工厂发生爆炸", Body: "今天下午,青岚县工业园区一化工厂发生爆炸,现场浓烟滚滚。"})
+	p := a.Analyze(model.Document{Title: "青岚县化工厂发生爆炸", Body: "今天下午,青岚县工业园区一化工厂发生爆炸,现场浓烟滚滚。"})
 	if len(p.Schemes) != 1 || p.Schemes[0].ID != "chem" || !p.Schemes[0].Alert || p.Schemes[0].Name != "化工安全" ||
 		!slices.Contains(p.Schemes[0].Terms, "爆炸") {
 		t.Errorf("schemes = %+v, want the alerting 化工安全 scheme with its words", p.Schemes)

@@ -12,8 +12,9 @@ import (
 	"sync/atomic"
 	"unicode"
 
+	"github.com/yuqing-project/yuqing/model"
+
 	"github.com/yuqing-project/yuqing/analyzer/sentiment"
-	"github.com/yuqing-project/yuqing/bus"
 )
 
 //go:embed data/sentiment.tsv
@@ -232,7 +233,7 @@ func (ev *evidence) add(tokens []token, i, n int, negated bool, v float64) {
 	ev.words = append(ev.words, evidenceWord{word, negated, math.Abs(v)})
 }
 
-// evidence returns the strongest words, at most bus.MaxEvidence, strongest
+// evidence returns the strongest words, at most model.MaxEvidence, strongest
 // first (ties by word), or nil.
 func (ev *evidence) evidence() []string {
 	if len(ev.words) == 0 {
@@ -253,7 +254,7 @@ func (ev *evidence) evidence() []string {
 		}
 		return 1
 	})
-	n := min(len(ev.words), bus.MaxEvidence)
+	n := min(len(ev.words), model.MaxEvidence)
 	out := make([]string, n)
 	for k := range n {
 		out[k] = ev.words[k].text
@@ -270,7 +271,7 @@ const negatedPrefix = "否定·"
 // score runs the lexicon over tokens and returns the sentiment. official
 // says the source is an official one (authority 官方), which lowers the
 // number of register markers needed to read the text as a notice.
-func (l *lexicon) score(tokens []token, officialSource bool) (bus.Sentiment, evidence) {
+func (l *lexicon) score(tokens []token, officialSource bool) (model.Sentiment, evidence) {
 	var ev evidence
 	markers := map[string]bool{}
 
@@ -356,7 +357,7 @@ func (l *lexicon) score(tokens []token, officialSource bool) (bus.Sentiment, evi
 
 	ev.officialMarkers = len(markers)
 	ev.officialRegister = ev.officialMarkers >= 3 || officialSource && ev.officialMarkers >= 1
-	var s bus.Sentiment
+	var s model.Sentiment
 	if m := l.model.Load(); m == nil || len(tokens) == 0 {
 		s = probabilities(ev)
 	} else {
@@ -392,7 +393,7 @@ func predictionText(tokens []token) string {
 // polarity logit and the neutral logit; the lexicon's negation-aware
 // polarity is added with a modest weight; no evidence at all favours
 // neutral; and the official register damps the polarity and raises neutral.
-func combine(p sentiment.Prediction, ev evidence) bus.Sentiment {
+func combine(p sentiment.Prediction, ev evidence) model.Sentiment {
 	d := math.Min(math.Max(ev.domainNeg-domainEvidenceFloor, 0), domainEvidenceCap)
 	total := ev.pos + ev.neg
 	zp := p.PolarityLogit - domainPolarity*d + lexiconPolarity*(ev.pos-ev.neg)/math.Sqrt(total+1) +
@@ -411,7 +412,7 @@ func combine(p sentiment.Prediction, ev evidence) bus.Sentiment {
 
 // probabilities turns evidence into the three-class distribution: a softmax
 // over a polarity logit ±z and a neutral logit that falls as evidence grows.
-func probabilities(ev evidence) bus.Sentiment {
+func probabilities(ev evidence) model.Sentiment {
 	total := ev.pos + ev.neg
 	z := (ev.pos - ev.neg) / math.Sqrt(total+1)
 	neutral := neutralPrior - neutralDecay*math.Min(total, neutralDecayCap)
@@ -427,13 +428,13 @@ func probabilities(ev evidence) bus.Sentiment {
 }
 
 // label picks the most probable class; ties go to neutral, then negative.
-func label(pPos, pNeu, pNeg float64) bus.Sentiment {
-	s := bus.Sentiment{Label: bus.Neutral, Score: pNeu, Negativity: round4(pNeg)}
+func label(pPos, pNeu, pNeg float64) model.Sentiment {
+	s := model.Sentiment{Label: model.Neutral, Score: pNeu, Negativity: round4(pNeg)}
 	switch {
 	case pNeg > pNeu && pNeg >= pPos:
-		s.Label, s.Score = bus.Negative, pNeg
+		s.Label, s.Score = model.Negative, pNeg
 	case pPos > pNeu && pPos > pNeg:
-		s.Label, s.Score = bus.Positive, pPos
+		s.Label, s.Score = model.Positive, pPos
 	}
 	s.Score = round4(s.Score)
 	return s

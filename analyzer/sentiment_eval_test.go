@@ -7,7 +7,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/yuqing-project/yuqing/bus"
+	"github.com/yuqing-project/yuqing/model"
 )
 
 // sentimentDataDir holds the shared labelled sets (research-only; read at
@@ -74,25 +74,25 @@ func TestSentimentAccuracy(t *testing.T) {
 				if r.Label != "pos" && r.Label != "neg" {
 					continue
 				}
-				p := a.Analyze(bus.Document{Body: r.Text}).Sentiment
+				p := a.Analyze(model.Document{Body: r.Text}).Sentiment
 				gold := r.Label == "pos"
 				n++
-				if (p.Label == bus.Positive) == gold {
+				if (p.Label == model.Positive) == gold {
 					okBinary++
 				}
 				// For a neutral label Score is P(neutral), so P(positive) is what remains.
-				pPosGreater := p.Label == bus.Positive || p.Label == bus.Neutral && 1-p.Score-p.Negativity > p.Negativity
+				pPosGreater := p.Label == model.Positive || p.Label == model.Neutral && 1-p.Score-p.Negativity > p.Negativity
 				if pPosGreater == gold {
 					okPolarity++
 				}
-				if p.Label == bus.Neutral {
+				if p.Label == model.Neutral {
 					neutral++
 				}
 				g := 1
 				if gold {
 					g = 0
 				}
-				conf[g][map[string]int{bus.Positive: 0, bus.Neutral: 1, bus.Negative: 2}[p.Label]]++
+				conf[g][map[string]int{model.Positive: 0, model.Neutral: 1, model.Negative: 2}[p.Label]]++
 			}
 			if n == 0 {
 				t.Fatal("no pos/neg rows")

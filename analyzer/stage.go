@@ -9,6 +9,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/yuqing-project/yuqing/model"
+
 	"github.com/yuqing-project/yuqing/bus"
 	"github.com/yuqing-project/yuqing/store"
 )
@@ -16,7 +18,7 @@ import (
 // PostPublisher publishes analysed posts; it returns only when they are
 // durable on the bus (bus.Producer satisfies it).
 type PostPublisher interface {
-	PublishPosts(ctx context.Context, posts ...bus.Post) error
+	PublishPosts(ctx context.Context, posts ...model.Post) error
 }
 
 // Stage is the analyzer stage of the pipeline: the bus handler that turns a
@@ -48,7 +50,7 @@ func NewStage(a *Analyzer, st store.Store, pub PostPublisher, workers int) *Stag
 // by post ID and version, so a redelivered batch changes nothing. A message
 // that is not a valid document is a permanent error (dead-lettered).
 func (s *Stage) Handle(ctx context.Context, msgs []bus.Message) error {
-	docs := make([]bus.Document, len(msgs))
+	docs := make([]model.Document, len(msgs))
 	for i, m := range msgs {
 		if err := json.Unmarshal(m.Value, &docs[i]); err != nil {
 			return bus.Permanent(fmt.Errorf("cannot decode document at %s/%d@%d: %w", m.Topic, m.Partition, m.Offset, err))
@@ -68,8 +70,8 @@ func (s *Stage) Handle(ctx context.Context, msgs []bus.Message) error {
 }
 
 // AnalyzeAll analyses docs in parallel, keeping their order.
-func (s *Stage) AnalyzeAll(docs []bus.Document) []bus.Post {
-	posts := make([]bus.Post, len(docs))
+func (s *Stage) AnalyzeAll(docs []model.Document) []model.Post {
+	posts := make([]model.Post, len(docs))
 	workers := min(s.workers, len(docs))
 	var wg sync.WaitGroup
 	next := make(chan int)

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/yuqing-project/yuqing/bus"
+	"github.com/yuqing-project/yuqing/model"
 )
 
 // t2sCases are checked against OpenCC's own output (opencc -c t2s, Debian
@@ -92,11 +92,11 @@ func TestParseT2SErrors(t *testing.T) {
 // keywords, topics and regions of its simplified form, and keeps its text.
 func TestTraditionalAnalysedLikeSimplified(t *testing.T) {
 	a := testAnalyzer(t)
-	trad := bus.Document{
+	trad := model.Document{
 		Title: "關於四川省青川縣突發事件新聞發布工作的通知",
 		Body:  "特別重大、重大突發事件發生后,應在24小時內舉行新聞發布會。各級政府應當及時發布權威信息,回應社會關切,做好輿情處置工作。",
 	}
-	simp := bus.Document{
+	simp := model.Document{
 		Title: "关于四川省青川县突发事件新闻发布工作的通知",
 		Body:  "特别重大、重大突发事件发生后,应在24小时内举行新闻发布会。各级政府应当及时发布权威信息,回应社会关切,做好舆情处置工作。",
 	}

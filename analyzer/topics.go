@@ -11,7 +11,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/yuqing-project/yuqing/bus"
+	"github.com/yuqing-project/yuqing/model"
 )
 
 //go:embed data/topics.tsv
@@ -122,7 +122,7 @@ func LoadTopics(r io.Reader) (*Topics, error) {
 func (t *Topics) Names() []string { return slices.Clone(t.names) }
 
 // terms returns the keywords of topic among hit, by their contribution to
-// its score (then by word), at most bus.MaxEvidence.
+// its score (then by word), at most model.MaxEvidence.
 func (t *Topics) terms(topic int, hit []*topicWord, counts []float64) []string {
 	type term struct {
 		word string
@@ -142,8 +142,8 @@ func (t *Topics) terms(topic int, hit []*topicWord, counts []float64) []string {
 		}
 		return strings.Compare(a.word, b.word)
 	})
-	out := make([]string, 0, min(len(ts), bus.MaxEvidence))
-	for _, x := range ts[:min(len(ts), bus.MaxEvidence)] {
+	out := make([]string, 0, min(len(ts), model.MaxEvidence))
+	for _, x := range ts[:min(len(ts), model.MaxEvidence)] {
 		out = append(out, x.word)
 	}
 	return out
@@ -151,7 +151,7 @@ func (t *Topics) terms(topic int, hit []*topicWord, counts []float64) []string {
 
 // tag scores every topic on tokens and returns those at or above
 // TopicThreshold, best first, at most MaxTopics.
-func (t *Topics) tag(tokens []token, wordTokens int) []bus.Topic {
+func (t *Topics) tag(tokens []token, wordTokens int) []model.Topic {
 	// counts holds the weighted count of each keyword (by id), hit the
 	// keywords found, first found first.
 	var (
@@ -182,13 +182,13 @@ func (t *Topics) tag(tokens []token, wordTokens int) []bus.Topic {
 		}
 	}
 	norm := math.Max(1, math.Sqrt(float64(wordTokens)/topicLengthNorm))
-	var out []bus.Topic
+	var out []model.Topic
 	for i, r := range raw {
 		if s := 1 - math.Exp(-r/norm/topicScale); s >= TopicThreshold {
-			out = append(out, bus.Topic{Name: t.names[i], Score: round4(s), Terms: t.terms(i, hit, counts)})
+			out = append(out, model.Topic{Name: t.names[i], Score: round4(s), Terms: t.terms(i, hit, counts)})
 		}
 	}
-	slices.SortStableFunc(out, func(a, b bus.Topic) int {
+	slices.SortStableFunc(out, func(a, b model.Topic) int {
 		switch {
 		case a.Score > b.Score:
 			return -1

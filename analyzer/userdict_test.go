@@ -8,12 +8,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/yuqing-project/yuqing/model"
+
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
-	"github.com/yuqing-project/yuqing/bus"
 	"github.com/yuqing-project/yuqing/config"
-	"github.com/yuqing-project/yuqing/store"
 	"github.com/yuqing-project/yuqing/store/sqlite"
 )
 
@@ -47,8 +47,8 @@ func TestSetUserWords(t *testing.T) {
 			t.Errorf("after adding %s the tokens are %q", w, got)
 		}
 	}
-	p := a.Analyze(bus.Document{ID: "d1", Body: userDictText})
-	if !slices.ContainsFunc(p.Keywords, func(k bus.Keyword) bool { return k.Word == "岚峰化工" }) {
+	p := a.Analyze(model.Document{ID: "d1", Body: userDictText})
+	if !slices.ContainsFunc(p.Keywords, func(k model.Keyword) bool { return k.Word == "岚峰化工" }) {
 		t.Errorf("keywords %v lack the user word 岚峰化工", p.Keywords)
 	}
 	if g := testutil.ToFloat64(a.m.userWords); g != 2 {
@@ -124,9 +124,9 @@ func TestStageRefreshDictionary(t *testing.T) {
 	at := time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC)
 	add := func(id, word string, removed bool) {
 		t.Helper()
-		e := store.DictionaryEntry{ID: id, Word: word, POS: "nt", By: "值班员", At: at, Removed: removed}
+		e := model.DictionaryEntry{ID: id, Word: word, POS: "nt", By: "值班员", At: at, Removed: removed}
 		at = at.Add(time.Minute)
-		if err := st.AppendDictionary(ctx, []store.DictionaryEntry{e}); err != nil {
+		if err := st.AppendDictionary(ctx, []model.DictionaryEntry{e}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -18,6 +18,7 @@ import (
 
 	"github.com/yuqing-project/yuqing/config"
 	"github.com/yuqing-project/yuqing/internal/testenv"
+	"github.com/yuqing-project/yuqing/model"
 )
 
 func freeAddr(t *testing.T) string {
@@ -80,16 +81,16 @@ func (e *env) consumer(group string, attempts int) *Consumer {
 	return c
 }
 
-func docs(n int, prefix string) []Document {
-	out := make([]Document, n)
+func docs(n int, prefix string) []model.Document {
+	out := make([]model.Document, n)
 	for i := range out {
-		out[i] = Document{ID: fmt.Sprintf("%s-%03d", prefix, i), Title: "标题", Body: "正文"}
+		out[i] = model.Document{ID: fmt.Sprintf("%s-%03d", prefix, i), Title: "标题", Body: "正文"}
 	}
 	return out
 }
 
 // collect runs c until want distinct IDs were handled (or timeout), then stops it.
-func collect(t *testing.T, c *Consumer, want int, h func(Document) error) map[string]int {
+func collect(t *testing.T, c *Consumer, want int, h func(model.Document) error) map[string]int {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	var mu sync.Mutex
@@ -97,9 +98,9 @@ func collect(t *testing.T, c *Consumer, want int, h func(Document) error) map[st
 	done := make(chan error, 1)
 	go func() {
 		done <- c.Run(ctx, func(_ context.Context, msgs []Message) error {
-			batch := make([]Document, 0, len(msgs))
+			batch := make([]model.Document, 0, len(msgs))
 			for _, m := range msgs {
-				var d Document
+				var d model.Document
 				if err := json.Unmarshal(m.Value, &d); err != nil {
 					return Permanent(fmt.Errorf("cannot decode message at offset %d: %w", m.Offset, err))
 				}
@@ -182,7 +183,7 @@ func TestRetryThenDeadLetter(t *testing.T) {
 	}
 	var mu sync.Mutex
 	failures := map[string]int{}
-	seen := collect(t, e.consumer("g", 3), 4, func(d Document) error {
+	seen := collect(t, e.consumer("g", 3), 4, func(d model.Document) error {
 		mu.Lock()
 		defer mu.Unlock()
 		switch d.ID {

@@ -21,6 +21,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kfake"
 
 	"github.com/yuqing-project/yuqing/config"
+	"github.com/yuqing-project/yuqing/model"
 )
 
 // selfSigned writes a self-signed certificate for 127.0.0.1 to dir and
@@ -78,7 +79,7 @@ func TestExternalBrokerWithTLSAndSASL(t *testing.T) {
 	defer p.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
-	if err := p.Publish(ctx, Document{ID: "tls-1", Title: "加密连接"}); err != nil {
+	if err := p.Publish(ctx, model.Document{ID: "tls-1", Title: "加密连接"}); err != nil {
 		t.Fatalf("publish over TLS with SCRAM: %v", err)
 	}
 
@@ -96,7 +97,7 @@ func TestExternalBrokerWithTLSAndSASL(t *testing.T) {
 	defer bad.Close()
 	sctx, scancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer scancel()
-	if err := bad.Publish(sctx, Document{ID: "tls-2"}); err == nil {
+	if err := bad.Publish(sctx, model.Document{ID: "tls-2"}); err == nil {
 		t.Fatal("publish with a wrong SCRAM password succeeded")
 	}
 }

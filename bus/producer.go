@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/yuqing-project/yuqing/model"
 )
 
 // Producer produces messages synchronously: a call returns only after every
@@ -78,7 +79,7 @@ func (p *Producer) Produce(ctx context.Context, topic string, recs ...Record) er
 
 // Publish produces documents to TopicDocs keyed by document ID. It satisfies
 // the crawler's Publisher contract.
-func (p *Producer) Publish(ctx context.Context, docs ...Document) error {
+func (p *Producer) Publish(ctx context.Context, docs ...model.Document) error {
 	recs := make([]Record, len(docs))
 	for i := range docs {
 		docs[i].Schema = SchemaVersion
@@ -92,7 +93,7 @@ func (p *Producer) Publish(ctx context.Context, docs ...Document) error {
 }
 
 // PublishPosts produces posts to TopicPosts keyed by post ID.
-func (p *Producer) PublishPosts(ctx context.Context, posts ...Post) error {
+func (p *Producer) PublishPosts(ctx context.Context, posts ...model.Post) error {
 	recs := make([]Record, len(posts))
 	for i := range posts {
 		posts[i].Schema = SchemaVersion

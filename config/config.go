@@ -20,8 +20,9 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/yuqing-project/yuqing/analyzer/scheme"
-	"github.com/yuqing-project/yuqing/responder/notify"
+	"github.com/yuqing-project/yuqing/scheme"
+	"github.com/yuqing-project/yuqing/model"
+	"github.com/yuqing-project/yuqing/notify"
 )
 
 // Config is the whole configuration of one yuqing process.
@@ -709,7 +710,7 @@ func (c *Config) Validate() error {
 		if !slices.Contains(authorities, tier) {
 			bad("responder.level_by_tier."+tier, "%q is not one of %s", tier, strings.Join(authorities, ", "))
 		}
-		if l := c.Responder.LevelByTier[tier]; !slices.Contains([]string{"I", "II", "III", "IV"}, l) {
+		if l := c.Responder.LevelByTier[tier]; !model.ValidLevel(l) {
 			bad("responder.level_by_tier."+tier, "%q is not I, II, III or IV", l)
 		}
 	}

@@ -14,9 +14,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/yuqing-project/yuqing/responder"
-	"github.com/yuqing-project/yuqing/responder/notify"
-	"github.com/yuqing-project/yuqing/responder/rules"
+	"github.com/yuqing-project/yuqing/model"
+
+	"github.com/yuqing-project/yuqing/notify"
+	"github.com/yuqing-project/yuqing/rules"
 	"github.com/yuqing-project/yuqing/store"
 )
 
@@ -65,12 +66,12 @@ type actionRequest struct {
 	Action string `json:"action"`
 	// Actor is who asks; until the console has logins it is given here.
 	Actor string `json:"actor"`
-	store.Request
+	model.Request
 }
 
-var actions = []string{store.RequestConfirm, store.RequestAssign, store.RequestAcknowledge, store.RequestRecordResponse,
-	store.RequestConfirmEvidence, store.RequestWaive, store.RequestSetLevel, store.RequestClose, store.RequestFalseAlarm,
-	store.RequestExtend, store.RequestRestart, store.RequestPause}
+var actions = []string{model.RequestConfirm, model.RequestAssign, model.RequestAcknowledge, model.RequestRecordResponse,
+	model.RequestConfirmEvidence, model.RequestWaive, model.RequestSetLevel, model.RequestClose, model.RequestFalseAlarm,
+	model.RequestExtend, model.RequestRestart, model.RequestPause}
 
 // action records a person's request on an incident in its history; the
 // responder, the one writer of incidents, applies it within its next
@@ -91,12 +92,12 @@ func (s *Server) action(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	if req.Rule != "" && !slices.ContainsFunc(inc.Obligations, func(o store.Obligation) bool { return o.Rule == req.Rule }) {
+	if req.Rule != "" && !slices.ContainsFunc(inc.Obligations, func(o model.Obligation) bool { return o.Rule == req.Rule }) {
 		writeJSON(w, http.StatusBadRequest, apiError{fmt.Sprintf("invalid field rule=%q: incident %s has no such obligation", req.Rule, id)})
 		return
 	}
-	entry := requestEntry(id, req, time.Now())
-	if err := s.st.AppendHistory(r.Context(), []store.HistoryEntry{entry}); err != nil {
+	entry := requestEntry(id, req, s.now())
+	if err := s.st.AppendHistory(r.Context(), []model.HistoryEntry{entry}); err != nil {
 		s.fail(w, r, err)
 		return
 	}
@@ -117,45 +118,45 @@ func validateAction(req actionRequest) error {
 		return nil
 	}
 	switch req.Action {
-	case store.RequestAssign:
+	case model.RequestAssign:
 		return need("assignee", req.Assignee)
-	case store.RequestRecordResponse:
+	case model.RequestRecordResponse:
 		return errors.Join(need("rule", req.Rule), need("url", req.URL), need("title", req.Title))
-	case store.RequestConfirmEvidence:
+	case model.RequestConfirmEvidence:
 		return need("rule", req.Rule)
-	case store.RequestWaive:
+	case model.RequestWaive:
 		return errors.Join(need("rule", req.Rule), need("reason", req.Reason))
-	case store.RequestSetLevel:
-		if !slices.Contains([]string{"I", "II", "III", "IV"}, req.Level) {
+	case model.RequestSetLevel:
+		if !model.ValidLevel(req.Level) {
 			return fmt.Errorf("invalid field level=%q: want I, II, III or IV", req.Level)
 		}
-	case store.RequestExtend:
+	case model.RequestExtend:
 		return need("rule", req.Rule)
-	case store.RequestRestart:
+	case model.RequestRestart:
 		if req.From.IsZero() {
 			return errors.New("missing field from: restart needs the date the corrected application arrived")
 		}
 		return need("rule", req.Rule)
-	case store.RequestPause:
+	case model.RequestPause:
 		if req.Days <= 0 {
 			return fmt.Errorf("invalid field days=%d: pause needs a positive number of working days", req.Days)
 		}
 		return need("rule", req.Rule)
-	case store.RequestConfirm:
-		if req.Level != "" && !slices.Contains([]string{"I", "II", "III", "IV"}, req.Level) {
+	case model.RequestConfirm:
+		if req.Level != "" && !model.ValidLevel(req.Level) {
 			return fmt.Errorf("invalid field level=%q: want I, II, III or IV", req.Level)
 		}
 	}
 	return nil
 }
 
-func requestEntry(incidentID string, req actionRequest, now time.Time) store.HistoryEntry {
+func requestEntry(incidentID string, req actionRequest, now time.Time) model.HistoryEntry {
 	body, err := json.Marshal(req.Request)
 	if err != nil {
 		panic("BUG: cannot encode a request: " + err.Error())
 	}
-	return store.HistoryEntry{ID: "R-" + uniqueID(now, incidentID, req.Action, req.Actor, string(body)), IncidentID: incidentID, At: now.UTC(), Actor: req.Actor,
-		Action: store.RequestPrefix + req.Action, Reason: string(body)}
+	return model.HistoryEntry{ID: "R-" + uniqueID(now, incidentID, req.Action, req.Actor, string(body)), IncidentID: incidentID, At: now.UTC(), Actor: req.Actor,
+		Action: model.RequestPrefix + req.Action, Reason: string(body)}
 }
 
 var ackPage = template.Must(template.New("ack").Parse(`<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>确认收到</title></head>
@@ -181,9 +182,9 @@ func (s *Server) ack(w http.ResponseWriter, r *http.Request) {
 		_ = ackPage.Execute(w, map[string]string{"Head": "无法确认", "Text": text})
 		return
 	}
-	entry := requestEntry(claims.IncidentID, actionRequest{Action: store.RequestAcknowledge, Actor: claims.Recipient,
-		Request: store.Request{Reason: "通过提醒链接确认收到(" + claims.Key + ")"}}, time.Now())
-	if err := s.st.AppendHistory(r.Context(), []store.HistoryEntry{entry}); err != nil {
+	entry := requestEntry(claims.IncidentID, actionRequest{Action: model.RequestAcknowledge, Actor: claims.Recipient,
+		Request: model.Request{Reason: "通过提醒链接确认收到(" + claims.Key + ")"}}, s.now())
+	if err := s.st.AppendHistory(r.Context(), []model.HistoryEntry{entry}); err != nil {
 		s.log.Error("cannot record an acknowledgement", "incident", claims.IncidentID, "err", err)
 		w.WriteHeader(http.StatusInternalServerError)
 		_ = ackPage.Execute(w, map[string]string{"Head": "暂时无法确认", "Text": "请稍后重试或电话联系值班负责人。"})
@@ -231,7 +232,7 @@ func (s *Server) disclosure(w http.ResponseWriter, r *http.Request) {
 	if strings.TrimSpace(req.Actor) == "" {
 		errs = append(errs, errors.New("missing field actor: who enters the item"))
 	}
-	day, err := time.ParseInLocation("2006-01-02", req.Date, cst)
+	day, err := time.ParseInLocation("2006-01-02", req.Date, model.China)
 	if err != nil {
 		errs = append(errs, fmt.Errorf("invalid field date=%q: want YYYY-MM-DD", req.Date))
 	}
@@ -239,12 +240,12 @@ func (s *Server) disclosure(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadRequest, apiError{err.Error()})
 		return
 	}
-	now := time.Now()
-	inc := store.Incident{ID: "DIS-" + uniqueID(now, req.Rule, req.Title, req.Date, req.Actor), Version: 1, Kind: "disclosure", Title: req.Title,
-		State: store.StatePending, Open: true, OpenedAt: now.UTC(), DetectedAt: day.UTC(), ClockStart: day.UTC(),
+	now := s.now()
+	inc := model.Incident{ID: "DIS-" + uniqueID(now, req.Rule, req.Title, req.Date, req.Actor), Version: 1, Kind: "disclosure", Title: req.Title,
+		State: model.StatePending, Open: true, OpenedAt: now.UTC(), DetectedAt: day.UTC(), ClockStart: day.UTC(),
 		ClockAnchor: "event", EventTime: day.UTC(), Category: category, Reason: req.Reason,
-		Obligations: []store.Obligation{{Rule: req.Rule}}}
-	opened := store.HistoryEntry{Actor: req.Actor, Reason: "人工登记:" + category + ",自" + req.Date + "起算"}
+		Obligations: []model.Obligation{{Rule: req.Rule}}}
+	opened := model.HistoryEntry{Actor: req.Actor, Reason: "人工登记:" + category + ",自" + req.Date + "起算"}
 	s.create(w, r, inc, opened)
 }
 
@@ -273,13 +274,13 @@ func (s *Server) openIncident(w http.ResponseWriter, r *http.Request) {
 	if strings.TrimSpace(req.Title) == "" {
 		errs = append(errs, errors.New("missing field title: what happened"))
 	}
-	if !slices.Contains([]string{"I", "II", "III", "IV"}, req.Level) {
+	if !model.ValidLevel(req.Level) {
 		errs = append(errs, fmt.Errorf("invalid field level=%q: want I, II, III or IV", req.Level))
 	}
 	if strings.TrimSpace(req.Actor) == "" {
 		errs = append(errs, errors.New("missing field actor: who opens the incident"))
 	}
-	now := time.Now()
+	now := s.now()
 	if req.EventTime.After(now.Add(time.Minute)) {
 		errs = append(errs, fmt.Errorf("invalid field event_time=%s: in the future", req.EventTime.Format(time.RFC3339)))
 	}
@@ -291,13 +292,13 @@ func (s *Server) openIncident(w http.ResponseWriter, r *http.Request) {
 	if !req.EventTime.IsZero() && req.EventTime.Before(start) {
 		start = req.EventTime
 	}
-	inc := store.Incident{ID: "INC-M-" + uniqueID(now, req.Title, req.Actor)[:12], Version: 1, Title: req.Title, Level: req.Level,
-		LevelConfirmed: true, State: store.StateConfirmed, Open: true, OpenedAt: now.UTC(), DetectedAt: now.UTC(),
+	inc := model.Incident{ID: "INC-M-" + uniqueID(now, req.Title, req.Actor)[:12], Version: 1, Title: req.Title, Level: req.Level,
+		LevelConfirmed: true, State: model.StateConfirmed, Open: true, OpenedAt: now.UTC(), DetectedAt: now.UTC(),
 		EventTime: req.EventTime.UTC(), ClockStart: start.UTC(), ClockAnchor: "earliest", Reason: "人工登记:" + req.Reason}
 	if req.EventTime.IsZero() {
 		inc.EventTime = time.Time{}
 	}
-	opened := store.HistoryEntry{Actor: req.Actor, Reason: "人工登记(" + req.Level + "级):" + req.Reason}
+	opened := model.HistoryEntry{Actor: req.Actor, Reason: "人工登记(" + req.Level + "级):" + req.Reason}
 	s.create(w, r, inc, opened)
 }
 
@@ -351,7 +352,7 @@ func (s *Server) eventDetail(w http.ResponseWriter, r *http.Request) {
 			s.fail(w, r, err)
 			return
 		}
-		authority = max(authority, responder.AuthorityWeight(p.Authority))
+		authority = max(authority, model.AuthorityWeight(p.Authority))
 		items = append(items, timelineItem{ID: p.ID, Title: p.Title, URL: p.URL, Source: p.SourceName, Authority: p.Authority,
 			PublishedAt: p.PublishedAt, Sentiment: sentimentView(p.Sentiment, correctionOf(corrections, p.ID)).Label, Origin: p.Origin})
 		simhashes = append(simhashes, p.SimHash)
@@ -378,10 +379,10 @@ func (s *Server) eventDetail(w http.ResponseWriter, r *http.Request) {
 	}
 	perHour := map[string]int{}
 	for _, it := range sorted {
-		perHour[it.PublishedAt.In(cst).Format("2006-01-02 15:00")]++
+		perHour[it.PublishedAt.In(model.China).Format("2006-01-02 15:00")]++
 	}
 	writeJSON(w, http.StatusOK, map[string]any{
-		"event": ev, "heat_parts": responder.HeatParts(&ev, authority), "timeline": nonNil(sorted), "posts_per_hour": perHour,
+		"event": ev, "heat_parts": model.HeatParts(&ev, authority), "timeline": nonNil(sorted), "posts_per_hour": perHour,
 	})
 }
 
@@ -429,14 +430,14 @@ func uniqueID(now time.Time, parts ...string) string {
 // yet; the responder takes it over at its next deadline check), its
 // "opened" history entry (the person and reason given in opened), and answers
 // 201 with it.
-func (s *Server) create(w http.ResponseWriter, r *http.Request, inc store.Incident, opened store.HistoryEntry) {
+func (s *Server) create(w http.ResponseWriter, r *http.Request, inc model.Incident, opened model.HistoryEntry) {
 	opened.ID, opened.IncidentID, opened.At = "H-"+uniqueID(inc.OpenedAt, inc.ID), inc.ID, inc.OpenedAt
 	opened.Action, opened.To = "opened", inc.State
-	if err := s.st.AppendHistory(r.Context(), []store.HistoryEntry{opened}); err != nil {
+	if err := s.st.AppendHistory(r.Context(), []model.HistoryEntry{opened}); err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	if err := s.st.UpsertIncidents(r.Context(), []store.Incident{inc}); err != nil {
+	if err := s.st.UpsertIncidents(r.Context(), []model.Incident{inc}); err != nil {
 		s.fail(w, r, err)
 		return
 	}

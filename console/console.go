@@ -18,12 +18,13 @@ import (
 	"sync"
 	"time"
 
+	"github.com/yuqing-project/yuqing/model"
+
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
-	"github.com/yuqing-project/yuqing/bus"
-	"github.com/yuqing-project/yuqing/responder/notify"
-	"github.com/yuqing-project/yuqing/responder/rules"
+	"github.com/yuqing-project/yuqing/notify"
+	"github.com/yuqing-project/yuqing/rules"
 	"github.com/yuqing-project/yuqing/store"
 )
 
@@ -40,6 +41,9 @@ type Server struct {
 	reqs     *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
 	officers officerMetrics
+	// now is the clock of the API: what "the last days" and the time of a
+	// person's request are counted from.
+	now func() time.Time
 }
 
 // New returns a server exposing the metrics of g. If st is not nil, the
@@ -48,7 +52,7 @@ func New(st store.Store, g prometheus.Gatherer, reg prometheus.Registerer, log *
 	if log == nil {
 		log = slog.Default()
 	}
-	s := &Server{mux: http.NewServeMux(), st: st, log: log, checks: map[string]func(context.Context) error{},
+	s := &Server{mux: http.NewServeMux(), st: st, log: log, now: time.Now, checks: map[string]func(context.Context) error{},
 		reqs: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "yuqing_console_requests_total",
 			Help: "HTTP requests served, by route and status code.",
@@ -219,25 +223,25 @@ type PostItem struct {
 	FetchedAt         time.Time `json:"fetched_at"`
 	// Sentiment is the officer's correction where there is one, else the
 	// analyzer's; ModelSentiment is always the analyzer's.
-	Sentiment      SentimentView   `json:"sentiment"`
-	ModelSentiment bus.Sentiment   `json:"model_sentiment"`
-	Topics         []bus.Topic     `json:"topics"`
-	Keywords       []bus.Keyword   `json:"keywords"`
-	Regions        []bus.Region    `json:"regions"`
-	Flags          []string        `json:"flags"`
-	Schemes        []bus.SchemeHit `json:"schemes"`
-	Summary        string          `json:"summary"`
-	Body           string          `json:"body,omitempty"`
+	Sentiment      SentimentView     `json:"sentiment"`
+	ModelSentiment model.Sentiment   `json:"model_sentiment"`
+	Topics         []model.Topic     `json:"topics"`
+	Keywords       []model.Keyword   `json:"keywords"`
+	Regions        []model.Region    `json:"regions"`
+	Flags          []string          `json:"flags"`
+	Schemes        []model.SchemeHit `json:"schemes"`
+	Summary        string            `json:"summary"`
+	Body           string            `json:"body,omitempty"`
 }
 
 // postItem is p as the API shows it, with its latest sentiment correction
 // c (nil if none) overlaid.
-func postItem(p bus.Post, withBody bool, c *store.SentimentCorrection) PostItem {
+func postItem(p model.Post, withBody bool, c *model.SentimentCorrection) PostItem {
 	it := PostItem{ID: p.ID, URL: p.URL, Source: p.SourceID, SourceName: p.SourceName, SourceKind: p.SourceKind,
 		Authority: p.Authority, Title: p.Title, Author: p.Author, Origin: p.Origin, PublishedAt: p.PublishedAt,
 		PublishedAtSource: p.PublishedAtSource, FetchedAt: p.FetchedAt, Sentiment: sentimentView(p.Sentiment, c),
 		ModelSentiment: p.Sentiment, Topics: nonNil(p.Topics), Keywords: nonNil(p.Keywords), Regions: nonNil(p.Regions),
-		Flags: nonNil(p.Flags), Schemes: make([]bus.SchemeHit, len(p.Schemes)), Summary: summary(p.Body, 120)}
+		Flags: nonNil(p.Flags), Schemes: make([]model.SchemeHit, len(p.Schemes)), Summary: summary(p.Body, 120)}
 	for i, h := range p.Schemes {
 		h.Terms = nonNil(h.Terms)
 		it.Schemes[i] = h
@@ -272,7 +276,7 @@ func (s *Server) posts(w http.ResponseWriter, r *http.Request) {
 	pq.Scheme = q.Get("scheme")
 	pq.Sentiment = q.Get("sentiment")
 	switch pq.Sentiment {
-	case "", bus.Positive, bus.Neutral, bus.Negative:
+	case "", model.Positive, model.Neutral, model.Negative:
 	default:
 		s.fail(w, r, &badParam{"sentiment", pq.Sentiment, "must be positive, neutral or negative"})
 		return

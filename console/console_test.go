@@ -12,11 +12,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/yuqing-project/yuqing/model"
+
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/yuqing-project/yuqing/bus"
-	"github.com/yuqing-project/yuqing/responder/notify"
-	"github.com/yuqing-project/yuqing/responder/rules"
+	"github.com/yuqing-project/yuqing/notify"
+	"github.com/yuqing-project/yuqing/rules"
 	"github.com/yuqing-project/yuqing/store"
 	"github.com/yuqing-project/yuqing/store/sqlite"
 )
@@ -30,20 +31,20 @@ func newServer(t *testing.T) (*httptest.Server, store.Store, *Server) {
 	}
 	t.Cleanup(func() { st.Close() })
 	now := time.Date(2026, 11, 21, 6, 0, 0, 0, time.UTC)
-	posts := []bus.Post{
-		{Document: bus.Document{ID: "p1", URL: "http://a/1", SourceID: "news", SourceName: "澜州新闻网", Title: "化工厂爆炸事故致3人死亡",
-			Body: "青岚县化工厂发生爆炸。", PublishedAt: now}, Sentiment: bus.Sentiment{Label: bus.Negative, Score: 0.9, Evidence: []string{"爆炸", "死亡"}},
-			Schemes: []bus.SchemeHit{{ID: "chem", Name: "危化品安全", Terms: []string{"化工厂", "爆炸"}, Alert: true}}},
-		{Document: bus.Document{ID: "p2", URL: "http://a/2", SourceID: "portal", SourceName: "青岚县人民政府", Title: "全县秋粮丰收",
-			Body: "粮食产量创新高。", PublishedAt: now.Add(-time.Hour)}, Sentiment: bus.Sentiment{Label: bus.Positive, Score: 0.8}},
+	posts := []model.Post{
+		{Document: model.Document{ID: "p1", URL: "http://a/1", SourceID: "news", SourceName: "澜州新闻网", Title: "化工厂爆炸事故致3人死亡",
+			Body: "青岚县化工厂发生爆炸。", PublishedAt: now}, Sentiment: model.Sentiment{Label: model.Negative, Score: 0.9, Evidence: []string{"爆炸", "死亡"}},
+			Schemes: []model.SchemeHit{{ID: "chem", Name: "危化品安全", Terms: []string{"化工厂", "爆炸"}, Alert: true}}},
+		{Document: model.Document{ID: "p2", URL: "http://a/2", SourceID: "portal", SourceName: "青岚县人民政府", Title: "全县秋粮丰收",
+			Body: "粮食产量创新高。", PublishedAt: now.Add(-time.Hour)}, Sentiment: model.Sentiment{Label: model.Positive, Score: 0.8}},
 	}
 	if err := st.UpsertPosts(ctx, posts); err != nil {
 		t.Fatal(err)
 	}
-	inc := store.Incident{ID: "INC-1", Version: 1, EventID: "EV-1", Title: "化工厂爆炸", Level: "II", State: store.StatePending,
-		OpenedAt: now, ClockStart: now, Open: true, Obligations: []store.Obligation{{Rule: "R-5H", Title: "发布权威信息",
-			DueAt: now.Add(5 * time.Hour), State: store.ObligationPending}}}
-	if err := st.UpsertIncidents(ctx, []store.Incident{inc}); err != nil {
+	inc := model.Incident{ID: "INC-1", Version: 1, EventID: "EV-1", Title: "化工厂爆炸", Level: "II", State: model.StatePending,
+		OpenedAt: now, ClockStart: now, Open: true, Obligations: []model.Obligation{{Rule: "R-5H", Title: "发布权威信息",
+			DueAt: now.Add(5 * time.Hour), State: model.ObligationPending}}}
+	if err := st.UpsertIncidents(ctx, []model.Incident{inc}); err != nil {
 		t.Fatal(err)
 	}
 	reg := prometheus.NewRegistry()
@@ -149,7 +150,7 @@ func TestActions(t *testing.T) {
 	if len(h) != 3 {
 		t.Fatalf("history has %d entries, want the 3 accepted requests", len(h))
 	}
-	var req store.Request
+	var req model.Request
 	if err := json.Unmarshal([]byte(h[2].Reason), &req); err != nil || req.URL != "http://gov/tb" || req.Rule != "R-5H" {
 		t.Errorf("stored request = %q (%v)", h[2].Reason, err)
 	}
@@ -174,7 +175,7 @@ func TestAckLinks(t *testing.T) {
 		t.Errorf("tampered ack = %d %s", code, body)
 	}
 	h, _ := st.ListHistory(context.Background(), "INC-1")
-	if len(h) != 1 || h[0].Action != store.RequestPrefix+store.RequestAcknowledge || h[0].Actor != "duty" {
+	if len(h) != 1 || h[0].Action != model.RequestPrefix+model.RequestAcknowledge || h[0].Actor != "duty" {
 		t.Errorf("history after the ack = %+v", h)
 	}
 }
@@ -209,15 +210,15 @@ func TestEventTimeline(t *testing.T) {
 	srv, st, _ := newServer(t)
 	ctx := context.Background()
 	now := time.Date(2026, 11, 21, 6, 0, 0, 0, time.UTC)
-	repost := bus.Post{Document: bus.Document{ID: "p3", URL: "http://b/3", SourceID: "feed", SourceName: "青岚生活圈", Authority: bus.TierSelfMedia,
+	repost := model.Post{Document: model.Document{ID: "p3", URL: "http://b/3", SourceID: "feed", SourceName: "青岚生活圈", Authority: model.TierSelfMedia,
 		Title: "转:化工厂爆炸事故致3人死亡", Body: "青岚县化工厂发生爆炸。", Origin: "澜州新闻网", PublishedAt: now.Add(10 * time.Minute)},
-		Sentiment: bus.Sentiment{Label: bus.Negative}}
-	if err := st.UpsertPosts(ctx, []bus.Post{repost}); err != nil {
+		Sentiment: model.Sentiment{Label: model.Negative}}
+	if err := st.UpsertPosts(ctx, []model.Post{repost}); err != nil {
 		t.Fatal(err)
 	}
-	ev := store.Event{ID: "EV-1", Version: 1, Title: "化工厂爆炸", FirstPostID: "p1", FirstSeen: now, LastSeen: now.Add(10 * time.Minute),
+	ev := model.Event{ID: "EV-1", Version: 1, Title: "化工厂爆炸", FirstPostID: "p1", FirstSeen: now, LastSeen: now.Add(10 * time.Minute),
 		PostCount: 2, NegativeCount: 2, SourceCount: 2, PostIDs: []string{"p3", "p1"}}
-	if err := st.UpsertEvents(ctx, []store.Event{ev}); err != nil {
+	if err := st.UpsertEvents(ctx, []model.Event{ev}); err != nil {
 		t.Fatal(err)
 	}
 	code, body := get(t, srv.URL+"/api/v1/events/EV-1")
@@ -245,10 +246,10 @@ func TestEventTimeline(t *testing.T) {
 func TestSchemeBacktest(t *testing.T) {
 	srv, st, _ := newServer(t)
 	now := time.Now().UTC()
-	fresh := []bus.Post{
-		{Document: bus.Document{ID: "b1", Title: "码头硫酸泄漏", Body: "一艘货轮在码头发生硫酸泄漏,周边道路临时封闭。", PublishedAt: now.Add(-time.Hour)}},
-		{Document: bus.Document{ID: "b2", Title: "化工码头演练", Body: "码头举行危化品泄漏应急演练。", PublishedAt: now.Add(-2 * time.Hour)}},
-		{Document: bus.Document{ID: "b3", Title: "旧闻:码头硫酸泄漏", Body: "去年码头硫酸泄漏。", PublishedAt: now.Add(-10 * 24 * time.Hour)}},
+	fresh := []model.Post{
+		{Document: model.Document{ID: "b1", Title: "码头硫酸泄漏", Body: "一艘货轮在码头发生硫酸泄漏,周边道路临时封闭。", PublishedAt: now.Add(-time.Hour)}},
+		{Document: model.Document{ID: "b2", Title: "化工码头演练", Body: "码头举行危化品泄漏应急演练。", PublishedAt: now.Add(-2 * time.Hour)}},
+		{Document: model.Document{ID: "b3", Title: "旧闻:码头硫酸泄漏", Body: "去年码头硫酸泄漏。", PublishedAt: now.Add(-10 * 24 * time.Hour)}},
 	}
 	if err := st.UpsertPosts(context.Background(), fresh); err != nil {
 		t.Fatal(err)

@@ -9,8 +9,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/yuqing-project/yuqing/bus"
-	"github.com/yuqing-project/yuqing/responder/rules"
+	"github.com/yuqing-project/yuqing/model"
+
+	"github.com/yuqing-project/yuqing/rules"
 	"github.com/yuqing-project/yuqing/store"
 )
 
@@ -20,28 +21,26 @@ var homeHTML string
 //go:embed incident.html
 var incidentHTML string
 
-var cst = time.FixedZone("CST", 8*3600)
-
 var funcs = template.FuncMap{
 	"join": strings.Join,
 	"when": func(t time.Time) string {
 		if t.IsZero() {
 			return "—"
 		}
-		return t.In(cst).Format("01-02 15:04")
+		return t.In(model.China).Format("01-02 15:04")
 	},
 	"sentiment": func(label string) string {
 		switch label {
-		case bus.Negative:
+		case model.Negative:
 			return "负面"
-		case bus.Positive:
+		case model.Positive:
 			return "正面"
 		}
 		return "中性"
 	},
 	"obState": func(s string) string {
-		return map[string]string{store.ObligationPending: "办理中", store.ObligationFulfilled: "已履行",
-			store.ObligationBreached: "已超时", store.ObligationWaived: "已豁免"}[s]
+		return map[string]string{model.ObligationPending: "办理中", model.ObligationFulfilled: "已履行",
+			model.ObligationBreached: "已超时", model.ObligationWaived: "已豁免"}[s]
 	},
 	"countdown": func(due time.Time) string {
 		d := time.Until(due).Round(time.Minute)
@@ -74,7 +73,7 @@ func (s *Server) incidentPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	type obligation struct {
-		O    store.Obligation
+		O    model.Obligation
 		Rule rules.Rule
 	}
 	obs := make([]obligation, len(inc.Obligations))
@@ -141,12 +140,12 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	neg, err := s.st.QueryPosts(r.Context(), store.PostQuery{Sentiment: bus.Negative, Limit: 1})
+	neg, err := s.st.QueryPosts(r.Context(), store.PostQuery{Sentiment: model.Negative, Limit: 1})
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	var opinion, disclosure []store.Incident
+	var opinion, disclosure []model.Incident
 	for _, inc := range incs {
 		if inc.Kind == "" {
 			opinion = append(opinion, inc)

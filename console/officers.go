@@ -8,9 +8,10 @@ import (
 	"slices"
 	"time"
 
+	"github.com/yuqing-project/yuqing/model"
+
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/yuqing-project/yuqing/bus"
 	"github.com/yuqing-project/yuqing/store"
 )
 
@@ -38,7 +39,7 @@ func newOfficerMetrics(reg prometheus.Registerer) officerMetrics {
 		}, []string{"change"}),
 	}
 	reg.MustRegister(m.corrections, m.dictionary)
-	labels := []string{bus.Positive, bus.Neutral, bus.Negative}
+	labels := []string{model.Positive, model.Neutral, model.Negative}
 	for _, from := range labels {
 		for _, to := range labels {
 			m.corrections.WithLabelValues(from, to)
@@ -77,12 +78,12 @@ type SentimentView struct {
 }
 
 // sentimentView overlays c, if not nil, on the analyzer's sentiment m.
-func sentimentView(m bus.Sentiment, c *store.SentimentCorrection) SentimentView {
+func sentimentView(m model.Sentiment, c *model.SentimentCorrection) SentimentView {
 	if c == nil {
 		return SentimentView{Label: m.Label, Score: m.Score, Negativity: m.Negativity, Evidence: m.Evidence}
 	}
 	v := SentimentView{Label: c.Label, Score: 1, Corrected: true, CorrectedBy: c.By, CorrectedAt: c.At, Note: c.Note}
-	if c.Label == bus.Negative {
+	if c.Label == model.Negative {
 		v.Negativity = 1
 	}
 	return v
@@ -90,7 +91,7 @@ func sentimentView(m bus.Sentiment, c *store.SentimentCorrection) SentimentView 
 
 // queryPosts returns a page of posts as the store holds them and the latest
 // corrections of its posts, keyed by post ID, for the views to overlay.
-func (s *Server) queryPosts(ctx context.Context, q store.PostQuery) (store.PostPage, map[string]store.SentimentCorrection, error) {
+func (s *Server) queryPosts(ctx context.Context, q store.PostQuery) (store.PostPage, map[string]model.SentimentCorrection, error) {
 	page, err := s.st.QueryPosts(ctx, q)
 	if err != nil {
 		return page, nil, err
@@ -104,7 +105,7 @@ func (s *Server) queryPosts(ctx context.Context, q store.PostQuery) (store.PostP
 }
 
 // correctionOf returns the correction of id in cs, or nil.
-func correctionOf(cs map[string]store.SentimentCorrection, id string) *store.SentimentCorrection {
+func correctionOf(cs map[string]model.SentimentCorrection, id string) *model.SentimentCorrection {
 	if c, ok := cs[id]; ok {
 		return &c
 	}
@@ -129,8 +130,8 @@ func (s *Server) correctSentiment(w http.ResponseWriter, r *http.Request) {
 	if !decodeBody(w, r, &req) {
 		return
 	}
-	now := time.Now()
-	c := store.SentimentCorrection{ID: "SC-" + uniqueID(now, id, req.Label, req.By, req.Note), PostID: id,
+	now := s.now()
+	c := model.SentimentCorrection{ID: "SC-" + uniqueID(now, id, req.Label, req.By, req.Note), PostID: id,
 		Label: req.Label, By: req.By, At: now.UTC(), Note: req.Note}
 	if err := c.Validate(); err != nil {
 		writeJSON(w, http.StatusBadRequest, apiError{err.Error()})
@@ -142,7 +143,7 @@ func (s *Server) correctSentiment(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c.ModelLabel, c.Title, c.Body = p.Sentiment.Label, p.Title, p.Body
-	if err := s.st.AppendCorrections(r.Context(), []store.SentimentCorrection{c}); err != nil {
+	if err := s.st.AppendCorrections(r.Context(), []model.SentimentCorrection{c}); err != nil {
 		s.fail(w, r, err)
 		return
 	}
@@ -161,7 +162,7 @@ func (s *Server) corrections(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var buf bytes.Buffer
-	if _, err := store.WriteTrainingLines(&buf, cs); err != nil {
+	if _, err := model.WriteTrainingLines(&buf, cs); err != nil {
 		s.fail(w, r, err)
 		return
 	}
@@ -196,8 +197,8 @@ func (s *Server) addWord(w http.ResponseWriter, r *http.Request) {
 	if !decodeBody(w, r, &req) {
 		return
 	}
-	now := time.Now()
-	e := store.DictionaryEntry{ID: "W-" + uniqueID(now, req.Word, req.By), Word: req.Word, Freq: req.Freq, POS: req.POS, By: req.By, At: now.UTC()}
+	now := s.now()
+	e := model.DictionaryEntry{ID: "W-" + uniqueID(now, req.Word, req.By), Word: req.Word, Freq: req.Freq, POS: req.POS, By: req.By, At: now.UTC()}
 	s.changeDictionary(w, r, e, "add", http.StatusCreated)
 }
 
@@ -212,8 +213,8 @@ func (s *Server) removeWord(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadRequest, apiError{"invalid request body: removing a word takes only word and by"})
 		return
 	}
-	now := time.Now()
-	e := store.DictionaryEntry{ID: "W-" + uniqueID(now, req.Word, req.By, "removed"), Word: req.Word, By: req.By, At: now.UTC(), Removed: true}
+	now := s.now()
+	e := model.DictionaryEntry{ID: "W-" + uniqueID(now, req.Word, req.By, "removed"), Word: req.Word, By: req.By, At: now.UTC(), Removed: true}
 	if err := e.Validate(); err != nil {
 		writeJSON(w, http.StatusBadRequest, apiError{err.Error()})
 		return
@@ -223,19 +224,19 @@ func (s *Server) removeWord(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	if !slices.ContainsFunc(d.Words, func(x store.DictionaryEntry) bool { return x.Word == req.Word }) {
+	if !slices.ContainsFunc(d.Words, func(x model.DictionaryEntry) bool { return x.Word == req.Word }) {
 		writeJSON(w, http.StatusNotFound, apiError{fmt.Sprintf("not found: word %q is not in the user dictionary", req.Word)})
 		return
 	}
 	s.changeDictionary(w, r, e, "remove", http.StatusOK)
 }
 
-func (s *Server) changeDictionary(w http.ResponseWriter, r *http.Request, e store.DictionaryEntry, change string, code int) {
+func (s *Server) changeDictionary(w http.ResponseWriter, r *http.Request, e model.DictionaryEntry, change string, code int) {
 	if err := e.Validate(); err != nil {
 		writeJSON(w, http.StatusBadRequest, apiError{err.Error()})
 		return
 	}
-	if err := s.st.AppendDictionary(r.Context(), []store.DictionaryEntry{e}); err != nil {
+	if err := s.st.AppendDictionary(r.Context(), []model.DictionaryEntry{e}); err != nil {
 		s.fail(w, r, err)
 		return
 	}

@@ -9,12 +9,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/yuqing-project/yuqing/model"
+
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/yuqing-project/yuqing/analyzer/sentiment"
-	"github.com/yuqing-project/yuqing/bus"
-	"github.com/yuqing-project/yuqing/store"
 )
 
 func do(t *testing.T, method, u, body string) (int, http.Header, string) {
@@ -45,7 +45,7 @@ type postView struct {
 		CorrectedAt time.Time `json:"corrected_at"`
 		Note        string    `json:"note"`
 	} `json:"sentiment"`
-	ModelSentiment bus.Sentiment `json:"model_sentiment"`
+	ModelSentiment model.Sentiment `json:"model_sentiment"`
 }
 
 func getPostView(t *testing.T, u string) postView {
@@ -88,8 +88,8 @@ func TestSentimentCorrection(t *testing.T) {
 	// The latest correction shows, with the model's label beside it, in
 	// the post and in the list, and the sentiment filter follows it.
 	v := getPostView(t, srv.URL+"/api/v1/posts/p2")
-	if v.Sentiment.Label != bus.Negative || !v.Sentiment.Corrected || v.Sentiment.CorrectedBy != "张三" || v.Sentiment.Note != "实为反讽" ||
-		v.Sentiment.CorrectedAt.IsZero() || v.ModelSentiment.Label != bus.Positive || v.ModelSentiment.Score != 0.8 {
+	if v.Sentiment.Label != model.Negative || !v.Sentiment.Corrected || v.Sentiment.CorrectedBy != "张三" || v.Sentiment.Note != "实为反讽" ||
+		v.Sentiment.CorrectedAt.IsZero() || v.ModelSentiment.Label != model.Positive || v.ModelSentiment.Score != 0.8 {
 		t.Errorf("corrected post = %+v", v)
 	}
 	code, body := get(t, srv.URL+"/api/v1/posts?sentiment=negative")
@@ -104,7 +104,7 @@ func TestSentimentCorrection(t *testing.T) {
 		t.Fatalf("negative posts = %+v, want p1 and the corrected p2", list)
 	}
 	for _, it := range list.Items {
-		if it.Sentiment.Label != bus.Negative || it.Sentiment.Corrected != (it.ID == "p2") {
+		if it.Sentiment.Label != model.Negative || it.Sentiment.Corrected != (it.ID == "p2") {
 			t.Errorf("listed post %+v", it)
 		}
 	}
@@ -119,18 +119,18 @@ func TestSentimentCorrection(t *testing.T) {
 		t.Fatal(err)
 	}
 	p.Version++
-	p.Sentiment = bus.Sentiment{Label: bus.Positive, Score: 0.95}
-	if err := st.UpsertPosts(ctx, []bus.Post{p, p}); err != nil {
+	p.Sentiment = model.Sentiment{Label: model.Positive, Score: 0.95}
+	if err := st.UpsertPosts(ctx, []model.Post{p, p}); err != nil {
 		t.Fatal(err)
 	}
-	if v := getPostView(t, srv.URL+"/api/v1/posts/p2"); v.Sentiment.Label != bus.Negative || v.ModelSentiment.Score != 0.95 {
+	if v := getPostView(t, srv.URL+"/api/v1/posts/p2"); v.Sentiment.Label != model.Negative || v.ModelSentiment.Score != 0.95 {
 		t.Errorf("post after re-analysis = %+v, want the correction over the new analysis", v)
 	}
 
-	if got := testutil.ToFloat64(gather.WithLabelValues(bus.Positive, bus.Negative)); got != 1 {
+	if got := testutil.ToFloat64(gather.WithLabelValues(model.Positive, model.Negative)); got != 1 {
 		t.Errorf("corrections positive→negative = %v, want 1", got)
 	}
-	if got := testutil.ToFloat64(gather.WithLabelValues(bus.Positive, bus.Neutral)); got != 1 {
+	if got := testutil.ToFloat64(gather.WithLabelValues(model.Positive, model.Neutral)); got != 1 {
 		t.Errorf("corrections positive→neutral = %v, want 1", got)
 	}
 	if n := testutil.CollectAndCount(gather); n != 9 {
@@ -203,10 +203,10 @@ func TestDictionaryAPI(t *testing.T) {
 		}
 	}
 	_, _, body := do(t, "GET", u, "")
-	var d store.UserDictionary
+	var d model.UserDictionary
 	var got struct {
-		Version store.DictionaryVersion `json:"version"`
-		Items   []store.DictionaryEntry `json:"items"`
+		Version model.DictionaryVersion `json:"version"`
+		Items   []model.DictionaryEntry `json:"items"`
 	}
 	if err := json.Unmarshal([]byte(body), &got); err != nil {
 		t.Fatal(err)

@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"github.com/yuqing-project/yuqing/analyzer"
-	"github.com/yuqing-project/yuqing/analyzer/scheme"
 	"github.com/yuqing-project/yuqing/config"
+	"github.com/yuqing-project/yuqing/scheme"
 	"github.com/yuqing-project/yuqing/store"
 )
 
@@ -51,7 +51,7 @@ func (s *Server) backtest(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadRequest, apiError{err.Error()})
 		return
 	}
-	since := time.Now().Add(-time.Duration(req.Days) * 24 * time.Hour)
+	since := s.now().Add(-time.Duration(req.Days) * 24 * time.Hour)
 	titles := map[string]string{}
 	var readErr error
 	posts := iter.Seq[scheme.Post](func(yield func(scheme.Post) bool) {

@@ -11,7 +11,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/yuqing-project/yuqing/bus"
+	"github.com/yuqing-project/yuqing/model"
+
 	"github.com/yuqing-project/yuqing/config"
 )
 
@@ -103,9 +104,9 @@ func apiTime(s, format string) time.Time {
 			// A bare number: seconds, or milliseconds when too large to
 			// be seconds of this era.
 			if n > 1e11 {
-				return time.UnixMilli(n).In(cst)
+				return time.UnixMilli(n).In(model.China)
 			}
-			return time.Unix(n, 0).In(cst)
+			return time.Unix(n, 0).In(model.China)
 		}
 		return parseTime(s)
 	case "unix", "unix_ms":
@@ -114,11 +115,11 @@ func apiTime(s, format string) time.Time {
 			return time.Time{}
 		}
 		if format == "unix_ms" {
-			return time.UnixMilli(int64(f)).In(cst)
+			return time.UnixMilli(int64(f)).In(model.China)
 		}
-		return time.Unix(int64(f), int64((f-float64(int64(f)))*1e9)).In(cst)
+		return time.Unix(int64(f), int64((f-float64(int64(f)))*1e9)).In(model.China)
 	}
-	t, err := time.ParseInLocation(format, s, cst)
+	t, err := time.ParseInLocation(format, s, model.China)
 	if err != nil {
 		return time.Time{}
 	}
@@ -266,7 +267,7 @@ func (p *pollRun) apiItem(base *url.URL, i int, it any) {
 	}
 	doc := p.document(docURL, docURL, ex)
 	if id != "" {
-		doc.ID = bus.DocumentID(key)
+		doc.ID = model.DocumentID(key)
 	}
 	e := p.entryFor(key, pageItem)
 	e.ItemHash = itemHash

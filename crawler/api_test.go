@@ -10,9 +10,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/yuqing-project/yuqing/model"
+
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/yuqing-project/yuqing/bus"
 	"github.com/yuqing-project/yuqing/config"
 )
 
@@ -52,7 +53,7 @@ func TestAPISource(t *testing.T) {
 	set("/api/list?page=2", `{"code": 0, "data": {"list": [`+second+`], "next": null}}`)
 	set("/news/2.html", articlePage("关于做好冬季供暖工作的通知"))
 
-	src := testSource("api", bus.KindAPI, srv.URL+"/api/list?page=1")
+	src := testSource("api", model.KindAPI, srv.URL+"/api/list?page=1")
 	src.API = config.APIRules{Items: "data.list", ID: "id", Title: "title", Body: "content", Time: "ts",
 		Author: "user", URL: "link", TimeFormat: "unix", Next: "data.next", MaxPages: 3}
 	pub := &fakePublisher{}
@@ -78,9 +79,9 @@ func TestAPISource(t *testing.T) {
 			t.Errorf("no document %q", tc.title)
 			continue
 		}
-		if d.ID != bus.DocumentID("api\x00"+tc.id) || d.URL != tc.url || d.Author != tc.author ||
+		if d.ID != model.DocumentID("api\x00"+tc.id) || d.URL != tc.url || d.Author != tc.author ||
 			!strings.Contains(d.Body, tc.body) || strings.Contains(d.Body, "<p>") ||
-			d.PublishedAtSource != tc.timeSource || !d.PublishedAt.Equal(tc.published) || d.SourceKind != bus.KindAPI {
+			d.PublishedAtSource != tc.timeSource || !d.PublishedAt.Equal(tc.published) || d.SourceKind != model.KindAPI {
 			t.Errorf("document %q = {id %s url %s author %q body %q time %v (%s)}", tc.title, d.ID, d.URL, d.Author,
 				d.Body, d.PublishedAt, d.PublishedAtSource)
 		}
@@ -97,7 +98,7 @@ func TestAPISource(t *testing.T) {
 	if err := c.PollNow(ctx, "api"); err != nil {
 		t.Fatal(err)
 	}
-	if d := pub.take(); len(d) != 1 || d[0].ID != bus.DocumentID("api\x003") || !strings.Contains(d[0].Body, "两周") {
+	if d := pub.take(); len(d) != 1 || d[0].ID != model.DocumentID("api\x003") || !strings.Contains(d[0].Body, "两周") {
 		t.Errorf("changed item: got %+v, want one new version of item 3", d)
 	}
 
@@ -125,8 +126,8 @@ func TestJSONPathAndAPITime(t *testing.T) {
 		{"1763683200000", "unix_ms", time.Unix(1763683200, 0)},
 		{"1763683200000", "", time.Unix(1763683200, 0)},
 		{"1763683200", "", time.Unix(1763683200, 0)},
-		{"2025-11-21 09:06", "2006-01-02 15:04", time.Date(2025, 11, 21, 9, 6, 0, 0, cst)},
-		{"2025-11-21 09:06:34", "", time.Date(2025, 11, 21, 9, 6, 34, 0, cst)},
+		{"2025-11-21 09:06", "2006-01-02 15:04", time.Date(2025, 11, 21, 9, 6, 0, 0, model.China)},
+		{"2025-11-21 09:06:34", "", time.Date(2025, 11, 21, 9, 6, 34, 0, model.China)},
 		{"soon", "unix", time.Time{}},
 	} {
 		if got := apiTime(tc.in, tc.format); !got.Equal(tc.want) {

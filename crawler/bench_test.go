@@ -10,9 +10,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/yuqing-project/yuqing/model"
+
 	"golang.org/x/text/encoding/simplifiedchinese"
 
-	"github.com/yuqing-project/yuqing/bus"
 	"github.com/yuqing-project/yuqing/config"
 )
 
@@ -67,7 +68,7 @@ func BenchmarkFetchExtract(b *testing.B) {
 	cfg := testConfig()
 	cfg.HostDelay = 0
 	cfg.IgnoreRobots = true
-	src := testSource("bench", bus.KindPortal, srv.URL+"/list")
+	src := testSource("bench", model.KindPortal, srv.URL+"/list")
 	pub := &fakePublisher{}
 	b.ResetTimer()
 	pages := 0
@@ -94,7 +95,7 @@ func BenchmarkFetchExtract(b *testing.B) {
 // tell its share of BenchmarkFetchExtract.
 func BenchmarkExtractOnly(b *testing.B) {
 	page := []byte(strings.Replace(article1, `<div class="content">`, `<div class="content"><p>`+strings.Repeat(para, 8)+`</p>`, 1))
-	fetched := time.Date(2026, 11, 21, 12, 0, 0, 0, cst)
+	fetched := time.Date(2026, 11, 21, 12, 0, 0, 0, model.China)
 	b.SetBytes(int64(len(page)))
 	for range b.N {
 		if _, err := Extract(page, "http://www.example.gov.cn/xxgk/202611/t20261121_1.html", "text/html", fetched); err != nil {

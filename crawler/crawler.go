@@ -48,6 +48,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/yuqing-project/yuqing/model"
+
 	"github.com/andybalholm/cascadia"
 	"github.com/gocolly/colly/v2"
 	"github.com/prometheus/client_golang/prometheus"
@@ -63,7 +65,7 @@ import (
 // seen). Publish may be called from several goroutines at once (one per
 // source being polled).
 type Publisher interface {
-	Publish(ctx context.Context, docs ...bus.Document) error
+	Publish(ctx context.Context, docs ...model.Document) error
 }
 
 const (
@@ -222,8 +224,8 @@ func New(cfg config.CrawlerConfig, sources []config.Source, pub Publisher, state
 
 func newSource(sc config.Source, stateDir string) (*source, error) {
 	switch sc.Kind {
-	case bus.KindPortal, bus.KindNews, bus.KindForum, bus.KindFeed:
-	case bus.KindAPI:
+	case model.KindPortal, model.KindNews, model.KindForum, model.KindFeed:
+	case model.KindAPI:
 		if err := checkAPIRules(sc.API); err != nil {
 			return nil, err
 		}
@@ -407,9 +409,9 @@ func (c *Crawler) poll(ctx context.Context, s *source) error {
 	p := &pollRun{c: c, s: s, f: c.newFetcher(ctx, s), ctx: ctx, now: c.now(), updates: make(map[string]*seenEntry)}
 	var err error
 	switch s.cfg.Kind {
-	case bus.KindFeed:
+	case model.KindFeed:
 		err = p.feed()
-	case bus.KindAPI:
+	case model.KindAPI:
 		err = p.api()
 	default:
 		err = p.html()
@@ -479,7 +481,7 @@ type pollRun struct {
 }
 
 type pendingDoc struct {
-	doc   bus.Document
+	doc   model.Document
 	key   string // seen-set key
 	entry *seenEntry
 	first bool // the first version of this page
@@ -509,7 +511,7 @@ func (p *pollRun) publishAll() error {
 	id := p.s.cfg.ID
 	for start := 0; start < len(p.docs); start += publishBatch {
 		batch := p.docs[start:min(start+publishBatch, len(p.docs))]
-		docs := make([]bus.Document, len(batch))
+		docs := make([]model.Document, len(batch))
 		for i, d := range batch {
 			docs[i] = d.doc
 		}
@@ -764,15 +766,15 @@ func (p *pollRun) article(u string, prev *seenEntry) {
 
 // document builds the bus document of an extraction. The ID is that of
 // the final canonical URL (after redirects).
-func (p *pollRun) document(key, finalURL string, ex Extraction) bus.Document {
+func (p *pollRun) document(key, finalURL string, ex Extraction) model.Document {
 	sc := p.s.cfg
 	canonical := key
 	if c, err := CanonicalURL(finalURL); err == nil {
 		canonical = c
 	}
-	return bus.Document{
+	return model.Document{
 		Schema:                bus.SchemaVersion,
-		ID:                    bus.DocumentID(canonical),
+		ID:                    model.DocumentID(canonical),
 		Version:               uint64(p.now.UnixNano()),
 		URL:                   canonical,
 		SourceID:              sc.ID,
@@ -896,7 +898,7 @@ func (p *pollRun) feedItem(base *url.URL, it feedItem, enc string) {
 	}
 	doc := p.document(docKey, docKey, ex)
 	if link == "" {
-		doc.ID = bus.DocumentID(key)
+		doc.ID = model.DocumentID(key)
 		doc.URL = base.String()
 	}
 	e := p.entryFor(key, pageItem)

@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/yuqing-project/yuqing/model"
+
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"golang.org/x/text/encoding/simplifiedchinese"
@@ -27,11 +29,11 @@ import (
 // fakePublisher records published documents; fail makes Publish fail.
 type fakePublisher struct {
 	mu   sync.Mutex
-	docs []bus.Document
+	docs []model.Document
 	fail error
 }
 
-func (p *fakePublisher) Publish(ctx context.Context, docs ...bus.Document) error {
+func (p *fakePublisher) Publish(ctx context.Context, docs ...model.Document) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.fail != nil {
@@ -47,7 +49,7 @@ func (p *fakePublisher) setFail(err error) {
 	p.fail = err
 }
 
-func (p *fakePublisher) take() []bus.Document {
+func (p *fakePublisher) take() []model.Document {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	d := p.docs
@@ -178,7 +180,7 @@ func testConfig() config.CrawlerConfig {
 
 func testSource(id, kind, u string) config.Source {
 	return config.Source{
-		ID: id, Name: "测试源 " + id, Kind: kind, Authority: bus.TierOfficial, Region: "110101",
+		ID: id, Name: "测试源 " + id, Kind: kind, Authority: model.TierOfficial, Region: "110101",
 		URL: u, Interval: time.Hour, AllowPrivate: true, List: config.ListRules{MaxPages: 3},
 	}
 }
@@ -192,8 +194,8 @@ func newCrawler(t *testing.T, srcs []config.Source, pub Publisher, dir string, r
 	return c
 }
 
-func byTitle(docs []bus.Document) map[string]bus.Document {
-	m := make(map[string]bus.Document)
+func byTitle(docs []model.Document) map[string]model.Document {
+	m := make(map[string]model.Document)
 	for _, d := range docs {
 		m[d.Title] = d
 	}
@@ -202,7 +204,7 @@ func byTitle(docs []bus.Document) map[string]bus.Document {
 
 func TestCrawlListPaginationRobotsAndIncremental(t *testing.T) {
 	s := newSite(t)
-	src := testSource("county", bus.KindPortal, s.srv.URL+"/list")
+	src := testSource("county", model.KindPortal, s.srv.URL+"/list")
 	dir := t.TempDir()
 	pub := &fakePublisher{}
 	reg := prometheus.NewRegistry()
@@ -218,10 +220,10 @@ func TestCrawlListPaginationRobotsAndIncremental(t *testing.T) {
 	}
 	a1 := docs["县政府召开安全生产工作会议"]
 	wantURL := s.srv.URL + "/news/2026/11/21/a1.html"
-	if a1.URL != wantURL || a1.ID != bus.DocumentID(wantURL) {
+	if a1.URL != wantURL || a1.ID != model.DocumentID(wantURL) {
 		t.Errorf("a1 URL %q ID %q, want canonical %q", a1.URL, a1.ID, wantURL)
 	}
-	if a1.PublishedAtSource != TimeFromMeta || !a1.PublishedAt.Equal(time.Date(2026, 11, 21, 9, 6, 34, 0, cst)) {
+	if a1.PublishedAtSource != TimeFromMeta || !a1.PublishedAt.Equal(time.Date(2026, 11, 21, 9, 6, 34, 0, model.China)) {
 		t.Errorf("a1 published %v (%s)", a1.PublishedAt, a1.PublishedAtSource)
 	}
 	if a1.Author != "李明" || a1.Origin != "县应急管理局" {
@@ -230,8 +232,8 @@ func TestCrawlListPaginationRobotsAndIncremental(t *testing.T) {
 	if strings.Contains(a1.Body, "版权所有") || strings.Contains(a1.Body, "相关阅读") || !strings.Contains(a1.Body, "压紧压实安全生产责任") {
 		t.Errorf("a1 body not clean: %q", a1.Body)
 	}
-	if a1.Schema != bus.SchemaVersion || a1.SourceID != "county" || a1.Authority != bus.TierOfficial ||
-		a1.RegionCode != "110101" || a1.SourceKind != bus.KindPortal || a1.ContentHash != ContentHash(a1.Title, a1.Body) {
+	if a1.Schema != bus.SchemaVersion || a1.SourceID != "county" || a1.Authority != model.TierOfficial ||
+		a1.RegionCode != "110101" || a1.SourceKind != model.KindPortal || a1.ContentHash != ContentHash(a1.Title, a1.Body) {
 		t.Errorf("a1 source fields wrong: %+v", a1)
 	}
 	a3, ok := docs["网民反映某路段路灯不亮问题的回复"]
@@ -241,7 +243,7 @@ func TestCrawlListPaginationRobotsAndIncremental(t *testing.T) {
 	if a3.Encoding != "gbk" || !strings.Contains(a3.Body, "城南路段路灯不亮的问题已收悉") {
 		t.Errorf("GBK page not intact: encoding %q body %q", a3.Encoding, a3.Body)
 	}
-	if want := time.Date(2026, 11, 19, 16, 20, 0, 0, cst); !a3.PublishedAt.Equal(want) || a3.PublishedAtSource != TimeFromText {
+	if want := time.Date(2026, 11, 19, 16, 20, 0, 0, model.China); !a3.PublishedAt.Equal(want) || a3.PublishedAtSource != TimeFromText {
 		t.Errorf("a3 published %v (%s), want %v (text)", a3.PublishedAt, a3.PublishedAtSource, want)
 	}
 	reqs := s.requests()
@@ -291,7 +293,7 @@ func TestCrawlListPaginationRobotsAndIncremental(t *testing.T) {
 
 func TestFailedPublishIsRetriedNextPoll(t *testing.T) {
 	s := newSite(t)
-	src := testSource("county", bus.KindPortal, s.srv.URL+"/list")
+	src := testSource("county", model.KindPortal, s.srv.URL+"/list")
 	dir := t.TempDir()
 	pub := &fakePublisher{fail: errors.New("broker down")}
 	c := newCrawler(t, []config.Source{src}, pub, dir, prometheus.NewRegistry())
@@ -317,7 +319,7 @@ func TestPrivateAddressRefused(t *testing.T) {
 	s := newSite(t)
 	for _, ignoreRobots := range []bool{false, true} {
 		t.Run(fmt.Sprintf("ignore_robots=%v", ignoreRobots), func(t *testing.T) {
-			src := testSource("public", bus.KindNews, s.srv.URL+"/list")
+			src := testSource("public", model.KindNews, s.srv.URL+"/list")
 			src.AllowPrivate = false
 			cfg := testConfig()
 			cfg.IgnoreRobots = ignoreRobots
@@ -351,7 +353,7 @@ func TestRedirectOutsideAllowedDomainsRefused(t *testing.T) {
 	})
 	mux.Handle("/", http.HandlerFunc(s.serve))
 	s.srv.Config.Handler = mux
-	src := testSource("redir", bus.KindNews, s.srv.URL+"/list")
+	src := testSource("redir", model.KindNews, s.srv.URL+"/list")
 	pub := &fakePublisher{}
 	c := newCrawler(t, []config.Source{src}, pub, t.TempDir(), nil)
 	if err := c.PollNow(context.Background(), "redir"); err != nil {
@@ -387,7 +389,7 @@ func TestRedirectToPrivateAddressRefused(t *testing.T) {
 	})
 	mux.Handle("/", http.HandlerFunc(s.serve))
 	s.srv.Config.Handler = mux
-	src := testSource("pub", bus.KindNews, s.srv.URL+"/list")
+	src := testSource("pub", model.KindNews, s.srv.URL+"/list")
 	src.AllowPrivate = false
 	src.AllowedDomains = []string{"127.0.0.1", "127.0.0.2"}
 	pub := &fakePublisher{}
@@ -446,9 +448,9 @@ func TestFeeds(t *testing.T) {
 	s.set("/atom.xml", "application/atom+xml; charset=utf-8", []byte(atomFeed))
 	s.set("/news/2026/11/17/f2.html", "text/html; charset=utf-8", []byte(`<html><head><title>短讯：县城新增公交线路</title></head><body>
 <h1>短讯：县城新增公交线路</h1><div class="article"><p>为方便群众出行，县交通运输局近日新开通两条公交线路，分别连接城南新区与县人民医院、高铁站与汽车客运站，每日运营时间为早6时至晚9时，票价一元。</p></div></body></html>`))
-	rss := testSource("rss", bus.KindFeed, s.srv.URL+"/rss.xml")
-	atom := testSource("atom", bus.KindFeed, s.srv.URL+"/atom.xml")
-	atom.Authority = bus.TierForum
+	rss := testSource("rss", model.KindFeed, s.srv.URL+"/rss.xml")
+	atom := testSource("atom", model.KindFeed, s.srv.URL+"/atom.xml")
+	atom.Authority = model.TierForum
 	pub := &fakePublisher{}
 	dir := t.TempDir()
 	c := newCrawler(t, []config.Source{rss, atom}, pub, dir, nil)
@@ -463,7 +465,7 @@ func TestFeeds(t *testing.T) {
 		t.Fatalf("got %d feed documents, want 3: %v", len(docs), docs)
 	}
 	f1 := docs["我县举办农民丰收节活动"]
-	if f1.PublishedAtSource != TimeFromFeed || !f1.PublishedAt.Equal(time.Date(2026, 11, 18, 10, 30, 0, 0, cst)) ||
+	if f1.PublishedAtSource != TimeFromFeed || !f1.PublishedAt.Equal(time.Date(2026, 11, 18, 10, 30, 0, 0, model.China)) ||
 		f1.Author != "张华" || strings.Contains(f1.Body, "<p>") || !strings.Contains(f1.Body, "农民丰收节") || f1.Encoding != "gbk" {
 		t.Errorf("RSS item wrong: %+v", f1)
 	}
@@ -476,7 +478,7 @@ func TestFeeds(t *testing.T) {
 	}
 	m1 := docs["关于小区停水问题的留言"]
 	if m1.Author != "热心市民" || !strings.Contains(m1.Body, "连续三天停水") || strings.Contains(m1.Body, "<p>") ||
-		!m1.PublishedAt.Equal(time.Date(2026, 11, 20, 21, 15, 0, 0, cst)) || m1.Authority != bus.TierForum {
+		!m1.PublishedAt.Equal(time.Date(2026, 11, 20, 21, 15, 0, 0, model.China)) || m1.Authority != model.TierForum {
 		t.Errorf("Atom entry wrong: %+v", m1)
 	}
 	// Unchanged feeds publish nothing, across a restart too.
@@ -511,7 +513,7 @@ func TestFeeds(t *testing.T) {
 func TestRunPollsAndStops(t *testing.T) {
 	s := newSite(t)
 	pub := &fakePublisher{}
-	c := newCrawler(t, []config.Source{testSource("county", bus.KindPortal, s.srv.URL+"/list")}, pub, t.TempDir(), nil)
+	c := newCrawler(t, []config.Source{testSource("county", model.KindPortal, s.srv.URL+"/list")}, pub, t.TempDir(), nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- c.Run(ctx) }()
@@ -548,16 +550,16 @@ func TestNewRejectsBadSources(t *testing.T) {
 		mod  func(*config.Source)
 		want string
 	}{
-		{"api without mapping", func(s *config.Source) { s.Kind = bus.KindAPI }, "api.id or api.url is required for kind api"},
+		{"api without mapping", func(s *config.Source) { s.Kind = model.KindAPI }, "api.id or api.url is required for kind api"},
 		{"api bad path", func(s *config.Source) {
-			s.Kind, s.API = bus.KindAPI, config.APIRules{Items: "data..list", ID: "id", Title: "title"}
+			s.Kind, s.API = model.KindAPI, config.APIRules{Items: "data..list", ID: "id", Title: "title"}
 		}, `api.items: "data..list" is not a path`},
 		{"bad selector", func(s *config.Source) { s.List.Links = "a[" }, "list.links: invalid CSS selector"},
 		{"bad url", func(s *config.Source) { s.URL = "ftp://x" }, "is not an http(s) URL"},
 		{"bad encoding", func(s *config.Source) { s.Encoding = "klingon" }, "unknown encoding"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			src := testSource("x", bus.KindNews, "http://127.0.0.1:1/list")
+			src := testSource("x", model.KindNews, "http://127.0.0.1:1/list")
 			tc.mod(&src)
 			_, err := New(testConfig(), []config.Source{src}, &fakePublisher{}, t.TempDir(), nil, nil)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
@@ -643,7 +645,7 @@ func TestQueueDepth(t *testing.T) {
 	cfg := testConfig()
 	cfg.Parallelism = 1
 	reg := prometheus.NewRegistry()
-	c, err := New(cfg, []config.Source{testSource("a", bus.KindNews, slow.URL+"/a"), testSource("b", bus.KindNews, slow.URL+"/b")},
+	c, err := New(cfg, []config.Source{testSource("a", model.KindNews, slow.URL+"/a"), testSource("b", model.KindNews, slow.URL+"/b")},
 		&fakePublisher{}, t.TempDir(), reg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
@@ -691,7 +693,7 @@ func TestSitemaps(t *testing.T) {
   <url><loc>http://elsewhere.example/x.html</loc></url>
 </urlset>`))
 	pub := &fakePublisher{}
-	c := newCrawler(t, []config.Source{testSource("sm", bus.KindNews, s.srv.URL+"/sitemap.xml")}, pub, t.TempDir(), nil)
+	c := newCrawler(t, []config.Source{testSource("sm", model.KindNews, s.srv.URL+"/sitemap.xml")}, pub, t.TempDir(), nil)
 	if err := c.PollNow(context.Background(), "sm"); err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/yuqing-project/yuqing/model"
 )
 
 // datasetDir holds real Chinese pages with hand-made ground truth; it is
@@ -58,7 +60,7 @@ func TestExtractDataset(t *testing.T) {
 	if len(pages) == 0 {
 		t.Skipf("extraction data set not found in %s", datasetDir)
 	}
-	fetched := time.Date(2026, 11, 21, 0, 0, 0, 0, cst)
+	fetched := time.Date(2026, 11, 21, 0, 0, 0, 0, model.China)
 	var f1Sum float64
 	dated, dateOK := 0, 0
 	for _, p := range pages {
@@ -88,7 +90,7 @@ func TestExtractDataset(t *testing.T) {
 				dated++
 				y, _ := strconv.Atoi(m[1])
 				mo, _ := strconv.Atoi(m[2])
-				got := ex.PublishedAt.In(cst)
+				got := ex.PublishedAt.In(model.China)
 				ok := ex.PublishedAtSource != TimeFromFetch && got.Year() == y && int(got.Month()) == mo
 				if m[3] != "" {
 					day, _ := strconv.Atoi(m[3])

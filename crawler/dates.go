@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/yuqing-project/yuqing/model"
 )
 
 // Publish-time sources recorded in Document.PublishedAtSource.
@@ -206,7 +208,7 @@ var (
 // confidence; the zero time when there is none. The last match is the one
 // nearest the body.
 func relativeTime(text string, fetchedAt time.Time) (time.Time, float64) {
-	now := fetchedAt.In(cst)
+	now := fetchedAt.In(model.China)
 	type hit struct {
 		pos  int
 		t    time.Time
@@ -256,7 +258,7 @@ func relativeTime(text string, fetchedAt time.Time) (time.Time, float64) {
 		t := now.Add(-d)
 		if conf == confRelativeDay {
 			y, mo, day := t.Date()
-			t = time.Date(y, mo, day, 0, 0, 0, 0, cst)
+			t = time.Date(y, mo, day, 0, 0, 0, 0, model.China)
 		}
 		consider(m[0], t, conf)
 	}
@@ -267,11 +269,11 @@ func relativeTime(text string, fetchedAt time.Time) (time.Time, float64) {
 			continue
 		}
 		y, mo, d := now.AddDate(0, 0, -daysBack(text[m[2]:m[3]])).Date()
-		consider(m[0], time.Date(y, mo, d, hh, mm, 0, 0, cst), confRelative)
+		consider(m[0], time.Date(y, mo, d, hh, mm, 0, 0, model.China), confRelative)
 	}
 	for _, m := range dayLabelRe.FindAllStringSubmatchIndex(text, -1) {
 		y, mo, d := now.AddDate(0, 0, -daysBack(text[m[2]:m[3]])).Date()
-		consider(m[2], time.Date(y, mo, d, 0, 0, 0, 0, cst), confRelativeDay)
+		consider(m[2], time.Date(y, mo, d, 0, 0, 0, 0, model.China), confRelativeDay)
 	}
 	if best.pos < 0 {
 		return time.Time{}, 0
@@ -404,7 +406,7 @@ func makeDate(y, mo, d, hh, mm, ss int) time.Time {
 	if y < 1990 || y > 2100 || mo < 1 || mo > 12 || d < 1 || d > 31 {
 		return time.Time{}
 	}
-	t := time.Date(y, time.Month(mo), d, hh, mm, ss, 0, cst)
+	t := time.Date(y, time.Month(mo), d, hh, mm, ss, 0, model.China)
 	if t.Day() != d {
 		return time.Time{} // 2月30日
 	}
@@ -470,15 +472,15 @@ func parseTime(s string) time.Time {
 		return time.Time{}
 	}
 	for _, layout := range timeLayouts {
-		if t, err := time.ParseInLocation(layout, s, cst); err == nil {
+		if t, err := time.ParseInLocation(layout, s, model.China); err == nil {
 			return t
 		}
 	}
 	if n, err := strconv.ParseInt(s, 10, 64); err == nil && n > 631152000 {
 		if n > 1e12 {
-			return time.UnixMilli(n).In(cst)
+			return time.UnixMilli(n).In(model.China)
 		}
-		return time.Unix(n, 0).In(cst)
+		return time.Unix(n, 0).In(model.China)
 	}
 	return firstDate(s)
 }
@@ -486,12 +488,12 @@ func parseTime(s string) time.Time {
 // hasClock reports whether t carries a time of day (is not 00:00:00 in
 // China Standard Time, which is what a date-only string parses to).
 func hasClock(t time.Time) bool {
-	h, m, sec := t.In(cst).Clock()
+	h, m, sec := t.In(model.China).Clock()
 	return h != 0 || m != 0 || sec != 0
 }
 
 func sameDay(a, b time.Time) bool {
-	ay, am, ad := a.In(cst).Date()
-	by, bm, bd := b.In(cst).Date()
+	ay, am, ad := a.In(model.China).Date()
+	by, bm, bd := b.In(model.China).Date()
 	return ay == by && am == bm && ad == bd
 }

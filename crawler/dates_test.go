@@ -4,13 +4,15 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/yuqing-project/yuqing/model"
 )
 
 func TestRelativeTimes(t *testing.T) {
 	// 00:30 in Shanghai is still the previous day in UTC: 昨天 must be
 	// counted from the Shanghai date.
 	fetched := time.Date(2026, 11, 20, 16, 30, 0, 0, time.UTC) // 2026-11-21 00:30 CST
-	at := func(d, h, m int) time.Time { return time.Date(2026, 11, d, h, m, 0, 0, cst) }
+	at := func(d, h, m int) time.Time { return time.Date(2026, 11, d, h, m, 0, 0, model.China) }
 	for _, tc := range []struct {
 		meta   string // the line under the title
 		want   time.Time
@@ -38,7 +40,7 @@ func TestRelativeTimes(t *testing.T) {
 				t.Fatal(err)
 			}
 			if !ex.PublishedAt.Equal(tc.want) || ex.PublishedAtSource != tc.source || ex.PublishedAtConfidence != tc.conf {
-				t.Errorf("published %v (%s, %.2f), want %v (%s, %.2f)", ex.PublishedAt.In(cst), ex.PublishedAtSource,
+				t.Errorf("published %v (%s, %.2f), want %v (%s, %.2f)", ex.PublishedAt.In(model.China), ex.PublishedAtSource,
 					ex.PublishedAtConfidence, tc.want, tc.source, tc.conf)
 			}
 		})
@@ -56,7 +58,7 @@ func TestRelativeTimes(t *testing.T) {
 }
 
 func TestDateInsideBodyAndMarkedElements(t *testing.T) {
-	fetched := time.Date(2026, 11, 21, 12, 0, 0, 0, cst)
+	fetched := time.Date(2026, 11, 21, 12, 0, 0, 0, model.China)
 	for _, tc := range []struct {
 		name, body string
 		want       time.Time
@@ -64,11 +66,11 @@ func TestDateInsideBodyAndMarkedElements(t *testing.T) {
 	}{
 		{"a post's signature date beats the next post's", `<div class="post"><p>` + strings.Repeat(para, 5) + `</p><p>` + para + `</p>
 <p>〓 某某留言板 发布时间 2005/05/17 22:11:42 by 眉间尺 〓</p></div>
-<div class="reply"><a href="/u/1">回复者</a> 发布时间 2005/05/18 13:45:40</div>`, time.Date(2005, 5, 17, 22, 11, 42, 0, cst), confTrailer},
+<div class="reply"><a href="/u/1">回复者</a> 发布时间 2005/05/18 13:45:40</div>`, time.Date(2005, 5, 17, 22, 11, 42, 0, model.China), confTrailer},
 		{"class=date element", `<h1>某某新闻</h1><div><span class="article-date">2020年4月17日</span></div><div class="content"><p>` + para + `</p></div>`,
-			time.Date(2020, 4, 17, 0, 0, 0, 0, cst), confMarked},
+			time.Date(2020, 4, 17, 0, 0, 0, 0, model.China), confMarked},
 		{"time datetime attribute", `<h1>某某新闻</h1><div><time datetime="2026-11-20T08:30:00+08:00">11月20日</time></div><div class="content"><p>` + para + `</p></div>`,
-			time.Date(2026, 11, 20, 8, 30, 0, 0, cst), confMarked},
+			time.Date(2026, 11, 20, 8, 30, 0, 0, model.China), confMarked},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ex, err := Extract([]byte(page(`<title>某某新闻</title>`, tc.body)), "http://news.example.cn/a", "", fetched)
@@ -76,7 +78,7 @@ func TestDateInsideBodyAndMarkedElements(t *testing.T) {
 				t.Fatal(err)
 			}
 			if !ex.PublishedAt.Equal(tc.want) || ex.PublishedAtConfidence != tc.conf {
-				t.Errorf("published %v (%s, %.2f), want %v (%.2f)", ex.PublishedAt.In(cst), ex.PublishedAtSource, ex.PublishedAtConfidence, tc.want, tc.conf)
+				t.Errorf("published %v (%s, %.2f), want %v (%.2f)", ex.PublishedAt.In(model.China), ex.PublishedAtSource, ex.PublishedAtConfidence, tc.want, tc.conf)
 			}
 		})
 	}

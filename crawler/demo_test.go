@@ -8,7 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/yuqing-project/yuqing/bus"
+	"github.com/yuqing-project/yuqing/model"
+
 	"github.com/yuqing-project/yuqing/config"
 	"github.com/yuqing-project/yuqing/crawler"
 	"github.com/yuqing-project/yuqing/demo"
@@ -16,10 +17,10 @@ import (
 
 type recorder struct {
 	mu   sync.Mutex
-	docs []bus.Document
+	docs []model.Document
 }
 
-func (r *recorder) Publish(_ context.Context, docs ...bus.Document) error {
+func (r *recorder) Publish(_ context.Context, docs ...model.Document) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.docs = append(r.docs, docs...)

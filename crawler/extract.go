@@ -20,7 +20,7 @@ import (
 )
 
 // Extraction is what generic extraction finds in one article page. It
-// carries more than bus.Document (the 政务公开 metadata) for debugging
+// carries more than model.Document (the 政务公开 metadata) for debugging
 // tools such as `yuqing extract`.
 type Extraction struct {
 	Title string `json:"title"`
@@ -57,9 +57,6 @@ type Extraction struct {
 
 // ErrNoContent is returned by Extract when a page has no main text.
 var ErrNoContent = errors.New("no main text found")
-
-// cst is China Standard Time; dates without a zone are read in it.
-var cst = time.FixedZone("CST", 8*3600)
 
 // minBodyRunes is the shortest body accepted as an article.
 const minBodyRunes = 20

@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/yuqing-project/yuqing/model"
+
 	"golang.org/x/text/encoding/traditionalchinese"
 )
 
@@ -17,7 +19,7 @@ func page(head, body string) string {
 }
 
 func TestExtract(t *testing.T) {
-	fetched := time.Date(2026, 11, 21, 12, 0, 0, 0, cst)
+	fetched := time.Date(2026, 11, 21, 12, 0, 0, 0, model.China)
 	type want struct {
 		title, author, origin, source string
 		published                     time.Time
@@ -37,7 +39,7 @@ func TestExtract(t *testing.T) {
 <div>发布日期：2015年04月23日 来源：县政府办公室 作者：王芳</div><div id="zoom"><p>`+para+`</p><p>`+para+`</p></div>
 <div>版权所有：某县人民政府 ICP备案：某ICP备00000001号</div>`),
 			want: want{title: "关于做好政务公开工作的通知", author: "王芳", origin: "县政府办公室", source: TimeFromText,
-				published: time.Date(2015, 4, 23, 0, 0, 0, 0, cst), bodyHas: "切实保障人民群众", bodyLacks: "版权所有"},
+				published: time.Date(2015, 4, 23, 0, 0, 0, 0, model.China), bodyHas: "切实保障人民群众", bodyLacks: "版权所有"},
 		},
 		{
 			name: "full datetime with 发布时间 label",
@@ -45,33 +47,33 @@ func TestExtract(t *testing.T) {
 			html: page(`<title>某地发生交通事故 - 某某新闻网</title>`,
 				`<h1>某地发生交通事故</h1><p class="info">发布时间: 2026-11-21 09:06:34　稿源：某某日报</p><div class="article"><p>`+para+`</p></div>`),
 			want: want{title: "某地发生交通事故", origin: "某某日报", source: TimeFromText,
-				published: time.Date(2026, 11, 21, 9, 6, 34, 0, cst), bodyHas: "知情权"},
+				published: time.Date(2026, 11, 21, 9, 6, 34, 0, model.China), bodyHas: "知情权"},
 		},
 		{
 			name: "meta article:published_time with zone",
 			url:  "http://news.example.cn/b.html",
 			html: page(`<title>标题在这里啊</title><meta property="article:published_time" content="2026-11-20T23:30:00Z"><meta property="og:title" content="开放图谱标题">`,
 				`<h1>另外一个标题</h1><div><p>`+para+`</p></div>`),
-			want: want{title: "开放图谱标题", source: TimeFromMeta, published: time.Date(2026, 11, 21, 7, 30, 0, 0, cst), bodyHas: "知情权"},
+			want: want{title: "开放图谱标题", source: TimeFromMeta, published: time.Date(2026, 11, 21, 7, 30, 0, 0, model.China), bodyHas: "知情权"},
 		},
 		{
 			name: "date in a portal URL",
 			url:  "http://www.example.gov.cn/xxgk/202411/t20241112_123.html",
 			html: page(`<title>县长带队检查防汛工作——某县</title>`, `<div><p>`+para+`</p></div>`),
-			want: want{title: "县长带队检查防汛工作", source: TimeFromURL, published: time.Date(2024, 11, 12, 0, 0, 0, 0, cst)},
+			want: want{title: "县长带队检查防汛工作", source: TimeFromURL, published: time.Date(2024, 11, 12, 0, 0, 0, 0, model.China)},
 		},
 		{
 			name: "date in a news URL",
 			url:  "http://news.example.cn/2026/11/21/c_1.htm",
 			html: page(`<title>一则新闻的标题</title>`, `<div><p>`+para+`</p></div>`),
-			want: want{title: "一则新闻的标题", source: TimeFromURL, published: time.Date(2026, 11, 21, 0, 0, 0, 0, cst)},
+			want: want{title: "一则新闻的标题", source: TimeFromURL, published: time.Date(2026, 11, 21, 0, 0, 0, 0, model.China)},
 		},
 		{
 			name: "message board time",
 			url:  "http://bbs.example.cn/t?id=9",
 			html: page(`<title>小区门口垃圾无人清理|网民留言板</title>`,
 				`<div class="msg"><h2>小区门口垃圾无人清理</h2><span>留言人：张三</span> <span>留言时间：2026-11-20 08:15</span><div class="txt"><p>`+para+`</p></div></div>`),
-			want: want{title: "小区门口垃圾无人清理", author: "张三", source: TimeFromText, published: time.Date(2026, 11, 20, 8, 15, 0, 0, cst)},
+			want: want{title: "小区门口垃圾无人清理", author: "张三", source: TimeFromText, published: time.Date(2026, 11, 20, 8, 15, 0, 0, model.China)},
 		},
 		{
 			name: "政务公开 metadata table and numeral signature date",
@@ -80,7 +82,7 @@ func TestExtract(t *testing.T) {
 				`<table class="xxgk"><tr><td>索引号：11420300MB1234567X/2015-00032</td><td>发布机构：县政府办公室</td></tr>
 <tr><td>文号：十政办发〔2015〕32号</td><td>主题分类：综合政务</td></tr></table>
 <div class="TRS_Editor"><p>`+para+`</p><p>`+para+`</p><p style="text-align:right">某县人民政府办公室</p><p>二〇一五年四月二十三日</p></div>`),
-			want: want{title: "某县人民政府办公室关于印发某某办法的通知", source: TimeFromText, published: time.Date(2015, 4, 23, 0, 0, 0, 0, cst),
+			want: want{title: "某县人民政府办公室关于印发某某办法的通知", source: TimeFromText, published: time.Date(2015, 4, 23, 0, 0, 0, 0, model.China),
 				docNumber: "十政办发〔2015〕32号", indexNumber: "11420300MB1234567X/2015-00032", issuer: "县政府办公室"},
 		},
 		{
@@ -179,11 +181,11 @@ func TestParseFeedDates(t *testing.T) {
 		in   string
 		want time.Time
 	}{
-		{"Wed, 18 Nov 2026 10:30:00 +0800", time.Date(2026, 11, 18, 10, 30, 0, 0, cst)},
-		{"Wed, 18 Nov 2026 02:30:00 GMT", time.Date(2026, 11, 18, 10, 30, 0, 0, cst)},
-		{"2026-11-18T10:30:00+08:00", time.Date(2026, 11, 18, 10, 30, 0, 0, cst)},
-		{"2026-11-18 10:30:00", time.Date(2026, 11, 18, 10, 30, 0, 0, cst)},
-		{"2026年11月18日 10:30", time.Date(2026, 11, 18, 10, 30, 0, 0, cst)},
+		{"Wed, 18 Nov 2026 10:30:00 +0800", time.Date(2026, 11, 18, 10, 30, 0, 0, model.China)},
+		{"Wed, 18 Nov 2026 02:30:00 GMT", time.Date(2026, 11, 18, 10, 30, 0, 0, model.China)},
+		{"2026-11-18T10:30:00+08:00", time.Date(2026, 11, 18, 10, 30, 0, 0, model.China)},
+		{"2026-11-18 10:30:00", time.Date(2026, 11, 18, 10, 30, 0, 0, model.China)},
+		{"2026年11月18日 10:30", time.Date(2026, 11, 18, 10, 30, 0, 0, model.China)},
 	} {
 		if got := parseTime(tc.in); !got.Equal(tc.want) {
 			t.Errorf("parseTime(%q) = %v, want %v", tc.in, got, tc.want)
@@ -194,17 +196,17 @@ func TestParseFeedDates(t *testing.T) {
 // TestDateOnlyMetaGivesWayToTime checks that a date-only <meta> does not
 // hide the time of day another tag gives for the same day.
 func TestDateOnlyMetaGivesWayToTime(t *testing.T) {
-	fetched := time.Date(2026, 11, 21, 15, 0, 0, 0, cst)
+	fetched := time.Date(2026, 11, 21, 15, 0, 0, 0, model.China)
 	for _, tc := range []struct {
 		name, head, body string
 		want             time.Time
 	}{
 		{"PubDate after publishdate", `<meta name="publishdate" content="2026-11-21"><meta name="PubDate" content="2026-11-21 14:01">`, "",
-			time.Date(2026, 11, 21, 14, 1, 0, 0, cst)},
+			time.Date(2026, 11, 21, 14, 1, 0, 0, model.China)},
 		{"labelled time in header", `<meta name="publishdate" content="2026-11-21">`, `<div>发布时间：2026-11-21 13:30</div>`,
-			time.Date(2026, 11, 21, 13, 30, 0, 0, cst)},
+			time.Date(2026, 11, 21, 13, 30, 0, 0, model.China)},
 		{"other day keeps the date", `<meta name="publishdate" content="2026-11-20"><meta name="PubDate" content="2026-11-21 14:01">`, "",
-			time.Date(2026, 11, 20, 0, 0, 0, 0, cst)},
+			time.Date(2026, 11, 20, 0, 0, 0, 0, model.China)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			page := `<html><head><title>关于某某事故的情况通报</title>` + tc.head + `</head><body><h1>关于某某事故的情况通报</h1>` + tc.body +

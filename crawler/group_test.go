@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/yuqing-project/yuqing/model"
+
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -201,7 +203,7 @@ func TestGroupSharesSourcesAndTakesOver(t *testing.T) {
 	_, port, _ := net.SplitHostPort(site.srv.Listener.Addr().String())
 	var srcs []config.Source
 	for i, h := range hosts {
-		src := testSource(fmt.Sprintf("s%d", i), bus.KindPortal, "http://"+h+":"+port+"/list")
+		src := testSource(fmt.Sprintf("s%d", i), model.KindPortal, "http://"+h+":"+port+"/list")
 		src.Interval = 0 // the crawler's 200ms
 		srcs = append(srcs, src)
 	}

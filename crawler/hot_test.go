@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/yuqing-project/yuqing/model"
+
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -38,7 +40,7 @@ func TestBoostBoundsAndExpiry(t *testing.T) {
 			clock := &fakeClock{t: start}
 			cfg := testConfig()
 			cfg.HotMinInterval, cfg.HotMaxDuration = time.Minute, 6*time.Hour
-			c, err := New(cfg, []config.Source{testSource("county", bus.KindPortal, "http://county.example/list")},
+			c, err := New(cfg, []config.Source{testSource("county", model.KindPortal, "http://county.example/list")},
 				&fakePublisher{}, t.TempDir(), nil, nil)
 			if err != nil {
 				t.Fatal(err)
@@ -94,7 +96,7 @@ func TestHotRequestOverTheBus(t *testing.T) {
 	cfg := testConfig()
 	cfg.HotMinInterval = 100 * time.Millisecond
 	pub := &fakePublisher{}
-	c, err := New(cfg, []config.Source{testSource("county", bus.KindPortal, site.srv.URL+"/list")}, pub, t.TempDir(), nil, nil)
+	c, err := New(cfg, []config.Source{testSource("county", model.KindPortal, site.srv.URL+"/list")}, pub, t.TempDir(), nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,10 +11,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/yuqing-project/yuqing/model"
+
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
-	"github.com/yuqing-project/yuqing/bus"
 	"github.com/yuqing-project/yuqing/config"
 )
 
@@ -121,7 +122,7 @@ func listOf(paths ...string) string {
 // exactly half its nominal value) and a short request timeout.
 func newRetryCrawler(t *testing.T, site *scriptedSite, clock *fakeClock) (*Crawler, *fakePublisher) {
 	t.Helper()
-	src := testSource("retry", bus.KindNews, site.srv.URL+"/list")
+	src := testSource("retry", model.KindNews, site.srv.URL+"/list")
 	cfg := testConfig()
 	cfg.RequestTimeout = 300 * time.Millisecond
 	pub := &fakePublisher{}

@@ -5,10 +5,12 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/yuqing-project/yuqing/model"
 )
 
 func TestInjectedSpam(t *testing.T) {
-	fetched := time.Date(2026, 11, 21, 12, 0, 0, 0, cst)
+	fetched := time.Date(2026, 11, 21, 12, 0, 0, 0, model.China)
 	// seoBlock is the empty-tag block of an injection kit, as in seed 003.
 	seoBlock := strings.Repeat(`<legend id="h4sia"></legend><samp id="h4sia"></samp><sup id="h4sia"></sup>
 <mark id="h4sia"><del id="h4sia"></del></mark><track id="h4sia"></track><meter id="h4sia"></meter><address id="h4sia"></address>`, 2)

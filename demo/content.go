@@ -6,11 +6,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
-)
 
-// cst is China Standard Time. A fixed zone, so the demo works on machines
-// without tzdata.
-var cst = time.FixedZone("CST", 8*3600)
+	"github.com/yuqing-project/yuqing/model"
+)
 
 // The invented jurisdiction. 澜州市 and 青岚县 do not exist; their codes
 // are real-looking GB/T 2260 codes that no real division uses (Jiangxi's
@@ -30,7 +28,7 @@ type item struct {
 	site   string    // site key, e.g. "portal"
 	pos    int       // position in the site's timeline: the article number
 	offset int64     // scenario seconds since the epoch
-	at     time.Time // publish time, in cst
+	at     time.Time // publish time, in China Standard Time
 	// column is the portal column (zwgk or xwfb) or the news section name.
 	column string
 	title  string
@@ -125,13 +123,13 @@ func person(r *rng) string { return pick(r, surnames) + pick(r, givenNames) }
 
 // cnDate formats t as 11月21日.
 func cnDate(t time.Time) string {
-	t = t.In(cst)
+	t = t.In(model.China)
 	return fmt.Sprintf("%d月%d日", int(t.Month()), t.Day())
 }
 
 // cnFullDate formats t as 2026年11月21日.
 func cnFullDate(t time.Time) string {
-	t = t.In(cst)
+	t = t.In(model.China)
 	return fmt.Sprintf("%d年%d月%d日", t.Year(), int(t.Month()), t.Day())
 }
 
@@ -186,7 +184,7 @@ func baseVars(r *rng, at time.Time) vars {
 		"fee":          strconv.Itoa(r.between(380, 400)),
 		"date":         cnDate(at),
 		"fulldate":     cnFullDate(at),
-		"year":         strconv.Itoa(at.In(cst).Year()),
+		"year":         strconv.Itoa(at.In(model.China).Year()),
 		"policy":       p.name,
 		"policyDept":   p.dept,
 		"policyTheme":  p.theme,

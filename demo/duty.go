@@ -12,7 +12,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/yuqing-project/yuqing/responder/notify"
+	"github.com/yuqing-project/yuqing/model"
+
+	"github.com/yuqing-project/yuqing/notify"
 )
 
 // The demo's duty group: a stand-in for the office's DingTalk or WeCom
@@ -127,7 +129,7 @@ func (d *dutyGroup) messages() []DutyMessage {
 }
 
 var dutyPage = template.Must(template.New("duty").Funcs(template.FuncMap{
-	"when": func(t time.Time) string { return t.In(cst).Format("01-02 15:04:05") },
+	"when": func(t time.Time) string { return t.In(model.China).Format("01-02 15:04:05") },
 }).Parse(`<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8"><meta http-equiv="refresh" content="10"><title>值班群(演示)</title>
 <style>body{font-family:"Noto Sans CJK SC",sans-serif;background:#eef1f5;margin:0}header{background:#1f6feb;color:#fff;padding:10px 20px;font-size:18px}

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strconv"
 	"time"
+
+	"github.com/yuqing-project/yuqing/model"
 )
 
 // scripted is one item of the incident script: what appears on which site
@@ -42,7 +44,7 @@ const (
 // incidentVars are the words of the incident, derived from the epoch: the
 // explosion happens at the epoch.
 func incidentVars(epoch time.Time) vars {
-	e := epoch.In(cst)
+	e := epoch.In(model.China)
 	press := e.Add(incidentPressHeld * time.Second).Truncate(time.Minute)
 	return vars{
 		"county":    countyName,

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/yuqing-project/yuqing/model"
+
 	"golang.org/x/text/encoding/simplifiedchinese"
 )
 
@@ -96,7 +98,7 @@ func article(it *item, related []*item) articleView {
 		v.Gov = &govView{IndexNo: g.indexNo, Theme: g.theme, Publisher: g.publisher, DocNo: g.docNo, Date: g.date}
 	}
 	if rp := it.reply; rp != nil {
-		v.Reply = &replyView{Dept: rp.dept, Time: rp.at.In(cst).Format(layoutTime), Text: rp.text}
+		v.Reply = &replyView{Dept: rp.dept, Time: rp.at.In(model.China).Format(layoutTime), Text: rp.text}
 	}
 	return v
 }

@@ -43,6 +43,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/yuqing-project/yuqing/model"
+
 	"github.com/yuqing-project/yuqing/config"
 )
 
@@ -352,7 +354,7 @@ func (s *Site) published(key string) []entry {
 
 // item builds the item at position pos of a site's timeline.
 func (s *Site) item(key string, e entry, pos int) *item {
-	at := s.epoch.Add(time.Duration(e.offset) * time.Second).In(cst)
+	at := s.epoch.Add(time.Duration(e.offset) * time.Second).In(model.China)
 	it := &item{site: key, pos: pos, offset: e.offset, at: at}
 	if e.script >= 0 {
 		sc := s.timelines[key].script[e.script]

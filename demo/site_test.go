@@ -20,6 +20,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/yuqing-project/yuqing/model"
+
 	"golang.org/x/text/encoding/simplifiedchinese"
 
 	"github.com/yuqing-project/yuqing/config"
@@ -29,7 +31,7 @@ import (
 var quiet = slog.New(slog.DiscardHandler)
 
 // testEpoch is a fixed scenario start: 2026-11-21 09:06:34 CST.
-var testEpoch = time.Date(2026, 11, 21, 9, 6, 34, 0, cst)
+var testEpoch = time.Date(2026, 11, 21, 9, 6, 34, 0, model.China)
 
 // clock is a settable clock for driving the scenario.
 type clock struct {

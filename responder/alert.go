@@ -9,9 +9,11 @@ import (
 	"sync"
 	"time"
 
+	"github.com/yuqing-project/yuqing/model"
+
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/yuqing-project/yuqing/responder/notify"
+	"github.com/yuqing-project/yuqing/notify"
 	"github.com/yuqing-project/yuqing/store"
 )
 
@@ -19,8 +21,8 @@ import (
 // (incident, obligation, point), so deciding it again never sends it twice:
 // the dispatcher's delivery log keeps what was delivered.
 type alert struct {
-	inc      store.Incident
-	ob       store.Obligation // zero for an incident-level alert
+	inc      model.Incident
+	ob       model.Obligation // zero for an incident-level alert
 	key      string
 	kind     notify.Kind
 	escalate bool // also to every step of the escalation chain
@@ -94,7 +96,7 @@ func NewAlerter(cfg notify.Config, st store.Store, reg prometheus.Registerer, lo
 }
 
 // obligationLabel names an obligation as officers say it: 5小时权威发布.
-func obligationLabel(o store.Obligation) string {
+func obligationLabel(o model.Obligation) string {
 	switch o.Rule {
 	case "R-5H":
 		return "5小时权威发布"
@@ -202,6 +204,6 @@ func (l storeDeliveryLog) Record(d notify.Delivery) error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
 	defer cancel()
-	return l.st.AppendDeliveries(ctx, []store.Delivery{{ID: d.Key + "@" + strconv.FormatInt(d.At.UnixNano(), 10) + "@" + string(d.Status),
+	return l.st.AppendDeliveries(ctx, []model.Delivery{{ID: d.Key + "@" + strconv.FormatInt(d.At.UnixNano(), 10) + "@" + string(d.Status),
 		Key: d.Key, IncidentID: d.IncidentID, At: d.At.UTC(), Final: d.Final(), Detail: string(detail)}})
 }

@@ -3,6 +3,8 @@ package responder
 import (
 	"regexp"
 	"strconv"
+
+	"github.com/yuqing-project/yuqing/model"
 )
 
 // Casualty figures stated in a text.
@@ -66,7 +68,7 @@ func Casualties(text string) CasualtyFigures {
 func (f CasualtyFigures) Level() string {
 	best := ""
 	for _, l := range []string{levelFor(f.Deaths), injuredLevel(f.Injured), lossLevel(f.Loss)} {
-		if l != "" && (best == "" || levelRank(l) < levelRank(best)) {
+		if l != "" && (best == "" || model.LevelRank(l) < model.LevelRank(best)) {
 			best = l
 		}
 	}

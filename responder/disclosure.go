@@ -7,9 +7,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/yuqing-project/yuqing/bus"
-	"github.com/yuqing-project/yuqing/responder/calendar"
-	"github.com/yuqing-project/yuqing/store"
+	"github.com/yuqing-project/yuqing/model"
+
+	"github.com/yuqing-project/yuqing/calendar"
 )
 
 // Kinds of incident: a public-opinion incident (the default), or a
@@ -46,8 +46,8 @@ func policyName(title string) string {
 // a policy document (D-INTERP: its interpretation is due within 3 working
 // days), and fulfils an open item when the portal publishes the
 // interpretation of its document.
-func (r *Responder) watchDisclosure(ctx context.Context, p *bus.Post, now time.Time) {
-	if p.Authority != bus.TierOfficial || p.SourceKind != bus.KindPortal {
+func (r *Responder) watchDisclosure(ctx context.Context, p *model.Post, now time.Time) {
+	if p.Authority != model.TierOfficial || p.SourceKind != model.KindPortal {
 		return
 	}
 	if interpRe.MatchString(p.Title) {
@@ -76,25 +76,25 @@ func (r *Responder) watchDisclosure(ctx context.Context, p *bus.Post, now time.T
 	if _, err := r.st.GetIncident(ctx, id); err == nil {
 		return
 	}
-	inc := &store.Incident{
+	inc := &model.Incident{
 		ID: id, Version: uint64(now.UnixNano()), Kind: KindDisclosure, Title: "《" + name + "》的政策解读",
-		State: store.StatePending, Open: true, OpenedAt: now.UTC(), DetectedAt: p.PublishedAt.UTC(),
+		State: model.StatePending, Open: true, OpenedAt: now.UTC(), DetectedAt: p.PublishedAt.UTC(),
 		ClockStart: p.PublishedAt.UTC(), ClockAnchor: "detection", Category: "政策解读",
 		Reason: fmt.Sprintf("%s于%s发布《%s》,解读材料应于文件公开后3个工作日内在政府网站发布(%s)", p.SourceName,
-			p.PublishedAt.In(cst).Format("01月02日"), name, p.URL),
-		Obligations: []store.Obligation{{Rule: "D-INTERP"}},
+			p.PublishedAt.In(model.China).Format("01月02日"), name, p.URL),
+		Obligations: []model.Obligation{{Rule: "D-INTERP"}},
 	}
 	r.fillObligations(inc, now)
 	r.state.incidents[id] = inc
 	r.state.dirtyIncidents[id] = true
-	r.record(historyEntry(id, now, actorSystem, ActionOpened, "", store.StatePending, inc.Reason))
+	r.record(historyEntry(id, now, actorSystem, ActionOpened, "", model.StatePending, inc.Reason))
 	r.log.Info("disclosure item opened", "incident", id, "title", inc.Title)
 }
 
 // fillObligations gives the obligations created without a due time (a
 // disclosure item opened by hand, or above) their rule's title and due
 // time, counted from the clock start on the working-day calendar.
-func (r *Responder) fillObligations(inc *store.Incident, now time.Time) {
+func (r *Responder) fillObligations(inc *model.Incident, now time.Time) {
 	for i := range inc.Obligations {
 		o := &inc.Obligations[i]
 		if !o.DueAt.IsZero() {
@@ -102,13 +102,13 @@ func (r *Responder) fillObligations(inc *store.Incident, now time.Time) {
 		}
 		rule, ok := r.rules.Get(o.Rule)
 		if !ok {
-			o.State, o.WaivedReason = store.ObligationWaived, "规则"+o.Rule+"不存在"
+			o.State, o.WaivedReason = model.ObligationWaived, "规则"+o.Rule+"不存在"
 			continue
 		}
 		due, prov := rule.Due(inc.ClockStart, r.cal)
 		o.Title, o.DueAt, o.Provisional = rule.Title, due.UTC(), prov
 		if o.State == "" {
-			o.State = store.ObligationPending
+			o.State = model.ObligationPending
 		}
 		r.record(historyEntry(inc.ID, now, actorSystem, ActionObligation, "", rule.ID,
 			fmt.Sprintf("%s:%s内%s,应于%s前完成(%s)%s", rule.ID, rule.Limit(), rule.Title, calendar.DateOf(due.Add(-time.Nanosecond)).String(),
@@ -124,17 +124,17 @@ func provisionalNote(p bool) string {
 }
 
 // fulfil marks the pending obligation rule of inc fulfilled by post p.
-func (r *Responder) fulfil(inc *store.Incident, rule string, p *bus.Post, now time.Time) {
+func (r *Responder) fulfil(inc *model.Incident, rule string, p *model.Post, now time.Time) {
 	for i := range inc.Obligations {
 		o := &inc.Obligations[i]
-		if o.Rule != rule || (o.State != store.ObligationPending && o.State != store.ObligationBreached) {
+		if o.Rule != rule || (o.State != model.ObligationPending && o.State != model.ObligationBreached) {
 			continue
 		}
 		from := o.State
-		o.State, o.Late = store.ObligationFulfilled, p.PublishedAt.After(o.DueAt)
-		o.Evidence = &store.Evidence{URL: p.URL, PostID: p.ID, Title: p.Title, Source: p.SourceName,
+		o.State, o.Late = model.ObligationFulfilled, p.PublishedAt.After(o.DueAt)
+		o.Evidence = &model.Evidence{URL: p.URL, PostID: p.ID, Title: p.Title, Source: p.SourceName,
 			PublishedAt: p.PublishedAt.UTC(), DetectedAt: now.UTC(), Auto: true}
-		r.record(historyEntry(inc.ID, now, actorSystem, ActionFulfilled, from, store.ObligationFulfilled,
+		r.record(historyEntry(inc.ID, now, actorSystem, ActionFulfilled, from, model.ObligationFulfilled,
 			fmt.Sprintf("%s:%s发布《%s》,待人工确认", rule, p.SourceName, p.Title)))
 		r.m.responseDetection.Observe(max(0, now.Sub(p.PublishedAt).Seconds()))
 		r.state.dirtyIncidents[inc.ID] = true
@@ -143,7 +143,7 @@ func (r *Responder) fulfil(inc *store.Incident, rule string, p *bus.Post, now ti
 
 // extend prolongs a working-day obligation once by its rule's extension
 // (依申请公开: 20 more working days with the approval of the office's head).
-func (r *Responder) extend(inc *store.Incident, ruleID string, now time.Time) outcome {
+func (r *Responder) extend(inc *model.Incident, ruleID string, now time.Time) outcome {
 	rule, ok := r.rules.Get(ruleID)
 	if !ok || rule.ExtensionWorkdays == 0 {
 		return outcome{text: ruleID + ":该时限不可延长"}
@@ -153,7 +153,7 @@ func (r *Responder) extend(inc *store.Incident, ruleID string, now time.Time) ou
 		if o.Rule != ruleID {
 			continue
 		}
-		if o.Extended || o.State != store.ObligationPending {
+		if o.Extended || o.State != model.ObligationPending {
 			return outcome{from: o.State, to: o.State, text: ruleID + ":已延长过或已不在办理中,不能再延长"}
 		}
 		d, prov := r.cal.AddWorkdays(calendar.DateOf(inc.ClockStart), rule.Workdays+rule.ExtensionWorkdays+o.PausedWorkdays)
@@ -165,14 +165,14 @@ func (r *Responder) extend(inc *store.Incident, ruleID string, now time.Time) ou
 
 // restart starts a working-day obligation's clock again from a date (补正:
 // the corrected application arrived that day).
-func (r *Responder) restart(inc *store.Incident, ruleID string, from time.Time, now time.Time) outcome {
+func (r *Responder) restart(inc *model.Incident, ruleID string, from time.Time, now time.Time) outcome {
 	rule, ok := r.rules.Get(ruleID)
 	if !ok {
 		return outcome{text: ruleID + ":规则不存在"}
 	}
 	for i := range inc.Obligations {
 		o := &inc.Obligations[i]
-		if o.Rule != ruleID || o.State != store.ObligationPending {
+		if o.Rule != ruleID || o.State != model.ObligationPending {
 			continue
 		}
 		inc.ClockStart = from.UTC()
@@ -185,13 +185,13 @@ func (r *Responder) restart(inc *store.Incident, ruleID string, from time.Time, 
 
 // pause adds working days that do not count (征求第三方意见的时间) to a
 // working-day obligation.
-func (r *Responder) pause(inc *store.Incident, ruleID string, days int) outcome {
+func (r *Responder) pause(inc *model.Incident, ruleID string, days int) outcome {
 	if days <= 0 {
 		return outcome{text: "暂停的工作日数应为正数"}
 	}
 	for i := range inc.Obligations {
 		o := &inc.Obligations[i]
-		if o.Rule != ruleID || o.State != store.ObligationPending {
+		if o.Rule != ruleID || o.State != model.ObligationPending {
 			continue
 		}
 		o.PausedWorkdays += days

@@ -8,11 +8,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/yuqing-project/yuqing/bus"
+	"github.com/yuqing-project/yuqing/model"
+
 	"github.com/yuqing-project/yuqing/config"
-	"github.com/yuqing-project/yuqing/responder/notify"
-	"github.com/yuqing-project/yuqing/responder/rules"
-	"github.com/yuqing-project/yuqing/store"
+	"github.com/yuqing-project/yuqing/notify"
+	"github.com/yuqing-project/yuqing/rules"
 )
 
 // The actor of the changes the responder makes by itself.
@@ -33,14 +33,14 @@ const (
 
 // historyEntry builds an entry whose ID is derived from what it records, so
 // recording the same change again (a replay) stores it once.
-func historyEntry(incidentID string, at time.Time, actor, action, from, to, reason string) store.HistoryEntry {
-	return store.HistoryEntry{
+func historyEntry(incidentID string, at time.Time, actor, action, from, to, reason string) model.HistoryEntry {
+	return model.HistoryEntry{
 		ID:         "H-" + shortHash(strings.Join([]string{incidentID, action, from, to, at.UTC().Format(time.RFC3339Nano), actor}, "\x00")),
 		IncidentID: incidentID, At: at.UTC(), Actor: actor, Action: action, From: from, To: to, Reason: reason,
 	}
 }
 
-func (r *Responder) record(e store.HistoryEntry) {
+func (r *Responder) record(e model.HistoryEntry) {
 	r.state.history = append(r.state.history, e)
 }
 
@@ -48,28 +48,28 @@ func (r *Responder) record(e store.HistoryEntry) {
 // rule newly applicable gets an obligation due from the clock start; a
 // pending obligation whose rule no longer applies (the level changed) is
 // waived with the reason. Obligations already met or breached stay.
-func (r *Responder) syncObligations(inc *store.Incident, now time.Time) {
+func (r *Responder) syncObligations(inc *model.Incident, now time.Time) {
 	applicable := r.rules.ForLevel(inc.Level)
 	for _, rule := range applicable {
-		if slices.ContainsFunc(inc.Obligations, func(o store.Obligation) bool { return o.Rule == rule.ID }) {
+		if slices.ContainsFunc(inc.Obligations, func(o model.Obligation) bool { return o.Rule == rule.ID }) {
 			continue
 		}
 		due, prov := rule.Due(inc.ClockStart, r.cal)
-		inc.Obligations = append(inc.Obligations, store.Obligation{
-			Rule: rule.ID, Title: rule.Title, DueAt: due.UTC(), Provisional: prov, State: store.ObligationPending,
+		inc.Obligations = append(inc.Obligations, model.Obligation{
+			Rule: rule.ID, Title: rule.Title, DueAt: due.UTC(), Provisional: prov, State: model.ObligationPending,
 		})
 		r.record(historyEntry(inc.ID, now, actorSystem, ActionObligation, "", rule.ID,
-			fmt.Sprintf("%s:%s内%s,应于%s前完成(%s)", rule.ID, rule.Limit(), rule.Title, due.In(cst).Format("01月02日15:04"), rule.Source)))
+			fmt.Sprintf("%s:%s内%s,应于%s前完成(%s)", rule.ID, rule.Limit(), rule.Title, due.In(model.China).Format("01月02日15:04"), rule.Source)))
 	}
 	for i := range inc.Obligations {
 		o := &inc.Obligations[i]
-		if o.State != store.ObligationPending || !strings.HasPrefix(o.Rule, "R-") {
+		if o.State != model.ObligationPending || !strings.HasPrefix(o.Rule, "R-") {
 			continue
 		}
 		if !slices.ContainsFunc(applicable, func(rule rules.Rule) bool { return rule.ID == o.Rule }) {
-			o.State = store.ObligationWaived
+			o.State = model.ObligationWaived
 			o.WaivedReason = "事件级别调整为" + inc.Level + "级,该时限不再适用"
-			r.record(historyEntry(inc.ID, now, actorSystem, ActionWaived, store.ObligationPending, store.ObligationWaived, o.Rule+":"+o.WaivedReason))
+			r.record(historyEntry(inc.ID, now, actorSystem, ActionWaived, model.ObligationPending, model.ObligationWaived, o.Rule+":"+o.WaivedReason))
 		}
 	}
 }
@@ -85,7 +85,7 @@ var (
 // responseKinds returns what an official post does: release (an
 // authoritative release), press_conference (a press conference was held),
 // response (any official response). None for a post that is not one.
-func responseKinds(p *bus.Post) []string {
+func responseKinds(p *model.Post) []string {
 	text := p.Title + "\n" + firstRunes(p.Body, 600)
 	var kinds []string
 	if releaseRe.MatchString(text) {
@@ -103,8 +103,8 @@ func responseKinds(p *bus.Post) []string {
 // from an official source with response markers, published after the clock
 // started. It fulfils the obligations the post meets, with the post as
 // evidence, pending a person's confirmation.
-func (r *Responder) detectResponse(inc *store.Incident, p *bus.Post, now time.Time) {
-	if p.Authority != bus.TierOfficial || p.PublishedAt.Before(inc.ClockStart) {
+func (r *Responder) detectResponse(inc *model.Incident, p *model.Post, now time.Time) {
+	if p.Authority != model.TierOfficial || p.PublishedAt.Before(inc.ClockStart) {
 		return
 	}
 	kinds := responseKinds(p)
@@ -114,7 +114,7 @@ func (r *Responder) detectResponse(inc *store.Incident, p *bus.Post, now time.Ti
 	changed := false
 	for i := range inc.Obligations {
 		o := &inc.Obligations[i]
-		if o.State != store.ObligationPending && o.State != store.ObligationBreached {
+		if o.State != model.ObligationPending && o.State != model.ObligationBreached {
 			continue
 		}
 		rule, ok := r.rules.Get(o.Rule)
@@ -123,15 +123,15 @@ func (r *Responder) detectResponse(inc *store.Incident, p *bus.Post, now time.Ti
 		}
 		from := o.State
 		o.Late = p.PublishedAt.After(o.DueAt)
-		o.State = store.ObligationFulfilled
-		o.Evidence = &store.Evidence{URL: p.URL, PostID: p.ID, Title: p.Title, Source: p.SourceName,
+		o.State = model.ObligationFulfilled
+		o.Evidence = &model.Evidence{URL: p.URL, PostID: p.ID, Title: p.Title, Source: p.SourceName,
 			PublishedAt: p.PublishedAt.UTC(), DetectedAt: now.UTC(), Auto: true}
 		note := "按时"
 		if o.Late {
 			note = "超时"
 		}
-		r.record(historyEntry(inc.ID, now, actorSystem, ActionFulfilled, from, store.ObligationFulfilled,
-			fmt.Sprintf("%s:%s(%s)发布《%s》,%s履行,待人工确认", o.Rule, p.SourceName, p.PublishedAt.In(cst).Format("01-02 15:04"), p.Title, note)))
+		r.record(historyEntry(inc.ID, now, actorSystem, ActionFulfilled, from, model.ObligationFulfilled,
+			fmt.Sprintf("%s:%s(%s)发布《%s》,%s履行,待人工确认", o.Rule, p.SourceName, p.PublishedAt.In(model.China).Format("01-02 15:04"), p.Title, note)))
 		r.m.responseDetection.Observe(max(0, now.Sub(p.PublishedAt).Seconds()))
 		r.m.obligationsDone.WithLabelValues(o.Rule, map[bool]string{true: "late", false: "on_time"}[o.Late]).Inc()
 		r.log.Info("official response detected", "incident", inc.ID, "rule", o.Rule, "post", p.ID, "title", p.Title, "late", o.Late)
@@ -157,18 +157,18 @@ func (r *Responder) tick(now time.Time) []alert {
 		alerts = append(alerts, r.escalations(inc, now)...)
 		for i := range inc.Obligations {
 			o := &inc.Obligations[i]
-			if o.State == store.ObligationFulfilled && o.Evidence != nil {
+			if o.State == model.ObligationFulfilled && o.Evidence != nil {
 				alerts = append(alerts, alert{inc: *inc, ob: *o, key: o.Rule + "/fulfilled", kind: notify.KindFulfilled})
 			}
-			if o.State != store.ObligationPending {
+			if o.State != model.ObligationPending {
 				continue
 			}
 			if !now.Before(o.DueAt) {
-				o.State = store.ObligationBreached
+				o.State = model.ObligationBreached
 				o.BreachedAt = o.DueAt
 				rule, _ := r.rules.Get(o.Rule)
-				r.record(historyEntry(inc.ID, o.DueAt, actorSystem, ActionBreached, store.ObligationPending, store.ObligationBreached,
-					fmt.Sprintf("%s:未在%s内%s(时限%s)", o.Rule, rule.Limit(), o.Title, o.DueAt.In(cst).Format("01月02日15:04"))))
+				r.record(historyEntry(inc.ID, o.DueAt, actorSystem, ActionBreached, model.ObligationPending, model.ObligationBreached,
+					fmt.Sprintf("%s:未在%s内%s(时限%s)", o.Rule, rule.Limit(), o.Title, o.DueAt.In(model.China).Format("01月02日15:04"))))
 				r.record(historyEntry(inc.ID, o.DueAt, actorSystem, ActionNotice, "", o.Rule,
 					fmt.Sprintf("通报:「%s」未在%s内%s,超过%s规定时限。依据:%s", inc.Title, rule.Limit(), o.Title, rule.Source, rule.Quote)))
 				r.state.dirtyIncidents[inc.ID] = true
@@ -228,7 +228,7 @@ func reminderAt(start, due time.Time, p reminder) time.Time {
 // evaluateEffect records the effect of the first response (效果评估) once
 // the window after it has passed: the event's posts, negative share and
 // heat in the windows before and after.
-func (r *Responder) evaluateEffect(inc *store.Incident, now time.Time) {
+func (r *Responder) evaluateEffect(inc *model.Incident, now time.Time) {
 	if inc.Effect != nil {
 		return
 	}
@@ -246,7 +246,7 @@ func (r *Responder) evaluateEffect(inc *store.Incident, now time.Time) {
 	if ev == nil {
 		return
 	}
-	window := func(from, to time.Time) store.EffectWindow {
+	window := func(from, to time.Time) model.EffectWindow {
 		var n, neg int
 		src := map[string]bool{}
 		for _, p := range r.state.recent[ev.ID] {
@@ -259,15 +259,15 @@ func (r *Responder) evaluateEffect(inc *store.Incident, now time.Time) {
 				neg++
 			}
 		}
-		out := store.EffectWindow{Posts: n}
+		out := model.EffectWindow{Posts: n}
 		if n > 0 {
 			out.NegativeShare = float64(neg) / float64(n)
-			out.Heat = Heat(&store.Event{PostCount: n, NegativeCount: neg, SourceCount: len(src), FirstSeen: from, LastSeen: to},
+			out.Heat = model.Heat(&model.Event{PostCount: n, NegativeCount: neg, SourceCount: len(src), FirstSeen: from, LastSeen: to},
 				r.state.authority[ev.ID])
 		}
 		return out
 	}
-	inc.Effect = &store.Effect{ResponseAt: first.UTC(), Window: w, Before: window(first.Add(-w), first), After: window(first, first.Add(w))}
+	inc.Effect = &model.Effect{ResponseAt: first.UTC(), Window: w, Before: window(first.Add(-w), first), After: window(first, first.Add(w))}
 	r.record(historyEntry(inc.ID, now, actorSystem, ActionEffect, "", "",
 		fmt.Sprintf("首次回应前后%s:信息量%d→%d,负面占比%.0f%%→%.0f%%", w, inc.Effect.Before.Posts, inc.Effect.After.Posts,
 			100*inc.Effect.Before.NegativeShare, 100*inc.Effect.After.NegativeShare)))
@@ -289,7 +289,7 @@ func (r *Responder) updateObligationMetrics() {
 		r.m.openIncidents.WithLabelValues(inc.Level).Inc()
 		for _, o := range inc.Obligations {
 			r.m.obligations.WithLabelValues(o.Rule, o.State).Inc()
-			if o.State == store.ObligationPending {
+			if o.State == model.ObligationPending {
 				left := o.DueAt.Sub(now).Seconds()
 				if v, ok := nearest[o.Rule]; !ok || left < v {
 					nearest[o.Rule] = left
@@ -312,7 +312,7 @@ var eventTimeRe = regexp.MustCompile(`(?:(\d{1,2})月)?(\d{1,2})日\s*(?:凌晨|
 // plausible one within two days before ref, or zero.
 func eventTime(text string, ref time.Time) time.Time {
 	var best time.Time
-	r := ref.In(cst)
+	r := ref.In(model.China)
 	for _, m := range eventTimeRe.FindAllStringSubmatch(firstRunes(text, 400), -1) {
 		month := int(r.Month())
 		if m[1] != "" {
@@ -332,7 +332,7 @@ func eventTime(text string, ref time.Time) time.Time {
 		if month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 {
 			continue
 		}
-		t := time.Date(r.Year(), time.Month(month), day, hour, minute, 0, 0, cst)
+		t := time.Date(r.Year(), time.Month(month), day, hour, minute, 0, 0, model.China)
 		if t.After(ref) || ref.Sub(t) > 48*time.Hour {
 			continue
 		}
@@ -353,23 +353,20 @@ func firstRunes(s string, n int) string {
 	return s
 }
 
-// cst is China Standard Time; fixed, so no time zone database is needed.
-var cst = time.FixedZone("CST", 8*3600)
-
 // restartClock moves inc's clock start when a text gave an event time that
 // changes it under the configured anchor, and moves the due times of the
 // pending clock-hour obligations with it.
-func (r *Responder) restartClock(inc *store.Incident, now time.Time) {
+func (r *Responder) restartClock(inc *model.Incident, now time.Time) {
 	start := clockStart(inc.ClockAnchor, inc.EventTime, inc.DetectedAt).UTC()
 	if start.Equal(inc.ClockStart) {
 		return
 	}
 	r.record(historyEntry(inc.ID, now, actorSystem, "clock_start_changed", inc.ClockStart.Format(time.RFC3339), start.Format(time.RFC3339),
-		"文中给出事发时间"+inc.EventTime.In(cst).Format("01月02日15:04")+",回应时限自事发时间起算"))
+		"文中给出事发时间"+inc.EventTime.In(model.China).Format("01月02日15:04")+",回应时限自事发时间起算"))
 	inc.ClockStart = start
 	for i := range inc.Obligations {
 		o := &inc.Obligations[i]
-		if rule, ok := r.rules.Get(o.Rule); ok && o.State == store.ObligationPending && rule.Kind == rules.KindHours {
+		if rule, ok := r.rules.Get(o.Rule); ok && o.State == model.ObligationPending && rule.Kind == rules.KindHours {
 			o.DueAt, _ = rule.Due(start, r.cal)
 			o.DueAt = o.DueAt.UTC()
 		}

@@ -8,10 +8,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/yuqing-project/yuqing/model"
+
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/yuqing-project/yuqing/bus"
-	"github.com/yuqing-project/yuqing/responder/rules"
+	"github.com/yuqing-project/yuqing/rules"
 	"github.com/yuqing-project/yuqing/store"
 )
 
@@ -29,7 +31,7 @@ func TestResponseKinds(t *testing.T) {
 		{"关于网传“死亡人数超过百人”的辟谣", "经核实,该信息不实", true, false},
 		{"青岚县举办农民丰收节", "农特产品展销受追捧", false, false},
 	} {
-		p := &bus.Post{Document: bus.Document{Title: tc.title, Body: tc.body}}
+		p := &model.Post{Document: model.Document{Title: tc.title, Body: tc.body}}
 		kinds := responseKinds(p)
 		if got := slices.Contains(kinds, rules.FulfilledByRelease); got != tc.release {
 			t.Errorf("%q: release = %v, want %v (kinds %v)", tc.title, got, tc.release, kinds)
@@ -41,14 +43,14 @@ func TestResponseKinds(t *testing.T) {
 }
 
 func TestEventTime(t *testing.T) {
-	ref := time.Date(2026, 11, 21, 15, 30, 0, 0, cst)
+	ref := time.Date(2026, 11, 21, 15, 30, 0, 0, model.China)
 	for _, tc := range []struct {
 		text string
 		want time.Time
 	}{
-		{"11月21日13时59分许,位于工业园区的化工厂发生爆炸", time.Date(2026, 11, 21, 13, 59, 0, 0, cst)},
-		{"21日下午1时59分,化工厂发生爆炸", time.Date(2026, 11, 21, 13, 59, 0, 0, cst)},
-		{"20日22时许发生火灾,21日9时扑灭", time.Date(2026, 11, 20, 22, 0, 0, 0, cst)},
+		{"11月21日13时59分许,位于工业园区的化工厂发生爆炸", time.Date(2026, 11, 21, 13, 59, 0, 0, model.China)},
+		{"21日下午1时59分,化工厂发生爆炸", time.Date(2026, 11, 21, 13, 59, 0, 0, model.China)},
+		{"20日22时许发生火灾,21日9时扑灭", time.Date(2026, 11, 20, 22, 0, 0, 0, model.China)},
 		{"11月25日10时将召开发布会", time.Time{}}, // in the future
 		{"11月1日10时发生的事故", time.Time{}},   // too long before the post
 		{"化工厂发生爆炸,现场浓烟滚滚", time.Time{}},  // no time given
@@ -72,16 +74,16 @@ func TestRequests(t *testing.T) {
 	}
 	incs, _ := st.ListIncidents(ctx, store.IncidentQuery{})
 	id := incs[0].ID
-	req := func(n int, action, actor, body string) store.HistoryEntry {
-		return store.HistoryEntry{ID: fmt.Sprintf("req-%d", n), IncidentID: id, At: now.Add(time.Duration(n) * time.Second),
-			Actor: actor, Action: store.RequestPrefix + action, Reason: body}
+	req := func(n int, action, actor, body string) model.HistoryEntry {
+		return model.HistoryEntry{ID: fmt.Sprintf("req-%d", n), IncidentID: id, At: now.Add(time.Duration(n) * time.Second),
+			Actor: actor, Action: model.RequestPrefix + action, Reason: body}
 	}
-	if err := st.AppendHistory(ctx, []store.HistoryEntry{
-		req(1, store.RequestConfirm, "李科长", `{"reason":"研判属实"}`),
-		req(2, store.RequestAssign, "李科长", `{"assignee":"县应急管理局"}`),
-		req(3, store.RequestRecordResponse, "王干事", `{"rule":"R-5H","url":"http://gov.example/tb","title":"情况通报","source":"县政府网"}`),
-		req(4, store.RequestConfirm, "王干事", `{}`), // 已回应 → 已确认 is not a lifecycle move
-		req(5, store.RequestWaive, "王干事", `{"rule":"R-24H","reason":"已召开吹风会,经领导同意以吹风会代替"}`),
+	if err := st.AppendHistory(ctx, []model.HistoryEntry{
+		req(1, model.RequestConfirm, "李科长", `{"reason":"研判属实"}`),
+		req(2, model.RequestAssign, "李科长", `{"assignee":"县应急管理局"}`),
+		req(3, model.RequestRecordResponse, "王干事", `{"rule":"R-5H","url":"http://gov.example/tb","title":"情况通报","source":"县政府网"}`),
+		req(4, model.RequestConfirm, "王干事", `{}`), // 已回应 → 已确认 is not a lifecycle move
+		req(5, model.RequestWaive, "王干事", `{"rule":"R-24H","reason":"已召开吹风会,经领导同意以吹风会代替"}`),
 	}); err != nil {
 		t.Fatal(err)
 	}
@@ -94,17 +96,17 @@ func TestRequests(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if inc.State != store.StateResponded || inc.Assignee != "县应急管理局" || len(inc.Applied) != 5 {
+	if inc.State != model.StateResponded || inc.Assignee != "县应急管理局" || len(inc.Applied) != 5 {
 		t.Errorf("incident after requests: state %s, assignee %q, applied %v", inc.State, inc.Assignee, inc.Applied)
 	}
 	for _, o := range inc.Obligations {
 		switch o.Rule {
 		case "R-5H":
-			if o.State != store.ObligationFulfilled || o.Evidence == nil || o.Evidence.ConfirmedBy != "王干事" || o.Evidence.Auto {
+			if o.State != model.ObligationFulfilled || o.Evidence == nil || o.Evidence.ConfirmedBy != "王干事" || o.Evidence.Auto {
 				t.Errorf("R-5H = %+v, want fulfilled by the recorded response", o)
 			}
 		case "R-24H":
-			if o.State != store.ObligationWaived || !strings.Contains(o.WaivedReason, "吹风会") {
+			if o.State != model.ObligationWaived || !strings.Contains(o.WaivedReason, "吹风会") {
 				t.Errorf("R-24H = %+v, want waived with the reason", o)
 			}
 		}
@@ -112,7 +114,7 @@ func TestRequests(t *testing.T) {
 	hist, _ := st.ListHistory(ctx, id)
 	var outcomes []string
 	for _, h := range hist {
-		if !strings.HasPrefix(h.Action, store.RequestPrefix) && h.Actor != actorSystem {
+		if !strings.HasPrefix(h.Action, model.RequestPrefix) && h.Actor != actorSystem {
 			outcomes = append(outcomes, h.Action+":"+h.From+"→"+h.To)
 		}
 	}
@@ -129,9 +131,9 @@ func TestIncidentOpenedByHand(t *testing.T) {
 	st := openStore(t)
 	now := t0.Add(time.Hour)
 	r := New(cfg, st, prometheus.NewRegistry(), nil, WithClock(func() time.Time { return now }))
-	inc := store.Incident{ID: "INC-M-1", Version: 1, Title: "电话报告:山体滑坡", Level: "II", LevelConfirmed: true,
-		State: store.StateConfirmed, Open: true, OpenedAt: now, DetectedAt: now, ClockStart: t0, EventTime: t0}
-	if err := st.UpsertIncidents(ctx, []store.Incident{inc}); err != nil {
+	inc := model.Incident{ID: "INC-M-1", Version: 1, Title: "电话报告:山体滑坡", Level: "II", LevelConfirmed: true,
+		State: model.StateConfirmed, Open: true, OpenedAt: now, DetectedAt: now, ClockStart: t0, EventTime: t0}
+	if err := st.UpsertIncidents(ctx, []model.Incident{inc}); err != nil {
 		t.Fatal(err)
 	}
 	if err := r.Tick(ctx); err != nil {
@@ -159,24 +161,24 @@ func TestTriggers(t *testing.T) {
 	ctx := context.Background()
 	c := cfg
 	c.IncidentTopics = []string{"安全生产"}
-	c.IncidentTiers = []string{bus.TierCentral}
-	c.LevelByTier = map[string]string{bus.TierCentral: "III"}
-	mk := func(id, source, tier, topic string, at time.Duration) bus.Post {
-		p := post(id, source, "某厂发生事故", "某厂发生安全事故,多人受伤", at, bus.Negative, 0, "某厂", "事故", "受伤", "安全")
+	c.IncidentTiers = []string{model.TierCentral}
+	c.LevelByTier = map[string]string{model.TierCentral: "III"}
+	mk := func(id, source, tier, topic string, at time.Duration) model.Post {
+		p := post(id, source, "某厂发生事故", "某厂发生安全事故,多人受伤", at, model.Negative, 0, "某厂", "事故", "受伤", "安全")
 		p.Authority = tier
-		p.Topics = []bus.Topic{{Name: topic, Score: 0.9}}
+		p.Topics = []model.Topic{{Name: topic, Score: 0.9}}
 		return p
 	}
 	for _, tc := range []struct {
 		name  string
-		posts []bus.Post
+		posts []model.Post
 		want  string // in the reason; "" for no incident
 	}{
-		{"sensitive topic, three posts", []bus.Post{mk("a1", "s1", bus.TierLocal, "安全生产", 0), mk("a2", "s2", bus.TierLocal, "安全生产", time.Minute),
-			mk("a3", "s1", bus.TierLocal, "安全生产", 2*time.Minute)}, "门槛减半"},
-		{"other topic, three posts", []bus.Post{mk("b1", "s1", bus.TierLocal, "教育", 0), mk("b2", "s2", bus.TierLocal, "教育", time.Minute),
-			mk("b3", "s1", bus.TierLocal, "教育", 2*time.Minute)}, ""},
-		{"central media", []bus.Post{mk("c1", "s1", bus.TierLocal, "教育", 0), mk("c2", "cctv", bus.TierCentral, "教育", time.Minute)}, "中央媒体负面报道"},
+		{"sensitive topic, three posts", []model.Post{mk("a1", "s1", model.TierLocal, "安全生产", 0), mk("a2", "s2", model.TierLocal, "安全生产", time.Minute),
+			mk("a3", "s1", model.TierLocal, "安全生产", 2*time.Minute)}, "门槛减半"},
+		{"other topic, three posts", []model.Post{mk("b1", "s1", model.TierLocal, "教育", 0), mk("b2", "s2", model.TierLocal, "教育", time.Minute),
+			mk("b3", "s1", model.TierLocal, "教育", 2*time.Minute)}, ""},
+		{"central media", []model.Post{mk("c1", "s1", model.TierLocal, "教育", 0), mk("c2", "cctv", model.TierCentral, "教育", time.Minute)}, "中央媒体负面报道"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			st := openStore(t)
@@ -212,7 +214,7 @@ func TestHotRequestsOnOpen(t *testing.T) {
 	now := t0.Add(time.Hour)
 	r := New(cfg, openStore(t), prometheus.NewRegistry(), nil, WithClock(func() time.Time { return now }), WithHotRequests(hot))
 	posts := explosion()
-	posts[5].Authority = bus.TierOfficial // the portal's 常务会议 item: an official channel
+	posts[5].Authority = model.TierOfficial // the portal's 常务会议 item: an official channel
 	if err := r.HandlePosts(ctx, posts); err != nil {
 		t.Fatal(err)
 	}
@@ -239,9 +241,9 @@ func TestSchemeAlertOpensIncident(t *testing.T) {
 	ctx := context.Background()
 	st := openStore(t)
 	r := New(cfg, st, prometheus.NewRegistry(), nil, WithClock(func() time.Time { return t0.Add(time.Hour) }))
-	p := post("s1", "board", "网友反映学校食堂食物中毒", "多名学生出现呕吐", 0, bus.Neutral, 0, "学校", "食堂", "中毒")
-	p.Schemes = []bus.SchemeHit{{ID: "school", Name: "校园安全", Terms: []string{"学校", "食物中毒"}, Alert: true}}
-	if err := r.HandlePosts(ctx, []bus.Post{p}); err != nil {
+	p := post("s1", "board", "网友反映学校食堂食物中毒", "多名学生出现呕吐", 0, model.Neutral, 0, "学校", "食堂", "中毒")
+	p.Schemes = []model.SchemeHit{{ID: "school", Name: "校园安全", Terms: []string{"学校", "食物中毒"}, Alert: true}}
+	if err := r.HandlePosts(ctx, []model.Post{p}); err != nil {
 		t.Fatal(err)
 	}
 	incs, _ := st.ListIncidents(ctx, store.IncidentQuery{})
@@ -263,13 +265,13 @@ func TestEntitiesJoinEvents(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			st := openStore(t)
 			r := New(cfg, st, prometheus.NewRegistry(), nil, WithClock(func() time.Time { return t0.Add(time.Hour) }))
-			a := post("e1", "news1", "工厂冒黑烟", "", 0, bus.Negative, 0, "黑烟", "工厂", "刺鼻", "居民")
-			b := post("e2", "board", "员工讨薪", "", 10*time.Minute, bus.Negative, 0, "讨薪", "工厂", "工资", "拖欠")
+			a := post("e1", "news1", "工厂冒黑烟", "", 0, model.Negative, 0, "黑烟", "工厂", "刺鼻", "居民")
+			b := post("e2", "board", "员工讨薪", "", 10*time.Minute, model.Negative, 0, "讨薪", "工厂", "工资", "拖欠")
 			if tc.org != "" {
-				a.Entities = []bus.Entity{{Text: tc.org, Kind: "org"}}
-				b.Entities = []bus.Entity{{Text: tc.org, Kind: "org"}}
+				a.Entities = []model.Entity{{Text: tc.org, Kind: "org"}}
+				b.Entities = []model.Entity{{Text: tc.org, Kind: "org"}}
 			}
-			if err := r.HandlePosts(ctx, []bus.Post{a, b}); err != nil {
+			if err := r.HandlePosts(ctx, []model.Post{a, b}); err != nil {
 				t.Fatal(err)
 			}
 			evs, _ := st.ListEvents(ctx, time.Time{}, 0)

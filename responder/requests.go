@@ -8,12 +8,14 @@ import (
 	"strings"
 	"time"
 
-	"github.com/yuqing-project/yuqing/responder/notify"
+	"github.com/yuqing-project/yuqing/model"
+
+	"github.com/yuqing-project/yuqing/notify"
 	"github.com/yuqing-project/yuqing/store"
 )
 
 // applyRequests applies the requests people appended to the histories of
-// open incidents (see store.RequestPrefix), oldest first, each once. The
+// open incidents (see model.RequestPrefix), oldest first, each once. The
 // responder is the one writer of incident rows, so requests from any
 // number of console replicas never overwrite each other or the
 // responder's own changes.
@@ -46,13 +48,13 @@ func (r *Responder) applyRequests(ctx context.Context, now time.Time) error {
 			return fmt.Errorf("cannot read requests of incident %s: %w", inc.ID, err)
 		}
 		for _, h := range hist {
-			name, ok := strings.CutPrefix(h.Action, store.RequestPrefix)
+			name, ok := strings.CutPrefix(h.Action, model.RequestPrefix)
 			if !ok || slices.Contains(inc.Applied, h.ID) {
 				continue
 			}
-			var req store.Request
+			var req model.Request
 			if err := json.Unmarshal([]byte(h.Reason), &req); err != nil {
-				req = store.Request{Reason: h.Reason}
+				req = model.Request{Reason: h.Reason}
 			}
 			outcome := r.apply(inc, name, h.Actor, req, now)
 			inc.Applied = append(inc.Applied, h.ID)
@@ -82,13 +84,13 @@ type outcome struct {
 
 // transitions are the lifecycle moves a person may make.
 var transitions = map[string][]string{
-	store.StatePending:   {store.StateConfirmed, store.StateHandling, store.StateResponded, store.StateClosed, store.StateFalseAlarm},
-	store.StateConfirmed: {store.StateHandling, store.StateResponded, store.StateClosed, store.StateFalseAlarm},
-	store.StateHandling:  {store.StateResponded, store.StateClosed, store.StateFalseAlarm},
-	store.StateResponded: {store.StateHandling, store.StateClosed},
+	model.StatePending:   {model.StateConfirmed, model.StateHandling, model.StateResponded, model.StateClosed, model.StateFalseAlarm},
+	model.StateConfirmed: {model.StateHandling, model.StateResponded, model.StateClosed, model.StateFalseAlarm},
+	model.StateHandling:  {model.StateResponded, model.StateClosed, model.StateFalseAlarm},
+	model.StateResponded: {model.StateHandling, model.StateClosed},
 }
 
-func (r *Responder) moveTo(inc *store.Incident, to string) (outcome, bool) {
+func (r *Responder) moveTo(inc *model.Incident, to string) (outcome, bool) {
 	from := inc.State
 	if from == to {
 		return outcome{ok: true, from: from, to: to}, true
@@ -97,67 +99,67 @@ func (r *Responder) moveTo(inc *store.Incident, to string) (outcome, bool) {
 		return outcome{from: from, to: to, text: fmt.Sprintf("不能从「%s」变为「%s」", from, to)}, false
 	}
 	inc.State = to
-	inc.Open = to != store.StateClosed && to != store.StateFalseAlarm
+	inc.Open = to != model.StateClosed && to != model.StateFalseAlarm
 	return outcome{ok: true, from: from, to: to}, true
 }
 
-func (r *Responder) apply(inc *store.Incident, name, actor string, req store.Request, now time.Time) outcome {
+func (r *Responder) apply(inc *model.Incident, name, actor string, req model.Request, now time.Time) outcome {
 	why := req.Reason
 	switch name {
-	case store.RequestConfirm:
+	case model.RequestConfirm:
 		if req.Level != "" {
 			if o := r.setLevel(inc, req.Level, now); !o.ok {
 				return o
 			}
 		}
-		o, _ := r.moveTo(inc, store.StateConfirmed)
+		o, _ := r.moveTo(inc, model.StateConfirmed)
 		o.text = joinText("研判确认", why)
 		return o
-	case store.RequestAssign:
+	case model.RequestAssign:
 		if req.Assignee == "" {
 			return outcome{text: "未指定处置人"}
 		}
 		inc.Assignee = req.Assignee
 		o := outcome{ok: true, from: inc.State, to: inc.State}
-		if inc.State == store.StatePending || inc.State == store.StateConfirmed {
-			o, _ = r.moveTo(inc, store.StateHandling)
+		if inc.State == model.StatePending || inc.State == model.StateConfirmed {
+			o, _ = r.moveTo(inc, model.StateHandling)
 		}
 		o.text = joinText("交由"+req.Assignee+"处置", why)
 		return o
-	case store.RequestAcknowledge:
+	case model.RequestAcknowledge:
 		if inc.AckedAt.IsZero() {
 			inc.AckedAt, inc.AckedBy = now.UTC(), actor
 		}
 		return outcome{ok: true, from: inc.State, to: inc.State, text: joinText(actor+"已确认收到提醒", why)}
-	case store.RequestSetLevel:
+	case model.RequestSetLevel:
 		o := r.setLevel(inc, req.Level, now)
 		o.text = joinText(o.text, why)
 		return o
-	case store.RequestRecordResponse, store.RequestConfirmEvidence, store.RequestWaive:
+	case model.RequestRecordResponse, model.RequestConfirmEvidence, model.RequestWaive:
 		return r.obligationRequest(inc, name, actor, req, now)
-	case store.RequestExtend:
+	case model.RequestExtend:
 		return r.extend(inc, req.Rule, now)
-	case store.RequestRestart:
+	case model.RequestRestart:
 		if req.From.IsZero() {
 			return outcome{text: "未给出补正后申请的收到日期"}
 		}
 		return r.restart(inc, req.Rule, req.From, now)
-	case store.RequestPause:
+	case model.RequestPause:
 		return r.pause(inc, req.Rule, req.Days)
-	case store.RequestClose:
-		o, _ := r.moveTo(inc, store.StateClosed)
+	case model.RequestClose:
+		o, _ := r.moveTo(inc, model.StateClosed)
 		o.text = joinText("办结", why)
 		return o
-	case store.RequestFalseAlarm:
-		o, _ := r.moveTo(inc, store.StateFalseAlarm)
+	case model.RequestFalseAlarm:
+		o, _ := r.moveTo(inc, model.StateFalseAlarm)
 		o.text = joinText("研判为误报", why)
 		return o
 	}
 	return outcome{text: "未知请求:" + name}
 }
 
-func (r *Responder) setLevel(inc *store.Incident, level string, now time.Time) outcome {
-	if !slices.Contains([]string{"I", "II", "III", "IV"}, level) {
+func (r *Responder) setLevel(inc *model.Incident, level string, now time.Time) outcome {
+	if !model.ValidLevel(level) {
 		return outcome{text: fmt.Sprintf("级别%q无效,应为I、II、III或IV", level)}
 	}
 	from := inc.Level
@@ -167,35 +169,35 @@ func (r *Responder) setLevel(inc *store.Incident, level string, now time.Time) o
 	return outcome{ok: true, from: from, to: level, text: "人工确定级别为" + level + "级"}
 }
 
-func (r *Responder) obligationRequest(inc *store.Incident, name, actor string, req store.Request, now time.Time) outcome {
-	i := slices.IndexFunc(inc.Obligations, func(o store.Obligation) bool { return o.Rule == req.Rule })
+func (r *Responder) obligationRequest(inc *model.Incident, name, actor string, req model.Request, now time.Time) outcome {
+	i := slices.IndexFunc(inc.Obligations, func(o model.Obligation) bool { return o.Rule == req.Rule })
 	if i < 0 {
 		return outcome{text: fmt.Sprintf("该事件没有%q回应义务", req.Rule)}
 	}
 	o := &inc.Obligations[i]
 	from := o.State
 	switch name {
-	case store.RequestRecordResponse:
+	case model.RequestRecordResponse:
 		if req.PublishedAt.IsZero() {
 			req.PublishedAt = now
 		}
-		o.State, o.Late = store.ObligationFulfilled, req.PublishedAt.After(o.DueAt)
-		o.Evidence = &store.Evidence{URL: req.URL, Title: req.Title, Source: req.Source,
+		o.State, o.Late = model.ObligationFulfilled, req.PublishedAt.After(o.DueAt)
+		o.Evidence = &model.Evidence{URL: req.URL, Title: req.Title, Source: req.Source,
 			PublishedAt: req.PublishedAt.UTC(), DetectedAt: now.UTC(), ConfirmedBy: actor}
-		r.moveTo(inc, store.StateResponded)
+		r.moveTo(inc, model.StateResponded)
 		return outcome{ok: true, from: from, to: o.State, text: joinText(o.Rule+":登记回应《"+req.Title+"》", req.Reason)}
-	case store.RequestConfirmEvidence:
+	case model.RequestConfirmEvidence:
 		if o.Evidence == nil {
 			return outcome{from: from, to: from, text: o.Rule + ":没有待确认的回应证据"}
 		}
 		o.Evidence.ConfirmedBy = actor
-		r.moveTo(inc, store.StateResponded)
+		r.moveTo(inc, model.StateResponded)
 		return outcome{ok: true, from: from, to: o.State, text: joinText(o.Rule+":确认回应证据《"+o.Evidence.Title+"》", req.Reason)}
 	default: // waive
 		if req.Reason == "" {
 			return outcome{from: from, to: from, text: o.Rule + ":豁免须说明理由"}
 		}
-		o.State, o.WaivedReason = store.ObligationWaived, req.Reason
+		o.State, o.WaivedReason = model.ObligationWaived, req.Reason
 		return outcome{ok: true, from: from, to: o.State, text: o.Rule + ":豁免," + req.Reason}
 	}
 }
@@ -210,7 +212,7 @@ func joinText(what, why string) string {
 // escalations returns the alerts that go up the escalation chain because
 // nobody acknowledged the incident's alerts in time: step n after n times
 // the wait of the incident's level.
-func (r *Responder) escalations(inc *store.Incident, now time.Time) []alert {
+func (r *Responder) escalations(inc *model.Incident, now time.Time) []alert {
 	if r.alerter == nil || !inc.AckedAt.IsZero() {
 		return nil
 	}

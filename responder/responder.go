@@ -19,19 +19,20 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math"
 	"slices"
 	"sort"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/yuqing-project/yuqing/model"
+
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/yuqing-project/yuqing/bus"
+	"github.com/yuqing-project/yuqing/calendar"
 	"github.com/yuqing-project/yuqing/config"
-	"github.com/yuqing-project/yuqing/responder/calendar"
-	"github.com/yuqing-project/yuqing/responder/rules"
+	"github.com/yuqing-project/yuqing/rules"
 	"github.com/yuqing-project/yuqing/store"
 )
 
@@ -202,7 +203,7 @@ func (r *Responder) Rebuild(ctx context.Context) error {
 			if err != nil {
 				return fmt.Errorf("cannot rebuild responder state: %w", err)
 			}
-			s.recent[ev.ID] = append(s.recent[ev.ID], recentPost{p.PublishedAt, p.Sentiment.Label == bus.Negative, p.SourceID})
+			s.recent[ev.ID] = append(s.recent[ev.ID], recentPost{p.PublishedAt, p.Sentiment.Label == model.Negative, p.SourceID})
 		}
 	}
 	r.mu.Lock()
@@ -219,9 +220,9 @@ func (r *Responder) Rebuild(ctx context.Context) error {
 // to an event, opens incidents, and returns after the changed events and
 // incidents are durable in the store.
 func (r *Responder) Handle(ctx context.Context, msgs []bus.Message) error {
-	posts := make([]bus.Post, 0, len(msgs))
+	posts := make([]model.Post, 0, len(msgs))
 	for _, m := range msgs {
-		var p bus.Post
+		var p model.Post
 		if err := json.Unmarshal(m.Value, &p); err != nil {
 			return bus.Permanent(fmt.Errorf("cannot decode post at %s/%d@%d: %w", m.Topic, m.Partition, m.Offset, err))
 		}
@@ -234,7 +235,7 @@ func (r *Responder) Handle(ctx context.Context, msgs []bus.Message) error {
 }
 
 // HandlePosts assigns posts to events and persists what changed.
-func (r *Responder) HandlePosts(ctx context.Context, posts []bus.Post) error {
+func (r *Responder) HandlePosts(ctx context.Context, posts []model.Post) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	sort.SliceStable(posts, func(i, j int) bool { return posts[i].PublishedAt.Before(posts[j].PublishedAt) })
@@ -249,20 +250,20 @@ func (r *Responder) HandlePosts(ctx context.Context, posts []bus.Post) error {
 }
 
 // assign puts p into its event, creating one if no event matches.
-func (r *Responder) assign(ctx context.Context, p *bus.Post) {
+func (r *Responder) assign(ctx context.Context, p *model.Post) {
 	s := r.state
 	if _, dup := s.postEvent[p.ID]; dup {
 		r.m.posts.WithLabelValues("duplicate").Inc()
 		return
 	}
 	s.observe(p)
-	if p.Authority == bus.TierOfficial {
+	if p.Authority == model.TierOfficial {
 		s.official[p.SourceID] = true
 	}
 	cands := s.match(p, r.cfg.Window)
-	var ev *store.Event
+	var ev *model.Event
 	if len(cands) == 0 {
-		ev = &store.Event{ID: eventID(p.ID), FirstPostID: p.ID, FirstSeen: p.PublishedAt, LastSeen: p.PublishedAt, Title: p.Title}
+		ev = &model.Event{ID: eventID(p.ID), FirstPostID: p.ID, FirstSeen: p.PublishedAt, LastSeen: p.PublishedAt, Title: p.Title}
 		s.add(ev)
 		r.m.eventsCreated.Inc()
 		r.m.posts.WithLabelValues("new_event").Inc()
@@ -287,14 +288,14 @@ func (r *Responder) assign(ctx context.Context, p *bus.Post) {
 		}
 	}
 	s.join(ev, p)
-	ev.Heat = Heat(ev, s.authority[ev.ID])
+	ev.Heat = model.Heat(ev, s.authority[ev.ID])
 	s.dirty[ev.ID] = true
 	r.maybeOpen(ev, p)
 	r.watchDisclosure(ctx, p, r.now())
 }
 
 // maybeOpen opens an incident for ev when it crosses the thresholds.
-func (r *Responder) maybeOpen(ev *store.Event, p *bus.Post) {
+func (r *Responder) maybeOpen(ev *model.Event, p *model.Post) {
 	s := r.state
 	figs := s.figures[ev.ID].merge(Casualties(p.Title + "。" + p.Body))
 	s.figures[ev.ID] = figs
@@ -303,7 +304,7 @@ func (r *Responder) maybeOpen(ev *store.Event, p *bus.Post) {
 		if inc != nil && inc.Open {
 			// Keep the suggested level current as casualty figures grow;
 			// a level a person set is theirs to change.
-			if lv, why := r.suggestLevel(ev, figs); lv != "" && levelRank(lv) < levelRank(inc.Level) && !inc.LevelConfirmed {
+			if lv, why := r.suggestLevel(ev, figs); lv != "" && model.LevelRank(lv) < model.LevelRank(inc.Level) && !inc.LevelConfirmed {
 				now := r.now()
 				r.record(historyEntry(inc.ID, now, actorSystem, ActionLevel, inc.Level, lv, why+",建议调整为"+lv+"级"))
 				inc.Level = lv
@@ -331,13 +332,13 @@ func (r *Responder) maybeOpen(ev *store.Event, p *bus.Post) {
 	}
 	detected := earliest(ev.FirstSeen, now).UTC()
 	evTime := eventTime(p.Title+"。"+p.Body, p.PublishedAt)
-	inc := &store.Incident{
+	inc := &model.Incident{
 		ID:          incidentID(ev.ID),
 		Version:     uint64(now.UnixNano()),
 		EventID:     ev.ID,
 		Title:       ev.Title,
 		Level:       level,
-		State:       store.StatePending,
+		State:       model.StatePending,
 		OpenedAt:    now.UTC(),
 		DetectedAt:  detected,
 		ClockAnchor: r.cfg.ClockStart,
@@ -353,7 +354,7 @@ func (r *Responder) maybeOpen(ev *store.Event, p *bus.Post) {
 	ev.IncidentID = inc.ID
 	s.incidents[inc.ID] = inc
 	s.dirtyIncidents[inc.ID] = true
-	r.record(historyEntry(inc.ID, now, actorSystem, ActionOpened, "", store.StatePending, inc.Reason))
+	r.record(historyEntry(inc.ID, now, actorSystem, ActionOpened, "", model.StatePending, inc.Reason))
 	r.syncObligations(inc, now)
 	if r.hot != nil {
 		// Watch the event's sources and the official channels closely
@@ -386,7 +387,7 @@ func (r *Responder) flush(ctx context.Context) error {
 		s.history = s.history[:0]
 	}
 	if len(s.dirtyIncidents) > 0 {
-		incs := make([]store.Incident, 0, len(s.dirtyIncidents))
+		incs := make([]model.Incident, 0, len(s.dirtyIncidents))
 		now := uint64(r.now().UnixNano())
 		for id := range s.dirtyIncidents {
 			if inc := s.incidents[id]; inc != nil {
@@ -400,7 +401,7 @@ func (r *Responder) flush(ctx context.Context) error {
 		clear(s.dirtyIncidents)
 	}
 	if len(s.dirty) > 0 || len(s.merged) > 0 {
-		evs := make([]store.Event, 0, len(s.dirty)+len(s.merged))
+		evs := make([]model.Event, 0, len(s.dirty)+len(s.merged))
 		now := uint64(r.now().UnixNano())
 		for _, ev := range s.merged {
 			ev.Version = max(ev.Version+1, now)
@@ -451,7 +452,7 @@ func earliest(a, b time.Time) time.Time {
 
 // reason says why an incident is open: what triggered it, then the
 // event's figures as they stand.
-func reason(trigger string, ev *store.Event, f CasualtyFigures) string {
+func reason(trigger string, ev *model.Event, f CasualtyFigures) string {
 	neg := 100 * float64(ev.NegativeCount) / float64(ev.PostCount)
 	s := fmt.Sprintf("共%d条相关信息,负面占比%.0f%%,%d个信息源报道,热度%.1f", ev.PostCount, neg, ev.SourceCount, ev.Heat)
 	if trigger != "" {
@@ -481,61 +482,6 @@ func figures(f CasualtyFigures) string {
 	return strings.Join(parts, "、")
 }
 
-// Heat is the event's heat index, a transparent sum shown to officers:
-//
-//	heat = 10·ln(1+posts) + 8·ln(1+sources) + 20·negative share + authority + velocity
-//
-// where authority is the highest tier that covered it (官方 10, 中央媒体 10,
-// 省级媒体 6, 地方媒体 4, 自媒体 2, 论坛 1) and velocity is 5·ln(1+posts per
-// hour) over the event's span (at least one hour).
-func Heat(ev *store.Event, authority float64) float64 {
-	p := HeatParts(ev, authority)
-	return math.Round((p.Volume+p.Sources+p.Negativity+p.Authority+p.Velocity)*10) / 10
-}
-
-// HeatPartsOf are the terms of the heat index, so an officer can see why an
-// event is hot.
-type HeatPartsOf struct {
-	Volume     float64 `json:"volume"`     // 10·ln(1+posts)
-	Sources    float64 `json:"sources"`    // 8·ln(1+sources)
-	Negativity float64 `json:"negativity"` // 20·negative share
-	Authority  float64 `json:"authority"`  // the highest tier that covered it
-	Velocity   float64 `json:"velocity"`   // 5·ln(1+posts per hour)
-}
-
-// HeatParts returns the terms of Heat.
-func HeatParts(ev *store.Event, authority float64) HeatPartsOf {
-	if ev.PostCount == 0 {
-		return HeatPartsOf{}
-	}
-	hours := math.Max(ev.LastSeen.Sub(ev.FirstSeen).Hours(), 1)
-	return HeatPartsOf{
-		Volume:     10 * math.Log1p(float64(ev.PostCount)),
-		Sources:    8 * math.Log1p(float64(ev.SourceCount)),
-		Negativity: 20 * float64(ev.NegativeCount) / float64(ev.PostCount),
-		Authority:  authority,
-		Velocity:   5 * math.Log1p(float64(ev.PostCount)/hours),
-	}
-}
-
-// AuthorityWeight is the heat index's weight of a source's authority tier.
-func AuthorityWeight(tier string) float64 { return authorityWeight(tier) }
-
-func authorityWeight(tier string) float64 {
-	switch tier {
-	case bus.TierOfficial, bus.TierCentral:
-		return 10
-	case bus.TierProvincial:
-		return 6
-	case bus.TierLocal:
-		return 4
-	case bus.TierSelfMedia:
-		return 2
-	default:
-		return 1
-	}
-}
-
 // levelFor grades an accident by deaths (生产安全事故报告和调查处理条例 第三条:
 // "以上" includes the number, "以下" excludes it). Zero deaths gives no level
 // from this measure.
@@ -551,12 +497,4 @@ func levelFor(deaths int) string {
 		return "IV"
 	}
 	return ""
-}
-
-// levelRank orders levels from the gravest (I is 0) to ungraded (4).
-func levelRank(l string) int {
-	if i := slices.Index([]string{"I", "II", "III", "IV"}, l); i >= 0 {
-		return i
-	}
-	return 4
 }

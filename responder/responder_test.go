@@ -7,9 +7,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/yuqing-project/yuqing/model"
+
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/yuqing-project/yuqing/bus"
 	"github.com/yuqing-project/yuqing/config"
 	"github.com/yuqing-project/yuqing/store"
 	"github.com/yuqing-project/yuqing/store/sqlite"
@@ -17,19 +18,19 @@ import (
 
 var t0 = time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC)
 
-func kw(words ...string) []bus.Keyword {
-	out := make([]bus.Keyword, len(words))
+func kw(words ...string) []model.Keyword {
+	out := make([]model.Keyword, len(words))
 	for i, w := range words {
-		out[i] = bus.Keyword{Word: w, Weight: 1 - float64(i)*0.05}
+		out[i] = model.Keyword{Word: w, Weight: 1 - float64(i)*0.05}
 	}
 	return out
 }
 
-func post(id, source, title, body string, at time.Duration, label string, sim uint64, words ...string) bus.Post {
-	return bus.Post{
-		Document: bus.Document{ID: id, SourceID: source, Authority: bus.TierLocal, Title: title, Body: body,
+func post(id, source, title, body string, at time.Duration, label string, sim uint64, words ...string) model.Post {
+	return model.Post{
+		Document: model.Document{ID: id, SourceID: source, Authority: model.TierLocal, Title: title, Body: body,
 			PublishedAt: t0.Add(at)},
-		Sentiment: bus.Sentiment{Label: label},
+		Sentiment: model.Sentiment{Label: label},
 		Keywords:  kw(words...),
 		SimHash:   sim,
 	}
@@ -50,15 +51,15 @@ var cfg = config.ResponderConfig{Window: 72 * time.Hour, IncidentMinPosts: 5, In
 
 // explosion returns the posts of an unfolding chemical plant explosion and
 // some unrelated chatter.
-func explosion() []bus.Post {
-	ps := []bus.Post{
-		post("x1", "board", "化工园区传出巨响", "工业园区化工厂爆炸,浓烟滚滚", 0, bus.Negative, 0xF0F0F0F0F0F0F0F0, "化工厂", "爆炸", "浓烟", "园区"),
-		post("x2", "news1", "化工厂爆炸已致3人死亡", "化工厂爆炸事故造成3人死亡", 10*time.Minute, bus.Negative, 0x0F0F0F0F0F0F0F0F, "化工厂", "爆炸", "死亡", "事故"),
-		post("x3", "news2", "化工厂爆炸已致3人死亡", "化工厂爆炸事故造成3人死亡(转载)", 12*time.Minute, bus.Negative, 0x0F0F0F0F0F0F0F0E, "转载", "化工厂", "爆炸"),
-		post("x4", "board", "爆炸现场救援进行中", "爆炸现场消防救援,周边居民疏散", 20*time.Minute, bus.Negative, 0x123456789ABCDEF0, "爆炸", "救援", "疏散", "化工厂"),
-		post("x5", "feed", "化工厂爆炸伤亡升至12人死亡", "死亡人数升至12人,另有30人受伤", 40*time.Minute, bus.Negative, 0x0FEDCBA987654321, "化工厂", "爆炸", "死亡", "受伤"),
-		post("c1", "portal", "县政府召开常务会议", "研究部署冬季供暖工作", 5*time.Minute, bus.Neutral, 0xAAAAAAAAAAAAAAAA, "常务会议", "供暖", "部署"),
-		post("c2", "news1", "全县秋粮丰收", "粮食产量创新高", 15*time.Minute, bus.Positive, 0x5555555555555555, "秋粮", "丰收", "产量"),
+func explosion() []model.Post {
+	ps := []model.Post{
+		post("x1", "board", "化工园区传出巨响", "工业园区化工厂爆炸,浓烟滚滚", 0, model.Negative, 0xF0F0F0F0F0F0F0F0, "化工厂", "爆炸", "浓烟", "园区"),
+		post("x2", "news1", "化工厂爆炸已致3人死亡", "化工厂爆炸事故造成3人死亡", 10*time.Minute, model.Negative, 0x0F0F0F0F0F0F0F0F, "化工厂", "爆炸", "死亡", "事故"),
+		post("x3", "news2", "化工厂爆炸已致3人死亡", "化工厂爆炸事故造成3人死亡(转载)", 12*time.Minute, model.Negative, 0x0F0F0F0F0F0F0F0E, "转载", "化工厂", "爆炸"),
+		post("x4", "board", "爆炸现场救援进行中", "爆炸现场消防救援,周边居民疏散", 20*time.Minute, model.Negative, 0x123456789ABCDEF0, "爆炸", "救援", "疏散", "化工厂"),
+		post("x5", "feed", "化工厂爆炸伤亡升至12人死亡", "死亡人数升至12人,另有30人受伤", 40*time.Minute, model.Negative, 0x0FEDCBA987654321, "化工厂", "爆炸", "死亡", "受伤"),
+		post("c1", "portal", "县政府召开常务会议", "研究部署冬季供暖工作", 5*time.Minute, model.Neutral, 0xAAAAAAAAAAAAAAAA, "常务会议", "供暖", "部署"),
+		post("c2", "news1", "全县秋粮丰收", "粮食产量创新高", 15*time.Minute, model.Positive, 0x5555555555555555, "秋粮", "丰收", "产量"),
 	}
 	return ps
 }
@@ -84,7 +85,7 @@ func TestClusteringAndIncident(t *testing.T) {
 		}
 		t.Fatalf("got %d events, want 3 (the explosion and two unrelated items)", len(evs))
 	}
-	var ex store.Event
+	var ex model.Event
 	for _, ev := range evs {
 		if ev.PostCount > ex.PostCount {
 			ex = ev
@@ -104,7 +105,7 @@ func TestClusteringAndIncident(t *testing.T) {
 		t.Fatalf("got %d incidents, want 1", len(incs))
 	}
 	inc := incs[0]
-	if inc.EventID != ex.ID || inc.Level != "II" || inc.State != store.StatePending || !inc.ClockStart.Equal(t0) || !inc.OpenedAt.Equal(now) {
+	if inc.EventID != ex.ID || inc.Level != "II" || inc.State != model.StatePending || !inc.ClockStart.Equal(t0) || !inc.OpenedAt.Equal(now) {
 		t.Errorf("incident = %+v, want level II (12 deaths), pending, clock from the first post", inc)
 	}
 }
@@ -159,7 +160,7 @@ type failingStore struct {
 	fail bool
 }
 
-func (f *failingStore) UpsertEvents(ctx context.Context, evs []store.Event) error {
+func (f *failingStore) UpsertEvents(ctx context.Context, evs []model.Event) error {
 	if f.fail {
 		return fmt.Errorf("store unavailable")
 	}
@@ -191,9 +192,9 @@ func TestWriteFailureKeepsStateDirty(t *testing.T) {
 }
 
 func TestHeatFormula(t *testing.T) {
-	ev := &store.Event{PostCount: 9, SourceCount: 3, NegativeCount: 9, FirstSeen: t0, LastSeen: t0.Add(3 * time.Hour)}
+	ev := &model.Event{PostCount: 9, SourceCount: 3, NegativeCount: 9, FirstSeen: t0, LastSeen: t0.Add(3 * time.Hour)}
 	// 10·ln10 + 8·ln4 + 20·1 + 10 + 5·ln(1+3) = 23.03 + 11.09 + 20 + 10 + 6.93 = 71.05
-	if got := Heat(ev, 10); got != 71.0 {
+	if got := model.Heat(ev, 10); got != 71.0 {
 		t.Errorf("Heat = %v, want 71.0", got)
 	}
 }
@@ -212,10 +213,10 @@ func TestBurstWindow(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			st := openStore(t)
-			var posts []bus.Post
+			var posts []model.Post
 			for i := range 6 {
 				posts = append(posts, post(fmt.Sprintf("n%d", i), fmt.Sprintf("s%d", i%2), "小区停水无人通知", "停水两天无人通知,居民不满",
-					time.Duration(i)*tc.spacing, bus.Negative, 0, "停水", "通知", "居民", "供水"))
+					time.Duration(i)*tc.spacing, model.Negative, 0, "停水", "通知", "居民", "供水"))
 			}
 			r := New(cfg, st, prometheus.NewRegistry(), nil, WithClock(func() time.Time { return t0.Add(3 * 24 * time.Hour) }))
 			if err := r.HandlePosts(ctx, posts); err != nil {

@@ -14,10 +14,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/yuqing-project/yuqing/model"
+
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/yuqing-project/yuqing/bus"
-	"github.com/yuqing-project/yuqing/responder/notify"
+	"github.com/yuqing-project/yuqing/notify"
 	"github.com/yuqing-project/yuqing/store"
 	"github.com/yuqing-project/yuqing/store/sqlite"
 )
@@ -89,7 +90,7 @@ func TestResponseScenario(t *testing.T) {
 	srv := httptest.NewServer(recv)
 	defer srv.Close()
 
-	start := time.Date(2026, 11, 21, 9, 0, 0, 0, cst)
+	start := time.Date(2026, 11, 21, 9, 0, 0, 0, model.China)
 	now := start
 	clock := func() time.Time { return now }
 	ncfg := notify.Config{
@@ -134,7 +135,7 @@ func TestResponseScenario(t *testing.T) {
 			t.Fatalf("tick at +%s: %v", at, err)
 		}
 	}
-	handle := func(r *Responder, at time.Duration, posts ...bus.Post) {
+	handle := func(r *Responder, at time.Duration, posts ...model.Post) {
 		t.Helper()
 		now = start.Add(at)
 		if err := st.UpsertPosts(ctx, posts); err != nil {
@@ -144,7 +145,7 @@ func TestResponseScenario(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	incident := func() store.Incident {
+	incident := func() model.Incident {
 		t.Helper()
 		incs, err := st.ListIncidents(ctx, store.IncidentQuery{})
 		if err != nil || len(incs) != 1 {
@@ -152,7 +153,7 @@ func TestResponseScenario(t *testing.T) {
 		}
 		return incs[0]
 	}
-	obligation := func(inc store.Incident, rule string) store.Obligation {
+	obligation := func(inc model.Incident, rule string) model.Obligation {
 		t.Helper()
 		for _, o := range inc.Obligations {
 			if o.Rule == rule {
@@ -160,10 +161,10 @@ func TestResponseScenario(t *testing.T) {
 			}
 		}
 		t.Fatalf("incident has no %s obligation: %+v", rule, inc.Obligations)
-		return store.Obligation{}
+		return model.Obligation{}
 	}
-	news := func(id, source string, at time.Duration, title string) bus.Post {
-		p := post(id, source, title, title+",事故已造成12人死亡、30人受伤,救援仍在进行。", at, bus.Negative, 0, "化工厂", "爆炸", "死亡", "事故", "救援")
+	news := func(id, source string, at time.Duration, title string) model.Post {
+		p := post(id, source, title, title+",事故已造成12人死亡、30人受伤,救援仍在进行。", at, model.Negative, 0, "化工厂", "爆炸", "死亡", "事故", "救援")
 		p.PublishedAt = start.Add(at)
 		p.URL = "http://news.example/" + id
 		return p
@@ -182,19 +183,19 @@ func TestResponseScenario(t *testing.T) {
 	inc := incident()
 	// The duty officer acknowledges the alert (through the console, which
 	// appends the request to the incident's history): no escalation.
-	ack := store.HistoryEntry{ID: "req-ack", IncidentID: inc.ID, At: start.Add(27 * time.Minute), Actor: "duty",
-		Action: store.RequestPrefix + store.RequestAcknowledge, Reason: `{"reason":"已收到"}`}
-	if err := st.AppendHistory(ctx, []store.HistoryEntry{ack}); err != nil {
+	ack := model.HistoryEntry{ID: "req-ack", IncidentID: inc.ID, At: start.Add(27 * time.Minute), Actor: "duty",
+		Action: model.RequestPrefix + model.RequestAcknowledge, Reason: `{"reason":"已收到"}`}
+	if err := st.AppendHistory(ctx, []model.HistoryEntry{ack}); err != nil {
 		t.Fatal(err)
 	}
 	tick(r, 28*time.Minute)
 	if inc.Level != "II" || !inc.ClockStart.Equal(start) {
 		t.Fatalf("incident level %s, clock start %v; want II from %v", inc.Level, inc.ClockStart, start)
 	}
-	if o := obligation(inc, "R-5H"); !o.DueAt.Equal(start.Add(5*time.Hour)) || o.State != store.ObligationPending {
+	if o := obligation(inc, "R-5H"); !o.DueAt.Equal(start.Add(5*time.Hour)) || o.State != model.ObligationPending {
 		t.Errorf("R-5H = %+v, want pending, due at +5h", o)
 	}
-	if o := obligation(inc, "R-24H"); !o.DueAt.Equal(start.Add(24*time.Hour)) || o.State != store.ObligationPending {
+	if o := obligation(inc, "R-24H"); !o.DueAt.Equal(start.Add(24*time.Hour)) || o.State != model.ObligationPending {
 		t.Errorf("R-24H = %+v, want pending, due at +24h", o)
 	}
 
@@ -212,13 +213,13 @@ func TestResponseScenario(t *testing.T) {
 	tick(r, 2*time.Hour+31*time.Minute)
 
 	// +3h: the county government publishes its 情况通报.
-	official := post("gov1", "portal", "关于化工厂爆炸事故的情况通报", "现将化工厂爆炸事故有关情况通报如下:事故已造成12人死亡。", 3*time.Hour, bus.Negative, 0, "化工厂", "爆炸", "通报", "事故", "死亡")
-	official.Authority, official.SourceName, official.URL = bus.TierOfficial, "某县人民政府", "http://gov.example/tb.html"
+	official := post("gov1", "portal", "关于化工厂爆炸事故的情况通报", "现将化工厂爆炸事故有关情况通报如下:事故已造成12人死亡。", 3*time.Hour, model.Negative, 0, "化工厂", "爆炸", "通报", "事故", "死亡")
+	official.Authority, official.SourceName, official.URL = model.TierOfficial, "某县人民政府", "http://gov.example/tb.html"
 	official.PublishedAt = start.Add(3 * time.Hour)
 	handle(r, 3*time.Hour+2*time.Minute, official)
 	tick(r, 3*time.Hour+3*time.Minute)
 	o := obligation(incident(), "R-5H")
-	if o.State != store.ObligationFulfilled || o.Evidence == nil || o.Evidence.URL != official.URL || !o.Evidence.Auto || o.Late {
+	if o.State != model.ObligationFulfilled || o.Evidence == nil || o.Evidence.URL != official.URL || !o.Evidence.Auto || o.Late {
 		t.Fatalf("R-5H after the 通报 = %+v (evidence %+v), want fulfilled on time by it", o, o.Evidence)
 	}
 
@@ -232,7 +233,7 @@ func TestResponseScenario(t *testing.T) {
 	tick(r, 25*time.Hour)
 	tick(r, 25*time.Hour+time.Minute)
 	o = obligation(incident(), "R-24H")
-	if o.State != store.ObligationBreached || !o.BreachedAt.Equal(start.Add(24*time.Hour)) {
+	if o.State != model.ObligationBreached || !o.BreachedAt.Equal(start.Add(24*time.Hour)) {
 		t.Errorf("R-24H at +25h = %+v, want breached at +24h", o)
 	}
 
@@ -298,7 +299,7 @@ func TestEscalationWithoutAck(t *testing.T) {
 	recv := &duty{secret: []byte("webhook-secret-0123456789"), got: map[string]int{}, texts: map[string]string{}, t: t}
 	srv := httptest.NewServer(recv)
 	defer srv.Close()
-	start := time.Date(2026, 11, 21, 9, 0, 0, 0, cst)
+	start := time.Date(2026, 11, 21, 9, 0, 0, 0, model.China)
 	now := start
 	ncfg := notify.Config{
 		Channels: []notify.ChannelConfig{{Name: "hook", Type: notify.TypeWebhook, URL: srv.URL, Secret: string(recv.secret)}},

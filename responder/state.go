@@ -6,8 +6,9 @@ import (
 	"sort"
 	"time"
 
+	"github.com/yuqing-project/yuqing/model"
+
 	"github.com/yuqing-project/yuqing/bus"
-	"github.com/yuqing-project/yuqing/store"
 )
 
 // Clustering thresholds. A post joins an event when its fingerprint is
@@ -32,10 +33,10 @@ const (
 
 // state is the responder's in-memory view of the active events.
 type state struct {
-	events    map[string]*store.Event
+	events    map[string]*model.Event
 	postEvent map[string]string // post ID → event ID, for idempotence
-	incidents map[string]*store.Incident
-	// per-event figures that are not part of store.Event
+	incidents map[string]*model.Incident
+	// per-event figures that are not part of model.Event
 	authority map[string]float64
 	figures   map[string]CasualtyFigures
 	topics    map[string]map[string]float64 // event → topic → summed score
@@ -54,10 +55,10 @@ type state struct {
 	official map[string]bool
 	hot      []bus.HotSource
 	// history holds entries not yet stored.
-	history []store.HistoryEntry
+	history []model.HistoryEntry
 	// merged holds events absorbed into another until they are written
 	// with their MergedInto mark.
-	merged map[string]*store.Event
+	merged map[string]*model.Event
 
 	// recent keyword document frequencies over the last recentWindow posts
 	recentWords [][]string
@@ -66,10 +67,10 @@ type state struct {
 
 func newState() *state {
 	return &state{
-		events: map[string]*store.Event{}, postEvent: map[string]string{}, incidents: map[string]*store.Incident{},
+		events: map[string]*model.Event{}, postEvent: map[string]string{}, incidents: map[string]*model.Incident{},
 		authority: map[string]float64{}, figures: map[string]CasualtyFigures{}, topics: map[string]map[string]float64{}, tiers: map[string]map[string]int{}, kwWeight: map[string]map[string]float64{},
 		sources: map[string]map[string]bool{}, dirty: map[string]bool{}, dirtyIncidents: map[string]bool{},
-		merged: map[string]*store.Event{}, recent: map[string][]recentPost{}, official: map[string]bool{},
+		merged: map[string]*model.Event{}, recent: map[string][]recentPost{}, official: map[string]bool{},
 		recentDF: map[string]int{},
 	}
 }
@@ -85,7 +86,7 @@ const maxRecent = 1000
 
 // burst counts the posts of ev published within span before its latest
 // post: how many, how many negative, from how many sources.
-func (s *state) burst(ev *store.Event, span time.Duration) (posts, negative, sources int) {
+func (s *state) burst(ev *model.Event, span time.Duration) (posts, negative, sources int) {
 	from := ev.LastSeen.Add(-span)
 	seen := map[string]bool{}
 	for _, r := range s.recent[ev.ID] {
@@ -105,7 +106,7 @@ func (s *state) burst(ev *store.Event, span time.Duration) (posts, negative, sou
 }
 
 // add puts a (possibly stored) event into the state.
-func (s *state) add(ev *store.Event) {
+func (s *state) add(ev *model.Event) {
 	s.events[ev.ID] = ev
 	for _, id := range ev.PostIDs {
 		s.postEvent[id] = ev.ID
@@ -123,7 +124,7 @@ func (s *state) add(ev *store.Event) {
 }
 
 // observe records p's keywords in the recent document frequencies.
-func (s *state) observe(p *bus.Post) {
+func (s *state) observe(p *model.Post) {
 	words := topWords(p, postKeywords)
 	s.recentWords = append(s.recentWords, words)
 	for _, w := range words {
@@ -146,7 +147,7 @@ func (s *state) common(word string) bool {
 
 // candidate is an event that p matches, with how well.
 type candidate struct {
-	ev    *store.Event
+	ev    *model.Event
 	score float64
 }
 
@@ -155,7 +156,7 @@ type candidate struct {
 // stories scores 2; otherwise the score is the keyword overlap: the share of
 // the weight of p's distinctive keywords that the event's keywords carry,
 // counted only when at least minSharedKeywords are shared.
-func (s *state) match(p *bus.Post, window time.Duration) []candidate {
+func (s *state) match(p *model.Post, window time.Duration) []candidate {
 	var out []candidate
 	words := topKeywords(p, postKeywords)
 	for _, ev := range s.events {
@@ -206,7 +207,7 @@ func (s *state) match(p *bus.Post, window time.Duration) []candidate {
 
 // merge moves everything of from into into, marks from as merged and drops
 // it from the active state. The caller picks which survives.
-func (s *state) merge(into, from *store.Event) {
+func (s *state) merge(into, from *model.Event) {
 	for _, id := range from.PostIDs {
 		s.postEvent[id] = into.ID
 		if len(into.PostIDs) < maxPostIDs {
@@ -267,15 +268,15 @@ func (s *state) merge(into, from *store.Event) {
 }
 
 // join adds p to ev.
-func (s *state) join(ev *store.Event, p *bus.Post) {
+func (s *state) join(ev *model.Event, p *model.Post) {
 	s.postEvent[p.ID] = ev.ID
-	rec := append(s.recent[ev.ID], recentPost{p.PublishedAt, p.Sentiment.Label == bus.Negative, p.SourceID})
+	rec := append(s.recent[ev.ID], recentPost{p.PublishedAt, p.Sentiment.Label == model.Negative, p.SourceID})
 	if len(rec) > maxRecent {
 		rec = rec[len(rec)-maxRecent:]
 	}
 	s.recent[ev.ID] = rec
 	ev.PostCount++
-	if p.Sentiment.Label == bus.Negative {
+	if p.Sentiment.Label == model.Negative {
 		ev.NegativeCount++
 	}
 	if len(ev.PostIDs) < maxPostIDs {
@@ -297,7 +298,7 @@ func (s *state) join(ev *store.Event, p *bus.Post) {
 		ev.Sources = append(ev.Sources, p.SourceID)
 		ev.SourceCount = len(ev.Sources)
 	}
-	if a := authorityWeight(p.Authority); a > s.authority[ev.ID] {
+	if a := model.AuthorityWeight(p.Authority); a > s.authority[ev.ID] {
 		s.authority[ev.ID] = a
 	}
 	if p.SimHash != 0 && len(ev.SimHashes) < maxSimHashes {
@@ -320,7 +321,7 @@ func (s *state) join(ev *store.Event, p *bus.Post) {
 	for _, t := range p.Topics {
 		tp[t.Name] += t.Score
 	}
-	if p.Sentiment.Label == bus.Negative {
+	if p.Sentiment.Label == model.Negative {
 		if s.tiers[ev.ID] == nil {
 			s.tiers[ev.ID] = map[string]int{}
 		}
@@ -384,7 +385,7 @@ const (
 // topKeywords returns p's matching features, strongest first: its top n
 // keywords, plus the organisations and persons it names and the places
 // where it says the event happened (each at most once).
-func topKeywords(p *bus.Post, n int) []bus.Keyword {
+func topKeywords(p *model.Post, n int) []model.Keyword {
 	ks := slices.Clone(p.Keywords)
 	sort.SliceStable(ks, func(i, j int) bool { return ks[i].Weight > ks[j].Weight })
 	ks = ks[:min(n, len(ks))]
@@ -399,7 +400,7 @@ func topKeywords(p *bus.Post, n int) []bus.Keyword {
 	add := func(word string, w float64) {
 		if word != "" && !seen[word] {
 			seen[word] = true
-			ks = append(ks, bus.Keyword{Word: word, Weight: w * top})
+			ks = append(ks, model.Keyword{Word: word, Weight: w * top})
 		}
 	}
 	for _, e := range p.Entities {
@@ -415,7 +416,7 @@ func topKeywords(p *bus.Post, n int) []bus.Keyword {
 	return ks
 }
 
-func topWords(p *bus.Post, n int) []string {
+func topWords(p *model.Post, n int) []string {
 	ks := topKeywords(p, n)
 	out := make([]string, len(ks))
 	for i, k := range ks {

@@ -6,8 +6,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/yuqing-project/yuqing/bus"
-	"github.com/yuqing-project/yuqing/store"
+	"github.com/yuqing-project/yuqing/model"
 )
 
 // trigger decides whether ev becomes an incident and says why, in Chinese
@@ -21,7 +20,7 @@ import (
 //   - authoritative coverage: a source of a tier in IncidentTiers (中央媒体
 //     by default) reported it negatively, and the event has two posts;
 //   - a monitoring scheme marked for alerts matched the post.
-func (r *Responder) trigger(ev *store.Event, p *bus.Post) string {
+func (r *Responder) trigger(ev *model.Event, p *model.Post) string {
 	s := r.state
 	for _, h := range p.Schemes {
 		if h.Alert {
@@ -60,7 +59,7 @@ func (r *Responder) trigger(ev *store.Event, p *bus.Post) string {
 
 // sensitiveTopic returns the configured sensitive topic ev is most about,
 // or "".
-func (r *Responder) sensitiveTopic(ev *store.Event) string {
+func (r *Responder) sensitiveTopic(ev *model.Event) string {
 	best, score := "", 0.0
 	for t, v := range r.state.topics[ev.ID] {
 		if slices.Contains(r.cfg.IncidentTopics, t) && v > score && v/float64(max(ev.PostCount, 1)) >= 0.3 {
@@ -107,13 +106,13 @@ func category(topics map[string]float64) string {
 // the level its casualty and loss figures reach (条例第三条) and the level
 // configured for the tiers that covered it negatively; "" when nothing
 // gives a level. It says why in Chinese.
-func (r *Responder) suggestLevel(ev *store.Event, figs CasualtyFigures) (level, why string) {
+func (r *Responder) suggestLevel(ev *model.Event, figs CasualtyFigures) (level, why string) {
 	if l := figs.Level(); l != "" {
 		level, why = l, "文中提及"+figures(figs)+",按生产安全事故报告和调查处理条例第三条"
 	}
 	for tier, n := range r.state.tiers[ev.ID] {
 		l := r.cfg.LevelByTier[tier]
-		if n == 0 || l == "" || (level != "" && levelRank(l) >= levelRank(level)) {
+		if n == 0 || l == "" || (level != "" && model.LevelRank(l) >= model.LevelRank(level)) {
 			continue
 		}
 		level, why = l, tier+"负面报道"

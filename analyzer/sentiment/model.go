@@ -37,7 +37,7 @@ import (
 	"sync"
 )
 
-// Class labels, as in bus.Sentiment.
+// Class labels, as in model.Sentiment.
 const (
 	Positive = "positive"
 	Neutral  = "neutral"

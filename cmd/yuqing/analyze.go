@@ -12,9 +12,10 @@ import (
 	"os"
 	"strconv"
 
+	"github.com/yuqing-project/yuqing/model"
+
 	"github.com/yuqing-project/yuqing/analyzer"
 	"github.com/yuqing-project/yuqing/analyzer/sentiment"
-	"github.com/yuqing-project/yuqing/bus"
 	"github.com/yuqing-project/yuqing/config"
 )
 
@@ -42,17 +43,17 @@ type analyzeInput struct {
 	Authority string `json:"authority"`
 }
 
-// analyzeOutput is one output line. Field names are those of bus.Post.
+// analyzeOutput is one output line. Field names are those of model.Post.
 type analyzeOutput struct {
-	ID        string        `json:"id"`
-	Sentiment bus.Sentiment `json:"sentiment"`
-	Topics    []bus.Topic   `json:"topics"`
-	Regions   []bus.Region  `json:"regions"`
-	Entities  []bus.Entity  `json:"entities"`
-	Keywords  []bus.Keyword `json:"keywords"`
-	SimHash   uint64        `json:"simhash,string"`
-	Flags     []string      `json:"flags"`
-	Tokens    []string      `json:"tokens,omitempty"`
+	ID        string          `json:"id"`
+	Sentiment model.Sentiment `json:"sentiment"`
+	Topics    []model.Topic   `json:"topics"`
+	Regions   []model.Region  `json:"regions"`
+	Entities  []model.Entity  `json:"entities"`
+	Keywords  []model.Keyword `json:"keywords"`
+	SimHash   uint64          `json:"simhash,string"`
+	Flags     []string        `json:"flags"`
+	Tokens    []string        `json:"tokens,omitempty"`
 }
 
 // cmdAnalyze runs the analyzer over documents on stdin, so that anyone can
@@ -75,13 +76,13 @@ func cmdAnalyze(args []string, stdin io.Reader, stdout, stderr io.Writer) error 
 	if fs.NArg() > 0 {
 		return usageError{fmt.Errorf("unexpected arguments %q: documents are read from stdin", fs.Args())}
 	}
-	var model *sentiment.Model
+	var sm *sentiment.Model
 	if *modelFile != "" {
 		data, err := os.ReadFile(*modelFile)
 		if err != nil {
 			return fmt.Errorf("cannot read sentiment model: %w", err)
 		}
-		if model, err = sentiment.Load(data); err != nil {
+		if sm, err = sentiment.Load(data); err != nil {
 			return fmt.Errorf("cannot load sentiment model %s: %w", *modelFile, err)
 		}
 	}
@@ -90,8 +91,8 @@ func cmdAnalyze(args []string, stdin io.Reader, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
-	if model != nil {
-		a.SetSentimentModel(model)
+	if sm != nil {
+		a.SetSentimentModel(sm)
 	}
 
 	out := bufio.NewWriter(stdout)
@@ -127,7 +128,7 @@ func cmdAnalyze(args []string, stdin io.Reader, stdout, stderr io.Writer) error 
 		if in.ID == "" {
 			in.ID = strconv.Itoa(n)
 		}
-		p := a.Analyze(bus.Document{ID: in.ID, Title: in.Title, Body: in.Text, Authority: in.Authority})
+		p := a.Analyze(model.Document{ID: in.ID, Title: in.Title, Body: in.Text, Authority: in.Authority})
 		o := analyzeOutput{
 			ID: in.ID, Sentiment: p.Sentiment, Topics: p.Topics, Regions: p.Regions, Entities: p.Entities,
 			Keywords: p.Keywords, SimHash: p.SimHash, Flags: p.Flags,

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/yuqing-project/yuqing/model"
+
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/twmb/franz-go/pkg/kgo"
 
@@ -24,7 +26,7 @@ const seedsDir = "../../../shared/seeds"
 
 // benchDocs cuts the seed documents into n distinct documents of about 800
 // characters, the size of a local news item.
-func benchDocs(b *testing.B, n int) []bus.Document {
+func benchDocs(b *testing.B, n int) []model.Document {
 	b.Helper()
 	paths, _ := filepath.Glob(filepath.Join(seedsDir, "*.txt"))
 	var texts [][]rune
@@ -38,22 +40,22 @@ func benchDocs(b *testing.B, n int) []bus.Document {
 	if len(texts) == 0 {
 		b.Skipf("no seed documents in %s", seedsDir)
 	}
-	docs := make([]bus.Document, n)
+	docs := make([]model.Document, n)
 	now := time.Now().UTC()
 	for i := range docs {
 		t := texts[i%len(texts)]
 		start := (i / len(texts) * 97) % max(1, len(t)-800)
 		body := string(t[start:min(len(t), start+800)])
 		url := fmt.Sprintf("http://bench.example/%d.html", i)
-		docs[i] = bus.Document{ID: bus.DocumentID(url), Version: uint64(now.UnixNano()), URL: url,
-			SourceID: fmt.Sprintf("bench-%d", i%5), SourceName: "基准测试", SourceKind: bus.KindNews, Authority: bus.TierLocal,
+		docs[i] = model.Document{ID: model.DocumentID(url), Version: uint64(now.UnixNano()), URL: url,
+			SourceID: fmt.Sprintf("bench-%d", i%5), SourceName: "基准测试", SourceKind: model.KindNews, Authority: model.TierLocal,
 			Title: string([]rune(body)[:20]), Body: body, PublishedAt: now.Add(-time.Duration(i) * time.Second),
 			PublishedAtSource: "meta", FetchedAt: now}
 	}
 	return docs
 }
 
-func docBytes(docs []bus.Document) int64 {
+func docBytes(docs []model.Document) int64 {
 	var n int64
 	for _, d := range docs {
 		n += int64(len(d.Title) + len(d.Body))

@@ -9,7 +9,7 @@ import (
 	"path/filepath"
 	"strconv"
 
-	"github.com/yuqing-project/yuqing/responder/calendar"
+	"github.com/yuqing-project/yuqing/calendar"
 )
 
 const calendarUsage = `Usage:

@@ -16,11 +16,12 @@ import (
 	"strings"
 	"time"
 
+	"github.com/yuqing-project/yuqing/model"
+
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/yuqing-project/yuqing/analyzer"
 	"github.com/yuqing-project/yuqing/analyzer/sentiment"
-	"github.com/yuqing-project/yuqing/store"
 )
 
 const trainUsage = `Usage:
@@ -171,7 +172,7 @@ func storeCorrections(cf *configFlags, stderr io.Writer) ([]byte, error) {
 		return nil, fmt.Errorf("cannot read corrections from the store: %w", err)
 	}
 	var buf bytes.Buffer
-	n, err := store.WriteTrainingLines(&buf, cs)
+	n, err := model.WriteTrainingLines(&buf, cs)
 	if err != nil {
 		return nil, err
 	}

@@ -12,10 +12,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/yuqing-project/yuqing/model"
+
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/yuqing-project/yuqing/analyzer/sentiment"
-	"github.com/yuqing-project/yuqing/bus"
 	"github.com/yuqing-project/yuqing/config"
 	"github.com/yuqing-project/yuqing/store"
 	"github.com/yuqing-project/yuqing/store/clickhouse"
@@ -135,18 +136,18 @@ func seedCorrections(t *testing.T, st store.Store) {
 	t.Helper()
 	ctx := context.Background()
 	at := time.Date(2026, 11, 21, 8, 0, 0, 0, time.UTC)
-	posts := []bus.Post{
-		{Document: bus.Document{ID: "a", Version: 1, Title: "工地欠薪半年", Body: "工人讨薪无门。", PublishedAt: at}, Sentiment: bus.Sentiment{Label: bus.Neutral}},
-		{Document: bus.Document{ID: "b", Version: 1, Title: "新桥通车", Body: "市民点赞。", PublishedAt: at}, Sentiment: bus.Sentiment{Label: bus.Negative}},
-		{Document: bus.Document{ID: "empty", Version: 1, PublishedAt: at}},
+	posts := []model.Post{
+		{Document: model.Document{ID: "a", Version: 1, Title: "工地欠薪半年", Body: "工人讨薪无门。", PublishedAt: at}, Sentiment: model.Sentiment{Label: model.Neutral}},
+		{Document: model.Document{ID: "b", Version: 1, Title: "新桥通车", Body: "市民点赞。", PublishedAt: at}, Sentiment: model.Sentiment{Label: model.Negative}},
+		{Document: model.Document{ID: "empty", Version: 1, PublishedAt: at}},
 	}
 	if err := st.UpsertPosts(ctx, posts); err != nil {
 		t.Fatal(err)
 	}
-	c := func(id string, p bus.Post, label string, d time.Duration) store.SentimentCorrection {
-		return store.SentimentCorrection{ID: id, PostID: p.ID, Label: label, By: "张三", At: at.Add(d), ModelLabel: p.Sentiment.Label, Title: p.Title, Body: p.Body}
+	c := func(id string, p model.Post, label string, d time.Duration) model.SentimentCorrection {
+		return model.SentimentCorrection{ID: id, PostID: p.ID, Label: label, By: "张三", At: at.Add(d), ModelLabel: p.Sentiment.Label, Title: p.Title, Body: p.Body}
 	}
-	cs := []store.SentimentCorrection{
+	cs := []model.SentimentCorrection{
 		c("1", posts[0], sentiment.Positive, time.Minute),
 		c("2", posts[1], sentiment.Positive, 2*time.Minute),
 		c("3", posts[0], sentiment.Negative, 3*time.Minute),
@@ -173,7 +174,7 @@ func trainFromStore(t *testing.T, config string, st store.Store, driver string) 
 		t.Fatal(err)
 	}
 	var export bytes.Buffer
-	if _, err := store.WriteTrainingLines(&export, cs); err != nil {
+	if _, err := model.WriteTrainingLines(&export, cs); err != nil {
 		t.Fatal(err)
 	}
 	exportFile := filepath.Join(dir, "corrections.jsonl")

@@ -34,11 +34,12 @@ import (
 	"strings"
 	"time"
 
+	"github.com/yuqing-project/yuqing/model"
+
 	"github.com/ClickHouse/clickhouse-go/v2"
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/yuqing-project/yuqing/bus"
 	"github.com/yuqing-project/yuqing/config"
 	"github.com/yuqing-project/yuqing/store"
 )
@@ -203,17 +204,17 @@ func (s *Store) writeRows(ctx context.Context, t table, name, verb, noun string,
 }
 
 // UpsertPosts writes posts as one batch.
-func (s *Store) UpsertPosts(ctx context.Context, posts []bus.Post) error {
+func (s *Store) UpsertPosts(ctx context.Context, posts []model.Post) error {
 	return s.writeRows(ctx, s.posts, store.TablePosts, "upsert", "posts", len(posts), func(i int) ([]any, error) { return postValues(&posts[i]) })
 }
 
 // UpsertEvents writes events as one batch.
-func (s *Store) UpsertEvents(ctx context.Context, events []store.Event) error {
+func (s *Store) UpsertEvents(ctx context.Context, events []model.Event) error {
 	return s.writeRows(ctx, eventsTable, store.TableEvents, "upsert", "events", len(events), func(i int) ([]any, error) { return eventValues(&events[i]) })
 }
 
 // UpsertIncidents writes incidents as one batch.
-func (s *Store) UpsertIncidents(ctx context.Context, incidents []store.Incident) error {
+func (s *Store) UpsertIncidents(ctx context.Context, incidents []model.Incident) error {
 	return s.writeRows(ctx, incidentsTable, store.TableIncidents, "upsert", "incidents", len(incidents), func(i int) ([]any, error) {
 		return incidentValues(&incidents[i])
 	})
@@ -221,7 +222,7 @@ func (s *Store) UpsertIncidents(ctx context.Context, incidents []store.Incident)
 
 // postValues returns p's values in the order of postsTable's insert
 // columns.
-func postValues(p *bus.Post) ([]any, error) {
+func postValues(p *model.Post) ([]any, error) {
 	published, err1 := timeColumn("published_at", p.PublishedAt)
 	fetched, err2 := timeColumn("fetched_at", p.FetchedAt)
 	analyzed, err3 := timeColumn("analyzed_at", p.AnalyzedAt)
@@ -263,7 +264,7 @@ func postValues(p *bus.Post) ([]any, error) {
 	}, nil
 }
 
-func eventValues(e *store.Event) ([]any, error) {
+func eventValues(e *model.Event) ([]any, error) {
 	first, err1 := timeColumn("first_seen", e.FirstSeen)
 	last, err2 := timeColumn("last_seen", e.LastSeen)
 	if err := errors.Join(err1, err2); err != nil {
@@ -276,7 +277,7 @@ func eventValues(e *store.Event) ([]any, error) {
 	}, nil
 }
 
-func incidentValues(in *store.Incident) ([]any, error) {
+func incidentValues(in *model.Incident) ([]any, error) {
 	opened, err1 := timeColumn("opened_at", in.OpenedAt)
 	clock, err2 := timeColumn("clock_start", in.ClockStart)
 	if err := errors.Join(err1, err2); err != nil {
@@ -341,9 +342,9 @@ type scanner interface {
 	Scan(dest ...any) error
 }
 
-func scanPost(r scanner) (bus.Post, error) {
+func scanPost(r scanner) (model.Post, error) {
 	var (
-		p                               bus.Post
+		p                               model.Post
 		schema                          int64
 		published, fetched, analyzed    int64
 		topicNames, words, codes, names []string
@@ -360,7 +361,7 @@ func scanPost(r scanner) (bus.Post, error) {
 		&topicNames, &topicScores, &words, &weights, &codes, &names, &roles, &texts, &kinds,
 		&p.SimHash, &flags, &schemeIDs, &schemeNames, &schemeTerms, &schemeAlerts, &evidence, &topicTerms)
 	if err != nil {
-		return bus.Post{}, err
+		return model.Post{}, err
 	}
 	p.Schema = int(schema)
 	p.PublishedAt, p.FetchedAt, p.AnalyzedAt = fromUnixNano(published), fromUnixNano(fetched), fromUnixNano(analyzed)
@@ -368,42 +369,42 @@ func scanPost(r scanner) (bus.Post, error) {
 		len(codes) != len(names) || len(codes) != len(roles) || len(texts) != len(kinds) ||
 		len(schemeIDs) != len(schemeNames) || len(schemeIDs) != len(schemeTerms) || len(schemeIDs) != len(schemeAlerts) ||
 		len(topicTerms) != 0 && len(topicTerms) != len(topicNames) {
-		return bus.Post{}, fmt.Errorf("cannot read post %q: its parallel arrays differ in length", p.ID)
+		return model.Post{}, fmt.Errorf("cannot read post %q: its parallel arrays differ in length", p.ID)
 	}
 	for i := range topicNames {
-		t := bus.Topic{Name: topicNames[i], Score: topicScores[i]}
+		t := model.Topic{Name: topicNames[i], Score: topicScores[i]}
 		if len(topicTerms) != 0 {
 			t.Terms = nilIfEmpty(topicTerms[i])
 		}
 		p.Topics = append(p.Topics, t)
 	}
 	for i := range words {
-		p.Keywords = append(p.Keywords, bus.Keyword{Word: words[i], Weight: weights[i]})
+		p.Keywords = append(p.Keywords, model.Keyword{Word: words[i], Weight: weights[i]})
 	}
 	for i := range codes {
-		p.Regions = append(p.Regions, bus.Region{Code: codes[i], Name: names[i], Role: roles[i]})
+		p.Regions = append(p.Regions, model.Region{Code: codes[i], Name: names[i], Role: roles[i]})
 	}
 	for i := range texts {
-		p.Entities = append(p.Entities, bus.Entity{Text: texts[i], Kind: kinds[i]})
+		p.Entities = append(p.Entities, model.Entity{Text: texts[i], Kind: kinds[i]})
 	}
 	for i := range schemeIDs {
-		p.Schemes = append(p.Schemes, bus.SchemeHit{ID: schemeIDs[i], Name: schemeNames[i], Terms: nilIfEmpty(schemeTerms[i]), Alert: schemeAlerts[i] == 1})
+		p.Schemes = append(p.Schemes, model.SchemeHit{ID: schemeIDs[i], Name: schemeNames[i], Terms: nilIfEmpty(schemeTerms[i]), Alert: schemeAlerts[i] == 1})
 	}
 	p.Flags = nilIfEmpty(flags)
 	p.Sentiment.Evidence = nilIfEmpty(evidence)
 	return p, nil
 }
 
-func scanEvent(r scanner) (store.Event, error) {
+func scanEvent(r scanner) (model.Event, error) {
 	var (
-		e                         store.Event
+		e                         model.Event
 		first, last               int64
 		posts, negatives, sources int64
 	)
 	err := r.Scan(&e.ID, &e.Version, &e.Title, &e.FirstPostID, &first, &last, &posts,
 		&negatives, &sources, &e.Heat, &e.Keywords, &e.SimHashes, &e.PostIDs, &e.Sources, &e.IncidentID, &e.MergedInto)
 	if err != nil {
-		return store.Event{}, err
+		return model.Event{}, err
 	}
 	e.FirstSeen, e.LastSeen = fromUnixNano(first), fromUnixNano(last)
 	e.PostCount, e.NegativeCount, e.SourceCount = int(posts), int(negatives), int(sources)
@@ -412,16 +413,16 @@ func scanEvent(r scanner) (store.Event, error) {
 	return e, nil
 }
 
-func scanIncident(r scanner) (store.Incident, error) {
+func scanIncident(r scanner) (model.Incident, error) {
 	var (
-		in            store.Incident
+		in            model.Incident
 		opened, clock int64
 		open          uint8
 		detail        string
 	)
 	err := r.Scan(&in.ID, &in.Version, &in.EventID, &in.Title, &in.Level, &in.State, &opened, &clock, &in.Reason, &open, &detail)
 	if err != nil {
-		return store.Incident{}, err
+		return model.Incident{}, err
 	}
 	in.OpenedAt, in.ClockStart, in.Open = fromUnixNano(opened), fromUnixNano(clock), open == 1
 	return in, store.DecodeIncidentDetail(detail, &in)
@@ -468,34 +469,34 @@ func all[T any](ctx context.Context, s *Store, scan func(scanner) (T, error), qu
 }
 
 // GetPost returns one post by ID, or store.ErrNotFound.
-func (s *Store) GetPost(ctx context.Context, id string) (bus.Post, error) {
+func (s *Store) GetPost(ctx context.Context, id string) (model.Post, error) {
 	start := time.Now()
 	p, err := getOne(ctx, s, scanPost, "SELECT "+s.posts.selectList()+" FROM "+s.table("posts")+" FINAL WHERE id = ? LIMIT 1", id)
 	s.metrics.QueryDone("get_post", start, err)
 	if err != nil {
-		return bus.Post{}, fmt.Errorf("cannot get post %q: %w", id, err)
+		return model.Post{}, fmt.Errorf("cannot get post %q: %w", id, err)
 	}
 	return p, nil
 }
 
 // GetEvent returns one event by ID, or store.ErrNotFound.
-func (s *Store) GetEvent(ctx context.Context, id string) (store.Event, error) {
+func (s *Store) GetEvent(ctx context.Context, id string) (model.Event, error) {
 	start := time.Now()
 	e, err := getOne(ctx, s, scanEvent, "SELECT "+eventsTable.selectList()+" FROM "+s.table("events")+" FINAL WHERE id = ? LIMIT 1", id)
 	s.metrics.QueryDone("get_event", start, err)
 	if err != nil {
-		return store.Event{}, fmt.Errorf("cannot get event %q: %w", id, err)
+		return model.Event{}, fmt.Errorf("cannot get event %q: %w", id, err)
 	}
 	return e, nil
 }
 
 // GetIncident returns one incident by ID, or store.ErrNotFound.
-func (s *Store) GetIncident(ctx context.Context, id string) (store.Incident, error) {
+func (s *Store) GetIncident(ctx context.Context, id string) (model.Incident, error) {
 	start := time.Now()
 	in, err := getOne(ctx, s, scanIncident, "SELECT "+incidentsTable.selectList()+" FROM "+s.table("incidents")+" FINAL WHERE id = ? LIMIT 1", id)
 	s.metrics.QueryDone("get_incident", start, err)
 	if err != nil {
-		return store.Incident{}, fmt.Errorf("cannot get incident %q: %w", id, err)
+		return model.Incident{}, fmt.Errorf("cannot get incident %q: %w", id, err)
 	}
 	return in, nil
 }
@@ -630,7 +631,7 @@ func postFilter(posts, corrections string, q store.PostQuery) (string, []any, er
 // ListEvents returns events last seen at or after since and not merged into
 // another, most recently seen first (ties broken by ID, descending), at most
 // limit (0: no limit).
-func (s *Store) ListEvents(ctx context.Context, since time.Time, limit int) ([]store.Event, error) {
+func (s *Store) ListEvents(ctx context.Context, since time.Time, limit int) ([]model.Event, error) {
 	start := time.Now()
 	events, err := s.listEvents(ctx, since, limit)
 	s.metrics.QueryDone("list_events", start, err)
@@ -640,7 +641,7 @@ func (s *Store) ListEvents(ctx context.Context, since time.Time, limit int) ([]s
 	return events, nil
 }
 
-func (s *Store) listEvents(ctx context.Context, since time.Time, limit int) ([]store.Event, error) {
+func (s *Store) listEvents(ctx context.Context, since time.Time, limit int) ([]model.Event, error) {
 	query := "SELECT " + eventsTable.selectList() + " FROM " + s.table("events") + " FINAL WHERE merged_into = ''"
 	var args []any
 	if !since.IsZero() {
@@ -663,7 +664,7 @@ const defaultIncidentLimit = 100
 
 // ListIncidents returns incidents matching q, most recently opened first
 // (ties broken by ID, descending).
-func (s *Store) ListIncidents(ctx context.Context, q store.IncidentQuery) ([]store.Incident, error) {
+func (s *Store) ListIncidents(ctx context.Context, q store.IncidentQuery) ([]model.Incident, error) {
 	start := time.Now()
 	limit := q.Limit
 	if limit <= 0 {
@@ -685,7 +686,7 @@ func (s *Store) ListIncidents(ctx context.Context, q store.IncidentQuery) ([]sto
 // AppendHistory appends incident history entries as one batch. An entry
 // appended again (a retried write) has the same ID and is folded by the
 // table's merge; reads use FINAL, so it is never seen twice.
-func (s *Store) AppendHistory(ctx context.Context, entries []store.HistoryEntry) error {
+func (s *Store) AppendHistory(ctx context.Context, entries []model.HistoryEntry) error {
 	return s.writeRows(ctx, historyTable, store.TableHistory, "append", "history entries", len(entries), func(i int) ([]any, error) {
 		e := &entries[i]
 		at, err := timeColumn("at", e.At)
@@ -697,10 +698,10 @@ func (s *Store) AppendHistory(ctx context.Context, entries []store.HistoryEntry)
 }
 
 // ListHistory returns an incident's history, oldest first.
-func (s *Store) ListHistory(ctx context.Context, incidentID string) ([]store.HistoryEntry, error) {
+func (s *Store) ListHistory(ctx context.Context, incidentID string) ([]model.HistoryEntry, error) {
 	start := time.Now()
-	out, err := all(ctx, s, func(r scanner) (store.HistoryEntry, error) {
-		var e store.HistoryEntry
+	out, err := all(ctx, s, func(r scanner) (model.HistoryEntry, error) {
+		var e model.HistoryEntry
 		var at int64
 		if err := r.Scan(&e.ID, &e.IncidentID, &at, &e.Actor, &e.Action, &e.From, &e.To, &e.Reason); err != nil {
 			return e, err
@@ -717,7 +718,7 @@ func (s *Store) ListHistory(ctx context.Context, incidentID string) ([]store.His
 
 // AppendDeliveries appends delivery log entries as one batch; an entry
 // appended again is folded by the merge and never read twice (FINAL).
-func (s *Store) AppendDeliveries(ctx context.Context, ds []store.Delivery) error {
+func (s *Store) AppendDeliveries(ctx context.Context, ds []model.Delivery) error {
 	return s.writeRows(ctx, deliveriesTable, store.TableDeliveries, "append", "deliveries", len(ds), func(i int) ([]any, error) {
 		d := &ds[i]
 		at, err := timeColumn("at", d.At)
@@ -745,10 +746,10 @@ func (s *Store) DeliveryFinal(ctx context.Context, key string) (bool, error) {
 }
 
 // ListDeliveries returns an incident's deliveries, oldest first.
-func (s *Store) ListDeliveries(ctx context.Context, incidentID string) ([]store.Delivery, error) {
+func (s *Store) ListDeliveries(ctx context.Context, incidentID string) ([]model.Delivery, error) {
 	start := time.Now()
-	out, err := all(ctx, s, func(r scanner) (store.Delivery, error) {
-		var d store.Delivery
+	out, err := all(ctx, s, func(r scanner) (model.Delivery, error) {
+		var d model.Delivery
 		var at int64
 		var final uint8
 		if err := r.Scan(&d.ID, &d.Key, &d.IncidentID, &at, &final, &d.Detail); err != nil {

@@ -13,10 +13,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/yuqing-project/yuqing/model"
+
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
-	"github.com/yuqing-project/yuqing/bus"
 	"github.com/yuqing-project/yuqing/config"
 	"github.com/yuqing-project/yuqing/store"
 	"github.com/yuqing-project/yuqing/store/clickhouse/chtest"
@@ -74,7 +75,7 @@ func TestMigrateIdempotent(t *testing.T) {
 	reg := prometheus.NewRegistry()
 	for i := range 3 {
 		s := open(t, cfg, reg)
-		if err := s.UpsertPosts(ctx, []bus.Post{storetest.NewPost(fmt.Sprintf("m%d", i), 1, time.Now())}); err != nil {
+		if err := s.UpsertPosts(ctx, []model.Post{storetest.NewPost(fmt.Sprintf("m%d", i), 1, time.Now())}); err != nil {
 			t.Fatal(err)
 		}
 		if n, err := s.CountPosts(ctx); err != nil || n != int64(i+1) {
@@ -159,7 +160,7 @@ func TestMetrics(t *testing.T) {
 	s := open(t, newConfig(t), reg)
 	defer s.Close()
 	for range 2 {
-		if err := s.UpsertPosts(ctx, []bus.Post{storetest.NewPost("a", 1, time.Now()), storetest.NewPost("b", 1, time.Now())}); err != nil {
+		if err := s.UpsertPosts(ctx, []model.Post{storetest.NewPost("a", 1, time.Now()), storetest.NewPost("b", 1, time.Now())}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -284,7 +285,7 @@ func TestValuesMatchColumns(t *testing.T) {
 	p := storetest.NewPost("x", 1, time.Now())
 	e := storetest.NewEvent("x", 1, time.Now())
 	in := storetest.NewIncident("x", 1, time.Now(), true)
-	p.Schemes = []bus.SchemeHit{{ID: "s1", Name: "方案", Terms: []string{"化工厂"}, Alert: true}}
+	p.Schemes = []model.SchemeHit{{ID: "s1", Name: "方案", Terms: []string{"化工厂"}, Alert: true}}
 	pv, err1 := postValues(&p)
 	ev, err2 := eventValues(&e)
 	iv, err3 := incidentValues(&in)

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/yuqing-project/yuqing/model"
+
 	"github.com/yuqing-project/yuqing/store"
 )
 
@@ -14,7 +16,7 @@ import (
 // folded by the merge, and reads use FINAL, so it is never read twice.
 
 // AppendCorrections appends sentiment corrections as one batch.
-func (s *Store) AppendCorrections(ctx context.Context, cs []store.SentimentCorrection) error {
+func (s *Store) AppendCorrections(ctx context.Context, cs []model.SentimentCorrection) error {
 	return s.writeRows(ctx, correctionsTable, store.TableCorrections, "append", "sentiment corrections", len(cs), func(i int) ([]any, error) {
 		c := &cs[i]
 		if err := c.Validate(); err != nil {
@@ -28,8 +30,8 @@ func (s *Store) AppendCorrections(ctx context.Context, cs []store.SentimentCorre
 	})
 }
 
-func scanCorrection(r scanner) (store.SentimentCorrection, error) {
-	var c store.SentimentCorrection
+func scanCorrection(r scanner) (model.SentimentCorrection, error) {
+	var c model.SentimentCorrection
 	var at int64
 	if err := r.Scan(&c.ID, &c.PostID, &c.Label, &c.By, &at, &c.Note, &c.ModelLabel, &c.Title, &c.Body); err != nil {
 		return c, err
@@ -47,8 +49,8 @@ func (s *Store) latestCorrections(where string) string {
 
 // PostCorrections returns the latest correction of each of postIDs that
 // has one.
-func (s *Store) PostCorrections(ctx context.Context, postIDs []string) (map[string]store.SentimentCorrection, error) {
-	out := map[string]store.SentimentCorrection{}
+func (s *Store) PostCorrections(ctx context.Context, postIDs []string) (map[string]model.SentimentCorrection, error) {
+	out := map[string]model.SentimentCorrection{}
 	if len(postIDs) == 0 {
 		return out, nil
 	}
@@ -66,7 +68,7 @@ func (s *Store) PostCorrections(ctx context.Context, postIDs []string) (map[stri
 
 // ListCorrections returns the latest correction of every corrected post,
 // oldest first.
-func (s *Store) ListCorrections(ctx context.Context) ([]store.SentimentCorrection, error) {
+func (s *Store) ListCorrections(ctx context.Context) ([]model.SentimentCorrection, error) {
 	start := time.Now()
 	out, err := all(ctx, s, scanCorrection, "SELECT "+correctionsTable.selectList()+" FROM ("+s.latestCorrections("")+") ORDER BY at_ns, id")
 	s.metrics.QueryDone("list_corrections", start, err)
@@ -77,7 +79,7 @@ func (s *Store) ListCorrections(ctx context.Context) ([]store.SentimentCorrectio
 }
 
 // AppendDictionary appends user dictionary changes as one batch.
-func (s *Store) AppendDictionary(ctx context.Context, entries []store.DictionaryEntry) error {
+func (s *Store) AppendDictionary(ctx context.Context, entries []model.DictionaryEntry) error {
 	return s.writeRows(ctx, dictionaryTable, store.TableDictionary, "append", "dictionary entries", len(entries), func(i int) ([]any, error) {
 		e := &entries[i]
 		if err := e.Validate(); err != nil {
@@ -98,7 +100,7 @@ func (s *Store) AppendDictionary(ctx context.Context, entries []store.Dictionary
 // DictionaryVersion returns the number of distinct dictionary changes and
 // the time of the latest. FINAL counts an entry appended twice once, so
 // the count only ever grows.
-func (s *Store) DictionaryVersion(ctx context.Context) (store.DictionaryVersion, error) {
+func (s *Store) DictionaryVersion(ctx context.Context) (model.DictionaryVersion, error) {
 	start := time.Now()
 	var (
 		n    uint64
@@ -107,23 +109,23 @@ func (s *Store) DictionaryVersion(ctx context.Context) (store.DictionaryVersion,
 	err := s.conn.QueryRow(ctx, "SELECT count(), max(at_ns) FROM "+s.table(dictionaryTable.name)+" FINAL").Scan(&n, &last)
 	s.metrics.QueryDone("dictionary_version", start, err)
 	if err != nil {
-		return store.DictionaryVersion{}, fmt.Errorf("cannot read the user dictionary version: %w", err)
+		return model.DictionaryVersion{}, fmt.Errorf("cannot read the user dictionary version: %w", err)
 	}
-	return store.DictionaryVersion{Changes: int64(n), LastChange: fromUnixNano(last)}, nil
+	return model.DictionaryVersion{Changes: int64(n), LastChange: fromUnixNano(last)}, nil
 }
 
 // UserDictionary returns the words in the dictionary now and the version
 // they reflect. ClickHouse has no read transaction, so the version is read
 // first: a change that lands between the two reads is in the words and
 // not yet in the version, and a poller reloads once more.
-func (s *Store) UserDictionary(ctx context.Context) (store.UserDictionary, error) {
+func (s *Store) UserDictionary(ctx context.Context) (model.UserDictionary, error) {
 	v, err := s.DictionaryVersion(ctx)
 	if err != nil {
-		return store.UserDictionary{}, fmt.Errorf("cannot read the user dictionary: %w", err)
+		return model.UserDictionary{}, fmt.Errorf("cannot read the user dictionary: %w", err)
 	}
 	start := time.Now()
-	words, err := all(ctx, s, func(r scanner) (store.DictionaryEntry, error) {
-		var e store.DictionaryEntry
+	words, err := all(ctx, s, func(r scanner) (model.DictionaryEntry, error) {
+		var e model.DictionaryEntry
 		var at int64
 		var removed uint8
 		if err := r.Scan(&e.ID, &e.Word, &e.Freq, &e.POS, &e.By, &at, &removed); err != nil {
@@ -135,7 +137,7 @@ func (s *Store) UserDictionary(ctx context.Context) (store.UserDictionary, error
 		" FINAL ORDER BY word, at_ns DESC, id DESC LIMIT 1 BY word) WHERE removed = 0 ORDER BY word")
 	s.metrics.QueryDone("user_dictionary", start, err)
 	if err != nil {
-		return store.UserDictionary{}, fmt.Errorf("cannot read the user dictionary: %w", err)
+		return model.UserDictionary{}, fmt.Errorf("cannot read the user dictionary: %w", err)
 	}
-	return store.UserDictionary{Version: v, Words: words}, nil
+	return model.UserDictionary{Version: v, Words: words}, nil
 }

@@ -169,9 +169,9 @@ func postsTable(o schemaOptions) table {
 }
 
 // postsAdded are the columns migration 2 added to the posts table: the
-// monitoring schemes a post matched (bus.Post.Schemes), as parallel arrays
+// monitoring schemes a post matched (model.Post.Schemes), as parallel arrays
 // (scheme_terms[i] are the words that matched scheme_ids[i]); the words its
-// sentiment rests on (bus.Sentiment.Evidence); and the terms of each topic,
+// sentiment rests on (model.Sentiment.Evidence); and the terms of each topic,
 // parallel to topic_names (empty for posts stored before migration 2).
 var postsAdded = []column{
 	{name: "scheme_ids", typ: "Array(String)", lowCardinality: true},

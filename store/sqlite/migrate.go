@@ -150,7 +150,7 @@ var migrations = []migration{
 			// The monitoring schemes a post matched, as JSON. Posts stored
 			// before this step matched none that was recorded.
 			`ALTER TABLE posts ADD COLUMN schemes TEXT NOT NULL DEFAULT '[]'`,
-			// The words the sentiment rests on (bus.Sentiment.Evidence), as
+			// The words the sentiment rests on (model.Sentiment.Evidence), as
 			// JSON; topics already keep their terms inside their JSON.
 			`ALTER TABLE posts ADD COLUMN sentiment_evidence TEXT NOT NULL DEFAULT '[]'`,
 			// post_schemes indexes posts by scheme ID for the scheme filter;

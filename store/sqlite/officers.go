@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/yuqing-project/yuqing/model"
+
 	"github.com/yuqing-project/yuqing/store"
 )
 
@@ -22,7 +24,7 @@ const insertCorrectionSQL = `INSERT OR IGNORE INTO sentiment_corrections
 const correctionColumns = `id, post_id, label, corrected_by, at, note, model_label, title, body`
 
 // AppendCorrections appends sentiment corrections in one transaction.
-func (s *Store) AppendCorrections(ctx context.Context, cs []store.SentimentCorrection) error {
+func (s *Store) AppendCorrections(ctx context.Context, cs []model.SentimentCorrection) error {
 	return s.writeRows(ctx, store.TableCorrections, insertCorrectionSQL, "append", "sentiment corrections", len(cs), func(i int) ([]any, error) {
 		c := &cs[i]
 		if err := c.Validate(); err != nil {
@@ -36,8 +38,8 @@ func (s *Store) AppendCorrections(ctx context.Context, cs []store.SentimentCorre
 	})
 }
 
-func scanCorrection(r rowScanner) (store.SentimentCorrection, error) {
-	var c store.SentimentCorrection
+func scanCorrection(r rowScanner) (model.SentimentCorrection, error) {
+	var c model.SentimentCorrection
 	var at int64
 	if err := r.Scan(&c.ID, &c.PostID, &c.Label, &c.By, &at, &c.Note, &c.ModelLabel, &c.Title, &c.Body); err != nil {
 		return c, err
@@ -53,8 +55,8 @@ const latestCorrections = `SELECT ` + correctionColumns + ` FROM (SELECT ` + cor
 
 // PostCorrections returns the latest correction of each of postIDs that
 // has one.
-func (s *Store) PostCorrections(ctx context.Context, postIDs []string) (map[string]store.SentimentCorrection, error) {
-	out := map[string]store.SentimentCorrection{}
+func (s *Store) PostCorrections(ctx context.Context, postIDs []string) (map[string]model.SentimentCorrection, error) {
+	out := map[string]model.SentimentCorrection{}
 	if len(postIDs) == 0 {
 		return out, nil
 	}
@@ -70,7 +72,7 @@ func (s *Store) PostCorrections(ctx context.Context, postIDs []string) (map[stri
 // maxParams keeps a statement's parameters well below SQLite's limit.
 const maxParams = 500
 
-func (s *Store) postCorrections(ctx context.Context, postIDs []string, out map[string]store.SentimentCorrection) error {
+func (s *Store) postCorrections(ctx context.Context, postIDs []string, out map[string]model.SentimentCorrection) error {
 	for len(postIDs) > 0 {
 		chunk := postIDs[:min(len(postIDs), maxParams)]
 		postIDs = postIDs[len(chunk):]
@@ -112,7 +114,7 @@ func rowsDone(rows *sql.Rows) error {
 
 // ListCorrections returns the latest correction of every corrected post,
 // oldest first.
-func (s *Store) ListCorrections(ctx context.Context) ([]store.SentimentCorrection, error) {
+func (s *Store) ListCorrections(ctx context.Context) ([]model.SentimentCorrection, error) {
 	start := time.Now()
 	out, err := s.listCorrections(ctx)
 	s.metrics.QueryDone("list_corrections", start, err)
@@ -122,12 +124,12 @@ func (s *Store) ListCorrections(ctx context.Context) ([]store.SentimentCorrectio
 	return out, nil
 }
 
-func (s *Store) listCorrections(ctx context.Context) ([]store.SentimentCorrection, error) {
+func (s *Store) listCorrections(ctx context.Context) ([]model.SentimentCorrection, error) {
 	rows, err := s.read.QueryContext(ctx, latestCorrections+` ORDER BY at, id`)
 	if err != nil {
 		return nil, err
 	}
-	var out []store.SentimentCorrection
+	var out []model.SentimentCorrection
 	for rows.Next() {
 		c, err := scanCorrection(rows)
 		if err != nil {
@@ -144,7 +146,7 @@ func (s *Store) listCorrections(ctx context.Context) ([]store.SentimentCorrectio
 const insertDictionarySQL = `INSERT OR IGNORE INTO user_dictionary (id, word, freq, pos, changed_by, at, removed) VALUES (?, ?, ?, ?, ?, ?, ?)`
 
 // AppendDictionary appends user dictionary changes in one transaction.
-func (s *Store) AppendDictionary(ctx context.Context, entries []store.DictionaryEntry) error {
+func (s *Store) AppendDictionary(ctx context.Context, entries []model.DictionaryEntry) error {
 	return s.writeRows(ctx, store.TableDictionary, insertDictionarySQL, "append", "dictionary entries", len(entries), func(i int) ([]any, error) {
 		e := &entries[i]
 		if err := e.Validate(); err != nil {
@@ -160,12 +162,12 @@ func (s *Store) AppendDictionary(ctx context.Context, entries []store.Dictionary
 
 // DictionaryVersion returns the number of dictionary changes and the time
 // of the latest.
-func (s *Store) DictionaryVersion(ctx context.Context) (store.DictionaryVersion, error) {
+func (s *Store) DictionaryVersion(ctx context.Context) (model.DictionaryVersion, error) {
 	start := time.Now()
 	v, err := dictionaryVersion(ctx, s.read)
 	s.metrics.QueryDone("dictionary_version", start, err)
 	if err != nil {
-		return store.DictionaryVersion{}, fmt.Errorf("cannot read the user dictionary version: %w", err)
+		return model.DictionaryVersion{}, fmt.Errorf("cannot read the user dictionary version: %w", err)
 	}
 	return v, nil
 }
@@ -176,9 +178,9 @@ type queryer interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
-func dictionaryVersion(ctx context.Context, q queryer) (store.DictionaryVersion, error) {
+func dictionaryVersion(ctx context.Context, q queryer) (model.DictionaryVersion, error) {
 	var (
-		v    store.DictionaryVersion
+		v    model.DictionaryVersion
 		last int64
 	)
 	if err := q.QueryRowContext(ctx, `SELECT count(*), coalesce(max(at), 0) FROM user_dictionary`).Scan(&v.Changes, &last); err != nil {
@@ -190,39 +192,39 @@ func dictionaryVersion(ctx context.Context, q queryer) (store.DictionaryVersion,
 
 // UserDictionary returns the words in the dictionary now and the version
 // they reflect, both from one read transaction.
-func (s *Store) UserDictionary(ctx context.Context) (store.UserDictionary, error) {
+func (s *Store) UserDictionary(ctx context.Context) (model.UserDictionary, error) {
 	start := time.Now()
 	d, err := s.userDictionary(ctx)
 	s.metrics.QueryDone("user_dictionary", start, err)
 	if err != nil {
-		return store.UserDictionary{}, fmt.Errorf("cannot read the user dictionary: %w", err)
+		return model.UserDictionary{}, fmt.Errorf("cannot read the user dictionary: %w", err)
 	}
 	return d, nil
 }
 
-func (s *Store) userDictionary(ctx context.Context) (store.UserDictionary, error) {
+func (s *Store) userDictionary(ctx context.Context) (model.UserDictionary, error) {
 	tx, err := s.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
-		return store.UserDictionary{}, err
+		return model.UserDictionary{}, err
 	}
 	defer tx.Rollback()
-	var d store.UserDictionary
+	var d model.UserDictionary
 	if d.Version, err = dictionaryVersion(ctx, tx); err != nil {
-		return store.UserDictionary{}, err
+		return model.UserDictionary{}, err
 	}
 	rows, err := tx.QueryContext(ctx, `SELECT id, word, freq, pos, changed_by, at, removed FROM (
 		SELECT id, word, freq, pos, changed_by, at, removed,
 			row_number() OVER (PARTITION BY word ORDER BY at DESC, id DESC) AS latest FROM user_dictionary
 		) WHERE latest = 1 AND removed = 0 ORDER BY word`)
 	if err != nil {
-		return store.UserDictionary{}, err
+		return model.UserDictionary{}, err
 	}
 	for rows.Next() {
-		var e store.DictionaryEntry
+		var e model.DictionaryEntry
 		var at int64
 		if err := rows.Scan(&e.ID, &e.Word, &e.Freq, &e.POS, &e.By, &at, &e.Removed); err != nil {
 			rows.Close()
-			return store.UserDictionary{}, err
+			return model.UserDictionary{}, err
 		}
 		e.At = fromUnixNano(at)
 		d.Words = append(d.Words, e)

@@ -27,10 +27,11 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/yuqing-project/yuqing/model"
+
 	"github.com/prometheus/client_golang/prometheus"
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
 
-	"github.com/yuqing-project/yuqing/bus"
 	"github.com/yuqing-project/yuqing/store"
 )
 
@@ -129,14 +130,14 @@ func (s *Store) Close() error {
 
 // UpsertPosts writes posts in one transaction, keeping the stored row where
 // its version is the same or higher.
-func (s *Store) UpsertPosts(ctx context.Context, posts []bus.Post) error {
+func (s *Store) UpsertPosts(ctx context.Context, posts []model.Post) error {
 	return s.writeRows(ctx, store.TablePosts, upsertPostSQL, "upsert", "posts", len(posts), func(i int) ([]any, error) {
 		return postArgs(&posts[i])
 	})
 }
 
 // UpsertEvents writes events in one transaction, higher version winning.
-func (s *Store) UpsertEvents(ctx context.Context, events []store.Event) error {
+func (s *Store) UpsertEvents(ctx context.Context, events []model.Event) error {
 	return s.writeRows(ctx, store.TableEvents, upsertEventSQL, "upsert", "events", len(events), func(i int) ([]any, error) {
 		return eventArgs(&events[i])
 	})
@@ -144,7 +145,7 @@ func (s *Store) UpsertEvents(ctx context.Context, events []store.Event) error {
 
 // UpsertIncidents writes incidents in one transaction, higher version
 // winning.
-func (s *Store) UpsertIncidents(ctx context.Context, incidents []store.Incident) error {
+func (s *Store) UpsertIncidents(ctx context.Context, incidents []model.Incident) error {
 	return s.writeRows(ctx, store.TableIncidents, upsertIncidentSQL, "upsert", "incidents", len(incidents), func(i int) ([]any, error) {
 		return incidentArgs(&incidents[i])
 	})
@@ -240,7 +241,7 @@ func upsertSQL(table, columns string) string {
 		table, strings.Join(cols, ", "), strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", "), strings.Join(set, ", "), table)
 }
 
-func postArgs(p *bus.Post) ([]any, error) {
+func postArgs(p *model.Post) ([]any, error) {
 	version, err := storedVersion(p.Version)
 	if err != nil {
 		return nil, fmt.Errorf("cannot store post %q: %w", p.ID, err)
@@ -269,7 +270,7 @@ func postArgs(p *bus.Post) ([]any, error) {
 	}, nil
 }
 
-func eventArgs(e *store.Event) ([]any, error) {
+func eventArgs(e *model.Event) ([]any, error) {
 	version, err := storedVersion(e.Version)
 	if err != nil {
 		return nil, fmt.Errorf("cannot store event %q: %w", e.ID, err)
@@ -289,7 +290,7 @@ func eventArgs(e *store.Event) ([]any, error) {
 	}, nil
 }
 
-func incidentArgs(in *store.Incident) ([]any, error) {
+func incidentArgs(in *model.Incident) ([]any, error) {
 	version, err := storedVersion(in.Version)
 	if err != nil {
 		return nil, fmt.Errorf("cannot store incident %q: %w", in.ID, err)
@@ -379,9 +380,9 @@ type rowScanner interface {
 	Scan(dest ...any) error
 }
 
-func scanPost(r rowScanner) (bus.Post, error) {
+func scanPost(r rowScanner) (model.Post, error) {
 	var (
-		p                                           bus.Post
+		p                                           model.Post
 		version, published, fetched, analyzed, simh int64
 		topics, keywords, regions, entities, flags  string
 		schemes, evidence                           string
@@ -391,7 +392,7 @@ func scanPost(r rowScanner) (bus.Post, error) {
 		&p.ContentHash, &p.Encoding, &analyzed, &p.Sentiment.Label, &p.Sentiment.Score, &p.Sentiment.Negativity,
 		&topics, &keywords, &regions, &entities, &simh, &flags, &schemes, &evidence)
 	if err != nil {
-		return bus.Post{}, err
+		return model.Post{}, err
 	}
 	p.Version = uint64(version)
 	p.PublishedAt = fromUnixNano(published)
@@ -399,15 +400,15 @@ func scanPost(r rowScanner) (bus.Post, error) {
 	p.AnalyzedAt = fromUnixNano(analyzed)
 	p.SimHash = uint64(simh)
 	var errs [7]error
-	p.Topics, errs[0] = fromJSONText[bus.Topic]("topics", topics)
-	p.Keywords, errs[1] = fromJSONText[bus.Keyword]("keywords", keywords)
-	p.Regions, errs[2] = fromJSONText[bus.Region]("regions", regions)
-	p.Entities, errs[3] = fromJSONText[bus.Entity]("entities", entities)
+	p.Topics, errs[0] = fromJSONText[model.Topic]("topics", topics)
+	p.Keywords, errs[1] = fromJSONText[model.Keyword]("keywords", keywords)
+	p.Regions, errs[2] = fromJSONText[model.Region]("regions", regions)
+	p.Entities, errs[3] = fromJSONText[model.Entity]("entities", entities)
 	p.Flags, errs[4] = fromJSONText[string]("flags", flags)
-	p.Schemes, errs[5] = fromJSONText[bus.SchemeHit]("schemes", schemes)
+	p.Schemes, errs[5] = fromJSONText[model.SchemeHit]("schemes", schemes)
 	p.Sentiment.Evidence, errs[6] = fromJSONText[string]("sentiment_evidence", evidence)
 	if err := errors.Join(errs[:]...); err != nil {
-		return bus.Post{}, fmt.Errorf("cannot read post %q: %w", p.ID, err)
+		return model.Post{}, fmt.Errorf("cannot read post %q: %w", p.ID, err)
 	}
 	for i := range p.Schemes {
 		if len(p.Schemes[i].Terms) == 0 {
@@ -417,16 +418,16 @@ func scanPost(r rowScanner) (bus.Post, error) {
 	return p, nil
 }
 
-func scanEvent(r rowScanner) (store.Event, error) {
+func scanEvent(r rowScanner) (model.Event, error) {
 	var (
-		e                                  store.Event
+		e                                  model.Event
 		version, first, last               int64
 		keywords, simhashes, postIDs, srcs string
 	)
 	err := r.Scan(&e.ID, &version, &e.Title, &e.FirstPostID, &first, &last, &e.PostCount,
 		&e.NegativeCount, &e.SourceCount, &e.Heat, &keywords, &simhashes, &postIDs, &srcs, &e.IncidentID, &e.MergedInto)
 	if err != nil {
-		return store.Event{}, err
+		return model.Event{}, err
 	}
 	e.Version = uint64(version)
 	e.FirstSeen = fromUnixNano(first)
@@ -437,20 +438,20 @@ func scanEvent(r rowScanner) (store.Event, error) {
 	e.PostIDs, errs[2] = fromJSONText[string]("post_ids", postIDs)
 	e.Sources, errs[3] = fromJSONText[string]("sources", srcs)
 	if err := errors.Join(errs[:]...); err != nil {
-		return store.Event{}, fmt.Errorf("cannot read event %q: %w", e.ID, err)
+		return model.Event{}, fmt.Errorf("cannot read event %q: %w", e.ID, err)
 	}
 	return e, nil
 }
 
-func scanIncident(r rowScanner) (store.Incident, error) {
+func scanIncident(r rowScanner) (model.Incident, error) {
 	var (
-		in                     store.Incident
+		in                     model.Incident
 		version, opened, clock int64
 		detail                 string
 	)
 	err := r.Scan(&in.ID, &version, &in.EventID, &in.Title, &in.Level, &in.State, &opened, &clock, &in.Reason, &in.Open, &detail)
 	if err != nil {
-		return store.Incident{}, err
+		return model.Incident{}, err
 	}
 	in.Version = uint64(version)
 	in.OpenedAt = fromUnixNano(opened)
@@ -459,7 +460,7 @@ func scanIncident(r rowScanner) (store.Incident, error) {
 }
 
 // GetPost returns one post by ID, or store.ErrNotFound.
-func (s *Store) GetPost(ctx context.Context, id string) (bus.Post, error) {
+func (s *Store) GetPost(ctx context.Context, id string) (model.Post, error) {
 	start := time.Now()
 	p, err := scanPost(s.read.QueryRowContext(ctx, `SELECT `+postColumns+` FROM posts WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
@@ -467,13 +468,13 @@ func (s *Store) GetPost(ctx context.Context, id string) (bus.Post, error) {
 	}
 	s.metrics.QueryDone("get_post", start, err)
 	if err != nil {
-		return bus.Post{}, fmt.Errorf("cannot get post %q: %w", id, err)
+		return model.Post{}, fmt.Errorf("cannot get post %q: %w", id, err)
 	}
 	return p, nil
 }
 
 // GetEvent returns one event by ID, or store.ErrNotFound.
-func (s *Store) GetEvent(ctx context.Context, id string) (store.Event, error) {
+func (s *Store) GetEvent(ctx context.Context, id string) (model.Event, error) {
 	start := time.Now()
 	e, err := scanEvent(s.read.QueryRowContext(ctx, `SELECT `+eventColumns+` FROM events WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
@@ -481,13 +482,13 @@ func (s *Store) GetEvent(ctx context.Context, id string) (store.Event, error) {
 	}
 	s.metrics.QueryDone("get_event", start, err)
 	if err != nil {
-		return store.Event{}, fmt.Errorf("cannot get event %q: %w", id, err)
+		return model.Event{}, fmt.Errorf("cannot get event %q: %w", id, err)
 	}
 	return e, nil
 }
 
 // GetIncident returns one incident by ID, or store.ErrNotFound.
-func (s *Store) GetIncident(ctx context.Context, id string) (store.Incident, error) {
+func (s *Store) GetIncident(ctx context.Context, id string) (model.Incident, error) {
 	start := time.Now()
 	in, err := scanIncident(s.read.QueryRowContext(ctx, `SELECT `+incidentColumns+` FROM incidents WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
@@ -495,7 +496,7 @@ func (s *Store) GetIncident(ctx context.Context, id string) (store.Incident, err
 	}
 	s.metrics.QueryDone("get_incident", start, err)
 	if err != nil {
-		return store.Incident{}, fmt.Errorf("cannot get incident %q: %w", id, err)
+		return model.Incident{}, fmt.Errorf("cannot get incident %q: %w", id, err)
 	}
 	return in, nil
 }
@@ -636,7 +637,7 @@ func escapeLike(s string) string {
 // ListEvents returns events last seen at or after since and not merged into
 // another, most recently seen first (ties broken by ID, descending), at most
 // limit (0: no limit).
-func (s *Store) ListEvents(ctx context.Context, since time.Time, limit int) ([]store.Event, error) {
+func (s *Store) ListEvents(ctx context.Context, since time.Time, limit int) ([]model.Event, error) {
 	start := time.Now()
 	events, err := s.listEvents(ctx, since, limit)
 	s.metrics.QueryDone("list_events", start, err)
@@ -646,7 +647,7 @@ func (s *Store) ListEvents(ctx context.Context, since time.Time, limit int) ([]s
 	return events, nil
 }
 
-func (s *Store) listEvents(ctx context.Context, since time.Time, limit int) ([]store.Event, error) {
+func (s *Store) listEvents(ctx context.Context, since time.Time, limit int) ([]model.Event, error) {
 	from := int64(math.MinInt64)
 	if !since.IsZero() {
 		var err error
@@ -663,7 +664,7 @@ func (s *Store) listEvents(ctx context.Context, since time.Time, limit int) ([]s
 		return nil, err
 	}
 	defer rows.Close()
-	var events []store.Event
+	var events []model.Event
 	for rows.Next() {
 		e, err := scanEvent(rows)
 		if err != nil {
@@ -679,7 +680,7 @@ const defaultIncidentLimit = 100
 
 // ListIncidents returns incidents matching q, most recently opened first
 // (ties broken by ID, descending).
-func (s *Store) ListIncidents(ctx context.Context, q store.IncidentQuery) ([]store.Incident, error) {
+func (s *Store) ListIncidents(ctx context.Context, q store.IncidentQuery) ([]model.Incident, error) {
 	start := time.Now()
 	incidents, err := s.listIncidents(ctx, q)
 	s.metrics.QueryDone("list_incidents", start, err)
@@ -689,7 +690,7 @@ func (s *Store) ListIncidents(ctx context.Context, q store.IncidentQuery) ([]sto
 	return incidents, nil
 }
 
-func (s *Store) listIncidents(ctx context.Context, q store.IncidentQuery) ([]store.Incident, error) {
+func (s *Store) listIncidents(ctx context.Context, q store.IncidentQuery) ([]model.Incident, error) {
 	limit := q.Limit
 	if limit <= 0 {
 		limit = defaultIncidentLimit
@@ -704,7 +705,7 @@ func (s *Store) listIncidents(ctx context.Context, q store.IncidentQuery) ([]sto
 		return nil, err
 	}
 	defer rows.Close()
-	var incidents []store.Incident
+	var incidents []model.Incident
 	for rows.Next() {
 		in, err := scanIncident(rows)
 		if err != nil {
@@ -721,7 +722,7 @@ func (s *Store) listIncidents(ctx context.Context, q store.IncidentQuery) ([]sto
 const insertHistorySQL = `INSERT OR IGNORE INTO incident_history (id, incident_id, at, actor, action, from_state, to_state, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
 
 // AppendHistory appends incident history entries in one transaction.
-func (s *Store) AppendHistory(ctx context.Context, entries []store.HistoryEntry) error {
+func (s *Store) AppendHistory(ctx context.Context, entries []model.HistoryEntry) error {
 	return s.writeRows(ctx, store.TableHistory, insertHistorySQL, "append", "history entries", len(entries), func(i int) ([]any, error) {
 		e := &entries[i]
 		at, err := timeColumn("at", e.At)
@@ -733,7 +734,7 @@ func (s *Store) AppendHistory(ctx context.Context, entries []store.HistoryEntry)
 }
 
 // ListHistory returns an incident's history, oldest first.
-func (s *Store) ListHistory(ctx context.Context, incidentID string) ([]store.HistoryEntry, error) {
+func (s *Store) ListHistory(ctx context.Context, incidentID string) ([]model.HistoryEntry, error) {
 	start := time.Now()
 	out, err := s.listHistory(ctx, incidentID)
 	s.metrics.QueryDone("list_history", start, err)
@@ -743,16 +744,16 @@ func (s *Store) ListHistory(ctx context.Context, incidentID string) ([]store.His
 	return out, nil
 }
 
-func (s *Store) listHistory(ctx context.Context, incidentID string) ([]store.HistoryEntry, error) {
+func (s *Store) listHistory(ctx context.Context, incidentID string) ([]model.HistoryEntry, error) {
 	rows, err := s.read.QueryContext(ctx, `SELECT id, incident_id, at, actor, action, from_state, to_state, reason
 		FROM incident_history WHERE incident_id = ? ORDER BY at, id`, incidentID)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []store.HistoryEntry
+	var out []model.HistoryEntry
 	for rows.Next() {
-		var e store.HistoryEntry
+		var e model.HistoryEntry
 		var at int64
 		if err := rows.Scan(&e.ID, &e.IncidentID, &at, &e.Actor, &e.Action, &e.From, &e.To, &e.Reason); err != nil {
 			return nil, err
@@ -768,7 +769,7 @@ func (s *Store) listHistory(ctx context.Context, incidentID string) ([]store.His
 const insertDeliverySQL = `INSERT OR IGNORE INTO deliveries (id, key, incident_id, at, final, detail) VALUES (?, ?, ?, ?, ?, ?)`
 
 // AppendDeliveries appends delivery log entries in one transaction.
-func (s *Store) AppendDeliveries(ctx context.Context, ds []store.Delivery) error {
+func (s *Store) AppendDeliveries(ctx context.Context, ds []model.Delivery) error {
 	return s.writeRows(ctx, store.TableDeliveries, insertDeliverySQL, "append", "deliveries", len(ds), func(i int) ([]any, error) {
 		d := &ds[i]
 		at, err := timeColumn("at", d.At)
@@ -792,7 +793,7 @@ func (s *Store) DeliveryFinal(ctx context.Context, key string) (bool, error) {
 }
 
 // ListDeliveries returns an incident's deliveries, oldest first.
-func (s *Store) ListDeliveries(ctx context.Context, incidentID string) ([]store.Delivery, error) {
+func (s *Store) ListDeliveries(ctx context.Context, incidentID string) ([]model.Delivery, error) {
 	start := time.Now()
 	out, err := s.listDeliveries(ctx, incidentID)
 	s.metrics.QueryDone("list_deliveries", start, err)
@@ -802,15 +803,15 @@ func (s *Store) ListDeliveries(ctx context.Context, incidentID string) ([]store.
 	return out, nil
 }
 
-func (s *Store) listDeliveries(ctx context.Context, incidentID string) ([]store.Delivery, error) {
+func (s *Store) listDeliveries(ctx context.Context, incidentID string) ([]model.Delivery, error) {
 	rows, err := s.read.QueryContext(ctx, `SELECT id, key, incident_id, at, final, detail FROM deliveries WHERE incident_id = ? ORDER BY at, id`, incidentID)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []store.Delivery
+	var out []model.Delivery
 	for rows.Next() {
-		var d store.Delivery
+		var d model.Delivery
 		var at int64
 		if err := rows.Scan(&d.ID, &d.Key, &d.IncidentID, &at, &d.Final, &d.Detail); err != nil {
 			return nil, err

@@ -11,10 +11,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/yuqing-project/yuqing/model"
+
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
-	"github.com/yuqing-project/yuqing/bus"
 	"github.com/yuqing-project/yuqing/store"
 	"github.com/yuqing-project/yuqing/store/storetest"
 )
@@ -46,7 +47,7 @@ func TestReopenKeepsData(t *testing.T) {
 	for _, p := range posts {
 		post := storetest.NewPost(p.id, 1, time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC))
 		post.Title = p.title
-		if err := s.UpsertPosts(ctx, []bus.Post{post}); err != nil {
+		if err := s.UpsertPosts(ctx, []model.Post{post}); err != nil {
 			t.Fatalf("UpsertPosts: %v", err)
 		}
 	}
@@ -99,7 +100,7 @@ func TestMetrics(t *testing.T) {
 	defer other.Close()
 	p := storetest.NewPost("m", 2, time.Now())
 	for range 3 {
-		if err := s.UpsertPosts(ctx, []bus.Post{p}); err != nil {
+		if err := s.UpsertPosts(ctx, []model.Post{p}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -162,7 +163,7 @@ func TestUpsertRejectsUnstorable(t *testing.T) {
 	farFuture := storetest.NewPost("future", 1, time.Date(2500, 1, 1, 0, 0, 0, 0, time.UTC))
 	tests := []struct {
 		name string
-		post bus.Post
+		post model.Post
 		want string
 	}{
 		{"version above int64", huge, `cannot upsert 2 posts: cannot store post "huge": version 9223372036854775808 is above the largest storable`},
@@ -171,7 +172,7 @@ func TestUpsertRejectsUnstorable(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			ok := storetest.NewPost("ok", 1, time.Now())
-			err := s.UpsertPosts(ctx, []bus.Post{ok, tt.post})
+			err := s.UpsertPosts(ctx, []model.Post{ok, tt.post})
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("UpsertPosts error = %v, want %q", err, tt.want)
 			}
@@ -241,10 +242,10 @@ func TestAppendOnly(t *testing.T) {
 	s := open(t, filepath.Join(t.TempDir(), "x.db"), nil)
 	defer s.Close()
 	p := storetest.NewPost("p", 1, time.Now())
-	if err := s.AppendCorrections(ctx, []store.SentimentCorrection{storetest.NewCorrection("c", p, bus.Neutral, 0)}); err != nil {
+	if err := s.AppendCorrections(ctx, []model.SentimentCorrection{storetest.NewCorrection("c", p, model.Neutral, 0)}); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.AppendDictionary(ctx, []store.DictionaryEntry{storetest.NewWord("w", "青岚县", 0)}); err != nil {
+	if err := s.AppendDictionary(ctx, []model.DictionaryEntry{storetest.NewWord("w", "青岚县", 0)}); err != nil {
 		t.Fatal(err)
 	}
 	for _, stmt := range []string{

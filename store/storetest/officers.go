@@ -8,7 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/yuqing-project/yuqing/bus"
+	"github.com/yuqing-project/yuqing/model"
+
 	"github.com/yuqing-project/yuqing/store"
 )
 
@@ -22,10 +23,10 @@ func testPostSchemes(t *testing.T, s store.Store) {
 	}
 	for _, tt := range []struct {
 		name    string
-		schemes []bus.SchemeHit
+		schemes []model.SchemeHit
 		want    map[string]int64
 	}{
-		{"a newer version matches another scheme", []bus.SchemeHit{{ID: "flood", Name: "防汛", Terms: []string{"积水"}}},
+		{"a newer version matches another scheme", []model.SchemeHit{{ID: "flood", Name: "防汛", Terms: []string{"积水"}}},
 			map[string]int64{"chem": 0, "county": 0, "flood": 1}},
 		{"a newer version matches none", nil, map[string]int64{"chem": 0, "flood": 0}},
 	} {
@@ -50,7 +51,7 @@ func testPostSchemes(t *testing.T, s store.Store) {
 // re-analysis of it (old with a higher version and a scheme hit) is
 // indexed by scheme, and a correction of it is found by the sentiment
 // filter. The drivers' migration tests call it after their own checks.
-func CheckUpgradedV1Post(t *testing.T, s store.Store, old bus.Post) {
+func CheckUpgradedV1Post(t *testing.T, s store.Store, old model.Post) {
 	t.Helper()
 	ctx := context.Background()
 	got, err := s.GetPost(ctx, old.ID)
@@ -61,42 +62,42 @@ func CheckUpgradedV1Post(t *testing.T, s store.Store, old bus.Post) {
 		t.Errorf("v1 post after the upgrade = %+v", got)
 	}
 	old.Version++
-	old.Schemes = []bus.SchemeHit{{ID: "chem", Terms: []string{"化工厂"}}}
-	if err := s.UpsertPosts(ctx, []bus.Post{old}); err != nil {
+	old.Schemes = []model.SchemeHit{{ID: "chem", Terms: []string{"化工厂"}}}
+	if err := s.UpsertPosts(ctx, []model.Post{old}); err != nil {
 		t.Fatal(err)
 	}
 	if page, err := s.QueryPosts(ctx, store.PostQuery{Scheme: "chem"}); err != nil || page.Total != 1 {
 		t.Errorf("scheme filter after the upgrade = %d, %v; want 1", page.Total, err)
 	}
-	c := NewCorrection("c", old, bus.Neutral, time.Minute)
-	if err := s.AppendCorrections(ctx, []store.SentimentCorrection{c}); err != nil {
+	c := NewCorrection("c", old, model.Neutral, time.Minute)
+	if err := s.AppendCorrections(ctx, []model.SentimentCorrection{c}); err != nil {
 		t.Fatal(err)
 	}
-	if page, err := s.QueryPosts(ctx, store.PostQuery{Sentiment: bus.Neutral}); err != nil || page.Total != 1 {
+	if page, err := s.QueryPosts(ctx, store.PostQuery{Sentiment: model.Neutral}); err != nil || page.Total != 1 {
 		t.Errorf("corrected sentiment filter after the upgrade = %d, %v; want 1", page.Total, err)
 	}
 }
 
 // NewCorrection returns a valid correction of post to label, made d after
 // the suite's reference time.
-func NewCorrection(id string, post bus.Post, label string, d time.Duration) store.SentimentCorrection {
-	return store.SentimentCorrection{ID: id, PostID: post.ID, Label: label, By: "张三", At: at(d), Note: "误判:" + id,
+func NewCorrection(id string, post model.Post, label string, d time.Duration) model.SentimentCorrection {
+	return model.SentimentCorrection{ID: id, PostID: post.ID, Label: label, By: "张三", At: at(d), Note: "误判:" + id,
 		ModelLabel: post.Sentiment.Label, Title: post.Title, Body: post.Body}
 }
 
-func normalCorrection(c store.SentimentCorrection) store.SentimentCorrection {
+func normalCorrection(c model.SentimentCorrection) model.SentimentCorrection {
 	c.At = utc(c.At)
 	return c
 }
 
-func appendCorrections(t *testing.T, s store.Store, cs ...store.SentimentCorrection) {
+func appendCorrections(t *testing.T, s store.Store, cs ...model.SentimentCorrection) {
 	t.Helper()
 	if err := s.AppendCorrections(context.Background(), cs); err != nil {
 		t.Fatalf("AppendCorrections: %v", err)
 	}
 }
 
-func listCorrections(t *testing.T, s store.Store) []store.SentimentCorrection {
+func listCorrections(t *testing.T, s store.Store) []model.SentimentCorrection {
 	t.Helper()
 	cs, err := s.ListCorrections(context.Background())
 	if err != nil {
@@ -118,20 +119,20 @@ func testCorrections(t *testing.T, s store.Store) {
 	if cs := listCorrections(t, s); len(cs) != 0 {
 		t.Errorf("ListCorrections on an empty log = %+v", cs)
 	}
-	first := NewCorrection("k1", p1, bus.Neutral, time.Minute)
-	second := NewCorrection("k2", p1, bus.Positive, 3*time.Minute) // p1's latest
-	other := NewCorrection("k3", p2, bus.Negative, 2*time.Minute)
-	tieA := NewCorrection("k4", p3, bus.Neutral, 4*time.Minute)
-	tieB := NewCorrection("k5", p3, bus.Negative, 4*time.Minute) // same time, greater ID: p3's latest
+	first := NewCorrection("k1", p1, model.Neutral, time.Minute)
+	second := NewCorrection("k2", p1, model.Positive, 3*time.Minute) // p1's latest
+	other := NewCorrection("k3", p2, model.Negative, 2*time.Minute)
+	tieA := NewCorrection("k4", p3, model.Neutral, 4*time.Minute)
+	tieB := NewCorrection("k5", p3, model.Negative, 4*time.Minute) // same time, greater ID: p3's latest
 	tieB.Note = ""
 	appendCorrections(t, s, second, first, tieB)
 	// A retried append stores nothing twice, and one with the ID of a
 	// stored correction does not rewrite it.
 	rewritten := first
-	rewritten.Label = bus.Negative
+	rewritten.Label = model.Negative
 	appendCorrections(t, s, other, tieA, rewritten, second)
 
-	want := []store.SentimentCorrection{other, second, tieB}
+	want := []model.SentimentCorrection{other, second, tieB}
 	for i := range want {
 		want[i] = normalCorrection(want[i])
 	}
@@ -142,7 +143,7 @@ func testCorrections(t *testing.T, s store.Store) {
 	if err != nil {
 		t.Fatalf("PostCorrections: %v", err)
 	}
-	wantMap := map[string]store.SentimentCorrection{"c1": normalCorrection(second), "c3": normalCorrection(tieB)}
+	wantMap := map[string]model.SentimentCorrection{"c1": normalCorrection(second), "c3": normalCorrection(tieB)}
 	if !reflect.DeepEqual(got, wantMap) {
 		t.Errorf("PostCorrections =\n%+v\nwant\n%+v", got, wantMap)
 	}
@@ -172,9 +173,9 @@ func testCorrections(t *testing.T, s store.Store) {
 func testCorrectionsSurviveReanalysis(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	p := NewPost("re", 1, at(0))
-	p.Sentiment = bus.Sentiment{Label: bus.Positive, Score: 0.6, Negativity: 0.1}
+	p.Sentiment = model.Sentiment{Label: model.Positive, Score: 0.6, Negativity: 0.1}
 	upsertPosts(t, s, p)
-	c := NewCorrection("rc", p, bus.Negative, time.Minute)
+	c := NewCorrection("rc", p, model.Negative, time.Minute)
 	appendCorrections(t, s, c)
 	upsertPosts(t, s, p) // redelivered
 	p.Version = 2        // re-analysed
@@ -187,7 +188,7 @@ func testCorrectionsSurviveReanalysis(t *testing.T, s store.Store) {
 	if got["re"] != normalCorrection(c) {
 		t.Errorf("correction after re-analysis = %+v, want %+v", got["re"], normalCorrection(c))
 	}
-	if page := queryPosts(t, s, store.PostQuery{Sentiment: bus.Negative}); page.Total != 1 || len(page.Items) != 1 || page.Items[0].Version != 2 {
+	if page := queryPosts(t, s, store.PostQuery{Sentiment: model.Negative}); page.Total != 1 || len(page.Items) != 1 || page.Items[0].Version != 2 {
 		t.Errorf("negative posts after re-analysis: total %d items %v, want the corrected post at version 2", page.Total, postIDs(page.Items))
 	}
 }
@@ -197,28 +198,28 @@ func testCorrectionsSurviveReanalysis(t *testing.T, s store.Store) {
 // of every other post.
 func testCorrectedSentimentFilter(t *testing.T, s store.Store) {
 	upsertPosts(t, s, corpus()...) // p1 p3 negative, p2 p5 neutral, p4 positive
-	posts := map[string]bus.Post{}
+	posts := map[string]model.Post{}
 	for _, p := range corpus() {
 		posts[p.ID] = p
 	}
 	appendCorrections(t, s,
-		NewCorrection("f1", posts["p1"], bus.Neutral, time.Minute),   // negative → neutral
-		NewCorrection("f2", posts["p4"], bus.Neutral, time.Minute),   // positive → neutral, then
-		NewCorrection("f3", posts["p4"], bus.Negative, time.Hour),    // → negative
-		NewCorrection("f4", posts["p3"], bus.Negative, time.Minute),  // confirmed
-		NewCorrection("f5", posts["p5"], bus.Positive, time.Minute),  // neutral → positive, then
-		NewCorrection("f6", posts["p5"], bus.Neutral, 2*time.Minute), // back to neutral
+		NewCorrection("f1", posts["p1"], model.Neutral, time.Minute),   // negative → neutral
+		NewCorrection("f2", posts["p4"], model.Neutral, time.Minute),   // positive → neutral, then
+		NewCorrection("f3", posts["p4"], model.Negative, time.Hour),    // → negative
+		NewCorrection("f4", posts["p3"], model.Negative, time.Minute),  // confirmed
+		NewCorrection("f5", posts["p5"], model.Positive, time.Minute),  // neutral → positive, then
+		NewCorrection("f6", posts["p5"], model.Neutral, 2*time.Minute), // back to neutral
 	)
 	for _, tt := range []struct {
 		q    store.PostQuery
 		want []string
 	}{
-		{store.PostQuery{Sentiment: bus.Negative}, []string{"p4", "p3"}},
-		{store.PostQuery{Sentiment: bus.Neutral}, []string{"p5", "p2", "p1"}},
-		{store.PostQuery{Sentiment: bus.Positive}, []string{}},
-		{store.PostQuery{Sentiment: bus.Neutral, Text: "化工厂"}, []string{"p2", "p1"}},
-		{store.PostQuery{Sentiment: bus.Negative, Scheme: "county"}, []string{"p3"}},
-		{store.PostQuery{Sentiment: bus.Neutral, Until: at(90 * time.Minute)}, []string{"p1"}},
+		{store.PostQuery{Sentiment: model.Negative}, []string{"p4", "p3"}},
+		{store.PostQuery{Sentiment: model.Neutral}, []string{"p5", "p2", "p1"}},
+		{store.PostQuery{Sentiment: model.Positive}, []string{}},
+		{store.PostQuery{Sentiment: model.Neutral, Text: "化工厂"}, []string{"p2", "p1"}},
+		{store.PostQuery{Sentiment: model.Negative, Scheme: "county"}, []string{"p3"}},
+		{store.PostQuery{Sentiment: model.Neutral, Until: at(90 * time.Minute)}, []string{"p1"}},
 	} {
 		page := queryPosts(t, s, tt.q)
 		if got := postIDs(page.Items); !reflect.DeepEqual(got, tt.want) || page.Total != int64(len(tt.want)) {
@@ -232,20 +233,20 @@ func testCorrectedSentimentFilter(t *testing.T, s store.Store) {
 func testCorrectionsRefuseInvalid(t *testing.T, s store.Store) {
 	p := NewPost("inv", 1, at(0))
 	upsertPosts(t, s, p)
-	good := NewCorrection("ok", p, bus.Negative, time.Minute)
+	good := NewCorrection("ok", p, model.Negative, time.Minute)
 	for _, tt := range []struct {
 		name string
-		edit func(c *store.SentimentCorrection)
+		edit func(c *model.SentimentCorrection)
 		want string
 	}{
-		{"bad label", func(c *store.SentimentCorrection) { c.Label = "angry" }, `invalid field label="angry"`},
-		{"no person", func(c *store.SentimentCorrection) { c.By = " " }, "missing field by"},
-		{"long note", func(c *store.SentimentCorrection) { c.Note = strings.Repeat("长", store.MaxNoteRunes+1) }, "invalid field note"},
+		{"bad label", func(c *model.SentimentCorrection) { c.Label = "angry" }, `invalid field label="angry"`},
+		{"no person", func(c *model.SentimentCorrection) { c.By = " " }, "missing field by"},
+		{"long note", func(c *model.SentimentCorrection) { c.Note = strings.Repeat("长", model.MaxNoteRunes+1) }, "invalid field note"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			bad := NewCorrection("bad", p, bus.Neutral, 2*time.Minute)
+			bad := NewCorrection("bad", p, model.Neutral, 2*time.Minute)
 			tt.edit(&bad)
-			err := s.AppendCorrections(context.Background(), []store.SentimentCorrection{good, bad})
+			err := s.AppendCorrections(context.Background(), []model.SentimentCorrection{good, bad})
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("AppendCorrections error = %v, want it to contain %q", err, tt.want)
 			}
@@ -258,16 +259,16 @@ func testCorrectionsRefuseInvalid(t *testing.T, s store.Store) {
 
 // NewWord returns a valid dictionary entry for word, made d after the
 // suite's reference time.
-func NewWord(id, word string, d time.Duration) store.DictionaryEntry {
-	return store.DictionaryEntry{ID: id, Word: word, Freq: 120, POS: "nt", By: "李四", At: at(d)}
+func NewWord(id, word string, d time.Duration) model.DictionaryEntry {
+	return model.DictionaryEntry{ID: id, Word: word, Freq: 120, POS: "nt", By: "李四", At: at(d)}
 }
 
-func normalWord(e store.DictionaryEntry) store.DictionaryEntry {
+func normalWord(e model.DictionaryEntry) model.DictionaryEntry {
 	e.At = utc(e.At)
 	return e
 }
 
-func userDictionary(t *testing.T, s store.Store) store.UserDictionary {
+func userDictionary(t *testing.T, s store.Store) model.UserDictionary {
 	t.Helper()
 	d, err := s.UserDictionary(context.Background())
 	if err != nil {
@@ -280,7 +281,7 @@ func userDictionary(t *testing.T, s store.Store) store.UserDictionary {
 	return d
 }
 
-func dictionaryVersion(t *testing.T, s store.Store) store.DictionaryVersion {
+func dictionaryVersion(t *testing.T, s store.Store) model.DictionaryVersion {
 	t.Helper()
 	v, err := s.DictionaryVersion(context.Background())
 	if err != nil {
@@ -289,7 +290,7 @@ func dictionaryVersion(t *testing.T, s store.Store) store.DictionaryVersion {
 	return v
 }
 
-func appendWords(t *testing.T, s store.Store, es ...store.DictionaryEntry) {
+func appendWords(t *testing.T, s store.Store, es ...model.DictionaryEntry) {
 	t.Helper()
 	if err := s.AppendDictionary(context.Background(), es); err != nil {
 		t.Fatalf("AppendDictionary: %v", err)
@@ -300,7 +301,7 @@ func appendWords(t *testing.T, s store.Store, es ...store.DictionaryEntry) {
 // wins (ties by ID), a removal takes a word out, words are sorted, and the
 // version changes with every change and only then.
 func testDictionary(t *testing.T, s store.Store) {
-	if d := userDictionary(t, s); len(d.Words) != 0 || d.Version != (store.DictionaryVersion{}) {
+	if d := userDictionary(t, s); len(d.Words) != 0 || d.Version != (model.DictionaryVersion{}) {
 		t.Errorf("empty dictionary = %+v, want no words and the zero version", d)
 	}
 	plant := NewWord("w1", "青岚化工", time.Minute)
@@ -321,13 +322,13 @@ func testDictionary(t *testing.T, s store.Store) {
 
 	replanted := plant
 	replanted.ID, replanted.Freq, replanted.At = "w4", 900, at(4*time.Minute)
-	removed := store.DictionaryEntry{ID: "w5", Word: bridge.Word, By: "王五", At: at(5 * time.Minute), Removed: true}
+	removed := model.DictionaryEntry{ID: "w5", Word: bridge.Word, By: "王五", At: at(5 * time.Minute), Removed: true}
 	tieA := NewWord("w6", "测试词", 6*time.Minute)
 	tieB := tieA
 	tieB.ID, tieB.Removed = "w7", true // same time, greater ID: removed wins
 	appendWords(t, s, replanted, removed, tieA, tieB)
 	d := userDictionary(t, s)
-	want := []store.DictionaryEntry{normalWord(bureau), normalWord(replanted)} // sorted by word, bytewise: 县 < 青
+	want := []model.DictionaryEntry{normalWord(bureau), normalWord(replanted)} // sorted by word, bytewise: 县 < 青
 	if !reflect.DeepEqual(d.Words, want) {
 		t.Errorf("words =\n%+v\nwant\n%+v", d.Words, want)
 	}
@@ -351,21 +352,21 @@ func testDictionaryRefusesInvalid(t *testing.T, s store.Store) {
 	good := NewWord("ok", "青岚县", time.Minute)
 	for _, tt := range []struct {
 		name string
-		edit func(e *store.DictionaryEntry)
+		edit func(e *model.DictionaryEntry)
 		want string
 	}{
-		{"empty word", func(e *store.DictionaryEntry) { e.Word = "" }, "missing field word"},
-		{"white space", func(e *store.DictionaryEntry) { e.Word = "青岚 县" }, `invalid field word="青岚 县": must not contain white space`},
-		{"full-width space", func(e *store.DictionaryEntry) { e.Word = "青岚\u3000县" }, "must not contain white space"},
-		{"too long", func(e *store.DictionaryEntry) { e.Word = strings.Repeat("长", store.MaxWordRunes+1) }, "33 characters, at most 32"},
-		{"unknown tag", func(e *store.DictionaryEntry) { e.POS = "noun" }, `invalid field pos="noun"`},
-		{"negative frequency", func(e *store.DictionaryEntry) { e.Freq = -1 }, "invalid field freq=-1"},
-		{"no person", func(e *store.DictionaryEntry) { e.By = "" }, "missing field by"},
+		{"empty word", func(e *model.DictionaryEntry) { e.Word = "" }, "missing field word"},
+		{"white space", func(e *model.DictionaryEntry) { e.Word = "青岚 县" }, `invalid field word="青岚 县": must not contain white space`},
+		{"full-width space", func(e *model.DictionaryEntry) { e.Word = "青岚\u3000县" }, "must not contain white space"},
+		{"too long", func(e *model.DictionaryEntry) { e.Word = strings.Repeat("长", model.MaxWordRunes+1) }, "33 characters, at most 32"},
+		{"unknown tag", func(e *model.DictionaryEntry) { e.POS = "noun" }, `invalid field pos="noun"`},
+		{"negative frequency", func(e *model.DictionaryEntry) { e.Freq = -1 }, "invalid field freq=-1"},
+		{"no person", func(e *model.DictionaryEntry) { e.By = "" }, "missing field by"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			bad := NewWord("bad", "澜江", 2*time.Minute)
 			tt.edit(&bad)
-			err := s.AppendDictionary(context.Background(), []store.DictionaryEntry{good, bad})
+			err := s.AppendDictionary(context.Background(), []model.DictionaryEntry{good, bad})
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("AppendDictionary error = %v, want it to contain %q", err, tt.want)
 			}

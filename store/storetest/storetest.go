@@ -32,6 +32,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/yuqing-project/yuqing/model"
+
 	"github.com/yuqing-project/yuqing/bus"
 	"github.com/yuqing-project/yuqing/store"
 )
@@ -85,17 +87,17 @@ func at(d time.Duration) time.Time { return base.Add(d) }
 
 // NewPost returns a post with every field set; id and the times derive from
 // its arguments, so tests can build many distinct posts.
-func NewPost(id string, version uint64, published time.Time) bus.Post {
-	return bus.Post{
-		Document: bus.Document{
+func NewPost(id string, version uint64, published time.Time) model.Post {
+	return model.Post{
+		Document: model.Document{
 			Schema:            bus.SchemaVersion,
 			ID:                id,
 			Version:           version,
 			URL:               "http://news.example.cn/" + id + ".html",
 			SourceID:          "county-gov",
 			SourceName:        "某县人民政府网",
-			SourceKind:        bus.KindPortal,
-			Authority:         bus.TierOfficial,
+			SourceKind:        model.KindPortal,
+			Authority:         model.TierOfficial,
 			RegionCode:        "320581",
 			Title:             "标题" + id,
 			Body:              "正文" + id,
@@ -108,18 +110,18 @@ func NewPost(id string, version uint64, published time.Time) bus.Post {
 			Encoding:          "gbk",
 		},
 		AnalyzedAt: published.Add(2*time.Minute + 11),
-		Sentiment: bus.Sentiment{Label: bus.Negative, Score: 0.8125, Negativity: 0.8125,
+		Sentiment: model.Sentiment{Label: model.Negative, Score: 0.8125, Negativity: 0.8125,
 			Evidence: []string{"爆炸", "否定·伤亡"}},
-		Topics:   []bus.Topic{{Name: "安全生产", Score: 0.75, Terms: []string{"化工厂", "爆炸"}}, {Name: "应急管理", Score: 0.5}},
-		Keywords: []bus.Keyword{{Word: "化工厂", Weight: 1.25}, {Word: "爆炸", Weight: 0.875}},
-		Regions: []bus.Region{
+		Topics:   []model.Topic{{Name: "安全生产", Score: 0.75, Terms: []string{"化工厂", "爆炸"}}, {Name: "应急管理", Score: 0.5}},
+		Keywords: []model.Keyword{{Word: "化工厂", Weight: 1.25}, {Word: "爆炸", Weight: 0.875}},
+		Regions: []model.Region{
 			{Code: "320581", Name: "常熟市", Role: "publisher"},
 			{Code: "320500", Name: "苏州市", Role: "mentioned"},
 		},
-		Entities: []bus.Entity{{Text: "县应急管理局", Kind: "org"}, {Text: "张三", Kind: "person"}},
+		Entities: []model.Entity{{Text: "县应急管理局", Kind: "org"}, {Text: "张三", Kind: "person"}},
 		SimHash:  0xfedcba9876543210, // above 2^63: checks the unsigned round trip
 		Flags:    []string{"short"},
-		Schemes: []bus.SchemeHit{
+		Schemes: []model.SchemeHit{
 			{ID: "chem", Name: "危化品安全", Terms: []string{"化工厂", "爆炸"}, Alert: true},
 			{ID: "county", Terms: []string{}},
 		},
@@ -136,7 +138,7 @@ func utc(t time.Time) time.Time {
 
 // normalPost returns p as a store reads it back: times in UTC, empty slices
 // nil.
-func normalPost(p bus.Post) bus.Post {
+func normalPost(p model.Post) model.Post {
 	p.PublishedAt, p.FetchedAt, p.AnalyzedAt = utc(p.PublishedAt), utc(p.FetchedAt), utc(p.AnalyzedAt)
 	p.Topics = nilIfEmpty(p.Topics)
 	p.Keywords = nilIfEmpty(p.Keywords)
@@ -150,7 +152,7 @@ func normalPost(p bus.Post) bus.Post {
 	return p
 }
 
-func normalEvent(e store.Event) store.Event {
+func normalEvent(e model.Event) model.Event {
 	e.FirstSeen, e.LastSeen = utc(e.FirstSeen), utc(e.LastSeen)
 	e.Keywords = nilIfEmpty(e.Keywords)
 	e.SimHashes = nilIfEmpty(e.SimHashes)
@@ -159,7 +161,7 @@ func normalEvent(e store.Event) store.Event {
 	return e
 }
 
-func normalIncident(in store.Incident) store.Incident {
+func normalIncident(in model.Incident) model.Incident {
 	in.OpenedAt, in.ClockStart = utc(in.OpenedAt), utc(in.ClockStart)
 	in.EventTime, in.DetectedAt, in.AckedAt = utc(in.EventTime), utc(in.DetectedAt), utc(in.AckedAt)
 	in.Obligations = slices.Clone(in.Obligations)
@@ -198,14 +200,14 @@ func checkUTC(t *testing.T, what string, times ...time.Time) {
 	}
 }
 
-func upsertPosts(t *testing.T, s store.Store, posts ...bus.Post) {
+func upsertPosts(t *testing.T, s store.Store, posts ...model.Post) {
 	t.Helper()
 	if err := s.UpsertPosts(context.Background(), posts); err != nil {
 		t.Fatalf("UpsertPosts: %v", err)
 	}
 }
 
-func getPost(t *testing.T, s store.Store, id string) bus.Post {
+func getPost(t *testing.T, s store.Store, id string) model.Post {
 	t.Helper()
 	p, err := s.GetPost(context.Background(), id)
 	if err != nil {
@@ -241,18 +243,20 @@ func ids[T any](items []T, id func(T) string) []string {
 	return out
 }
 
-func postIDs(posts []bus.Post) []string { return ids(posts, func(p bus.Post) string { return p.ID }) }
+func postIDs(posts []model.Post) []string {
+	return ids(posts, func(p model.Post) string { return p.ID })
+}
 
 func testPostRoundTrip(t *testing.T, s store.Store) {
-	sparse := bus.Post{Document: bus.Document{
+	sparse := model.Post{Document: model.Document{
 		ID: "sparse", Version: 1, PublishedAt: at(-2 * time.Hour), FetchedAt: at(time.Minute),
 	}}
 	empty := NewPost("empty-slices", 3, at(time.Hour))
 	empty.Topics, empty.Keywords, empty.Regions, empty.Entities, empty.Flags, empty.Schemes =
-		[]bus.Topic{}, []bus.Keyword{}, []bus.Region{}, []bus.Entity{}, []string{}, []bus.SchemeHit{}
+		[]model.Topic{}, []model.Keyword{}, []model.Region{}, []model.Entity{}, []string{}, []model.SchemeHit{}
 	tests := []struct {
 		name string
-		post bus.Post
+		post model.Post
 	}{
 		{"every field set", NewPost("full", 1710000000123456789, at(0))},
 		{"sparse, zero analysis time", sparse},
@@ -304,7 +308,7 @@ func testPostVersionOrdering(t *testing.T, s store.Store) {
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			id := fmt.Sprintf("versioned-%d", i)
-			var batch []bus.Post
+			var batch []model.Post
 			for j, v := range tt.versions {
 				p := NewPost(id, v, at(time.Duration(j)*time.Hour))
 				p.Title = fmt.Sprintf("版本%d-写入%d", v, j)
@@ -321,7 +325,7 @@ func testPostVersionOrdering(t *testing.T, s store.Store) {
 			if got.Version != tt.want {
 				t.Errorf("version = %d, want %d", got.Version, tt.want)
 			}
-			var want bus.Post
+			var want model.Post
 			for _, p := range batch {
 				if p.Version == tt.want {
 					want = normalPost(p)
@@ -344,17 +348,17 @@ func testPostVersionOrdering(t *testing.T, s store.Store) {
 func testStaleVersionNeverMatches(t *testing.T, s store.Store) {
 	old := NewPost("changed", 1, at(0))
 	old.Title, old.Body = "化工厂发生爆炸", "化工厂爆炸造成伤亡"
-	old.Sentiment = bus.Sentiment{Label: bus.Negative, Score: 0.9, Negativity: 0.9}
+	old.Sentiment = model.Sentiment{Label: model.Negative, Score: 0.9, Negativity: 0.9}
 	old.SourceID = "forum"
 	changed := old
 	changed.Version = 2
 	changed.Title, changed.Body = "今日天气晴朗", "气温适宜"
-	changed.Sentiment = bus.Sentiment{Label: bus.Neutral, Score: 0.7, Negativity: 0.1}
+	changed.Sentiment = model.Sentiment{Label: model.Neutral, Score: 0.7, Negativity: 0.1}
 	changed.SourceID = "county-gov"
 	changed.PublishedAt = at(2 * time.Hour)
-	old.Schemes = []bus.SchemeHit{{ID: "chem", Terms: []string{"爆炸"}}}
-	changed.Schemes = []bus.SchemeHit{{ID: "weather", Terms: []string{"天气"}}}
-	for _, order := range [][]bus.Post{{old, changed}, {changed, old}} {
+	old.Schemes = []model.SchemeHit{{ID: "chem", Terms: []string{"爆炸"}}}
+	changed.Schemes = []model.SchemeHit{{ID: "weather", Terms: []string{"天气"}}}
+	for _, order := range [][]model.Post{{old, changed}, {changed, old}} {
 		for _, p := range order {
 			upsertPosts(t, s, p)
 		}
@@ -367,8 +371,8 @@ func testStaleVersionNeverMatches(t *testing.T, s store.Store) {
 			{"old three-character word", store.PostQuery{Text: "化工厂"}, 0},
 			{"new three-character word", store.PostQuery{Text: "天气晴朗"}, 1},
 			{"new two-character word", store.PostQuery{Text: "气温"}, 1},
-			{"old sentiment", store.PostQuery{Sentiment: bus.Negative}, 0},
-			{"new sentiment", store.PostQuery{Sentiment: bus.Neutral}, 1},
+			{"old sentiment", store.PostQuery{Sentiment: model.Negative}, 0},
+			{"new sentiment", store.PostQuery{Sentiment: model.Neutral}, 1},
 			{"old source", store.PostQuery{SourceID: "forum"}, 0},
 			{"new source", store.PostQuery{SourceID: "county-gov"}, 1},
 			{"old publish time", store.PostQuery{Until: at(time.Hour)}, 0},
@@ -391,22 +395,22 @@ func testStaleVersionNeverMatches(t *testing.T, s store.Store) {
 }
 
 // corpus is the post set the query tests search, newest last.
-func corpus() []bus.Post {
-	mk := func(id, source, sentiment, title, body string, hour int, schemes ...string) bus.Post {
+func corpus() []model.Post {
+	mk := func(id, source, sentiment, title, body string, hour int, schemes ...string) model.Post {
 		p := NewPost(id, 1, at(time.Duration(hour)*time.Hour))
 		p.SourceID, p.Sentiment.Label, p.Title, p.Body = source, sentiment, title, body
 		p.Schemes = nil
 		for _, sc := range schemes {
-			p.Schemes = append(p.Schemes, bus.SchemeHit{ID: sc, Terms: []string{title}})
+			p.Schemes = append(p.Schemes, model.SchemeHit{ID: sc, Terms: []string{title}})
 		}
 		return p
 	}
-	return []bus.Post{
-		mk("p1", "county-gov", bus.Negative, "某化工厂发生爆炸", "今日凌晨，某县化工厂发生爆炸，造成人员伤亡。", 1, "chem", "county"),
-		mk("p2", "county-gov", bus.Neutral, "县政府召开新闻发布会", "通报化工厂事故处置情况。", 2, "chem", "chem"),
-		mk("p3", "forum", bus.Negative, "网民留言：道路积水", "城区道路积水严重，希望尽快处理。", 3, "county"),
-		mk("p4", "news-a", bus.Positive, "春耕生产有序推进", "各乡镇春耕生产进展顺利，完成率100%。", 4),
-		mk("p5", "news-b", bus.Neutral, "Water supply notice", "The WATER plant resumes_service.", 5, "chem_2"),
+	return []model.Post{
+		mk("p1", "county-gov", model.Negative, "某化工厂发生爆炸", "今日凌晨，某县化工厂发生爆炸，造成人员伤亡。", 1, "chem", "county"),
+		mk("p2", "county-gov", model.Neutral, "县政府召开新闻发布会", "通报化工厂事故处置情况。", 2, "chem", "chem"),
+		mk("p3", "forum", model.Negative, "网民留言：道路积水", "城区道路积水严重，希望尽快处理。", 3, "county"),
+		mk("p4", "news-a", model.Positive, "春耕生产有序推进", "各乡镇春耕生产进展顺利，完成率100%。", 4),
+		mk("p5", "news-b", model.Neutral, "Water supply notice", "The WATER plant resumes_service.", 5, "chem_2"),
 	}
 }
 
@@ -432,16 +436,16 @@ func testQueryPostsFilters(t *testing.T, s store.Store) {
 		{"quote in term", store.PostQuery{Text: `化工"厂`}, []string{}},
 		{"no match", store.PostQuery{Text: "地震"}, []string{}},
 		{"source", store.PostQuery{SourceID: "county-gov"}, []string{"p2", "p1"}},
-		{"sentiment", store.PostQuery{Sentiment: bus.Negative}, []string{"p3", "p1"}},
+		{"sentiment", store.PostQuery{Sentiment: model.Negative}, []string{"p3", "p1"}},
 		{"since is inclusive", store.PostQuery{Since: at(4 * time.Hour)}, []string{"p5", "p4"}},
 		{"until is exclusive", store.PostQuery{Until: at(2 * time.Hour)}, []string{"p1"}},
 		{"since and until", store.PostQuery{Since: at(2 * time.Hour), Until: at(4 * time.Hour)}, []string{"p3", "p2"}},
 		{"time in another zone", store.PostQuery{Since: at(4 * time.Hour).UTC()}, []string{"p5", "p4"}},
-		{"text and source", store.PostQuery{Text: "化工厂", SourceID: "county-gov", Sentiment: bus.Neutral}, []string{"p2"}},
+		{"text and source", store.PostQuery{Text: "化工厂", SourceID: "county-gov", Sentiment: model.Neutral}, []string{"p2"}},
 		{"text and time", store.PostQuery{Text: "化工厂", Since: at(90 * time.Minute)}, []string{"p2"}},
 		{"scheme", store.PostQuery{Scheme: "chem"}, []string{"p2", "p1"}},
 		{"scheme is matched whole", store.PostQuery{Scheme: "chem_"}, []string{}},
-		{"scheme with another filter", store.PostQuery{Scheme: "county", Sentiment: bus.Negative, Since: at(2 * time.Hour)}, []string{"p3"}},
+		{"scheme with another filter", store.PostQuery{Scheme: "county", Sentiment: model.Negative, Since: at(2 * time.Hour)}, []string{"p3"}},
 		{"unknown scheme", store.PostQuery{Scheme: "none"}, []string{}},
 	}
 	for _, tt := range tests {
@@ -458,7 +462,7 @@ func testQueryPostsFilters(t *testing.T, s store.Store) {
 }
 
 func testQueryPostsPaging(t *testing.T, s store.Store) {
-	var posts []bus.Post
+	var posts []model.Post
 	for i := range 60 {
 		// Pairs share a publish time, so the ID tie-break is exercised.
 		posts = append(posts, NewPost(fmt.Sprintf("page-%02d", i), 1, at(time.Duration(i/2)*time.Minute)))
@@ -508,8 +512,8 @@ func testNotFound(t *testing.T, s store.Store) {
 }
 
 // NewEvent returns an event with every field set.
-func NewEvent(id string, version uint64, lastSeen time.Time) store.Event {
-	return store.Event{
+func NewEvent(id string, version uint64, lastSeen time.Time) model.Event {
+	return model.Event{
 		ID:            id,
 		Version:       version,
 		Title:         "化工厂爆炸事件" + id,
@@ -533,13 +537,13 @@ func testEvents(t *testing.T, s store.Store) {
 	e1 := NewEvent("e1", 1, at(time.Hour))
 	e2 := NewEvent("e2", 1, at(3*time.Hour))
 	e3 := NewEvent("e3", 1, at(2*time.Hour))
-	sparse := store.Event{ID: "e0", Version: 1, LastSeen: at(-time.Hour)}
+	sparse := model.Event{ID: "e0", Version: 1, LastSeen: at(-time.Hour)}
 	merged := NewEvent("e4", 1, at(4*time.Hour))
 	merged.MergedInto = "e2"
-	if err := s.UpsertEvents(ctx, []store.Event{e1, e2, e3, sparse, merged}); err != nil {
+	if err := s.UpsertEvents(ctx, []model.Event{e1, e2, e3, sparse, merged}); err != nil {
 		t.Fatalf("UpsertEvents: %v", err)
 	}
-	for _, want := range []store.Event{e1, sparse, merged} {
+	for _, want := range []model.Event{e1, sparse, merged} {
 		got, err := s.GetEvent(ctx, want.ID)
 		if err != nil {
 			t.Fatalf("GetEvent(%q): %v", want.ID, err)
@@ -567,7 +571,7 @@ func testEvents(t *testing.T, s store.Store) {
 			if err != nil {
 				t.Fatalf("ListEvents: %v", err)
 			}
-			if got := ids(events, func(e store.Event) string { return e.ID }); !reflect.DeepEqual(got, tt.want) {
+			if got := ids(events, func(e model.Event) string { return e.ID }); !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("ListEvents(%v, %d) = %v, want %v", tt.since, tt.limit, got, tt.want)
 			}
 		})
@@ -576,7 +580,7 @@ func testEvents(t *testing.T, s store.Store) {
 		newer := NewEvent("e1", 3, at(5*time.Hour))
 		newer.PostCount = 99
 		stale := NewEvent("e1", 2, at(-5*time.Hour))
-		for _, batch := range [][]store.Event{{newer}, {stale}, {newer, stale}} {
+		for _, batch := range [][]model.Event{{newer}, {stale}, {newer, stale}} {
 			if err := s.UpsertEvents(ctx, batch); err != nil {
 				t.Fatalf("UpsertEvents: %v", err)
 			}
@@ -592,7 +596,7 @@ func testEvents(t *testing.T, s store.Store) {
 		if err != nil {
 			t.Fatalf("ListEvents: %v", err)
 		}
-		if got := ids(events, func(e store.Event) string { return e.ID }); !reflect.DeepEqual(got, []string{"e1"}) {
+		if got := ids(events, func(e model.Event) string { return e.ID }); !reflect.DeepEqual(got, []string{"e1"}) {
 			t.Errorf("ListEvents after update = %v, want [e1]", got)
 		}
 		all, err := s.ListEvents(ctx, time.Time{}, 0)
@@ -607,7 +611,7 @@ func testEvents(t *testing.T, s store.Store) {
 		into := NewEvent("e3", 2, at(2*time.Hour))
 		into.MergedInto = "e2"
 		stale := NewEvent("e3", 1, at(2*time.Hour))
-		for _, batch := range [][]store.Event{{into}, {stale}} {
+		for _, batch := range [][]model.Event{{into}, {stale}} {
 			if err := s.UpsertEvents(ctx, batch); err != nil {
 				t.Fatalf("UpsertEvents: %v", err)
 			}
@@ -616,7 +620,7 @@ func testEvents(t *testing.T, s store.Store) {
 		if err != nil {
 			t.Fatalf("ListEvents: %v", err)
 		}
-		if got := ids(events, func(e store.Event) string { return e.ID }); !reflect.DeepEqual(got, []string{"e1", "e2", "e0"}) {
+		if got := ids(events, func(e model.Event) string { return e.ID }); !reflect.DeepEqual(got, []string{"e1", "e2", "e0"}) {
 			t.Errorf("ListEvents after merging e3 = %v, want [e1 e2 e0]", got)
 		}
 		got, err := s.GetEvent(ctx, "e3")
@@ -630,12 +634,12 @@ func testEvents(t *testing.T, s store.Store) {
 }
 
 // NewIncident returns an incident with every field set.
-func NewIncident(id string, version uint64, opened time.Time, open bool) store.Incident {
-	state := store.StatePending
+func NewIncident(id string, version uint64, opened time.Time, open bool) model.Incident {
+	state := model.StatePending
 	if !open {
-		state = store.StateClosed
+		state = model.StateClosed
 	}
-	return store.Incident{
+	return model.Incident{
 		ID:          id,
 		Version:     version,
 		EventID:     "event-" + id,
@@ -651,23 +655,23 @@ func NewIncident(id string, version uint64, opened time.Time, open bool) store.I
 		ClockAnchor: "earliest",
 		Category:    "涉及突发事件处置和自然灾害应对",
 		Assignee:    "值班员张三",
-		Obligations: []store.Obligation{
-			{Rule: "R-5H", Title: "发布权威信息", DueAt: opened.Add(5 * time.Hour), State: store.ObligationFulfilled,
-				Evidence: &store.Evidence{URL: "http://gov.example/tb.html", PostID: "p-" + id, Title: "情况通报",
+		Obligations: []model.Obligation{
+			{Rule: "R-5H", Title: "发布权威信息", DueAt: opened.Add(5 * time.Hour), State: model.ObligationFulfilled,
+				Evidence: &model.Evidence{URL: "http://gov.example/tb.html", PostID: "p-" + id, Title: "情况通报",
 					Source: "某县人民政府", PublishedAt: opened.Add(3 * time.Hour), DetectedAt: opened.Add(3*time.Hour + 41*time.Second), Auto: true},
 				Notified: []string{"R-5H/reminder/50%"}},
-			{Rule: "R-24H", Title: "举行新闻发布会", DueAt: opened.Add(24 * time.Hour), State: store.ObligationBreached,
+			{Rule: "R-24H", Title: "举行新闻发布会", DueAt: opened.Add(24 * time.Hour), State: model.ObligationBreached,
 				BreachedAt: opened.Add(24 * time.Hour), Notified: []string{"R-24H/breach"}},
-			{Rule: "D-INTERP", Title: "发布政策解读", DueAt: opened.Add(72 * time.Hour), Provisional: true, State: store.ObligationWaived,
+			{Rule: "D-INTERP", Title: "发布政策解读", DueAt: opened.Add(72 * time.Hour), Provisional: true, State: model.ObligationWaived,
 				WaivedReason: "非政策文件"},
 		},
 		Applied:        []string{"R-1", "R-2"},
 		AckedAt:        opened.Add(4 * time.Minute),
 		AckedBy:        "duty",
 		LevelConfirmed: true,
-		Effect: &store.Effect{ResponseAt: opened.Add(3 * time.Hour), Window: 2 * time.Hour,
-			Before: store.EffectWindow{Posts: 30, NegativeShare: 0.8, Heat: 70.5},
-			After:  store.EffectWindow{Posts: 12, NegativeShare: 0.4, Heat: 50}},
+		Effect: &model.Effect{ResponseAt: opened.Add(3 * time.Hour), Window: 2 * time.Hour,
+			Before: model.EffectWindow{Posts: 30, NegativeShare: 0.8, Heat: 70.5},
+			After:  model.EffectWindow{Posts: 12, NegativeShare: 0.4, Heat: 50}},
 	}
 }
 
@@ -676,7 +680,7 @@ func testIncidents(t *testing.T, s store.Store) {
 	i1 := NewIncident("i1", 1, at(time.Hour), true)
 	i2 := NewIncident("i2", 1, at(2*time.Hour), false)
 	i3 := NewIncident("i3", 1, at(3*time.Hour), true)
-	if err := s.UpsertIncidents(ctx, []store.Incident{i1, i2, i3}); err != nil {
+	if err := s.UpsertIncidents(ctx, []model.Incident{i1, i2, i3}); err != nil {
 		t.Fatalf("UpsertIncidents: %v", err)
 	}
 	got, err := s.GetIncident(ctx, "i1")
@@ -693,7 +697,7 @@ func testIncidents(t *testing.T, s store.Store) {
 		if err != nil {
 			t.Fatalf("ListIncidents(%+v): %v", q, err)
 		}
-		return ids(incidents, func(in store.Incident) string { return in.ID })
+		return ids(incidents, func(in model.Incident) string { return in.ID })
 	}
 	tests := []struct {
 		name string
@@ -714,9 +718,9 @@ func testIncidents(t *testing.T, s store.Store) {
 	}
 	t.Run("closing by a higher version", func(t *testing.T) {
 		closed := NewIncident("i1", 2, at(time.Hour), false)
-		closed.State = store.StateResponded
+		closed.State = model.StateResponded
 		stale := NewIncident("i1", 1, at(time.Hour), true)
-		for _, batch := range [][]store.Incident{{closed}, {stale}} {
+		for _, batch := range [][]model.Incident{{closed}, {stale}} {
 			if err := s.UpsertIncidents(ctx, batch); err != nil {
 				t.Fatalf("UpsertIncidents: %v", err)
 			}
@@ -731,8 +735,8 @@ func testIncidents(t *testing.T, s store.Store) {
 		if err != nil {
 			t.Fatalf("GetIncident: %v", err)
 		}
-		if got.State != store.StateResponded || got.Version != 2 {
-			t.Errorf("incident i1 = state %q version %d, want %q version 2", got.State, got.Version, store.StateResponded)
+		if got.State != model.StateResponded || got.Version != 2 {
+			t.Errorf("incident i1 = state %q version %d, want %q version 2", got.State, got.Version, model.StateResponded)
 		}
 	})
 }
@@ -755,9 +759,9 @@ func testConcurrentWriters(t *testing.T, s store.Store) {
 			defer wg.Done()
 			version := uint64(w + 1)
 			for b := range batches {
-				var posts []bus.Post
-				var events []store.Event
-				var incidents []store.Incident
+				var posts []model.Post
+				var events []model.Event
+				var incidents []model.Incident
 				for i := range perBat {
 					n := b*perBat + i
 					p := NewPost(fmt.Sprintf("c-%02d", n), version, at(time.Duration(n)*time.Minute))
@@ -823,26 +827,26 @@ func testConcurrentWriters(t *testing.T, s store.Store) {
 // oldest first per incident, and kept apart between incidents.
 func testHistory(t *testing.T, s store.Store) {
 	ctx := context.Background()
-	entry := func(id, inc string, d time.Duration, action string) store.HistoryEntry {
-		return store.HistoryEntry{ID: id, IncidentID: inc, At: at(d), Actor: "system", Action: action,
-			From: store.StatePending, To: store.StateConfirmed, Reason: "负面信息激增"}
+	entry := func(id, inc string, d time.Duration, action string) model.HistoryEntry {
+		return model.HistoryEntry{ID: id, IncidentID: inc, At: at(d), Actor: "system", Action: action,
+			From: model.StatePending, To: model.StateConfirmed, Reason: "负面信息激增"}
 	}
 	e1, e2, e3 := entry("h1", "i1", time.Minute, "opened"), entry("h2", "i1", 2*time.Minute, "confirmed"), entry("h3", "i2", time.Minute, "opened")
-	if err := s.AppendHistory(ctx, []store.HistoryEntry{e2, e1, e3}); err != nil {
+	if err := s.AppendHistory(ctx, []model.HistoryEntry{e2, e1, e3}); err != nil {
 		t.Fatalf("AppendHistory: %v", err)
 	}
 	// A retried append of the same entries stores nothing twice, and an
 	// entry appended again with other content does not rewrite history.
 	rewritten := e1
 	rewritten.Reason = "改写"
-	if err := s.AppendHistory(ctx, []store.HistoryEntry{e1, e2}); err != nil {
+	if err := s.AppendHistory(ctx, []model.HistoryEntry{e1, e2}); err != nil {
 		t.Fatalf("AppendHistory again: %v", err)
 	}
 	got, err := s.ListHistory(ctx, "i1")
 	if err != nil {
 		t.Fatalf("ListHistory: %v", err)
 	}
-	want := []store.HistoryEntry{e1, e2}
+	want := []model.HistoryEntry{e1, e2}
 	for i := range want {
 		want[i].At = utc(want[i].At)
 	}
@@ -859,17 +863,17 @@ func testHistory(t *testing.T, s store.Store) {
 // first.
 func testDeliveries(t *testing.T, s store.Store) {
 	ctx := context.Background()
-	d := func(id, key, inc string, d time.Duration, final bool) store.Delivery {
-		return store.Delivery{ID: id, Key: key, IncidentID: inc, At: utc(at(d)), Final: final, Detail: `{"status":"x"}`}
+	d := func(id, key, inc string, d time.Duration, final bool) model.Delivery {
+		return model.Delivery{ID: id, Key: key, IncidentID: inc, At: utc(at(d)), Final: final, Detail: `{"status":"x"}`}
 	}
 	held, sent, other := d("d1", "k1", "i1", time.Minute, false), d("d2", "k1", "i1", 2*time.Minute, true), d("d3", "k2", "i2", time.Minute, true)
-	if err := s.AppendDeliveries(ctx, []store.Delivery{held}); err != nil {
+	if err := s.AppendDeliveries(ctx, []model.Delivery{held}); err != nil {
 		t.Fatalf("AppendDeliveries: %v", err)
 	}
 	if final, err := s.DeliveryFinal(ctx, "k1"); err != nil || final {
 		t.Errorf("DeliveryFinal(k1) after a held entry = %v, %v; want false", final, err)
 	}
-	if err := s.AppendDeliveries(ctx, []store.Delivery{sent, other, held}); err != nil {
+	if err := s.AppendDeliveries(ctx, []model.Delivery{sent, other, held}); err != nil {
 		t.Fatalf("AppendDeliveries: %v", err)
 	}
 	if final, err := s.DeliveryFinal(ctx, "k1"); err != nil || !final {
@@ -882,7 +886,7 @@ func testDeliveries(t *testing.T, s store.Store) {
 	if err != nil {
 		t.Fatalf("ListDeliveries: %v", err)
 	}
-	if !reflect.DeepEqual(got, []store.Delivery{held, sent}) {
-		t.Errorf("ListDeliveries(i1) =\n%+v\nwant\n%+v", got, []store.Delivery{held, sent})
+	if !reflect.DeepEqual(got, []model.Delivery{held, sent}) {
+		t.Errorf("ListDeliveries(i1) =\n%+v\nwant\n%+v", got, []model.Delivery{held, sent})
 	}
 }

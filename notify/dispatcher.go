@@ -10,6 +10,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/yuqing-project/yuqing/model"
+
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -48,7 +50,7 @@ func (q QuietHours) Until(t time.Time) (time.Time, bool) {
 	if q.Start == q.End {
 		return time.Time{}, false
 	}
-	local := t.In(Shanghai)
+	local := t.In(model.China)
 	m := local.Hour()*60 + local.Minute()
 	in := q.Start <= m && m < q.End
 	if q.Start > q.End {
@@ -58,7 +60,7 @@ func (q QuietHours) Until(t time.Time) (time.Time, bool) {
 		return time.Time{}, false
 	}
 	y, mo, d := local.Date()
-	end := time.Date(y, mo, d, q.End/60, q.End%60, 0, 0, Shanghai)
+	end := time.Date(y, mo, d, q.End/60, q.End%60, 0, 0, model.China)
 	if !end.After(t) {
 		end = end.AddDate(0, 0, 1)
 	}
@@ -322,7 +324,7 @@ func (d *Dispatcher) deliver(ctx context.Context, m Message, to Recipient, ch Ch
 			d.m.held.Set(float64(len(d.held)))
 			d.mu.Unlock()
 			d.m.notifications.WithLabelValues(name, "held").Inc()
-			logger.Info("notification held for quiet hours", "level", m.Level, "until", until.In(Shanghai).Format(time.DateTime))
+			logger.Info("notification held for quiet hours", "level", m.Level, "until", until.In(model.China).Format(time.DateTime))
 			return del, nil
 		}
 	}

@@ -1,4 +1,4 @@
-"""Check the lunar holiday table of responder/calendar/lunar.go astronomically.
+"""Check the lunar holiday table of calendar/lunar.go astronomically.
 
 Not part of the build: it documents and reproduces how lunarTable was
 verified. Needs Debian's python3-astropy (5.2, no downloads: the builtin
@@ -8,7 +8,7 @@ longitude 15 deg (清明), converts them to UTC+8, and prints the date and how
 many minutes it lies from midnight. A line marked MISMATCH means the table
 disagrees with the astronomy.
 
-    /usr/bin/python3 lunar_check.py    # from responder/calendar/internal/gen
+    /usr/bin/python3 lunar_check.py    # from calendar/internal/gen
 """
 import datetime
 import re

@@ -5,9 +5,9 @@
 // before the State Council notice is out — are left out, so they stay
 // unloaded and their dates provisional.
 //
-// Run from responder/calendar with `go generate`, or:
+// Run from calendar with `go generate`, or:
 //
-//	go run ./internal/gen -src ../../../shared/data/holidays/holiday-cn -out data/cn.json
+//	go run ./internal/gen -src ../../shared/data/holidays/holiday-cn -out data/cn.json
 package main
 
 import (
@@ -128,9 +128,9 @@ cn.json holds the holidays and make-up workdays (调休上班) of %d–%d as
 arranged by the State Council's annual notices (国务院办公厅关于YYYY年部分节假日安排的通知),
 transcribed by holiday-cn: https://github.com/NateScarlet/holiday-cn
 It was generated from holiday-cn's YYYY.json files, unchanged except that the
-"$schema" and "$id" fields are dropped, with (in responder/calendar):
+"$schema" and "$id" fields are dropped, with (in calendar):
 
-    go generate        # = go run ./internal/gen -src ../../../shared/data/holidays/holiday-cn -out data/cn.json
+    go generate        # = go run ./internal/gen -src ../../shared/data/holidays/holiday-cn -out data/cn.json
 
 Years whose holiday-cn file lists no days were left out and count as not
 loaded: %v. Add a year later without recompiling: yuqing calendar import FILE.

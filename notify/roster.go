@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/yuqing-project/yuqing/model"
 )
 
 // Person is someone who can be notified: a duty officer, a section chief,
@@ -102,9 +104,9 @@ func (r *Roster) Person(id string) (Person, bool) {
 // before still covers the small hours. It returns false when nobody is on
 // duty at t.
 func (r *Roster) OnDuty(t time.Time) (Person, bool) {
-	local := t.In(Shanghai)
+	local := t.In(model.China)
 	y, m, d := local.Date()
-	today := time.Date(y, m, d, 0, 0, 0, 0, Shanghai)
+	today := time.Date(y, m, d, 0, 0, 0, 0, model.China)
 	// Today's periods, then yesterday's, which may run past midnight.
 	for _, day := range []time.Time{today, today.AddDate(0, 0, -1)} {
 		dy, dm, dd := day.Date()

@@ -4,17 +4,13 @@ import (
 	"cmp"
 	"fmt"
 	"time"
-)
 
-// cst is China Standard Time. It is a fixed zone rather than
-// time.LoadLocation("Asia/Shanghai") so that deadlines do not depend on the
-// tzdata installed on the server; China has had no daylight saving time since
-// 1991, so the fixed offset is exact for every date this package serves.
-var cst = time.FixedZone("CST", 8*3600)
+	"github.com/yuqing-project/yuqing/model"
+)
 
 // Location returns China Standard Time (UTC+8), the zone in which calendar
 // dates and deadlines are reckoned.
-func Location() *time.Location { return cst }
+func Location() *time.Location { return model.China }
 
 // Date is a calendar day in China, without a time or a zone. The zero Date is
 // not a valid day; use Parse, NewDate or DateOf.
@@ -33,7 +29,7 @@ func NewDate(year int, month time.Month, day int) Date {
 // DateOf returns the calendar day on which the instant t falls in China
 // Standard Time, whatever t's own location is.
 func DateOf(t time.Time) Date {
-	y, m, d := t.In(cst).Date()
+	y, m, d := t.In(model.China).Date()
 	return Date{Year: y, Month: m, Day: d}
 }
 
@@ -55,14 +51,14 @@ func (d Date) String() string {
 
 // Start returns 00:00 of the day in China Standard Time.
 func (d Date) Start() time.Time {
-	return time.Date(d.Year, d.Month, d.Day, 0, 0, 0, 0, cst)
+	return time.Date(d.Year, d.Month, d.Day, 0, 0, 0, 0, model.China)
 }
 
 // Deadline returns 24:00 of the day in China Standard Time, which is the
 // instant a working-day limit ending on this day expires (民法典 第二百零三条:
 // "期间的最后一日的截止时间为二十四时"). It equals the Start of the next day.
 func (d Date) Deadline() time.Time {
-	return time.Date(d.Year, d.Month, d.Day+1, 0, 0, 0, 0, cst)
+	return time.Date(d.Year, d.Month, d.Day+1, 0, 0, 0, 0, model.China)
 }
 
 // AddDays returns the date n calendar days after d (before it if n < 0).

@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/yuqing-project/yuqing/responder/calendar"
+	"github.com/yuqing-project/yuqing/calendar"
 )
 
 var cst = time.FixedZone("CST", 8*3600)

@@ -1,4 +1,4 @@
-package store
+package model
 
 import (
 	"bufio"
@@ -9,8 +9,6 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
-
-	"github.com/yuqing-project/yuqing/bus"
 )
 
 // SentimentCorrection is an officer's correction of the sentiment the
@@ -54,7 +52,7 @@ const (
 func (c *SentimentCorrection) Validate() error {
 	var errs []error
 	switch c.Label {
-	case bus.Positive, bus.Neutral, bus.Negative:
+	case Positive, Neutral, Negative:
 	default:
 		errs = append(errs, fmt.Errorf("invalid field label=%q: want positive, neutral or negative", c.Label))
 	}

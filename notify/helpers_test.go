@@ -3,6 +3,8 @@ package notify
 import (
 	"sync"
 	"time"
+
+	"github.com/yuqing-project/yuqing/model"
 )
 
 // fakeClock is a settable clock for tests.
@@ -33,10 +35,10 @@ func (c *fakeClock) Add(d time.Duration) {
 
 // cst builds a China Standard Time instant.
 func cst(y int, mo time.Month, d, h, mi int) time.Time {
-	return time.Date(y, mo, d, h, mi, 0, 0, Shanghai)
+	return time.Date(y, mo, d, h, mi, 0, 0, model.China)
 }
 
-// testNow is a Saturday afternoon in Shanghai.
+// testNow is a Saturday afternoon in China Standard Time.
 var testNow = cst(2026, 11, 21, 14, 0)
 
 const (

@@ -5,12 +5,9 @@ import (
 	"strings"
 	"text/template"
 	"time"
-)
 
-// Shanghai is China Standard Time. A fixed zone, because China has had no
-// daylight saving time since 1991 and a fixed zone needs no tzdata on the
-// server.
-var Shanghai = time.FixedZone("CST", 8*3600)
+	"github.com/yuqing-project/yuqing/model"
+)
 
 // Rendered is a message rendered for people: a subject line, plain text
 // (email, webhook) and markdown (robots).
@@ -98,7 +95,7 @@ func Render(m Message) Rendered {
 		v.Countdown = m.Obligation + "已履行"
 	case !m.DueAt.IsZero():
 		v.Countdown = Countdown(m.Obligation, m.DueAt, at)
-		v.Due = m.DueAt.In(Shanghai).Format("2006-01-02 15:04")
+		v.Due = m.DueAt.In(model.China).Format("2006-01-02 15:04")
 	}
 	return Rendered{
 		Subject:  execute(subjectTmpl, v),

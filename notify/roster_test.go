@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/yuqing-project/yuqing/model"
 )
 
 func testRoster(t *testing.T) *Roster {
@@ -63,7 +65,7 @@ func TestRosterOnDuty(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			p, ok := r.OnDuty(tc.at)
 			if !ok || p.ID != tc.want {
-				t.Errorf("OnDuty(%s) = %q, %v; want %q", tc.at.In(Shanghai), p.ID, ok, tc.want)
+				t.Errorf("OnDuty(%s) = %q, %v; want %q", tc.at.In(model.China), p.ID, ok, tc.want)
 			}
 		})
 	}

@@ -33,7 +33,7 @@ import (
 	"time"
 )
 
-//go:generate go run ./internal/gen -src ../../../shared/data/holidays/holiday-cn -out data/cn.json
+//go:generate go run ./internal/gen -src ../../shared/data/holidays/holiday-cn -out data/cn.json
 
 //go:embed data/cn.json
 var embeddedData []byte

@@ -16,7 +16,8 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/yuqing-project/yuqing/responder/calendar"
+	"github.com/yuqing-project/yuqing/model"
+	"github.com/yuqing-project/yuqing/calendar"
 )
 
 // Rule kinds.
@@ -122,7 +123,7 @@ func (s *Set) validate() error {
 			errs = append(errs, fmt.Errorf("%s.kind (%s): %q is not hours or workdays", at, r.ID, r.Kind))
 		}
 		for _, l := range r.Levels {
-			if !slices.Contains([]string{"I", "II", "III", "IV"}, l) {
+			if !model.ValidLevel(l) {
 				errs = append(errs, fmt.Errorf("%s.levels (%s): %q is not I, II, III or IV", at, r.ID, l))
 			}
 		}

@@ -15,6 +15,8 @@ import (
 	"net/textproto"
 	"strings"
 	"time"
+
+	"github.com/yuqing-project/yuqing/model"
 )
 
 // EmailOptions configure the SMTP email channel.
@@ -124,7 +126,7 @@ func (c *EmailChannel) compose(m Message, to *mail.Address, msgID, thread string
 	h("From", (&mail.Address{Name: c.o.FromName, Address: c.o.From}).String())
 	h("To", to.String())
 	h("Subject", mime.BEncoding.Encode("UTF-8", r.Subject))
-	h("Date", now.In(Shanghai).Format(time.RFC1123Z))
+	h("Date", now.In(model.China).Format(time.RFC1123Z))
 	h("Message-ID", msgID)
 	if thread != "" {
 		h("In-Reply-To", thread)
