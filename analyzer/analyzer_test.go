@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/yuqing-project/yuqing/config"
+	"github.com/yuqing-project/yuqing/model"
 )
 
 // explosionNews is a local-news report of the kind the demo's incident

@@ -10,6 +10,7 @@ import (
 	"github.com/yuqing-project/yuqing/model"
 
 	"github.com/yuqing-project/yuqing/analyzer/region"
+	"github.com/yuqing-project/yuqing/model"
 )
 
 // maxRegions bounds the regions carried by a post.

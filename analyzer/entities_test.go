@@ -8,6 +8,7 @@ import (
 
 	"github.com/yuqing-project/yuqing/analyzer/region"
 	"github.com/yuqing-project/yuqing/config"
+	"github.com/yuqing-project/yuqing/model"
 )
 
 func org(s string) model.Entity    { return model.Entity{Text: s, Kind: EntityOrg} }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/yuqing-project/yuqing/config"
 
+	"github.com/yuqing-project/yuqing/model"
 	"github.com/yuqing-project/yuqing/scheme"
 )
 

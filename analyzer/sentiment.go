@@ -15,6 +15,7 @@ import (
 	"github.com/yuqing-project/yuqing/model"
 
 	"github.com/yuqing-project/yuqing/analyzer/sentiment"
+	"github.com/yuqing-project/yuqing/model"
 )
 
 //go:embed data/sentiment.tsv

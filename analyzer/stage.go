@@ -12,6 +12,7 @@ import (
 	"github.com/yuqing-project/yuqing/model"
 
 	"github.com/yuqing-project/yuqing/bus"
+	"github.com/yuqing-project/yuqing/model"
 	"github.com/yuqing-project/yuqing/store"
 )
 

@@ -20,9 +20,9 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/yuqing-project/yuqing/scheme"
 	"github.com/yuqing-project/yuqing/model"
 	"github.com/yuqing-project/yuqing/notify"
+	"github.com/yuqing-project/yuqing/scheme"
 )
 
 // Config is the whole configuration of one yuqing process.

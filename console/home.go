@@ -11,6 +11,7 @@ import (
 
 	"github.com/yuqing-project/yuqing/model"
 
+	"github.com/yuqing-project/yuqing/model"
 	"github.com/yuqing-project/yuqing/rules"
 	"github.com/yuqing-project/yuqing/store"
 )

@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/yuqing-project/yuqing/analyzer/sentiment"
+	"github.com/yuqing-project/yuqing/model"
 )
 
 func do(t *testing.T, method, u, body string) (int, http.Header, string) {

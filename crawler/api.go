@@ -14,6 +14,7 @@ import (
 	"github.com/yuqing-project/yuqing/model"
 
 	"github.com/yuqing-project/yuqing/config"
+	"github.com/yuqing-project/yuqing/model"
 )
 
 // TimeFromAPI is a publish time read from a JSON API's time field.

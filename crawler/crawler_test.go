@@ -24,6 +24,7 @@ import (
 
 	"github.com/yuqing-project/yuqing/bus"
 	"github.com/yuqing-project/yuqing/config"
+	"github.com/yuqing-project/yuqing/model"
 )
 
 // fakePublisher records published documents; fail makes Publish fail.

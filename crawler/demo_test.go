@@ -13,6 +13,7 @@ import (
 	"github.com/yuqing-project/yuqing/config"
 	"github.com/yuqing-project/yuqing/crawler"
 	"github.com/yuqing-project/yuqing/demo"
+	"github.com/yuqing-project/yuqing/model"
 )
 
 type recorder struct {

@@ -21,6 +21,7 @@ import (
 
 	"github.com/yuqing-project/yuqing/bus"
 	"github.com/yuqing-project/yuqing/config"
+	"github.com/yuqing-project/yuqing/model"
 )
 
 // multiSite serves several virtual hosts from one local server: each host

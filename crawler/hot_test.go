@@ -14,6 +14,7 @@ import (
 
 	"github.com/yuqing-project/yuqing/bus"
 	"github.com/yuqing-project/yuqing/config"
+	"github.com/yuqing-project/yuqing/model"
 )
 
 func TestBoostBoundsAndExpiry(t *testing.T) {

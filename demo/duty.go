@@ -14,6 +14,7 @@ import (
 
 	"github.com/yuqing-project/yuqing/model"
 
+	"github.com/yuqing-project/yuqing/model"
 	"github.com/yuqing-project/yuqing/notify"
 )
 

@@ -25,6 +25,7 @@ import (
 	"golang.org/x/text/encoding/simplifiedchinese"
 
 	"github.com/yuqing-project/yuqing/config"
+	"github.com/yuqing-project/yuqing/model"
 )
 
 // quiet discards the demo's logs in tests.

@@ -10,6 +10,7 @@ import (
 	"github.com/yuqing-project/yuqing/model"
 
 	"github.com/yuqing-project/yuqing/calendar"
+	"github.com/yuqing-project/yuqing/model"
 )
 
 // Kinds of incident: a public-opinion incident (the default), or a

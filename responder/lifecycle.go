@@ -11,6 +11,7 @@ import (
 	"github.com/yuqing-project/yuqing/model"
 
 	"github.com/yuqing-project/yuqing/config"
+	"github.com/yuqing-project/yuqing/model"
 	"github.com/yuqing-project/yuqing/notify"
 	"github.com/yuqing-project/yuqing/rules"
 )

@@ -32,6 +32,7 @@ import (
 	"github.com/yuqing-project/yuqing/bus"
 	"github.com/yuqing-project/yuqing/calendar"
 	"github.com/yuqing-project/yuqing/config"
+	"github.com/yuqing-project/yuqing/model"
 	"github.com/yuqing-project/yuqing/rules"
 	"github.com/yuqing-project/yuqing/store"
 )

@@ -9,6 +9,7 @@ import (
 	"github.com/yuqing-project/yuqing/model"
 
 	"github.com/yuqing-project/yuqing/bus"
+	"github.com/yuqing-project/yuqing/model"
 )
 
 // Clustering thresholds. A post joins an event when its fingerprint is

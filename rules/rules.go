@@ -16,8 +16,8 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/yuqing-project/yuqing/model"
 	"github.com/yuqing-project/yuqing/calendar"
+	"github.com/yuqing-project/yuqing/model"
 )
 
 // Rule kinds.

@@ -22,6 +22,7 @@ import (
 
 	"github.com/yuqing-project/yuqing/analyzer"
 	"github.com/yuqing-project/yuqing/analyzer/sentiment"
+	"github.com/yuqing-project/yuqing/model"
 )
 
 const trainUsage = `Usage:

@@ -18,6 +18,7 @@ import (
 
 	"github.com/yuqing-project/yuqing/analyzer/sentiment"
 	"github.com/yuqing-project/yuqing/config"
+	"github.com/yuqing-project/yuqing/model"
 	"github.com/yuqing-project/yuqing/store"
 	"github.com/yuqing-project/yuqing/store/clickhouse"
 	"github.com/yuqing-project/yuqing/store/sqlite"

@@ -35,6 +35,7 @@ import (
 	"github.com/yuqing-project/yuqing/model"
 
 	"github.com/yuqing-project/yuqing/bus"
+	"github.com/yuqing-project/yuqing/model"
 	"github.com/yuqing-project/yuqing/store"
 )
 
