@@ -33,8 +33,6 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/yuqing-project/yuqing/model"
-
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/yuqing-project/yuqing/analyzer/region"
 	"github.com/yuqing-project/yuqing/config"

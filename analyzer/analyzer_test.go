@@ -8,8 +8,6 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/yuqing-project/yuqing/model"
-
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/yuqing-project/yuqing/config"

@@ -4,8 +4,6 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/yuqing-project/yuqing/model"
-
 	"github.com/yuqing-project/yuqing/analyzer/region"
 	"github.com/yuqing-project/yuqing/config"
 	"github.com/yuqing-project/yuqing/model"

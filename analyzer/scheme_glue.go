@@ -3,8 +3,6 @@ package analyzer
 import (
 	"fmt"
 
-	"github.com/yuqing-project/yuqing/model"
-
 	"strings"
 
 	"github.com/yuqing-project/yuqing/config"

@@ -11,7 +11,6 @@ import (
 	"testing"
 
 	"github.com/yuqing-project/yuqing/config"
-	"github.com/yuqing-project/yuqing/model"
 
 	"github.com/yuqing-project/yuqing/model"
 	"github.com/yuqing-project/yuqing/scheme"

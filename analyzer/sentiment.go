@@ -12,8 +12,6 @@ import (
 	"sync/atomic"
 	"unicode"
 
-	"github.com/yuqing-project/yuqing/model"
-
 	"github.com/yuqing-project/yuqing/analyzer/sentiment"
 	"github.com/yuqing-project/yuqing/model"
 )

@@ -9,8 +9,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/yuqing-project/yuqing/model"
-
 	"github.com/yuqing-project/yuqing/bus"
 	"github.com/yuqing-project/yuqing/model"
 	"github.com/yuqing-project/yuqing/store"

@@ -15,8 +15,6 @@ import (
 	"time"
 
 	"github.com/yuqing-project/yuqing/model"
-
-	"github.com/yuqing-project/yuqing/model"
 	"github.com/yuqing-project/yuqing/notify"
 	"github.com/yuqing-project/yuqing/rules"
 	"github.com/yuqing-project/yuqing/store"

@@ -10,8 +10,6 @@ import (
 	"time"
 
 	"github.com/yuqing-project/yuqing/model"
-
-	"github.com/yuqing-project/yuqing/model"
 	"github.com/yuqing-project/yuqing/rules"
 	"github.com/yuqing-project/yuqing/store"
 )

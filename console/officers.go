@@ -8,8 +8,6 @@ import (
 	"slices"
 	"time"
 
-	"github.com/yuqing-project/yuqing/model"
-
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/yuqing-project/yuqing/model"

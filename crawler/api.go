@@ -11,8 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/yuqing-project/yuqing/model"
-
 	"github.com/yuqing-project/yuqing/config"
 	"github.com/yuqing-project/yuqing/model"
 )

@@ -10,8 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/yuqing-project/yuqing/model"
-
 	"golang.org/x/text/encoding/simplifiedchinese"
 
 	"github.com/yuqing-project/yuqing/config"

@@ -48,8 +48,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/yuqing-project/yuqing/model"
-
 	"github.com/andybalholm/cascadia"
 	"github.com/gocolly/colly/v2"
 	"github.com/prometheus/client_golang/prometheus"

@@ -8,8 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/yuqing-project/yuqing/model"
-
 	"github.com/yuqing-project/yuqing/config"
 	"github.com/yuqing-project/yuqing/crawler"
 	"github.com/yuqing-project/yuqing/demo"

@@ -13,8 +13,6 @@ import (
 	"time"
 
 	"github.com/yuqing-project/yuqing/model"
-
-	"github.com/yuqing-project/yuqing/model"
 	"github.com/yuqing-project/yuqing/notify"
 )
 

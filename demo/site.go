@@ -43,8 +43,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/yuqing-project/yuqing/model"
-
 	"github.com/yuqing-project/yuqing/config"
 	"github.com/yuqing-project/yuqing/model"
 )

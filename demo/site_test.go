@@ -20,8 +20,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/yuqing-project/yuqing/model"
-
 	"golang.org/x/text/encoding/simplifiedchinese"
 
 	"github.com/yuqing-project/yuqing/config"

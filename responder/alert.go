@@ -9,8 +9,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/yuqing-project/yuqing/model"
-
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/yuqing-project/yuqing/model"

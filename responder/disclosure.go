@@ -7,8 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/yuqing-project/yuqing/model"
-
 	"github.com/yuqing-project/yuqing/calendar"
 	"github.com/yuqing-project/yuqing/model"
 )

@@ -6,8 +6,6 @@ import (
 	"sort"
 	"time"
 
-	"github.com/yuqing-project/yuqing/model"
-
 	"github.com/yuqing-project/yuqing/bus"
 	"github.com/yuqing-project/yuqing/model"
 )

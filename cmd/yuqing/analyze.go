@@ -12,8 +12,6 @@ import (
 	"os"
 	"strconv"
 
-	"github.com/yuqing-project/yuqing/model"
-
 	"github.com/yuqing-project/yuqing/analyzer"
 	"github.com/yuqing-project/yuqing/analyzer/sentiment"
 	"github.com/yuqing-project/yuqing/config"

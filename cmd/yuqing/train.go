@@ -16,8 +16,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/yuqing-project/yuqing/model"
-
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/yuqing-project/yuqing/analyzer"

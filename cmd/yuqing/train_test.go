@@ -12,8 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/yuqing-project/yuqing/model"
-
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/yuqing-project/yuqing/analyzer/sentiment"

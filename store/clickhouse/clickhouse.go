@@ -34,8 +34,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/yuqing-project/yuqing/model"
-
 	"github.com/ClickHouse/clickhouse-go/v2"
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 	"github.com/prometheus/client_golang/prometheus"

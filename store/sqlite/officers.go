@@ -8,8 +8,6 @@ import (
 	"time"
 
 	"github.com/yuqing-project/yuqing/model"
-
-	"github.com/yuqing-project/yuqing/model"
 	"github.com/yuqing-project/yuqing/store"
 )
 

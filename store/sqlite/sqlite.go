@@ -27,8 +27,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/yuqing-project/yuqing/model"
-
 	"github.com/prometheus/client_golang/prometheus"
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
 

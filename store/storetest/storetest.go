@@ -32,8 +32,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/yuqing-project/yuqing/model"
-
 	"github.com/yuqing-project/yuqing/bus"
 	"github.com/yuqing-project/yuqing/model"
 	"github.com/yuqing-project/yuqing/store"
