@@ -20,6 +20,7 @@ import (
 
 	"github.com/yuqing-project/yuqing/analyzer"
 	"github.com/yuqing-project/yuqing/analyzer/sentiment"
+	"github.com/yuqing-project/yuqing/internal/app"
 	"github.com/yuqing-project/yuqing/model"
 )
 
@@ -161,7 +162,7 @@ func storeCorrections(cf *configFlags, stderr io.Writer) ([]byte, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	st, err := openStore(ctx, cfg, prometheus.NewRegistry(), log)
+	st, err := app.OpenStore(ctx, cfg, prometheus.NewRegistry(), log)
 	if err != nil {
 		return nil, fmt.Errorf("cannot read corrections from the store: %w", err)
 	}

@@ -1,0 +1,343 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/yuqing-project/yuqing/analyzer"
+	"github.com/yuqing-project/yuqing/analyzer/region"
+	"github.com/yuqing-project/yuqing/bus"
+	"github.com/yuqing-project/yuqing/calendar"
+	"github.com/yuqing-project/yuqing/console"
+	"github.com/yuqing-project/yuqing/crawler"
+	"github.com/yuqing-project/yuqing/demo"
+	"github.com/yuqing-project/yuqing/notify"
+	"github.com/yuqing-project/yuqing/responder"
+	"github.com/yuqing-project/yuqing/rules"
+)
+
+// initServer starts the HTTP listener every target has: metrics and
+// probes, and the console's API and pages once the console module mounts
+// them. It listens before the other modules start, so a probe gets an
+// answer (not ready) while they do.
+func (a *App) initServer(context.Context) (*Service, error) {
+	a.srv = console.New(nil, a.reg, a.reg, a.log)
+	a.srv.AddReadyCheck("stages", func(context.Context) error {
+		if !a.started.Load() {
+			return errors.New("stages are starting")
+		}
+		return nil
+	})
+	ln, err := net.Listen("tcp", a.cfg.HTTP.Listen)
+	if err != nil {
+		return nil, fmt.Errorf("cannot listen for HTTP on %s: %w", a.cfg.HTTP.Listen, err)
+	}
+	var api atomic.Pointer[http.Handler]
+	probes := a.srv.Handler()
+	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if h := api.Load(); h != nil && !isProbe(r.URL.Path) {
+			(*h).ServeHTTP(w, r)
+			return
+		}
+		probes.ServeHTTP(w, r)
+	})
+	a.mountAPI = func(h http.Handler) { api.Store(&h) }
+	httpSrv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		if err := httpSrv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			a.log.Error("HTTP server stopped", "err", err)
+		}
+	}()
+	a.log.Info("HTTP listening", "addr", ln.Addr().String(), "targets", strings.Join(a.targets, ","))
+	return &Service{Close: func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = httpSrv.Shutdown(sctx) // in-flight requests had 5 s; the rest are cut
+	}}, nil
+}
+
+func isProbe(path string) bool {
+	return path == "/metrics" || path == "/healthz" || path == "/readyz" || strings.HasPrefix(path, "/debug/pprof/")
+}
+
+// initBroker starts the embedded broker when no external brokers are
+// configured.
+func (a *App) initBroker(context.Context) (*Service, error) {
+	a.brokers = a.cfg.Kafka.Brokers
+	if len(a.brokers) > 0 {
+		return nil, nil
+	}
+	b, err := bus.StartBroker(a.cfg.Kafka.Embedded, a.cfg.Kafka.Topics.Partitions, filepath.Join(a.cfg.DataDir, "kafka"), a.log)
+	if err != nil {
+		return nil, err
+	}
+	a.brokers = []string{b.Addr()}
+	return &Service{Close: b.Close}, nil
+}
+
+// initBus connects the producer every target shares and creates the
+// pipeline's topics.
+func (a *App) initBus(ctx context.Context) (*Service, error) {
+	a.busMetrics = bus.NewMetrics(a.reg)
+	kopts, err := bus.ClientOptions(a.cfg.Kafka, a.brokers)
+	if err != nil {
+		return nil, err
+	}
+	a.kopts = kopts
+	prod, err := bus.NewProducer(slices.Clone(kopts), a.busMetrics)
+	if err != nil {
+		return nil, err
+	}
+	tctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	err = bus.EnsureTopics(tctx, prod.Client(), a.cfg.Kafka.Topics.Partitions, a.cfg.Kafka.Topics.ReplicationFactor, a.log)
+	cancel()
+	if err != nil {
+		prod.Close()
+		return nil, err
+	}
+	a.prod = prod
+	a.srv.AddReadyCheck("kafka", func(ctx context.Context) error { return prod.Client().Ping(ctx) })
+	return &Service{Close: prod.Close}, nil
+}
+
+// initStore opens the store every target that reads or writes it shares.
+func (a *App) initStore(ctx context.Context) (*Service, error) {
+	st, err := OpenStore(ctx, a.cfg, a.reg, a.log)
+	if err != nil {
+		return nil, err
+	}
+	a.st = st
+	a.srv.AddReadyCheck("store", func(ctx context.Context) error {
+		_, err := st.CountPosts(ctx)
+		return err
+	})
+	return &Service{Close: func() {
+		if err := st.Close(); err != nil {
+			a.log.Warn("cannot close store", "err", err)
+		}
+	}}, nil
+}
+
+// initDemo starts the demo web when the demo is enabled and this process
+// crawls: it is crawled like any other site.
+func (a *App) initDemo(ctx context.Context) (*Service, error) {
+	if !a.cfg.Demo.Enabled || !a.has(Crawler) {
+		return nil, nil
+	}
+	site, err := demo.New(a.cfg.Demo, filepath.Join(a.cfg.DataDir, "demo"), a.log)
+	if err != nil {
+		return nil, err
+	}
+	if err := site.Start(ctx); err != nil {
+		return nil, err
+	}
+	a.site = site
+	return &Service{Close: func() { _ = site.Close() }}, nil
+}
+
+// initNotifications decides where alerts go: the configured channels, or
+// the demo's duty group when the demo runs and no channel is configured.
+func (a *App) initNotifications(context.Context) (*Service, error) {
+	a.notifyCfg = a.cfg.Responder.Notify
+	if a.site != nil && len(a.notifyCfg.Channels) == 0 {
+		a.notifyCfg = a.site.NotifyConfig("http://" + a.cfg.HTTP.Listen)
+		a.log.Info("demo alerts go to the demo duty group", "url", a.site.URL()+"/duty/")
+	}
+	return nil, nil
+}
+
+// ruleSet returns the rules in force: the embedded defaults with the
+// local overrides.
+func (a *App) ruleSet() (*rules.Set, error) {
+	if a.rules != nil {
+		return a.rules, nil
+	}
+	set := rules.Default()
+	if len(a.cfg.Responder.RuleOverrides) > 0 {
+		ov := map[string]rules.Override{}
+		for id, o := range a.cfg.Responder.RuleOverrides {
+			ov[id] = rules.Override{Hours: o.Hours, Workdays: o.Workdays}
+		}
+		var err error
+		if set, err = set.WithOverrides(ov); err != nil {
+			return nil, err
+		}
+	}
+	a.rules = set
+	return set, nil
+}
+
+// initConsole mounts the API and the pages on the HTTP server.
+func (a *App) initConsole(context.Context) (*Service, error) {
+	set, err := a.ruleSet()
+	if err != nil {
+		return nil, err
+	}
+	c := console.New(a.st, a.reg, prometheus.NewRegistry(), a.log) // replaced when httpserver lands
+	c.SetRules(set)
+	if n := a.notifyCfg; n.AckSecret != "" {
+		acker, err := notify.NewAcker(n.AckSecret, n.AckURL, n.AckTTL, nil)
+		if err != nil {
+			return nil, fmt.Errorf("cannot verify acknowledgement links: %w", err)
+		}
+		c.SetAcker(acker)
+	}
+	a.mountAPI(c.Handler())
+	return nil, nil
+}
+
+// consumer returns a consumer group member of the pipeline's settings.
+func (a *App) consumer(group, topic string, onAssigned func(context.Context, map[string][]int32)) (*bus.Consumer, error) {
+	k := a.cfg.Kafka.Consumer
+	return bus.NewConsumer(bus.ConsumerConfig{
+		Group: group, Topics: []string{topic},
+		MaxAttempts: k.MaxAttempts, RetryBackoff: k.RetryBackoff, BatchSize: k.BatchSize, OnAssigned: onAssigned,
+	}, slices.Clone(a.kopts), a.prod, a.busMetrics, a.log)
+}
+
+// initAnalyzer builds the analyzer (segmenter, model, regions, schemes,
+// topics, the user dictionary) and consumes documents.
+func (a *App) initAnalyzer(ctx context.Context) (*Service, error) {
+	cfg := a.cfg
+	an, err := analyzer.New(cfg.Analyzer, a.reg, a.log)
+	if err != nil {
+		return nil, err
+	}
+	home, extra := cfg.Analyzer.HomeRegion, slices.Clone(cfg.Analyzer.ExtraRegions)
+	if cfg.Demo.Enabled {
+		demoHome, demoDivisions := demo.Regions()
+		extra = append(extra, demoDivisions...)
+		if home == "" {
+			home = demoHome
+		}
+	}
+	divisions := make([]region.Division, len(extra))
+	for i, d := range extra {
+		divisions[i] = region.Division{Code: d.Code, Name: d.Name}
+	}
+	if err := an.SetRegions(home, divisions...); err != nil {
+		return nil, err
+	}
+	if err := an.SetSchemes(cfg.Analyzer.Schemes); err != nil {
+		return nil, err
+	}
+	if f := cfg.Analyzer.TopicsFile; f != "" {
+		topics, err := LoadTopics(f)
+		if err != nil {
+			return nil, err
+		}
+		an.SetTopics(topics)
+	}
+	stage := analyzer.NewStage(an, a.st, a.prod, cfg.Analyzer.Workers)
+	if _, err := stage.RefreshDictionary(ctx); err != nil {
+		return nil, err
+	}
+	c, err := a.consumer("yuqing-analyzer", bus.TopicDocs, nil)
+	if err != nil {
+		return nil, err
+	}
+	return &Service{Run: func(ctx context.Context) error {
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			stage.WatchDictionary(ctx, cfg.Analyzer.DictionaryRefresh, a.log)
+		}()
+		err := c.Run(ctx, stage.Handle)
+		<-done
+		return err
+	}}, nil
+}
+
+// initResponder rebuilds the responder's state from the store and
+// consumes posts; its deadline checks run beside the consumer.
+func (a *App) initResponder(ctx context.Context) (*Service, error) {
+	cfg := a.cfg
+	set, err := a.ruleSet()
+	if err != nil {
+		return nil, err
+	}
+	cal, err := calendar.LoadDir(calendar.Default(), filepath.Join(cfg.DataDir, "calendar"))
+	if err != nil {
+		return nil, err
+	}
+	alerter, err := responder.NewAlerter(a.notifyCfg, a.st, a.reg, a.log, nil)
+	if err != nil {
+		return nil, err
+	}
+	r := responder.New(cfg.Responder, a.st, a.reg, a.log, responder.WithRules(set), responder.WithCalendar(cal),
+		responder.WithAlerter(alerter), responder.WithHotRequests(a.prod))
+	if err := r.Rebuild(ctx); err != nil {
+		return nil, err
+	}
+	onAssigned := func(ctx context.Context, _ map[string][]int32) {
+		if err := r.Rebuild(ctx); err != nil {
+			a.log.Error("cannot rebuild responder state after assignment", "err", err)
+		}
+	}
+	c, err := a.consumer("yuqing-responder", bus.TopicPosts, onAssigned)
+	if err != nil {
+		return nil, err
+	}
+	return &Service{Run: func(ctx context.Context) error {
+		errc := make(chan error, 1)
+		go func() { errc <- r.Run(ctx, cfg.Responder.TickInterval) }()
+		err := c.Run(ctx, r.Handle)
+		if derr := <-errc; err == nil && derr != nil {
+			err = fmt.Errorf("deadlines: %w", derr)
+		}
+		return err
+	}}, nil
+}
+
+// initCrawler builds the crawler over the configured sources (and the
+// demo's), joins its group when one is configured, and crawls.
+func (a *App) initCrawler(ctx context.Context) (*Service, error) {
+	cfg := a.cfg
+	sources := slices.Clone(cfg.Crawler.Sources)
+	if a.site != nil {
+		sources = append(sources, a.site.Sources()...)
+	}
+	cr, err := crawler.New(cfg.Crawler, sources, a.prod, filepath.Join(cfg.DataDir, "crawler"), a.reg, a.log)
+	if err != nil {
+		return nil, err
+	}
+	// With a group, replicas share the sources (and create the crawler
+	// topics); alone, the topics are still created so other stages can
+	// ask for a hot source to be polled faster.
+	tctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	if cfg.Crawler.Group != "" {
+		err = cr.JoinGroup(tctx, slices.Clone(a.kopts), crawler.GroupConfig{Group: cfg.Crawler.Group,
+			Partitions: cfg.Crawler.GroupPartitions, ReplicationFactor: cfg.Kafka.Topics.ReplicationFactor})
+	} else {
+		_, err = bus.EnsureCrawlTopics(tctx, a.prod.Client(), cfg.Crawler.GroupPartitions, cfg.Kafka.Topics.ReplicationFactor, a.log)
+	}
+	cancel()
+	if err != nil {
+		return nil, err
+	}
+	if err := cr.FollowHotRequests(slices.Clone(a.kopts)); err != nil {
+		return nil, err
+	}
+	return &Service{Run: cr.Run}, nil
+}
+
+// initMigrate creates or upgrades the store schema; the target then ends.
+func (a *App) initMigrate(ctx context.Context) (*Service, error) {
+	return &Service{Run: func(ctx context.Context) error {
+		st, err := OpenStore(ctx, a.cfg, a.reg, a.log)
+		if err != nil {
+			return err
+		}
+		a.log.Info("store migrated", "driver", a.cfg.Store.Driver)
+		return st.Close()
+	}}, nil
+}
