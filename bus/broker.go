@@ -57,6 +57,7 @@ func StartBroker(cfg config.EmbeddedKafka, partitions int32, dir string, log *sl
 		kfake.SeedTopics(partitions, TopicDocs),
 		kfake.SeedTopics(PostsPartitions, TopicPosts),
 		kfake.SeedTopics(1, TopicDeadLetter),
+		kfake.SeedTopics(RequestsPartitions, TopicRequests),
 	}
 	if cfg.SyncWrites {
 		opts = append(opts, kfake.SyncWrites())

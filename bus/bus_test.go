@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/yuqing-project/yuqing/config"
 	"github.com/yuqing-project/yuqing/internal/testenv"
@@ -308,5 +309,115 @@ func TestKcatSeesTopics(t *testing.T) {
 	}
 	if !strings.Contains(string(out), "k1") {
 		t.Errorf("kcat -C did not read the message back: %q", out)
+	}
+}
+
+// TestCoAssignGivesBothTopicsToOneMember: two members of a group that
+// consumes the posts and the requests (one partition each) with CoAssign:
+// whichever member is active holds both, so one responder sees both
+// streams; when it leaves, the other takes both over.
+func TestCoAssignGivesBothTopicsToOneMember(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	if err := EnsureTopics(ctx, e.prod.Client(), 2, 1, nil); err != nil {
+		t.Fatal(err)
+	}
+	type got struct {
+		member string
+		topic  string
+	}
+	seen := make(chan got, 64)
+	member := func(name string) (*Consumer, context.CancelFunc, chan error) {
+		c, err := NewConsumer(ConsumerConfig{Group: "co", Topics: []string{TopicPosts, TopicRequests}, MaxAttempts: 1,
+			BatchSize: 16, CoAssign: true}, []kgo.Opt{kgo.SeedBrokers(e.broker.Addr())}, e.prod, e.m, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cctx, cancel := context.WithCancel(ctx)
+		done := make(chan error, 1)
+		go func() {
+			done <- c.Run(cctx, func(_ context.Context, msgs []Message) error {
+				for _, m := range msgs {
+					seen <- got{name, m.Topic}
+				}
+				return nil
+			})
+		}()
+		return c, cancel, done
+	}
+	_, cancelA, doneA := member("a")
+	_, cancelB, doneB := member("b")
+	defer cancelB()
+	// Both members are in the group before anything is produced: a
+	// rebalance splitting the topics would show in the first messages.
+	waitMembers(t, e.prod.Client(), "co", 2)
+	produce := func(n int) {
+		for i := 0; i < n; i++ {
+			if err := e.prod.PublishPosts(ctx, model.Post{Document: model.Document{ID: fmt.Sprintf("p%d-%d", n, i)}}); err != nil {
+				t.Fatal(err)
+			}
+			if err := e.prod.PublishRequests(ctx, model.HistoryEntry{ID: fmt.Sprintf("r%d-%d", n, i), IncidentID: "INC"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	collectN := func(n int) map[string]map[string]int {
+		by := map[string]map[string]int{}
+		deadline := time.After(30 * time.Second)
+		for i := 0; i < n; i++ {
+			select {
+			case g := <-seen:
+				if by[g.member] == nil {
+					by[g.member] = map[string]int{}
+				}
+				by[g.member][g.topic]++
+			case <-deadline:
+				t.Fatalf("got %d of %d messages: %v", i, n, by)
+			}
+		}
+		return by
+	}
+	produce(3)
+	first := collectN(6)
+	if len(first) != 1 {
+		t.Fatalf("the two topics went to different members: %v", first)
+	}
+	var active string
+	for m := range first {
+		active = m
+	}
+	// The active member leaves; the other takes over both topics.
+	if active == "a" {
+		cancelA()
+		<-doneA
+	} else {
+		cancelB()
+		<-doneB
+	}
+	produce(4)
+	second := collectN(8)
+	if len(second) != 1 || second[active] != nil {
+		t.Fatalf("after %s left, the messages went to %v", active, second)
+	}
+	if active != "a" {
+		cancelA()
+	}
+}
+
+// waitMembers waits until group has n members in a stable state.
+func waitMembers(t *testing.T, cl *kgo.Client, group string, n int) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		req := kmsg.NewPtrDescribeGroupsRequest()
+		req.Groups = []string{group}
+		resp, err := req.RequestWith(context.Background(), cl)
+		if err == nil && len(resp.Groups) == 1 && resp.Groups[0].State == "Stable" && len(resp.Groups[0].Members) == n {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("group %s did not reach %d stable members: %v %+v", group, n, err, resp)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }

@@ -81,10 +81,18 @@ func TLSConfig(c config.TLSConfig) (*tls.Config, error) {
 // with the partitions of TopicDocs instead.
 const PostsPartitions = 1
 
+// RequestsPartitions is the partition count of TopicRequests, one for the
+// same reason: the active responder applies people's requests in the
+// order they were made. It consumes them in the group that consumes the
+// posts, whose range balancer gives partition 0 of both topics to the same
+// member (ConsumerConfig.CoAssign).
+const RequestsPartitions = 1
+
 // EnsureTopics creates the pipeline's topics when they are missing. Topics
 // that exist are left as they are.
 func EnsureTopics(ctx context.Context, cl *kgo.Client, partitions int32, replication int16, log *slog.Logger) error {
-	return createTopics(ctx, cl, []topicSpec{{TopicDocs, partitions, nil}, {TopicPosts, PostsPartitions, nil}, {TopicDeadLetter, 1, nil}},
+	return createTopics(ctx, cl, []topicSpec{{TopicDocs, partitions, nil}, {TopicPosts, PostsPartitions, nil}, {TopicDeadLetter, 1, nil},
+		{TopicRequests, RequestsPartitions, nil}},
 		replication, log)
 }
 

@@ -52,6 +52,11 @@ type ConsumerConfig struct {
 	// before any message of them is handled: a stateful stage rebuilds its
 	// state from the store there after a failover.
 	OnAssigned func(ctx context.Context, assigned map[string][]int32)
+	// CoAssign makes the group assign partition i of every topic it
+	// consumes to the same member (Kafka's range balancer), so a stateful
+	// stage that consumes two single-partition topics has one active
+	// member for both. Every member of a group must agree on it.
+	CoAssign bool
 }
 
 // Consumer is an at-least-once consumer group member: it commits a
@@ -96,6 +101,9 @@ func NewConsumer(cfg ConsumerConfig, opts []kgo.Opt, dlq *Producer, m *Metrics, 
 		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
 		kgo.FetchMaxWait(500*time.Millisecond),
 	)
+	if cfg.CoAssign {
+		opts = append(opts, kgo.Balancers(kgo.RangeBalancer()))
+	}
 	if cfg.OnAssigned != nil {
 		opts = append(opts, kgo.OnPartitionsAssigned(func(ctx context.Context, _ *kgo.Client, a map[string][]int32) {
 			cfg.OnAssigned(ctx, a)

@@ -11,6 +11,8 @@ package bus
 
 import (
 	"time"
+
+	"github.com/yuqing-project/yuqing/model"
 )
 
 // Topic names. Documents are keyed by document ID so that every version of
@@ -19,6 +21,11 @@ const (
 	TopicDocs       = "yuqing.docs.v1"
 	TopicPosts      = "yuqing.posts.v1"
 	TopicDeadLetter = "yuqing.deadletter.v1"
+	// TopicRequests carries people's requests of incidents (confirm,
+	// assign, record a response, ...) from the console to the responder,
+	// keyed by incident ID. The history entry is the record; the message
+	// is how the responder learns of it without reading histories.
+	TopicRequests = "yuqing.requests.v1"
 )
 
 // SchemaVersion is the current minor version of the v1 messages. Version 2
@@ -35,4 +42,12 @@ type DeadLetter struct {
 	Error     string    `json:"error"`
 	Stage     string    `json:"stage"`
 	At        time.Time `json:"at"`
+}
+
+// Request is what crosses TopicRequests: a history entry a person made (an
+// action "request.<name>", see model.RequestPrefix), or the "opened" entry
+// of an incident a person opened by hand, whose row is already stored.
+type Request struct {
+	Schema int `json:"schema"`
+	model.HistoryEntry
 }

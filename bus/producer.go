@@ -107,5 +107,19 @@ func (p *Producer) PublishPosts(ctx context.Context, posts ...model.Post) error 
 	return p.Produce(ctx, TopicPosts, recs...)
 }
 
+// PublishRequests produces people's requests to TopicRequests keyed by
+// incident ID; it returns once they are durable (acks=all).
+func (p *Producer) PublishRequests(ctx context.Context, entries ...model.HistoryEntry) error {
+	recs := make([]Record, len(entries))
+	for i := range entries {
+		b, err := json.Marshal(Request{Schema: SchemaVersion, HistoryEntry: entries[i]})
+		if err != nil {
+			return fmt.Errorf("cannot encode request %q: %w", entries[i].ID, err)
+		}
+		recs[i] = Record{Key: entries[i].IncidentID, Value: b}
+	}
+	return p.Produce(ctx, TopicRequests, recs...)
+}
+
 // Close flushes nothing (every call is synchronous) and closes the client.
 func (p *Producer) Close() { p.cl.Close() }

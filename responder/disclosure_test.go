@@ -37,6 +37,13 @@ func TestDisclosureAcrossNationalDay(t *testing.T) {
 	if err := st.UpsertIncidents(ctx, []model.Incident{manual("permit", "D-PERMIT", day(9, 18)), manual("apply", "D-APPLY", day(9, 25))}); err != nil {
 		t.Fatal(err)
 	}
+	// The console tells the responder of the items it opened.
+	if err := r.HandleRequests(ctx, []model.HistoryEntry{
+		{ID: "o1", IncidentID: "permit", At: now.UTC(), Actor: "公开办", Action: "opened"},
+		{ID: "o2", IncidentID: "apply", At: now.UTC(), Actor: "公开办", Action: "opened"},
+	}); err != nil {
+		t.Fatal(err)
+	}
 	if err := r.HandlePosts(ctx, []model.Post{policy}); err != nil {
 		t.Fatal(err)
 	}
@@ -93,7 +100,7 @@ func TestDisclosureAcrossNationalDay(t *testing.T) {
 
 	// The application is extended once (+20), then a corrected
 	// application arrives on 12 October: the clock restarts from it.
-	if err := st.AppendHistory(ctx, []model.HistoryEntry{
+	if err := r.HandleRequests(ctx, []model.HistoryEntry{
 		{ID: "x1", IncidentID: "apply", At: now.UTC(), Actor: "公开办", Action: model.RequestPrefix + model.RequestExtend, Reason: `{"rule":"D-APPLY"}`},
 	}); err != nil {
 		t.Fatal(err)
@@ -104,7 +111,7 @@ func TestDisclosureAcrossNationalDay(t *testing.T) {
 	if o := due("apply", "D-APPLY"); !o.DueAt.Equal(deadline(11, 26)) || !o.Extended {
 		t.Errorf("extended D-APPLY due %v (extended %v), want %v", o.DueAt.In(model.China), o.Extended, deadline(11, 26).In(model.China))
 	}
-	if err := st.AppendHistory(ctx, []model.HistoryEntry{
+	if err := r.HandleRequests(ctx, []model.HistoryEntry{
 		{ID: "x2", IncidentID: "apply", At: now.Add(time.Minute).UTC(), Actor: "公开办", Action: model.RequestPrefix + model.RequestExtend, Reason: `{"rule":"D-APPLY"}`},
 		{ID: "x3", IncidentID: "apply", At: now.Add(2 * time.Minute).UTC(), Actor: "公开办", Action: model.RequestPrefix + model.RequestRestart,
 			Reason: `{"rule":"D-APPLY","from":"2026-10-12T00:00:00+08:00"}`},

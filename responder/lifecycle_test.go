@@ -77,19 +77,25 @@ func TestRequests(t *testing.T) {
 		return model.HistoryEntry{ID: fmt.Sprintf("req-%d", n), IncidentID: id, At: now.Add(time.Duration(n) * time.Second),
 			Actor: actor, Action: model.RequestPrefix + action, Reason: body}
 	}
-	if err := st.AppendHistory(ctx, []model.HistoryEntry{
+	reqs := []model.HistoryEntry{
 		req(1, model.RequestConfirm, "李科长", `{"reason":"研判属实"}`),
 		req(2, model.RequestAssign, "李科长", `{"assignee":"县应急管理局"}`),
 		req(3, model.RequestRecordResponse, "王干事", `{"rule":"R-5H","url":"http://gov.example/tb","title":"情况通报","source":"县政府网"}`),
 		req(4, model.RequestConfirm, "王干事", `{}`), // 已回应 → 已确认 is not a lifecycle move
 		req(5, model.RequestWaive, "王干事", `{"rule":"R-24H","reason":"已召开吹风会,经领导同意以吹风会代替"}`),
-	}); err != nil {
-		t.Fatal(err)
 	}
-	for range 2 { // a second tick applies nothing again
+	// The requests arrive from the bus; delivered again (at least once),
+	// they apply nothing again, nor does a tick or a rebuild.
+	for range 2 {
+		if err := r.HandleRequests(ctx, reqs); err != nil {
+			t.Fatal(err)
+		}
 		if err := r.Tick(ctx); err != nil {
 			t.Fatal(err)
 		}
+	}
+	if err := r.Rebuild(ctx); err != nil {
+		t.Fatal(err)
 	}
 	inc, err := st.GetIncident(ctx, id)
 	if err != nil {
@@ -135,7 +141,8 @@ func TestIncidentOpenedByHand(t *testing.T) {
 	if err := st.UpsertIncidents(ctx, []model.Incident{inc}); err != nil {
 		t.Fatal(err)
 	}
-	if err := r.Tick(ctx); err != nil {
+	// The console tells the responder of the incident it opened.
+	if err := r.HandleRequests(ctx, []model.HistoryEntry{{ID: "h-open", IncidentID: inc.ID, At: now, Actor: "值班员", Action: "opened"}}); err != nil {
 		t.Fatal(err)
 	}
 	got, err := st.GetIncident(ctx, "INC-M-1")
@@ -278,5 +285,48 @@ func TestEntitiesJoinEvents(t *testing.T) {
 				t.Errorf("got %d events, want %d", len(evs), tc.events)
 			}
 		})
+	}
+}
+
+// TestRebuildCatchesUpRequests: a request that is in the history but never
+// reached this responder over the bus (the responder that consumed it
+// crashed before applying it, or an older console recorded it), and an
+// incident opened by hand without a message, are applied when the state is
+// rebuilt — once.
+func TestRebuildCatchesUpRequests(t *testing.T) {
+	ctx := context.Background()
+	st := openStore(t)
+	now := t0.Add(time.Hour)
+	r := New(cfg, st, prometheus.NewRegistry(), nil, WithClock(func() time.Time { return now }))
+	inc := model.Incident{ID: "INC-M-2", Version: 1, Title: "电话报告:河堤管涌", Level: "III", LevelConfirmed: true,
+		State: model.StatePending, Open: true, OpenedAt: now, DetectedAt: now, ClockStart: t0}
+	if err := st.UpsertIncidents(ctx, []model.Incident{inc}); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.AppendHistory(ctx, []model.HistoryEntry{{ID: "req-c", IncidentID: inc.ID, At: now, Actor: "李科长",
+		Action: model.RequestPrefix + model.RequestConfirm, Reason: `{"reason":"研判属实"}`}}); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if err := r.Rebuild(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := st.GetIncident(ctx, inc.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.State != model.StateConfirmed || !slices.Equal(got.Applied, []string{"req-c"}) || len(got.Obligations) == 0 {
+		t.Errorf("after rebuild: state %s, applied %v, obligations %v; want 已确认, [req-c], the level's obligations", got.State, got.Applied, got.Obligations)
+	}
+	hist, _ := st.ListHistory(ctx, inc.ID)
+	confirmed := 0
+	for _, h := range hist {
+		if h.Action == model.RequestConfirm {
+			confirmed++
+		}
+	}
+	if confirmed != 1 {
+		t.Errorf("the request's outcome is in the history %d times, want once: %v", confirmed, hist)
 	}
 }

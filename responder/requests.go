@@ -3,6 +3,7 @@ package responder
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -13,30 +14,21 @@ import (
 	"github.com/yuqing-project/yuqing/store"
 )
 
-// applyRequests applies the requests people appended to the histories of
-// open incidents (see model.RequestPrefix), oldest first, each once. The
-// responder is the one writer of incident rows, so requests from any
-// number of console replicas never overwrite each other or the
-// responder's own changes.
-func (r *Responder) applyRequests(ctx context.Context, now time.Time) error {
-	// Items a person opened through the console (an application for
-	// disclosure entered by hand) join the state here; their obligations get
-	// their due times from the rules.
+// catchUpRequests applies what people asked for that the responder has
+// not applied yet, reading it from the store: incidents a person opened by
+// hand that are not in the state, and the requests in the histories of
+// open incidents (see model.RequestPrefix), oldest first, each once. It
+// runs when the state is rebuilt (at start and on failover), so a request
+// whose message was consumed by a responder that then crashed, or one
+// recorded by an older console, is not lost; in between, requests arrive
+// on bus.TopicRequests (HandleRequests).
+func (r *Responder) catchUpRequests(ctx context.Context, now time.Time) error {
 	open, err := r.st.ListIncidents(ctx, store.IncidentQuery{OnlyOpen: true, Limit: 10000})
 	if err != nil {
 		return fmt.Errorf("cannot read open incidents: %w", err)
 	}
 	for i := range open {
-		if _, known := r.state.incidents[open[i].ID]; !known {
-			inc := &open[i]
-			r.state.incidents[inc.ID] = inc
-			if inc.Kind == KindOpinion && len(inc.Obligations) == 0 {
-				// Opened by hand: the obligations of its level.
-				r.syncObligations(inc, now)
-			}
-			r.fillObligations(inc, now)
-			r.state.dirtyIncidents[inc.ID] = true
-		}
+		r.adopt(&open[i], now)
 	}
 	for _, inc := range r.state.incidents {
 		if inc == nil || !inc.Open {
@@ -47,32 +39,101 @@ func (r *Responder) applyRequests(ctx context.Context, now time.Time) error {
 			return fmt.Errorf("cannot read requests of incident %s: %w", inc.ID, err)
 		}
 		for _, h := range hist {
-			name, ok := strings.CutPrefix(h.Action, model.RequestPrefix)
-			if !ok || slices.Contains(inc.Applied, h.ID) {
-				continue
-			}
-			var req model.Request
-			if err := json.Unmarshal([]byte(h.Reason), &req); err != nil {
-				req = model.Request{Reason: h.Reason}
-			}
-			outcome := r.apply(inc, name, h.Actor, req, now)
-			inc.Applied = append(inc.Applied, h.ID)
-			r.state.dirtyIncidents[inc.ID] = true
-			r.m.requests.WithLabelValues(name, map[bool]string{true: "applied", false: "rejected"}[outcome.ok]).Inc()
-			action := name
-			if !outcome.ok {
-				action = "request_rejected"
-			}
-			// The outcome is filed right after its request (a microsecond
-			// later), so the history reads request, outcome, request, ...
-			// in the order people made them; it is applied within one tick.
-			r.record(historyEntry(inc.ID, h.At.Add(time.Microsecond), h.Actor, action, outcome.from, outcome.to, outcome.text))
 			if !inc.Open {
 				break
 			}
+			r.applyRequest(inc, h, now)
 		}
 	}
 	return nil
+}
+
+// adopt takes into the state an incident a person opened through the
+// console (an application for disclosure entered by hand, an incident
+// reported by phone), and gives one that has no obligations yet the
+// obligations of its level, due by the rules.
+func (r *Responder) adopt(inc *model.Incident, now time.Time) {
+	if !inc.Open {
+		return
+	}
+	if known := r.state.incidents[inc.ID]; known != nil {
+		inc = known
+	} else {
+		r.state.incidents[inc.ID] = inc
+		r.fillObligations(inc, now)
+		r.state.dirtyIncidents[inc.ID] = true
+	}
+	if inc.Kind == KindOpinion && len(inc.Obligations) == 0 {
+		// Opened by hand: the obligations of its level.
+		r.syncObligations(inc, now)
+		r.fillObligations(inc, now)
+		r.state.dirtyIncidents[inc.ID] = true
+	}
+}
+
+// applyRequest applies the request entry h to inc, once: an entry that is
+// not a request, or one already applied, changes nothing. The request and
+// its outcome are both recorded in the history (the request again, by its
+// ID, in case the console could not store it).
+func (r *Responder) applyRequest(inc *model.Incident, h model.HistoryEntry, now time.Time) {
+	name, ok := strings.CutPrefix(h.Action, model.RequestPrefix)
+	if !ok || slices.Contains(inc.Applied, h.ID) {
+		return
+	}
+	var req model.Request
+	if err := json.Unmarshal([]byte(h.Reason), &req); err != nil {
+		req = model.Request{Reason: h.Reason}
+	}
+	outcome := r.apply(inc, name, h.Actor, req, now)
+	inc.Applied = append(inc.Applied, h.ID)
+	r.state.dirtyIncidents[inc.ID] = true
+	r.m.requests.WithLabelValues(name, map[bool]string{true: "applied", false: "rejected"}[outcome.ok]).Inc()
+	action := name
+	if !outcome.ok {
+		action = "request_rejected"
+	}
+	r.record(h)
+	// The outcome is filed right after its request (a microsecond later),
+	// so the history reads request, outcome, request, ... in the order
+	// people made them.
+	r.record(historyEntry(inc.ID, h.At.Add(time.Microsecond), h.Actor, action, outcome.from, outcome.to, outcome.text))
+}
+
+// HandleRequests applies people's requests as they arrive on
+// bus.TopicRequests, in order, and returns once what they changed is
+// durable in the store. A request of an incident the state does not know
+// (one a person opened by hand, or one closed since) is looked up in the
+// store; one of an incident that is not stored is dropped and counted.
+func (r *Responder) HandleRequests(ctx context.Context, entries []model.HistoryEntry) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	now := r.now()
+	for _, h := range entries {
+		inc := r.state.incidents[h.IncidentID]
+		if inc == nil {
+			stored, err := r.st.GetIncident(ctx, h.IncidentID)
+			if errors.Is(err, store.ErrNotFound) {
+				r.m.requests.WithLabelValues(strings.TrimPrefix(h.Action, model.RequestPrefix), "unknown_incident").Inc()
+				r.log.Warn("request of an unknown incident dropped", "incident", h.IncidentID, "request", h.ID)
+				continue
+			}
+			if err != nil {
+				return fmt.Errorf("cannot read incident %s of request %s: %w", h.IncidentID, h.ID, err)
+			}
+			if !stored.Open {
+				// Closed: the request is refused as the lifecycle refuses
+				// it, without taking the incident back into the state.
+				r.applyRequest(&stored, h, now)
+				r.state.dirtyIncidents[stored.ID] = true
+				r.state.incidents[stored.ID] = &stored
+				continue
+			}
+			r.adopt(&stored, now)
+			inc = r.state.incidents[h.IncidentID]
+		}
+		r.applyRequest(inc, h, now)
+	}
+	return r.flush(ctx)
 }
 
 type outcome struct {

@@ -132,11 +132,8 @@ func (r *Responder) Run(ctx context.Context, interval time.Duration) error {
 func (r *Responder) Tick(ctx context.Context) error {
 	r.mu.Lock()
 	now := r.now()
-	err := r.applyRequests(ctx, now)
 	alerts := r.tick(now)
-	if ferr := r.flush(ctx); ferr != nil {
-		err = ferr
-	}
+	err := r.flush(ctx)
 	hot := r.state.hot
 	r.state.hot = nil
 	r.mu.Unlock()
@@ -206,19 +203,64 @@ func (r *Responder) Rebuild(ctx context.Context) error {
 		}
 	}
 	r.mu.Lock()
+	defer r.mu.Unlock()
 	r.state = s
+	// What people asked for while no responder was applying it.
+	now := r.now()
+	if err := r.catchUpRequests(ctx, now); err != nil {
+		return fmt.Errorf("cannot rebuild responder state: %w", err)
+	}
+	if err := r.flush(ctx); err != nil {
+		return fmt.Errorf("cannot rebuild responder state: %w", err)
+	}
 	r.updateObligationMetrics()
-	r.mu.Unlock()
 	r.m.rebuilds.Inc()
 	r.m.activeEvents.Set(float64(len(s.events)))
 	r.log.Info("responder state rebuilt from the store", "events", len(events))
 	return nil
 }
 
-// Handle is the bus handler for TopicPosts: it decodes posts, assigns each
-// to an event, opens incidents, and returns after the changed events and
-// incidents are durable in the store.
+// Handle is the bus handler for TopicPosts and TopicRequests: it decodes
+// posts, assigns each to an event and opens incidents, and applies
+// people's requests, in the order they arrived, returning after what
+// changed is durable in the store.
 func (r *Responder) Handle(ctx context.Context, msgs []bus.Message) error {
+	for len(msgs) > 0 {
+		// A run of messages of one topic at a time keeps each topic's order.
+		n := 1
+		for n < len(msgs) && msgs[n].Topic == msgs[0].Topic {
+			n++
+		}
+		var err error
+		if msgs[0].Topic == bus.TopicRequests {
+			err = r.handleRequests(ctx, msgs[:n])
+		} else {
+			err = r.handlePosts(ctx, msgs[:n])
+		}
+		if err != nil {
+			return err
+		}
+		msgs = msgs[n:]
+	}
+	return nil
+}
+
+func (r *Responder) handleRequests(ctx context.Context, msgs []bus.Message) error {
+	entries := make([]model.HistoryEntry, 0, len(msgs))
+	for _, m := range msgs {
+		var req bus.Request
+		if err := json.Unmarshal(m.Value, &req); err != nil {
+			return bus.Permanent(fmt.Errorf("cannot decode request at %s/%d@%d: %w", m.Topic, m.Partition, m.Offset, err))
+		}
+		if req.ID == "" || req.IncidentID == "" {
+			return bus.Permanent(fmt.Errorf("request at %s/%d@%d has no id or incident_id", m.Topic, m.Partition, m.Offset))
+		}
+		entries = append(entries, req.HistoryEntry)
+	}
+	return r.HandleRequests(ctx, entries)
+}
+
+func (r *Responder) handlePosts(ctx context.Context, msgs []bus.Message) error {
 	posts := make([]model.Post, 0, len(msgs))
 	for _, m := range msgs {
 		var p model.Post

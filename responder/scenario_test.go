@@ -181,10 +181,10 @@ func TestResponseScenario(t *testing.T) {
 	tick(r, 26*time.Minute)
 	inc := incident()
 	// The duty officer acknowledges the alert (through the console, which
-	// appends the request to the incident's history): no escalation.
+	// sends the request to the responder over the bus): no escalation.
 	ack := model.HistoryEntry{ID: "req-ack", IncidentID: inc.ID, At: start.Add(27 * time.Minute), Actor: "duty",
 		Action: model.RequestPrefix + model.RequestAcknowledge, Reason: `{"reason":"已收到"}`}
-	if err := st.AppendHistory(ctx, []model.HistoryEntry{ack}); err != nil {
+	if err := r.HandleRequests(ctx, []model.HistoryEntry{ack}); err != nil {
 		t.Fatal(err)
 	}
 	tick(r, 28*time.Minute)

@@ -95,7 +95,11 @@ func (a *App) Run(ctx context.Context) error {
 	}
 	g := newGroup(a.log)
 	for _, name := range a.order {
-		svc, err := modules[name].init(a, ctx)
+		var svc *Service
+		var err error
+		if init := modules[name].init; init != nil {
+			svc, err = init(a, ctx)
+		}
 		if err != nil {
 			stopErr := g.stop()
 			if ctx.Err() != nil {
