@@ -14,6 +14,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/yuqing-project/yuqing/analyzer"
+	"github.com/yuqing-project/yuqing/httpserver"
 	"github.com/yuqing-project/yuqing/model"
 	"github.com/yuqing-project/yuqing/notify"
 	"github.com/yuqing-project/yuqing/rules"
@@ -21,7 +23,9 @@ import (
 	"github.com/yuqing-project/yuqing/store/sqlite"
 )
 
-func newServer(t *testing.T) (*httptest.Server, store.Store, *Server) {
+// newServer serves a console on a small data set through httpserver, as
+// the binary does; opts change the console's options before it is built.
+func newServer(t *testing.T, opts ...func(*Options)) (*httptest.Server, store.Store, *Console) {
 	t.Helper()
 	ctx := context.Background()
 	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "c.db"), prometheus.NewRegistry(), nil)
@@ -47,9 +51,19 @@ func newServer(t *testing.T) (*httptest.Server, store.Store, *Server) {
 		t.Fatal(err)
 	}
 	reg := prometheus.NewRegistry()
-	s := New(st, reg, reg, nil)
-	s.SetRules(rules.Default())
-	srv := httptest.NewServer(s.Handler())
+	o := Options{Store: st, Rules: rules.Default(), SchemeOptions: analyzer.SchemeOptions(), Registerer: reg}
+	for _, f := range opts {
+		f(&o)
+	}
+	s, err := New(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs, err := httpserver.New(httpserver.Options{Gatherer: reg, Registerer: reg, App: s.Handler()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(hs.Handler())
 	t.Cleanup(srv.Close)
 	return srv, st, s
 }
@@ -160,12 +174,11 @@ func TestActions(t *testing.T) {
 }
 
 func TestAckLinks(t *testing.T) {
-	srv, st, s := newServer(t)
-	acker, err := notify.NewAcker("ack-secret-0123456789abcdef", srv.URL+"/api/v1/ack", time.Hour, nil)
+	acker, err := notify.NewAcker("ack-secret-0123456789abcdef", "http://console.test/api/v1/ack", time.Hour, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.SetAcker(acker)
+	srv, st, _ := newServer(t, func(o *Options) { o.Acker = acker })
 	token := acker.Token(notify.AckClaims{IncidentID: "INC-1", Key: "opened", Recipient: "duty", Expires: time.Now().Add(time.Hour).Unix()})
 	if code, body := get(t, srv.URL+"/api/v1/ack?token="+url.QueryEscape(token)); code != 200 || !strings.Contains(body, "已确认收到") {
 		t.Errorf("valid ack = %d %s", code, body)

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"os"
 	"os/signal"
@@ -30,6 +29,7 @@ import (
 	"github.com/yuqing-project/yuqing/console"
 	"github.com/yuqing-project/yuqing/crawler"
 	"github.com/yuqing-project/yuqing/demo"
+	"github.com/yuqing-project/yuqing/httpserver"
 	"github.com/yuqing-project/yuqing/notify"
 	"github.com/yuqing-project/yuqing/responder"
 	"github.com/yuqing-project/yuqing/rules"
@@ -186,21 +186,27 @@ func runPipeline(ctx context.Context, cfg *config.Config, targets map[string]boo
 		}
 	}
 
-	// HTTP: metrics and probes for every target, the API for the console.
-	var apiStore store.Store
+	// HTTP: metrics, probes and pprof for every target, the API and pages
+	// for the console.
+	var app http.Handler
 	if targets["console"] {
-		apiStore = st
-	}
-	srv := console.New(apiStore, reg, reg, log)
-	if targets["console"] {
-		srv.SetRules(ruleSet)
+		var acker *notify.Acker
 		if n := notifyCfg; n.AckSecret != "" {
-			acker, err := notify.NewAcker(n.AckSecret, n.AckURL, n.AckTTL, nil)
-			if err != nil {
+			if acker, err = notify.NewAcker(n.AckSecret, n.AckURL, n.AckTTL, nil); err != nil {
 				return fmt.Errorf("cannot verify acknowledgement links: %w", err)
 			}
-			srv.SetAcker(acker)
 		}
+		c, err := console.New(console.Options{Store: st, Rules: ruleSet, Acker: acker,
+			SchemeOptions: analyzer.SchemeOptions(), Logger: log, Registerer: reg})
+		if err != nil {
+			return err
+		}
+		app = c.Handler()
+	}
+	srv, err := httpserver.New(httpserver.Options{Listen: cfg.HTTP.Listen, DebugListen: cfg.HTTP.DebugListen,
+		Gatherer: reg, Registerer: reg, Logger: log, App: app})
+	if err != nil {
+		return err
 	}
 	srv.AddReadyCheck("kafka", func(ctx context.Context) error { return prod.Client().Ping(ctx) })
 	if st != nil {
@@ -209,22 +215,22 @@ func runPipeline(ctx context.Context, cfg *config.Config, targets map[string]boo
 			return err
 		})
 	}
-	ln, err := net.Listen("tcp", cfg.HTTP.Listen)
-	if err != nil {
-		return fmt.Errorf("cannot listen for HTTP on %s: %w", cfg.HTTP.Listen, err)
+	if err := srv.Listen(); err != nil {
+		return err
 	}
-	httpSrv := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	httpCtx, stopHTTP := context.WithCancel(context.Background())
+	httpDone := make(chan struct{})
 	go func() {
-		if err := httpSrv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		defer close(httpDone)
+		if err := srv.Serve(httpCtx); err != nil {
 			log.Error("HTTP server stopped", "err", err)
 		}
 	}()
 	closers = append(closers, func() {
-		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = httpSrv.Shutdown(sctx) // in-flight requests had 5 s; the rest are cut
+		stopHTTP() // in-flight requests get the server's shutdown timeout (5 s); the rest are cut
+		<-httpDone
 	})
-	log.Info("HTTP listening", "addr", ln.Addr().String(), "targets", targetList(targets))
+	log.Info("HTTP listening", "addr", srv.Addr().String(), "targets", targetList(targets))
 
 	// The process is ready once every selected stage has started.
 	var started atomic.Bool
