@@ -356,7 +356,7 @@ func TestCoAssignGivesBothTopicsToOneMember(t *testing.T) {
 			if err := e.prod.PublishPosts(ctx, model.Post{Document: model.Document{ID: fmt.Sprintf("p%d-%d", n, i)}}); err != nil {
 				t.Fatal(err)
 			}
-			if err := e.prod.PublishRequests(ctx, model.HistoryEntry{ID: fmt.Sprintf("r%d-%d", n, i), IncidentID: "INC"}); err != nil {
+			if err := e.prod.PublishRequests(ctx, Request{HistoryEntry: model.HistoryEntry{ID: fmt.Sprintf("r%d-%d", n, i), IncidentID: "INC"}}); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -46,8 +46,12 @@ type DeadLetter struct {
 
 // Request is what crosses TopicRequests: a history entry a person made (an
 // action "request.<name>", see model.RequestPrefix), or the "opened" entry
-// of an incident a person opened by hand, whose row is already stored.
+// of an incident a person opened by hand, with the incident.
 type Request struct {
 	Schema int `json:"schema"`
 	model.HistoryEntry
+	// Incident is set on the "opened" entry of an incident a person opened
+	// by hand: the responder takes it over from the message, so it does
+	// not depend on the console having stored it.
+	Incident *model.Incident `json:"incident,omitempty"`
 }

@@ -109,14 +109,15 @@ func (p *Producer) PublishPosts(ctx context.Context, posts ...model.Post) error 
 
 // PublishRequests produces people's requests to TopicRequests keyed by
 // incident ID; it returns once they are durable (acks=all).
-func (p *Producer) PublishRequests(ctx context.Context, entries ...model.HistoryEntry) error {
-	recs := make([]Record, len(entries))
-	for i := range entries {
-		b, err := json.Marshal(Request{Schema: SchemaVersion, HistoryEntry: entries[i]})
+func (p *Producer) PublishRequests(ctx context.Context, reqs ...Request) error {
+	recs := make([]Record, len(reqs))
+	for i := range reqs {
+		reqs[i].Schema = SchemaVersion
+		b, err := json.Marshal(reqs[i])
 		if err != nil {
-			return fmt.Errorf("cannot encode request %q: %w", entries[i].ID, err)
+			return fmt.Errorf("cannot encode request %q: %w", reqs[i].ID, err)
 		}
-		recs[i] = Record{Key: entries[i].IncidentID, Value: b}
+		recs[i] = Record{Key: reqs[i].IncidentID, Value: b}
 	}
 	return p.Produce(ctx, TopicRequests, recs...)
 }

@@ -44,6 +44,10 @@ type Config struct {
 type HTTPConfig struct {
 	// Listen is the address of the HTTP server. Default: 127.0.0.1:8080.
 	Listen string `yaml:"listen"`
+	// DebugListen, when set, is the address of a second listener that
+	// serves only the profiles (/debug/pprof/), e.g. 127.0.0.1:6060; they
+	// then leave the main listener. Default: empty, profiles on Listen.
+	DebugListen string `yaml:"debug_listen"`
 }
 
 // KafkaConfig says where the bus is. With no Brokers, an embedded
@@ -544,6 +548,9 @@ func (c *Config) Validate() error {
 		}
 	}
 	checkAddr("http.listen", c.HTTP.Listen)
+	if c.HTTP.DebugListen != "" {
+		checkAddr("http.debug_listen", c.HTTP.DebugListen)
+	}
 	if len(c.Kafka.Brokers) == 0 {
 		checkAddr("kafka.embedded.listen", c.Kafka.Embedded.Listen)
 		if c.Kafka.Embedded.Retention < time.Minute {

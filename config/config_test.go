@@ -59,6 +59,7 @@ func TestValidateProblems(t *testing.T) {
 		want []string
 	}{
 		{"http listen", "http:\n  listen: 8080\n", []string{`http.listen: "8080" is not host:port`}},
+		{"http debug listen", "http:\n  debug_listen: localhost\n", []string{`http.debug_listen: "localhost" is not host:port`}},
 		{"store driver", "store:\n  driver: mysql\n", []string{`store.driver: "mysql" is not sqlite or clickhouse`}},
 		{"clickhouse without addrs", "store:\n  driver: clickhouse\n", []string{"store.clickhouse.addrs: is required with driver clickhouse"}},
 		{"sasl", "kafka:\n  brokers: [k:9092]\n  sasl:\n    mechanism: GSSAPI\n", []string{

@@ -6,59 +6,17 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"html/template"
-	"math/bits"
 	"net/http"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/yuqing-project/yuqing/bus"
+	"github.com/yuqing-project/yuqing/httpserver"
 	"github.com/yuqing-project/yuqing/model"
 	"github.com/yuqing-project/yuqing/notify"
-	"github.com/yuqing-project/yuqing/rules"
-	"github.com/yuqing-project/yuqing/store"
 )
-
-// SetRules makes the server show the rules in force at /api/v1/rules.
-func (s *Server) SetRules(r *rules.Set) { s.rules = r }
-
-// SetAcker makes the server accept acknowledgement links at /api/v1/ack.
-func (s *Server) SetAcker(a *notify.Acker) { s.acker = a }
-
-func (s *Server) registerIncidentActions() {
-	s.handle("GET /api/v1/incidents/{id}/history", s.history)
-	s.handle("GET /api/v1/incidents/{id}/deliveries", s.deliveries)
-	s.handle("POST /api/v1/incidents/{id}/actions", s.action)
-	s.handle("GET /api/v1/rules", s.listRules)
-	s.handle("GET /api/v1/ack", s.ack)
-	s.handle("POST /api/v1/disclosures", s.disclosure)
-	s.handle("POST /api/v1/incidents", s.openIncident)
-	s.handle("GET /api/v1/events/{id}", s.eventDetail)
-	s.handle("POST /api/v1/schemes/backtest", s.backtest)
-}
-
-func (s *Server) history(w http.ResponseWriter, r *http.Request) {
-	id := r.PathValue("id")
-	if _, err := s.st.GetIncident(r.Context(), id); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	h, err := s.st.ListHistory(r.Context(), id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": nonNil(h)})
-}
-
-func (s *Server) listRules(w http.ResponseWriter, r *http.Request) {
-	if s.rules == nil {
-		s.fail(w, r, store.ErrNotFound)
-		return
-	}
-	writeJSON(w, http.StatusOK, s.rules)
-}
 
 // actionRequest is the body of POST /api/v1/incidents/{id}/actions.
 type actionRequest struct {
@@ -72,11 +30,11 @@ var actions = []string{model.RequestConfirm, model.RequestAssign, model.RequestA
 	model.RequestConfirmEvidence, model.RequestWaive, model.RequestSetLevel, model.RequestClose, model.RequestFalseAlarm,
 	model.RequestExtend, model.RequestRestart, model.RequestPause}
 
-// action records a person's request on an incident in its history; the
-// responder, the one writer of incidents, applies it within its next
-// deadline check and records the outcome. The answer is 202 Accepted with
-// the request entry.
-func (s *Server) action(w http.ResponseWriter, r *http.Request) {
+// action hands a person's request on an incident to the responder, the
+// one writer of incidents, which applies it as it arrives and records it
+// and the outcome in the history. The answer is 202 Accepted with the
+// request entry.
+func (c *Console) action(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	var req actionRequest
 	if !decodeBody(w, r, &req) {
@@ -86,21 +44,41 @@ func (s *Server) action(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadRequest, apiError{err.Error()})
 		return
 	}
-	inc, err := s.st.GetIncident(r.Context(), id)
+	inc, err := c.st.GetIncident(r.Context(), id)
 	if err != nil {
-		s.fail(w, r, err)
+		c.fail(w, r, err)
 		return
 	}
 	if req.Rule != "" && !slices.ContainsFunc(inc.Obligations, func(o model.Obligation) bool { return o.Rule == req.Rule }) {
 		writeJSON(w, http.StatusBadRequest, apiError{fmt.Sprintf("invalid field rule=%q: incident %s has no such obligation", req.Rule, id)})
 		return
 	}
-	entry := requestEntry(id, req, s.now())
-	if err := s.st.AppendHistory(r.Context(), []model.HistoryEntry{entry}); err != nil {
-		s.fail(w, r, err)
+	entry := requestEntry(id, req, c.now())
+	if !c.submit(w, r, entry) {
 		return
 	}
 	writeJSON(w, http.StatusAccepted, map[string]any{"status": "accepted", "request": entry})
+}
+
+// submit hands entry to the responder, then records it in the incident's
+// history. The message goes first: once it is on the bus the responder
+// applies the request and records it (by its ID) whatever happens here, so
+// a request is never recorded without being applied. If it cannot be
+// handed over, nothing is recorded and the answer is 503: the person may
+// simply try again.
+func (c *Console) submit(w http.ResponseWriter, r *http.Request, entry model.HistoryEntry) bool {
+	if err := c.requests.PublishRequests(r.Context(), bus.Request{HistoryEntry: entry}); err != nil {
+		c.log.Error("cannot hand a request to the responder", "incident", entry.IncidentID, "request", entry.ID,
+			"request_id", httpserver.RequestID(r.Context()), "err", err)
+		writeJSON(w, http.StatusServiceUnavailable, apiError{"cannot submit the request now (the message bus is unavailable): try again"})
+		return false
+	}
+	if err := c.st.AppendHistory(r.Context(), []model.HistoryEntry{entry}); err != nil {
+		// The responder records it when it applies it.
+		c.log.Warn("cannot record a request in the history; the responder will", "incident", entry.IncidentID,
+			"request", entry.ID, "request_id", httpserver.RequestID(r.Context()), "err", err)
+	}
+	return true
 }
 
 func validateAction(req actionRequest) error {
@@ -158,38 +136,41 @@ func requestEntry(incidentID string, req actionRequest, now time.Time) model.His
 		Action: model.RequestPrefix + req.Action, Reason: string(body)}
 }
 
-var ackPage = template.Must(template.New("ack").Parse(`<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>确认收到</title></head>
-<body style="font-family:sans-serif;padding:2em"><h2>{{.Head}}</h2><p>{{.Text}}</p></body></html>`))
-
 // ack handles an acknowledgement link from an alert: a signed token names
 // the incident and the recipient; the acknowledgement stops the alert's
 // escalation once the responder applies it.
-func (s *Server) ack(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	if s.acker == nil {
-		w.WriteHeader(http.StatusNotFound)
-		_ = ackPage.Execute(w, map[string]string{"Head": "未启用", "Text": "本系统未配置确认链接。"})
+func (c *Console) ack(w http.ResponseWriter, r *http.Request) {
+	if c.acker == nil {
+		c.ackPage(w, r, http.StatusNotFound, "未启用", "本系统未配置确认链接。")
 		return
 	}
-	claims, err := s.acker.Verify(r.URL.Query().Get("token"))
+	claims, err := c.acker.Verify(r.URL.Query().Get("token"))
 	if err != nil {
-		w.WriteHeader(http.StatusForbidden)
 		text := "链接无效,请通过最新的提醒消息确认。"
 		if errors.Is(err, notify.ErrAckExpired) {
 			text = "链接已过期,请联系值班负责人。"
 		}
-		_ = ackPage.Execute(w, map[string]string{"Head": "无法确认", "Text": text})
+		c.ackPage(w, r, http.StatusForbidden, "无法确认", text)
 		return
 	}
 	entry := requestEntry(claims.IncidentID, actionRequest{Action: model.RequestAcknowledge, Actor: claims.Recipient,
-		Request: model.Request{Reason: "通过提醒链接确认收到(" + claims.Key + ")"}}, s.now())
-	if err := s.st.AppendHistory(r.Context(), []model.HistoryEntry{entry}); err != nil {
-		s.log.Error("cannot record an acknowledgement", "incident", claims.IncidentID, "err", err)
-		w.WriteHeader(http.StatusInternalServerError)
-		_ = ackPage.Execute(w, map[string]string{"Head": "暂时无法确认", "Text": "请稍后重试或电话联系值班负责人。"})
+		Request: model.Request{Reason: "通过提醒链接确认收到(" + claims.Key + ")"}}, c.now())
+	if err := c.requests.PublishRequests(r.Context(), bus.Request{HistoryEntry: entry}); err != nil {
+		c.log.Error("cannot hand an acknowledgement to the responder", "incident", claims.IncidentID, "request_id", httpserver.RequestID(r.Context()), "err", err)
+		c.ackPage(w, r, http.StatusServiceUnavailable, "暂时无法确认", "请稍后重试或电话联系值班负责人。")
 		return
 	}
-	_ = ackPage.Execute(w, map[string]string{"Head": "已确认收到", "Text": "事件 " + claims.IncidentID + " 的提醒已确认,逐级上报已停止。"})
+	if err := c.st.AppendHistory(r.Context(), []model.HistoryEntry{entry}); err != nil {
+		c.log.Warn("cannot record an acknowledgement in the history; the responder will", "incident", claims.IncidentID,
+			"request_id", httpserver.RequestID(r.Context()), "err", err)
+	}
+	c.ackPage(w, r, http.StatusOK, "已确认收到", "事件 "+claims.IncidentID+" 的提醒已确认,逐级上报已停止。")
+}
+
+// ackPage answers the page an acknowledgement link opens: a heading and a
+// sentence, for a person who tapped a link in an alert on a phone.
+func (c *Console) ackPage(w http.ResponseWriter, r *http.Request, code int, head, text string) {
+	c.render(w, r, code, "ack", map[string]string{"Head": head, "Text": text})
 }
 
 // disclosureRequest is the body of POST /api/v1/disclosures: a disclosure
@@ -212,10 +193,10 @@ var disclosureCategories = map[string]string{
 }
 
 // disclosure opens a disclosure item entered by hand. The item is a new
-// incident row that nobody else writes yet; the responder picks it up at
-// its next deadline check, computes the due date on the working-day
-// calendar and tracks it like any obligation.
-func (s *Server) disclosure(w http.ResponseWriter, r *http.Request) {
+// incident row that nobody else writes yet; the responder takes it over
+// when told (create), computes the due date on the working-day calendar
+// and tracks it like any obligation.
+func (c *Console) disclosure(w http.ResponseWriter, r *http.Request) {
 	var req disclosureRequest
 	if !decodeBody(w, r, &req) {
 		return
@@ -239,13 +220,13 @@ func (s *Server) disclosure(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadRequest, apiError{err.Error()})
 		return
 	}
-	now := s.now()
+	now := c.now()
 	inc := model.Incident{ID: "DIS-" + uniqueID(now, req.Rule, req.Title, req.Date, req.Actor), Version: 1, Kind: "disclosure", Title: req.Title,
 		State: model.StatePending, Open: true, OpenedAt: now.UTC(), DetectedAt: day.UTC(), ClockStart: day.UTC(),
 		ClockAnchor: "event", EventTime: day.UTC(), Category: category, Reason: req.Reason,
 		Obligations: []model.Obligation{{Rule: req.Rule}}}
 	opened := model.HistoryEntry{Actor: req.Actor, Reason: "人工登记:" + category + ",自" + req.Date + "起算"}
-	s.create(w, r, inc, opened)
+	c.create(w, r, inc, opened)
 }
 
 // incidentRequest is the body of POST /api/v1/incidents: an incident duty
@@ -264,7 +245,7 @@ type incidentRequest struct {
 // openIncident opens an incident by hand. Like a disclosure item it is a
 // new row nobody else writes yet; the responder picks it up at its next
 // deadline check and gives it the obligations of its level.
-func (s *Server) openIncident(w http.ResponseWriter, r *http.Request) {
+func (c *Console) openIncident(w http.ResponseWriter, r *http.Request) {
 	var req incidentRequest
 	if !decodeBody(w, r, &req) {
 		return
@@ -279,7 +260,7 @@ func (s *Server) openIncident(w http.ResponseWriter, r *http.Request) {
 	if strings.TrimSpace(req.Actor) == "" {
 		errs = append(errs, errors.New("missing field actor: who opens the incident"))
 	}
-	now := s.now()
+	now := c.now()
 	if req.EventTime.After(now.Add(time.Minute)) {
 		errs = append(errs, fmt.Errorf("invalid field event_time=%s: in the future", req.EventTime.Format(time.RFC3339)))
 	}
@@ -298,124 +279,7 @@ func (s *Server) openIncident(w http.ResponseWriter, r *http.Request) {
 		inc.EventTime = time.Time{}
 	}
 	opened := model.HistoryEntry{Actor: req.Actor, Reason: "人工登记(" + req.Level + "级):" + req.Reason}
-	s.create(w, r, inc, opened)
-}
-
-// timelineItem is one post of an event's timeline.
-type timelineItem struct {
-	ID          string    `json:"id"`
-	Title       string    `json:"title"`
-	URL         string    `json:"url"`
-	Source      string    `json:"source"`
-	Authority   string    `json:"authority"`
-	PublishedAt time.Time `json:"published_at"`
-	Sentiment   string    `json:"sentiment"`
-	// RepostOf is the earlier post this one repeats (near-duplicate text,
-	// or a 来源/转载自 line naming that post's source); empty for a post
-	// that says something new.
-	RepostOf string `json:"repost_of,omitempty"`
-	Origin   string `json:"origin,omitempty"`
-}
-
-// maxTimeline bounds the posts read for one event's timeline.
-const maxTimeline = 500
-
-// eventDetail returns an event with its provenance chain and timeline: who
-// published first, who repeated whom, posts per hour, and the terms of its
-// heat index.
-func (s *Server) eventDetail(w http.ResponseWriter, r *http.Request) {
-	ev, err := s.st.GetEvent(r.Context(), r.PathValue("id"))
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	ids := ev.PostIDs
-	if len(ids) > maxTimeline {
-		ids = ids[:maxTimeline]
-	}
-	// The timeline shows each post's sentiment as officers corrected it.
-	corrections, err := s.st.PostCorrections(r.Context(), ids)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	var items []timelineItem
-	var simhashes []uint64
-	authority := 0.0
-	for _, id := range ids {
-		p, err := s.st.GetPost(r.Context(), id)
-		if errors.Is(err, store.ErrNotFound) {
-			continue
-		}
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		authority = max(authority, model.AuthorityWeight(p.Authority))
-		items = append(items, timelineItem{ID: p.ID, Title: p.Title, URL: p.URL, Source: p.SourceName, Authority: p.Authority,
-			PublishedAt: p.PublishedAt, Sentiment: sentimentView(p.Sentiment, correctionOf(corrections, p.ID)).Label, Origin: p.Origin})
-		simhashes = append(simhashes, p.SimHash)
-	}
-	order := make([]int, len(items))
-	for i := range order {
-		order[i] = i
-	}
-	slices.SortStableFunc(order, func(a, b int) int { return items[a].PublishedAt.Compare(items[b].PublishedAt) })
-	sorted := make([]timelineItem, len(items))
-	hashes := make([]uint64, len(items))
-	for i, j := range order {
-		sorted[i], hashes[i] = items[j], simhashes[j]
-	}
-	for i := range sorted {
-		for j := 0; j < i; j++ {
-			near := hashes[i] != 0 && bits.OnesCount64(hashes[i]^hashes[j]) <= 3
-			named := sorted[i].Origin != "" && strings.Contains(sorted[i].Origin, sorted[j].Source)
-			if near || named {
-				sorted[i].RepostOf = sorted[j].ID
-				break
-			}
-		}
-	}
-	perHour := map[string]int{}
-	for _, it := range sorted {
-		perHour[it.PublishedAt.In(model.China).Format("2006-01-02 15:00")]++
-	}
-	writeJSON(w, http.StatusOK, map[string]any{
-		"event": ev, "heat_parts": model.HeatParts(&ev, authority), "timeline": nonNil(sorted), "posts_per_hour": perHour,
-	})
-}
-
-// deliveries returns an incident's notification delivery log: every alert,
-// on which channel, to whom, with what result.
-func (s *Server) deliveries(w http.ResponseWriter, r *http.Request) {
-	id := r.PathValue("id")
-	if _, err := s.st.GetIncident(r.Context(), id); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	ds, err := s.st.ListDeliveries(r.Context(), id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	items := make([]json.RawMessage, 0, len(ds))
-	for _, d := range ds {
-		items = append(items, json.RawMessage(d.Detail))
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": items})
-}
-
-// decodeBody decodes a JSON request body strictly (unknown fields are
-// errors) into v; on failure it answers 400 naming the problem and returns
-// false.
-func decodeBody(w http.ResponseWriter, r *http.Request, v any) bool {
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 64<<10))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		writeJSON(w, http.StatusBadRequest, apiError{"invalid request body: " + err.Error()})
-		return false
-	}
-	return true
+	c.create(w, r, inc, opened)
 }
 
 // uniqueID is a hex ID for something a person creates now: a hash of the
@@ -425,20 +289,27 @@ func uniqueID(now time.Time, parts ...string) string {
 	return hex.EncodeToString(sum[:8])
 }
 
-// create stores an incident a person opened (a row nobody else writes
-// yet; the responder takes it over at its next deadline check), its
-// "opened" history entry (the person and reason given in opened), and answers
-// 201 with it.
-func (s *Server) create(w http.ResponseWriter, r *http.Request, inc model.Incident, opened model.HistoryEntry) {
+// create hands an incident a person opened, with its "opened" history
+// entry (the person and reason given in opened), to the responder, which
+// takes it over from the message; then stores the row and the entry so
+// the incident's page answers at once (the responder writes them too, by
+// the same IDs), and answers 201 with it. If it cannot be handed over,
+// nothing is stored and the answer is 503.
+func (c *Console) create(w http.ResponseWriter, r *http.Request, inc model.Incident, opened model.HistoryEntry) {
 	opened.ID, opened.IncidentID, opened.At = "H-"+uniqueID(inc.OpenedAt, inc.ID), inc.ID, inc.OpenedAt
 	opened.Action, opened.To = "opened", inc.State
-	if err := s.st.AppendHistory(r.Context(), []model.HistoryEntry{opened}); err != nil {
-		s.fail(w, r, err)
+	if err := c.requests.PublishRequests(r.Context(), bus.Request{HistoryEntry: opened, Incident: &inc}); err != nil {
+		c.log.Error("cannot hand an incident opened by hand to the responder", "incident", inc.ID,
+			"request_id", httpserver.RequestID(r.Context()), "err", err)
+		writeJSON(w, http.StatusServiceUnavailable, apiError{"cannot open the incident now (the message bus is unavailable): try again"})
 		return
 	}
-	if err := s.st.UpsertIncidents(r.Context(), []model.Incident{inc}); err != nil {
-		s.fail(w, r, err)
-		return
+	if err := c.st.AppendHistory(r.Context(), []model.HistoryEntry{opened}); err != nil {
+		c.log.Warn("cannot record an incident opened by hand; the responder will", "incident", inc.ID,
+			"request_id", httpserver.RequestID(r.Context()), "err", err)
+	} else if err := c.st.UpsertIncidents(r.Context(), []model.Incident{inc}); err != nil {
+		c.log.Warn("cannot store an incident opened by hand; the responder will", "incident", inc.ID,
+			"request_id", httpserver.RequestID(r.Context()), "err", err)
 	}
 	writeJSON(w, http.StatusCreated, map[string]any{"incident": inc})
 }

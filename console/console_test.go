@@ -3,17 +3,23 @@ package console
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/yuqing-project/yuqing/analyzer"
+	"github.com/yuqing-project/yuqing/bus"
+	"github.com/yuqing-project/yuqing/httpserver"
 	"github.com/yuqing-project/yuqing/model"
 	"github.com/yuqing-project/yuqing/notify"
 	"github.com/yuqing-project/yuqing/rules"
@@ -21,7 +27,9 @@ import (
 	"github.com/yuqing-project/yuqing/store/sqlite"
 )
 
-func newServer(t *testing.T) (*httptest.Server, store.Store, *Server) {
+// newServer serves a console on a small data set through httpserver, as
+// the binary does; opts change the console's options before it is built.
+func newServer(t *testing.T, opts ...func(*Options)) (*httptest.Server, store.Store, *Console) {
 	t.Helper()
 	ctx := context.Background()
 	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "c.db"), prometheus.NewRegistry(), nil)
@@ -47,9 +55,19 @@ func newServer(t *testing.T) (*httptest.Server, store.Store, *Server) {
 		t.Fatal(err)
 	}
 	reg := prometheus.NewRegistry()
-	s := New(st, reg, reg, nil)
-	s.SetRules(rules.Default())
-	srv := httptest.NewServer(s.Handler())
+	o := Options{Store: st, Requests: &requestLog{}, Rules: rules.Default(), SchemeOptions: analyzer.SchemeOptions(), Registerer: reg}
+	for _, f := range opts {
+		f(&o)
+	}
+	s, err := New(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs, err := httpserver.New(httpserver.Options{Gatherer: reg, Registerer: reg, App: s.Handler()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(hs.Handler())
 	t.Cleanup(srv.Close)
 	return srv, st, s
 }
@@ -115,7 +133,8 @@ func post(t *testing.T, u, body string) (int, string) {
 }
 
 func TestActions(t *testing.T) {
-	srv, st, _ := newServer(t)
+	var c Options
+	srv, st, _ := newServer(t, func(o *Options) { c = *o })
 	u := srv.URL + "/api/v1/incidents/INC-1/actions"
 	for _, tc := range []struct {
 		body string
@@ -157,15 +176,48 @@ func TestActions(t *testing.T) {
 	if code != 200 || !strings.Contains(body, `"action":"request.record_response"`) {
 		t.Errorf("history = %d %s", code, body)
 	}
+	// Each accepted request went to the responder, as recorded.
+	sent := c.Requests.(*requestLog).sent()
+	if len(sent) != len(h) {
+		t.Fatalf("%d requests handed to the responder, want the %d recorded", len(sent), len(h))
+	}
+	for i := range sent {
+		if sent[i].HistoryEntry != h[i] || sent[i].Incident != nil {
+			t.Errorf("request %d handed over as %+v, recorded as %+v", i, sent[i], h[i])
+		}
+	}
+}
+
+// TestActionsWhenTheBusIsDown: a request that cannot be handed to the
+// responder is refused with 503 and recorded nowhere, so it is never in
+// the history without being applied; an incident opened by hand likewise.
+func TestActionsWhenTheBusIsDown(t *testing.T) {
+	requests := &requestLog{err: errors.New("broker unreachable")}
+	srv, st, _ := newServer(t, func(o *Options) { o.Requests = requests })
+	code, body := post(t, srv.URL+"/api/v1/incidents/INC-1/actions", `{"action":"close","actor":"李科长"}`)
+	if code != 503 || !strings.Contains(body, "try again") {
+		t.Errorf("action with the bus down = %d %s, want 503", code, body)
+	}
+	code, body = post(t, srv.URL+"/api/v1/incidents", `{"title":"电话报告:山体滑坡","level":"III","actor":"值班员","event_time":"2026-11-21T05:00:00Z"}`)
+	if code != 503 {
+		t.Errorf("incident opened with the bus down = %d %s, want 503", code, body)
+	}
+	h, err := st.ListHistory(context.Background(), "INC-1")
+	if err != nil || len(h) != 0 {
+		t.Errorf("history after refused requests = %v, %v; want empty", h, err)
+	}
+	incs, err := st.ListIncidents(context.Background(), store.IncidentQuery{})
+	if err != nil || len(incs) != 1 {
+		t.Errorf("incidents after a refused opening = %d, %v; want the 1 there was", len(incs), err)
+	}
 }
 
 func TestAckLinks(t *testing.T) {
-	srv, st, s := newServer(t)
-	acker, err := notify.NewAcker("ack-secret-0123456789abcdef", srv.URL+"/api/v1/ack", time.Hour, nil)
+	acker, err := notify.NewAcker("ack-secret-0123456789abcdef", "http://console.test/api/v1/ack", time.Hour, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.SetAcker(acker)
+	srv, st, _ := newServer(t, func(o *Options) { o.Acker = acker })
 	token := acker.Token(notify.AckClaims{IncidentID: "INC-1", Key: "opened", Recipient: "duty", Expires: time.Now().Add(time.Hour).Unix()})
 	if code, body := get(t, srv.URL+"/api/v1/ack?token="+url.QueryEscape(token)); code != 200 || !strings.Contains(body, "已确认收到") {
 		t.Errorf("valid ack = %d %s", code, body)
@@ -269,4 +321,28 @@ func TestSchemeBacktest(t *testing.T) {
 			t.Errorf("backtest %s = %d %s; want %d containing %s", tc.body, code, body, tc.code, tc.want)
 		}
 	}
+}
+
+// requestLog keeps what the console hands to the responder; the
+// whole-binary tests send it over the real bus.
+type requestLog struct {
+	mu   sync.Mutex
+	reqs []bus.Request
+	err  error // returned while set: the bus is unavailable
+}
+
+func (l *requestLog) PublishRequests(_ context.Context, reqs ...bus.Request) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.err != nil {
+		return l.err
+	}
+	l.reqs = append(l.reqs, reqs...)
+	return nil
+}
+
+func (l *requestLog) sent() []bus.Request {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return slices.Clone(l.reqs)
 }

@@ -128,8 +128,7 @@ func goldenData(t *testing.T, st store.Store) {
 // compares the answers with testdata/api.golden byte for byte (go test
 // -run TestAPIGolden -update rewrites it).
 func TestAPIGolden(t *testing.T) {
-	srv, st, s := newServer(t)
-	s.now = func() time.Time { return time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC) }
+	srv, st, _ := newServer(t, func(o *Options) { o.Now = func() time.Time { return time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC) } })
 	goldenData(t, st)
 	reqs := []struct{ method, path, body string }{
 		{"GET", "/api/v1/posts", ""},

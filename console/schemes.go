@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/yuqing-project/yuqing/analyzer"
 	"github.com/yuqing-project/yuqing/config"
 	"github.com/yuqing-project/yuqing/scheme"
 	"github.com/yuqing-project/yuqing/store"
@@ -27,9 +26,10 @@ const maxBacktestPosts = 50000
 
 // backtest tells an officer, before a monitoring scheme goes live, how many
 // stored posts of the last days it would match, with samples and the words
-// that matched. NEAR distances are counted in characters here (the console
-// does not segment); live matching counts them in words.
-func (s *Server) backtest(w http.ResponseWriter, r *http.Request) {
+// that matched. Terms compile under Options.SchemeOptions, as live matching
+// compiles them. NEAR distances are counted in characters here (the
+// console does not segment); live matching counts them in words.
+func (c *Console) backtest(w http.ResponseWriter, r *http.Request) {
 	var req backtestRequest
 	if !decodeBody(w, r, &req) {
 		return
@@ -46,17 +46,17 @@ func (s *Server) backtest(w http.ResponseWriter, r *http.Request) {
 		sc.ID = "backtest"
 	}
 	m, err := scheme.Compile([]scheme.Scheme{{ID: sc.ID, Name: sc.Name, Regions: sc.Regions, Subjects: sc.Subjects,
-		Events: sc.Events, Exclusions: sc.Exclusions, Expression: sc.Expression}}, analyzer.SchemeOptions())
+		Events: sc.Events, Exclusions: sc.Exclusions, Expression: sc.Expression}}, c.schemes)
 	if err != nil {
 		writeJSON(w, http.StatusBadRequest, apiError{err.Error()})
 		return
 	}
-	since := s.now().Add(-time.Duration(req.Days) * 24 * time.Hour)
+	since := c.now().Add(-time.Duration(req.Days) * 24 * time.Hour)
 	titles := map[string]string{}
 	var readErr error
 	posts := iter.Seq[scheme.Post](func(yield func(scheme.Post) bool) {
 		for off := 0; off < maxBacktestPosts; off += store.MaxPostLimit {
-			page, err := s.st.QueryPosts(r.Context(), store.PostQuery{Since: since, Limit: store.MaxPostLimit, Offset: off})
+			page, err := c.st.QueryPosts(r.Context(), store.PostQuery{Since: since, Limit: store.MaxPostLimit, Offset: off})
 			if err != nil {
 				readErr = err
 				return
@@ -74,7 +74,7 @@ func (s *Server) backtest(w http.ResponseWriter, r *http.Request) {
 	})
 	rep := scheme.BackTest(m, posts, req.Samples)
 	if readErr != nil {
-		s.fail(w, r, errors.Join(errors.New("cannot read stored posts for the back-test"), readErr))
+		c.fail(w, r, errors.Join(errors.New("cannot read stored posts for the back-test"), readErr))
 		return
 	}
 	type sample struct {

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/yuqing-project/yuqing/bus"
 	"github.com/yuqing-project/yuqing/model"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -38,9 +39,10 @@ func TestDisclosureAcrossNationalDay(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The console tells the responder of the items it opened.
-	if err := r.HandleRequests(ctx, []model.HistoryEntry{
-		{ID: "o1", IncidentID: "permit", At: now.UTC(), Actor: "公开办", Action: "opened"},
-		{ID: "o2", IncidentID: "apply", At: now.UTC(), Actor: "公开办", Action: "opened"},
+	permit, apply := manual("permit", "D-PERMIT", day(9, 18)), manual("apply", "D-APPLY", day(9, 25))
+	if err := r.HandleRequests(ctx, []bus.Request{
+		{HistoryEntry: model.HistoryEntry{ID: "o1", IncidentID: "permit", At: now.UTC(), Actor: "公开办", Action: "opened"}, Incident: &permit},
+		{HistoryEntry: model.HistoryEntry{ID: "o2", IncidentID: "apply", At: now.UTC(), Actor: "公开办", Action: "opened"}, Incident: &apply},
 	}); err != nil {
 		t.Fatal(err)
 	}
@@ -100,9 +102,9 @@ func TestDisclosureAcrossNationalDay(t *testing.T) {
 
 	// The application is extended once (+20), then a corrected
 	// application arrives on 12 October: the clock restarts from it.
-	if err := r.HandleRequests(ctx, []model.HistoryEntry{
-		{ID: "x1", IncidentID: "apply", At: now.UTC(), Actor: "公开办", Action: model.RequestPrefix + model.RequestExtend, Reason: `{"rule":"D-APPLY"}`},
-	}); err != nil {
+	if err := r.HandleRequests(ctx, reqsOf(
+		model.HistoryEntry{ID: "x1", IncidentID: "apply", At: now.UTC(), Actor: "公开办", Action: model.RequestPrefix + model.RequestExtend, Reason: `{"rule":"D-APPLY"}`},
+	)); err != nil {
 		t.Fatal(err)
 	}
 	if err := r.Tick(ctx); err != nil {
@@ -111,11 +113,11 @@ func TestDisclosureAcrossNationalDay(t *testing.T) {
 	if o := due("apply", "D-APPLY"); !o.DueAt.Equal(deadline(11, 26)) || !o.Extended {
 		t.Errorf("extended D-APPLY due %v (extended %v), want %v", o.DueAt.In(model.China), o.Extended, deadline(11, 26).In(model.China))
 	}
-	if err := r.HandleRequests(ctx, []model.HistoryEntry{
-		{ID: "x2", IncidentID: "apply", At: now.Add(time.Minute).UTC(), Actor: "公开办", Action: model.RequestPrefix + model.RequestExtend, Reason: `{"rule":"D-APPLY"}`},
-		{ID: "x3", IncidentID: "apply", At: now.Add(2 * time.Minute).UTC(), Actor: "公开办", Action: model.RequestPrefix + model.RequestRestart,
+	if err := r.HandleRequests(ctx, reqsOf(
+		model.HistoryEntry{ID: "x2", IncidentID: "apply", At: now.Add(time.Minute).UTC(), Actor: "公开办", Action: model.RequestPrefix + model.RequestExtend, Reason: `{"rule":"D-APPLY"}`},
+		model.HistoryEntry{ID: "x3", IncidentID: "apply", At: now.Add(2 * time.Minute).UTC(), Actor: "公开办", Action: model.RequestPrefix + model.RequestRestart,
 			Reason: `{"rule":"D-APPLY","from":"2026-10-12T00:00:00+08:00"}`},
-	}); err != nil {
+	)); err != nil {
 		t.Fatal(err)
 	}
 	if err := r.Tick(ctx); err != nil {

@@ -87,7 +87,7 @@ func TestRequests(t *testing.T) {
 	// The requests arrive from the bus; delivered again (at least once),
 	// they apply nothing again, nor does a tick or a rebuild.
 	for range 2 {
-		if err := r.HandleRequests(ctx, reqs); err != nil {
+		if err := r.HandleRequests(ctx, reqsOf(reqs...)); err != nil {
 			t.Fatal(err)
 		}
 		if err := r.Tick(ctx); err != nil {
@@ -142,7 +142,8 @@ func TestIncidentOpenedByHand(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The console tells the responder of the incident it opened.
-	if err := r.HandleRequests(ctx, []model.HistoryEntry{{ID: "h-open", IncidentID: inc.ID, At: now, Actor: "值班员", Action: "opened"}}); err != nil {
+	if err := r.HandleRequests(ctx, []bus.Request{{HistoryEntry: model.HistoryEntry{ID: "h-open", IncidentID: inc.ID, At: now,
+		Actor: "值班员", Action: "opened"}, Incident: &inc}}); err != nil {
 		t.Fatal(err)
 	}
 	got, err := st.GetIncident(ctx, "INC-M-1")
@@ -329,4 +330,13 @@ func TestRebuildCatchesUpRequests(t *testing.T) {
 	if confirmed != 1 {
 		t.Errorf("the request's outcome is in the history %d times, want once: %v", confirmed, hist)
 	}
+}
+
+// reqsOf wraps history entries as the messages the console sends.
+func reqsOf(es ...model.HistoryEntry) []bus.Request {
+	out := make([]bus.Request, len(es))
+	for i, e := range es {
+		out[i] = bus.Request{HistoryEntry: e}
+	}
+	return out
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/yuqing-project/yuqing/bus"
 	"github.com/yuqing-project/yuqing/model"
 	"github.com/yuqing-project/yuqing/notify"
 	"github.com/yuqing-project/yuqing/store"
@@ -101,14 +102,24 @@ func (r *Responder) applyRequest(inc *model.Incident, h model.HistoryEntry, now 
 
 // HandleRequests applies people's requests as they arrive on
 // bus.TopicRequests, in order, and returns once what they changed is
-// durable in the store. A request of an incident the state does not know
-// (one a person opened by hand, or one closed since) is looked up in the
+// durable in the store. An incident a person opened by hand comes with its
+// "opened" entry and is taken over from the message. A request of an
+// incident the state does not know (one closed since) is looked up in the
 // store; one of an incident that is not stored is dropped and counted.
-func (r *Responder) HandleRequests(ctx context.Context, entries []model.HistoryEntry) error {
+func (r *Responder) HandleRequests(ctx context.Context, reqs []bus.Request) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	now := r.now()
-	for _, h := range entries {
+	for _, q := range reqs {
+		h := q.HistoryEntry
+		if q.Incident != nil && q.Incident.ID == h.IncidentID {
+			if _, known := r.state.incidents[h.IncidentID]; !known {
+				inc := *q.Incident
+				r.adopt(&inc, now)
+				r.record(h)
+			}
+			continue
+		}
 		inc := r.state.incidents[h.IncidentID]
 		if inc == nil {
 			stored, err := r.st.GetIncident(ctx, h.IncidentID)
@@ -120,16 +131,13 @@ func (r *Responder) HandleRequests(ctx context.Context, entries []model.HistoryE
 			if err != nil {
 				return fmt.Errorf("cannot read incident %s of request %s: %w", h.IncidentID, h.ID, err)
 			}
-			if !stored.Open {
-				// Closed: the request is refused as the lifecycle refuses
-				// it, without taking the incident back into the state.
-				r.applyRequest(&stored, h, now)
-				r.state.dirtyIncidents[stored.ID] = true
-				r.state.incidents[stored.ID] = &stored
-				continue
-			}
+			// Open ones get what a hand-opened incident needs; closed ones
+			// refuse requests as the lifecycle refuses them.
 			r.adopt(&stored, now)
-			inc = r.state.incidents[h.IncidentID]
+			if inc = r.state.incidents[stored.ID]; inc == nil {
+				inc = &stored
+				r.state.incidents[inc.ID] = inc
+			}
 		}
 		r.applyRequest(inc, h, now)
 	}

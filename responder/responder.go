@@ -246,7 +246,7 @@ func (r *Responder) Handle(ctx context.Context, msgs []bus.Message) error {
 }
 
 func (r *Responder) handleRequests(ctx context.Context, msgs []bus.Message) error {
-	entries := make([]model.HistoryEntry, 0, len(msgs))
+	reqs := make([]bus.Request, 0, len(msgs))
 	for _, m := range msgs {
 		var req bus.Request
 		if err := json.Unmarshal(m.Value, &req); err != nil {
@@ -255,9 +255,9 @@ func (r *Responder) handleRequests(ctx context.Context, msgs []bus.Message) erro
 		if req.ID == "" || req.IncidentID == "" {
 			return bus.Permanent(fmt.Errorf("request at %s/%d@%d has no id or incident_id", m.Topic, m.Partition, m.Offset))
 		}
-		entries = append(entries, req.HistoryEntry)
+		reqs = append(reqs, req)
 	}
-	return r.HandleRequests(ctx, entries)
+	return r.HandleRequests(ctx, reqs)
 }
 
 func (r *Responder) handlePosts(ctx context.Context, msgs []bus.Message) error {

@@ -184,7 +184,7 @@ func TestResponseScenario(t *testing.T) {
 	// sends the request to the responder over the bus): no escalation.
 	ack := model.HistoryEntry{ID: "req-ack", IncidentID: inc.ID, At: start.Add(27 * time.Minute), Actor: "duty",
 		Action: model.RequestPrefix + model.RequestAcknowledge, Reason: `{"reason":"已收到"}`}
-	if err := r.HandleRequests(ctx, []model.HistoryEntry{ack}); err != nil {
+	if err := r.HandleRequests(ctx, reqsOf(ack)); err != nil {
 		t.Fatal(err)
 	}
 	tick(r, 28*time.Minute)

@@ -16,7 +16,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"os"
 	"strings"
 	"sync/atomic"
@@ -27,8 +26,8 @@ import (
 
 	"github.com/yuqing-project/yuqing/bus"
 	"github.com/yuqing-project/yuqing/config"
-	"github.com/yuqing-project/yuqing/console"
 	"github.com/yuqing-project/yuqing/demo"
+	"github.com/yuqing-project/yuqing/httpserver"
 	"github.com/yuqing-project/yuqing/notify"
 	"github.com/yuqing-project/yuqing/rules"
 	"github.com/yuqing-project/yuqing/store"
@@ -45,8 +44,7 @@ type App struct {
 	started atomic.Bool
 
 	// Built by the modules, in start order.
-	srv        *console.Server
-	mountAPI   func(http.Handler)
+	srv        *httpserver.Server
 	busMetrics *bus.Metrics
 	brokers    []string
 	kopts      []kgo.Opt

@@ -4,15 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync/atomic"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
 	"github.com/yuqing-project/yuqing/analyzer"
 	"github.com/yuqing-project/yuqing/analyzer/region"
 	"github.com/yuqing-project/yuqing/bus"
@@ -20,53 +17,37 @@ import (
 	"github.com/yuqing-project/yuqing/console"
 	"github.com/yuqing-project/yuqing/crawler"
 	"github.com/yuqing-project/yuqing/demo"
+	"github.com/yuqing-project/yuqing/httpserver"
 	"github.com/yuqing-project/yuqing/notify"
 	"github.com/yuqing-project/yuqing/responder"
 	"github.com/yuqing-project/yuqing/rules"
 )
 
-// initServer starts the HTTP listener every target has: metrics and
-// probes, and the console's API and pages once the console module mounts
-// them. It listens before the other modules start, so a probe gets an
-// answer (not ready) while they do.
+// initServer binds the HTTP listener every target has: metrics, probes
+// and pprof, and the console's API and pages once the console module
+// mounts them. It listens before the other modules start, so a probe gets
+// an answer (not ready) while they do.
 func (a *App) initServer(context.Context) (*Service, error) {
-	a.srv = console.New(nil, a.reg, a.reg, a.log)
-	a.srv.AddReadyCheck("stages", func(context.Context) error {
+	srv, err := httpserver.New(httpserver.Options{Listen: a.cfg.HTTP.Listen, DebugListen: a.cfg.HTTP.DebugListen,
+		Gatherer: a.reg, Registerer: a.reg, Logger: a.log})
+	if err != nil {
+		return nil, err
+	}
+	srv.AddReadyCheck("stages", func(context.Context) error {
 		if !a.started.Load() {
 			return errors.New("stages are starting")
 		}
 		return nil
 	})
-	ln, err := net.Listen("tcp", a.cfg.HTTP.Listen)
-	if err != nil {
-		return nil, fmt.Errorf("cannot listen for HTTP on %s: %w", a.cfg.HTTP.Listen, err)
+	if err := srv.Listen(); err != nil {
+		return nil, err
 	}
-	var api atomic.Pointer[http.Handler]
-	probes := a.srv.Handler()
-	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if h := api.Load(); h != nil && !isProbe(r.URL.Path) {
-			(*h).ServeHTTP(w, r)
-			return
-		}
-		probes.ServeHTTP(w, r)
-	})
-	a.mountAPI = func(h http.Handler) { api.Store(&h) }
-	httpSrv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
-	go func() {
-		if err := httpSrv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			a.log.Error("HTTP server stopped", "err", err)
-		}
-	}()
-	a.log.Info("HTTP listening", "addr", ln.Addr().String(), "targets", strings.Join(a.targets, ","))
-	return &Service{Close: func() {
-		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = httpSrv.Shutdown(sctx) // in-flight requests had 5 s; the rest are cut
-	}}, nil
-}
-
-func isProbe(path string) bool {
-	return path == "/metrics" || path == "/healthz" || path == "/readyz" || strings.HasPrefix(path, "/debug/pprof/")
+	a.srv = srv
+	a.log.Info("HTTP listening", "addr", srv.Addr().String(), "targets", strings.Join(a.targets, ","))
+	// Serve ends when its context is cancelled, after the modules that
+	// depend on the server have stopped; in-flight requests get the
+	// server's shutdown timeout.
+	return &Service{Run: srv.Serve}, nil
 }
 
 // initBroker starts the embedded broker when no external brokers are
@@ -182,26 +163,31 @@ func (a *App) initConsole(context.Context) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := console.New(a.st, a.reg, prometheus.NewRegistry(), a.log) // replaced when httpserver lands
-	c.SetRules(set)
+	var acker *notify.Acker
 	if n := a.notifyCfg; n.AckSecret != "" {
-		acker, err := notify.NewAcker(n.AckSecret, n.AckURL, n.AckTTL, nil)
-		if err != nil {
+		if acker, err = notify.NewAcker(n.AckSecret, n.AckURL, n.AckTTL, nil); err != nil {
 			return nil, fmt.Errorf("cannot verify acknowledgement links: %w", err)
 		}
-		c.SetAcker(acker)
 	}
-	a.mountAPI(c.Handler())
-	return nil, nil
+	c, err := console.New(console.Options{Store: a.st, Rules: set, Acker: acker, Requests: a.prod,
+		SchemeOptions: analyzer.SchemeOptions(), Logger: a.log, Registerer: a.reg})
+	if err != nil {
+		return nil, err
+	}
+	a.srv.Mount(c.Handler())
+	return &Service{Close: func() {
+		// The store closes next: the API says so rather than failing.
+		a.srv.Mount(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			http.Error(w, "正在停止服务，请稍后再试。", http.StatusServiceUnavailable)
+		}))
+	}}, nil
 }
 
 // consumer returns a consumer group member of the pipeline's settings.
-func (a *App) consumer(group, topic string, onAssigned func(context.Context, map[string][]int32)) (*bus.Consumer, error) {
+func (a *App) consumer(cc bus.ConsumerConfig) (*bus.Consumer, error) {
 	k := a.cfg.Kafka.Consumer
-	return bus.NewConsumer(bus.ConsumerConfig{
-		Group: group, Topics: []string{topic},
-		MaxAttempts: k.MaxAttempts, RetryBackoff: k.RetryBackoff, BatchSize: k.BatchSize, OnAssigned: onAssigned,
-	}, slices.Clone(a.kopts), a.prod, a.busMetrics, a.log)
+	cc.MaxAttempts, cc.RetryBackoff, cc.BatchSize = k.MaxAttempts, k.RetryBackoff, k.BatchSize
+	return bus.NewConsumer(cc, slices.Clone(a.kopts), a.prod, a.busMetrics, a.log)
 }
 
 // initAnalyzer builds the analyzer (segmenter, model, regions, schemes,
@@ -241,7 +227,7 @@ func (a *App) initAnalyzer(ctx context.Context) (*Service, error) {
 	if _, err := stage.RefreshDictionary(ctx); err != nil {
 		return nil, err
 	}
-	c, err := a.consumer("yuqing-analyzer", bus.TopicDocs, nil)
+	c, err := a.consumer(bus.ConsumerConfig{Group: "yuqing-analyzer", Topics: []string{bus.TopicDocs}})
 	if err != nil {
 		return nil, err
 	}
@@ -283,7 +269,10 @@ func (a *App) initResponder(ctx context.Context) (*Service, error) {
 			a.log.Error("cannot rebuild responder state after assignment", "err", err)
 		}
 	}
-	c, err := a.consumer("yuqing-responder", bus.TopicPosts, onAssigned)
+	// People's requests arrive in the posts' group, co-assigned, so the
+	// one active responder applies them.
+	c, err := a.consumer(bus.ConsumerConfig{Group: "yuqing-responder", Topics: []string{bus.TopicPosts, bus.TopicRequests},
+		CoAssign: true, OnAssigned: onAssigned})
 	if err != nil {
 		return nil, err
 	}
