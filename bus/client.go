@@ -2,12 +2,9 @@ package bus
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
 
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -25,11 +22,11 @@ func ClientOptions(cfg config.KafkaConfig, brokers []string) ([]kgo.Opt, error) 
 		kgo.SeedBrokers(brokers...),
 		kgo.ClientID(cfg.ClientID),
 	}
-	if cfg.TLS.Enabled {
-		tc, err := TLSConfig(cfg.TLS)
-		if err != nil {
-			return nil, err
-		}
+	tc, err := cfg.TLS.ClientConfig()
+	if err != nil {
+		return nil, err
+	}
+	if tc != nil {
 		opts = append(opts, kgo.DialTLSConfig(tc))
 	}
 	switch cfg.SASL.Mechanism {
@@ -44,34 +41,6 @@ func ClientOptions(cfg config.KafkaConfig, brokers []string) ([]kgo.Opt, error) 
 		return nil, fmt.Errorf("unknown SASL mechanism %q", cfg.SASL.Mechanism)
 	}
 	return opts, nil
-}
-
-// TLSConfig builds a *tls.Config from files named in the config.
-func TLSConfig(c config.TLSConfig) (*tls.Config, error) {
-	tc := &tls.Config{
-		MinVersion:         tls.VersionTLS12,
-		ServerName:         c.ServerName,
-		InsecureSkipVerify: c.InsecureSkipVerify, //nolint:gosec // an explicit, documented operator choice.
-	}
-	if c.CAFile != "" {
-		pem, err := os.ReadFile(c.CAFile)
-		if err != nil {
-			return nil, fmt.Errorf("cannot read TLS CA file %q: %w", c.CAFile, err)
-		}
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("cannot use TLS CA file %q: no PEM certificates in it", c.CAFile)
-		}
-		tc.RootCAs = pool
-	}
-	if c.CertFile != "" || c.KeyFile != "" {
-		cert, err := tls.LoadX509KeyPair(c.CertFile, c.KeyFile)
-		if err != nil {
-			return nil, fmt.Errorf("cannot load TLS client certificate %q / key %q: %w", c.CertFile, c.KeyFile, err)
-		}
-		tc.Certificates = []tls.Certificate{cert}
-	}
-	return tc, nil
 }
 
 // PostsPartitions is the partition count of TopicPosts. It is one on

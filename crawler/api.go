@@ -22,12 +22,13 @@ const TimeFromAPI = "api"
 // feed's.
 const confAPI = 0.9
 
-// checkAPIRules checks the JSON mapping of a kind api source; config
-// validates the same with key paths, this guards sources added at run time.
+// checkAPIRules checks the JSON mapping of a kind api source; for sources
+// of a config file ValidateSource reports the same with key paths before
+// anything starts, this guards sources added at run time.
 func checkAPIRules(a config.APIRules) error {
 	for name, p := range map[string]string{"items": a.Items, "id": a.ID, "title": a.Title, "body": a.Body,
 		"time": a.Time, "author": a.Author, "url": a.URL, "next": a.Next} {
-		if p != "" && !config.ValidJSONPath(p) {
+		if p != "" && !validJSONPath(p) {
 			return fmt.Errorf("api.%s: %q is not a path of dot-separated keys", name, p)
 		}
 	}

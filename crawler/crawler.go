@@ -48,7 +48,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/andybalholm/cascadia"
 	"github.com/gocolly/colly/v2"
 	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/net/html"
@@ -256,7 +255,7 @@ func newSource(sc config.Source, stateDir string) (*source, error) {
 		if sel == "" {
 			continue
 		}
-		if _, err := cascadia.ParseGroup(sel); err != nil {
+		if err := checkSelector(sel); err != nil {
 			return nil, fmt.Errorf("%s: invalid CSS selector %q: %w", field, sel, err)
 		}
 	}

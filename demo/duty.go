@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/yuqing-project/yuqing/config"
 	"github.com/yuqing-project/yuqing/model"
 	"github.com/yuqing-project/yuqing/notify"
 )
@@ -162,17 +163,17 @@ func (d *dutyGroup) serve(w http.ResponseWriter, r *http.Request) {
 // notifications go to the demo duty group's webhook, to a duty officer on
 // duty around the clock, with a section chief and a leader above. consoleURL
 // is where links in the messages point.
-func (s *Site) NotifyConfig(consoleURL string) notify.Config {
-	person := func(id, name, title string) notify.PersonConfig {
-		return notify.PersonConfig{ID: id, Name: name, Title: title, Contacts: map[string]string{dutyChannel: id}}
+func (s *Site) NotifyConfig(consoleURL string) config.NotifyConfig {
+	person := func(id, name, title string) config.PersonConfig {
+		return config.PersonConfig{ID: id, Name: name, Title: title, Contacts: map[string]string{dutyChannel: id}}
 	}
-	c := notify.Config{
+	c := config.NotifyConfig{
 		ConsoleURL: consoleURL,
 		AckSecret:  dutyAckSecret,
-		Channels:   []notify.ChannelConfig{{Name: dutyChannel, Type: notify.TypeWebhook, URL: s.URL() + "/duty/webhook", Secret: dutyWebhookSecret}},
-		Roster: notify.RosterConfig{
-			People:     []notify.PersonConfig{person("duty", "周值班", "值班员"), person("chief", "李科长", "网络舆情科科长"), person("leader", "陈主任", "分管领导")},
-			Weekly:     []notify.ShiftConfig{{Days: []string{"mon", "tue", "wed", "thu", "fri", "sat", "sun"}, Start: "00:00", End: "00:00", Duty: "duty"}},
+		Channels:   []config.ChannelConfig{{Name: dutyChannel, Type: notify.TypeWebhook, URL: s.URL() + "/duty/webhook", Secret: dutyWebhookSecret}},
+		Roster: config.RosterConfig{
+			People:     []config.PersonConfig{person("duty", "周值班", "值班员"), person("chief", "李科长", "网络舆情科科长"), person("leader", "陈主任", "分管领导")},
+			Weekly:     []config.ShiftConfig{{Days: []string{"mon", "tue", "wed", "thu", "fri", "sat", "sun"}, Start: "00:00", End: "00:00", Duty: "duty"}},
 			Escalation: []string{"chief", "leader"},
 		},
 	}

@@ -1,8 +1,6 @@
 package notify
 
 import (
-	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"net"
@@ -13,30 +11,9 @@ import (
 	"slices"
 	"strings"
 	"time"
-)
 
-// Config is the notifications section of the main config. Zero fields take
-// the defaults ApplyDefaults documents.
-type Config struct {
-	// ConsoleURL is the console's base URL; messages link to
-	// ConsoleURL/incidents/ID.
-	ConsoleURL string `yaml:"console_url"`
-	// AckURL is the acknowledgement endpoint links point at; default
-	// ConsoleURL + "/api/v1/ack".
-	AckURL string `yaml:"ack_url"`
-	// AckSecret signs acknowledgement links (at least 16 bytes).
-	AckSecret string `yaml:"ack_secret"`
-	// AckTTL is how long a link works; default 72h.
-	AckTTL time.Duration `yaml:"ack_ttl"`
-	// DeliveryLog is the JSON-lines delivery log file; "" keeps the log
-	// where the embedding program decides (e.g. DATA_DIR/notify-deliveries.jsonl).
-	DeliveryLog string           `yaml:"delivery_log"`
-	Channels    []ChannelConfig  `yaml:"channels"`
-	QuietHours  QuietHoursConfig `yaml:"quiet_hours"`
-	Retry       RetryConfig      `yaml:"retry"`
-	Roster      RosterConfig     `yaml:"roster"`
-	Escalation  EscalationConfig `yaml:"escalation"`
-}
+	"github.com/yuqing-project/yuqing/config"
+)
 
 // Channel types.
 const (
@@ -49,153 +26,27 @@ const (
 
 var channelTypes = []string{TypeWebhook, TypeDingTalk, TypeWeCom, TypeFeishu, TypeEmail}
 
-// ChannelConfig is one channel. Which fields apply depends on Type.
-type ChannelConfig struct {
-	// Name is what people's contacts and the metrics call the channel.
-	Name string `yaml:"name"`
-	Type string `yaml:"type"`
-	// URL is the webhook's endpoint (required for webhook), or the robot
-	// API's base URL (default: the public API).
-	URL string `yaml:"url"`
-	// Token is the DingTalk access_token, the WeCom webhook key, or the
-	// Feishu hook token (the last element of the hook URL).
-	Token string `yaml:"token"`
-	// Secret is the webhook's HMAC key, DingTalk's SEC… signing secret, or
-	// Feishu's signing secret.
-	Secret string `yaml:"secret"`
-	// Timeout bounds one send; default 10s (30s for email).
-	Timeout time.Duration `yaml:"timeout"`
-	SMTP    SMTPConfig    `yaml:"smtp"`
-}
-
-// SMTPConfig is an email channel's mail server.
-type SMTPConfig struct {
-	Addr     string `yaml:"addr"` // host:port
-	Username string `yaml:"username"`
-	Password string `yaml:"password"`
-	From     string `yaml:"from"`
-	FromName string `yaml:"from_name"` // default 舆情监测系统
-	// Domain is the right-hand side of Message-IDs; default From's domain.
-	Domain string `yaml:"domain"`
-	// RequireTLS refuses servers that do not offer STARTTLS.
-	RequireTLS bool `yaml:"require_tls"`
-	// CAFile is a PEM bundle to verify the server with, for servers with
-	// an internal CA; default the system roots.
-	CAFile string `yaml:"ca_file"`
-}
-
-// QuietHoursConfig holds back level III/IV notifications at night.
-type QuietHoursConfig struct {
-	Enabled bool   `yaml:"enabled"`
-	Start   string `yaml:"start"` // HH:MM China Standard Time, default 22:00
-	End     string `yaml:"end"`   // default 07:00
-}
-
-// RetryConfig is the backoff of failed sends; defaults 5 attempts, 1s, 30s.
-type RetryConfig struct {
-	Attempts int           `yaml:"attempts"`
-	Initial  time.Duration `yaml:"initial"`
-	Max      time.Duration `yaml:"max"`
-}
-
-// RosterConfig is the duty roster (值班表).
-type RosterConfig struct {
-	People    []PersonConfig   `yaml:"people"`
-	Weekly    []ShiftConfig    `yaml:"weekly"`
-	Overrides []OverrideConfig `yaml:"overrides"`
-	// Escalation lists the person IDs above the duty officer, in order:
-	// the section chief, then the leader.
-	Escalation []string `yaml:"escalation"`
-}
-
-// PersonConfig is one person of the roster.
-type PersonConfig struct {
-	ID    string `yaml:"id"`
-	Name  string `yaml:"name"`
-	Title string `yaml:"title"`
-	// Contacts maps channel names to addresses (email address, mobile,
-	// WeCom userid, Feishu open_id; "" for a group robot without @).
-	Contacts map[string]string `yaml:"contacts"`
-}
-
-// ShiftConfig is a weekly duty period.
-type ShiftConfig struct {
-	Days  []string `yaml:"days"`  // mon…sun or 周一…周日
-	Start string   `yaml:"start"` // HH:MM
-	End   string   `yaml:"end"`   // HH:MM; at or before start: the next day
-	Duty  string   `yaml:"duty"`  // person ID
-}
-
-// OverrideConfig replaces the weekly pattern for a period of one date.
-type OverrideConfig struct {
-	Date  string `yaml:"date"`  // YYYY-MM-DD
-	Start string `yaml:"start"` // HH:MM, default 00:00
-	End   string `yaml:"end"`   // HH:MM, default 24:00
-	Duty  string `yaml:"duty"`
-}
-
-// EscalationConfig sets how long each level may go unacknowledged.
-type EscalationConfig struct {
-	// After maps a level (I, II, III, IV) to the wait; defaults 10m, 15m,
-	// 30m, 60m.
-	After map[string]time.Duration `yaml:"after"`
-}
-
-// ApplyDefaults fills zero fields with their documented defaults.
-func (c *Config) ApplyDefaults() {
-	if c.AckURL == "" && c.ConsoleURL != "" {
-		c.AckURL = strings.TrimRight(c.ConsoleURL, "/") + "/api/v1/ack"
-	}
-	if c.AckTTL == 0 {
-		c.AckTTL = 72 * time.Hour
-	}
-	if c.QuietHours.Start == "" {
-		c.QuietHours.Start = "22:00"
-	}
-	if c.QuietHours.End == "" {
-		c.QuietHours.End = "07:00"
-	}
-	if c.Retry.Attempts == 0 {
-		c.Retry.Attempts = DefaultRetryPolicy.Attempts
-	}
-	if c.Retry.Initial == 0 {
-		c.Retry.Initial = DefaultRetryPolicy.Initial
-	}
-	if c.Retry.Max == 0 {
-		c.Retry.Max = DefaultRetryPolicy.Max
-	}
-	for i := range c.Channels {
-		ch := &c.Channels[i]
-		if ch.Timeout == 0 {
-			ch.Timeout = 10 * time.Second
-			if ch.Type == TypeEmail {
-				ch.Timeout = 30 * time.Second
-			}
-		}
-		if ch.Type == TypeEmail && ch.SMTP.FromName == "" {
-			ch.SMTP.FromName = "舆情监测系统"
-		}
-	}
-}
-
 var namePattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
 
-// Validate returns every problem of the config as "key.path: message",
-// with paths relative to this section (channels[1].secret); the embedding
-// config prefixes its own key. Call ApplyDefaults first.
-func (c *Config) Validate() []string {
-	var ps []string
-	bad := func(path, format string, args ...any) {
-		ps = append(ps, path+": "+fmt.Sprintf(format, args...))
+// ValidateConfig returns every problem of the notifications section c,
+// found at key path path (responder.notify; "" gives paths relative to
+// the section, channels[1].secret). It checks what the builders of this
+// package would refuse, by running them: a section without problems
+// builds. c has its defaults applied (config.Parse or ApplyDefaults).
+func ValidateConfig(path string, c *config.NotifyConfig) []config.Problem {
+	var ps config.Problems
+	bad := func(key, format string, args ...any) {
+		ps.Addf(config.JoinPath(path, key), format, args...)
 	}
-	checkHTTP := func(path, u string) {
+	checkHTTP := func(key, u string) {
 		if err := checkURL(u); err != nil {
-			bad(path, "%v", err)
+			bad(key, "%v", err)
 		}
 	}
 	if c.ConsoleURL != "" {
 		checkHTTP("console_url", c.ConsoleURL)
 	}
+	beforeAck := len(ps)
 	if len(c.Channels) > 0 {
 		if c.AckURL == "" {
 			bad("ack_url", "is required with channels (or set console_url)")
@@ -205,13 +56,23 @@ func (c *Config) Validate() []string {
 		if len(c.AckSecret) < 16 {
 			bad("ack_secret", "must be at least 16 bytes, got %d", len(c.AckSecret))
 		}
+	} else if c.AckSecret != "" && c.AckURL == "" {
+		bad("ack_url", "is required with ack_secret (or set console_url)")
 	}
 	if c.AckTTL <= 0 {
 		bad("ack_ttl", "must be positive, got %s", c.AckTTL)
 	}
+	// The console verifies acknowledgement links whenever a secret is set,
+	// channels or not: the signer must accept what is configured.
+	if c.AckSecret != "" && len(ps) == beforeAck {
+		if _, err := NewAcker(c.AckSecret, c.AckURL, c.AckTTL, nil); err != nil {
+			bad("ack_secret", "%v", err)
+		}
+	}
 	names := map[string]int{}
 	for i, ch := range c.Channels {
 		p := fmt.Sprintf("channels[%d]", i)
+		before := len(ps)
 		switch {
 		case ch.Name == "":
 			bad(p+".name", "is required")
@@ -263,6 +124,14 @@ func (c *Config) Validate() []string {
 			}
 		default:
 			bad(p+".type", "%q is not one of %s", ch.Type, strings.Join(channelTypes, ", "))
+		}
+		// The channel's constructor has the last word: with the checks
+		// above passed it should agree, and if not, the user hears it now
+		// rather than when the responder starts.
+		if len(ps) == before {
+			if _, err := BuildChannel(ch, nil); err != nil {
+				bad(p, "%v", err)
+			}
 		}
 	}
 	if c.QuietHours.Enabled {
@@ -355,6 +224,11 @@ func (c *Config) Validate() []string {
 			bad("escalation.after."+l, "must be at least 1m, got %s", c.Escalation.After[l])
 		}
 	}
+	if len(ps) == 0 {
+		if _, err := BuildRoster(c); err != nil {
+			bad("roster", "%v", err)
+		}
+	}
 	return ps
 }
 
@@ -369,10 +243,10 @@ func sortedDurationKeys(m map[string]time.Duration) []string {
 
 // BuildChannels creates the configured channels. now is the clock for
 // signatures (nil: time.Now).
-func (c *Config) BuildChannels(now func() time.Time) ([]Channel, error) {
+func BuildChannels(c *config.NotifyConfig, now func() time.Time) ([]Channel, error) {
 	var out []Channel
 	for _, cc := range c.Channels {
-		ch, err := cc.Build(now)
+		ch, err := BuildChannel(cc, now)
 		if err != nil {
 			return nil, err
 		}
@@ -381,8 +255,8 @@ func (c *Config) BuildChannels(now func() time.Time) ([]Channel, error) {
 	return out, nil
 }
 
-// Build creates the channel.
-func (cc ChannelConfig) Build(now func() time.Time) (Channel, error) {
+// BuildChannel creates the channel cc configures.
+func BuildChannel(cc config.ChannelConfig, now func() time.Time) (Channel, error) {
 	o := HTTPOptions{Client: &http.Client{Timeout: cc.Timeout}, Now: now}
 	switch cc.Type {
 	case TypeWebhook:
@@ -400,37 +274,33 @@ func (cc ChannelConfig) Build(now func() time.Time) (Channel, error) {
 			RequireTLS: cc.SMTP.RequireTLS, Timeout: cc.Timeout, Now: now,
 		}
 		if cc.SMTP.CAFile != "" {
-			pem, err := os.ReadFile(cc.SMTP.CAFile)
-			if err != nil {
-				return nil, fmt.Errorf("cannot create email channel %s: cannot read CA file: %w", cc.Name, err)
-			}
-			pool := x509.NewCertPool()
-			if !pool.AppendCertsFromPEM(pem) {
-				return nil, fmt.Errorf("cannot create email channel %s: CA file %s holds no PEM certificate", cc.Name, cc.SMTP.CAFile)
-			}
 			host, _, _ := net.SplitHostPort(cc.SMTP.Addr)
-			eo.TLSConfig = &tls.Config{ServerName: host, RootCAs: pool, MinVersion: tls.VersionTLS12}
+			tc, err := config.TLSConfig{Enabled: true, CAFile: cc.SMTP.CAFile, ServerName: host}.ClientConfig()
+			if err != nil {
+				return nil, fmt.Errorf("cannot create email channel %s: %w", cc.Name, err)
+			}
+			eo.TLSConfig = tc
 		}
 		return NewEmail(cc.Name, eo)
 	}
 	return nil, fmt.Errorf("cannot create channel %s: unknown type %q", cc.Name, cc.Type)
 }
 
-// Quiet returns the configured quiet hours (none when disabled).
-func (c *Config) Quiet() (QuietHours, error) {
+// QuietHoursFrom returns the configured quiet hours (none when disabled).
+func QuietHoursFrom(c *config.NotifyConfig) (QuietHours, error) {
 	if !c.QuietHours.Enabled {
 		return QuietHours{}, nil
 	}
 	return ParseQuietHours(c.QuietHours.Start, c.QuietHours.End)
 }
 
-// RetryPolicy returns the configured backoff.
-func (c *Config) RetryPolicy() RetryPolicy {
+// RetryPolicyFrom returns the configured backoff.
+func RetryPolicyFrom(c *config.NotifyConfig) RetryPolicy {
 	return RetryPolicy{Attempts: c.Retry.Attempts, Initial: c.Retry.Initial, Max: c.Retry.Max}
 }
 
-// BuildRoster creates the roster.
-func (c *Config) BuildRoster() (*Roster, error) {
+// BuildRoster creates the configured roster.
+func BuildRoster(c *config.NotifyConfig) (*Roster, error) {
 	var people []Person
 	for _, p := range c.Roster.People {
 		people = append(people, Person{ID: p.ID, Name: p.Name, Title: p.Title, Contacts: p.Contacts})
@@ -479,8 +349,8 @@ func (c *Config) BuildRoster() (*Roster, error) {
 	return NewRoster(people, shifts, overrides, c.Roster.Escalation)
 }
 
-// EscalationAfter returns the configured waits by level.
-func (c *Config) EscalationAfter() map[Level]time.Duration {
+// EscalationAfterFrom returns the configured waits by level.
+func EscalationAfterFrom(c *config.NotifyConfig) map[Level]time.Duration {
 	out := map[Level]time.Duration{}
 	for l, d := range c.Escalation.After {
 		out[Level(l)] = d
@@ -488,8 +358,9 @@ func (c *Config) EscalationAfter() map[Level]time.Duration {
 	return out
 }
 
-// IncidentURL is the console link of an incident ("" without ConsoleURL).
-func (c *Config) IncidentURL(incidentID string) string {
+// IncidentURL is the console link of an incident ("" without
+// console_url).
+func IncidentURL(c *config.NotifyConfig, incidentID string) string {
 	if c.ConsoleURL == "" {
 		return ""
 	}

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/yuqing-project/yuqing/config"
 )
 
 const exampleConfig = `
@@ -62,9 +64,9 @@ escalation:
   after: {I: 5m, II: 10m}
 `
 
-func parseConfig(t *testing.T, s string) *Config {
+func parseConfig(t *testing.T, s string) *config.NotifyConfig {
 	t.Helper()
-	var c Config
+	var c config.NotifyConfig
 	dec := yaml.NewDecoder(bytes.NewReader([]byte(s)))
 	dec.KnownFields(true)
 	if err := dec.Decode(&c); err != nil {
@@ -76,18 +78,18 @@ func parseConfig(t *testing.T, s string) *Config {
 
 func TestConfigExample(t *testing.T) {
 	c := parseConfig(t, exampleConfig)
-	if ps := c.Validate(); len(ps) != 0 {
-		t.Fatalf("Validate() = %v", ps)
+	if ps := ValidateConfig("", c); len(ps) != 0 {
+		t.Fatalf("ValidateConfig = %v", ps)
 	}
 	if c.AckURL != "https://yuqing.example.gov.cn/api/v1/ack" || c.AckTTL != 72*time.Hour || c.Retry.Attempts != 4 ||
 		c.Retry.Initial != time.Second || c.Channels[4].Timeout != 30*time.Second || c.Channels[4].SMTP.FromName != "舆情监测系统" {
 		t.Errorf("defaults not applied: %+v", c)
 	}
-	chans, err := c.BuildChannels(nil)
+	chans, err := BuildChannels(c, nil)
 	if err != nil || len(chans) != 5 {
 		t.Fatalf("BuildChannels = %d, %v", len(chans), err)
 	}
-	roster, err := c.BuildRoster()
+	roster, err := BuildRoster(c)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,20 +99,20 @@ func TestConfigExample(t *testing.T) {
 	if p, ok := roster.OnDuty(cst(2026, 10, 2, 3, 0)); !ok || p.ID != "zhang" {
 		t.Errorf("OnDuty on a 24-hour shift = %q", p.ID)
 	}
-	q, err := c.Quiet()
+	q, err := QuietHoursFrom(c)
 	if err != nil || q.Start != 22*60 || q.End != 7*60 {
-		t.Errorf("Quiet() = %+v, %v; want 22:00–07:00", q, err)
+		t.Errorf("QuietHoursFrom = %+v, %v; want 22:00–07:00", q, err)
 	}
-	if e := NewEscalator(roster, c.EscalationAfter()); e.Wait(LevelI) != 5*time.Minute || e.Wait(LevelIII) != 30*time.Minute {
+	if e := NewEscalator(roster, EscalationAfterFrom(c)); e.Wait(LevelI) != 5*time.Minute || e.Wait(LevelIII) != 30*time.Minute {
 		t.Errorf("escalation waits I %s, III %s", e.Wait(LevelI), e.Wait(LevelIII))
 	}
-	if got := c.IncidentURL("INC-1"); got != "https://yuqing.example.gov.cn/incidents/INC-1" {
+	if got := IncidentURL(c, "INC-1"); got != "https://yuqing.example.gov.cn/incidents/INC-1" {
 		t.Errorf("IncidentURL = %q", got)
 	}
 }
 
 func TestConfigUnknownKey(t *testing.T) {
-	var c Config
+	var c config.NotifyConfig
 	dec := yaml.NewDecoder(strings.NewReader("channels:\n  - name: a\n    type: webhook\n    sekret: x\n"))
 	dec.KnownFields(true)
 	if err := dec.Decode(&c); err == nil || !strings.Contains(err.Error(), "field sekret not found") {
@@ -168,7 +170,10 @@ func TestConfigValidate(t *testing.T) {
 			`escalation.after.V: "V" is not a level (I, II, III, IV)`}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got := parseConfig(t, tc.yaml).Validate()
+			var got []string
+			for _, p := range ValidateConfig("", parseConfig(t, tc.yaml)) {
+				got = append(got, p.String())
+			}
 			if strings.Join(got, "\n") != strings.Join(tc.want, "\n") {
 				t.Errorf("problems:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(tc.want, "\n"))
 			}

@@ -7,13 +7,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/yuqing-project/yuqing/config"
 	"github.com/yuqing-project/yuqing/model"
 )
 
 func testRoster(t *testing.T) *Roster {
 	t.Helper()
-	c := Config{Roster: RosterConfig{
-		People: []PersonConfig{
+	c := config.NotifyConfig{Roster: config.RosterConfig{
+		People: []config.PersonConfig{
 			{ID: "wang", Name: "王五", Contacts: map[string]string{"c": "wang@example.gov.cn"}},
 			{ID: "zhao", Name: "赵六", Contacts: map[string]string{"c": "zhao@example.gov.cn"}},
 			{ID: "sun", Name: "孙七", Contacts: map[string]string{"c": "sun@example.gov.cn"}},
@@ -21,18 +22,18 @@ func testRoster(t *testing.T) *Roster {
 			{ID: "li", Name: "李四", Contacts: map[string]string{"c": "li@example.gov.cn"}},
 			{ID: "zhou", Name: "周九", Title: "副局长", Contacts: map[string]string{"c": "zhou@example.gov.cn"}},
 		},
-		Weekly: []ShiftConfig{
+		Weekly: []config.ShiftConfig{
 			{Days: []string{"mon", "tue", "wed", "thu", "fri"}, Start: "08:30", End: "17:30", Duty: "wang"},
 			{Days: []string{"mon", "tue", "wed", "thu", "fri", "sat", "sun"}, Start: "17:30", End: "08:30", Duty: "zhao"},
 			{Days: []string{"周六", "周日"}, Start: "08:30", End: "17:30", Duty: "sun"},
 		},
-		Overrides: []OverrideConfig{
+		Overrides: []config.DutyOverrideConfig{
 			{Date: "2026-10-01", Duty: "qian"},
 			{Date: "2026-11-24", Start: "17:30", End: "08:30", Duty: "li"},
 		},
 		Escalation: []string{"qian", "zhou"},
 	}}
-	r, err := c.BuildRoster()
+	r, err := BuildRoster(&c)
 	if err != nil {
 		t.Fatal(err)
 	}

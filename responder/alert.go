@@ -11,6 +11,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/yuqing-project/yuqing/config"
 	"github.com/yuqing-project/yuqing/model"
 	"github.com/yuqing-project/yuqing/notify"
 	"github.com/yuqing-project/yuqing/store"
@@ -35,7 +36,7 @@ type alert struct {
 // recipients from the duty roster and hands the messages to the
 // dispatcher. Send blocks while the dispatcher retries.
 type Alerter struct {
-	cfg    notify.Config
+	cfg    config.NotifyConfig
 	d      *notify.Dispatcher
 	roster *notify.Roster
 	log    *slog.Logger
@@ -54,22 +55,22 @@ type Alerter struct {
 // store (so a standby taking over on another machine knows what was sent),
 // or in the file the config names. It returns nil, nil when no channel is
 // configured: deadlines are then tracked and recorded, nobody alerted.
-func NewAlerter(cfg notify.Config, st store.Store, reg prometheus.Registerer, log *slog.Logger, now func() time.Time) (*Alerter, error) {
+func NewAlerter(cfg config.NotifyConfig, st store.Store, reg prometheus.Registerer, log *slog.Logger, now func() time.Time) (*Alerter, error) {
 	if len(cfg.Channels) == 0 {
 		return nil, nil
 	}
 	if now == nil {
 		now = time.Now
 	}
-	chans, err := cfg.BuildChannels(now)
+	chans, err := notify.BuildChannels(&cfg, now)
 	if err != nil {
 		return nil, fmt.Errorf("cannot build notification channels: %w", err)
 	}
-	roster, err := cfg.BuildRoster()
+	roster, err := notify.BuildRoster(&cfg)
 	if err != nil {
 		return nil, fmt.Errorf("cannot build the duty roster: %w", err)
 	}
-	quiet, err := cfg.Quiet()
+	quiet, err := notify.QuietHoursFrom(&cfg)
 	if err != nil {
 		return nil, fmt.Errorf("cannot read quiet hours: %w", err)
 	}
@@ -87,7 +88,7 @@ func NewAlerter(cfg notify.Config, st store.Store, reg prometheus.Registerer, lo
 			return nil, fmt.Errorf("cannot sign acknowledgement links: %w", err)
 		}
 	}
-	d, err := notify.NewDispatcher(chans, dl, reg, notify.DispatcherOptions{Quiet: quiet, Retry: cfg.RetryPolicy(), Acker: acker, Now: now, Logger: log})
+	d, err := notify.NewDispatcher(chans, dl, reg, notify.DispatcherOptions{Quiet: quiet, Retry: notify.RetryPolicyFrom(&cfg), Acker: acker, Now: now, Logger: log})
 	if err != nil {
 		return nil, err
 	}
@@ -117,7 +118,7 @@ func (a *Alerter) Send(ctx context.Context, alerts []alert) error {
 	now := a.now()
 	for _, al := range alerts {
 		m := notify.Message{IncidentID: al.inc.ID, Key: al.key, Kind: al.kind, Title: al.inc.Title,
-			Level: notify.Level(al.inc.Level), State: al.inc.State, At: now, ConsoleURL: a.cfg.IncidentURL(al.inc.ID)}
+			Level: notify.Level(al.inc.Level), State: al.inc.State, At: now, ConsoleURL: notify.IncidentURL(&a.cfg, al.inc.ID)}
 		if al.ob.Rule != "" {
 			m.Obligation, m.DueAt = obligationLabel(al.ob), al.ob.DueAt
 			if al.ob.Evidence != nil {

@@ -284,7 +284,7 @@ func (r *Responder) escalations(inc *model.Incident, now time.Time) []alert {
 	if r.alerter == nil || !inc.AckedAt.IsZero() {
 		return nil
 	}
-	wait := r.alerter.cfg.EscalationAfter()[notify.Level(inc.Level)]
+	wait := notify.EscalationAfterFrom(&r.alerter.cfg)[notify.Level(inc.Level)]
 	if wait <= 0 {
 		wait = notify.DefaultEscalationAfter[notify.Level(inc.Level)]
 	}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/yuqing-project/yuqing/config"
 	"github.com/yuqing-project/yuqing/model"
 	"github.com/yuqing-project/yuqing/notify"
 	"github.com/yuqing-project/yuqing/store"
@@ -92,22 +93,22 @@ func TestResponseScenario(t *testing.T) {
 	start := time.Date(2026, 11, 21, 9, 0, 0, 0, model.China)
 	now := start
 	clock := func() time.Time { return now }
-	ncfg := notify.Config{
+	ncfg := config.NotifyConfig{
 		ConsoleURL: "http://console.example", AckSecret: "ack-secret-0123456789abcdef",
-		Channels: []notify.ChannelConfig{{Name: "hook", Type: notify.TypeWebhook, URL: srv.URL, Secret: string(recv.secret)}},
-		Roster: notify.RosterConfig{
-			People: []notify.PersonConfig{
+		Channels: []config.ChannelConfig{{Name: "hook", Type: notify.TypeWebhook, URL: srv.URL, Secret: string(recv.secret)}},
+		Roster: config.RosterConfig{
+			People: []config.PersonConfig{
 				{ID: "duty", Name: "值班员", Contacts: map[string]string{"hook": "duty"}},
 				{ID: "chief", Name: "科长", Contacts: map[string]string{"hook": "chief"}},
 				{ID: "leader", Name: "分管领导", Contacts: map[string]string{"hook": "leader"}},
 			},
-			Weekly:     []notify.ShiftConfig{{Days: []string{"mon", "tue", "wed", "thu", "fri", "sat", "sun"}, Start: "00:00", End: "00:00", Duty: "duty"}},
+			Weekly:     []config.ShiftConfig{{Days: []string{"mon", "tue", "wed", "thu", "fri", "sat", "sun"}, Start: "00:00", End: "00:00", Duty: "duty"}},
 			Escalation: []string{"chief", "leader"},
 		},
-		Retry: notify.RetryConfig{Attempts: 2, Initial: time.Millisecond, Max: time.Millisecond},
+		Retry: config.NotifyRetryConfig{Attempts: 2, Initial: time.Millisecond, Max: time.Millisecond},
 	}
 	ncfg.ApplyDefaults()
-	if ps := ncfg.Validate(); len(ps) > 0 {
+	if ps := notify.ValidateConfig("responder.notify", &ncfg); len(ps) > 0 {
 		t.Fatalf("notify config: %v", ps)
 	}
 	rcfg := cfg
@@ -300,16 +301,16 @@ func TestEscalationWithoutAck(t *testing.T) {
 	defer srv.Close()
 	start := time.Date(2026, 11, 21, 9, 0, 0, 0, model.China)
 	now := start
-	ncfg := notify.Config{
-		Channels: []notify.ChannelConfig{{Name: "hook", Type: notify.TypeWebhook, URL: srv.URL, Secret: string(recv.secret)}},
-		Roster: notify.RosterConfig{
-			People: []notify.PersonConfig{{ID: "duty", Name: "值班员", Contacts: map[string]string{"hook": "duty"}},
+	ncfg := config.NotifyConfig{
+		Channels: []config.ChannelConfig{{Name: "hook", Type: notify.TypeWebhook, URL: srv.URL, Secret: string(recv.secret)}},
+		Roster: config.RosterConfig{
+			People: []config.PersonConfig{{ID: "duty", Name: "值班员", Contacts: map[string]string{"hook": "duty"}},
 				{ID: "chief", Name: "科长", Contacts: map[string]string{"hook": "chief"}},
 				{ID: "leader", Name: "分管领导", Contacts: map[string]string{"hook": "leader"}}},
-			Weekly:     []notify.ShiftConfig{{Days: []string{"mon", "tue", "wed", "thu", "fri", "sat", "sun"}, Start: "00:00", End: "00:00", Duty: "duty"}},
+			Weekly:     []config.ShiftConfig{{Days: []string{"mon", "tue", "wed", "thu", "fri", "sat", "sun"}, Start: "00:00", End: "00:00", Duty: "duty"}},
 			Escalation: []string{"chief", "leader"},
 		},
-		Retry: notify.RetryConfig{Attempts: 1, Initial: time.Millisecond, Max: time.Millisecond},
+		Retry: config.NotifyRetryConfig{Attempts: 1, Initial: time.Millisecond, Max: time.Millisecond},
 	}
 	ncfg.ApplyDefaults()
 	a, err := NewAlerter(ncfg, st, prometheus.NewRegistry(), nil, func() time.Time { return now })

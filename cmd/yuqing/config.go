@@ -7,6 +7,7 @@ import (
 	"io"
 
 	"github.com/yuqing-project/yuqing/config"
+	"github.com/yuqing-project/yuqing/internal/app"
 )
 
 // configFlags are the flags every command that reads a config shares.
@@ -27,30 +28,20 @@ func (f *configFlags) register(fs *flag.FlagSet, overrides bool) {
 }
 
 // load reads the config (or the embedded default), applies flag overrides
-// and validates it.
+// and checks it with app.LoadConfig: every command that reads a config,
+// yuqing run and yuqing check-config among them, accepts the same ones.
 func (f *configFlags) load() (*config.Config, error) {
-	var c *config.Config
-	if f.file == "" {
-		c = config.Default()
-	} else {
-		var err error
-		if c, err = config.Load(f.file); err != nil {
-			return nil, err
+	return app.LoadConfig(f.file, func(c *config.Config) {
+		if f.dataDir != "" {
+			c.DataDir = f.dataDir
 		}
-	}
-	if f.dataDir != "" {
-		c.DataDir = f.dataDir
-	}
-	if f.httpListen != "" {
-		c.HTTP.Listen = f.httpListen
-	}
-	if f.brokerListn != "" {
-		c.Kafka.Embedded.Listen = f.brokerListn
-	}
-	if err := c.Validate(); err != nil {
-		return nil, err
-	}
-	return c, nil
+		if f.httpListen != "" {
+			c.HTTP.Listen = f.httpListen
+		}
+		if f.brokerListn != "" {
+			c.Kafka.Embedded.Listen = f.brokerListn
+		}
+	})
 }
 
 func cmdCheckConfig(args []string, stdout, stderr io.Writer) error {
@@ -60,6 +51,9 @@ func cmdCheckConfig(args []string, stdout, stderr io.Writer) error {
 	cf.register(fs, false)
 	if err := fs.Parse(args); err != nil {
 		return usageError{err}
+	}
+	if fs.NArg() > 0 {
+		return usageError{fmt.Errorf("unexpected argument %q", fs.Arg(0))}
 	}
 	name := cf.file
 	if name == "" {

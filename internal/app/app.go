@@ -28,7 +28,6 @@ import (
 	"github.com/yuqing-project/yuqing/config"
 	"github.com/yuqing-project/yuqing/demo"
 	"github.com/yuqing-project/yuqing/httpserver"
-	"github.com/yuqing-project/yuqing/notify"
 	"github.com/yuqing-project/yuqing/rules"
 	"github.com/yuqing-project/yuqing/store"
 )
@@ -51,7 +50,7 @@ type App struct {
 	prod       *bus.Producer
 	st         store.Store
 	site       *demo.Site
-	notifyCfg  notify.Config
+	notifyCfg  config.NotifyConfig
 	rules      *rules.Set
 }
 

@@ -23,13 +23,10 @@ package clickhouse
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
 	"math"
-	"os"
 	"slices"
 	"strings"
 	"time"
@@ -90,7 +87,7 @@ func Open(ctx context.Context, cfg config.ClickHouseConfig, reg prometheus.Regis
 	if err != nil {
 		return nil, fmt.Errorf("cannot register clickhouse store metrics: %w", err)
 	}
-	tlsConfig, err := tlsConfigOf(cfg.TLS)
+	tlsConfig, err := cfg.TLS.ClientConfig()
 	if err != nil {
 		return nil, fmt.Errorf("cannot open clickhouse store %v: %w", cfg.Addrs, err)
 	}
@@ -131,31 +128,6 @@ func (s *Store) init(ctx context.Context, cluster string, o schemaOptions) error
 	}
 	s.features = f
 	return migrate(ctx, s.conn, s.database, cluster, f, o)
-}
-
-func tlsConfigOf(c config.TLSConfig) (*tls.Config, error) {
-	if !c.Enabled {
-		return nil, nil
-	}
-	t := &tls.Config{ServerName: c.ServerName, InsecureSkipVerify: c.InsecureSkipVerify}
-	if c.CAFile != "" {
-		pem, err := os.ReadFile(c.CAFile)
-		if err != nil {
-			return nil, fmt.Errorf("cannot read CA file %q: %w", c.CAFile, err)
-		}
-		t.RootCAs = x509.NewCertPool()
-		if !t.RootCAs.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("cannot parse CA file %q: no PEM certificate in it", c.CAFile)
-		}
-	}
-	if c.CertFile != "" || c.KeyFile != "" {
-		cert, err := tls.LoadX509KeyPair(c.CertFile, c.KeyFile)
-		if err != nil {
-			return nil, fmt.Errorf("cannot load client certificate %q: %w", c.CertFile, err)
-		}
-		t.Certificates = []tls.Certificate{cert}
-	}
-	return t, nil
 }
 
 // ServerVersion returns the version the server reported, e.g. 18.16.1.

@@ -185,7 +185,7 @@ func TestOpenRejects(t *testing.T) {
 		{"no address", config.ClickHouseConfig{Database: "yuqing"}, "cannot open clickhouse store: no address configured (store.clickhouse.addrs)"},
 		{"no database", config.ClickHouseConfig{Addrs: []string{"127.0.0.1:9000"}}, "cannot open clickhouse store: no database configured (store.clickhouse.database)"},
 		{"missing CA file", config.ClickHouseConfig{Addrs: []string{"127.0.0.1:9000"}, Database: "yuqing",
-			TLS: config.TLSConfig{Enabled: true, CAFile: "/nonexistent/ca.pem"}}, `cannot read CA file "/nonexistent/ca.pem"`},
+			TLS: config.TLSConfig{Enabled: true, CAFile: "/nonexistent/ca.pem"}}, `cannot read TLS CA file "/nonexistent/ca.pem"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
