@@ -1,13 +1,22 @@
-// Package store owns persistence: analysed posts, events and incidents,
-// officers' sentiment corrections and the user dictionary. It
-// defines the Store interface that every stage writes through, and its two
-// implementations live below it: store/sqlite (the embedded default) and
-// store/clickhouse (the distributed deployment). The conformance suite in
-// store/storetest runs against both, so they behave the same.
+// Package store owns persistence: analysed posts, events and incidents with
+// their append-only history, the notification delivery log, officers'
+// sentiment corrections and the user dictionary, and the read side that
+// dashboards and briefs are drawn from.
+//
+// It defines one role interface per kind of data (Posts, Events,
+// Incidents, Deliveries, Corrections and Dictionary, which together are
+// Officers) and the read side (Aggregates), each saying who may call it
+// and what it guarantees; a stage takes only the roles it uses. Store is
+// their union, what a driver implements. The drivers live below: store/sqlite
+// (the embedded default) and store/clickhouse (the distributed
+// deployment). The conformance suite in store/storetest runs against both,
+// role by role, so they behave the same.
 //
 // Every write is idempotent: writing the same row twice (as at-least-once
 // delivery does) leaves one row, and of two versions of a row the higher
-// Version wins, whatever order they arrive in.
+// Version wins, whatever order they arrive in. Every call is safe for
+// concurrent use, and a write returns only when its rows are durable:
+// after it returns nil, a crash loses nothing of it.
 package store
 
 import (
@@ -23,23 +32,31 @@ import (
 // ErrNotFound is returned when a row asked for by ID does not exist.
 var ErrNotFound = errors.New("not found")
 
-// Store is the persistence contract. Implementations are safe for concurrent
-// use. A write returns only when its rows are durable; after it returns nil,
-// a crash loses nothing of it.
-type Store interface {
+// Posts is the analysed posts. The analyzer writes them (any number of
+// replicas at once: a write is an idempotent upsert by ID, the higher
+// Version winning); every target may read them. A write of one batch
+// blocks until the whole batch is durable, and either all of it is written
+// or the call fails and may be retried as it was.
+type Posts interface {
 	// UpsertPosts writes posts by ID. A post whose stored Version is higher
 	// than the one written is left as it is.
 	UpsertPosts(ctx context.Context, posts []model.Post) error
 	// GetPost returns one post by ID, or ErrNotFound. Posts read back as
 	// the analyzer wrote them, Schemes included: an officer's sentiment
-	// correction is not applied to them (see PostCorrections).
+	// correction is not applied to them (see Corrections).
 	GetPost(ctx context.Context, id string) (model.Post, error)
 	// QueryPosts returns the page of posts matching q, newest published
 	// first, with the total number of matches.
 	QueryPosts(ctx context.Context, q PostQuery) (PostPage, error)
 	// CountPosts returns how many distinct posts are stored.
 	CountPosts(ctx context.Context) (int64, error)
+}
 
+// Events is the events the responder clusters posts into. Only the
+// responder writes them (its one active instance; a standby takes over
+// after a failover and rebuilds from ListEvents); the console reads them.
+// Writes are idempotent upserts by ID, the higher Version winning.
+type Events interface {
 	// UpsertEvents writes events by ID, higher Version winning.
 	UpsertEvents(ctx context.Context, events []model.Event) error
 	// GetEvent returns one event by ID, or ErrNotFound.
@@ -48,7 +65,15 @@ type Store interface {
 	// recently seen first, at most limit (0: no limit). Events merged into
 	// another are left out.
 	ListEvents(ctx context.Context, since time.Time, limit int) ([]model.Event, error)
+}
 
+// Incidents is the incidents and their history. The responder writes
+// incidents (upserts by ID, the higher Version winning); the console
+// writes only the incidents people create by hand (disclosure items). The
+// history is append-only and auditable: the responder appends the changes
+// it makes and the console the requests people make, and no call changes
+// or removes an entry. An entry appended again (a retry) is stored once.
+type Incidents interface {
 	// UpsertIncidents writes incidents by ID, higher Version winning.
 	UpsertIncidents(ctx context.Context, incidents []model.Incident) error
 	// GetIncident returns one incident by ID, or ErrNotFound.
@@ -61,7 +86,13 @@ type Store interface {
 	AppendHistory(ctx context.Context, entries []model.HistoryEntry) error
 	// ListHistory returns an incident's history, oldest first (ties by ID).
 	ListHistory(ctx context.Context, incidentID string) ([]model.HistoryEntry, error)
+}
 
+// Deliveries is the notification delivery log, append-only. The
+// responder's alerter appends an entry for every attempt and asks
+// DeliveryFinal before sending, so an alert settled once is never sent
+// again after a restart or a failover; the console lists the log.
+type Deliveries interface {
 	// AppendDeliveries appends notification deliveries to the delivery
 	// log; an entry whose ID is already stored is not stored again.
 	AppendDeliveries(ctx context.Context, ds []model.Delivery) error
@@ -70,7 +101,15 @@ type Store interface {
 	DeliveryFinal(ctx context.Context, key string) (bool, error)
 	// ListDeliveries returns an incident's deliveries, oldest first.
 	ListDeliveries(ctx context.Context, incidentID string) ([]model.Delivery, error)
+}
 
+// Corrections is officers' sentiment corrections, an append-only log the
+// console writes (a person's action) and the console, the read side and
+// `yuqing train` read. The latest correction of a post (by At, ties by
+// ID) is its sentiment wherever the store filters or counts by
+// sentiment; the post itself is left as the analyzer wrote it, so a
+// re-analysis never undoes a correction.
+type Corrections interface {
 	// AppendCorrections appends officers' sentiment corrections; a
 	// correction whose ID is already stored is not stored again. It
 	// refuses, storing nothing, a batch with a correction that does not
@@ -85,7 +124,12 @@ type Store interface {
 	// post, oldest first (by At, ties by ID), so the same corrections give
 	// the same list: what the sentiment model is trained on.
 	ListCorrections(ctx context.Context) ([]model.SentimentCorrection, error)
+}
 
+// Dictionary is the user dictionary, an append-only log of changes the
+// console writes and every analyzer replica polls (DictionaryVersion is
+// cheap) to reload its segmenter's user words.
+type Dictionary interface {
 	// AppendDictionary appends changes to the user dictionary; an entry
 	// whose ID is already stored is not stored again. It refuses, storing
 	// nothing, a batch with an entry that does not Validate.
@@ -104,6 +148,23 @@ type Store interface {
 	// needed). A word the poller loaded before and that is missing now was
 	// removed; the poller takes it out of its segmenter.
 	UserDictionary(ctx context.Context) (model.UserDictionary, error)
+}
+
+// Officers is what officers add to the analysis: sentiment corrections
+// and the user dictionary.
+type Officers interface {
+	Corrections
+	Dictionary
+}
+
+// Store is every role of the store: what a driver implements and what
+// the composition root opens. A stage takes the roles it uses instead.
+type Store interface {
+	Posts
+	Events
+	Incidents
+	Deliveries
+	Officers
 
 	// Close releases the store's resources.
 	Close() error
