@@ -21,9 +21,7 @@ package store
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/yuqing-project/yuqing/model"
@@ -210,67 +208,6 @@ func (q PostQuery) Page() (limit, offset int) {
 type PostPage struct {
 	Total int64
 	Items []model.Post
-}
-
-// incidentDetail is the part of an incident the stores keep as one JSON
-// column: what the lifecycle adds to the fixed columns.
-type incidentDetail struct {
-	EventTime   time.Time          `json:"event_time"`
-	DetectedAt  time.Time          `json:"detected_at"`
-	ClockAnchor string             `json:"clock_anchor,omitempty"`
-	Category    string             `json:"category,omitempty"`
-	Assignee    string             `json:"assignee,omitempty"`
-	Obligations []model.Obligation `json:"obligations,omitempty"`
-	Effect      *model.Effect      `json:"effect,omitempty"`
-	Applied     []string           `json:"applied,omitempty"`
-	AckedAt     time.Time          `json:"acked_at,omitzero"`
-	AckedBy     string             `json:"acked_by,omitempty"`
-	LevelOK     bool               `json:"level_confirmed,omitempty"`
-	Kind        string             `json:"kind,omitempty"`
-	Trigger     string             `json:"trigger,omitempty"`
-}
-
-// EncodeIncidentDetail returns the JSON column that holds in's lifecycle
-// fields (used by the store implementations).
-func EncodeIncidentDetail(in *model.Incident) (string, error) {
-	b, err := json.Marshal(incidentDetail{in.EventTime, in.DetectedAt, in.ClockAnchor, in.Category, in.Assignee, in.Obligations, in.Effect, in.Applied, in.AckedAt, in.AckedBy, in.LevelConfirmed, in.Kind, in.Trigger})
-	if err != nil {
-		return "", fmt.Errorf("cannot encode incident %q: %w", in.ID, err)
-	}
-	return string(b), nil
-}
-
-// DecodeIncidentDetail fills in's lifecycle fields from the JSON column;
-// times come back in UTC.
-func DecodeIncidentDetail(s string, in *model.Incident) error {
-	if s == "" {
-		return nil
-	}
-	var d incidentDetail
-	if err := json.Unmarshal([]byte(s), &d); err != nil {
-		return fmt.Errorf("cannot decode incident %q: %w", in.ID, err)
-	}
-	utc := func(t time.Time) time.Time {
-		if t.IsZero() {
-			return time.Time{}
-		}
-		return t.UTC()
-	}
-	in.EventTime, in.DetectedAt, in.ClockAnchor = utc(d.EventTime), utc(d.DetectedAt), d.ClockAnchor
-	in.Category, in.Assignee, in.Effect, in.Applied = d.Category, d.Assignee, d.Effect, d.Applied
-	in.AckedAt, in.AckedBy, in.LevelConfirmed, in.Kind, in.Trigger = utc(d.AckedAt), d.AckedBy, d.LevelOK, d.Kind, d.Trigger
-	in.Obligations = d.Obligations
-	for i := range in.Obligations {
-		o := &in.Obligations[i]
-		o.DueAt, o.BreachedAt = utc(o.DueAt), utc(o.BreachedAt)
-		if o.Evidence != nil {
-			o.Evidence.PublishedAt, o.Evidence.DetectedAt = utc(o.Evidence.PublishedAt), utc(o.Evidence.DetectedAt)
-		}
-	}
-	if in.Effect != nil {
-		in.Effect.ResponseAt = utc(in.Effect.ResponseAt)
-	}
-	return nil
 }
 
 // IncidentQuery selects incidents. Zero fields do not filter.

@@ -120,7 +120,7 @@ func TestSchemaMatchesServer(t *testing.T) {
 	cfg := newConfig(t)
 	s := open(t, cfg, nil)
 	defer s.Close()
-	for _, tab := range []table{s.posts, eventsTable, incidentsTable, historyTable, deliveriesTable, correctionsTable, dictionaryTable, schemaMigrations} {
+	for _, tab := range []table{currentPosts(schemaOptions{}), eventsTable, incidentsTable, historyTable, deliveriesTable, correctionsTable, dictionaryTable, schemaMigrations} {
 		rows, err := s.conn.Query(ctx, "SELECT name, type FROM system.columns WHERE database = ? AND table = ?", cfg.Database, tab.name)
 		if err != nil {
 			t.Fatal(err)
@@ -278,34 +278,68 @@ func TestSchemaGolden(t *testing.T) {
 	}
 }
 
-// TestValuesMatchColumns checks that the values written for each row line
-// up with the columns the INSERT names.
-func TestValuesMatchColumns(t *testing.T) {
+// TestTablesMatchSchema checks that every table of the store's row
+// mapping has, laid out for ClickHouse, exactly the insert columns the
+// schema defines, each of the type its kind maps to, and that a row's
+// values line up with them.
+func TestTablesMatchSchema(t *testing.T) {
 	p := storetest.NewPost("x", 1, time.Now())
 	e := storetest.NewEvent("x", 1, time.Now())
 	in := storetest.NewIncident("x", 1, time.Now(), true)
-	p.Schemes = []model.SchemeHit{{ID: "s1", Name: "方案", Terms: []string{"化工厂"}, Alert: true}}
-	pv, err1 := postValues(&p)
-	ev, err2 := eventValues(&e)
-	iv, err3 := incidentValues(&in)
-	for _, err := range []error{err1, err2, err3} {
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
 	tests := []struct {
-		table  table
-		values []any
+		schema table
+		cols   []store.PhysicalColumn
+		values func() ([]any, error)
 	}{
-		{currentPosts(schemaOptions{}), pv},
-		{eventsTable, ev},
-		{incidentsTable, iv},
+		{currentPosts(schemaOptions{}), store.PostsTable.Physical(layout), func() ([]any, error) { return store.PostsTable.Values(layout, &p) }},
+		{eventsTable, store.EventsTable.Physical(layout), func() ([]any, error) { return store.EventsTable.Values(layout, &e) }},
+		{incidentsTable, store.IncidentsTable.Physical(layout), func() ([]any, error) { return store.IncidentsTable.Values(layout, &in) }},
+		{historyTable, store.HistoryTable.Physical(layout), nil},
+		{deliveriesTable, store.DeliveriesTable.Physical(layout), nil},
+		{correctionsTable, store.CorrectionsTable.Physical(layout), nil},
+		{dictionaryTable, store.DictionaryTable.Physical(layout), nil},
 	}
 	for _, tt := range tests {
-		if len(tt.values) != len(tt.table.insertColumns()) {
-			t.Errorf("table %s: %d values for %d columns", tt.table.name, len(tt.values), len(tt.table.insertColumns()))
-		}
+		t.Run(tt.schema.name, func(t *testing.T) {
+			var got, want []string
+			for _, c := range tt.cols {
+				got = append(got, c.Name+" "+typeOf(c))
+			}
+			for _, c := range tt.schema.columns {
+				if c.materialized == "" {
+					want = append(want, c.name+" "+c.typ)
+				}
+			}
+			slices.Sort(got)
+			slices.Sort(want)
+			if !slices.Equal(got, want) {
+				t.Errorf("row mapping columns:\n got %q\nwant %q (the schema's)", got, want)
+			}
+			if tt.values == nil {
+				return
+			}
+			values, err := tt.values()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(values) != len(tt.cols) {
+				t.Errorf("%d values for %d columns", len(values), len(tt.cols))
+			}
+		})
 	}
+}
+
+// typeOf returns the ClickHouse type that keeps a column of c's kind.
+func typeOf(c store.PhysicalColumn) string {
+	typ := map[store.Kind]string{
+		store.KindString: "String", store.KindInt: "Int64", store.KindUint64: "UInt64", store.KindVersion: "UInt64",
+		store.KindFloat: "Float64", store.KindBool: "UInt8", store.KindTime: "Int64",
+		store.KindStrings: "Array(String)", store.KindUint64s: "Array(UInt64)",
+	}[c.Kind]
+	if c.Part {
+		typ = "Array(" + typ + ")"
+	}
+	return typ
 }
 
 // TestUpgradeFromV1 opens a database that migration 1 created and that
@@ -325,15 +359,23 @@ func TestUpgradeFromV1(t *testing.T) {
 		s := open(t, cfg, nil)
 		defer s.Close()
 		v1 := postsTable(schemaOptions{})
-		values, err := postValues(&old)
+		all, err := store.PostsTable.Values(layout, &old)
 		if err != nil {
 			t.Fatal(err)
+		}
+		byName := map[string]any{}
+		for i, c := range store.PostsTable.ColumnNames(layout) {
+			byName[c] = all[i]
+		}
+		var values []any
+		for _, c := range v1.insertColumns() {
+			values = append(values, byName[c])
 		}
 		batch, err := s.conn.PrepareBatch(ctx, v1.insertSQL(cfg.Database))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := batch.Append(values[:len(v1.insertColumns())]...); err != nil {
+		if err := batch.Append(values...); err != nil {
 			t.Fatal(err)
 		}
 		if err := batch.Send(); err != nil {

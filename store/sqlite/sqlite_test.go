@@ -203,12 +203,20 @@ func TestUpgradeFromV1(t *testing.T) {
 		if err := Migrate(ctx, db); err != nil {
 			t.Fatalf("migration 1: %v", err)
 		}
-		v1Columns := strings.TrimSuffix(postColumns, ", schemes, sentiment_evidence")
-		args, err := postArgs(&old)
+		// Version 1 had every column of the posts table but the two that
+		// migration 2 added.
+		values, err := store.PostsTable.Values(layout, &old)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := db.ExecContext(ctx, upsertSQL("posts", v1Columns), args[:len(args)-2]...); err != nil {
+		var v1Columns []string
+		var v1Values []any
+		for i, c := range store.PostsTable.ColumnNames(layout) {
+			if c != "schemes" && c != "sentiment_evidence" {
+				v1Columns, v1Values = append(v1Columns, c), append(v1Values, values[i])
+			}
+		}
+		if _, err := db.ExecContext(ctx, upsertSQL("posts", v1Columns), v1Values...); err != nil {
 			t.Fatalf("write a v1 post: %v", err)
 		}
 	}()
@@ -255,6 +263,52 @@ func TestAppendOnly(t *testing.T) {
 	} {
 		if _, err := s.write.ExecContext(ctx, stmt); err == nil || !strings.Contains(err.Error(), "append-only") {
 			t.Errorf("%s: error %v, want append-only", stmt, err)
+		}
+	}
+}
+
+// TestTablesMatchSchema checks that every table of the store's row
+// mapping has, laid out for SQLite, exactly the columns the migrations
+// create (besides the posts' rowid alias seq), each of the type its kind
+// maps to.
+func TestTablesMatchSchema(t *testing.T) {
+	s := open(t, filepath.Join(t.TempDir(), "x.db"), nil)
+	defer s.Close()
+	tables := map[string][]store.PhysicalColumn{
+		store.TablePosts:       store.PostsTable.Physical(layout),
+		store.TableEvents:      store.EventsTable.Physical(layout),
+		store.TableIncidents:   store.IncidentsTable.Physical(layout),
+		store.TableHistory:     store.HistoryTable.Physical(layout),
+		store.TableDeliveries:  store.DeliveriesTable.Physical(layout),
+		store.TableCorrections: store.CorrectionsTable.Physical(layout),
+		store.TableDictionary:  store.DictionaryTable.Physical(layout),
+	}
+	sqlType := map[store.Kind]string{store.KindString: "TEXT", store.KindInt: "INTEGER", store.KindUint64: "INTEGER",
+		store.KindVersion: "INTEGER", store.KindFloat: "REAL", store.KindBool: "INTEGER", store.KindTime: "INTEGER"}
+	for name, cols := range tables {
+		var want []string
+		for _, c := range cols {
+			typ := sqlType[c.Kind]
+			if c.JSON {
+				typ = "TEXT"
+			}
+			want = append(want, c.Name+" "+typ)
+		}
+		rows, err := s.read.QueryContext(context.Background(), `SELECT name, type FROM pragma_table_info(?) WHERE name != 'seq'`, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for rows.Next() {
+			var n, typ string
+			if err := rows.Scan(&n, &typ); err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, n+" "+typ)
+		}
+		rows.Close()
+		if !slices.Equal(got, want) {
+			t.Errorf("table %s:\n got %q\nwant %q", name, got, want)
 		}
 	}
 }
