@@ -24,7 +24,7 @@ import (
 func newServer(t *testing.T) (*httptest.Server, store.Store, *Server) {
 	t.Helper()
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "c.db"), prometheus.NewRegistry(), nil)
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "c.db"), prometheus.NewRegistry(), nil, sqlite.WithMigrate())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -371,12 +371,25 @@ func consumerConfig(cfg *config.Config, group, topic string, onAssigned func(con
 	}
 }
 
+// openStore opens the configured store. ClickHouse must have been migrated
+// (`yuqing migrate`); the embedded SQLite store migrates itself, so that
+// `yuqing run` on a new data dir is one command.
 func openStore(ctx context.Context, cfg *config.Config, reg prometheus.Registerer, log *slog.Logger) (store.Store, error) {
 	switch cfg.Store.Driver {
 	case "clickhouse":
 		return clickhouse.Open(ctx, cfg.Store.ClickHouse, reg, log)
 	default:
-		return sqlite.Open(ctx, cfg.SQLitePath(), reg, log)
+		return sqlite.Open(ctx, cfg.SQLitePath(), reg, log, sqlite.WithMigrate())
+	}
+}
+
+// migrateStore creates or upgrades the configured store's schema.
+func migrateStore(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
+	switch cfg.Store.Driver {
+	case "clickhouse":
+		return clickhouse.Migrate(ctx, cfg.Store.ClickHouse, log)
+	default:
+		return sqlite.Migrate(ctx, cfg.SQLitePath(), log)
 	}
 }
 
@@ -406,11 +419,9 @@ func cmdMigrate(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("cannot create data dir %q: %w", cfg.DataDir, err)
 	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
-	st, err := openStore(context.Background(), cfg, prometheus.NewRegistry(), log)
-	if err != nil {
+	if err := migrateStore(context.Background(), cfg, log); err != nil {
 		return err
 	}
-	defer st.Close()
 	fmt.Fprintf(stdout, "store %s migrated\n", cfg.Store.Driver)
 	return nil
 }

@@ -8,10 +8,12 @@
 // twice and a filter only ever sees the winning version. A write returns
 // when the server has acknowledged the whole batch (one INSERT per call).
 //
-// The schema is generated from one Go definition (schema.go) and migrated on
-// Open with versioned, idempotent steps; LowCardinality, codecs, skip indexes
-// and TTL are added only on servers that support them (20.3 and newer), so
-// Debian's 18.16 and the production 23.8+ run the same store.
+// The schema is generated from one Go definition (schema.go) and changed
+// only by Migrate (`yuqing migrate`), in versioned, idempotent steps; Open
+// checks that the schema is the one this binary needs and changes nothing.
+// LowCardinality, codecs, skip indexes and TTL are added only on servers
+// that support them (20.3 and newer), so Debian's 18.16 and the production
+// 23.8+ run the same store.
 //
 // Times are stored as Int64 Unix nanoseconds, exact, and read back in UTC;
 // the zero time.Time is stored as 0. Times must lie between 1677 and 2262.
@@ -58,7 +60,7 @@ type Store struct {
 
 var _ store.Store = (*Store)(nil)
 
-// Option changes how Open creates the schema.
+// Option changes the schema Migrate creates.
 type Option func(*schemaOptions)
 
 // WithRetention keeps posts for d after their publish time (whole days), as
@@ -69,25 +71,68 @@ func WithRetention(d time.Duration) Option {
 	return func(o *schemaOptions) { o.retention = d }
 }
 
-// Open connects to ClickHouse, creates the database if missing, brings its
-// schema up to date and returns the store.
-func Open(ctx context.Context, cfg config.ClickHouseConfig, reg prometheus.Registerer, log *slog.Logger, opts ...Option) (*Store, error) {
+// Open connects to ClickHouse and returns the store. It changes no schema:
+// the database must have every migration this binary knows, or Open
+// returns a *store.SchemaBehindError that says to run `yuqing migrate`
+// (Migrate), so replicas starting together never race on DDL.
+func Open(ctx context.Context, cfg config.ClickHouseConfig, reg prometheus.Registerer, log *slog.Logger) (*Store, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	if len(cfg.Addrs) == 0 {
-		return nil, errors.New("cannot open clickhouse store: no address configured (store.clickhouse.addrs)")
+	metrics, err := store.NewMetrics(reg, Driver)
+	if err != nil {
+		return nil, fmt.Errorf("cannot register clickhouse store metrics: %w", err)
 	}
-	if cfg.Database == "" {
-		return nil, errors.New("cannot open clickhouse store: no database configured (store.clickhouse.database)")
+	s, err := connect(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	s.metrics, s.log = metrics, log
+	applied, err := appliedSteps(ctx, s.conn, s.database)
+	if err == nil {
+		err = store.CheckSchema(applied, SchemaVersion())
+	}
+	if err != nil {
+		s.conn.Close()
+		return nil, fmt.Errorf("cannot open clickhouse store %v database %q: %w", cfg.Addrs, cfg.Database, err)
+	}
+	log.Info("clickhouse store open", "addrs", cfg.Addrs, "database", cfg.Database,
+		"server_version", s.version, "schema_version", SchemaVersion(), "modern_ddl", s.features.LowCardinality)
+	return s, nil
+}
+
+// Migrate connects to ClickHouse, creates the database if missing and
+// applies the migrations it lacks: what `yuqing migrate` runs, once per
+// deployment and release, before the processes start. Every step is
+// idempotent, so running it again, or after an interrupted run, is safe.
+func Migrate(ctx context.Context, cfg config.ClickHouseConfig, log *slog.Logger, opts ...Option) error {
+	if log == nil {
+		log = slog.Default()
 	}
 	var o schemaOptions
 	for _, opt := range opts {
 		opt(&o)
 	}
-	metrics, err := store.NewMetrics(reg, Driver)
+	s, err := connect(ctx, cfg)
 	if err != nil {
-		return nil, fmt.Errorf("cannot register clickhouse store metrics: %w", err)
+		return err
+	}
+	defer s.conn.Close()
+	if err := migrate(ctx, s.conn, s.database, cfg.Cluster, s.features, o); err != nil {
+		return fmt.Errorf("cannot migrate clickhouse store %v database %q: %w", cfg.Addrs, cfg.Database, err)
+	}
+	log.Info("clickhouse store migrated", "addrs", cfg.Addrs, "database", cfg.Database,
+		"server_version", s.version, "schema_version", SchemaVersion(), "modern_ddl", s.features.LowCardinality)
+	return nil
+}
+
+// connect opens the connection of cfg and reads the server's version.
+func connect(ctx context.Context, cfg config.ClickHouseConfig) (*Store, error) {
+	if len(cfg.Addrs) == 0 {
+		return nil, errors.New("cannot open clickhouse store: no address configured (store.clickhouse.addrs)")
+	}
+	if cfg.Database == "" {
+		return nil, errors.New("cannot open clickhouse store: no database configured (store.clickhouse.database)")
 	}
 	tlsConfig, err := tlsConfigOf(cfg.TLS)
 	if err != nil {
@@ -110,26 +155,18 @@ func Open(ctx context.Context, cfg config.ClickHouseConfig, reg prometheus.Regis
 	if err != nil {
 		return nil, fmt.Errorf("cannot open clickhouse store %v: %w", cfg.Addrs, err)
 	}
-	s := &Store{conn: conn, database: cfg.Database, metrics: metrics, log: log}
-	if err := s.init(ctx, cfg.Cluster, o); err != nil {
+	s := &Store{conn: conn, database: cfg.Database}
+	err = conn.QueryRow(ctx, "SELECT version()").Scan(&s.version)
+	if err == nil {
+		s.features, err = featuresOf(s.version)
+	} else {
+		err = fmt.Errorf("cannot read server version: %w", err)
+	}
+	if err != nil {
 		conn.Close()
 		return nil, fmt.Errorf("cannot open clickhouse store %v database %q: %w", cfg.Addrs, cfg.Database, err)
 	}
-	log.Info("clickhouse store open", "addrs", cfg.Addrs, "database", cfg.Database,
-		"server_version", s.version, "schema_version", SchemaVersion(), "modern_ddl", s.features.LowCardinality)
 	return s, nil
-}
-
-func (s *Store) init(ctx context.Context, cluster string, o schemaOptions) error {
-	if err := s.conn.QueryRow(ctx, "SELECT version()").Scan(&s.version); err != nil {
-		return fmt.Errorf("cannot read server version: %w", err)
-	}
-	f, err := featuresOf(s.version)
-	if err != nil {
-		return err
-	}
-	s.features = f
-	return migrate(ctx, s.conn, s.database, cluster, f, o)
 }
 
 func tlsConfigOf(c config.TLSConfig) (*tls.Config, error) {

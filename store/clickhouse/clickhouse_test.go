@@ -2,6 +2,7 @@ package clickhouse
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -49,8 +50,13 @@ func newConfig(t *testing.T) config.ClickHouseConfig {
 	}
 }
 
+// open migrates the database of cfg, as `yuqing migrate` does, and opens
+// the store.
 func open(t *testing.T, cfg config.ClickHouseConfig, reg prometheus.Registerer) *Store {
 	t.Helper()
+	if err := Migrate(context.Background(), cfg, slog.New(slog.DiscardHandler)); err != nil {
+		t.Fatalf("Migrate: %v", err)
+	}
 	s, err := Open(context.Background(), cfg, reg, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatalf("Open: %v", err)
@@ -66,8 +72,9 @@ func TestConformance(t *testing.T) {
 	})
 }
 
-// TestMigrateIdempotent opens one database three times: the schema is
-// created once and recorded once, and data written survives reopening.
+// TestMigrateIdempotent migrates and opens one database three times: the
+// schema is created once and recorded once, and data written survives
+// reopening.
 func TestMigrateIdempotent(t *testing.T) {
 	ctx := context.Background()
 	cfg := newConfig(t)
@@ -110,6 +117,47 @@ func TestRefusesNewerSchema(t *testing.T) {
 	want := fmt.Sprintf("database %q schema version 99 is newer than this binary's %d: upgrade yuqing", cfg.Database, SchemaVersion())
 	if err == nil || !strings.Contains(err.Error(), want) {
 		t.Fatalf("Open error = %v, want it to contain %q", err, want)
+	}
+	if err := Migrate(ctx, cfg, slog.New(slog.DiscardHandler)); err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("Migrate error = %v, want it to contain %q", err, want)
+	}
+}
+
+// TestOpenRequiresMigrate checks that Open changes no schema: on a
+// database that does not exist it creates nothing and says what to run,
+// and after Migrate it opens.
+func TestOpenRequiresMigrate(t *testing.T) {
+	ctx := context.Background()
+	cfg := newConfig(t)
+	_, err := Open(ctx, cfg, nil, slog.New(slog.DiscardHandler))
+	var behind *store.SchemaBehindError
+	if !errors.As(err, &behind) || behind.Have != 0 || behind.Want != SchemaVersion() {
+		t.Fatalf("Open of a new database: error %v, want a SchemaBehindError at version 0", err)
+	}
+	want := fmt.Sprintf(`cannot open clickhouse store [%s] database %q: store schema is at version 0, this yuqing needs %d: run "yuqing migrate -config FILE"`,
+		cfg.Addrs[0], cfg.Database, SchemaVersion())
+	if err.Error() != want {
+		t.Errorf("Open error = %q, want %q", err, want)
+	}
+	databases := func(s *Store) uint64 {
+		var n uint64
+		if err := s.conn.QueryRow(ctx, "SELECT count() FROM system.databases WHERE name = ?", cfg.Database).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	c, err := connect(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.conn.Close()
+	if n := databases(c); n != 0 {
+		t.Errorf("Open created database %s", cfg.Database)
+	}
+	s := open(t, cfg, nil)
+	defer s.Close()
+	if n := databases(s); n != 1 {
+		t.Errorf("database %s not there after Migrate", cfg.Database)
 	}
 }
 
@@ -386,6 +434,11 @@ func TestUpgradeFromV1(t *testing.T) {
 		}
 	}()
 
+	_, err := Open(ctx, cfg, nil, slog.New(slog.DiscardHandler))
+	want := fmt.Sprintf(`store schema is at version 1, this yuqing needs %d: run "yuqing migrate -config FILE"`, SchemaVersion())
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("Open before the upgrade: error %v, want it to contain %q", err, want)
+	}
 	s := open(t, cfg, nil)
 	defer s.Close()
 	var versions []uint32
@@ -401,8 +454,12 @@ func TestUpgradeFromV1(t *testing.T) {
 		versions = append(versions, v)
 	}
 	rows.Close()
-	if !slices.Equal(versions, []uint32{1, 2}) {
-		t.Errorf("schema_migrations = %v, want [1 2]", versions)
+	var all []uint32
+	for _, m := range migrations {
+		all = append(all, uint32(m.version))
+	}
+	if !slices.Equal(versions, all) {
+		t.Errorf("schema_migrations = %v, want %v", versions, all)
 	}
 	storetest.CheckUpgradedV1Post(t, s, old)
 }

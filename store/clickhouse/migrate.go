@@ -56,7 +56,8 @@ var migrations = []migration{
 	},
 }
 
-// SchemaVersion is the schema version Migrate brings a database to.
+// SchemaVersion is the schema version Migrate brings a database to, and
+// the version Open requires.
 func SchemaVersion() int { return migrations[len(migrations)-1].version }
 
 // migrate creates the database if missing and applies the steps not yet
@@ -73,26 +74,9 @@ func migrate(ctx context.Context, conn driver.Conn, database, cluster string, f 
 	if err := conn.Exec(ctx, schemaMigrations.createSQL(database, cluster, f)); err != nil {
 		return fmt.Errorf("cannot create table schema_migrations: %w", err)
 	}
-	applied := map[int]bool{}
-	rows, err := conn.Query(ctx, "SELECT DISTINCT version FROM "+quote(database)+".schema_migrations")
+	applied, err := appliedSteps(ctx, conn, database)
 	if err != nil {
-		return fmt.Errorf("cannot read schema_migrations: %w", err)
-	}
-	for rows.Next() {
-		var v uint32
-		if err := rows.Scan(&v); err != nil {
-			rows.Close()
-			return fmt.Errorf("cannot read schema_migrations: %w", err)
-		}
-		applied[int(v)] = true
-		if int(v) > SchemaVersion() {
-			rows.Close()
-			return fmt.Errorf("database %q schema version %d is newer than this binary's %d: upgrade yuqing", database, v, SchemaVersion())
-		}
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("cannot read schema_migrations: %w", err)
+		return err
 	}
 	for _, m := range migrations {
 		if applied[m.version] {
@@ -121,6 +105,39 @@ func migrate(ctx context.Context, conn driver.Conn, database, cluster string, f 
 		}
 	}
 	return nil
+}
+
+// appliedSteps returns the migrations database has recorded (none when it
+// or its schema_migrations table does not exist), refusing a database
+// whose schema is newer than this binary knows.
+func appliedSteps(ctx context.Context, conn driver.Conn, database string) (map[int]bool, error) {
+	var tables uint64
+	if err := conn.QueryRow(ctx, "SELECT count() FROM system.tables WHERE database = ? AND name = 'schema_migrations'", database).Scan(&tables); err != nil {
+		return nil, fmt.Errorf("cannot read schema_migrations: %w", err)
+	}
+	applied := map[int]bool{}
+	if tables == 0 {
+		return applied, nil
+	}
+	rows, err := conn.Query(ctx, "SELECT DISTINCT version FROM "+quote(database)+".schema_migrations")
+	if err != nil {
+		return nil, fmt.Errorf("cannot read schema_migrations: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var v uint32
+		if err := rows.Scan(&v); err != nil {
+			return nil, fmt.Errorf("cannot read schema_migrations: %w", err)
+		}
+		applied[int(v)] = true
+		if int(v) > SchemaVersion() {
+			return nil, fmt.Errorf("database %q schema version %d is newer than this binary's %d: upgrade yuqing", database, v, SchemaVersion())
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("cannot read schema_migrations: %w", err)
+	}
+	return applied, nil
 }
 
 // addColumns adds the columns of a that its table lacks, in one ALTER.

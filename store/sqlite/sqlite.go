@@ -18,9 +18,11 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"math"
 	"net/url"
+	"os"
 	"runtime"
 	"strings"
 	"time"
@@ -51,41 +53,63 @@ type Store struct {
 
 var _ store.Store = (*Store)(nil)
 
-// Open opens or creates the database at path, brings its schema up to date
-// and returns the store. path must be a file: the writer and the readers are
-// separate connections, which an in-memory database cannot share.
+// Option changes how Open opens the store.
+type Option func(*options)
+
+type options struct{ migrate bool }
+
+// WithMigrate makes Open create the database file if missing and bring its
+// schema up to date first, as Migrate does: what the embedded default
+// does, so that `yuqing run` on a new data dir is one command.
+func WithMigrate() Option { return func(o *options) { o.migrate = true } }
+
+// Open opens the database at path and returns the store. Its schema must be
+// the one this binary needs: Open refuses, with a *store.SchemaBehindError,
+// a database that lacks a migration (or does not exist), unless
+// WithMigrate is given. path must be a file: the writer and the readers
+// are separate connections, which an in-memory database cannot share.
 //
 // The connections run in WAL mode with synchronous=NORMAL: a transaction is
 // in the write-ahead log before its commit returns, so a committed write
 // survives a crash of the process (kill -9). Only an operating-system crash
 // or power loss can roll back the last few commits; that is the trade the
 // embedded default makes for write throughput.
-func Open(ctx context.Context, path string, reg prometheus.Registerer, log *slog.Logger) (*Store, error) {
+func Open(ctx context.Context, path string, reg prometheus.Registerer, log *slog.Logger, opts ...Option) (*Store, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	if path == "" || path == ":memory:" || strings.HasPrefix(path, "file::memory:") {
-		return nil, fmt.Errorf("cannot open sqlite store %q: a database file path is required", path)
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if err := checkPath(path); err != nil {
+		return nil, err
+	}
+	if !o.migrate {
+		// Opening a file that is not there would create it, empty.
+		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("cannot open sqlite store %q: %w", path, &store.SchemaBehindError{Want: SchemaVersion()})
+		}
 	}
 	metrics, err := store.NewMetrics(reg, Driver)
 	if err != nil {
 		return nil, fmt.Errorf("cannot register sqlite store metrics: %w", err)
 	}
-	write, err := sql.Open("sqlite", dsn(path, false))
+	write, err := openWriter(ctx, path)
 	if err != nil {
-		return nil, fmt.Errorf("cannot open sqlite store %q: %w", path, err)
+		return nil, err
 	}
-	write.SetMaxOpenConns(1)
-	write.SetMaxIdleConns(1)
-	write.SetConnMaxIdleTime(0)
-	write.SetConnMaxLifetime(0)
-	if err := write.PingContext(ctx); err != nil {
-		write.Close()
-		return nil, fmt.Errorf("cannot open sqlite store %q: %w", path, err)
+	if o.migrate {
+		err = migrate(ctx, write)
+		if err != nil {
+			err = fmt.Errorf("cannot migrate sqlite store %q: %w", path, err)
+		}
+	} else if err = checkSchema(ctx, write); err != nil {
+		err = fmt.Errorf("cannot open sqlite store %q: %w", path, err)
 	}
-	if err := Migrate(ctx, write); err != nil {
+	if err != nil {
 		write.Close()
-		return nil, fmt.Errorf("cannot migrate sqlite store %q: %w", path, err)
+		return nil, err
 	}
 	read, err := sql.Open("sqlite", dsn(path, true))
 	if err != nil {
@@ -102,6 +126,54 @@ func Open(ctx context.Context, path string, reg prometheus.Registerer, log *slog
 	}
 	log.Info("sqlite store open", "path", path, "schema_version", SchemaVersion())
 	return &Store{write: write, read: read, metrics: metrics, log: log}, nil
+}
+
+// Migrate creates the database at path if missing and brings its schema up
+// to date: what `yuqing migrate` runs. It is idempotent and safe to run
+// from several processes at once (see migrate).
+func Migrate(ctx context.Context, path string, log *slog.Logger) error {
+	if log == nil {
+		log = slog.Default()
+	}
+	if err := checkPath(path); err != nil {
+		return err
+	}
+	write, err := openWriter(ctx, path)
+	if err != nil {
+		return err
+	}
+	defer write.Close()
+	if err := migrate(ctx, write); err != nil {
+		return fmt.Errorf("cannot migrate sqlite store %q: %w", path, err)
+	}
+	log.Info("sqlite store migrated", "path", path, "schema_version", SchemaVersion())
+	return nil
+}
+
+// checkPath refuses a path that is not a file.
+func checkPath(path string) error {
+	if path == "" || path == ":memory:" || strings.HasPrefix(path, "file::memory:") {
+		return fmt.Errorf("cannot open sqlite store %q: a database file path is required", path)
+	}
+	return nil
+}
+
+// openWriter opens the one writer connection of the database at path,
+// creating the file if missing.
+func openWriter(ctx context.Context, path string) (*sql.DB, error) {
+	write, err := sql.Open("sqlite", dsn(path, false))
+	if err != nil {
+		return nil, fmt.Errorf("cannot open sqlite store %q: %w", path, err)
+	}
+	write.SetMaxOpenConns(1)
+	write.SetMaxIdleConns(1)
+	write.SetConnMaxIdleTime(0)
+	write.SetConnMaxLifetime(0)
+	if err := write.PingContext(ctx); err != nil {
+		write.Close()
+		return nil, fmt.Errorf("cannot open sqlite store %q: %w", path, err)
+	}
+	return write, nil
 }
 
 // dsn builds the modernc.org/sqlite data source name for path. The file:

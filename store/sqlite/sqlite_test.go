@@ -3,6 +3,8 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"errors"
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -21,7 +23,7 @@ import (
 
 func open(t *testing.T, path string, reg prometheus.Registerer) *Store {
 	t.Helper()
-	s, err := Open(context.Background(), path, reg, slog.New(slog.DiscardHandler))
+	s, err := Open(context.Background(), path, reg, slog.New(slog.DiscardHandler), WithMigrate())
 	if err != nil {
 		t.Fatalf("Open(%q): %v", path, err)
 	}
@@ -200,7 +202,7 @@ func TestUpgradeFromV1(t *testing.T) {
 		saved := migrations
 		migrations = migrations[:1]
 		defer func() { migrations = saved }()
-		if err := Migrate(ctx, db); err != nil {
+		if err := migrate(ctx, db); err != nil {
 			t.Fatalf("migration 1: %v", err)
 		}
 		// Version 1 had every column of the posts table but the two that
@@ -221,7 +223,20 @@ func TestUpgradeFromV1(t *testing.T) {
 		}
 	}()
 
-	s := open(t, path, nil)
+	want := fmt.Sprintf(`cannot open sqlite store %q: store schema is at version 1, this yuqing needs %d: run "yuqing migrate -config FILE"`, path, SchemaVersion())
+	if s, err := Open(ctx, path, nil, nil); err == nil || err.Error() != want {
+		if err == nil {
+			s.Close()
+		}
+		t.Fatalf("Open before the upgrade: error %v, want %q", err, want)
+	}
+	if err := Migrate(ctx, path, nil); err != nil {
+		t.Fatalf("Migrate: %v", err)
+	}
+	s, err := Open(ctx, path, nil, nil)
+	if err != nil {
+		t.Fatalf("Open after Migrate: %v", err)
+	}
 	defer s.Close()
 	var versions []int
 	rows, err := s.read.QueryContext(ctx, `SELECT version FROM schema_migrations ORDER BY version`)
@@ -236,8 +251,8 @@ func TestUpgradeFromV1(t *testing.T) {
 		versions = append(versions, v)
 	}
 	rows.Close()
-	if !slices.Equal(versions, []int{1, 2}) {
-		t.Errorf("schema_migrations = %v, want [1 2]", versions)
+	if want := allVersions(); !slices.Equal(versions, want) {
+		t.Errorf("schema_migrations = %v, want %v", versions, want)
 	}
 	storetest.CheckUpgradedV1Post(t, s, old)
 }
@@ -311,4 +326,48 @@ func TestTablesMatchSchema(t *testing.T) {
 			t.Errorf("table %s:\n got %q\nwant %q", name, got, want)
 		}
 	}
+}
+
+// allVersions returns the versions of every migration, in order.
+func allVersions() []int {
+	var vs []int
+	for _, m := range migrations {
+		vs = append(vs, m.version)
+	}
+	return vs
+}
+
+// TestOpenRequiresMigrate checks that Open changes no schema: it refuses a
+// database that does not exist (creating no file) or lacks a migration,
+// and says what to run, until Migrate (or WithMigrate) brings it up to
+// date; and that Migrate is idempotent.
+func TestOpenRequiresMigrate(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "new.db")
+	_, err := Open(ctx, path, nil, nil)
+	var behind *store.SchemaBehindError
+	if !errors.As(err, &behind) || behind.Have != 0 || behind.Want != SchemaVersion() {
+		t.Fatalf("Open of a missing file: error %v, want a SchemaBehindError at version 0", err)
+	}
+	want := fmt.Sprintf(`cannot open sqlite store %q: store schema is at version 0, this yuqing needs %d: run "yuqing migrate -config FILE"`, path, SchemaVersion())
+	if err.Error() != want {
+		t.Errorf("Open error = %q, want %q", err, want)
+	}
+	if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("Open created the file: %v", err)
+	}
+	for range 2 {
+		if err := Migrate(ctx, path, nil); err != nil {
+			t.Fatalf("Migrate: %v", err)
+		}
+	}
+	s, err := Open(ctx, path, nil, nil)
+	if err != nil {
+		t.Fatalf("Open after Migrate: %v", err)
+	}
+	var n int
+	if err := s.read.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations`).Scan(&n); err != nil || n != len(migrations) {
+		t.Errorf("schema_migrations has %d rows (%v), want %d", n, err, len(migrations))
+	}
+	s.Close()
 }
