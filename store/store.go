@@ -48,6 +48,12 @@ type Posts interface {
 	QueryPosts(ctx context.Context, q PostQuery) (PostPage, error)
 	// CountPosts returns how many distinct posts are stored.
 	CountPosts(ctx context.Context) (int64, error)
+	// QueryCandidates returns the posts matching q.Filter whose title or
+	// body contains any of q.Terms, newest published first (ties by ID,
+	// descending), with their total: the few posts a scheme back-test must
+	// match, found by the database, so that the matcher never reads a
+	// window's posts one by one.
+	QueryCandidates(ctx context.Context, q CandidateQuery) (CandidatePage, error)
 }
 
 // Events is the events the responder clusters posts into. Only the
@@ -163,55 +169,8 @@ type Store interface {
 	Incidents
 	Deliveries
 	Officers
+	Aggregates
 
 	// Close releases the store's resources.
 	Close() error
-}
-
-// PostQuery selects posts. Zero fields do not filter.
-type PostQuery struct {
-	// Text is a full-text query: posts whose title or body contains it
-	// (Chinese substring match, so 爆炸 finds 化工厂爆炸).
-	Text     string
-	SourceID string
-	// Sentiment is positive, neutral or negative: posts whose sentiment
-	// is that, as corrected by an officer where a correction exists (the
-	// latest correction wins), else as the analyzer labelled it.
-	Sentiment string
-	// Scheme is a monitoring scheme's ID: posts the analyzer found
-	// matching it (Post.Schemes).
-	Scheme string
-	Since  time.Time
-	Until  time.Time
-	Limit  int // 0 means 50; at most 1000
-	Offset int
-}
-
-// Page sizes of a PostQuery.
-const (
-	DefaultPostLimit = 50
-	MaxPostLimit     = 1000
-)
-
-// Page returns the limit and offset q asks for: 0 (or less) means
-// DefaultPostLimit, more than MaxPostLimit means MaxPostLimit, and a
-// negative offset means 0.
-func (q PostQuery) Page() (limit, offset int) {
-	limit = q.Limit
-	if limit <= 0 {
-		limit = DefaultPostLimit
-	}
-	return min(limit, MaxPostLimit), max(q.Offset, 0)
-}
-
-// PostPage is one page of a post query.
-type PostPage struct {
-	Total int64
-	Items []model.Post
-}
-
-// IncidentQuery selects incidents. Zero fields do not filter.
-type IncidentQuery struct {
-	OnlyOpen bool
-	Limit    int // 0 means 100
 }

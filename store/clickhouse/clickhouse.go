@@ -30,9 +30,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math"
 	"os"
-	"slices"
 	"strings"
 	"time"
 
@@ -349,7 +347,7 @@ func (s *Store) QueryPosts(ctx context.Context, q store.PostQuery) (store.PostPa
 }
 
 func (s *Store) queryPosts(ctx context.Context, q store.PostQuery) (store.PostPage, error) {
-	where, args, err := postFilter(s.table("posts"), s.table(correctionsTable.name), q)
+	where, args, err := s.postFilter(q.Filter(), nil)
 	if err != nil {
 		return store.PostPage{}, err
 	}
@@ -373,76 +371,6 @@ func (s *Store) queryPosts(ctx context.Context, q store.PostQuery) (store.PostPa
 		return store.PostPage{}, err
 	}
 	return page, nil
-}
-
-// postFilter builds the WHERE clause (with its leading space, or empty) and
-// its arguments for q, on posts FINAL.
-//
-// A filter must see only each post's winning version, yet a time range
-// should not read the whole table. So the filter runs twice: a subquery
-// without FINAL finds the IDs of every row, of any version, that matches —
-// there it may prune month partitions by published_at and use skip indexes,
-// and it finds the winning row whenever that row matches — and the outer
-// query keeps, of those IDs, the posts whose winning version matches, by
-// the same conditions after FINAL. The outer conditions never name
-// published_at: pruning parts by it under FINAL would drop a part that
-// holds a newer version whose publish time moved out of the range, and
-// return the stale version instead.
-//
-// The sentiment filter overlays officers' corrections: a corrected post
-// matches by the label of its latest correction, whichever version of the
-// post is stored, and others by the analyzer's label.
-func postFilter(posts, corrections string, q store.PostQuery) (string, []any, error) {
-	var (
-		conds, prune []string
-		args         []any
-	)
-	for _, term := range strings.Fields(q.Text) {
-		conds = append(conds, "(positionCaseInsensitiveUTF8(title, ?) > 0 OR positionCaseInsensitiveUTF8(body, ?) > 0)")
-		args = append(args, term, term)
-	}
-	if q.SourceID != "" {
-		conds = append(conds, "source_id = ?")
-		args = append(args, q.SourceID)
-	}
-	if q.Sentiment != "" {
-		conds = append(conds, fmt.Sprintf("(id IN (SELECT post_id FROM (SELECT post_id, argMax(label, (at_ns, id)) AS latest FROM %[1]s GROUP BY post_id) WHERE latest = ?)"+
-			" OR sentiment_label = ? AND id NOT IN (SELECT post_id FROM %[1]s))", corrections))
-		args = append(args, q.Sentiment, q.Sentiment)
-	}
-	if q.Scheme != "" {
-		conds = append(conds, "has(scheme_ids, ?)")
-		args = append(args, q.Scheme)
-	}
-	if !q.Since.IsZero() {
-		n, err := store.UnixNanos("since", q.Since)
-		if err != nil {
-			return "", nil, err
-		}
-		conds = append(conds, "published_at_ns >= ?")
-		args = append(args, n)
-		if secs := q.Since.Unix(); secs > 0 && secs <= math.MaxUint32 {
-			prune = append(prune, fmt.Sprintf("published_at >= toDateTime(%d)", secs))
-		}
-	}
-	if !q.Until.IsZero() {
-		n, err := store.UnixNanos("until", q.Until)
-		if err != nil {
-			return "", nil, err
-		}
-		conds = append(conds, "published_at_ns < ?")
-		args = append(args, n)
-		if secs := q.Until.Unix() + 1; secs > 0 && secs <= math.MaxUint32 {
-			prune = append(prune, fmt.Sprintf("published_at <= toDateTime(%d)", secs))
-		}
-	}
-	if len(conds) == 0 {
-		return "", nil, nil
-	}
-	outer := strings.Join(conds, " AND ")
-	inner := strings.Join(append(conds, prune...), " AND ")
-	where := fmt.Sprintf(" WHERE id IN (SELECT id FROM %s WHERE %s) AND %s", posts, inner, outer)
-	return where, append(slices.Clone(args), args...), nil
 }
 
 // ListEvents returns events last seen at or after since and not merged into

@@ -308,6 +308,11 @@ func TestSchemaGolden(t *testing.T) {
 				for _, a := range m.added {
 					b.WriteString(addColumnsSQL("yuqing", tt.cluster, a.table, a.columns, f) + ";\n\n")
 				}
+				for _, ix := range m.indexes {
+					if stmt := addIndexSQL("yuqing", tt.cluster, ix, f); stmt != "" {
+						b.WriteString(stmt + ";\n\n")
+					}
+				}
 			}
 			path := filepath.Join("testdata", "schema-"+tt.name+".sql")
 			if *update {

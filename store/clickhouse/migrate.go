@@ -3,6 +3,7 @@ package clickhouse
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
@@ -19,6 +20,18 @@ type migration struct {
 	// stmts. 18.16 has no ADD COLUMN IF NOT EXISTS, so migrate adds only
 	// the columns a table lacks, which keeps the step idempotent.
 	added []addedColumns
+	// indexes are skip indexes the step adds to tables that exist, on
+	// servers that have skip indexes, only where a table lacks them.
+	indexes []addedIndex
+}
+
+// addedIndex is a skip index a migration adds to one table. It covers the
+// parts written from then on; older parts get it as merges rewrite them
+// (or at once with ALTER TABLE ... MATERIALIZE INDEX, an operator's choice:
+// it rewrites the table).
+type addedIndex struct {
+	table string
+	index skipIndex
 }
 
 // addedColumns are columns a migration adds to one table.
@@ -53,6 +66,15 @@ var migrations = []migration{
 			}
 		},
 		added: []addedColumns{{table: "posts", columns: postsAdded}},
+	},
+	{
+		version: 3,
+		name:    "skip indexes for the tier and source-kind filters of the read side",
+		stmts:   func(database, cluster string, f features, o schemaOptions) []string { return nil },
+		indexes: []addedIndex{
+			{"posts", skipIndex{name: "authority_set", expr: "authority", typ: "set(16)", granularity: 4}},
+			{"posts", skipIndex{name: "source_kind_set", expr: "source_kind", typ: "set(16)", granularity: 4}},
+		},
 	},
 }
 
@@ -89,6 +111,11 @@ func migrate(ctx context.Context, conn driver.Conn, database, cluster string, f 
 		}
 		for _, a := range m.added {
 			if err := addColumns(ctx, conn, database, cluster, a, f); err != nil {
+				return fmt.Errorf("cannot apply migration %d (%s): %w", m.version, m.name, err)
+			}
+		}
+		for _, ix := range m.indexes {
+			if err := addIndex(ctx, conn, database, cluster, ix, f); err != nil {
 				return fmt.Errorf("cannot apply migration %d (%s): %w", m.version, m.name, err)
 			}
 		}
@@ -174,4 +201,30 @@ func addColumns(ctx context.Context, conn driver.Conn, database, cluster string,
 		return fmt.Errorf("cannot add columns to table %s: %w", a.table, err)
 	}
 	return nil
+}
+
+// addIndex adds the skip index ix, on a server that has skip indexes and
+// unless its table has it already, so a step interrupted after its ALTER
+// and before it was recorded adds nothing when it runs again.
+func addIndex(ctx context.Context, conn driver.Conn, database, cluster string, ix addedIndex, f features) error {
+	if !f.SkipIndexes {
+		return nil
+	}
+	var create string
+	if err := conn.QueryRow(ctx, "SHOW CREATE TABLE "+quote(database)+"."+quote(ix.table)).Scan(&create); err != nil {
+		return fmt.Errorf("cannot read the definition of table %s: %w", ix.table, err)
+	}
+	if hasIndex(create, ix.index.name) {
+		return nil
+	}
+	if err := conn.Exec(ctx, addIndexSQL(database, cluster, ix, f)); err != nil {
+		return fmt.Errorf("cannot add index %s to table %s: %w", ix.index.name, ix.table, err)
+	}
+	return nil
+}
+
+// hasIndex reports whether a CREATE TABLE statement defines the index
+// name, quoted or not.
+func hasIndex(create, name string) bool {
+	return strings.Contains(create, "INDEX "+name+" ") || strings.Contains(create, "INDEX "+quote(name)+" ")
 }

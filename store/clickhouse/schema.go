@@ -353,6 +353,21 @@ func addColumnsSQL(database, cluster, name string, cols []column, f features) st
 	return b.String()
 }
 
+// addIndexSQL generates ALTER TABLE ADD INDEX for ix on a server with
+// features f, or "" on one without skip indexes.
+func addIndexSQL(database, cluster string, ix addedIndex, f features) string {
+	if !f.SkipIndexes {
+		return ""
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "ALTER TABLE %s.%s", quote(database), quote(ix.table))
+	if cluster != "" {
+		fmt.Fprintf(&b, " ON CLUSTER %s", quote(cluster))
+	}
+	fmt.Fprintf(&b, "\n    ADD INDEX %s %s TYPE %s GRANULARITY %d", quote(ix.index.name), ix.index.expr, ix.index.typ, ix.index.granularity)
+	return b.String()
+}
+
 // quote quotes an identifier with backquotes.
 func quote(name string) string {
 	return "`" + strings.ReplaceAll(name, "`", "\\`") + "`"

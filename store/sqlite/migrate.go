@@ -214,6 +214,17 @@ var migrations = []migration{
 				BEGIN SELECT RAISE(ABORT, 'the user dictionary log is append-only'); END`,
 		},
 	},
+	{
+		version: 3,
+		name:    "indexes for the tier and source-kind filters of the read side",
+		stmts: []string{
+			// Dashboards and briefs count a time window's posts of one tier
+			// or one kind of source; topics, regions and schemes are found
+			// within the window's posts through their JSON.
+			`CREATE INDEX posts_authority_published ON posts (authority, published_at, id)`,
+			`CREATE INDEX posts_kind_published ON posts (source_kind, published_at, id)`,
+		},
+	},
 }
 
 // SchemaVersion is the schema version Migrate brings a database to, and

@@ -26,7 +26,6 @@ import (
 	"runtime"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/prometheus/client_golang/prometheus"
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
@@ -402,7 +401,7 @@ func (s *Store) QueryPosts(ctx context.Context, q store.PostQuery) (store.PostPa
 }
 
 func (s *Store) queryPosts(ctx context.Context, q store.PostQuery) (store.PostPage, error) {
-	where, args, err := postFilter(q)
+	where, args, err := postFilter(q.Filter(), nil)
 	if err != nil {
 		return store.PostPage{}, err
 	}
@@ -425,71 +424,6 @@ func (s *Store) queryPosts(ctx context.Context, q store.PostQuery) (store.PostPa
 		return store.PostPage{}, err
 	}
 	return page, nil
-}
-
-// postFilter builds the WHERE clause (with its leading space, or empty) and
-// its arguments for q.
-func postFilter(q store.PostQuery) (string, []any, error) {
-	var (
-		conds []string
-		args  []any
-		match []string
-	)
-	for _, term := range strings.Fields(q.Text) {
-		if utf8.RuneCountInString(term) >= 3 {
-			// A double-quoted FTS5 string is matched as a substring by the
-			// trigram tokenizer; an inner quote is escaped by doubling.
-			match = append(match, `"`+strings.ReplaceAll(term, `"`, `""`)+`"`)
-			continue
-		}
-		like := "%" + escapeLike(term) + "%"
-		conds = append(conds, `(title LIKE ? ESCAPE '\' OR body LIKE ? ESCAPE '\')`)
-		args = append(args, like, like)
-	}
-	if len(match) > 0 {
-		conds = append(conds, `seq IN (SELECT rowid FROM posts_fts WHERE posts_fts MATCH ?)`)
-		args = append(args, strings.Join(match, " AND "))
-	}
-	if q.SourceID != "" {
-		conds = append(conds, `source_id = ?`)
-		args = append(args, q.SourceID)
-	}
-	if q.Sentiment != "" {
-		// The latest correction, where there is one, overrides the
-		// analyzer's label.
-		conds = append(conds, `coalesce((SELECT c.label FROM sentiment_corrections c WHERE c.post_id = posts.id
-			ORDER BY c.at DESC, c.id DESC LIMIT 1), sentiment_label) = ?`)
-		args = append(args, q.Sentiment)
-	}
-	if q.Scheme != "" {
-		conds = append(conds, `seq IN (SELECT post_seq FROM post_schemes WHERE scheme_id = ?)`)
-		args = append(args, q.Scheme)
-	}
-	if !q.Since.IsZero() {
-		n, err := store.UnixNanos("since", q.Since)
-		if err != nil {
-			return "", nil, err
-		}
-		conds = append(conds, `published_at >= ?`)
-		args = append(args, n)
-	}
-	if !q.Until.IsZero() {
-		n, err := store.UnixNanos("until", q.Until)
-		if err != nil {
-			return "", nil, err
-		}
-		conds = append(conds, `published_at < ?`)
-		args = append(args, n)
-	}
-	if len(conds) == 0 {
-		return "", nil, nil
-	}
-	return " WHERE " + strings.Join(conds, " AND "), args, nil
-}
-
-// escapeLike escapes LIKE's wildcards so a term matches literally.
-func escapeLike(s string) string {
-	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }
 
 // ListEvents returns events last seen at or after since and not merged into

@@ -48,14 +48,15 @@ type suiteTest struct {
 }
 
 // Run runs the whole conformance suite, role by role (RunPosts, RunEvents,
-// RunIncidents, RunDeliveries, RunOfficers), and the tests that span
-// roles.
+// RunIncidents, RunDeliveries, RunOfficers, RunAggregates), and the tests
+// that span roles.
 func Run(t *testing.T, open Opener) {
 	t.Run("Posts", func(t *testing.T) { RunPosts(t, open) })
 	t.Run("Events", func(t *testing.T) { RunEvents(t, open) })
 	t.Run("Incidents", func(t *testing.T) { RunIncidents(t, open) })
 	t.Run("Deliveries", func(t *testing.T) { RunDeliveries(t, open) })
 	t.Run("Officers", func(t *testing.T) { RunOfficers(t, open) })
+	t.Run("Aggregates", func(t *testing.T) { RunAggregates(t, open) })
 	run(t, open, []suiteTest{
 		{"NotFound", testNotFound},
 		{"ConcurrentWriters", testConcurrentWriters},
