@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/yuqing-project/yuqing/store"
 )
 
 // The schema is defined once, here, as Go values; the DDL for a particular
@@ -253,6 +255,46 @@ var historyTable = table{
 		{name: "reason", typ: "String"},
 	},
 	orderBy: "incident_id, id",
+}
+
+// tableOf derives the table that keeps st: a column for every column of
+// st in the driver's layout, of the type its kind maps to (typeOf), with
+// the optional clauses of hints (LowCardinality, codecs) by column name; a
+// versioned table is replaced by its version. Tables a migration after
+// schema version 3 creates are derived this way, so a new table is written
+// once, in store; the earlier ones are spelled out above as they were
+// released (a test checks that they agree with the derivation).
+func tableOf[T any](st *store.Table[T], orderBy string, hints ...column) table {
+	t := table{name: st.Name, orderBy: orderBy}
+	if st.Versioned() {
+		t.version = "version"
+	}
+	for _, pc := range st.Physical(layout) {
+		c := column{name: pc.Name, typ: typeOf(pc)}
+		for _, h := range hints {
+			if h.name == pc.Name {
+				c.lowCardinality, c.codec = h.lowCardinality, h.codec
+			}
+		}
+		t.columns = append(t.columns, c)
+	}
+	return t
+}
+
+// typeOf returns the type that keeps a column of c's kind.
+func typeOf(c store.PhysicalColumn) string {
+	typ, ok := map[store.Kind]string{
+		store.KindString: "String", store.KindInt: "Int64", store.KindUint64: "UInt64", store.KindVersion: "UInt64",
+		store.KindFloat: "Float64", store.KindBool: "UInt8", store.KindTime: "Int64",
+		store.KindStrings: "Array(String)", store.KindUint64s: "Array(UInt64)",
+	}[c.Kind]
+	if !ok {
+		panic(fmt.Sprintf("BUG: column %s has kind %d, which no type keeps", c.Name, c.Kind))
+	}
+	if c.Part {
+		typ = "Array(" + typ + ")"
+	}
+	return typ
 }
 
 // insertColumns returns the columns an INSERT names: all but the

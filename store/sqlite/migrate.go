@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/yuqing-project/yuqing/store"
@@ -225,6 +226,41 @@ var migrations = []migration{
 			`CREATE INDEX posts_kind_published ON posts (source_kind, published_at, id)`,
 		},
 	},
+}
+
+// createTable derives the statements that create the table keeping st: a
+// NOT NULL column for every column of st in the driver's layout, TEXT,
+// INTEGER or REAL as its kind is kept, the first (id) the primary key;
+// with appendOnly, triggers make the database itself refuse to change or
+// remove a row, whatever code runs against it. Tables a migration after
+// schema version 3 creates are derived this way, so a new table is
+// written once, in store; the earlier ones are spelled out above as they
+// were released (a test checks that they agree with the derivation).
+func createTable[T any](st *store.Table[T], appendOnly bool) []string {
+	var defs []string
+	for i, c := range st.Physical(layout) {
+		typ := "TEXT"
+		switch {
+		case c.JSON:
+		case c.Kind == store.KindFloat:
+			typ = "REAL"
+		case c.Kind != store.KindString:
+			typ = "INTEGER"
+		}
+		def := c.Name + " " + typ + " NOT NULL"
+		if i == 0 {
+			def = c.Name + " " + typ + " PRIMARY KEY"
+		}
+		defs = append(defs, def)
+	}
+	stmts := []string{fmt.Sprintf("CREATE TABLE %s (\n\t%s\n)", st.Name, strings.Join(defs, ",\n\t"))}
+	if appendOnly {
+		for _, op := range []string{"UPDATE", "DELETE"} {
+			stmts = append(stmts, fmt.Sprintf("CREATE TRIGGER %[1]s_no_%[2]s BEFORE %[3]s ON %[1]s\n\tBEGIN SELECT RAISE(ABORT, '%[4]s are append-only'); END",
+				st.Name, strings.ToLower(op), op, st.Plural))
+		}
+	}
+	return stmts
 }
 
 // SchemaVersion is the schema version Migrate brings a database to, and

@@ -371,3 +371,61 @@ func TestOpenRequiresMigrate(t *testing.T) {
 	}
 	s.Close()
 }
+
+// TestDerivedTablesMatchReleased checks that deriving a table from the
+// store's row mapping (createTable) gives the tables released before it
+// existed, column for column, and that a derived append-only table
+// refuses changes: so a table derived for a later migration is what one
+// written out would be.
+func TestDerivedTablesMatchReleased(t *testing.T) {
+	ctx := context.Background()
+	released := open(t, filepath.Join(t.TempDir(), "released.db"), nil)
+	defer released.Close()
+	db, err := sql.Open("sqlite", dsn(filepath.Join(t.TempDir(), "derived.db"), false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var stmts []string
+	stmts = append(stmts, createTable(store.EventsTable, false)...)
+	stmts = append(stmts, createTable(store.IncidentsTable, false)...)
+	stmts = append(stmts, createTable(store.HistoryTable, true)...)
+	stmts = append(stmts, createTable(store.DeliveriesTable, false)...)
+	stmts = append(stmts, createTable(store.CorrectionsTable, true)...)
+	stmts = append(stmts, createTable(store.DictionaryTable, true)...)
+	for _, stmt := range stmts {
+		if _, err := db.ExecContext(ctx, stmt); err != nil {
+			t.Fatalf("%s: %v", stmt, err)
+		}
+	}
+	columns := func(db *sql.DB, table string) []string {
+		rows, err := db.QueryContext(ctx, `SELECT name, type, "notnull" OR pk, pk FROM pragma_table_info(?)`, table)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		var out []string
+		for rows.Next() {
+			var name, typ string
+			var notNull, pk int
+			if err := rows.Scan(&name, &typ, &notNull, &pk); err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, fmt.Sprintf("%s %s notnull=%d pk=%d", name, typ, notNull, pk))
+		}
+		return out
+	}
+	for _, table := range []string{store.TableEvents, store.TableIncidents, store.TableHistory, store.TableDeliveries, store.TableCorrections, store.TableDictionary} {
+		if got, want := columns(db, table), columns(released.write, table); !slices.Equal(got, want) {
+			t.Errorf("derived table %s:\n got %q\nwant %q", table, got, want)
+		}
+	}
+	if _, err := db.ExecContext(ctx, `INSERT INTO incident_history VALUES ('h', 'i', 1, 'a', 'b', '', '', '')`); err != nil {
+		t.Fatal(err)
+	}
+	for _, stmt := range []string{`UPDATE incident_history SET reason = 'x'`, `DELETE FROM incident_history`} {
+		if _, err := db.ExecContext(ctx, stmt); err == nil || !strings.Contains(err.Error(), "history entries are append-only") {
+			t.Errorf("%s on a derived append-only table: error %v", stmt, err)
+		}
+	}
+}
