@@ -149,21 +149,6 @@ func (t *Table[T]) ColumnNames(l Layout) []string {
 	return names
 }
 
-// ColumnName returns the name the column called name has in layout l (a
-// time column with its suffix), for a driver's WHERE and ORDER BY. It
-// panics on a name the table does not have, which is a bug.
-func (t *Table[T]) ColumnName(l Layout, name string) string {
-	for _, c := range t.Columns {
-		if c.name == name {
-			if c.kind == KindTime {
-				return name + l.TimeSuffix
-			}
-			return name
-		}
-	}
-	panic(fmt.Sprintf("BUG: table %s has no column %q", t.Name, name))
-}
-
 // Values returns row's values in layout l, in the order of Physical(l):
 // what a driver binds to an INSERT. A row that does not validate, or a
 // value the layout cannot keep, is an error naming the row.
@@ -196,31 +181,24 @@ func (t *Table[T]) Values(l Layout, row *T) ([]any, error) {
 // order of Physical(l), and the function that turns what was scanned into
 // a T. Call it once per row.
 func (t *Table[T]) Scanner(l Layout) (dest []any, row func() (T, error)) {
-	type scanned struct {
-		col   int
-		dests []any
-	}
-	cols := make([]scanned, len(t.Columns))
+	dests := make([][]any, len(t.Columns)) // each column's destinations
 	for i, c := range t.Columns {
-		var ds []any
 		if c.kind == KindList && !l.JSONLists {
-			ds = c.list.dests(l)
+			dests[i] = c.list.dests(l)
 		} else {
-			ds = []any{c.dest(l)}
+			dests[i] = []any{c.dest(l)}
 		}
-		cols[i] = scanned{i, ds}
-		dest = append(dest, ds...)
+		dest = append(dest, dests[i]...)
 	}
 	return dest, func() (T, error) {
 		var v T
 		var errs []error
-		for _, s := range cols {
-			c := t.Columns[s.col]
+		for i, c := range t.Columns {
 			var err error
 			if c.kind == KindList && !l.JSONLists {
-				err = c.list.join(&v, s.dests, l)
+				err = c.list.join(&v, dests[i], l)
 			} else {
-				err = c.set(l, &v, s.dests[0])
+				err = c.set(l, &v, dests[i][0])
 			}
 			if err != nil {
 				errs = append(errs, fmt.Errorf("column %s: %w", c.name, err))

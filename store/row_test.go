@@ -130,7 +130,4 @@ func TestPhysicalNames(t *testing.T) {
 	if want := "id,version,title,first_post_id,first_seen_ns,last_seen_ns,post_count,negative_count,source_count,heat,keywords,simhashes,post_ids,sources,incident_id,merged_into"; got != want {
 		t.Errorf("events columns in ClickHouse:\n got %s\nwant %s", got, want)
 	}
-	if got := store.PostsTable.ColumnName(layouts["clickhouse"], "published_at"); got != "published_at_ns" {
-		t.Errorf("ColumnName = %q", got)
-	}
 }
