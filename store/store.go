@@ -15,8 +15,13 @@
 // Every write is idempotent: writing the same row twice (as at-least-once
 // delivery does) leaves one row, and of two versions of a row the higher
 // Version wins, whatever order they arrive in. Every call is safe for
-// concurrent use, and a write returns only when its rows are durable:
-// after it returns nil, a crash loses nothing of it.
+// concurrent use and blocks until the database has answered or ctx is
+// done. A write returns only when its rows are durable (after it returns
+// nil, a crash loses nothing of it); a failed write is retried as it was:
+// SQLite writes a batch in one transaction, all or nothing, and of a batch
+// ClickHouse kept in part the retry's idempotent writes make it whole.
+// Reads never wait for writes; writes of one process queue behind each
+// other on SQLite and run side by side on ClickHouse.
 package store
 
 import (
