@@ -20,13 +20,20 @@ type PostPublisher interface {
 	PublishPosts(ctx context.Context, posts ...model.Post) error
 }
 
+// StageStore is what the stage needs of the store: it writes the posts it
+// analyses and polls the user dictionary officers edit.
+type StageStore interface {
+	store.Posts
+	store.Dictionary
+}
+
 // Stage is the analyzer stage of the pipeline: the bus handler that turns a
 // batch of documents into posts, stores them and publishes them to the
 // responder. It is stateless, so any number of analyzer processes share the
 // documents topic through their consumer group.
 type Stage struct {
 	a       *Analyzer
-	st      store.Store
+	st      StageStore
 	pub     PostPublisher
 	workers int
 	// dictChanges is the user dictionary's change marker at the last load
@@ -36,7 +43,7 @@ type Stage struct {
 }
 
 // NewStage returns the stage; workers ≤ 0 means one per CPU.
-func NewStage(a *Analyzer, st store.Store, pub PostPublisher, workers int) *Stage {
+func NewStage(a *Analyzer, st StageStore, pub PostPublisher, workers int) *Stage {
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}

@@ -114,7 +114,7 @@ func TestSetUserWordsWhileAnalysing(t *testing.T) {
 // reloaded, and a store that fails keeps the current words and is counted.
 func TestStageRefreshDictionary(t *testing.T) {
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "yuqing.db"), nil, nil)
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "yuqing.db"), nil, nil, sqlite.WithMigrate())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -32,7 +32,7 @@ import (
 func newServer(t *testing.T, opts ...func(*Options)) (*httptest.Server, store.Store, *Console) {
 	t.Helper()
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "c.db"), prometheus.NewRegistry(), nil)
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "c.db"), prometheus.NewRegistry(), nil, sqlite.WithMigrate())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -37,7 +37,7 @@ func post(id, source, title, body string, at time.Duration, label string, sim ui
 
 func openStore(t *testing.T) store.Store {
 	t.Helper()
-	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "y.db"), prometheus.NewRegistry(), nil)
+	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "y.db"), prometheus.NewRegistry(), nil, sqlite.WithMigrate())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -81,7 +81,7 @@ func copyCounts(m map[string]int) map[string]int {
 func TestResponseScenario(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	st, err := sqlite.Open(ctx, filepath.Join(dir, "y.db"), prometheus.NewRegistry(), nil)
+	st, err := sqlite.Open(ctx, filepath.Join(dir, "y.db"), prometheus.NewRegistry(), nil, sqlite.WithMigrate())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,20 +1,32 @@
-// Package store owns persistence: analysed posts, events and incidents,
-// officers' sentiment corrections and the user dictionary. It
-// defines the Store interface that every stage writes through, and its two
-// implementations live below it: store/sqlite (the embedded default) and
-// store/clickhouse (the distributed deployment). The conformance suite in
-// store/storetest runs against both, so they behave the same.
+// Package store owns persistence: analysed posts, events and incidents with
+// their append-only history, the notification delivery log, officers'
+// sentiment corrections and the user dictionary, and the read side that
+// dashboards and briefs are drawn from.
+//
+// It defines one role interface per kind of data (Posts, Events,
+// Incidents, Deliveries, Corrections and Dictionary, which together are
+// Officers) and the read side (Aggregates), each saying who may call it
+// and what it guarantees; a stage takes only the roles it uses. Store is
+// their union, what a driver implements. The drivers live below: store/sqlite
+// (the embedded default) and store/clickhouse (the distributed
+// deployment). The conformance suite in store/storetest runs against both,
+// role by role, so they behave the same.
 //
 // Every write is idempotent: writing the same row twice (as at-least-once
 // delivery does) leaves one row, and of two versions of a row the higher
-// Version wins, whatever order they arrive in.
+// Version wins, whatever order they arrive in. Every call is safe for
+// concurrent use and blocks until the database has answered or ctx is
+// done. A write returns only when its rows are durable (after it returns
+// nil, a crash loses nothing of it); a failed write is retried as it was:
+// SQLite writes a batch in one transaction, all or nothing, and of a batch
+// ClickHouse kept in part the retry's idempotent writes make it whole.
+// Reads never wait for writes; writes of one process queue behind each
+// other on SQLite and run side by side on ClickHouse.
 package store
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/yuqing-project/yuqing/model"
@@ -23,23 +35,37 @@ import (
 // ErrNotFound is returned when a row asked for by ID does not exist.
 var ErrNotFound = errors.New("not found")
 
-// Store is the persistence contract. Implementations are safe for concurrent
-// use. A write returns only when its rows are durable; after it returns nil,
-// a crash loses nothing of it.
-type Store interface {
+// Posts is the analysed posts. The analyzer writes them (any number of
+// replicas at once: a write is an idempotent upsert by ID, the higher
+// Version winning); every target may read them. A write of one batch
+// blocks until the whole batch is durable, and either all of it is written
+// or the call fails and may be retried as it was.
+type Posts interface {
 	// UpsertPosts writes posts by ID. A post whose stored Version is higher
 	// than the one written is left as it is.
 	UpsertPosts(ctx context.Context, posts []model.Post) error
 	// GetPost returns one post by ID, or ErrNotFound. Posts read back as
 	// the analyzer wrote them, Schemes included: an officer's sentiment
-	// correction is not applied to them (see PostCorrections).
+	// correction is not applied to them (see Corrections).
 	GetPost(ctx context.Context, id string) (model.Post, error)
 	// QueryPosts returns the page of posts matching q, newest published
 	// first, with the total number of matches.
 	QueryPosts(ctx context.Context, q PostQuery) (PostPage, error)
 	// CountPosts returns how many distinct posts are stored.
 	CountPosts(ctx context.Context) (int64, error)
+	// QueryCandidates returns the posts matching q.Filter whose title or
+	// body contains any of q.Terms, newest published first (ties by ID,
+	// descending), with their total: the few posts a scheme back-test must
+	// match, found by the database, so that the matcher never reads a
+	// window's posts one by one.
+	QueryCandidates(ctx context.Context, q CandidateQuery) (CandidatePage, error)
+}
 
+// Events is the events the responder clusters posts into. Only the
+// responder writes them (its one active instance; a standby takes over
+// after a failover and rebuilds from ListEvents); the console reads them.
+// Writes are idempotent upserts by ID, the higher Version winning.
+type Events interface {
 	// UpsertEvents writes events by ID, higher Version winning.
 	UpsertEvents(ctx context.Context, events []model.Event) error
 	// GetEvent returns one event by ID, or ErrNotFound.
@@ -48,7 +74,15 @@ type Store interface {
 	// recently seen first, at most limit (0: no limit). Events merged into
 	// another are left out.
 	ListEvents(ctx context.Context, since time.Time, limit int) ([]model.Event, error)
+}
 
+// Incidents is the incidents and their history. The responder writes
+// incidents (upserts by ID, the higher Version winning); the console
+// writes only the incidents people create by hand (disclosure items). The
+// history is append-only and auditable: the responder appends the changes
+// it makes and the console the requests people make, and no call changes
+// or removes an entry. An entry appended again (a retry) is stored once.
+type Incidents interface {
 	// UpsertIncidents writes incidents by ID, higher Version winning.
 	UpsertIncidents(ctx context.Context, incidents []model.Incident) error
 	// GetIncident returns one incident by ID, or ErrNotFound.
@@ -61,7 +95,13 @@ type Store interface {
 	AppendHistory(ctx context.Context, entries []model.HistoryEntry) error
 	// ListHistory returns an incident's history, oldest first (ties by ID).
 	ListHistory(ctx context.Context, incidentID string) ([]model.HistoryEntry, error)
+}
 
+// Deliveries is the notification delivery log, append-only. The
+// responder's alerter appends an entry for every attempt and asks
+// DeliveryFinal before sending, so an alert settled once is never sent
+// again after a restart or a failover; the console lists the log.
+type Deliveries interface {
 	// AppendDeliveries appends notification deliveries to the delivery
 	// log; an entry whose ID is already stored is not stored again.
 	AppendDeliveries(ctx context.Context, ds []model.Delivery) error
@@ -70,7 +110,15 @@ type Store interface {
 	DeliveryFinal(ctx context.Context, key string) (bool, error)
 	// ListDeliveries returns an incident's deliveries, oldest first.
 	ListDeliveries(ctx context.Context, incidentID string) ([]model.Delivery, error)
+}
 
+// Corrections is officers' sentiment corrections, an append-only log the
+// console writes (a person's action) and the console, the read side and
+// `yuqing train` read. The latest correction of a post (by At, ties by
+// ID) is its sentiment wherever the store filters or counts by
+// sentiment; the post itself is left as the analyzer wrote it, so a
+// re-analysis never undoes a correction.
+type Corrections interface {
 	// AppendCorrections appends officers' sentiment corrections; a
 	// correction whose ID is already stored is not stored again. It
 	// refuses, storing nothing, a batch with a correction that does not
@@ -85,7 +133,12 @@ type Store interface {
 	// post, oldest first (by At, ties by ID), so the same corrections give
 	// the same list: what the sentiment model is trained on.
 	ListCorrections(ctx context.Context) ([]model.SentimentCorrection, error)
+}
 
+// Dictionary is the user dictionary, an append-only log of changes the
+// console writes and every analyzer replica polls (DictionaryVersion is
+// cheap) to reload its segmenter's user words.
+type Dictionary interface {
 	// AppendDictionary appends changes to the user dictionary; an entry
 	// whose ID is already stored is not stored again. It refuses, storing
 	// nothing, a batch with an entry that does not Validate.
@@ -104,116 +157,25 @@ type Store interface {
 	// needed). A word the poller loaded before and that is missing now was
 	// removed; the poller takes it out of its segmenter.
 	UserDictionary(ctx context.Context) (model.UserDictionary, error)
+}
+
+// Officers is what officers add to the analysis: sentiment corrections
+// and the user dictionary.
+type Officers interface {
+	Corrections
+	Dictionary
+}
+
+// Store is every role of the store: what a driver implements and what
+// the composition root opens. A stage takes the roles it uses instead.
+type Store interface {
+	Posts
+	Events
+	Incidents
+	Deliveries
+	Officers
+	Aggregates
 
 	// Close releases the store's resources.
 	Close() error
-}
-
-// PostQuery selects posts. Zero fields do not filter.
-type PostQuery struct {
-	// Text is a full-text query: posts whose title or body contains it
-	// (Chinese substring match, so 爆炸 finds 化工厂爆炸).
-	Text     string
-	SourceID string
-	// Sentiment is positive, neutral or negative: posts whose sentiment
-	// is that, as corrected by an officer where a correction exists (the
-	// latest correction wins), else as the analyzer labelled it.
-	Sentiment string
-	// Scheme is a monitoring scheme's ID: posts the analyzer found
-	// matching it (Post.Schemes).
-	Scheme string
-	Since  time.Time
-	Until  time.Time
-	Limit  int // 0 means 50; at most 1000
-	Offset int
-}
-
-// Page sizes of a PostQuery.
-const (
-	DefaultPostLimit = 50
-	MaxPostLimit     = 1000
-)
-
-// Page returns the limit and offset q asks for: 0 (or less) means
-// DefaultPostLimit, more than MaxPostLimit means MaxPostLimit, and a
-// negative offset means 0.
-func (q PostQuery) Page() (limit, offset int) {
-	limit = q.Limit
-	if limit <= 0 {
-		limit = DefaultPostLimit
-	}
-	return min(limit, MaxPostLimit), max(q.Offset, 0)
-}
-
-// PostPage is one page of a post query.
-type PostPage struct {
-	Total int64
-	Items []model.Post
-}
-
-// incidentDetail is the part of an incident the stores keep as one JSON
-// column: what the lifecycle adds to the fixed columns.
-type incidentDetail struct {
-	EventTime   time.Time          `json:"event_time"`
-	DetectedAt  time.Time          `json:"detected_at"`
-	ClockAnchor string             `json:"clock_anchor,omitempty"`
-	Category    string             `json:"category,omitempty"`
-	Assignee    string             `json:"assignee,omitempty"`
-	Obligations []model.Obligation `json:"obligations,omitempty"`
-	Effect      *model.Effect      `json:"effect,omitempty"`
-	Applied     []string           `json:"applied,omitempty"`
-	AckedAt     time.Time          `json:"acked_at,omitzero"`
-	AckedBy     string             `json:"acked_by,omitempty"`
-	LevelOK     bool               `json:"level_confirmed,omitempty"`
-	Kind        string             `json:"kind,omitempty"`
-	Trigger     string             `json:"trigger,omitempty"`
-}
-
-// EncodeIncidentDetail returns the JSON column that holds in's lifecycle
-// fields (used by the store implementations).
-func EncodeIncidentDetail(in *model.Incident) (string, error) {
-	b, err := json.Marshal(incidentDetail{in.EventTime, in.DetectedAt, in.ClockAnchor, in.Category, in.Assignee, in.Obligations, in.Effect, in.Applied, in.AckedAt, in.AckedBy, in.LevelConfirmed, in.Kind, in.Trigger})
-	if err != nil {
-		return "", fmt.Errorf("cannot encode incident %q: %w", in.ID, err)
-	}
-	return string(b), nil
-}
-
-// DecodeIncidentDetail fills in's lifecycle fields from the JSON column;
-// times come back in UTC.
-func DecodeIncidentDetail(s string, in *model.Incident) error {
-	if s == "" {
-		return nil
-	}
-	var d incidentDetail
-	if err := json.Unmarshal([]byte(s), &d); err != nil {
-		return fmt.Errorf("cannot decode incident %q: %w", in.ID, err)
-	}
-	utc := func(t time.Time) time.Time {
-		if t.IsZero() {
-			return time.Time{}
-		}
-		return t.UTC()
-	}
-	in.EventTime, in.DetectedAt, in.ClockAnchor = utc(d.EventTime), utc(d.DetectedAt), d.ClockAnchor
-	in.Category, in.Assignee, in.Effect, in.Applied = d.Category, d.Assignee, d.Effect, d.Applied
-	in.AckedAt, in.AckedBy, in.LevelConfirmed, in.Kind, in.Trigger = utc(d.AckedAt), d.AckedBy, d.LevelOK, d.Kind, d.Trigger
-	in.Obligations = d.Obligations
-	for i := range in.Obligations {
-		o := &in.Obligations[i]
-		o.DueAt, o.BreachedAt = utc(o.DueAt), utc(o.BreachedAt)
-		if o.Evidence != nil {
-			o.Evidence.PublishedAt, o.Evidence.DetectedAt = utc(o.Evidence.PublishedAt), utc(o.Evidence.DetectedAt)
-		}
-	}
-	if in.Effect != nil {
-		in.Effect.ResponseAt = utc(in.Effect.ResponseAt)
-	}
-	return nil
-}
-
-// IncidentQuery selects incidents. Zero fields do not filter.
-type IncidentQuery struct {
-	OnlyOpen bool
-	Limit    int // 0 means 100
 }

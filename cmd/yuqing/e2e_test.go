@@ -321,7 +321,17 @@ func TestWholeBinaryClickHouse(t *testing.T) {
 		t.Skip("whole-binary test runs the demo for about a minute")
 	}
 	addr := clickhouseServer.Addr(t)
-	wholeBinary(t, fmt.Sprintf("store:\n  driver: clickhouse\n  clickhouse:\n    addrs: [%s]\n    database: yuqing_e2e\n", addr), false)
+	storeConfig := fmt.Sprintf("store:\n  driver: clickhouse\n  clickhouse:\n    addrs: [%s]\n    database: yuqing_e2e\n", addr)
+	// A distributed deployment migrates its store once, before the
+	// processes start.
+	cfg := filepath.Join(t.TempDir(), "migrate.yaml")
+	if err := os.WriteFile(cfg, []byte("data_dir: "+t.TempDir()+"\n"+storeConfig), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := cmdMigrate([]string{"-config", cfg}, io.Discard, io.Discard); err != nil {
+		t.Fatalf("yuqing migrate: %v", err)
+	}
+	wholeBinary(t, storeConfig, false)
 }
 
 // wholeBinary runs the demo scenario through the binary with the given

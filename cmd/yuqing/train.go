@@ -146,7 +146,7 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 
 // storeCorrections reads the officers' corrections from the store the
 // config names, as the JSON lines the trainer reads. The store is opened
-// as every command opens it (and so migrated to this binary's schema), but
+// as every command opens it (SQLite migrates itself; ClickHouse must be migrated), but
 // a SQLite file that does not exist is an error rather than a new, empty
 // store: the config most likely names the wrong data dir.
 func storeCorrections(cf *configFlags, stderr io.Writer) ([]byte, error) {

@@ -218,7 +218,7 @@ func trainFromStore(t *testing.T, config string, st store.Store, driver string) 
 
 func TestTrainSentimentFromSQLiteStore(t *testing.T) {
 	dataDir := t.TempDir()
-	st, err := sqlite.Open(context.Background(), filepath.Join(dataDir, "yuqing.db"), prometheus.NewRegistry(), slog.New(slog.DiscardHandler))
+	st, err := sqlite.Open(context.Background(), filepath.Join(dataDir, "yuqing.db"), prometheus.NewRegistry(), slog.New(slog.DiscardHandler), sqlite.WithMigrate())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -232,6 +232,9 @@ func TestTrainSentimentFromClickHouseStore(t *testing.T) {
 		t.Skip("no ClickHouse server in -short mode")
 	}
 	cfg := config.ClickHouseConfig{Addrs: []string{clickhouseServer.Addr(t)}, Database: "yuqing_train", Username: "default", DialTimeout: 5 * time.Second}
+	if err := clickhouse.Migrate(context.Background(), cfg, slog.New(slog.DiscardHandler)); err != nil {
+		t.Fatal(err)
+	}
 	st, err := clickhouse.Open(context.Background(), cfg, prometheus.NewRegistry(), slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)

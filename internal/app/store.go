@@ -15,14 +15,26 @@ import (
 	"github.com/yuqing-project/yuqing/store/sqlite"
 )
 
-// OpenStore opens the configured store: ClickHouse, or the embedded
-// SQLite file in the data dir.
+// OpenStore opens the configured store: ClickHouse, whose schema must
+// have been brought up to date with `yuqing migrate` (Open says so when it
+// is behind), or the embedded SQLite file in the data dir, which migrates
+// itself so that the embedded default stays one command.
 func OpenStore(ctx context.Context, cfg *config.Config, reg prometheus.Registerer, log *slog.Logger) (store.Store, error) {
 	switch cfg.Store.Driver {
 	case "clickhouse":
 		return clickhouse.Open(ctx, cfg.Store.ClickHouse, reg, log)
 	default:
-		return sqlite.Open(ctx, cfg.SQLitePath(), reg, log)
+		return sqlite.Open(ctx, cfg.SQLitePath(), reg, log, sqlite.WithMigrate())
+	}
+}
+
+// MigrateStore creates or upgrades the configured store's schema.
+func MigrateStore(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
+	switch cfg.Store.Driver {
+	case "clickhouse":
+		return clickhouse.Migrate(ctx, cfg.Store.ClickHouse, log)
+	default:
+		return sqlite.Migrate(ctx, cfg.SQLitePath(), log)
 	}
 }
 

@@ -322,11 +322,10 @@ func (a *App) initCrawler(ctx context.Context) (*Service, error) {
 // initMigrate creates or upgrades the store schema; the target then ends.
 func (a *App) initMigrate(ctx context.Context) (*Service, error) {
 	return &Service{Run: func(ctx context.Context) error {
-		st, err := OpenStore(ctx, a.cfg, a.reg, a.log)
-		if err != nil {
+		if err := MigrateStore(ctx, a.cfg, a.log); err != nil {
 			return err
 		}
 		a.log.Info("store migrated", "driver", a.cfg.Store.Driver)
-		return st.Close()
+		return nil
 	}}, nil
 }

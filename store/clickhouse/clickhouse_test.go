@@ -2,6 +2,7 @@ package clickhouse
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -49,8 +50,13 @@ func newConfig(t *testing.T) config.ClickHouseConfig {
 	}
 }
 
+// open migrates the database of cfg, as `yuqing migrate` does, and opens
+// the store.
 func open(t *testing.T, cfg config.ClickHouseConfig, reg prometheus.Registerer) *Store {
 	t.Helper()
+	if err := Migrate(context.Background(), cfg, slog.New(slog.DiscardHandler)); err != nil {
+		t.Fatalf("Migrate: %v", err)
+	}
 	s, err := Open(context.Background(), cfg, reg, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatalf("Open: %v", err)
@@ -66,8 +72,9 @@ func TestConformance(t *testing.T) {
 	})
 }
 
-// TestMigrateIdempotent opens one database three times: the schema is
-// created once and recorded once, and data written survives reopening.
+// TestMigrateIdempotent migrates and opens one database three times: the
+// schema is created once and recorded once, and data written survives
+// reopening.
 func TestMigrateIdempotent(t *testing.T) {
 	ctx := context.Background()
 	cfg := newConfig(t)
@@ -111,6 +118,47 @@ func TestRefusesNewerSchema(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), want) {
 		t.Fatalf("Open error = %v, want it to contain %q", err, want)
 	}
+	if err := Migrate(ctx, cfg, slog.New(slog.DiscardHandler)); err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("Migrate error = %v, want it to contain %q", err, want)
+	}
+}
+
+// TestOpenRequiresMigrate checks that Open changes no schema: on a
+// database that does not exist it creates nothing and says what to run,
+// and after Migrate it opens.
+func TestOpenRequiresMigrate(t *testing.T) {
+	ctx := context.Background()
+	cfg := newConfig(t)
+	_, err := Open(ctx, cfg, nil, slog.New(slog.DiscardHandler))
+	var behind *store.SchemaBehindError
+	if !errors.As(err, &behind) || behind.Have != 0 || behind.Want != SchemaVersion() {
+		t.Fatalf("Open of a new database: error %v, want a SchemaBehindError at version 0", err)
+	}
+	want := fmt.Sprintf(`cannot open clickhouse store [%s] database %q: store schema is at version 0, this yuqing needs %d: run "yuqing migrate -config FILE"`,
+		cfg.Addrs[0], cfg.Database, SchemaVersion())
+	if err.Error() != want {
+		t.Errorf("Open error = %q, want %q", err, want)
+	}
+	databases := func(s *Store) uint64 {
+		var n uint64
+		if err := s.conn.QueryRow(ctx, "SELECT count() FROM system.databases WHERE name = ?", cfg.Database).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	c, err := connect(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.conn.Close()
+	if n := databases(c); n != 0 {
+		t.Errorf("Open created database %s", cfg.Database)
+	}
+	s := open(t, cfg, nil)
+	defer s.Close()
+	if n := databases(s); n != 1 {
+		t.Errorf("database %s not there after Migrate", cfg.Database)
+	}
 }
 
 // TestSchemaMatchesServer checks the tables the server created against the
@@ -120,7 +168,7 @@ func TestSchemaMatchesServer(t *testing.T) {
 	cfg := newConfig(t)
 	s := open(t, cfg, nil)
 	defer s.Close()
-	for _, tab := range []table{s.posts, eventsTable, incidentsTable, historyTable, deliveriesTable, correctionsTable, dictionaryTable, schemaMigrations} {
+	for _, tab := range []table{currentPosts(schemaOptions{}), eventsTable, incidentsTable, historyTable, deliveriesTable, correctionsTable, dictionaryTable, schemaMigrations} {
 		rows, err := s.conn.Query(ctx, "SELECT name, type FROM system.columns WHERE database = ? AND table = ?", cfg.Database, tab.name)
 		if err != nil {
 			t.Fatal(err)
@@ -260,6 +308,11 @@ func TestSchemaGolden(t *testing.T) {
 				for _, a := range m.added {
 					b.WriteString(addColumnsSQL("yuqing", tt.cluster, a.table, a.columns, f) + ";\n\n")
 				}
+				for _, ix := range m.indexes {
+					if stmt := addIndexSQL("yuqing", tt.cluster, ix, f); stmt != "" {
+						b.WriteString(stmt + ";\n\n")
+					}
+				}
 			}
 			path := filepath.Join("testdata", "schema-"+tt.name+".sql")
 			if *update {
@@ -278,32 +331,77 @@ func TestSchemaGolden(t *testing.T) {
 	}
 }
 
-// TestValuesMatchColumns checks that the values written for each row line
-// up with the columns the INSERT names.
-func TestValuesMatchColumns(t *testing.T) {
+// TestTablesMatchSchema checks that every table of the store's row
+// mapping has, laid out for ClickHouse, exactly the insert columns the
+// schema defines, each of the type its kind maps to, and that a row's
+// values line up with them.
+func TestTablesMatchSchema(t *testing.T) {
 	p := storetest.NewPost("x", 1, time.Now())
 	e := storetest.NewEvent("x", 1, time.Now())
 	in := storetest.NewIncident("x", 1, time.Now(), true)
-	p.Schemes = []model.SchemeHit{{ID: "s1", Name: "方案", Terms: []string{"化工厂"}, Alert: true}}
-	pv, err1 := postValues(&p)
-	ev, err2 := eventValues(&e)
-	iv, err3 := incidentValues(&in)
-	for _, err := range []error{err1, err2, err3} {
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
 	tests := []struct {
-		table  table
-		values []any
+		schema table
+		cols   []store.PhysicalColumn
+		values func() ([]any, error)
 	}{
-		{currentPosts(schemaOptions{}), pv},
-		{eventsTable, ev},
-		{incidentsTable, iv},
+		{currentPosts(schemaOptions{}), store.PostsTable.Physical(layout), func() ([]any, error) { return store.PostsTable.Values(layout, &p) }},
+		{eventsTable, store.EventsTable.Physical(layout), func() ([]any, error) { return store.EventsTable.Values(layout, &e) }},
+		{incidentsTable, store.IncidentsTable.Physical(layout), func() ([]any, error) { return store.IncidentsTable.Values(layout, &in) }},
+		{historyTable, store.HistoryTable.Physical(layout), nil},
+		{deliveriesTable, store.DeliveriesTable.Physical(layout), nil},
+		{correctionsTable, store.CorrectionsTable.Physical(layout), nil},
+		{dictionaryTable, store.DictionaryTable.Physical(layout), nil},
 	}
 	for _, tt := range tests {
-		if len(tt.values) != len(tt.table.insertColumns()) {
-			t.Errorf("table %s: %d values for %d columns", tt.table.name, len(tt.values), len(tt.table.insertColumns()))
+		t.Run(tt.schema.name, func(t *testing.T) {
+			var got, want []string
+			for _, c := range tt.cols {
+				got = append(got, c.Name+" "+typeOf(c))
+			}
+			for _, c := range tt.schema.columns {
+				if c.materialized == "" {
+					want = append(want, c.name+" "+c.typ)
+				}
+			}
+			slices.Sort(got)
+			slices.Sort(want)
+			if !slices.Equal(got, want) {
+				t.Errorf("row mapping columns:\n got %q\nwant %q (the schema's)", got, want)
+			}
+			if tt.values == nil {
+				return
+			}
+			values, err := tt.values()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(values) != len(tt.cols) {
+				t.Errorf("%d values for %d columns", len(values), len(tt.cols))
+			}
+		})
+	}
+}
+
+// TestDerivedTablesMatchReleased checks that deriving a table from the
+// store's row mapping (tableOf) gives the tables released before it
+// existed, given their sorting keys and optional clauses: so a table
+// derived for a later migration is what one written out would be.
+func TestDerivedTablesMatchReleased(t *testing.T) {
+	tests := []struct {
+		released, derived table
+	}{
+		{eventsTable, tableOf(store.EventsTable, "id", eventsTable.columns...)},
+		{incidentsTable, tableOf(store.IncidentsTable, "id", incidentsTable.columns...)},
+		{historyTable, tableOf(store.HistoryTable, "incident_id, id", historyTable.columns...)},
+		{deliveriesTable, tableOf(store.DeliveriesTable, "key, id", deliveriesTable.columns...)},
+		{correctionsTable, tableOf(store.CorrectionsTable, "post_id, id", correctionsTable.columns...)},
+		{dictionaryTable, tableOf(store.DictionaryTable, "word, id", dictionaryTable.columns...)},
+	}
+	for _, tt := range tests {
+		for _, f := range []features{{}, {LowCardinality: true, Codecs: true, SkipIndexes: true, TTL: true}} {
+			if got, want := tt.derived.createSQL("yuqing", "", f), tt.released.createSQL("yuqing", "", f); got != want {
+				t.Errorf("derived table %s:\n%s\nwant\n%s", tt.released.name, got, want)
+			}
 		}
 	}
 }
@@ -325,15 +423,23 @@ func TestUpgradeFromV1(t *testing.T) {
 		s := open(t, cfg, nil)
 		defer s.Close()
 		v1 := postsTable(schemaOptions{})
-		values, err := postValues(&old)
+		all, err := store.PostsTable.Values(layout, &old)
 		if err != nil {
 			t.Fatal(err)
+		}
+		byName := map[string]any{}
+		for i, c := range store.PostsTable.ColumnNames(layout) {
+			byName[c] = all[i]
+		}
+		var values []any
+		for _, c := range v1.insertColumns() {
+			values = append(values, byName[c])
 		}
 		batch, err := s.conn.PrepareBatch(ctx, v1.insertSQL(cfg.Database))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := batch.Append(values[:len(v1.insertColumns())]...); err != nil {
+		if err := batch.Append(values...); err != nil {
 			t.Fatal(err)
 		}
 		if err := batch.Send(); err != nil {
@@ -344,6 +450,11 @@ func TestUpgradeFromV1(t *testing.T) {
 		}
 	}()
 
+	_, err := Open(ctx, cfg, nil, slog.New(slog.DiscardHandler))
+	want := fmt.Sprintf(`store schema is at version 1, this yuqing needs %d: run "yuqing migrate -config FILE"`, SchemaVersion())
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("Open before the upgrade: error %v, want it to contain %q", err, want)
+	}
 	s := open(t, cfg, nil)
 	defer s.Close()
 	var versions []uint32
@@ -359,8 +470,12 @@ func TestUpgradeFromV1(t *testing.T) {
 		versions = append(versions, v)
 	}
 	rows.Close()
-	if !slices.Equal(versions, []uint32{1, 2}) {
-		t.Errorf("schema_migrations = %v, want [1 2]", versions)
+	var all []uint32
+	for _, m := range migrations {
+		all = append(all, uint32(m.version))
+	}
+	if !slices.Equal(versions, all) {
+		t.Errorf("schema_migrations = %v, want %v", versions, all)
 	}
 	storetest.CheckUpgradedV1Post(t, s, old)
 }

@@ -3,6 +3,7 @@ package clickhouse
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
@@ -19,6 +20,18 @@ type migration struct {
 	// stmts. 18.16 has no ADD COLUMN IF NOT EXISTS, so migrate adds only
 	// the columns a table lacks, which keeps the step idempotent.
 	added []addedColumns
+	// indexes are skip indexes the step adds to tables that exist, on
+	// servers that have skip indexes, only where a table lacks them.
+	indexes []addedIndex
+}
+
+// addedIndex is a skip index a migration adds to one table. It covers the
+// parts written from then on; older parts get it as merges rewrite them
+// (or at once with ALTER TABLE ... MATERIALIZE INDEX, an operator's choice:
+// it rewrites the table).
+type addedIndex struct {
+	table string
+	index skipIndex
 }
 
 // addedColumns are columns a migration adds to one table.
@@ -54,9 +67,19 @@ var migrations = []migration{
 		},
 		added: []addedColumns{{table: "posts", columns: postsAdded}},
 	},
+	{
+		version: 3,
+		name:    "skip indexes for the tier and source-kind filters of the read side",
+		stmts:   func(database, cluster string, f features, o schemaOptions) []string { return nil },
+		indexes: []addedIndex{
+			{"posts", skipIndex{name: "authority_set", expr: "authority", typ: "set(16)", granularity: 4}},
+			{"posts", skipIndex{name: "source_kind_set", expr: "source_kind", typ: "set(16)", granularity: 4}},
+		},
+	},
 }
 
-// SchemaVersion is the schema version Migrate brings a database to.
+// SchemaVersion is the schema version Migrate brings a database to, and
+// the version Open requires.
 func SchemaVersion() int { return migrations[len(migrations)-1].version }
 
 // migrate creates the database if missing and applies the steps not yet
@@ -73,26 +96,9 @@ func migrate(ctx context.Context, conn driver.Conn, database, cluster string, f 
 	if err := conn.Exec(ctx, schemaMigrations.createSQL(database, cluster, f)); err != nil {
 		return fmt.Errorf("cannot create table schema_migrations: %w", err)
 	}
-	applied := map[int]bool{}
-	rows, err := conn.Query(ctx, "SELECT DISTINCT version FROM "+quote(database)+".schema_migrations")
+	applied, err := appliedSteps(ctx, conn, database)
 	if err != nil {
-		return fmt.Errorf("cannot read schema_migrations: %w", err)
-	}
-	for rows.Next() {
-		var v uint32
-		if err := rows.Scan(&v); err != nil {
-			rows.Close()
-			return fmt.Errorf("cannot read schema_migrations: %w", err)
-		}
-		applied[int(v)] = true
-		if int(v) > SchemaVersion() {
-			rows.Close()
-			return fmt.Errorf("database %q schema version %d is newer than this binary's %d: upgrade yuqing", database, v, SchemaVersion())
-		}
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("cannot read schema_migrations: %w", err)
+		return err
 	}
 	for _, m := range migrations {
 		if applied[m.version] {
@@ -105,6 +111,11 @@ func migrate(ctx context.Context, conn driver.Conn, database, cluster string, f 
 		}
 		for _, a := range m.added {
 			if err := addColumns(ctx, conn, database, cluster, a, f); err != nil {
+				return fmt.Errorf("cannot apply migration %d (%s): %w", m.version, m.name, err)
+			}
+		}
+		for _, ix := range m.indexes {
+			if err := addIndex(ctx, conn, database, cluster, ix, f); err != nil {
 				return fmt.Errorf("cannot apply migration %d (%s): %w", m.version, m.name, err)
 			}
 		}
@@ -121,6 +132,39 @@ func migrate(ctx context.Context, conn driver.Conn, database, cluster string, f 
 		}
 	}
 	return nil
+}
+
+// appliedSteps returns the migrations database has recorded (none when it
+// or its schema_migrations table does not exist), refusing a database
+// whose schema is newer than this binary knows.
+func appliedSteps(ctx context.Context, conn driver.Conn, database string) (map[int]bool, error) {
+	var tables uint64
+	if err := conn.QueryRow(ctx, "SELECT count() FROM system.tables WHERE database = ? AND name = 'schema_migrations'", database).Scan(&tables); err != nil {
+		return nil, fmt.Errorf("cannot read schema_migrations: %w", err)
+	}
+	applied := map[int]bool{}
+	if tables == 0 {
+		return applied, nil
+	}
+	rows, err := conn.Query(ctx, "SELECT DISTINCT version FROM "+quote(database)+".schema_migrations")
+	if err != nil {
+		return nil, fmt.Errorf("cannot read schema_migrations: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var v uint32
+		if err := rows.Scan(&v); err != nil {
+			return nil, fmt.Errorf("cannot read schema_migrations: %w", err)
+		}
+		applied[int(v)] = true
+		if int(v) > SchemaVersion() {
+			return nil, fmt.Errorf("database %q schema version %d is newer than this binary's %d: upgrade yuqing", database, v, SchemaVersion())
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("cannot read schema_migrations: %w", err)
+	}
+	return applied, nil
 }
 
 // addColumns adds the columns of a that its table lacks, in one ALTER.
@@ -157,4 +201,30 @@ func addColumns(ctx context.Context, conn driver.Conn, database, cluster string,
 		return fmt.Errorf("cannot add columns to table %s: %w", a.table, err)
 	}
 	return nil
+}
+
+// addIndex adds the skip index ix, on a server that has skip indexes and
+// unless its table has it already, so a step interrupted after its ALTER
+// and before it was recorded adds nothing when it runs again.
+func addIndex(ctx context.Context, conn driver.Conn, database, cluster string, ix addedIndex, f features) error {
+	if !f.SkipIndexes {
+		return nil
+	}
+	var create string
+	if err := conn.QueryRow(ctx, "SHOW CREATE TABLE "+quote(database)+"."+quote(ix.table)).Scan(&create); err != nil {
+		return fmt.Errorf("cannot read the definition of table %s: %w", ix.table, err)
+	}
+	if hasIndex(create, ix.index.name) {
+		return nil
+	}
+	if err := conn.Exec(ctx, addIndexSQL(database, cluster, ix, f)); err != nil {
+		return fmt.Errorf("cannot add index %s to table %s: %w", ix.index.name, ix.table, err)
+	}
+	return nil
+}
+
+// hasIndex reports whether a CREATE TABLE statement defines the index
+// name, quoted or not.
+func hasIndex(create, name string) bool {
+	return strings.Contains(create, "INDEX "+name+" ") || strings.Contains(create, "INDEX "+quote(name)+" ")
 }

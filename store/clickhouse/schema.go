@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/yuqing-project/yuqing/store"
 )
 
 // The schema is defined once, here, as Go values; the DDL for a particular
@@ -255,6 +257,46 @@ var historyTable = table{
 	orderBy: "incident_id, id",
 }
 
+// tableOf derives the table that keeps st: a column for every column of
+// st in the driver's layout, of the type its kind maps to (typeOf), with
+// the optional clauses of hints (LowCardinality, codecs) by column name; a
+// versioned table is replaced by its version. Tables a migration after
+// schema version 3 creates are derived this way, so a new table is written
+// once, in store; the earlier ones are spelled out above as they were
+// released (a test checks that they agree with the derivation).
+func tableOf[T any](st *store.Table[T], orderBy string, hints ...column) table {
+	t := table{name: st.Name, orderBy: orderBy}
+	if st.Versioned() {
+		t.version = "version"
+	}
+	for _, pc := range st.Physical(layout) {
+		c := column{name: pc.Name, typ: typeOf(pc)}
+		for _, h := range hints {
+			if h.name == pc.Name {
+				c.lowCardinality, c.codec = h.lowCardinality, h.codec
+			}
+		}
+		t.columns = append(t.columns, c)
+	}
+	return t
+}
+
+// typeOf returns the type that keeps a column of c's kind.
+func typeOf(c store.PhysicalColumn) string {
+	typ, ok := map[store.Kind]string{
+		store.KindString: "String", store.KindInt: "Int64", store.KindUint64: "UInt64", store.KindVersion: "UInt64",
+		store.KindFloat: "Float64", store.KindBool: "UInt8", store.KindTime: "Int64",
+		store.KindStrings: "Array(String)", store.KindUint64s: "Array(UInt64)",
+	}[c.Kind]
+	if !ok {
+		panic(fmt.Sprintf("BUG: column %s has kind %d, which no type keeps", c.Name, c.Kind))
+	}
+	if c.Part {
+		typ = "Array(" + typ + ")"
+	}
+	return typ
+}
+
 // insertColumns returns the columns an INSERT names: all but the
 // materialized ones. 18.16 accepts batch inserts only with named columns.
 func (t table) insertColumns() []string {
@@ -350,6 +392,21 @@ func addColumnsSQL(database, cluster, name string, cols []column, f features) st
 		}
 		b.WriteString("\n    ADD COLUMN " + c.def(f))
 	}
+	return b.String()
+}
+
+// addIndexSQL generates ALTER TABLE ADD INDEX for ix on a server with
+// features f, or "" on one without skip indexes.
+func addIndexSQL(database, cluster string, ix addedIndex, f features) string {
+	if !f.SkipIndexes {
+		return ""
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "ALTER TABLE %s.%s", quote(database), quote(ix.table))
+	if cluster != "" {
+		fmt.Fprintf(&b, " ON CLUSTER %s", quote(cluster))
+	}
+	fmt.Fprintf(&b, "\n    ADD INDEX %s %s TYPE %s GRANULARITY %d", quote(ix.index.name), ix.index.expr, ix.index.typ, ix.index.granularity)
 	return b.String()
 }
 

@@ -4,7 +4,10 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 	"time"
+
+	"github.com/yuqing-project/yuqing/store"
 )
 
 // migration is one versioned schema step. Steps are applied in order, each
@@ -212,17 +215,65 @@ var migrations = []migration{
 				BEGIN SELECT RAISE(ABORT, 'the user dictionary log is append-only'); END`,
 		},
 	},
+	{
+		version: 3,
+		name:    "indexes for the tier and source-kind filters of the read side",
+		stmts: []string{
+			// Dashboards and briefs count a time window's posts of one tier
+			// or one kind of source; topics, regions and schemes are found
+			// within the window's posts through their JSON.
+			`CREATE INDEX posts_authority_published ON posts (authority, published_at, id)`,
+			`CREATE INDEX posts_kind_published ON posts (source_kind, published_at, id)`,
+		},
+	},
 }
 
-// SchemaVersion is the schema version Migrate brings a database to.
+// createTable derives the statements that create the table keeping st: a
+// NOT NULL column for every column of st in the driver's layout, TEXT,
+// INTEGER or REAL as its kind is kept, the first (id) the primary key;
+// with appendOnly, triggers make the database itself refuse to change or
+// remove a row, whatever code runs against it. Tables a migration after
+// schema version 3 creates are derived this way, so a new table is
+// written once, in store; the earlier ones are spelled out above as they
+// were released (a test checks that they agree with the derivation).
+func createTable[T any](st *store.Table[T], appendOnly bool) []string {
+	var defs []string
+	for i, c := range st.Physical(layout) {
+		typ := "TEXT"
+		switch {
+		case c.JSON:
+		case c.Kind == store.KindFloat:
+			typ = "REAL"
+		case c.Kind != store.KindString:
+			typ = "INTEGER"
+		}
+		def := c.Name + " " + typ + " NOT NULL"
+		if i == 0 {
+			def = c.Name + " " + typ + " PRIMARY KEY"
+		}
+		defs = append(defs, def)
+	}
+	stmts := []string{fmt.Sprintf("CREATE TABLE %s (\n\t%s\n)", st.Name, strings.Join(defs, ",\n\t"))}
+	if appendOnly {
+		for _, op := range []string{"UPDATE", "DELETE"} {
+			stmts = append(stmts, fmt.Sprintf("CREATE TRIGGER %[1]s_no_%[2]s BEFORE %[3]s ON %[1]s\n\tBEGIN SELECT RAISE(ABORT, '%[4]s are append-only'); END",
+				st.Name, strings.ToLower(op), op, st.Plural))
+		}
+	}
+	return stmts
+}
+
+// SchemaVersion is the schema version Migrate brings a database to, and
+// the version Open requires.
 func SchemaVersion() int { return migrations[len(migrations)-1].version }
 
-// Migrate brings the database to the current schema. It is idempotent and
+// migrate brings the database to the current schema. It is idempotent and
 // safe to run from several processes at once: each step runs in an
-// IMMEDIATE transaction (db must be opened with _txlock=immediate, as Open
-// does) that first checks whether the step is already recorded. It refuses
-// a database whose schema is newer than this binary knows.
-func Migrate(ctx context.Context, db *sql.DB) error {
+// IMMEDIATE transaction (db must be opened with _txlock=immediate, as
+// openWriter does) that first checks whether the step is already
+// recorded. It refuses a database whose schema is newer than this binary
+// knows.
+func migrate(ctx context.Context, db *sql.DB) error {
 	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version INTEGER PRIMARY KEY,
 		name TEXT NOT NULL,
@@ -230,12 +281,8 @@ func Migrate(ctx context.Context, db *sql.DB) error {
 	)`); err != nil {
 		return fmt.Errorf("cannot create table schema_migrations: %w", err)
 	}
-	var newest sql.NullInt64
-	if err := db.QueryRowContext(ctx, `SELECT max(version) FROM schema_migrations`).Scan(&newest); err != nil {
-		return fmt.Errorf("cannot read schema_migrations: %w", err)
-	}
-	if newest.Valid && int(newest.Int64) > SchemaVersion() {
-		return fmt.Errorf("database schema version %d is newer than this binary's %d: upgrade yuqing", newest.Int64, SchemaVersion())
+	if _, err := appliedSteps(ctx, db); err != nil {
+		return err
 	}
 	for _, m := range migrations {
 		if err := apply(ctx, db, m); err != nil {
@@ -243,6 +290,50 @@ func Migrate(ctx context.Context, db *sql.DB) error {
 		}
 	}
 	return nil
+}
+
+// checkSchema returns a *store.SchemaBehindError unless the database has
+// every migration this binary knows; it changes nothing.
+func checkSchema(ctx context.Context, db *sql.DB) error {
+	applied, err := appliedSteps(ctx, db)
+	if err != nil {
+		return err
+	}
+	return store.CheckSchema(applied, SchemaVersion())
+}
+
+// appliedSteps returns the migrations the database has recorded (none
+// when it has no schema_migrations table), refusing a database whose
+// schema is newer than this binary knows.
+func appliedSteps(ctx context.Context, db *sql.DB) (map[int]bool, error) {
+	var tables int
+	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'`).Scan(&tables); err != nil {
+		return nil, fmt.Errorf("cannot read schema_migrations: %w", err)
+	}
+	applied := map[int]bool{}
+	if tables == 0 {
+		return applied, nil
+	}
+	rows, err := db.QueryContext(ctx, `SELECT version FROM schema_migrations`)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read schema_migrations: %w", err)
+	}
+	defer rows.Close()
+	newest := 0
+	for rows.Next() {
+		var v int
+		if err := rows.Scan(&v); err != nil {
+			return nil, fmt.Errorf("cannot read schema_migrations: %w", err)
+		}
+		applied[v], newest = true, max(newest, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("cannot read schema_migrations: %w", err)
+	}
+	if newest > SchemaVersion() {
+		return nil, fmt.Errorf("database schema version %d is newer than this binary's %d: upgrade yuqing", newest, SchemaVersion())
+	}
+	return applied, nil
 }
 
 func apply(ctx context.Context, db *sql.DB, m migration) error {

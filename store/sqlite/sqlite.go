@@ -16,16 +16,16 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"math"
 	"net/url"
+	"os"
 	"runtime"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/prometheus/client_golang/prometheus"
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
@@ -52,41 +52,63 @@ type Store struct {
 
 var _ store.Store = (*Store)(nil)
 
-// Open opens or creates the database at path, brings its schema up to date
-// and returns the store. path must be a file: the writer and the readers are
-// separate connections, which an in-memory database cannot share.
+// Option changes how Open opens the store.
+type Option func(*options)
+
+type options struct{ migrate bool }
+
+// WithMigrate makes Open create the database file if missing and bring its
+// schema up to date first, as Migrate does: what the embedded default
+// does, so that `yuqing run` on a new data dir is one command.
+func WithMigrate() Option { return func(o *options) { o.migrate = true } }
+
+// Open opens the database at path and returns the store. Its schema must be
+// the one this binary needs: Open refuses, with a *store.SchemaBehindError,
+// a database that lacks a migration (or does not exist), unless
+// WithMigrate is given. path must be a file: the writer and the readers
+// are separate connections, which an in-memory database cannot share.
 //
 // The connections run in WAL mode with synchronous=NORMAL: a transaction is
 // in the write-ahead log before its commit returns, so a committed write
 // survives a crash of the process (kill -9). Only an operating-system crash
 // or power loss can roll back the last few commits; that is the trade the
 // embedded default makes for write throughput.
-func Open(ctx context.Context, path string, reg prometheus.Registerer, log *slog.Logger) (*Store, error) {
+func Open(ctx context.Context, path string, reg prometheus.Registerer, log *slog.Logger, opts ...Option) (*Store, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	if path == "" || path == ":memory:" || strings.HasPrefix(path, "file::memory:") {
-		return nil, fmt.Errorf("cannot open sqlite store %q: a database file path is required", path)
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if err := checkPath(path); err != nil {
+		return nil, err
+	}
+	if !o.migrate {
+		// Opening a file that is not there would create it, empty.
+		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("cannot open sqlite store %q: %w", path, &store.SchemaBehindError{Want: SchemaVersion()})
+		}
 	}
 	metrics, err := store.NewMetrics(reg, Driver)
 	if err != nil {
 		return nil, fmt.Errorf("cannot register sqlite store metrics: %w", err)
 	}
-	write, err := sql.Open("sqlite", dsn(path, false))
+	write, err := openWriter(ctx, path)
 	if err != nil {
-		return nil, fmt.Errorf("cannot open sqlite store %q: %w", path, err)
+		return nil, err
 	}
-	write.SetMaxOpenConns(1)
-	write.SetMaxIdleConns(1)
-	write.SetConnMaxIdleTime(0)
-	write.SetConnMaxLifetime(0)
-	if err := write.PingContext(ctx); err != nil {
-		write.Close()
-		return nil, fmt.Errorf("cannot open sqlite store %q: %w", path, err)
+	if o.migrate {
+		err = migrate(ctx, write)
+		if err != nil {
+			err = fmt.Errorf("cannot migrate sqlite store %q: %w", path, err)
+		}
+	} else if err = checkSchema(ctx, write); err != nil {
+		err = fmt.Errorf("cannot open sqlite store %q: %w", path, err)
 	}
-	if err := Migrate(ctx, write); err != nil {
+	if err != nil {
 		write.Close()
-		return nil, fmt.Errorf("cannot migrate sqlite store %q: %w", path, err)
+		return nil, err
 	}
 	read, err := sql.Open("sqlite", dsn(path, true))
 	if err != nil {
@@ -103,6 +125,54 @@ func Open(ctx context.Context, path string, reg prometheus.Registerer, log *slog
 	}
 	log.Info("sqlite store open", "path", path, "schema_version", SchemaVersion())
 	return &Store{write: write, read: read, metrics: metrics, log: log}, nil
+}
+
+// Migrate creates the database at path if missing and brings its schema up
+// to date: what `yuqing migrate` runs. It is idempotent and safe to run
+// from several processes at once (see migrate).
+func Migrate(ctx context.Context, path string, log *slog.Logger) error {
+	if log == nil {
+		log = slog.Default()
+	}
+	if err := checkPath(path); err != nil {
+		return err
+	}
+	write, err := openWriter(ctx, path)
+	if err != nil {
+		return err
+	}
+	defer write.Close()
+	if err := migrate(ctx, write); err != nil {
+		return fmt.Errorf("cannot migrate sqlite store %q: %w", path, err)
+	}
+	log.Info("sqlite store migrated", "path", path, "schema_version", SchemaVersion())
+	return nil
+}
+
+// checkPath refuses a path that is not a file.
+func checkPath(path string) error {
+	if path == "" || path == ":memory:" || strings.HasPrefix(path, "file::memory:") {
+		return fmt.Errorf("cannot open sqlite store %q: a database file path is required", path)
+	}
+	return nil
+}
+
+// openWriter opens the one writer connection of the database at path,
+// creating the file if missing.
+func openWriter(ctx context.Context, path string) (*sql.DB, error) {
+	write, err := sql.Open("sqlite", dsn(path, false))
+	if err != nil {
+		return nil, fmt.Errorf("cannot open sqlite store %q: %w", path, err)
+	}
+	write.SetMaxOpenConns(1)
+	write.SetMaxIdleConns(1)
+	write.SetConnMaxIdleTime(0)
+	write.SetConnMaxLifetime(0)
+	if err := write.PingContext(ctx); err != nil {
+		write.Close()
+		return nil, fmt.Errorf("cannot open sqlite store %q: %w", path, err)
+	}
+	return write, nil
 }
 
 // dsn builds the modernc.org/sqlite data source name for path. The file:
@@ -127,41 +197,46 @@ func (s *Store) Close() error {
 	return errors.Join(s.read.Close(), s.write.Close())
 }
 
+// layout is how SQLite keeps rows: every list as JSON text, and uint64s
+// as int64, since SQLite has no unsigned integers.
+var layout = store.Layout{JSONLists: true, SignedIntegers: true}
+
 // UpsertPosts writes posts in one transaction, keeping the stored row where
 // its version is the same or higher.
 func (s *Store) UpsertPosts(ctx context.Context, posts []model.Post) error {
-	return s.writeRows(ctx, store.TablePosts, upsertPostSQL, "upsert", "posts", len(posts), func(i int) ([]any, error) {
-		return postArgs(&posts[i])
-	})
+	return write(ctx, s, store.PostsTable, posts)
 }
 
 // UpsertEvents writes events in one transaction, higher version winning.
 func (s *Store) UpsertEvents(ctx context.Context, events []model.Event) error {
-	return s.writeRows(ctx, store.TableEvents, upsertEventSQL, "upsert", "events", len(events), func(i int) ([]any, error) {
-		return eventArgs(&events[i])
-	})
+	return write(ctx, s, store.EventsTable, events)
 }
 
 // UpsertIncidents writes incidents in one transaction, higher version
 // winning.
 func (s *Store) UpsertIncidents(ctx context.Context, incidents []model.Incident) error {
-	return s.writeRows(ctx, store.TableIncidents, upsertIncidentSQL, "upsert", "incidents", len(incidents), func(i int) ([]any, error) {
-		return incidentArgs(&incidents[i])
-	})
+	return write(ctx, s, store.IncidentsTable, incidents)
 }
 
-// writeRows writes n rows with stmt in one transaction (see upsert),
-// records the write in the metrics, and says what could not be written:
-// "cannot <verb> <n> <noun>".
-func (s *Store) writeRows(ctx context.Context, table, stmt, verb, noun string, n int, args func(i int) ([]any, error)) error {
-	if n == 0 {
+// write writes rows into t in one transaction (see upsert), records the
+// write in the metrics, and says what could not be written: "cannot
+// upsert 3 posts". A versioned table is upserted by id, the higher version
+// winning (see upsertSQL); into a log, a row whose id is stored is not
+// inserted again, and nothing stored is ever overwritten.
+func write[T any](ctx context.Context, s *Store, t *store.Table[T], rows []T) error {
+	if len(rows) == 0 {
 		return nil
 	}
+	cols := t.ColumnNames(layout)
+	stmt := fmt.Sprintf("INSERT OR IGNORE INTO %s (%s) VALUES (%s)", t.Name, strings.Join(cols, ", "), placeholders(len(cols)))
+	if t.Versioned() {
+		stmt = upsertSQL(t.Name, cols)
+	}
 	start := time.Now()
-	skipped, err := s.upsert(ctx, table, stmt, n, args)
-	s.metrics.WriteDone(table, start, n, skipped, err)
+	skipped, err := s.upsert(ctx, t.Name, stmt, len(rows), func(i int) ([]any, error) { return t.Values(layout, &rows[i]) })
+	s.metrics.WriteDone(t.Name, start, len(rows), skipped, err)
 	if err != nil {
-		return fmt.Errorf("cannot %s %d %s: %w", verb, n, noun, err)
+		return fmt.Errorf("cannot %s %d %s: %w", t.Verb(), len(rows), t.Plural, err)
 	}
 	return nil
 }
@@ -209,295 +284,89 @@ func (s *Store) upsert(ctx context.Context, table, stmt string, n int, args func
 	return skipped, nil
 }
 
-const postColumns = `id, version, schema, url, source_id, source_name, source_kind, authority,
-	region_code, title, body, author, origin, published_at, published_at_source, fetched_at,
-	content_hash, encoding, analyzed_at, sentiment_label, sentiment_score, sentiment_negativity,
-	topics, keywords, regions, entities, simhash, flags, schemes, sentiment_evidence`
-
-var upsertPostSQL = upsertSQL("posts", postColumns)
-
-const eventColumns = `id, version, title, first_post_id, first_seen, last_seen, post_count,
-	negative_count, source_count, heat, keywords, simhashes, post_ids, sources, incident_id, merged_into`
-
-var upsertEventSQL = upsertSQL("events", eventColumns)
-
-const incidentColumns = `id, version, event_id, title, level, state, opened_at, clock_start, reason, open, detail`
-
-var upsertIncidentSQL = upsertSQL("incidents", incidentColumns)
-
 // upsertSQL builds an INSERT that, for an ID already stored, updates every
 // column only when the new version is higher. The first column must be id.
-func upsertSQL(table, columns string) string {
-	cols := strings.Split(columns, ",")
+func upsertSQL(table string, cols []string) string {
 	var set []string
-	for i := range cols {
-		cols[i] = strings.TrimSpace(cols[i])
-		if cols[i] != "id" {
-			set = append(set, cols[i]+" = excluded."+cols[i])
-		}
+	for _, c := range cols[1:] {
+		set = append(set, c+" = excluded."+c)
 	}
 	return fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s) ON CONFLICT(id) DO UPDATE SET %s WHERE excluded.version > %s.version",
-		table, strings.Join(cols, ", "), strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", "), strings.Join(set, ", "), table)
+		table, strings.Join(cols, ", "), placeholders(len(cols)), strings.Join(set, ", "), table)
 }
 
-func postArgs(p *model.Post) ([]any, error) {
-	version, err := storedVersion(p.Version)
-	if err != nil {
-		return nil, fmt.Errorf("cannot store post %q: %w", p.ID, err)
-	}
-	published, err1 := timeColumn("published_at", p.PublishedAt)
-	fetched, err2 := timeColumn("fetched_at", p.FetchedAt)
-	analyzed, err3 := timeColumn("analyzed_at", p.AnalyzedAt)
-	if err := errors.Join(err1, err2, err3); err != nil {
-		return nil, fmt.Errorf("cannot store post %q: %w", p.ID, err)
-	}
-	topics, err1 := jsonText(p.Topics)
-	keywords, err2 := jsonText(p.Keywords)
-	regions, err3 := jsonText(p.Regions)
-	entities, err4 := jsonText(p.Entities)
-	flags, err5 := jsonText(p.Flags)
-	schemes, err6 := jsonText(p.Schemes)
-	evidence, err7 := jsonText(p.Sentiment.Evidence)
-	if err := errors.Join(err1, err2, err3, err4, err5, err6, err7); err != nil {
-		return nil, fmt.Errorf("cannot store post %q: %w", p.ID, err)
-	}
-	return []any{
-		p.ID, version, p.Schema, p.URL, p.SourceID, p.SourceName, p.SourceKind, p.Authority,
-		p.RegionCode, p.Title, p.Body, p.Author, p.Origin, published, p.PublishedAtSource, fetched,
-		p.ContentHash, p.Encoding, analyzed, p.Sentiment.Label, p.Sentiment.Score, p.Sentiment.Negativity,
-		topics, keywords, regions, entities, int64(p.SimHash), flags, schemes, evidence,
-	}, nil
+// placeholders returns n comma-separated parameters.
+func placeholders(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
 }
 
-func eventArgs(e *model.Event) ([]any, error) {
-	version, err := storedVersion(e.Version)
-	if err != nil {
-		return nil, fmt.Errorf("cannot store event %q: %w", e.ID, err)
-	}
-	first, err1 := timeColumn("first_seen", e.FirstSeen)
-	last, err2 := timeColumn("last_seen", e.LastSeen)
-	keywords, err3 := jsonText(e.Keywords)
-	simhashes, err4 := jsonText(e.SimHashes)
-	postIDs, err5 := jsonText(e.PostIDs)
-	sources, err6 := jsonText(e.Sources)
-	if err := errors.Join(err1, err2, err3, err4, err5, err6); err != nil {
-		return nil, fmt.Errorf("cannot store event %q: %w", e.ID, err)
-	}
-	return []any{
-		e.ID, version, e.Title, e.FirstPostID, first, last, e.PostCount,
-		e.NegativeCount, e.SourceCount, e.Heat, keywords, simhashes, postIDs, sources, e.IncidentID, e.MergedInto,
-	}, nil
+// columns returns t's select list.
+func columns[T any](t *store.Table[T]) string {
+	return strings.Join(t.ColumnNames(layout), ", ")
 }
 
-func incidentArgs(in *model.Incident) ([]any, error) {
-	version, err := storedVersion(in.Version)
-	if err != nil {
-		return nil, fmt.Errorf("cannot store incident %q: %w", in.ID, err)
-	}
-	opened, err1 := timeColumn("opened_at", in.OpenedAt)
-	clock, err2 := timeColumn("clock_start", in.ClockStart)
-	if err := errors.Join(err1, err2); err != nil {
-		return nil, fmt.Errorf("cannot store incident %q: %w", in.ID, err)
-	}
-	detail, err := store.EncodeIncidentDetail(in)
+// queryer is what *sql.DB and *sql.Tx have in common.
+type queryer interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// query runs a query whose result columns are t's select list and reads
+// every row.
+func query[T any](ctx context.Context, q queryer, t *store.Table[T], query string, args ...any) ([]T, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
-	return []any{in.ID, version, in.EventID, in.Title, in.Level, in.State, opened, clock, in.Reason, in.Open, detail}, nil
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		dest, row := t.Scanner(layout)
+		if err := rows.Scan(dest...); err != nil {
+			return nil, err
+		}
+		v, err := row()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
 }
 
-// storedVersion converts a version to SQLite's signed 64-bit integer; a
-// larger one would compare wrongly in the upsert, so it is refused.
-func storedVersion(v uint64) (int64, error) {
-	if v > math.MaxInt64 {
-		return 0, fmt.Errorf("version %d is above the largest storable %d", v, int64(math.MaxInt64))
+// get returns the row of t with the given id, or store.ErrNotFound, and
+// records the read as op.
+func get[T any](ctx context.Context, s *Store, t *store.Table[T], op, id string) (T, error) {
+	start := time.Now()
+	var v T
+	dest, row := t.Scanner(layout)
+	err := s.read.QueryRowContext(ctx, `SELECT `+columns(t)+` FROM `+t.Name+` WHERE id = ?`, id).Scan(dest...)
+	if errors.Is(err, sql.ErrNoRows) {
+		err = store.ErrNotFound
 	}
-	return int64(v), nil
-}
-
-// Times representable as Unix nanoseconds in an int64.
-var (
-	minTime = time.Unix(0, math.MinInt64).UTC()
-	maxTime = time.Unix(0, math.MaxInt64).UTC()
-)
-
-// unixNano stores t as Unix nanoseconds; the zero time is 0.
-func unixNano(t time.Time) (int64, error) {
-	if t.IsZero() {
-		return 0, nil
+	if err == nil {
+		v, err = row()
 	}
-	if t.Before(minTime) || t.After(maxTime) {
-		return 0, fmt.Errorf("time %s is outside the storable range %s to %s", t.Format(time.RFC3339), minTime.Format(time.RFC3339), maxTime.Format(time.RFC3339))
-	}
-	return t.UnixNano(), nil
-}
-
-// timeColumn is unixNano with the column named in its error.
-func timeColumn(column string, t time.Time) (int64, error) {
-	n, err := unixNano(t)
+	s.metrics.QueryDone(op, start, err)
 	if err != nil {
-		return 0, fmt.Errorf("%s: %w", column, err)
-	}
-	return n, nil
-}
-
-// fromUnixNano is the inverse of unixNano, in UTC.
-func fromUnixNano(n int64) time.Time {
-	if n == 0 {
-		return time.Time{}
-	}
-	return time.Unix(0, n).UTC()
-}
-
-// jsonText encodes a slice column; an empty slice is stored as [] so SQL
-// JSON functions can read every row.
-func jsonText[T any](v []T) (string, error) {
-	if len(v) == 0 {
-		return "[]", nil
-	}
-	b, err := json.Marshal(v)
-	if err != nil {
-		return "", err
-	}
-	return string(b), nil
-}
-
-// fromJSONText decodes a slice column; an empty slice reads back as nil.
-func fromJSONText[T any](column, text string) ([]T, error) {
-	var v []T
-	if err := json.Unmarshal([]byte(text), &v); err != nil {
-		return nil, fmt.Errorf("cannot decode column %s: %w", column, err)
-	}
-	if len(v) == 0 {
-		return nil, nil
+		return v, fmt.Errorf("cannot get %s %q: %w", t.Singular, id, err)
 	}
 	return v, nil
 }
 
-// rowScanner is what *sql.Row and *sql.Rows have in common.
-type rowScanner interface {
-	Scan(dest ...any) error
-}
-
-func scanPost(r rowScanner) (model.Post, error) {
-	var (
-		p                                           model.Post
-		version, published, fetched, analyzed, simh int64
-		topics, keywords, regions, entities, flags  string
-		schemes, evidence                           string
-	)
-	err := r.Scan(&p.ID, &version, &p.Schema, &p.URL, &p.SourceID, &p.SourceName, &p.SourceKind, &p.Authority,
-		&p.RegionCode, &p.Title, &p.Body, &p.Author, &p.Origin, &published, &p.PublishedAtSource, &fetched,
-		&p.ContentHash, &p.Encoding, &analyzed, &p.Sentiment.Label, &p.Sentiment.Score, &p.Sentiment.Negativity,
-		&topics, &keywords, &regions, &entities, &simh, &flags, &schemes, &evidence)
-	if err != nil {
-		return model.Post{}, err
-	}
-	p.Version = uint64(version)
-	p.PublishedAt = fromUnixNano(published)
-	p.FetchedAt = fromUnixNano(fetched)
-	p.AnalyzedAt = fromUnixNano(analyzed)
-	p.SimHash = uint64(simh)
-	var errs [7]error
-	p.Topics, errs[0] = fromJSONText[model.Topic]("topics", topics)
-	p.Keywords, errs[1] = fromJSONText[model.Keyword]("keywords", keywords)
-	p.Regions, errs[2] = fromJSONText[model.Region]("regions", regions)
-	p.Entities, errs[3] = fromJSONText[model.Entity]("entities", entities)
-	p.Flags, errs[4] = fromJSONText[string]("flags", flags)
-	p.Schemes, errs[5] = fromJSONText[model.SchemeHit]("schemes", schemes)
-	p.Sentiment.Evidence, errs[6] = fromJSONText[string]("sentiment_evidence", evidence)
-	if err := errors.Join(errs[:]...); err != nil {
-		return model.Post{}, fmt.Errorf("cannot read post %q: %w", p.ID, err)
-	}
-	for i := range p.Schemes {
-		if len(p.Schemes[i].Terms) == 0 {
-			p.Schemes[i].Terms = nil
-		}
-	}
-	return p, nil
-}
-
-func scanEvent(r rowScanner) (model.Event, error) {
-	var (
-		e                                  model.Event
-		version, first, last               int64
-		keywords, simhashes, postIDs, srcs string
-	)
-	err := r.Scan(&e.ID, &version, &e.Title, &e.FirstPostID, &first, &last, &e.PostCount,
-		&e.NegativeCount, &e.SourceCount, &e.Heat, &keywords, &simhashes, &postIDs, &srcs, &e.IncidentID, &e.MergedInto)
-	if err != nil {
-		return model.Event{}, err
-	}
-	e.Version = uint64(version)
-	e.FirstSeen = fromUnixNano(first)
-	e.LastSeen = fromUnixNano(last)
-	var errs [4]error
-	e.Keywords, errs[0] = fromJSONText[string]("keywords", keywords)
-	e.SimHashes, errs[1] = fromJSONText[uint64]("simhashes", simhashes)
-	e.PostIDs, errs[2] = fromJSONText[string]("post_ids", postIDs)
-	e.Sources, errs[3] = fromJSONText[string]("sources", srcs)
-	if err := errors.Join(errs[:]...); err != nil {
-		return model.Event{}, fmt.Errorf("cannot read event %q: %w", e.ID, err)
-	}
-	return e, nil
-}
-
-func scanIncident(r rowScanner) (model.Incident, error) {
-	var (
-		in                     model.Incident
-		version, opened, clock int64
-		detail                 string
-	)
-	err := r.Scan(&in.ID, &version, &in.EventID, &in.Title, &in.Level, &in.State, &opened, &clock, &in.Reason, &in.Open, &detail)
-	if err != nil {
-		return model.Incident{}, err
-	}
-	in.Version = uint64(version)
-	in.OpenedAt = fromUnixNano(opened)
-	in.ClockStart = fromUnixNano(clock)
-	return in, store.DecodeIncidentDetail(detail, &in)
-}
-
 // GetPost returns one post by ID, or store.ErrNotFound.
 func (s *Store) GetPost(ctx context.Context, id string) (model.Post, error) {
-	start := time.Now()
-	p, err := scanPost(s.read.QueryRowContext(ctx, `SELECT `+postColumns+` FROM posts WHERE id = ?`, id))
-	if errors.Is(err, sql.ErrNoRows) {
-		err = store.ErrNotFound
-	}
-	s.metrics.QueryDone("get_post", start, err)
-	if err != nil {
-		return model.Post{}, fmt.Errorf("cannot get post %q: %w", id, err)
-	}
-	return p, nil
+	return get(ctx, s, store.PostsTable, "get_post", id)
 }
 
 // GetEvent returns one event by ID, or store.ErrNotFound.
 func (s *Store) GetEvent(ctx context.Context, id string) (model.Event, error) {
-	start := time.Now()
-	e, err := scanEvent(s.read.QueryRowContext(ctx, `SELECT `+eventColumns+` FROM events WHERE id = ?`, id))
-	if errors.Is(err, sql.ErrNoRows) {
-		err = store.ErrNotFound
-	}
-	s.metrics.QueryDone("get_event", start, err)
-	if err != nil {
-		return model.Event{}, fmt.Errorf("cannot get event %q: %w", id, err)
-	}
-	return e, nil
+	return get(ctx, s, store.EventsTable, "get_event", id)
 }
 
 // GetIncident returns one incident by ID, or store.ErrNotFound.
 func (s *Store) GetIncident(ctx context.Context, id string) (model.Incident, error) {
-	start := time.Now()
-	in, err := scanIncident(s.read.QueryRowContext(ctx, `SELECT `+incidentColumns+` FROM incidents WHERE id = ?`, id))
-	if errors.Is(err, sql.ErrNoRows) {
-		err = store.ErrNotFound
-	}
-	s.metrics.QueryDone("get_incident", start, err)
-	if err != nil {
-		return model.Incident{}, fmt.Errorf("cannot get incident %q: %w", id, err)
-	}
-	return in, nil
+	return get(ctx, s, store.IncidentsTable, "get_incident", id)
 }
 
 // CountPosts returns how many posts are stored.
@@ -532,7 +401,7 @@ func (s *Store) QueryPosts(ctx context.Context, q store.PostQuery) (store.PostPa
 }
 
 func (s *Store) queryPosts(ctx context.Context, q store.PostQuery) (store.PostPage, error) {
-	where, args, err := postFilter(q)
+	where, args, err := postFilter(q.Filter(), nil)
 	if err != nil {
 		return store.PostPage{}, err
 	}
@@ -549,88 +418,12 @@ func (s *Store) queryPosts(ctx context.Context, q store.PostQuery) (store.PostPa
 	if page.Total == 0 || offset >= int(page.Total) {
 		return page, nil
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT `+postColumns+` FROM posts`+where+
+	page.Items, err = query(ctx, tx, store.PostsTable, `SELECT `+columns(store.PostsTable)+` FROM posts`+where+
 		` ORDER BY published_at DESC, id DESC LIMIT ? OFFSET ?`, append(args, limit, offset)...)
 	if err != nil {
 		return store.PostPage{}, err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		p, err := scanPost(rows)
-		if err != nil {
-			return store.PostPage{}, err
-		}
-		page.Items = append(page.Items, p)
-	}
-	if err := rows.Err(); err != nil {
-		return store.PostPage{}, err
-	}
 	return page, nil
-}
-
-// postFilter builds the WHERE clause (with its leading space, or empty) and
-// its arguments for q.
-func postFilter(q store.PostQuery) (string, []any, error) {
-	var (
-		conds []string
-		args  []any
-		match []string
-	)
-	for _, term := range strings.Fields(q.Text) {
-		if utf8.RuneCountInString(term) >= 3 {
-			// A double-quoted FTS5 string is matched as a substring by the
-			// trigram tokenizer; an inner quote is escaped by doubling.
-			match = append(match, `"`+strings.ReplaceAll(term, `"`, `""`)+`"`)
-			continue
-		}
-		like := "%" + escapeLike(term) + "%"
-		conds = append(conds, `(title LIKE ? ESCAPE '\' OR body LIKE ? ESCAPE '\')`)
-		args = append(args, like, like)
-	}
-	if len(match) > 0 {
-		conds = append(conds, `seq IN (SELECT rowid FROM posts_fts WHERE posts_fts MATCH ?)`)
-		args = append(args, strings.Join(match, " AND "))
-	}
-	if q.SourceID != "" {
-		conds = append(conds, `source_id = ?`)
-		args = append(args, q.SourceID)
-	}
-	if q.Sentiment != "" {
-		// The latest correction, where there is one, overrides the
-		// analyzer's label.
-		conds = append(conds, `coalesce((SELECT c.label FROM sentiment_corrections c WHERE c.post_id = posts.id
-			ORDER BY c.at DESC, c.id DESC LIMIT 1), sentiment_label) = ?`)
-		args = append(args, q.Sentiment)
-	}
-	if q.Scheme != "" {
-		conds = append(conds, `seq IN (SELECT post_seq FROM post_schemes WHERE scheme_id = ?)`)
-		args = append(args, q.Scheme)
-	}
-	if !q.Since.IsZero() {
-		n, err := unixNano(q.Since)
-		if err != nil {
-			return "", nil, fmt.Errorf("since: %w", err)
-		}
-		conds = append(conds, `published_at >= ?`)
-		args = append(args, n)
-	}
-	if !q.Until.IsZero() {
-		n, err := unixNano(q.Until)
-		if err != nil {
-			return "", nil, fmt.Errorf("until: %w", err)
-		}
-		conds = append(conds, `published_at < ?`)
-		args = append(args, n)
-	}
-	if len(conds) == 0 {
-		return "", nil, nil
-	}
-	return " WHERE " + strings.Join(conds, " AND "), args, nil
-}
-
-// escapeLike escapes LIKE's wildcards so a term matches literally.
-func escapeLike(s string) string {
-	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }
 
 // ListEvents returns events last seen at or after since and not merged into
@@ -650,28 +443,15 @@ func (s *Store) listEvents(ctx context.Context, since time.Time, limit int) ([]m
 	from := int64(math.MinInt64)
 	if !since.IsZero() {
 		var err error
-		if from, err = unixNano(since); err != nil {
+		if from, err = store.UnixNanos("since", since); err != nil {
 			return nil, err
 		}
 	}
 	if limit <= 0 {
 		limit = -1 // SQLite: no limit
 	}
-	rows, err := s.read.QueryContext(ctx, `SELECT `+eventColumns+` FROM events WHERE last_seen >= ? AND merged_into = ''
+	return query(ctx, s.read, store.EventsTable, `SELECT `+columns(store.EventsTable)+` FROM events WHERE last_seen >= ? AND merged_into = ''
 		ORDER BY last_seen DESC, id DESC LIMIT ?`, from, limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var events []model.Event
-	for rows.Next() {
-		e, err := scanEvent(rows)
-		if err != nil {
-			return nil, err
-		}
-		events = append(events, e)
-	}
-	return events, rows.Err()
 }
 
 // defaultIncidentLimit is IncidentQuery's limit when it gives none.
@@ -698,44 +478,22 @@ func (s *Store) listIncidents(ctx context.Context, q store.IncidentQuery) ([]mod
 	if q.OnlyOpen {
 		where = ` WHERE open = 1`
 	}
-	rows, err := s.read.QueryContext(ctx, `SELECT `+incidentColumns+` FROM incidents`+where+
+	return query(ctx, s.read, store.IncidentsTable, `SELECT `+columns(store.IncidentsTable)+` FROM incidents`+where+
 		` ORDER BY opened_at DESC, id DESC LIMIT ?`, limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var incidents []model.Incident
-	for rows.Next() {
-		in, err := scanIncident(rows)
-		if err != nil {
-			return nil, err
-		}
-		incidents = append(incidents, in)
-	}
-	return incidents, rows.Err()
 }
 
-// insertHistorySQL appends a history entry; an entry whose ID is stored
-// already is left as it is (a retried append stores nothing twice, and
-// nothing is ever overwritten).
-const insertHistorySQL = `INSERT OR IGNORE INTO incident_history (id, incident_id, at, actor, action, from_state, to_state, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
-
-// AppendHistory appends incident history entries in one transaction.
+// AppendHistory appends incident history entries in one transaction; an
+// entry whose ID is stored already is left as it is (a retried append
+// stores nothing twice, and nothing is ever overwritten).
 func (s *Store) AppendHistory(ctx context.Context, entries []model.HistoryEntry) error {
-	return s.writeRows(ctx, store.TableHistory, insertHistorySQL, "append", "history entries", len(entries), func(i int) ([]any, error) {
-		e := &entries[i]
-		at, err := timeColumn("at", e.At)
-		if err != nil {
-			return nil, fmt.Errorf("cannot store history entry %q: %w", e.ID, err)
-		}
-		return []any{e.ID, e.IncidentID, at, e.Actor, e.Action, e.From, e.To, e.Reason}, nil
-	})
+	return write(ctx, s, store.HistoryTable, entries)
 }
 
 // ListHistory returns an incident's history, oldest first.
 func (s *Store) ListHistory(ctx context.Context, incidentID string) ([]model.HistoryEntry, error) {
 	start := time.Now()
-	out, err := s.listHistory(ctx, incidentID)
+	out, err := query(ctx, s.read, store.HistoryTable, `SELECT `+columns(store.HistoryTable)+
+		` FROM incident_history WHERE incident_id = ? ORDER BY at, id`, incidentID)
 	s.metrics.QueryDone("list_history", start, err)
 	if err != nil {
 		return nil, fmt.Errorf("cannot list history of incident %q: %w", incidentID, err)
@@ -743,40 +501,10 @@ func (s *Store) ListHistory(ctx context.Context, incidentID string) ([]model.His
 	return out, nil
 }
 
-func (s *Store) listHistory(ctx context.Context, incidentID string) ([]model.HistoryEntry, error) {
-	rows, err := s.read.QueryContext(ctx, `SELECT id, incident_id, at, actor, action, from_state, to_state, reason
-		FROM incident_history WHERE incident_id = ? ORDER BY at, id`, incidentID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []model.HistoryEntry
-	for rows.Next() {
-		var e model.HistoryEntry
-		var at int64
-		if err := rows.Scan(&e.ID, &e.IncidentID, &at, &e.Actor, &e.Action, &e.From, &e.To, &e.Reason); err != nil {
-			return nil, err
-		}
-		e.At = fromUnixNano(at)
-		out = append(out, e)
-	}
-	return out, rows.Err()
-}
-
-// insertDeliverySQL appends a delivery log entry; one already stored is
-// left as it is.
-const insertDeliverySQL = `INSERT OR IGNORE INTO deliveries (id, key, incident_id, at, final, detail) VALUES (?, ?, ?, ?, ?, ?)`
-
-// AppendDeliveries appends delivery log entries in one transaction.
+// AppendDeliveries appends delivery log entries in one transaction; one
+// already stored is left as it is.
 func (s *Store) AppendDeliveries(ctx context.Context, ds []model.Delivery) error {
-	return s.writeRows(ctx, store.TableDeliveries, insertDeliverySQL, "append", "deliveries", len(ds), func(i int) ([]any, error) {
-		d := &ds[i]
-		at, err := timeColumn("at", d.At)
-		if err != nil {
-			return nil, fmt.Errorf("cannot store delivery %q: %w", d.ID, err)
-		}
-		return []any{d.ID, d.Key, d.IncidentID, at, d.Final, d.Detail}, nil
-	})
+	return write(ctx, s, store.DeliveriesTable, ds)
 }
 
 // DeliveryFinal reports whether a final delivery is stored under key.
@@ -794,29 +522,11 @@ func (s *Store) DeliveryFinal(ctx context.Context, key string) (bool, error) {
 // ListDeliveries returns an incident's deliveries, oldest first.
 func (s *Store) ListDeliveries(ctx context.Context, incidentID string) ([]model.Delivery, error) {
 	start := time.Now()
-	out, err := s.listDeliveries(ctx, incidentID)
+	out, err := query(ctx, s.read, store.DeliveriesTable, `SELECT `+columns(store.DeliveriesTable)+
+		` FROM deliveries WHERE incident_id = ? ORDER BY at, id`, incidentID)
 	s.metrics.QueryDone("list_deliveries", start, err)
 	if err != nil {
 		return nil, fmt.Errorf("cannot list deliveries of incident %q: %w", incidentID, err)
 	}
 	return out, nil
-}
-
-func (s *Store) listDeliveries(ctx context.Context, incidentID string) ([]model.Delivery, error) {
-	rows, err := s.read.QueryContext(ctx, `SELECT id, key, incident_id, at, final, detail FROM deliveries WHERE incident_id = ? ORDER BY at, id`, incidentID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []model.Delivery
-	for rows.Next() {
-		var d model.Delivery
-		var at int64
-		if err := rows.Scan(&d.ID, &d.Key, &d.IncidentID, &at, &d.Final, &d.Detail); err != nil {
-			return nil, err
-		}
-		d.At = fromUnixNano(at)
-		out = append(out, d)
-	}
-	return out, rows.Err()
 }

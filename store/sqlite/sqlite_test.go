@@ -3,6 +3,8 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"errors"
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -21,7 +23,7 @@ import (
 
 func open(t *testing.T, path string, reg prometheus.Registerer) *Store {
 	t.Helper()
-	s, err := Open(context.Background(), path, reg, slog.New(slog.DiscardHandler))
+	s, err := Open(context.Background(), path, reg, slog.New(slog.DiscardHandler), WithMigrate())
 	if err != nil {
 		t.Fatalf("Open(%q): %v", path, err)
 	}
@@ -200,20 +202,41 @@ func TestUpgradeFromV1(t *testing.T) {
 		saved := migrations
 		migrations = migrations[:1]
 		defer func() { migrations = saved }()
-		if err := Migrate(ctx, db); err != nil {
+		if err := migrate(ctx, db); err != nil {
 			t.Fatalf("migration 1: %v", err)
 		}
-		v1Columns := strings.TrimSuffix(postColumns, ", schemes, sentiment_evidence")
-		args, err := postArgs(&old)
+		// Version 1 had every column of the posts table but the two that
+		// migration 2 added.
+		values, err := store.PostsTable.Values(layout, &old)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := db.ExecContext(ctx, upsertSQL("posts", v1Columns), args[:len(args)-2]...); err != nil {
+		var v1Columns []string
+		var v1Values []any
+		for i, c := range store.PostsTable.ColumnNames(layout) {
+			if c != "schemes" && c != "sentiment_evidence" {
+				v1Columns, v1Values = append(v1Columns, c), append(v1Values, values[i])
+			}
+		}
+		if _, err := db.ExecContext(ctx, upsertSQL("posts", v1Columns), v1Values...); err != nil {
 			t.Fatalf("write a v1 post: %v", err)
 		}
 	}()
 
-	s := open(t, path, nil)
+	want := fmt.Sprintf(`cannot open sqlite store %q: store schema is at version 1, this yuqing needs %d: run "yuqing migrate -config FILE"`, path, SchemaVersion())
+	if s, err := Open(ctx, path, nil, nil); err == nil || err.Error() != want {
+		if err == nil {
+			s.Close()
+		}
+		t.Fatalf("Open before the upgrade: error %v, want %q", err, want)
+	}
+	if err := Migrate(ctx, path, nil); err != nil {
+		t.Fatalf("Migrate: %v", err)
+	}
+	s, err := Open(ctx, path, nil, nil)
+	if err != nil {
+		t.Fatalf("Open after Migrate: %v", err)
+	}
 	defer s.Close()
 	var versions []int
 	rows, err := s.read.QueryContext(ctx, `SELECT version FROM schema_migrations ORDER BY version`)
@@ -228,8 +251,8 @@ func TestUpgradeFromV1(t *testing.T) {
 		versions = append(versions, v)
 	}
 	rows.Close()
-	if !slices.Equal(versions, []int{1, 2}) {
-		t.Errorf("schema_migrations = %v, want [1 2]", versions)
+	if want := allVersions(); !slices.Equal(versions, want) {
+		t.Errorf("schema_migrations = %v, want %v", versions, want)
 	}
 	storetest.CheckUpgradedV1Post(t, s, old)
 }
@@ -255,6 +278,154 @@ func TestAppendOnly(t *testing.T) {
 	} {
 		if _, err := s.write.ExecContext(ctx, stmt); err == nil || !strings.Contains(err.Error(), "append-only") {
 			t.Errorf("%s: error %v, want append-only", stmt, err)
+		}
+	}
+}
+
+// TestTablesMatchSchema checks that every table of the store's row
+// mapping has, laid out for SQLite, exactly the columns the migrations
+// create (besides the posts' rowid alias seq), each of the type its kind
+// maps to.
+func TestTablesMatchSchema(t *testing.T) {
+	s := open(t, filepath.Join(t.TempDir(), "x.db"), nil)
+	defer s.Close()
+	tables := map[string][]store.PhysicalColumn{
+		store.TablePosts:       store.PostsTable.Physical(layout),
+		store.TableEvents:      store.EventsTable.Physical(layout),
+		store.TableIncidents:   store.IncidentsTable.Physical(layout),
+		store.TableHistory:     store.HistoryTable.Physical(layout),
+		store.TableDeliveries:  store.DeliveriesTable.Physical(layout),
+		store.TableCorrections: store.CorrectionsTable.Physical(layout),
+		store.TableDictionary:  store.DictionaryTable.Physical(layout),
+	}
+	sqlType := map[store.Kind]string{store.KindString: "TEXT", store.KindInt: "INTEGER", store.KindUint64: "INTEGER",
+		store.KindVersion: "INTEGER", store.KindFloat: "REAL", store.KindBool: "INTEGER", store.KindTime: "INTEGER"}
+	for name, cols := range tables {
+		var want []string
+		for _, c := range cols {
+			typ := sqlType[c.Kind]
+			if c.JSON {
+				typ = "TEXT"
+			}
+			want = append(want, c.Name+" "+typ)
+		}
+		rows, err := s.read.QueryContext(context.Background(), `SELECT name, type FROM pragma_table_info(?) WHERE name != 'seq'`, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for rows.Next() {
+			var n, typ string
+			if err := rows.Scan(&n, &typ); err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, n+" "+typ)
+		}
+		rows.Close()
+		if !slices.Equal(got, want) {
+			t.Errorf("table %s:\n got %q\nwant %q", name, got, want)
+		}
+	}
+}
+
+// allVersions returns the versions of every migration, in order.
+func allVersions() []int {
+	var vs []int
+	for _, m := range migrations {
+		vs = append(vs, m.version)
+	}
+	return vs
+}
+
+// TestOpenRequiresMigrate checks that Open changes no schema: it refuses a
+// database that does not exist (creating no file) or lacks a migration,
+// and says what to run, until Migrate (or WithMigrate) brings it up to
+// date; and that Migrate is idempotent.
+func TestOpenRequiresMigrate(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "new.db")
+	_, err := Open(ctx, path, nil, nil)
+	var behind *store.SchemaBehindError
+	if !errors.As(err, &behind) || behind.Have != 0 || behind.Want != SchemaVersion() {
+		t.Fatalf("Open of a missing file: error %v, want a SchemaBehindError at version 0", err)
+	}
+	want := fmt.Sprintf(`cannot open sqlite store %q: store schema is at version 0, this yuqing needs %d: run "yuqing migrate -config FILE"`, path, SchemaVersion())
+	if err.Error() != want {
+		t.Errorf("Open error = %q, want %q", err, want)
+	}
+	if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("Open created the file: %v", err)
+	}
+	for range 2 {
+		if err := Migrate(ctx, path, nil); err != nil {
+			t.Fatalf("Migrate: %v", err)
+		}
+	}
+	s, err := Open(ctx, path, nil, nil)
+	if err != nil {
+		t.Fatalf("Open after Migrate: %v", err)
+	}
+	var n int
+	if err := s.read.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations`).Scan(&n); err != nil || n != len(migrations) {
+		t.Errorf("schema_migrations has %d rows (%v), want %d", n, err, len(migrations))
+	}
+	s.Close()
+}
+
+// TestDerivedTablesMatchReleased checks that deriving a table from the
+// store's row mapping (createTable) gives the tables released before it
+// existed, column for column, and that a derived append-only table
+// refuses changes: so a table derived for a later migration is what one
+// written out would be.
+func TestDerivedTablesMatchReleased(t *testing.T) {
+	ctx := context.Background()
+	released := open(t, filepath.Join(t.TempDir(), "released.db"), nil)
+	defer released.Close()
+	db, err := sql.Open("sqlite", dsn(filepath.Join(t.TempDir(), "derived.db"), false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var stmts []string
+	stmts = append(stmts, createTable(store.EventsTable, false)...)
+	stmts = append(stmts, createTable(store.IncidentsTable, false)...)
+	stmts = append(stmts, createTable(store.HistoryTable, true)...)
+	stmts = append(stmts, createTable(store.DeliveriesTable, false)...)
+	stmts = append(stmts, createTable(store.CorrectionsTable, true)...)
+	stmts = append(stmts, createTable(store.DictionaryTable, true)...)
+	for _, stmt := range stmts {
+		if _, err := db.ExecContext(ctx, stmt); err != nil {
+			t.Fatalf("%s: %v", stmt, err)
+		}
+	}
+	columns := func(db *sql.DB, table string) []string {
+		rows, err := db.QueryContext(ctx, `SELECT name, type, "notnull" OR pk, pk FROM pragma_table_info(?)`, table)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		var out []string
+		for rows.Next() {
+			var name, typ string
+			var notNull, pk int
+			if err := rows.Scan(&name, &typ, &notNull, &pk); err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, fmt.Sprintf("%s %s notnull=%d pk=%d", name, typ, notNull, pk))
+		}
+		return out
+	}
+	for _, table := range []string{store.TableEvents, store.TableIncidents, store.TableHistory, store.TableDeliveries, store.TableCorrections, store.TableDictionary} {
+		if got, want := columns(db, table), columns(released.write, table); !slices.Equal(got, want) {
+			t.Errorf("derived table %s:\n got %q\nwant %q", table, got, want)
+		}
+	}
+	if _, err := db.ExecContext(ctx, `INSERT INTO incident_history VALUES ('h', 'i', 1, 'a', 'b', '', '', '')`); err != nil {
+		t.Fatal(err)
+	}
+	for _, stmt := range []string{`UPDATE incident_history SET reason = 'x'`, `DELETE FROM incident_history`} {
+		if _, err := db.ExecContext(ctx, stmt); err == nil || !strings.Contains(err.Error(), "history entries are append-only") {
+			t.Errorf("%s on a derived append-only table: error %v", stmt, err)
 		}
 	}
 }

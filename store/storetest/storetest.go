@@ -1,6 +1,7 @@
-// Package storetest is the conformance suite of store.Store: every
-// implementation runs Run, so the SQLite and ClickHouse stores behave the
-// same to every stage that writes or reads through them.
+// Package storetest is the conformance suite of the store's roles: every
+// driver runs Run (or the Run function of each role it implements), so the
+// SQLite and ClickHouse stores behave the same to every stage that writes
+// or reads through them.
 //
 // Beyond the doc comments of store.Store, the suite pins down these
 // behaviours, which the implementations share:
@@ -37,33 +38,78 @@ import (
 	"github.com/yuqing-project/yuqing/store"
 )
 
-// Run runs the conformance suite. open returns a new, empty store for one
-// subtest; Run closes it.
-func Run(t *testing.T, open func(t *testing.T) store.Store) {
-	tests := []struct {
-		name string
-		fn   func(t *testing.T, s store.Store)
-	}{
-		{"PostRoundTrip", testPostRoundTrip},
-		{"PostUpsertIdempotent", testPostUpsertIdempotent},
-		{"PostVersionOrdering", testPostVersionOrdering},
-		{"StaleVersionNeverMatches", testStaleVersionNeverMatches},
-		{"QueryPostsFilters", testQueryPostsFilters},
-		{"QueryPostsPaging", testQueryPostsPaging},
+// Opener returns a new, empty store for one test; the suite closes it.
+type Opener func(t *testing.T) store.Store
+
+// suiteTest is one named test of the suite.
+type suiteTest struct {
+	name string
+	fn   func(t *testing.T, s store.Store)
+}
+
+// Run runs the whole conformance suite, role by role (RunPosts, RunEvents,
+// RunIncidents, RunDeliveries, RunOfficers, RunAggregates), and the tests
+// that span roles.
+func Run(t *testing.T, open Opener) {
+	t.Run("Posts", func(t *testing.T) { RunPosts(t, open) })
+	t.Run("Events", func(t *testing.T) { RunEvents(t, open) })
+	t.Run("Incidents", func(t *testing.T) { RunIncidents(t, open) })
+	t.Run("Deliveries", func(t *testing.T) { RunDeliveries(t, open) })
+	t.Run("Officers", func(t *testing.T) { RunOfficers(t, open) })
+	t.Run("Aggregates", func(t *testing.T) { RunAggregates(t, open) })
+	run(t, open, []suiteTest{
 		{"NotFound", testNotFound},
-		{"Events", testEvents},
+		{"ConcurrentWriters", testConcurrentWriters},
+	})
+}
+
+// RunPosts runs the tests of store.Posts.
+func RunPosts(t *testing.T, open Opener) {
+	run(t, open, []suiteTest{
+		{"RoundTrip", testPostRoundTrip},
+		{"UpsertIdempotent", testPostUpsertIdempotent},
+		{"VersionOrdering", testPostVersionOrdering},
+		{"StaleVersionNeverMatches", testStaleVersionNeverMatches},
+		{"QueryFilters", testQueryPostsFilters},
+		{"QueryPaging", testQueryPostsPaging},
+		{"Schemes", testPostSchemes},
+	})
+}
+
+// RunEvents runs the tests of store.Events.
+func RunEvents(t *testing.T, open Opener) {
+	run(t, open, []suiteTest{{"Events", testEvents}})
+}
+
+// RunIncidents runs the tests of store.Incidents: incidents and their
+// history.
+func RunIncidents(t *testing.T, open Opener) {
+	run(t, open, []suiteTest{
 		{"Incidents", testIncidents},
 		{"History", testHistory},
-		{"Deliveries", testDeliveries},
-		{"ConcurrentWriters", testConcurrentWriters},
-		{"PostSchemes", testPostSchemes},
+	})
+}
+
+// RunDeliveries runs the tests of store.Deliveries.
+func RunDeliveries(t *testing.T, open Opener) {
+	run(t, open, []suiteTest{{"Deliveries", testDeliveries}})
+}
+
+// RunOfficers runs the tests of store.Officers: sentiment corrections,
+// the sentiment filter they change, and the user dictionary.
+func RunOfficers(t *testing.T, open Opener) {
+	run(t, open, []suiteTest{
 		{"Corrections", testCorrections},
 		{"CorrectionsSurviveReanalysis", testCorrectionsSurviveReanalysis},
 		{"CorrectedSentimentFilter", testCorrectedSentimentFilter},
 		{"CorrectionsRefuseInvalid", testCorrectionsRefuseInvalid},
 		{"Dictionary", testDictionary},
 		{"DictionaryRefusesInvalid", testDictionaryRefusesInvalid},
-	}
+	})
+}
+
+// run runs tests, each on a store of its own.
+func run(t *testing.T, open Opener, tests []suiteTest) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := open(t)

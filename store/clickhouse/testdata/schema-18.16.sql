@@ -151,3 +151,4 @@ ALTER TABLE `yuqing`.`posts`
     ADD COLUMN `sentiment_evidence` Array(String),
     ADD COLUMN `topic_terms` Array(Array(String));
 
+-- migration 3: skip indexes for the tier and source-kind filters of the read side

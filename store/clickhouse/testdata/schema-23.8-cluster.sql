@@ -154,3 +154,10 @@ ALTER TABLE `yuqing`.`posts` ON CLUSTER `yuqing`
     ADD COLUMN `sentiment_evidence` Array(String),
     ADD COLUMN `topic_terms` Array(Array(String));
 
+-- migration 3: skip indexes for the tier and source-kind filters of the read side
+ALTER TABLE `yuqing`.`posts` ON CLUSTER `yuqing`
+    ADD INDEX `authority_set` authority TYPE set(16) GRANULARITY 4;
+
+ALTER TABLE `yuqing`.`posts` ON CLUSTER `yuqing`
+    ADD INDEX `source_kind_set` source_kind TYPE set(16) GRANULARITY 4;
+

@@ -155,3 +155,10 @@ ALTER TABLE `yuqing`.`posts`
     ADD COLUMN `sentiment_evidence` Array(String),
     ADD COLUMN `topic_terms` Array(Array(String));
 
+-- migration 3: skip indexes for the tier and source-kind filters of the read side
+ALTER TABLE `yuqing`.`posts`
+    ADD INDEX `authority_set` authority TYPE set(16) GRANULARITY 4;
+
+ALTER TABLE `yuqing`.`posts`
+    ADD INDEX `source_kind_set` source_kind TYPE set(16) GRANULARITY 4;
+
