@@ -52,6 +52,9 @@ type Store interface {
 	// ListCorrections returns the latest correction of every corrected
 	// post, oldest first.
 	ListCorrections(ctx context.Context) ([]model.SentimentCorrection, error)
+	// QueryCandidates returns what a scheme back-test reads of the posts
+	// matching a filter, newest first.
+	QueryCandidates(ctx context.Context, q store.CandidateQuery) (store.CandidatePage, error)
 	// AppendDictionary appends user dictionary changes, idempotent by ID.
 	AppendDictionary(ctx context.Context, entries []model.DictionaryEntry) error
 }

@@ -54,20 +54,20 @@ func (c *Console) backtest(w http.ResponseWriter, r *http.Request) {
 	since := c.now().Add(-time.Duration(req.Days) * 24 * time.Hour)
 	titles := map[string]string{}
 	var readErr error
+	// The store hands over only what matching reads (ID, title, body),
+	// newest first. It cannot narrow the posts by the scheme's terms: the
+	// stored text is as published, and the matcher normalises it (a post
+	// in traditional characters matches a simplified term), which a
+	// substring search in the database would miss.
 	posts := iter.Seq[scheme.Post](func(yield func(scheme.Post) bool) {
-		for off := 0; off < maxBacktestPosts; off += store.MaxPostLimit {
-			page, err := c.st.QueryPosts(r.Context(), store.PostQuery{Since: since, Limit: store.MaxPostLimit, Offset: off})
-			if err != nil {
-				readErr = err
-				return
-			}
-			for _, p := range page.Items {
-				titles[p.ID] = p.Title
-				if !yield(scheme.Post{ID: p.ID, Text: p.Title + "\n" + p.Body}) {
-					return
-				}
-			}
-			if len(page.Items) < store.MaxPostLimit {
+		page, err := c.st.QueryCandidates(r.Context(), store.CandidateQuery{Filter: store.Filter{Since: since}, Limit: maxBacktestPosts})
+		if err != nil {
+			readErr = err
+			return
+		}
+		for _, p := range page.Items {
+			titles[p.ID] = p.Title
+			if !yield(scheme.Post{ID: p.ID, Text: p.Title + "\n" + p.Body}) {
 				return
 			}
 		}
