@@ -22,7 +22,7 @@ var t0 = time.Date(2026, 11, 21, 6, 0, 0, 0, time.UTC)
 
 func openStore(t *testing.T) store.Store {
 	t.Helper()
-	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "r.db"), prometheus.NewRegistry(), nil)
+	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "r.db"), prometheus.NewRegistry(), nil, sqlite.WithMigrate())
 	if err != nil {
 		t.Fatal(err)
 	}
