@@ -31,7 +31,7 @@ var (
 	fontParse *opentype.Font
 	// latinParse is Go Regular (BSD-3-Clause, golang.org/x/image/font/gofont).
 	latinParse *opentype.Font
-	fontErr   error
+	fontErr    error
 )
 
 // chartFace draws CJK characters in Droid Sans Fallback and the rest
