@@ -105,8 +105,12 @@ func Period(t model.BriefType, ref time.Time) (start, end time.Time) {
 	return day, day.AddDate(0, 0, 1)
 }
 
-// previous returns the period before [start, end) of the same type.
-func previous(t model.BriefType, start time.Time) (time.Time, time.Time) {
+// previous returns the period before [start, end) of the same type: as
+// many days before a daily or weekly brief's.
+func previous(t model.BriefType, start, end time.Time) (time.Time, time.Time) {
+	if t == model.BriefDaily || t == model.BriefWeekly {
+		return start.Add(-end.Sub(start)), start
+	}
 	return Period(t, start.Add(-time.Hour))
 }
 
@@ -131,6 +135,16 @@ func (b *Builder) Periodic(ctx context.Context, t model.BriefType, ref time.Time
 		return model.Brief{}, fmt.Errorf("type %q is not a periodic brief: want daily, weekly, monthly or annual", t)
 	}
 	start, end := Period(t, ref)
+	return b.PeriodicRange(ctx, t, start, end, actor)
+}
+
+// PeriodicRange builds a periodic brief of type t covering [start, end):
+// a daily brief that covers several days (the days off merged into the
+// next working day's), compared with as many days before.
+func (b *Builder) PeriodicRange(ctx context.Context, t model.BriefType, start, end time.Time, actor string) (model.Brief, error) {
+	if t == model.BriefSpecial || !t.Valid() || !start.Before(end) {
+		return model.Brief{}, fmt.Errorf("type %q is not a periodic brief of a period", t)
+	}
 	br := b.newBrief(t, start, end)
 	c, err := b.periodic(ctx, t, start, end)
 	if err != nil {
@@ -146,7 +160,9 @@ func periodLabel(t model.BriefType, start, end time.Time) string {
 	s := start.In(model.China)
 	switch t {
 	case model.BriefDaily:
-		return s.Format("2006年1月2日")
+		if end.Sub(start) <= 25*time.Hour {
+			return s.Format("2006年1月2日")
+		}
 	case model.BriefMonthly:
 		return s.Format("2006年1月")
 	case model.BriefAnnual:
@@ -156,7 +172,10 @@ func periodLabel(t model.BriefType, start, end time.Time) string {
 }
 
 // prevWord is what a period is compared with: 前一日, 上周, 上月, 上年.
-func prevWord(t model.BriefType) string {
+func prevWord(t model.BriefType, start, end time.Time) string {
+	if t == model.BriefDaily && end.Sub(start) > 25*time.Hour {
+		return "此前同期"
+	}
 	switch t {
 	case model.BriefWeekly:
 		return "上周"
@@ -225,7 +244,7 @@ func (b *Builder) periodic(ctx context.Context, t model.BriefType, start, end ti
 	if err != nil {
 		return model.BriefContent{}, err
 	}
-	ps, pe := previous(t, start)
+	ps, pe := previous(t, start, end)
 	prev, err := b.src.PostFacets(ctx, store.FacetQuery{Filter: store.Filter{Since: ps, Until: pe}})
 	if err != nil {
 		return model.BriefContent{}, err
@@ -250,7 +269,7 @@ func (b *Builder) periodic(ctx context.Context, t model.BriefType, start, end ti
 	label := periodLabel(t, start, end)
 
 	var secs []model.BriefSection
-	secs = append(secs, b.overview(t, label, facets, prev.Total, sent, events))
+	secs = append(secs, b.overview(t, start, end, label, facets, prev.Total, sent, events))
 	trend, err := b.trend(ctx, t, f)
 	if err != nil {
 		return model.BriefContent{}, err
@@ -299,10 +318,10 @@ func pct(n, total int64) string {
 	return fmt.Sprintf("%.1f%%", float64(n)*100/float64(total))
 }
 
-func (b *Builder) overview(t model.BriefType, label string, facets store.Facets, prev int64, sent map[string]int64, events []model.Event) model.BriefSection {
+func (b *Builder) overview(t model.BriefType, start, end time.Time, label string, facets store.Facets, prev int64, sent map[string]int64, events []model.Event) model.BriefSection {
 	total := facets.Total
 	var sb strings.Builder
-	fmt.Fprintf(&sb, "%s，共监测到涉%s网络信息%d条，较%s%s。", label, b.opts.Jurisdiction, total, prevWord(t), change(total, prev))
+	fmt.Fprintf(&sb, "%s，共监测到涉%s网络信息%d条，较%s%s。", label, b.opts.Jurisdiction, total, prevWord(t, start, end), change(total, prev))
 	if total > 0 {
 		fmt.Fprintf(&sb, "其中负面信息%d条，占%s；中性信息%d条，正面信息%d条。",
 			sent[model.Negative], pct(sent[model.Negative], total), sent[model.Neutral], sent[model.Positive])
@@ -325,7 +344,7 @@ func (b *Builder) overview(t model.BriefType, label string, facets store.Facets,
 	}
 	return model.BriefSection{Title: "舆情概况", Blocks: []model.BriefBlock{
 		{ID: "overview", Kind: model.BlockText, Text: sb.String()},
-		{Kind: model.BlockTable, Table: &model.BriefTable{Header: []string{"指标", "本期", prevWord(t), "变化或占比"}, Rows: rows}},
+		{Kind: model.BlockTable, Table: &model.BriefTable{Header: []string{"指标", "本期", prevWord(t, start, end), "变化或占比"}, Rows: rows}},
 	}}
 }
 

@@ -1,14 +1,22 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
+	"path/filepath"
+	"strings"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/yuqing-project/yuqing/brief"
+	"github.com/yuqing-project/yuqing/calendar"
 	"github.com/yuqing-project/yuqing/config"
 	"github.com/yuqing-project/yuqing/model"
+	"github.com/yuqing-project/yuqing/notify"
 	"github.com/yuqing-project/yuqing/store"
 )
 
@@ -90,4 +98,57 @@ func (b *Briefs) Chart(br *model.Brief, n int) ([]byte, error) {
 		}
 	}
 	return nil, fmt.Errorf("chart: %w", store.ErrNotFound)
+}
+
+// initBrief runs the brief target: the schedule and the delivery of
+// issued briefs through the configured (or the demo's) channels.
+func (a *App) initBrief(context.Context) (*Service, error) {
+	sched, err := brief.ScheduleFrom(a.cfg.Briefs.Schedule)
+	if err != nil {
+		return nil, err
+	}
+	cal, err := calendar.LoadDir(calendar.Default(), filepath.Join(a.cfg.DataDir, "calendar"))
+	if err != nil {
+		return nil, err
+	}
+	o := brief.SchedulerOptions{Store: a.st, Builder: brief.NewBuilder(a.st, BriefOptions(a.cfg), nil), Schedule: sched,
+		Calendar: cal, ConsoleURL: BriefConsoleURL(a.cfg, a.notifyCfg), Logger: a.log, Registerer: a.reg}
+	if o.Dispatcher, o.Roster, err = BriefDispatcher(a.notifyCfg, a.st, a.reg, a.log, nil); err != nil {
+		return nil, err
+	}
+	s, err := brief.NewScheduler(o)
+	if err != nil {
+		return nil, err
+	}
+	return &Service{Run: s.Run}, nil
+}
+
+// BriefConsoleURL is where the links of delivered briefs point.
+func BriefConsoleURL(cfg *config.Config, n config.NotifyConfig) string {
+	u := cmp.Or(cfg.Briefs.ConsoleURL, n.ConsoleURL, "http://"+cfg.HTTP.Listen)
+	return strings.TrimSuffix(u, "/")
+}
+
+// BriefDispatcher builds the dispatcher and roster briefs are delivered
+// with: the alerts' channels and roster, the delivery log in the store.
+// With no channel it returns nils: nothing is delivered.
+func BriefDispatcher(n config.NotifyConfig, st store.Store, reg prometheus.Registerer, log *slog.Logger, now func() time.Time) (*notify.Dispatcher, *notify.Roster, error) {
+	if len(n.Channels) == 0 {
+		return nil, nil, nil
+	}
+	// The channels sign with the real clock: a receiver checks a
+	// signature's time against its own.
+	chans, err := notify.BuildChannels(&n, nil)
+	if err != nil {
+		return nil, nil, fmt.Errorf("cannot build notification channels: %w", err)
+	}
+	roster, err := notify.BuildRoster(&n)
+	if err != nil {
+		return nil, nil, fmt.Errorf("cannot build the duty roster: %w", err)
+	}
+	d, err := notify.NewDispatcher(chans, brief.DeliveryLog{Store: st}, reg, notify.DispatcherOptions{Retry: notify.RetryPolicyFrom(&n), Now: now, Logger: log})
+	if err != nil {
+		return nil, nil, err
+	}
+	return d, roster, nil
 }
