@@ -12,8 +12,8 @@ import (
 	"net"
 	"net/mail"
 	"net/smtp"
-	"net/url"
 	"net/textproto"
+	"net/url"
 	"strings"
 	"time"
 
