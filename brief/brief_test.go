@@ -98,7 +98,7 @@ func TestSpecialContent(t *testing.T) {
 	}
 	all := texts(b)
 	for _, want := range []string{"一、事件概述", "二、时间线", "三、传播分析", "四、舆论焦点与网民情绪", "五、回应情况",
-		"六、风险研判", "七、处置建议", "依据：", "举行新闻发布会", "依据：R-24H规则", "已有1项回应时限超时"} {
+		"六、风险研判", "七、处置建议", "依据：", "举行新闻发布会", "依据：回应时限规则R-24H", "已有1项回应时限超时"} {
 		if !strings.Contains(all, want) {
 			t.Errorf("the 专报 lacks %q:\n%s", want, all)
 		}

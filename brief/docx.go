@@ -207,20 +207,8 @@ func DOCX(b *model.Brief, out io.Writer) error {
 	return w.write(out, b)
 }
 
-// specialTitle is the heading of a 专报: the incident's title, as the
-// first words of its 事件概述.
-func specialTitle(b *model.Brief) string {
-	for _, s := range b.Content.Sections {
-		for _, bl := range s.Blocks {
-			if bl.ID == "summary" {
-				if i := strings.IndexAny(bl.Text, "，,"); i > 0 {
-					return "关于" + bl.Text[:i] + "的舆情专报"
-				}
-			}
-		}
-	}
-	return ""
-}
+// specialTitle is the heading of a 专报 below the 报头.
+func specialTitle(b *model.Brief) string { return b.Subject }
 
 const (
 	nsW   = `xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"`

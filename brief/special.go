@@ -27,6 +27,7 @@ func (b *Builder) Special(ctx context.Context, incidentID, actor string) (model.
 	br.ID = fmt.Sprintf("special-%s-%d", in.ID, now.UnixNano())
 	br.IncidentID = in.ID
 	br.Title = model.BriefSpecial.Name()
+	br.Subject = "关于" + in.Title + "的舆情专报"
 	c, err := b.special(ctx, in, now)
 	if err != nil {
 		return model.Brief{}, fmt.Errorf("cannot build a 专报 on incident %q: %w", incidentID, err)
@@ -79,7 +80,10 @@ func (b *Builder) special(ctx context.Context, in model.Incident, now time.Time)
 
 	var secs []model.BriefSection
 	// 事件概述
-	ov := fmt.Sprintf("%s，%s。", in.Title, strings.TrimSuffix(cmp.Or(in.Reason, "经监测发现"), "。"))
+	ov := ""
+	if in.Reason != "" {
+		ov = "据监测，" + strings.TrimSuffix(in.Reason, "。") + "。"
+	}
 	if !in.EventTime.IsZero() {
 		ov += fmt.Sprintf("事件发生于%s，", localTime(in.EventTime))
 	}
@@ -206,7 +210,7 @@ func (b *Builder) special(ctx context.Context, in model.Incident, now time.Time)
 	// 处置建议
 	var adv []string
 	for _, o := range pending {
-		adv = append(adv, fmt.Sprintf("在%s前完成“%s”（依据：%s规则）。", localTime(o.DueAt), o.Title, o.Rule))
+		adv = append(adv, fmt.Sprintf("在%s前完成“%s”（依据：回应时限规则%s）。", localTime(o.DueAt), o.Title, o.Rule))
 	}
 	if breached > 0 {
 		adv = append(adv, "尽快发布权威信息，说明进展和已采取的措施，回应超时事项（依据：回应情况表中的超时事项）。")

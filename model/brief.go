@@ -69,6 +69,8 @@ type Brief struct {
 	PeriodStart time.Time `json:"period_start"`
 	PeriodEnd   time.Time `json:"period_end"`
 	IncidentID  string    `json:"incident_id,omitempty"`
+	// Subject is a 专报's heading below the 报头 (关于……的舆情专报).
+	Subject string `json:"subject,omitempty"`
 	// Year and Number are the 期号 (第Number期 of Year), zero until
 	// issued; Serial, when positive, is 总第Serial期 across years.
 	Year   int `json:"year,omitempty"`

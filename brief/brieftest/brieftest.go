@@ -83,9 +83,10 @@ func Seed(ctx context.Context, w Writer, day time.Time) (model.Incident, error) 
 	}
 	var expl, other []string
 	for i, p := range posts[:36] {
-		if i%len(texts) < 4 {
+		switch i % len(texts) {
+		case 0, 1, 2, 3:
 			expl = append(expl, p.ID)
-		} else {
+		case 5:
 			other = append(other, p.ID)
 		}
 	}
@@ -104,7 +105,7 @@ func Seed(ctx context.Context, w Writer, day time.Time) (model.Incident, error) 
 		LastSeen: day.Add(22 * time.Hour), PostCount: len(expl), NegativeCount: neg(expl), SourceCount: 4, Heat: 88,
 		Keywords: []string{"爆炸", "化工园区", "伤亡", "空气质量"}, PostIDs: expl, Sources: []string{"county-gov", "xinhua", "prov-daily", "county-news"},
 		IncidentID: IncidentID}
-	ev2 := model.Event{ID: "ev-traffic", Version: 1, Title: "学校门口交通拥堵", FirstPostID: other[0], FirstSeen: day.Add(5 * time.Hour),
+	ev2 := model.Event{ID: "ev-traffic", Version: 1, Title: "学校门口交通拥堵", FirstPostID: other[0], FirstSeen: posts[5].PublishedAt,
 		LastSeen: day.Add(21 * time.Hour), PostCount: len(other), NegativeCount: neg(other), SourceCount: 2, Heat: 31,
 		Keywords: []string{"交通", "拥堵"}, PostIDs: other, Sources: []string{"forum", "wemedia"}}
 	if err := w.UpsertEvents(ctx, []model.Event{ev, ev2}); err != nil {
