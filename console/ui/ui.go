@@ -98,6 +98,12 @@ func funcs(now func() time.Time) template.FuncMap {
 		// permission until the console has accounts (#11).
 		"can":  func(string) bool { return true },
 		"list": func(s ...string) []string { return s },
+		"date": func(t time.Time) string {
+			if t.IsZero() {
+				return ""
+			}
+			return t.In(model.China).Format("2006年1月2日")
+		},
 		"when": func(t time.Time) string {
 			if t.IsZero() {
 				return "—"
