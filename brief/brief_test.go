@@ -198,7 +198,9 @@ func TestPDFWithLibreOffice(t *testing.T) {
 	must(t, err)
 	special, err := builder(st).Special(ctx, brieftest.IncidentID, "张三")
 	must(t, err)
-	for _, b := range []*model.Brief{&daily, &special} {
+	annual, err := builder(st).Periodic(ctx, model.BriefAnnual, day, "办公室")
+	must(t, err)
+	for _, b := range []*model.Brief{&daily, &special, &annual} {
 		b.Year, b.Number, b.Serial, b.SignedAt, b.Signer, b.State = 2026, 7, 190, day.Add(31*time.Hour), "李领导", model.BriefSigned
 		name := string(b.Type)
 		docx := filepath.Join(out, name+".docx")
@@ -227,13 +229,17 @@ func TestPDFWithLibreOffice(t *testing.T) {
 		if pages < 2 || pages > 12 {
 			t.Errorf("%s.pdf has %d pages", name, pages)
 		}
+		old, _ := filepath.Glob(filepath.Join(out, name+"-*.png"))
+		for _, o := range old {
+			_ = os.Remove(o)
+		}
 		must(t, exec.Command(pdftoppm, "-png", "-r", "60", pdf, filepath.Join(out, name)).Run())
 		pngs, _ := filepath.Glob(filepath.Join(out, name+"-*.png"))
 		if len(pngs) != pages {
 			t.Errorf("pdftoppm rendered %d pages of %d", len(pngs), pages)
 		}
-		// The charts are images in the PDF.
-		if imgs, err := exec.Command("pdfimages", "-list", pdf).Output(); err == nil {
+		// The charts are images in the PDF (the annual report has none).
+		if imgs, err := exec.Command("pdfimages", "-list", pdf).Output(); err == nil && b.Type != model.BriefAnnual {
 			if n := strings.Count(string(imgs), "image"); n < 1 {
 				t.Errorf("%s.pdf has no images:\n%s", name, imgs)
 			}
@@ -243,3 +249,41 @@ func TestPDFWithLibreOffice(t *testing.T) {
 }
 
 func fmtSscan(s string, n *int) (int, error) { return fmt.Sscan(s, n) }
+
+// TestAnnualReport builds the 政府信息公开工作年度报告's tables from the
+// tracked disclosure items, the rows yuqing cannot know marked to fill in.
+func TestAnnualReport(t *testing.T) {
+	st := seeded(t)
+	b, err := builder(st).Periodic(context.Background(), model.BriefAnnual, day, "办公室")
+	must(t, err)
+	if b.Title != "政府信息公开工作年度报告" || b.Subject != "中共某县委宣传部（网信办）2026年政府信息公开工作年度报告" {
+		t.Errorf("title %q, subject %q", b.Title, b.Subject)
+	}
+	want := map[string]int64{brief.FigApplyNew: 1, brief.FigApplyCarried: 1, brief.FigApplyAnswered: 1, brief.FigApplyLate: 1,
+		brief.FigApplyCarryOut: 1, brief.FigPolicyDocs: 1, brief.FigPermits: 0}
+	for k, v := range want {
+		if b.Content.Figures[k] != v {
+			t.Errorf("figure %s = %d, want %d", k, b.Content.Figures[k], v)
+		}
+	}
+	all := texts(b)
+	for _, w := range []string{"一、总体情况", "二、主动公开政府信息情况", "三、收到和处理政府信息公开申请情况", "四、政府信息公开行政复议、行政诉讼情况",
+		"一、本年新收政府信息公开申请数量 待填写 待填写 待填写 待填写 待填写 待填写 1", "行政复议 待填写", "收到政府信息公开申请1件，上年结转1件，本年答复1件（逾期答复1件），结转下年度继续办理1件"} {
+		if !strings.Contains(all, w) {
+			t.Errorf("the annual report lacks %q:\n%s", w, all)
+		}
+	}
+	var buf bytes.Buffer
+	must(t, brief.DOCX(&b, &buf))
+	z, err := zip.NewReader(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
+	must(t, err)
+	for _, f := range z.File {
+		if f.Name == "word/document.xml" {
+			r, _ := f.Open()
+			doc, _ := io.ReadAll(r)
+			if !strings.Contains(string(doc), `w:fill="FFF2CC"`) {
+				t.Error("the cells to fill in are not shaded")
+			}
+		}
+	}
+}

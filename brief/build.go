@@ -134,6 +134,9 @@ func (b *Builder) Periodic(ctx context.Context, t model.BriefType, ref time.Time
 	if t == model.BriefSpecial || !t.Valid() {
 		return model.Brief{}, fmt.Errorf("type %q is not a periodic brief: want daily, weekly, monthly or annual", t)
 	}
+	if t == model.BriefAnnual {
+		return b.Annual(ctx, ref, actor)
+	}
 	start, end := Period(t, ref)
 	return b.PeriodicRange(ctx, t, start, end, actor)
 }
@@ -142,7 +145,7 @@ func (b *Builder) Periodic(ctx context.Context, t model.BriefType, ref time.Time
 // a daily brief that covers several days (the days off merged into the
 // next working day's), compared with as many days before.
 func (b *Builder) PeriodicRange(ctx context.Context, t model.BriefType, start, end time.Time, actor string) (model.Brief, error) {
-	if t == model.BriefSpecial || !t.Valid() || !start.Before(end) {
+	if t == model.BriefSpecial || t == model.BriefAnnual || !t.Valid() || !start.Before(end) {
 		return model.Brief{}, fmt.Errorf("type %q is not a periodic brief of a period", t)
 	}
 	br := b.newBrief(t, start, end)
@@ -446,7 +449,7 @@ func (b *Builder) hotEvents(ctx context.Context, events []model.Event) (model.Br
 		sec.Blocks = append(sec.Blocks, model.BriefBlock{ID: "hot", Kind: model.BlockText, Text: "本期未发现热点事件。"})
 		return sec, nil
 	}
-	table := &model.BriefTable{Header: []string{"序号", "事件", "首发", "传播", "负面占比", "处置"}}
+	table := &model.BriefTable{Header: []string{"事件", "首发", "传播", "负面占比", "处置"}}
 	for i, e := range events {
 		first, err := b.src.GetPost(ctx, e.FirstPostID)
 		if err != nil && !isNotFound(err) {
@@ -462,7 +465,7 @@ func (b *Builder) hotEvents(ctx context.Context, events []model.Event) (model.Br
 			}
 		}
 		neg := pct(int64(e.NegativeCount), int64(e.PostCount))
-		table.Rows = append(table.Rows, []string{fmt.Sprint(i + 1), e.Title, publisher + " " + localTime(e.FirstSeen),
+		table.Rows = append(table.Rows, []string{e.Title, publisher + " " + localTime(e.FirstSeen),
 			fmt.Sprintf("%d条/%d个来源", e.PostCount, e.SourceCount), neg, inc})
 		sum := Summary(cmp.Or(first.Body, first.Title), 120)
 		sec.Blocks = append(sec.Blocks, model.BriefBlock{ID: fmt.Sprintf("hot.%d", i+1), Kind: model.BlockText,

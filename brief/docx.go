@@ -96,7 +96,11 @@ func (w *docxWriter) head(b *model.Brief) {
 		cls = "份号：" + b.CopyNo + "　" + cls
 	}
 	w.para(``, run(cls, "黑体", smallSize, false, ""))
-	w.para(center+`<w:spacing w:before="240" w:after="120"/>`, run(b.Title, "方正小标宋简体", titleSize, true, redHead))
+	size := titleSize
+	if n := len([]rune(b.Title)); n > 6 {
+		size = max(48, titleSize*6/n)
+	}
+	w.para(center+`<w:spacing w:before="240" w:after="120"/>`, run(b.Title, "方正小标宋简体", size, true, redHead))
 	w.para(center+`<w:spacing w:after="240"/>`, run(b.NumberText(), "楷体", bodySize, false, ""))
 	// The unit left and the date right, on one line with a right tab, over
 	// the red rule.
@@ -115,15 +119,30 @@ func (w *docxWriter) image(png []byte, widthEMU int) {
 
 func (w *docxWriter) table(t *model.BriefTable) {
 	cols := max(len(t.Header), 1)
-	colW := 8840 / cols
+	// A wide table gives its first column (the row's label) three shares.
+	widths := make([]int, cols)
+	shares := cols
+	if cols > 4 {
+		shares = cols + 2
+	}
+	for i := range widths {
+		widths[i] = 8840 / shares
+	}
+	if cols > 4 {
+		widths[0] = 3 * 8840 / shares
+	}
+	size := 21
+	if cols > 6 {
+		size = 18
+	}
 	var b strings.Builder
 	b.WriteString(`<w:tbl><w:tblPr><w:tblW w:w="5000" w:type="pct"/><w:jc w:val="center"/><w:tblBorders>`)
 	for _, side := range []string{"top", "left", "bottom", "right", "insideH", "insideV"} {
 		fmt.Fprintf(&b, `<w:%s w:val="single" w:sz="4" w:space="0" w:color="000000"/>`, side)
 	}
-	b.WriteString(`</w:tblBorders><w:tblLayout w:type="autofit"/></w:tblPr><w:tblGrid>`)
-	for range cols {
-		fmt.Fprintf(&b, `<w:gridCol w:w="%d"/>`, colW)
+	b.WriteString(`</w:tblBorders><w:tblLayout w:type="fixed"/></w:tblPr><w:tblGrid>`)
+	for _, w := range widths {
+		fmt.Fprintf(&b, `<w:gridCol w:w="%d"/>`, w)
 	}
 	b.WriteString(`</w:tblGrid>`)
 	row := func(cells []string, head bool) {
@@ -137,11 +156,15 @@ func (w *docxWriter) table(t *model.BriefTable) {
 				c = cells[i]
 			}
 			shade := ""
-			if head {
+			switch {
+			case head:
 				shade = `<w:shd w:val="clear" w:color="auto" w:fill="F2DCDB"/>`
+			case c == ToFill:
+				// A cell a person must fill in stands out.
+				shade = `<w:shd w:val="clear" w:color="auto" w:fill="FFF2CC"/>`
 			}
 			fmt.Fprintf(&b, `<w:tc><w:tcPr><w:tcW w:w="%d" w:type="dxa"/>%s<w:vAlign w:val="center"/></w:tcPr><w:p><w:pPr><w:jc w:val="center"/></w:pPr>%s</w:p></w:tc>`,
-				colW, shade, run(c, "仿宋", 21, head, ""))
+				widths[i], shade, run(c, "仿宋", size, head, ""))
 		}
 		b.WriteString(`</w:tr>`)
 	}
@@ -177,7 +200,7 @@ func (w *docxWriter) tail(b *model.Brief) {
 func DOCX(b *model.Brief, out io.Writer) error {
 	w := &docxWriter{}
 	w.head(b)
-	if b.Type == model.BriefSpecial {
+	{
 		if sub := specialTitle(b); sub != "" {
 			w.para(center+`<w:spacing w:after="240"/>`, run(sub, "方正小标宋简体", 36, true, ""))
 		}

@@ -34,6 +34,7 @@ blockquote cite{color:#555;font-style:normal;font-size:.9em}
 table{border-collapse:collapse;width:100%;margin:.5em 0;font-size:.9em}
 th,td{border:1px solid #333;padding:.2em .4em;text-align:center}
 th{background:#f2dcdb}
+td.fill{background:#fff2cc}
 img{max-width:100%}
 .tail{border-top:1px solid #000;margin-top:2em;padding-top:.5em}
 .tail p{text-indent:0}
@@ -49,7 +50,7 @@ img{max-width:100%}
 {{range .Blocks}}{{if eq .Kind "text"}}<p>{{.Text}}</p>
 {{else if eq .Kind "heading"}}<h4>{{.Text}}</h4>
 {{else if eq .Kind "quote"}}<blockquote>“{{.Text}}”<cite>（{{.Source}}）</cite></blockquote>
-{{else if eq .Kind "table"}}<table><thead><tr>{{range .Table.Header}}<th>{{.}}</th>{{end}}</tr></thead><tbody>{{range .Table.Rows}}<tr>{{range .}}<td>{{.}}</td>{{end}}</tr>{{end}}</tbody></table>
+{{else if eq .Kind "table"}}<table><thead><tr>{{range .Table.Header}}<th>{{.}}</th>{{end}}</tr></thead><tbody>{{range .Table.Rows}}<tr>{{range .}}<td{{if eq . $.ToFill}} class="fill"{{end}}>{{.}}</td>{{end}}</tr>{{end}}</tbody></table>
 {{else if eq .Kind "chart"}}<figure><img alt="{{.Chart.Title}}" src="{{.Img}}"></figure>
 {{end}}{{end}}{{end}}
 <div class="tail">
@@ -80,10 +81,8 @@ func HTML(b *model.Brief, out io.Writer) error {
 		Date     any
 		Sub      string
 		Sections []htmlSection
-	}{B: b, Date: issueDate(b)}
-	if b.Type == model.BriefSpecial {
-		data.Sub = specialTitle(b)
-	}
+		ToFill   string
+	}{B: b, Date: issueDate(b), Sub: specialTitle(b), ToFill: ToFill}
 	for _, s := range b.Content.Sections {
 		hs := htmlSection{Title: s.Title}
 		for _, bl := range s.Blocks {

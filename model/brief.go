@@ -17,7 +17,9 @@ const (
 	BriefWeekly  BriefType = "weekly"
 	BriefMonthly BriefType = "monthly"
 	BriefSpecial BriefType = "special" // 专报 on one incident
-	BriefAnnual  BriefType = "annual"
+	// BriefAnnual is the 政府信息公开工作年度报告: the statistical tables
+	// of the national template from the tracked disclosure items.
+	BriefAnnual BriefType = "annual"
 )
 
 // BriefTypes lists every kind of brief.
@@ -38,7 +40,7 @@ func (t BriefType) Name() string {
 	case BriefSpecial:
 		return "舆情专报"
 	case BriefAnnual:
-		return "舆情年报"
+		return "政府信息公开工作年度报告"
 	}
 	return "舆情简报"
 }

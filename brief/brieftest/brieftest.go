@@ -124,7 +124,17 @@ func Seed(ctx context.Context, w Writer, day time.Time) (model.Incident, error) 
 	disc := model.Incident{ID: DisclosureID, Version: 1, Kind: "disclosure", Title: "《县城老旧小区改造实施方案》政策解读", State: model.StateHandling,
 		OpenedAt: day.AddDate(0, 0, -3), ClockStart: day.AddDate(0, 0, -3), Open: true,
 		Obligations: []model.Obligation{{Rule: "D-INTERP", Title: "同步发布政策解读", DueAt: day.Add(30 * time.Hour), State: model.ObligationPending}}}
-	if err := w.UpsertIncidents(ctx, []model.Incident{in, disc}); err != nil {
+	// Two applications for disclosure: one of last year answered this
+	// year, late; one of this year still open.
+	yearStart := time.Date(day.Year(), 1, 1, 0, 0, 0, 0, model.China)
+	apply1 := model.Incident{ID: "disc-apply-1", Version: 1, Kind: "disclosure", Title: "申请公开化工园区环评报告", State: model.StateClosed,
+		OpenedAt: yearStart.AddDate(0, 0, -10), ClockStart: yearStart.AddDate(0, 0, -10),
+		Obligations: []model.Obligation{{Rule: "D-APPLY", Title: "答复政府信息公开申请", DueAt: yearStart.AddDate(0, 0, 18), State: model.ObligationFulfilled, Late: true,
+			Evidence: &model.Evidence{Title: "政府信息公开申请答复书", Source: "县政府办", PublishedAt: yearStart.AddDate(0, 0, 25)}}}}
+	apply2 := model.Incident{ID: "disc-apply-2", Version: 1, Kind: "disclosure", Title: "申请公开老旧小区改造资金使用情况", State: model.StateHandling, Open: true,
+		OpenedAt: day.AddDate(0, 0, -5), ClockStart: day.AddDate(0, 0, -5),
+		Obligations: []model.Obligation{{Rule: "D-APPLY", Title: "答复政府信息公开申请", DueAt: day.AddDate(0, 0, 23), State: model.ObligationPending}}}
+	if err := w.UpsertIncidents(ctx, []model.Incident{in, disc, apply1, apply2}); err != nil {
 		return model.Incident{}, err
 	}
 	if err := w.AppendHistory(ctx, []model.HistoryEntry{
