@@ -35,6 +35,10 @@ type Briefs interface {
 	Chart(b *model.Brief, n int) ([]byte, error)
 }
 
+// ErrFormatUnavailable is what Briefs.Render wraps when a format cannot be
+// made here (PDF without LibreOffice): the API answers 501 saying so.
+var ErrFormatUnavailable = errors.New("this format cannot be made on this server")
+
 // briefSummary is a brief in the archive's list.
 type briefSummary struct {
 	ID          string    `json:"id"`
@@ -275,6 +279,10 @@ func (c *Console) briefFile(w http.ResponseWriter, r *http.Request) {
 	}
 	var buf bytes.Buffer
 	if err := c.briefs.Render(r.Context(), &b, format, &buf); err != nil {
+		if errors.Is(err, ErrFormatUnavailable) {
+			writeJSON(w, http.StatusNotImplemented, apiError{err.Error()})
+			return
+		}
 		c.fail(w, r, err)
 		return
 	}

@@ -323,3 +323,21 @@ func storeBrief(i int) model.Brief {
 	return model.Brief{ID: fmt.Sprintf("x%d", i), Version: 1, Type: model.BriefDaily, Title: "舆情日报", State: model.BriefSigned,
 		CreatedAt: briefDay.UTC(), PeriodStart: briefDay.UTC(), Signer: "李领导", SignedAt: briefDay.UTC()}
 }
+
+// TestPDFWithoutOffice: without LibreOffice a PDF is refused with 501
+// saying why; DOCX and HTML still work.
+func TestPDFWithoutOffice(t *testing.T) {
+	srv, _ := briefServer(t)
+	_, data := call(t, "POST", srv.URL+"/api/v1/briefs", map[string]string{"type": "daily", "period": "2026-12-01", "actor": "编辑甲"})
+	b := decode[model.Brief](t, data)
+	t.Setenv("PATH", t.TempDir())
+	if code, data := call(t, "GET", srv.URL+"/api/v1/briefs/"+b.ID+"/file?format=pdf", nil); code != 501 || !strings.Contains(string(data), "LibreOffice") {
+		t.Errorf("pdf without LibreOffice = %d %s", code, data)
+	}
+	if code, _ := call(t, "GET", srv.URL+"/api/v1/briefs/"+b.ID+"/file?format=docx", nil); code != 200 {
+		t.Errorf("docx = %d", code)
+	}
+	if code, data := call(t, "GET", srv.URL+"/api/v1/briefs/"+b.ID+"/file?format=odt", nil); code != 400 || !strings.Contains(string(data), "format") {
+		t.Errorf("odt = %d %s", code, data)
+	}
+}

@@ -3,6 +3,7 @@ package app
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -15,6 +16,7 @@ import (
 	"github.com/yuqing-project/yuqing/brief"
 	"github.com/yuqing-project/yuqing/calendar"
 	"github.com/yuqing-project/yuqing/config"
+	"github.com/yuqing-project/yuqing/console"
 	"github.com/yuqing-project/yuqing/model"
 	"github.com/yuqing-project/yuqing/notify"
 	"github.com/yuqing-project/yuqing/store"
@@ -82,7 +84,11 @@ func (b *Briefs) Step(ctx context.Context, id, action, actor string, now time.Ti
 
 // Render writes br as docx, html or pdf.
 func (b *Briefs) Render(ctx context.Context, br *model.Brief, format string, w io.Writer) error {
-	return brief.Write(ctx, br, format, w)
+	err := brief.Write(ctx, br, format, w)
+	if errors.Is(err, brief.ErrNoOffice) {
+		return fmt.Errorf("%w: %w", console.ErrFormatUnavailable, err)
+	}
+	return err
 }
 
 // Chart draws chart number n (from 1) of br.
