@@ -65,9 +65,12 @@ func (s *Store) ListBriefs(ctx context.Context, q store.BriefQuery) ([]model.Bri
 // this process take s.issuing one at a time, and after writing, IssueBrief
 // reads back every brief holding the number and fails with
 // store.ErrNumberTaken if another holds it too (two processes issued at
-// once; the one whose ID sorts first keeps the number, the other moves
-// back to 签发 and may be issued again). A deployment on ClickHouse
-// therefore issues from one process, the brief target's.
+// once): it moves the brief back to 签发, giving the number back, so it may
+// be issued again. Two issuers can both give a number back, never both
+// keep it, as long as a read sees every insert that returned before it (a
+// single server, or replicas read with select_sequential_consistency). A
+// deployment on ClickHouse therefore issues from one process, the brief
+// target's, and a second one at worst makes an issue fail and be retried.
 func (s *Store) IssueBrief(ctx context.Context, id, actor string, at time.Time, serialStart int) (model.Brief, error) {
 	s.issuing.Lock()
 	defer s.issuing.Unlock()
@@ -122,7 +125,10 @@ func (s *Store) issueBrief(ctx context.Context, id, actor string, at time.Time, 
 		holders = append(holders, h)
 	}
 	rows.Close()
-	if len(holders) > 1 && holders[0] != b.ID {
+	// Any other holder may have checked already and kept the number, so
+	// this one gives it back; when both gave it back, neither holds it and
+	// the next issue takes it (never skipped).
+	if len(holders) > 1 {
 		signed.Version = b.Version + 1
 		if err := insert(ctx, s, store.BriefsTable, []model.Brief{signed}); err != nil {
 			return model.Brief{}, err
