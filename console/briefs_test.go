@@ -206,12 +206,30 @@ func TestBriefsAcceptance(t *testing.T) {
 	}
 }
 
-// TestBriefFiguresMatchAPI checks every figure of a daily brief against
-// the same query through the API.
+// apiIncidents lists the incidents through the API.
+func apiIncidents(t *testing.T, srv *httptest.Server) []model.Incident {
+	t.Helper()
+	_, data := call(t, "GET", srv.URL+"/api/v1/incidents", nil)
+	return decode[struct {
+		Items []model.Incident `json:"items"`
+	}](t, data).Items
+}
+
+// TestBriefFiguresMatchAPI checks every figure of a daily brief, of a
+// 专报 and of the annual report against the same query through the API; a
+// figure the test does not know fails it, so a new figure comes with its
+// check.
 func TestBriefFiguresMatchAPI(t *testing.T) {
 	srv, _ := briefServer(t)
-	_, data := call(t, "POST", srv.URL+"/api/v1/briefs", map[string]string{"type": "daily", "period": "2026-12-01", "actor": "编辑甲"})
-	b := decode[model.Brief](t, data)
+	now := briefDay.Add(32 * time.Hour)
+	gen := func(body map[string]string) model.Brief {
+		t.Helper()
+		code, data := call(t, "POST", srv.URL+"/api/v1/briefs", body)
+		if code != 201 {
+			t.Fatalf("generate %v: %d %s", body, code, data)
+		}
+		return decode[model.Brief](t, data)
+	}
 	total := func(params url.Values) int64 {
 		t.Helper()
 		params.Set("limit", "1")
@@ -227,8 +245,47 @@ func TestBriefFiguresMatchAPI(t *testing.T) {
 		return url.Values{"since": {start.Format(time.RFC3339)}, "until": {start.AddDate(0, 0, 1).Format(time.RFC3339)}}
 	}
 	with := func(v url.Values, k, val string) url.Values { v.Set(k, val); return v }
-	checked := 0
-	for name, got := range b.Content.Figures {
+	incidents := apiIncidents(t, srv)
+	// What the daily brief's incident figures count, from the API's incidents.
+	outcomes := func(disclosure bool, keep func(model.Incident, model.Obligation) bool) map[string]int64 {
+		m := map[string]int64{}
+		for _, in := range incidents {
+			if (in.Kind == "disclosure") != disclosure || in.State == model.StateFalseAlarm {
+				continue
+			}
+			for _, o := range in.Obligations {
+				if keep(in, o) {
+					m[brief.Outcome(o, now)]++
+					m["all"]++
+				}
+			}
+		}
+		return m
+	}
+	start, end := briefDay, briefDay.AddDate(0, 0, 1)
+	handled := outcomes(false, func(in model.Incident, o model.Obligation) bool {
+		return in.OpenedAt.Before(end) && (!in.OpenedAt.Before(start) || in.Open)
+	})
+	disclosed := outcomes(true, func(in model.Incident, o model.Obligation) bool {
+		return !(o.DueAt.Before(start) && o.State != model.ObligationPending) && o.DueAt.Before(end.AddDate(0, 0, 7))
+	})
+	var handledIncidents int64
+	for _, in := range incidents {
+		if in.Kind != "disclosure" && in.OpenedAt.Before(end) && (!in.OpenedAt.Before(start) || in.Open) {
+			handledIncidents++
+		}
+	}
+	_, data := call(t, "GET", srv.URL+"/api/v1/events?since="+url.QueryEscape(start.Format(time.RFC3339)), nil)
+	var events int64
+	for _, e := range decode[struct {
+		Items []model.Event `json:"items"`
+	}](t, data).Items {
+		if e.FirstSeen.Before(end) {
+			events++
+		}
+	}
+	daily := gen(map[string]string{"type": "daily", "period": "2026-12-01", "actor": "编辑甲"})
+	for name, got := range daily.Content.Figures {
 		var want int64
 		switch {
 		case name == brief.FigPosts:
@@ -241,47 +298,141 @@ func TestBriefFiguresMatchAPI(t *testing.T) {
 			want = total(with(day(briefDay), "source", strings.TrimPrefix(name, "source:")))
 		case strings.HasPrefix(name, "region:"):
 			want = total(with(day(briefDay), "region", strings.TrimPrefix(name, "region:")))
-		case name == brief.FigBreached || name == brief.FigObligations || name == brief.FigIncidents:
-			_, data := call(t, "GET", srv.URL+"/api/v1/incidents", nil)
-			var list struct {
-				Items []model.Incident `json:"items"`
-			}
-			if err := json.Unmarshal(data, &list); err != nil || len(list.Items) == 0 {
-				// The list may be a bare array.
-				list.Items = decode[[]model.Incident](t, data)
-			}
-			for _, in := range list.Items {
-				if in.Kind == "disclosure" {
-					continue
-				}
-				switch name {
-				case brief.FigIncidents:
-					want++
-				case brief.FigObligations:
-					want += int64(len(in.Obligations))
-				default:
-					for _, o := range in.Obligations {
-						if o.State == model.ObligationBreached || (o.State == model.ObligationPending && briefDay.Add(32*time.Hour).After(o.DueAt)) {
-							want++
-						}
-					}
-				}
-			}
+		case name == brief.FigEvents:
+			want = min(events, 5)
+		case name == brief.FigIncidents:
+			want = handledIncidents
+		case name == brief.FigObligations:
+			want = handled["all"]
+		case name == brief.FigOnTime:
+			want = handled[brief.OutcomeOnTime]
+		case name == brief.FigLate:
+			want = handled[brief.OutcomeLate]
+		case name == brief.FigBreached:
+			want = handled[brief.OutcomeBreached]
+		case name == brief.FigDisclosDue:
+			want = disclosed["all"]
+		case name == brief.FigDisclosMet:
+			want = disclosed[brief.OutcomeOnTime] + disclosed[brief.OutcomeLate]
+		case name == brief.FigDisclosLate:
+			want = disclosed[brief.OutcomeBreached]
 		default:
+			t.Errorf("figure %s of the daily brief is not cross-checked", name)
 			continue
 		}
-		checked++
 		if got != want {
-			t.Errorf("figure %s = %d, the API says %d", name, got, want)
+			t.Errorf("daily figure %s = %d, the API says %d", name, got, want)
 		}
 	}
-	if checked < 8 {
-		t.Errorf("only %d figures checked: %v", checked, b.Content.Figures)
-	}
-	// The figures are the ones the text states.
-	text := fmt.Sprint(b.Content.Sections[0].Blocks[0].Text)
-	if !strings.Contains(text, fmt.Sprintf("网络信息%d条", b.Content.Figures[brief.FigPosts])) || !strings.Contains(text, fmt.Sprintf("负面信息%d条", b.Content.Figures[brief.FigNegative])) {
+	text := daily.Content.Sections[0].Blocks[0].Text
+	if !strings.Contains(text, fmt.Sprintf("网络信息%d条", daily.Content.Figures[brief.FigPosts])) || !strings.Contains(text, fmt.Sprintf("负面信息%d条", daily.Content.Figures[brief.FigNegative])) {
 		t.Errorf("the overview does not state the figures: %s", text)
+	}
+
+	// The 专报: its posts are the event's, as the event's API page lists them.
+	special := gen(map[string]string{"type": "special", "incident": brieftest.IncidentID, "actor": "编辑甲"})
+	var inc model.Incident
+	for _, in := range incidents {
+		if in.ID == brieftest.IncidentID {
+			inc = in
+		}
+	}
+	_, data = call(t, "GET", srv.URL+"/api/v1/events/"+inc.EventID, nil)
+	detail := decode[struct {
+		Timeline []struct {
+			Sentiment string `json:"sentiment"`
+		} `json:"timeline"`
+	}](t, data)
+	labels := map[string]int64{}
+	for _, it := range detail.Timeline {
+		labels[it.Sentiment]++
+	}
+	var breached int64
+	for _, o := range inc.Obligations {
+		if brief.Outcome(o, now) == brief.OutcomeBreached {
+			breached++
+		}
+	}
+	for name, got := range special.Content.Figures {
+		var want int64
+		switch name {
+		case brief.FigPosts:
+			want = int64(len(detail.Timeline))
+		case brief.FigNegative, brief.FigPositive:
+			want = labels[name]
+		case brief.FigNeutral:
+			want = int64(len(detail.Timeline)) - labels[model.Negative] - labels[model.Positive]
+		case brief.FigObligations:
+			want = int64(len(inc.Obligations))
+		case brief.FigBreached:
+			want = breached
+		default:
+			t.Errorf("figure %s of the 专报 is not cross-checked", name)
+			continue
+		}
+		if got != want {
+			t.Errorf("专报 figure %s = %d, the API says %d", name, got, want)
+		}
+	}
+
+	// The annual report: its applications are the API's disclosure items.
+	annual := gen(map[string]string{"type": "annual", "period": "2026-12-01", "actor": "办公室"})
+	y0, y1 := time.Date(2026, 1, 1, 0, 0, 0, 0, model.China), time.Date(2027, 1, 1, 0, 0, 0, 0, model.China)
+	inYear := func(t time.Time) bool { return !t.Before(y0) && t.Before(y1) }
+	want := map[string]int64{}
+	for _, in := range incidents {
+		if in.Kind != "disclosure" {
+			continue
+		}
+		for _, o := range in.Obligations {
+			switch o.Rule {
+			case "D-INTERP":
+				if inYear(in.OpenedAt) {
+					want[brief.FigPolicyDocs]++
+				}
+			case "D-PERMIT":
+				if inYear(in.OpenedAt) {
+					want[brief.FigPermits]++
+				}
+			case "D-PROACTIVE":
+				if inYear(in.OpenedAt) {
+					want[brief.FigProactive]++
+				}
+			case "D-APPLY":
+				var done time.Time
+				if o.State == model.ObligationFulfilled && o.Evidence != nil {
+					done = o.Evidence.PublishedAt
+				}
+				switch {
+				case inYear(in.OpenedAt):
+					want[brief.FigApplyNew]++
+				case in.OpenedAt.Before(y0) && (done.IsZero() || !done.Before(y0)):
+					want[brief.FigApplyCarried]++
+				default:
+					continue
+				}
+				if inYear(done) {
+					want[brief.FigApplyAnswered]++
+					if o.Late {
+						want[brief.FigApplyLate]++
+					}
+				} else {
+					want[brief.FigApplyCarryOut]++
+				}
+			}
+		}
+	}
+	for name, got := range annual.Content.Figures {
+		w, known := want[name]
+		if !known && !slices.Contains([]string{brief.FigPermits, brief.FigProactive}, name) {
+			t.Errorf("figure %s of the annual report is not cross-checked", name)
+		}
+		if got != w {
+			t.Errorf("annual figure %s = %d, the API says %d", name, got, w)
+		}
+	}
+	if len(want) < 5 {
+		t.Errorf("the annual cross-check found only %v", want)
 	}
 }
 

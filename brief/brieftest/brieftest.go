@@ -7,6 +7,7 @@ package brieftest
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/yuqing-project/yuqing/model"
@@ -101,13 +102,24 @@ func Seed(ctx context.Context, w Writer, day time.Time) (model.Incident, error) 
 		}
 		return n
 	}
+	sourcesOf := func(ids []string) []string {
+		var out []string
+		for _, p := range posts {
+			for _, id := range ids {
+				if p.ID == id && !slices.Contains(out, p.SourceID) {
+					out = append(out, p.SourceID)
+				}
+			}
+		}
+		return out
+	}
 	ev := model.Event{ID: "ev-explosion", Version: 1, Title: "化工园区企业爆炸", FirstPostID: expl[0], FirstSeen: posts[0].PublishedAt,
-		LastSeen: day.Add(22 * time.Hour), PostCount: len(expl), NegativeCount: neg(expl), SourceCount: 4, Heat: 88,
-		Keywords: []string{"爆炸", "化工园区", "伤亡", "空气质量"}, PostIDs: expl, Sources: []string{"county-gov", "xinhua", "prov-daily", "county-news"},
+		LastSeen: day.Add(22 * time.Hour), PostCount: len(expl), NegativeCount: neg(expl), SourceCount: len(sourcesOf(expl)), Heat: 88,
+		Keywords: []string{"爆炸", "化工园区", "伤亡", "空气质量"}, PostIDs: expl, Sources: sourcesOf(expl),
 		IncidentID: IncidentID}
 	ev2 := model.Event{ID: "ev-traffic", Version: 1, Title: "学校门口交通拥堵", FirstPostID: other[0], FirstSeen: posts[5].PublishedAt,
-		LastSeen: day.Add(21 * time.Hour), PostCount: len(other), NegativeCount: neg(other), SourceCount: 2, Heat: 31,
-		Keywords: []string{"交通", "拥堵"}, PostIDs: other, Sources: []string{"forum", "wemedia"}}
+		LastSeen: day.Add(21 * time.Hour), PostCount: len(other), NegativeCount: neg(other), SourceCount: len(sourcesOf(other)), Heat: 31,
+		Keywords: []string{"交通", "拥堵"}, PostIDs: other, Sources: sourcesOf(other)}
 	if err := w.UpsertEvents(ctx, []model.Event{ev, ev2}); err != nil {
 		return model.Incident{}, err
 	}
