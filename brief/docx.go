@@ -24,8 +24,8 @@ const (
 	titleSize    = 88 // 44 pt
 	bodySize     = 32 // 16 pt, 三号
 	headingSize  = 32
-	smallSize    = 28 // 14 pt, 四号
-	chartWidthEM = 5760720
+	smallSize    = 28      // 14 pt, 四号
+	chartWidthEM = 5580000 // 15.5 cm, the text width
 )
 
 type docxWriter struct {

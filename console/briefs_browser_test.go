@@ -78,7 +78,7 @@ func TestBriefPagesInBrowser(t *testing.T) {
 	if no != "2026年第1期" || state != model.BriefIssued {
 		t.Errorf("issued brief shows %q, state %q", no, state)
 	}
-	for _, want := range []string{"请持续关注化工园区事故后续处置。", "李领导", "编辑甲", "一、舆情概况", "2026年12月2日印发"} {
+	for _, want := range []string{"请持续关注化工园区事故后续处置。", "李领导", "编辑甲", "一、舆情概况", "2026年12月2日印发", "提交审核", "签发", "印发"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("the issued page lacks %q", want)
 		}

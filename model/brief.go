@@ -182,6 +182,25 @@ const (
 	BriefActionIssue    = "issue"
 )
 
+// BriefActionName is an action as people read it: 提交审核, 签发.
+func BriefActionName(action string) string {
+	switch action {
+	case BriefActionGenerate:
+		return "生成草稿"
+	case BriefActionEdit:
+		return "修改文字"
+	case BriefActionSubmit:
+		return "提交审核"
+	case BriefActionReturn:
+		return "退回修改"
+	case BriefActionSign:
+		return "签发"
+	case BriefActionIssue:
+		return "印发"
+	}
+	return action
+}
+
 // briefMoves are the workflow's transitions: action → from → to.
 var briefMoves = map[string][2]string{
 	BriefActionSubmit: {BriefDraft, BriefReview},

@@ -96,8 +96,9 @@ func funcs(now func() time.Time) template.FuncMap {
 		"join": strings.Join,
 		// can reports whether the page's user has a permission; every
 		// permission until the console has accounts (#11).
-		"can":  func(string) bool { return true },
-		"list": func(s ...string) []string { return s },
+		"can":         func(string) bool { return true },
+		"list":        func(s ...string) []string { return s },
+		"briefAction": model.BriefActionName,
 		"date": func(t time.Time) string {
 			if t.IsZero() {
 				return ""
