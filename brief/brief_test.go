@@ -287,3 +287,26 @@ func TestAnnualReport(t *testing.T) {
 		}
 	}
 }
+
+// TestWeeklyAndMergedDaily: a weekly brief covers Monday to Sunday against
+// the week before; a daily brief of several days (days off merged) says
+// so and compares with as many days before.
+func TestWeeklyAndMergedDaily(t *testing.T) {
+	st := seeded(t)
+	w, err := builder(st).Periodic(context.Background(), model.BriefWeekly, day, "排班")
+	must(t, err)
+	if !w.PeriodStart.Equal(time.Date(2026, 11, 30, 0, 0, 0, 0, model.China)) || !w.PeriodEnd.Equal(time.Date(2026, 12, 7, 0, 0, 0, 0, model.China)) {
+		t.Errorf("week %v–%v", w.PeriodStart, w.PeriodEnd)
+	}
+	if txt := w.Content.Sections[0].Blocks[0].Text; !strings.HasPrefix(txt, "2026年11月30日至12月6日，共监测到涉我县网络信息48条，较上周增加48条。") {
+		t.Errorf("weekly overview %q", txt)
+	}
+	m, err := builder(st).PeriodicRange(context.Background(), model.BriefDaily, day.AddDate(0, 0, -1), day.AddDate(0, 0, 1), "排班")
+	must(t, err)
+	if txt := m.Content.Sections[0].Blocks[0].Text; !strings.HasPrefix(txt, "2026年11月30日至12月1日，共监测到涉我县网络信息48条，较此前同期增加48条。") {
+		t.Errorf("merged daily overview %q", txt)
+	}
+	if _, err := builder(st).PeriodicRange(context.Background(), model.BriefSpecial, day, day.AddDate(0, 0, 1), "x"); err == nil {
+		t.Error("a 专报 was built as a periodic brief")
+	}
+}
