@@ -134,6 +134,7 @@ func (c *Config) applyDefaults(set func(string) bool) {
 	d.dur("responder.tick_interval", &c.Responder.TickInterval, 15*time.Second)
 	d.dur("responder.effect_window", &c.Responder.EffectWindow, 6*time.Hour)
 	c.Responder.Notify.applyDefaults("responder.notify", set)
+	c.Briefs.applyDefaults(set)
 	d.str("demo.listen", &c.Demo.Listen, "127.0.0.1:0")
 	d.float("demo.speed", &c.Demo.Speed, 1)
 }

@@ -88,6 +88,9 @@ type Options struct {
 	// the time of a person's request and the countdowns on the pages are
 	// counted from. Nil is time.Now.
 	Now func() time.Time
+	// Briefs are the briefs' archive, generation and formats (the
+	// /briefs pages and /api/v1/briefs). Nil: they answer 404.
+	Briefs Briefs
 	// Logger receives what the console logs; nil is slog.Default().
 	Logger *slog.Logger
 	// Registerer receives the console's metrics.
@@ -107,6 +110,7 @@ type Console struct {
 	log      *slog.Logger
 	pages    *ui.Renderer
 	officers officerMetrics
+	briefs   Briefs
 	mux      *http.ServeMux
 }
 
@@ -131,7 +135,7 @@ func New(opts Options) (*Console, error) {
 		return nil, err
 	}
 	c := &Console{st: opts.Store, requests: opts.Requests, views: readmodel.New(opts.Store, opts.Rules), rules: opts.Rules, acker: opts.Acker,
-		schemes: opts.SchemeOptions, now: opts.Now, log: opts.Logger, pages: pages, officers: officers}
+		schemes: opts.SchemeOptions, now: opts.Now, log: opts.Logger, pages: pages, officers: officers, briefs: opts.Briefs}
 	c.mux = c.routes()
 	return c, nil
 }

@@ -44,6 +44,19 @@ func (c *Console) routes() *http.ServeMux {
 	mux.HandleFunc("POST /api/v1/dictionary", c.addWord)
 	mux.HandleFunc("DELETE /api/v1/dictionary", c.removeWord)
 
+	// Briefs: the archive and one brief's page; the API generates, edits,
+	// steps through 拟稿 → 审核 → 签发 → 已印发 (signing needs brief.sign
+	// once accounts land) and downloads.
+	mux.HandleFunc("GET /briefs", c.briefsPage)
+	mux.HandleFunc("GET /briefs/{id}", c.briefPage)
+	mux.HandleFunc("GET /api/v1/briefs", c.listBriefs)
+	mux.HandleFunc("POST /api/v1/briefs", c.generateBrief)
+	mux.HandleFunc("GET /api/v1/briefs/{id}", c.getBrief)
+	mux.HandleFunc("GET /api/v1/briefs/{id}/file", c.briefFile)
+	mux.HandleFunc("GET /api/v1/briefs/{id}/charts/{n}", c.briefChart)
+	mux.HandleFunc("POST /api/v1/briefs/{id}/actions", c.briefAction)
+	mux.HandleFunc("POST /api/v1/briefs/{id}/blocks", c.editBrief)
+
 	// Computations that change nothing.
 	mux.HandleFunc("POST /api/v1/schemes/backtest", c.backtest)
 	return mux

@@ -175,6 +175,7 @@ type Store interface {
 	Deliveries
 	Officers
 	Aggregates
+	Briefs
 
 	// Close releases the store's resources.
 	Close() error

@@ -27,6 +27,7 @@ Usage:
   yuqing calendar add-workdays [-data-dir DIR] YYYY-MM-DD N
   yuqing calendar is-workday [-data-dir DIR] YYYY-MM-DD
   yuqing calendar import [-data-dir DIR] FILE
+  yuqing brief generate|list|show|submit|return|sign|issue [-config FILE | -data-dir DIR] [flags]
   yuqing version
 
 Run "yuqing COMMAND -h" for a command's flags. Without -config, the embedded
@@ -58,6 +59,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = cmdCalendar(args[1:], stdout, stderr)
 	case "check-config":
 		err = cmdCheckConfig(args[1:], stdout, stderr)
+	case "brief":
+		err = cmdBrief(args[1:], stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, versionString())
 		return 0

@@ -94,6 +94,17 @@ func Static() http.Handler {
 func funcs(now func() time.Time) template.FuncMap {
 	return template.FuncMap{
 		"join": strings.Join,
+		// can reports whether the page's user has a permission; every
+		// permission until the console has accounts (#11).
+		"can":         func(string) bool { return true },
+		"list":        func(s ...string) []string { return s },
+		"briefAction": model.BriefActionName,
+		"date": func(t time.Time) string {
+			if t.IsZero() {
+				return ""
+			}
+			return t.In(model.China).Format("2006年1月2日")
+		},
 		"when": func(t time.Time) string {
 			if t.IsZero() {
 				return "—"

@@ -10,7 +10,7 @@ import (
 const modulePath = "github.com/yuqing-project/yuqing/"
 
 // stages are the rooms that must not import one another.
-var stages = []string{"crawler", "analyzer", "responder", "console"}
+var stages = []string{"crawler", "analyzer", "responder", "console", "brief"}
 
 // roomOf returns the top-level package a package belongs to: "analyzer"
 // for analyzer/region, "store" for store/sqlite.

@@ -170,7 +170,8 @@ func (a *App) initConsole(context.Context) (*Service, error) {
 		}
 	}
 	c, err := console.New(console.Options{Store: a.st, Rules: set, Acker: acker, Requests: a.prod,
-		SchemeOptions: analyzer.SchemeOptions(), Logger: a.log, Registerer: a.reg})
+		SchemeOptions: analyzer.SchemeOptions(), Logger: a.log, Registerer: a.reg,
+		Briefs: NewBriefs(a.st, a.cfg, nil)})
 	if err != nil {
 		return nil, err
 	}

@@ -76,6 +76,21 @@ var migrations = []migration{
 			{"posts", skipIndex{name: "source_kind_set", expr: "source_kind", typ: "set(16)", granularity: 4}},
 		},
 	},
+	// Step 4 is the accounts step (#11), built on another branch; this
+	// empty placeholder keeps the versions consecutive until it is merged,
+	// and is dropped then.
+	{
+		version: 4,
+		name:    "placeholder for the accounts step",
+		stmts:   func(database, cluster string, f features, o schemaOptions) []string { return nil },
+	},
+	{
+		version: 5,
+		name:    "briefs",
+		stmts: func(database, cluster string, f features, o schemaOptions) []string {
+			return []string{briefsTable.createSQL(database, cluster, f)}
+		},
+	},
 }
 
 // SchemaVersion is the schema version Migrate brings a database to, and

@@ -226,6 +226,19 @@ var migrations = []migration{
 			`CREATE INDEX posts_kind_published ON posts (source_kind, published_at, id)`,
 		},
 	},
+	// Step 4 is the accounts step (#11), built on another branch; this
+	// empty placeholder keeps the versions consecutive until it is merged,
+	// and is dropped then.
+	{version: 4, name: "placeholder for the accounts step"},
+	{
+		version: 5,
+		name:    "briefs",
+		stmts: append(createTable(store.BriefsTable, false),
+			// A 期号 is never given twice: the database itself refuses a
+			// second brief of one type, year and number.
+			`CREATE UNIQUE INDEX briefs_number ON briefs (type, year, number) WHERE number > 0`,
+			`CREATE INDEX briefs_created ON briefs (created_at, id)`),
+	},
 }
 
 // createTable derives the statements that create the table keeping st: a

@@ -152,3 +152,24 @@ ALTER TABLE `yuqing`.`posts`
     ADD COLUMN `topic_terms` Array(Array(String));
 
 -- migration 3: skip indexes for the tier and source-kind filters of the read side
+-- migration 4: placeholder for the accounts step
+-- migration 5: briefs
+CREATE TABLE IF NOT EXISTS `yuqing`.`briefs`
+(
+    `id` String,
+    `version` UInt64,
+    `type` String,
+    `year` Int64,
+    `number` Int64,
+    `serial` Int64,
+    `state` String,
+    `title` String,
+    `incident_id` String,
+    `period_start_ns` Int64,
+    `created_at_ns` Int64,
+    `issued_at_ns` Int64,
+    `detail` String
+)
+ENGINE = ReplacingMergeTree(version)
+ORDER BY (id);
+

@@ -161,3 +161,24 @@ ALTER TABLE `yuqing`.`posts` ON CLUSTER `yuqing`
 ALTER TABLE `yuqing`.`posts` ON CLUSTER `yuqing`
     ADD INDEX `source_kind_set` source_kind TYPE set(16) GRANULARITY 4;
 
+-- migration 4: placeholder for the accounts step
+-- migration 5: briefs
+CREATE TABLE IF NOT EXISTS `yuqing`.`briefs` ON CLUSTER `yuqing`
+(
+    `id` String,
+    `version` UInt64,
+    `type` LowCardinality(String),
+    `year` Int64,
+    `number` Int64,
+    `serial` Int64,
+    `state` LowCardinality(String),
+    `title` String,
+    `incident_id` String,
+    `period_start_ns` Int64,
+    `created_at_ns` Int64,
+    `issued_at_ns` Int64,
+    `detail` String CODEC(ZSTD(3))
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/yuqing/briefs', '{replica}', version)
+ORDER BY (id);
+
