@@ -175,6 +175,8 @@ type Store interface {
 	Deliveries
 	Officers
 	Aggregates
+	Accounts
+	Audit
 
 	// Close releases the store's resources.
 	Close() error

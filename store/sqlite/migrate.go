@@ -226,6 +226,11 @@ var migrations = []migration{
 			`CREATE INDEX posts_kind_published ON posts (source_kind, published_at, id)`,
 		},
 	},
+	{
+		version: 4,
+		name:    "accounts, sessions, API tokens, failed-login counters, the audit log",
+		stmts:   accountsMigration(),
+	},
 }
 
 // createTable derives the statements that create the table keeping st: a
