@@ -289,3 +289,6 @@ func ResultName(result string) string {
 	}
 	return result
 }
+
+// Store returns the store the log writes to.
+func (l *Log) Store() store.Audit { return l.st }

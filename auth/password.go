@@ -10,6 +10,8 @@ import (
 	"unicode"
 
 	"golang.org/x/crypto/argon2"
+
+	"github.com/yuqing-project/yuqing/config"
 )
 
 // Policy is the password and session policy (config's auth section).
@@ -134,4 +136,12 @@ func CheckHash(hash, password string) bool {
 	}
 	got := argon2.IDKey([]byte(password), salt, uint32(iter), uint32(mem), threads, uint32(len(key)))
 	return subtle.ConstantTimeCompare(got, key) == 1
+}
+
+// PolicyOf returns the policy of the config's auth section.
+func PolicyOf(c config.AuthConfig) Policy {
+	return Policy{MinLength: c.Password.MinLength, MinClasses: c.Password.MinClasses, MaxAge: c.Password.MaxAge,
+		History: c.Password.History, ChangeOnFirstLogin: c.Password.ChangeOnFirstLogin,
+		MaxFailures: c.Lockout.MaxFailures, LockoutDuration: c.Lockout.Duration,
+		IdleTimeout: c.Session.IdleTimeout, MaxSessionAge: c.Session.MaxAge, TOTPForEveryone: c.TOTPForEveryone}
 }

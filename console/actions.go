@@ -21,7 +21,8 @@ import (
 // actionRequest is the body of POST /api/v1/incidents/{id}/actions.
 type actionRequest struct {
 	Action string `json:"action"`
-	// Actor is who asks; until the console has logins it is given here.
+	// Actor is who asks: the authenticated account, whatever the body
+	// says (a body's actor is accepted for older clients and ignored).
 	Actor string `json:"actor"`
 	model.Request
 }
@@ -40,8 +41,13 @@ func (c *Console) action(w http.ResponseWriter, r *http.Request) {
 	if !decodeBody(w, r, &req) {
 		return
 	}
+	req.Actor = actorName(r)
 	if err := validateAction(req); err != nil {
 		writeJSON(w, http.StatusBadRequest, apiError{err.Error()})
+		return
+	}
+	note(r, model.RequestPrefix+req.Action, "incident:"+id, req.Reason)
+	if !c.allow(w, r, req.Action) {
 		return
 	}
 	inc, err := c.st.GetIncident(r.Context(), id)
@@ -201,6 +207,8 @@ func (c *Console) disclosure(w http.ResponseWriter, r *http.Request) {
 	if !decodeBody(w, r, &req) {
 		return
 	}
+	req.Actor = actorName(r)
+	note(r, "disclosure.open", "disclosure:"+req.Rule, req.Title)
 	category, ok := disclosureCategories[req.Rule]
 	var errs []error
 	if !ok {
@@ -250,6 +258,8 @@ func (c *Console) openIncident(w http.ResponseWriter, r *http.Request) {
 	if !decodeBody(w, r, &req) {
 		return
 	}
+	req.Actor = actorName(r)
+	note(r, "incident.open", "incident:new", req.Title)
 	var errs []error
 	if strings.TrimSpace(req.Title) == "" {
 		errs = append(errs, errors.New("missing field title: what happened"))

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
-	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"path/filepath"
@@ -18,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/yuqing-project/yuqing/analyzer"
+	"github.com/yuqing-project/yuqing/auth"
 	"github.com/yuqing-project/yuqing/bus"
 	"github.com/yuqing-project/yuqing/httpserver"
 	"github.com/yuqing-project/yuqing/model"
@@ -55,7 +55,8 @@ func newServer(t *testing.T, opts ...func(*Options)) (*httptest.Server, store.St
 		t.Fatal(err)
 	}
 	reg := prometheus.NewRegistry()
-	o := Options{Store: st, Requests: &requestLog{}, Rules: rules.Default(), SchemeOptions: analyzer.SchemeOptions(), Registerer: reg}
+	o := Options{Store: st, Requests: &requestLog{}, Rules: rules.Default(), SchemeOptions: analyzer.SchemeOptions(), Registerer: reg,
+		Auth: newAuth(t, st)}
 	for _, f := range opts {
 		f(&o)
 	}
@@ -69,12 +70,13 @@ func newServer(t *testing.T, opts ...func(*Options)) (*httptest.Server, store.St
 	}
 	srv := httptest.NewServer(hs.Handler())
 	t.Cleanup(srv.Close)
+	useRole(t, srv, auth.RoleHandler)
 	return srv, st, s
 }
 
 func get(t *testing.T, u string) (int, string) {
 	t.Helper()
-	resp, err := http.Get(u)
+	resp, err := clientFor(u).Get(u)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,7 +125,7 @@ func TestReadAPI(t *testing.T) {
 
 func post(t *testing.T, u, body string) (int, string) {
 	t.Helper()
-	resp, err := http.Post(u, "application/json", strings.NewReader(body))
+	resp, err := clientFor(u).Post(u, "application/json", strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -142,10 +144,10 @@ func TestActions(t *testing.T) {
 		want string
 	}{
 		{`{"action":"confirm","actor":"李科长","level":"II","reason":"多家媒体报道"}`, 202, `"action":"request.confirm"`},
-		{`{"action":"assign","actor":"李科长","assignee":"应急局"}`, 202, `"actor":"李科长"`},
+		{`{"action":"assign","actor":"李科长","assignee":"应急局"}`, 202, `"actor":"handler"`}, // the account, not the body
 		{`{"action":"record_response","actor":"王干事","rule":"R-5H","url":"http://gov/tb","title":"情况通报"}`, 202, `"status":"accepted"`},
 		{`{"action":"delete","actor":"x"}`, 400, `invalid field action=\"delete\"`},
-		{`{"action":"close"}`, 400, `missing field actor`},
+		{`{"action":"nothing"}`, 400, `invalid field action=\"nothing\"`},
 		{`{"action":"assign","actor":"x"}`, 400, `missing field assignee: assign needs it`},
 		{`{"action":"waive","actor":"x","rule":"R-5H"}`, 400, `missing field reason: waive needs it`},
 		{`{"action":"set_level","actor":"x","level":"V"}`, 400, `invalid field level=\"V\"`},
