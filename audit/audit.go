@@ -6,10 +6,15 @@
 // The log is append-only and tamper-evident. Every writing process keeps
 // a hash chain of its own (a Log, whose chain ID is new at every start):
 // records are numbered 1, 2, … and each carries the SHA-256 of its fields
-// and the hash and time of the record before it. Verify recomputes every
-// chain, so a record edited in the database (its hash no longer matches),
-// deleted (a number is missing, or the next record's previous hash no
-// longer matches) or inserted is reported. Records older than
+// and the hash and time of the record before it; the first record of a
+// chain carries those of the latest record in the store when it was
+// written, so chains are linked too and a whole chain cannot vanish
+// unnoticed. Verify recomputes every chain, so a record edited in the
+// database (its hash no longer matches), deleted (a number is missing, the
+// next record's previous hash no longer matches, or a later chain's anchor
+// is gone) or inserted is reported. What no hash chain shows is the removal
+// of the very newest records; the store's own refusal (SQLite's triggers)
+// and the export an auditor keeps cover that. Records older than
 // store.AuditRetention may be purged (PurgeBefore), which the log itself
 // records, so that Verify accepts a chain whose first records are gone
 // only where a purge removed them.
@@ -85,6 +90,7 @@ type Log struct {
 
 	mu       sync.Mutex
 	seq      int
+	anchored bool
 	prevAt   time.Time
 	prevHash string
 }
@@ -136,6 +142,17 @@ func (l *Log) Chain() string { return l.chain }
 func (l *Log) Record(ctx context.Context, e Entry) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if !l.anchored {
+		last, err := l.st.LastAudit(ctx)
+		switch {
+		case err == nil:
+			l.prevAt, l.prevHash = last.At, last.Hash
+		case !errors.Is(err, store.ErrNotFound):
+			l.failed.Inc()
+			return fmt.Errorf("cannot write the audit record of %s: %w", e.Action, err)
+		}
+		l.anchored = true
+	}
 	at := l.now().UTC()
 	if !at.After(l.prevAt) {
 		at = l.prevAt.Add(time.Nanosecond) // times within a chain increase
@@ -212,6 +229,10 @@ func Verify(ctx context.Context, st store.Audit) (Report, error) {
 	}
 	rep := Report{Records: len(recs)}
 	var purges []time.Time
+	hashes := map[string]bool{}
+	for _, r := range recs {
+		hashes[r.Hash] = true
+	}
 	chains := map[string][]model.AuditRecord{}
 	var order []string
 	for _, r := range recs {
@@ -238,8 +259,14 @@ func Verify(ctx context.Context, st store.Audit) (Report, error) {
 				bad("记录 %s（%s %s）的哈希不符：内容被改动。", r.ID, r.Action, r.Object)
 			}
 			if i == 0 {
-				if r.Seq != 1 && !slices.ContainsFunc(purges, func(t time.Time) bool { return r.PrevAt.Before(t) }) {
+				purged := slices.ContainsFunc(purges, func(t time.Time) bool { return r.PrevAt.Before(t) })
+				switch {
+				case r.Seq != 1 && !purged:
 					bad("链 %s 缺少第 1 至 %d 条记录，且没有清理这些记录的审计记录：记录被删除。", chain, r.Seq-1)
+				case r.Seq == 1 && r.PrevHash != "" && !hashes[r.PrevHash] && !purged:
+					bad("链 %s 开始时的最新记录（%s）已不存在：记录被删除。", chain, r.PrevAt.In(model.China).Format("2006-01-02 15:04:05.000"))
+				case r.Seq == 1 && r.PrevHash == "" && len(recs) > 0 && r.At.Sub(recs[0].At) > time.Minute:
+					bad("链 %s 没有链接到此前的记录，而此前已有记录：记录被删除或伪造。", chain)
 				}
 				continue
 			}

@@ -73,6 +73,9 @@ type Audit interface {
 	AppendAudit(ctx context.Context, records []model.AuditRecord) error
 	// ListAudit returns the records q selects, by At then ID.
 	ListAudit(ctx context.Context, q AuditQuery) ([]model.AuditRecord, error)
+	// LastAudit returns the latest record (by At, then ID), or
+	// ErrNotFound when there is none.
+	LastAudit(ctx context.Context) (model.AuditRecord, error)
 	// PurgeAudit removes the records older than before and returns how
 	// many it removed. It refuses (ErrRetention, removing nothing) a
 	// cutoff later than now minus AuditRetention.

@@ -95,6 +95,18 @@ func (s *Store) ListAudit(ctx context.Context, q store.AuditQuery) ([]model.Audi
 	return list(ctx, s, store.AuditTable, "list_audit", where+" ORDER BY at_ns, id", args...)
 }
 
+// LastAudit returns the latest audit record, or store.ErrNotFound.
+func (s *Store) LastAudit(ctx context.Context) (model.AuditRecord, error) {
+	recs, err := list(ctx, s, store.AuditTable, "last_audit", " ORDER BY at_ns DESC, id DESC LIMIT 1")
+	if err == nil && len(recs) == 0 {
+		err = store.ErrNotFound
+	}
+	if err != nil {
+		return model.AuditRecord{}, err
+	}
+	return recs[0], nil
+}
+
 // PurgeAudit removes the audit records older than before, refusing a
 // cutoff within the retention. The removal is a mutation, which the
 // server applies in the background; it returns the number of records the

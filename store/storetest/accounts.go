@@ -149,6 +149,9 @@ func testAuditAppendList(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	r1, r2, r3 := NewAuditRecord("a", 1, base), NewAuditRecord("a", 2, base.Add(time.Second)), NewAuditRecord("b", 1, base.Add(time.Second))
 	r2.PrevAt = base
+	if _, err := s.LastAudit(ctx); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("LastAudit of an empty log = %v, want ErrNotFound", err)
+	}
 	if err := s.AppendAudit(ctx, []model.AuditRecord{r2, r1}); err != nil {
 		t.Fatal(err)
 	}
@@ -171,6 +174,9 @@ func testAuditAppendList(t *testing.T, s store.Store) {
 	want.At, want.PrevAt = r2.At.UTC(), r2.PrevAt.UTC()
 	if !reflect.DeepEqual(got[1], want) {
 		t.Errorf("record read back as %+v, want %+v", got[1], want)
+	}
+	if last, err := s.LastAudit(ctx); err != nil || last.ID != r3.ID {
+		t.Errorf("LastAudit = %s, %v; want %s (the latest, ties by ID)", last.ID, err, r3.ID)
 	}
 	since, err := s.ListAudit(ctx, store.AuditQuery{Since: base.Add(time.Second), Until: base.Add(2 * time.Second)})
 	if err != nil {
