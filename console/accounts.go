@@ -35,7 +35,13 @@ func (c *Console) accountRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /logout", c.logout)
 	mux.HandleFunc("GET /api/v1/me", c.me)
 	mux.HandleFunc("GET /accounts", c.accountsPage)
-	mux.HandleFunc("POST /accounts/{op}", c.accountOp)
+	mux.HandleFunc("POST /accounts/add", c.accountOp)
+	mux.HandleFunc("POST /accounts/reset", c.accountOp)
+	mux.HandleFunc("POST /accounts/role", c.accountOp)
+	mux.HandleFunc("POST /accounts/lock", c.accountOp)
+	mux.HandleFunc("POST /accounts/unlock", c.accountOp)
+	mux.HandleFunc("POST /accounts/token", c.accountOp)
+	mux.HandleFunc("POST /accounts/revoke", c.accountOp)
 	mux.HandleFunc("GET /audit", c.auditPage)
 	mux.HandleFunc("GET /api/v1/audit/export", c.auditExport)
 	mux.HandleFunc("GET /api/v1/audit/verify", c.auditVerify)
@@ -305,7 +311,7 @@ func (c *Console) accountOp(w http.ResponseWriter, r *http.Request) {
 		msg      string
 		newToken string
 	)
-	switch r.PathValue("op") {
+	switch strings.TrimPrefix(r.URL.Path, "/accounts/") {
 	case "add":
 		err, msg = c.auth.AddAccount(ctx, a, f("name"), f("display_name"), f("role"), f("password")), "已创建账号 "+f("name")+"，首次登录须修改密码。"
 	case "reset":

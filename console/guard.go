@@ -138,6 +138,9 @@ func (c *Console) guard(next *http.ServeMux) http.Handler {
 			guard = public // not found or method not allowed: the mux answers
 		}
 		i := &reqInfo{addr: clientAddr(r), object: r.URL.Path}
+		if !strings.Contains(pattern, " ") {
+			pattern = r.Method + " " + pattern // a route registered without a method
+		}
 		r = r.WithContext(context.WithValue(r.Context(), infoKey{}, i))
 		if guard == public {
 			next.ServeHTTP(w, r)
@@ -153,7 +156,7 @@ func (c *Console) guard(next *http.ServeMux) http.Handler {
 				return
 			}
 			if stateChanging(r.Method) {
-				c.audit(r, auth.Principal{}, r.Method+" "+pattern, r.URL.Path, model.AuditDenied, "未登录")
+				c.audit(r, auth.Principal{}, pattern, r.URL.Path, model.AuditDenied, "未登录")
 			}
 			if isPage(r) {
 				http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
@@ -165,7 +168,7 @@ func (c *Console) guard(next *http.ServeMux) http.Handler {
 		i.p = p
 		if stateChanging(r.Method) {
 			if why := c.forged(r, p); why != "" {
-				c.audit(r, p, r.Method+" "+pattern, r.URL.Path, model.AuditDenied, why)
+				c.audit(r, p, pattern, r.URL.Path, model.AuditDenied, why)
 				c.forbid(w, r, why)
 				return
 			}
@@ -175,12 +178,12 @@ func (c *Console) guard(next *http.ServeMux) http.Handler {
 				http.Redirect(w, r, nextStep(p), http.StatusSeeOther)
 				return
 			}
-			c.audit(r, p, r.Method+" "+pattern, r.URL.Path, model.AuditDenied, "登录未完成")
+			c.audit(r, p, pattern, r.URL.Path, model.AuditDenied, "登录未完成")
 			c.forbid(w, r, "请先完成登录（动态口令或修改密码）。")
 			return
 		}
 		if guard != loginStep && guard != byHandler && !p.Can(guard) {
-			c.audit(r, p, r.Method+" "+pattern, r.URL.Path, model.AuditDenied, "缺少权限 "+guard)
+			c.audit(r, p, pattern, r.URL.Path, model.AuditDenied, "缺少权限 "+guard)
 			c.forbid(w, r, "当前角色（"+p.RoleName()+"）无权进行此操作。")
 			return
 		}
