@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/yuqing-project/yuqing/auth"
 	"github.com/yuqing-project/yuqing/bus"
 	"github.com/yuqing-project/yuqing/httpserver"
 	"github.com/yuqing-project/yuqing/model"
@@ -170,6 +171,8 @@ func (c *Console) ack(w http.ResponseWriter, r *http.Request) {
 		c.log.Warn("cannot record an acknowledgement in the history; the responder will", "incident", claims.IncidentID,
 			"request_id", httpserver.RequestID(r.Context()), "err", err)
 	}
+	c.audit(r, auth.Principal{Account: "ack:" + claims.Recipient}, model.RequestPrefix+model.RequestAcknowledge,
+		"incident:"+claims.IncidentID, model.AuditOK, "提醒确认链接 "+claims.Key)
 	c.ackPage(w, r, http.StatusOK, "已确认收到", "事件 "+claims.IncidentID+" 的提醒已确认,逐级上报已停止。")
 }
 

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"path/filepath"
@@ -221,11 +222,28 @@ func TestAckLinks(t *testing.T) {
 	}
 	srv, st, _ := newServer(t, func(o *Options) { o.Acker = acker })
 	token := acker.Token(notify.AckClaims{IncidentID: "INC-1", Key: "opened", Recipient: "duty", Expires: time.Now().Add(time.Hour).Unix()})
-	if code, body := get(t, srv.URL+"/api/v1/ack?token="+url.QueryEscape(token)); code != 200 || !strings.Contains(body, "已确认收到") {
+	// The link works without a login, and does nothing else.
+	anon := func(u string, hdr ...string) (int, string) {
+		req, _ := http.NewRequest(http.MethodGet, u, nil)
+		for i := 0; i+1 < len(hdr); i += 2 {
+			req.Header.Set(hdr[i], hdr[i+1])
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if code, body := anon(srv.URL + "/api/v1/ack?token=" + url.QueryEscape(token)); code != 200 || !strings.Contains(body, "已确认收到") {
 		t.Errorf("valid ack = %d %s", code, body)
 	}
-	if code, body := get(t, srv.URL+"/api/v1/ack?token="+url.QueryEscape(token+"x")); code != 403 || !strings.Contains(body, "链接无效") {
+	if code, body := anon(srv.URL + "/api/v1/ack?token=" + url.QueryEscape(token+"x")); code != 403 || !strings.Contains(body, "链接无效") {
 		t.Errorf("tampered ack = %d %s", code, body)
+	}
+	if code, _ := anon(srv.URL+"/api/v1/incidents/INC-1?token="+url.QueryEscape(token), "Authorization", "Bearer "+token); code != 401 {
+		t.Errorf("the ack token opened the API: %d, want 401", code)
 	}
 	h, _ := st.ListHistory(context.Background(), "INC-1")
 	if len(h) != 1 || h[0].Action != model.RequestPrefix+model.RequestAcknowledge || h[0].Actor != "duty" {

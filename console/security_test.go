@@ -376,3 +376,21 @@ func TestLoginLockout(t *testing.T) {
 }
 
 func newReg() *prometheus.Registry { return prometheus.NewRegistry() }
+
+// TestLoginRateLimit: more than loginBurst logins a minute from one
+// address are refused before the password is checked.
+func TestLoginRateLimit(t *testing.T) {
+	srv, _, _ := newServer(t) // newServer logged in once
+	codes := map[int]int{}
+	for range loginBurst + 2 {
+		resp, err := http.PostForm(srv.URL+"/login", url.Values{"name": {"nobody"}, "password": {"x"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		codes[resp.StatusCode]++
+	}
+	if codes[http.StatusTooManyRequests] < 2 {
+		t.Errorf("login answers %v, want the attempts past %d a minute refused with 429", codes, loginBurst)
+	}
+}
