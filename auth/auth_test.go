@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/yuqing-project/yuqing/audit"
+	"github.com/yuqing-project/yuqing/model"
 	"github.com/yuqing-project/yuqing/store"
 	"github.com/yuqing-project/yuqing/store/sqlite"
 )
@@ -418,5 +419,11 @@ func TestTokens(t *testing.T) {
 	toks, _ := s.ListTokens(ctx, sys)
 	if len(toks) != 1 || toks[0].Hash != "" || !toks[0].Revoked {
 		t.Errorf("ListTokens = %+v", toks)
+	}
+}
+
+func TestRoleKeysAgreeWithModel(t *testing.T) {
+	if got := strings.Join(RoleKeys(), ","); got != strings.Join(model.RoleKeys, ",") {
+		t.Errorf("auth roles %s, model.RoleKeys %s", got, strings.Join(model.RoleKeys, ","))
 	}
 }

@@ -300,7 +300,8 @@ func (s *Service) principal(a model.Account, sess *model.Session) Principal {
 		p.NeedSecondFactor = true
 		p.NeedEnrolment = a.TOTPSecret == ""
 	}
-	p.MustChangePassword = a.MustChange || (s.policy.MaxAge > 0 && s.now().Sub(a.PasswordChangedAt) > s.policy.MaxAge)
+	p.MustChangePassword = a.PasswordHash != "" &&
+		(a.MustChange || (s.policy.MaxAge > 0 && s.now().Sub(a.PasswordChangedAt) > s.policy.MaxAge))
 	return p
 }
 

@@ -460,6 +460,35 @@ type AuthConfig struct {
 	// with the documented demo password: for the demo only. Default:
 	// false (the embedded default config sets it with the demo).
 	DemoAccounts bool `yaml:"demo_accounts"`
+	// OIDC, when its issuer is set, offers single sign-on with an
+	// OpenID Connect provider beside the passwords.
+	OIDC OIDCConfig `yaml:"oidc"`
+}
+
+// OIDCConfig is single sign-on with an OpenID Connect provider: an
+// account is created (or updated) at its first login with the role its
+// claims map to; a login whose claims map to no role is refused.
+type OIDCConfig struct {
+	// Issuer is the provider's issuer URL (its discovery document is at
+	// ISSUER/.well-known/openid-configuration).
+	Issuer       string `yaml:"issuer"`
+	ClientID     string `yaml:"client_id"`
+	ClientSecret string `yaml:"client_secret" secret:"true"`
+	// RedirectURL is the console's callback as the provider knows it:
+	// https://HOST/login/oidc/callback.
+	RedirectURL string `yaml:"redirect_url"`
+	// UsernameClaim names the account. Default: preferred_username.
+	UsernameClaim string `yaml:"username_claim"`
+	// RolesClaim holds the person's groups or roles (a string or a list
+	// of strings). Default: roles.
+	RolesClaim string `yaml:"roles_claim"`
+	// RoleMap maps a value of RolesClaim to a role key; of several
+	// matches the first in the role table (administrators first) wins.
+	RoleMap map[string]string `yaml:"role_map"`
+	// SecondFactorByProvider trusts the provider's login as the second
+	// factor of administrators (the provider enforces MFA). Default:
+	// false: administrators still enter their TOTP.
+	SecondFactorByProvider bool `yaml:"second_factor_by_provider"`
 }
 
 // PasswordConfig is the password policy.

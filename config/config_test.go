@@ -126,7 +126,8 @@ func TestLoadGoodConfig(t *testing.T) {
 		Demo: DemoConfig{Enabled: true, Listen: "127.0.0.1:18081", Speed: 60},
 		Auth: AuthConfig{Password: PasswordConfig{MinLength: 10, MinClasses: 4, MaxAge: 720 * time.Hour, History: 8},
 			Lockout: LockoutConfig{MaxFailures: 3, Duration: time.Hour}, Session: SessionConfig{IdleTimeout: 15 * time.Minute, MaxAge: 8 * time.Hour},
-			TOTPForEveryone: true, Hosts: []string{"yuqing.example.gov.cn"}, SecureCookies: true},
+			TOTPForEveryone: true, Hosts: []string{"yuqing.example.gov.cn"}, SecureCookies: true,
+			OIDC: OIDCConfig{UsernameClaim: "preferred_username", RolesClaim: "roles"}},
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("testdata/good.yaml decoded to\n%+v\nwant\n%+v", *got, *want)

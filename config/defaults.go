@@ -141,6 +141,8 @@ func (c *Config) applyDefaults(set func(string) bool) {
 	if !set("auth.password.change_on_first_login") {
 		c.Auth.Password.ChangeOnFirstLogin = true
 	}
+	d.str("auth.oidc.username_claim", &c.Auth.OIDC.UsernameClaim, "preferred_username")
+	d.str("auth.oidc.roles_claim", &c.Auth.OIDC.RolesClaim, "roles")
 	d.int("auth.lockout.max_failures", &c.Auth.Lockout.MaxFailures, 5)
 	d.dur("auth.lockout.duration", &c.Auth.Lockout.Duration, 30*time.Minute)
 	d.dur("auth.session.idle_timeout", &c.Auth.Session.IdleTimeout, 30*time.Minute)

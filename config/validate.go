@@ -130,6 +130,24 @@ func (c *Config) problems() []Problem {
 	if a.Session.IdleTimeout < time.Minute {
 		bad("auth.session.idle_timeout", "must be at least 1m, got %s", a.Session.IdleTimeout)
 	}
+	if o := a.OIDC; o.Issuer != "" {
+		for _, f := range []struct{ key, v string }{{"client_id", o.ClientID}, {"redirect_url", o.RedirectURL}} {
+			if f.v == "" {
+				bad("auth.oidc."+f.key, "must be set with auth.oidc.issuer")
+			}
+		}
+		if u, err := url.Parse(o.Issuer); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			bad("auth.oidc.issuer", "%q is not an http(s) URL", o.Issuer)
+		}
+		if len(o.RoleMap) == 0 {
+			bad("auth.oidc.role_map", "must map at least one value of %s to a role", o.RolesClaim)
+		}
+		for k, r := range o.RoleMap {
+			if !model.ValidRoleKey(r) {
+				bad("auth.oidc.role_map."+k, "%q is not a role: want sysadmin, secadmin, auditor, monitor, duty, handler, leader or viewer", r)
+			}
+		}
+	}
 	if a.Session.MaxAge < a.Session.IdleTimeout {
 		bad("auth.session.max_age", "must be at least auth.session.idle_timeout (%s), got %s", a.Session.IdleTimeout, a.Session.MaxAge)
 	}

@@ -2,6 +2,7 @@ package console
 
 import (
 	"bytes"
+	"crypto/rand"
 	"encoding/base64"
 	"errors"
 	"html/template"
@@ -26,6 +27,8 @@ import (
 func (c *Console) accountRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /login", c.loginPage)
 	mux.HandleFunc("POST /login", c.login)
+	mux.HandleFunc("GET /login/oidc", c.oidcStart)
+	mux.HandleFunc("GET /login/oidc/callback", c.oidcCallback)
 	mux.HandleFunc("GET /login/totp", c.totpPage)
 	mux.HandleFunc("POST /login/totp", c.totp)
 	mux.HandleFunc("GET /account/totp", c.enrolPage)
@@ -60,6 +63,8 @@ type authPage struct {
 	// RecoveryCodes are shown once, after enrolment.
 	RecoveryCodes []string
 	Policy        auth.Policy
+	// SSO offers the single sign-on button.
+	SSO bool
 }
 
 // safeNext is next if it is a path on this site, else "".
@@ -85,7 +90,7 @@ func landing(p auth.Principal, next string) string {
 }
 
 func (c *Console) loginPage(w http.ResponseWriter, r *http.Request) {
-	c.render(w, r, http.StatusOK, "login", &authPage{Next: safeNext(r.URL.Query().Get("next"))})
+	c.render(w, r, http.StatusOK, "login", &authPage{Next: safeNext(r.URL.Query().Get("next")), SSO: c.oidc != nil})
 }
 
 func (c *Console) setSession(w http.ResponseWriter, value string, maxAge int) {
@@ -102,7 +107,7 @@ func (c *Console) login(w http.ResponseWriter, r *http.Request) {
 		c.forbid(w, r, why)
 		return
 	}
-	page := &authPage{Next: safeNext(r.PostFormValue("next")), Name: r.PostFormValue("name")}
+	page := &authPage{Next: safeNext(r.PostFormValue("next")), Name: r.PostFormValue("name"), SSO: c.oidc != nil}
 	if !c.logins.allow(addr, time.Now()) {
 		page.Error = "登录尝试过于频繁，请一分钟后再试。"
 		c.render(w, r, http.StatusTooManyRequests, "login", page)
@@ -413,4 +418,12 @@ func (c *Console) auditVerify(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"records": rep.Records, "chains": rep.Chains, "ok": rep.OK(), "problems": nonNil(rep.Problems)})
+}
+
+func randomToken() (string, error) {
+	b := make([]byte, 24)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	return base64.RawURLEncoding.EncodeToString(b), nil
 }

@@ -104,6 +104,8 @@ type Options struct {
 	// Secure marks the session cookie Secure and sends HSTS: set when the
 	// console is served over TLS (by itself or by a proxy in front).
 	Secure bool
+	// OIDC, when set, offers single sign-on at /login/oidc.
+	OIDC *OIDCOptions
 }
 
 // Console is the API and the pages. Build it with New and give Handler to
@@ -124,6 +126,7 @@ type Console struct {
 	hosts    []string
 	secure   bool
 	logins   loginLimiter
+	oidc     *oidcLogin
 }
 
 // New returns the console built from opts. It parses the pages' templates
@@ -149,6 +152,9 @@ func New(opts Options) (*Console, error) {
 	c := &Console{st: opts.Store, requests: opts.Requests, views: readmodel.New(opts.Store, opts.Rules), rules: opts.Rules, acker: opts.Acker,
 		schemes: opts.SchemeOptions, now: opts.Now, log: opts.Logger, pages: pages, officers: officers,
 		auth: opts.Auth, hosts: opts.Hosts, secure: opts.Secure}
+	if opts.OIDC != nil {
+		c.oidc = &oidcLogin{opts: *opts.OIDC}
+	}
 	c.mux = c.routes()
 	return c, nil
 }

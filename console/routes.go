@@ -72,6 +72,8 @@ var routePerms = map[string]string{
 
 	"GET /login":               public,
 	"POST /login":              public,
+	"GET /login/oidc":          public,
+	"GET /login/oidc/callback": public,
 	"GET /login/totp":          loginStep,
 	"POST /login/totp":         loginStep,
 	"GET /account/totp":        loginStep,

@@ -82,3 +82,17 @@ type LoginThrottle struct {
 	LockedUntil time.Time
 	LastFailure time.Time
 }
+
+// RoleKeys are the keys of the console's roles (auth owns what each may
+// do): the three administrators first.
+var RoleKeys = []string{"sysadmin", "secadmin", "auditor", "monitor", "duty", "handler", "leader", "viewer"}
+
+// ValidRoleKey reports whether key is one of RoleKeys.
+func ValidRoleKey(key string) bool {
+	for _, k := range RoleKeys {
+		if k == key {
+			return true
+		}
+	}
+	return false
+}

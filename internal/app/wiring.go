@@ -16,6 +16,7 @@ import (
 	"github.com/yuqing-project/yuqing/auth"
 	"github.com/yuqing-project/yuqing/bus"
 	"github.com/yuqing-project/yuqing/calendar"
+	"github.com/yuqing-project/yuqing/config"
 	"github.com/yuqing-project/yuqing/console"
 	"github.com/yuqing-project/yuqing/crawler"
 	"github.com/yuqing-project/yuqing/demo"
@@ -178,7 +179,8 @@ func (a *App) initConsole(ctx context.Context) (*Service, error) {
 	}
 	c, err := console.New(console.Options{Store: a.st, Rules: set, Acker: acker, Requests: a.prod,
 		SchemeOptions: analyzer.SchemeOptions(), Logger: a.log, Registerer: a.reg,
-		Auth: accounts, Hosts: a.cfg.Auth.Hosts, Secure: a.cfg.Auth.SecureCookies || a.cfg.HTTP.TLSCertFile != ""})
+		Auth: accounts, Hosts: a.cfg.Auth.Hosts, Secure: a.cfg.Auth.SecureCookies || a.cfg.HTTP.TLSCertFile != "",
+		OIDC: oidcOptions(a.cfg.Auth.OIDC)})
 	if err != nil {
 		return nil, err
 	}
@@ -366,4 +368,14 @@ func (a *App) accounts(ctx context.Context) (*auth.Service, error) {
 		}
 	}
 	return s, nil
+}
+
+// oidcOptions are the console's single sign-on options, or nil without an
+// issuer.
+func oidcOptions(o config.OIDCConfig) *console.OIDCOptions {
+	if o.Issuer == "" {
+		return nil
+	}
+	return &console.OIDCOptions{Issuer: o.Issuer, ClientID: o.ClientID, ClientSecret: o.ClientSecret, RedirectURL: o.RedirectURL,
+		UsernameClaim: o.UsernameClaim, RolesClaim: o.RolesClaim, RoleMap: o.RoleMap, SecondFactorByProvider: o.SecondFactorByProvider}
 }
