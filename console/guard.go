@@ -365,10 +365,18 @@ func fillSession(data any, r *http.Request) any {
 	}
 	if f := e.FieldByName("User"); f.IsValid() && f.CanSet() {
 		u := reflect.ValueOf(userOf(p))
-		if u.Type().AssignableTo(f.Type()) {
+		switch {
+		case u.Type().AssignableTo(f.Type()):
 			f.Set(u)
-		} else if f.Kind() == reflect.String {
+		case f.Kind() == reflect.String:
 			f.SetString(p.DisplayName)
+		case f.Kind() == reflect.Struct:
+			// A page's own user type: its string fields of the same names.
+			for i := range u.NumField() {
+				if g := f.FieldByName(u.Type().Field(i).Name); g.IsValid() && g.CanSet() && g.Kind() == reflect.String {
+					g.SetString(u.Field(i).String())
+				}
+			}
 		}
 	}
 	return data

@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/yuqing-project/yuqing/auth"
+	"github.com/yuqing-project/yuqing/model"
 )
 
 // routePatterns returns every route the console's source registers
@@ -392,5 +393,27 @@ func TestLoginRateLimit(t *testing.T) {
 	}
 	if codes[http.StatusTooManyRequests] < 2 {
 		t.Errorf("login answers %v, want the attempts past %d a minute refused with 429", codes, loginBurst)
+	}
+}
+
+// TestFillSession: a page's data gets the request's CSRF token and user,
+// whatever the page's own user type.
+func TestFillSession(t *testing.T) {
+	type pageUser struct{ Name, RoleName string }
+	type page struct {
+		CSRFToken string
+		User      pageUser
+		Title     string
+	}
+	r := httptest.NewRequest("GET", "/", nil)
+	sess := "tok"
+	r = r.WithContext(context.WithValue(r.Context(), infoKey{}, &reqInfo{p: auth.Principal{Account: "zhang", DisplayName: "张三", Role: auth.RoleDuty,
+		Session: &model.Session{CSRF: sess}}}))
+	got := fillSession(page{Title: "t"}, r).(*page)
+	if got.CSRFToken != "tok" || got.User.Name != "zhang" || got.User.RoleName != "值班员" || got.Title != "t" {
+		t.Errorf("filled %+v", got)
+	}
+	if m := fillSession(map[string]string{"a": "b"}, r); m.(map[string]string)["a"] != "b" {
+		t.Error("a map changed")
 	}
 }
