@@ -252,20 +252,26 @@ var errAuditBroken = errors.New("审计记录校验未通过")
 
 func cmdAudit(args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return usageError{errors.New("want verify or export")}
+		return usageError{errors.New("want verify, export or purge")}
 	}
 	var since, out string
 	cf, pos, err := subcommand("audit "+args[0], args[1:], stderr, func(fs *flag.FlagSet) {
-		if args[0] == "export" {
+		switch args[0] {
+		case "export":
 			fs.StringVar(&since, "since", "", "export the records from this `DATE` (2026-11-01, China time, or RFC 3339) on")
 			fs.StringVar(&out, "o", "", "write the CSV to `FILE` instead of standard output")
+		case "purge":
+			fs.StringVar(&since, "before", "", "remove the records before this `DATE`, at least 180 days ago")
 		}
 	})
 	if err != nil {
 		return err
 	}
-	if len(pos) != 0 || (args[0] != "verify" && args[0] != "export") {
-		return usageError{fmt.Errorf("want verify or export, without arguments")}
+	if len(pos) != 0 || (args[0] != "verify" && args[0] != "export" && args[0] != "purge") {
+		return usageError{fmt.Errorf("want verify, export or purge, without arguments")}
+	}
+	if args[0] == "purge" && since == "" {
+		return usageError{errors.New("-before DATE is required")}
 	}
 	var from time.Time
 	if since != "" {
@@ -283,6 +289,14 @@ func cmdAudit(args []string, stdout, stderr io.Writer) error {
 	}
 	defer env.st.Close()
 	cli := auth.CLI()
+	if args[0] == "purge" {
+		n, err := env.log.PurgeBefore(ctx, from, cli.Account, cli.Address)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "已清理 %s 之前的 %d 条审计记录。\n", from.In(model.China).Format("2006-01-02"), n)
+		return nil
+	}
 	if args[0] == "verify" {
 		rep, err := audit.Verify(ctx, env.st)
 		if err != nil {

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	_ "modernc.org/sqlite"
 )
@@ -74,6 +75,17 @@ func TestAccountCommands(t *testing.T) {
 		if !strings.Contains(string(b), want) {
 			t.Errorf("export lacks %q:\n%s", want, b)
 		}
+	}
+
+	// Records younger than 180 days are never purged; older ones may be,
+	// and the purge is itself recorded.
+	var pout bytes.Buffer
+	if err := cmdAudit(append([]string{"purge", "-before", time.Now().AddDate(0, -1, 0).Format("2006-01-02")}, dd...), &pout, &pout); err == nil || !strings.Contains(err.Error(), "180 days") {
+		t.Errorf("purge of last month's records = %v, want refused", err)
+	}
+	if err := cmdAudit(append([]string{"purge", "-before", time.Now().AddDate(0, 0, -200).Format("2006-01-02")}, dd...), &pout, &pout); err != nil ||
+		!strings.Contains(pout.String(), "之前的 0 条审计记录") {
+		t.Errorf("purge of 200 days ago = %v: %s", err, pout.String())
 	}
 
 	// Someone with the database file edits one record and deletes another.

@@ -24,7 +24,7 @@ Usage:
   yuqing user add NAME -role ROLE [-name 姓名] [-config FILE | -data-dir DIR]   (password on stdin)
   yuqing user passwd|lock|unlock NAME | user role NAME -role ROLE | user list
   yuqing token create NAME -role ROLE | token revoke ID | token list
-  yuqing audit verify | audit export [-since DATE] [-o FILE]
+  yuqing audit verify | audit export [-since DATE] [-o FILE] | audit purge -before DATE
   yuqing analyze [-tokens] [-model FILE] < LINES
   yuqing train sentiment -data DIR -out FILE [-corrections FILE] [-config FILE -corrections-from-store]
   yuqing extract [-allow-private] [-timeout D] [-url URL] [-content-type CT] [-fetched-at RFC3339] FILE|URL|-
