@@ -176,6 +176,8 @@ type Store interface {
 	Officers
 	Aggregates
 	Briefs
+	Accounts
+	Audit
 
 	// Close releases the store's resources.
 	Close() error

@@ -76,13 +76,16 @@ var migrations = []migration{
 			{"posts", skipIndex{name: "source_kind_set", expr: "source_kind", typ: "set(16)", granularity: 4}},
 		},
 	},
-	// Step 4 is the accounts step (#11), built on another branch; this
-	// empty placeholder keeps the versions consecutive until it is merged,
-	// and is dropped then.
 	{
 		version: 4,
-		name:    "placeholder for the accounts step",
-		stmts:   func(database, cluster string, f features, o schemaOptions) []string { return nil },
+		name:    "accounts, sessions, API tokens, failed-login counters, the audit log",
+		stmts: func(database, cluster string, f features, o schemaOptions) []string {
+			var stmts []string
+			for _, t := range accountsTables {
+				stmts = append(stmts, t.createSQL(database, cluster, f))
+			}
+			return stmts
+		},
 	},
 	{
 		version: 5,

@@ -226,10 +226,11 @@ var migrations = []migration{
 			`CREATE INDEX posts_kind_published ON posts (source_kind, published_at, id)`,
 		},
 	},
-	// Step 4 is the accounts step (#11), built on another branch; this
-	// empty placeholder keeps the versions consecutive until it is merged,
-	// and is dropped then.
-	{version: 4, name: "placeholder for the accounts step"},
+	{
+		version: 4,
+		name:    "accounts, sessions, API tokens, failed-login counters, the audit log",
+		stmts:   accountsMigration(),
+	},
 	{
 		version: 5,
 		name:    "briefs",
