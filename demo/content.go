@@ -41,6 +41,10 @@ type item struct {
 	reply   *boardReply
 	// incident marks items of the scripted incident (for tests and logs).
 	incident bool
+	// story names the story the item belongs to, for the scenario's truth
+	// (see Stream). Background items made from one template are one
+	// story: they differ only in the filler names and numbers.
+	story string
 }
 
 // govMeta is the 政务公开 metadata block of a portal document.
@@ -341,6 +345,10 @@ func portalBackground(r *rng, v vars, it *item) {
 		it.column = "xwfb"
 		t := pick(r, portalNews)
 		it.title, it.paras = v.fill(t.title), v.fillAll(t.paras)
+		it.story = "portal:" + t.title
+		if strings.Contains(t.title, "{focus}") {
+			it.story += ":" + f.focus
+		}
 		it.origin = "青岚县人民政府办公室"
 		it.author = person(r)
 		return
@@ -359,6 +367,7 @@ func portalBackground(r *rng, v vars, it *item) {
 		}
 		it.gov = &govMeta{theme: pol.theme, publisher: "青岚县人民政府办公室",
 			docNo: fmt.Sprintf("青政办发〔%s〕%d号", year, 8+it.pos%90)}
+		it.story = "policy:" + pol.name
 	case 3:
 		it.column = "zwgk"
 		it.title = fmt.Sprintf("《青岚县%s年%s工作方案》政策解读", year, pol.name)
@@ -370,6 +379,7 @@ func portalBackground(r *rng, v vars, it *item) {
 			"五、解读机关。" + pol.dept + "。群众也可拨打12345政务服务便民热线咨询相关政策。",
 		}
 		it.gov = &govMeta{theme: pol.theme, publisher: "青岚" + pol.dept}
+		it.story = "policy:" + pol.name
 	default:
 		it.column = "zwgk"
 		if r.intn(2) == 0 {
@@ -387,6 +397,7 @@ func portalBackground(r *rng, v vars, it *item) {
 				v["fulldate"],
 			}
 			it.gov = &govMeta{theme: pol.theme, publisher: "青岚" + v["dept"]}
+			it.story = "publicity:" + pub
 		} else {
 			it.title = v.fill("关于{road}部分路段施工期间临时交通管制的通告")
 			it.paras = v.fillAll([]string{
@@ -398,6 +409,7 @@ func portalBackground(r *rng, v vars, it *item) {
 				"{fulldate}",
 			})
 			it.gov = &govMeta{theme: "公安、安全、司法", publisher: "青岚县公安局交警大队"}
+			it.story = "traffic-control"
 		}
 	}
 	it.origin = it.gov.publisher
@@ -540,6 +552,13 @@ func newsBackground(r *rng, v vars, it *item, outlet string) {
 	}
 	s := pickTone(r, newsStories, tone)
 	it.title, it.paras = v.fill(s.title), v.fillAll(s.paras)
+	it.story = "news:" + s.title
+	switch {
+	case strings.Contains(s.title, "{policy}"):
+		it.story = "policy:" + v["policy"]
+	case strings.Contains(s.title, "医保"):
+		it.story = "insurance-payment"
+	}
 	it.column = pick(r, newsSections)
 	it.origin = outlet
 	it.author = v["reporter"]
@@ -626,6 +645,10 @@ func boardBackground(r *rng, v vars, it *item, epoch time.Time) {
 	}
 	t := pickTone(r, boardThreads, tone)
 	it.title, it.paras = v.fill(t.title), v.fillAll(t.paras)
+	it.story = "board:" + t.title
+	if strings.Contains(t.title, "{consultTopic}") {
+		it.story += ":" + v["consultTopic"]
+	}
 	it.author = v["nick"]
 	it.column = "县长信箱"
 	if r.intn(3) == 0 {
@@ -676,6 +699,13 @@ var feedPosts = []story{
 func feedBackground(r *rng, v vars, it *item) {
 	t := pick(r, feedPosts)
 	it.title, it.paras = v.fill(t.title), v.fillAll(t.paras)
+	it.story = "feed:" + t.title
+	switch {
+	case strings.Contains(t.title, "交通管制"):
+		it.story = "traffic-control"
+	case strings.Contains(t.title, "医保"):
+		it.story = "insurance-payment"
+	}
 	it.author = "青岚生活圈"
 	it.origin = "青岚生活圈"
 }

@@ -10,6 +10,11 @@ const (
 	StateResponded  = "已回应"
 	StateClosed     = "已办结"
 	StateFalseAlarm = "误报"
+	// StateHistorical is an incident opened on posts older than the
+	// backlog horizon when the system first saw them: it is kept and shown
+	// for the record, never open, so nobody is reminded or paged for
+	// deadlines that passed before anyone could act.
+	StateHistorical = "历史"
 )
 
 // Incident is an event that needs the government to answer.

@@ -442,3 +442,6 @@ func rankKeywords(kw map[string]float64, n int) []string {
 }
 
 func hamming(a, b uint64) int { return bits.OnesCount64(a ^ b) }
+
+// countsNegative says whether p counts as negative opinion.
+func countsNegative(p *model.Post) bool { return p.Sentiment.Label == model.Negative }
