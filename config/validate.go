@@ -301,6 +301,9 @@ func (c *Config) problems() []Problem {
 	if r.EffectWindow < time.Minute {
 		bad("responder.effect_window", "must be at least 1m, got %s", r.EffectWindow)
 	}
+	if r.BacklogHorizon < time.Minute {
+		bad("responder.backlog_horizon", "must be at least 1m, got %s", r.BacklogHorizon)
+	}
 	if c.Demo.Enabled {
 		checkAddr("demo.listen", c.Demo.Listen)
 		if c.Demo.Speed <= 0 || c.Demo.Speed > 10000 {

@@ -36,6 +36,9 @@ type Incident struct {
 	// Trigger is the condition that opened it (the first part of Reason),
 	// kept apart so Reason can be brought up to date as figures grow.
 	Trigger string `json:"trigger,omitempty"`
+	// OpenedLevel is the level the incident opened with; a level since
+	// changed (by the figures or a person) is alerted once per level.
+	OpenedLevel string `json:"opened_level,omitempty"`
 	// Open is true while State is not closed or a false alarm.
 	Open bool `json:"open"`
 

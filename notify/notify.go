@@ -83,6 +83,8 @@ const (
 	KindEscalation Kind = "escalation" // an earlier notification was not acknowledged
 	KindBreach     Kind = "breach"     // an obligation's deadline passed
 	KindFulfilled  Kind = "fulfilled"  // an obligation was fulfilled
+	KindLevel      Kind = "level"      // the level changed, with the obligations it brings
+	KindDisclosure Kind = "disclosure" // a 政务公开 item (a working-day disclosure limit) was opened
 )
 
 // Headline is the kind's Chinese headline.
@@ -98,6 +100,10 @@ func (k Kind) Headline() string {
 		return "回应已超时"
 	case KindFulfilled:
 		return "回应义务已履行"
+	case KindLevel:
+		return "事件级别调整"
+	case KindDisclosure:
+		return "新增政务公开事项"
 	}
 	return "舆情通知"
 }

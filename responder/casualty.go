@@ -146,3 +146,6 @@ func parseNumber(s string) int {
 	}
 	return total + cur
 }
+
+// any says whether any casualty figure is stated.
+func (f CasualtyFigures) any() bool { return f.Deaths+f.Injured+f.Missing > 0 }
