@@ -276,6 +276,11 @@ type AnalyzerConfig struct {
 	// ExtraRegions are divisions missing from the embedded table (new or
 	// renamed ones), added at start.
 	ExtraRegions []Division `yaml:"extra_regions"`
+	// Places are the jurisdiction's own places below county level (towns,
+	// villages, communities, roads): the segmenter keeps each one word, so
+	// keywords hold no piece of one, and posts name them as places that
+	// tell stories apart.
+	Places []string `yaml:"places"`
 	// Schemes are the monitoring schemes (监测方案) every post is matched
 	// against.
 	Schemes []Scheme `yaml:"schemes"`

@@ -90,6 +90,7 @@ func TestLoadGoodConfig(t *testing.T) {
 		},
 		Analyzer: AnalyzerConfig{
 			Workers: 3, HomeRegion: "110101", ExtraRegions: []Division{{Code: "511099", Name: "新设区"}},
+			Places: []string{"城关镇", "人民路"},
 			Schemes: []Scheme{{ID: "s1", Name: "化工安全", Regions: []string{"某县"}, Subjects: []string{"化工厂"},
 				Events: []string{"爆炸"}, Exclusions: []string{"演练"}, Expression: `"化工厂" AND NEAR/5(爆炸, 事故)`, Alert: true}},
 			TopicsFile: "/etc/yuqing/topics.tsv", DictionaryRefresh: time.Minute,

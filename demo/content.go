@@ -45,6 +45,8 @@ type item struct {
 	// (see Stream). Background items made from one template are one
 	// story: they differ only in the filler names and numbers.
 	story string
+	// tone is the intended polarity of a background item's template.
+	tone string
 }
 
 // govMeta is the 政务公开 metadata block of a portal document.
@@ -345,10 +347,7 @@ func portalBackground(r *rng, v vars, it *item) {
 		it.column = "xwfb"
 		t := pick(r, portalNews)
 		it.title, it.paras = v.fill(t.title), v.fillAll(t.paras)
-		it.story = "portal:" + t.title
-		if strings.Contains(t.title, "{focus}") {
-			it.story += ":" + f.focus
-		}
+		it.story = storyKey(t.title, v)
 		it.origin = "青岚县人民政府办公室"
 		it.author = person(r)
 		return
@@ -367,7 +366,7 @@ func portalBackground(r *rng, v vars, it *item) {
 		}
 		it.gov = &govMeta{theme: pol.theme, publisher: "青岚县人民政府办公室",
 			docNo: fmt.Sprintf("青政办发〔%s〕%d号", year, 8+it.pos%90)}
-		it.story = "policy:" + pol.name
+		it.story = policyStory(pol.name)
 	case 3:
 		it.column = "zwgk"
 		it.title = fmt.Sprintf("《青岚县%s年%s工作方案》政策解读", year, pol.name)
@@ -379,7 +378,7 @@ func portalBackground(r *rng, v vars, it *item) {
 			"五、解读机关。" + pol.dept + "。群众也可拨打12345政务服务便民热线咨询相关政策。",
 		}
 		it.gov = &govMeta{theme: pol.theme, publisher: "青岚" + pol.dept}
-		it.story = "policy:" + pol.name
+		it.story = policyStory(pol.name)
 	default:
 		it.column = "zwgk"
 		if r.intn(2) == 0 {
@@ -409,7 +408,7 @@ func portalBackground(r *rng, v vars, it *item) {
 				"{fulldate}",
 			})
 			it.gov = &govMeta{theme: "公安、安全、司法", publisher: "青岚县公安局交警大队"}
-			it.story = "traffic-control"
+			it.story = "traffic-control:" + v["road"]
 		}
 	}
 	it.origin = it.gov.publisher
@@ -551,11 +550,11 @@ func newsBackground(r *rng, v vars, it *item, outlet string) {
 		tone = "negative"
 	}
 	s := pickTone(r, newsStories, tone)
-	it.title, it.paras = v.fill(s.title), v.fillAll(s.paras)
-	it.story = "news:" + s.title
+	it.title, it.paras, it.tone = v.fill(s.title), v.fillAll(s.paras), tone
+	it.story = storyKey(s.title, v)
 	switch {
 	case strings.Contains(s.title, "{policy}"):
-		it.story = "policy:" + v["policy"]
+		it.story = policyStory(v["policy"])
 	case strings.Contains(s.title, "医保"):
 		it.story = "insurance-payment"
 	}
@@ -644,10 +643,10 @@ func boardBackground(r *rng, v vars, it *item, epoch time.Time) {
 		tone = "positive"
 	}
 	t := pickTone(r, boardThreads, tone)
-	it.title, it.paras = v.fill(t.title), v.fillAll(t.paras)
-	it.story = "board:" + t.title
+	it.title, it.paras, it.tone = v.fill(t.title), v.fillAll(t.paras), tone
+	it.story = storyKey(t.title, v)
 	if strings.Contains(t.title, "{consultTopic}") {
-		it.story += ":" + v["consultTopic"]
+		it.story = "咨询:" + v["consultTopic"]
 	}
 	it.author = v["nick"]
 	it.column = "县长信箱"
@@ -699,13 +698,50 @@ var feedPosts = []story{
 func feedBackground(r *rng, v vars, it *item) {
 	t := pick(r, feedPosts)
 	it.title, it.paras = v.fill(t.title), v.fillAll(t.paras)
-	it.story = "feed:" + t.title
+	it.story = storyKey(t.title, v)
 	switch {
 	case strings.Contains(t.title, "交通管制"):
-		it.story = "traffic-control"
+		it.story = "traffic-control:" + v["road"]
 	case strings.Contains(t.title, "医保"):
 		it.story = "insurance-payment"
 	}
 	it.author = "青岚生活圈"
 	it.origin = "青岚生活圈"
+}
+
+// storyKey names the story of a background item made from the title
+// template tmpl: the template filled with the words that say what and
+// where (town, village, community, road, office, policy), with the numbers,
+// dates, people and dishes or sights blanked, since two items that differ only in those are
+// the same story told again. A few kinds of story are told by templates of
+// several sites and are named by their kind and place.
+func storyKey(tmpl string, v vars) string {
+	for _, k := range []struct{ marker, kind, place string }{
+		{"停水", "停水", "community"}, {"噪音", "施工噪音", "road"}, {"晚上十一点还在施工", "施工噪音", "road"},
+		{"物业", "物业", "community"}, {"脐橙", "脐橙", "town"},
+	} {
+		if strings.Contains(tmpl, k.marker) {
+			return k.kind + ":" + v[k.place]
+		}
+	}
+	blank := vars{}
+	for name, val := range v {
+		blank[name] = val
+	}
+	for _, name := range []string{"n1", "n2", "n3", "n4", "wan", "pct", "fee", "t1", "t2", "date", "fulldate", "year",
+		"weather", "leader", "leaderTitle", "person", "reporter", "reporter2", "nick", "food", "scenery"} {
+		blank[name] = "#"
+	}
+	return "tmpl:" + blank.fill(tmpl)
+}
+
+// policyStory names the story of a policy: its notice, its 政策解读 and
+// the news explainers of it. The county's resident medical insurance
+// payment scheme is the same story as the city's payment campaign and the
+// reminders to pay.
+func policyStory(name string) string {
+	if strings.Contains(name, "医疗保险") {
+		return "insurance-payment"
+	}
+	return "policy:" + name
 }

@@ -86,8 +86,13 @@ type Labelled struct {
 	// Official is set for the government's own voice: every item of the
 	// county portal (notices, 情况通报, press conferences, 政策解读).
 	Official bool
-	// Incident is set when the item's story deserves an incident.
+	// Incident is set when the item's story is one of the scenario's
+	// incidents. A background story may deserve one too, when its
+	// complaints happen to pile up (see Tone).
 	Incident bool
+	// Tone is the intended polarity of a background item's template:
+	// positive, neutral or negative; empty for the scenario's own items.
+	Tone string
 }
 
 // Truth is a scenario's published items up to some moment, oldest first.
@@ -122,7 +127,7 @@ func Stream(name string, epoch time.Time, until time.Duration) (Truth, error) {
 		for pos, e := range s.timelines[d.key].visible(now) {
 			it := s.item(d.key, e, pos)
 			tr.Items = append(tr.Items, Labelled{Doc: it.document(d), Offset: time.Duration(e.offset) * time.Second,
-				Story: it.story, Official: d.authority == model.TierOfficial, Incident: want[it.story]})
+				Story: it.story, Official: d.authority == model.TierOfficial, Incident: want[it.story], Tone: it.tone})
 		}
 	}
 	sort.SliceStable(tr.Items, func(i, j int) bool {

@@ -3,6 +3,7 @@ package responder
 import (
 	"math"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -21,16 +22,27 @@ import (
 //   - a near-duplicate (a repost, the same story reworded) joins the event
 //     holding its twin;
 //   - a post that talks about casualties, the missing or a cover-up of them
-//     (「伤亡人数是不是被瞒报了？」, 「到现在联系不上」) joins the active event
-//     with casualty figures it is most similar to, even below joinSim: doubts
-//     and questions about a disaster rarely repeat its key words;
+//     (「伤亡人数是不是被瞒报了？」, 「到现在联系不上」), or shares a word of
+//     something gone wrong with it (爆炸, 山洪, 欠薪), joins the active
+//     negative story it is most similar to, even below joinSim: doubts and
+//     questions about a disaster rarely repeat its key words;
 //   - two events whose centroids come to agree (mergeSim) are one story and
 //     are merged.
 var (
-	joinSim  = 0.28
-	seedSim  = 0.02
-	linkSim  = 0.04
-	mergeSim = 0.5
+	joinSim = 0.45
+	seedSim = 0.02
+	linkSim = 0.04
+	// placeLinkSim is how far a complaint must agree with a negative story
+	// about the same place to join it (「书香门第停水两天无人通知」 and
+	// 「书香门第已经停水一天了」 share little else).
+	placeLinkSim = 0.15
+	mergeSim     = 0.5
+	// entityLinkSim is how far a post must agree with an event that names
+	// the same organisation or person to join it.
+	entityLinkSim = 0.25
+	// linkMergeSim is how far two negative stories sharing a word of
+	// something gone wrong must agree to be merged.
+	linkMergeSim = 0.2
 )
 
 const (
@@ -72,6 +84,8 @@ type centroid struct {
 	norm float64
 	ref  time.Time // the moment the weights are relative to
 	seed vec       // the founding post's vector, unit length
+	// places counts the localities its posts name (see localities).
+	places map[string]int
 	// members are some of the event's posts, for its title.
 	members []member
 }
@@ -81,7 +95,78 @@ type member struct {
 	v         vec
 }
 
-func newCentroid() *centroid { return &centroid{w: vec{}} }
+func newCentroid() *centroid { return &centroid{w: vec{}, places: map[string]int{}} }
+
+// localities are the places below the divisions a post names (a town, a
+// village, a community, a road — the jurisdiction's places the analyzer
+// knows), which tell apart stories told in the same words: a water cut in
+// 金桂园 is not the one in 翠湖苑. They are the places its title names —
+// what the post is about — or, when the title names none, those of its
+// body.
+func localities(p *model.Post) []string {
+	div := map[string]bool{}
+	for _, r := range p.Regions {
+		div[r.Name] = true
+	}
+	var all, title []string
+	for _, e := range p.Entities {
+		if e.Kind == "place" && !div[e.Text] && len([]rune(e.Text)) >= 3 && !slices.Contains(all, e.Text) {
+			all = append(all, e.Text)
+			if strings.Contains(p.Title, e.Text) {
+				title = append(title, e.Text)
+			}
+		}
+	}
+	if len(title) > 0 {
+		return title
+	}
+	return all
+}
+
+// placeConflict says whether a post naming places ps cannot belong to an
+// event: the post names none of the event's core places (those named at
+// least half as often as its most named one), and names another place of
+// the same kind as one of them — another community, another road, another
+// village. A town and a housing estate in it do not conflict.
+func (c *centroid) placeConflict(ps []string) bool {
+	if len(ps) == 0 || len(c.places) == 0 {
+		return false
+	}
+	top := 0
+	for _, n := range c.places {
+		top = max(top, n)
+	}
+	kinds := map[string]bool{}
+	for k, n := range c.places {
+		if 2*n >= top {
+			kinds[placeKind(k)] = true
+		}
+	}
+	conflict := false
+	for _, p := range ps {
+		if 2*c.places[p] >= top {
+			return false
+		}
+		if kinds[placeKind(p)] {
+			conflict = true
+		}
+	}
+	return conflict
+}
+
+// placeKind is the kind of a place by its name: town (镇, 乡), village
+// (村), road (路, 街, 大道) or site (a community, an estate, a river).
+func placeKind(name string) string {
+	switch {
+	case strings.HasSuffix(name, "镇") || strings.HasSuffix(name, "乡"):
+		return "town"
+	case strings.HasSuffix(name, "村"):
+		return "village"
+	case strings.HasSuffix(name, "路") || strings.HasSuffix(name, "街") || strings.HasSuffix(name, "大道"):
+		return "road"
+	}
+	return "site"
+}
 
 // add adds the unit vector v of a post published at at.
 func (c *centroid) add(v vec, at time.Time) {
@@ -135,6 +220,9 @@ func (c *centroid) merge(from *centroid) {
 	for k, x := range from.w {
 		c.w[k] += x
 	}
+	for k, n := range from.places {
+		c.places[k] += n
+	}
 	c.norm = c.w.norm()
 	for _, m := range from.members {
 		if len(c.members) < maxMembers {
@@ -182,24 +270,91 @@ func unit(v vec) {
 	}
 }
 
+// A term that is among the top terms of many active events (方案, 政策解读,
+// 公示, a county office's name) says little about which one a post
+// belongs to: its weight in a post's vector is divided by n^efExponent
+// for n events. Counting events, not posts, keeps a big story's own words at
+// full weight however many posts repeat them.
+const eventTopTerms = 10
+
+// localityWeight is a locality's weight in a post's vector relative to its
+// top keyword: low, since the place conflict already keeps stories of
+// different places apart, and a place alone does not make one story.
+const localityWeight = 0.25
+
+func (s *state) termWeight(w string) float64 {
+	n := s.ef[w]
+	if n <= 1 {
+		return 1
+	}
+	return math.Pow(float64(n), -efExponent)
+}
+
+// efExponent is how steeply a term shared by many events loses weight.
+var efExponent = 0.5
+
+// retop recounts ev's top terms in the event frequencies.
+func (s *state) retop(id string) {
+	for _, w := range s.topTerms[id] {
+		if s.ef[w]--; s.ef[w] <= 0 {
+			delete(s.ef, w)
+		}
+	}
+	delete(s.topTerms, id)
+	c := s.centroids[id]
+	if c == nil || s.events[id] == nil {
+		return
+	}
+	words := make([]string, 0, len(c.w))
+	for w := range c.w {
+		words = append(words, w)
+	}
+	sort.Slice(words, func(i, j int) bool {
+		if c.w[words[i]] != c.w[words[j]] {
+			return c.w[words[i]] > c.w[words[j]]
+		}
+		return words[i] < words[j]
+	})
+	words = words[:min(eventTopTerms, len(words))]
+	for _, w := range words {
+		s.ef[w]++
+	}
+	s.topTerms[id] = words
+}
+
 // postVector is p's unit term vector: its distinctive keywords, the
 // organisations and persons it names, the places where it says the event
-// happened. Names of divisions are left out of the keywords (the home
-// county's name is in most posts and says nothing about which story a post
-// tells), as are fragments of them (岚县 of 青岚县).
-func postVector(p *model.Post) vec {
+// happened, each weighed down by how many events share it (termWeight).
+// Names of divisions are left out of the keywords (the home county's name
+// is in most posts and says nothing about which story a post tells), as
+// are fragments of them (岚县 of 青岚县).
+func (s *state) postVector(p *model.Post) vec {
 	var places []string
 	for _, r := range p.Regions {
 		if r.Name != "" {
 			places = append(places, r.Name, shortPlace(r.Name))
 		}
 	}
+	local := map[string]bool{}
+	for _, e := range p.Entities {
+		if e.Kind == "place" {
+			local[e.Text] = true
+		}
+	}
 	v := vec{}
+	top := 0.0
 	for _, k := range topKeywords(p, postKeywords) {
-		if placeFragment(k.Word, places) || genericWord[k.Word] {
+		if placeFragment(k.Word, places) || genericWord[k.Word] || local[k.Word] {
 			continue
 		}
-		v[k.Word] += k.Weight
+		v[k.Word] += k.Weight * s.termWeight(k.Word)
+		top = max(top, k.Weight)
+	}
+	// Places count little in the similarity (the place conflict keeps
+	// stories of different places apart; one place does not make one
+	// story).
+	for _, l := range localities(p) {
+		v[l] = localityWeight * max(top, 0.1)
 	}
 	unit(v)
 	return v
@@ -239,9 +394,37 @@ var genericWord = map[string]bool{
 // being hidden.
 var casualtyTalkRe = regexp.MustCompile(`伤亡|死亡|遇难|身亡|失联|失踪|联系不上|被困|受伤|伤员|死了|没了|瞒报|隐瞒`)
 
-// casualtyTalk says whether p talks about casualties.
-func casualtyTalk(p *model.Post) bool {
-	return casualtyTalkRe.MatchString(p.Title) || casualtyTalkRe.MatchString(firstRunes(p.Body, 400))
+// incidentTerms are words of something having gone wrong: a post and a
+// negative story that share one are linked even when little else of their
+// wording agrees (「工业园那边是不是爆炸了？」).
+var incidentTerms = []string{"爆炸", "巨响", "浓烟", "黑烟", "火灾", "起火", "大火", "山洪", "洪水", "洪灾", "暴雨", "塌方",
+	"坍塌", "泄漏", "中毒", "事故", "欠薪", "讨薪", "拖欠工资", "讨要工资", "聚集", "维权", "血汗钱"}
+
+// storyTalk says whether p talks about casualties or shares an incident
+// term with the centroid c.
+func storyTalk(p *model.Post, text string, c *centroid) bool {
+	if casualtyTalkRe.MatchString(text) {
+		return true
+	}
+	for _, t := range incidentTerms {
+		if strings.Contains(text, t) && c.mentions(t) {
+			return true
+		}
+	}
+	return false
+}
+
+// mentions says whether a term containing t is among c's terms.
+func (c *centroid) mentions(t string) bool {
+	if c.w[t] > 0 {
+		return true
+	}
+	for w := range c.w {
+		if strings.Contains(w, t) {
+			return true
+		}
+	}
+	return false
 }
 
 // nearDuplicate returns the event holding a near-duplicate of p, or nil.
@@ -250,8 +433,13 @@ func (s *state) nearDuplicate(p *model.Post, window time.Duration) *model.Event 
 		return nil
 	}
 	var best *model.Event
+	locs := localities(p)
 	for _, ev := range s.events {
 		if !s.active(ev, p, window) {
+			continue
+		}
+		// The same words about another place are another story.
+		if c := s.centroids[ev.ID]; c != nil && c.placeConflict(locs) {
 			continue
 		}
 		for _, h := range ev.SimHashes {
@@ -271,6 +459,7 @@ func (s *state) active(ev *model.Event, p *model.Post, window time.Duration) boo
 // best returns the event p belongs to, or nil when it founds a new one;
 // v is p's vector.
 func (s *state) best(p *model.Post, v vec, window time.Duration) *model.Event {
+	locs := localities(p)
 	if ev := s.nearDuplicate(p, window); ev != nil {
 		return ev
 	}
@@ -278,22 +467,42 @@ func (s *state) best(p *model.Post, v vec, window time.Duration) *model.Event {
 	bestScore := 0.0
 	var link *model.Event
 	linkScore := 0.0
-	talk := len(v) > 0 && casualtyTalk(p)
+	text := p.Title + "\n" + firstRunes(p.Body, 400)
+	negative := countsNegative(p)
 	for _, ev := range s.events {
 		if !s.active(ev, p, window) {
 			continue
 		}
 		c := s.centroids[ev.ID]
-		if c == nil {
+		if c == nil || c.placeConflict(locs) {
 			continue
 		}
 		score := c.cos(v)
 		if score >= joinSim && dot(v, c.seed) >= seedSim && better(score, ev, bestScore, best) {
 			best, bestScore = ev, score
 		}
-		if talk && score >= linkSim && s.figures[ev.ID].any() && absDur(p.PublishedAt.Sub(ev.LastSeen)) <= linkWindow &&
-			better(score, ev, linkScore, link) {
-			link, linkScore = ev, score
+		if score <= 0 || absDur(p.PublishedAt.Sub(ev.LastSeen)) > linkWindow {
+			continue
+		}
+		if !s.negativeEvent(ev) {
+			if score >= entityLinkSim && s.sharesEntity(p, c) && better(score, ev, linkScore, link) {
+				link, linkScore = ev, score
+			}
+			continue
+		}
+		// Talk of casualties goes to the story with casualty figures,
+		// the bigger the likelier; other links need some agreement.
+		ls := score
+		switch {
+		case s.figures[ev.ID].any() && casualtyTalkRe.MatchString(text):
+			ls += 0.1 * math.Log1p(float64(ev.PostCount))
+		case score >= linkSim && (storyTalk(p, text, c) || (negative && score >= placeLinkSim && c.corePlace(locs))):
+		case score >= entityLinkSim && s.sharesEntity(p, c):
+		default:
+			continue
+		}
+		if better(ls, ev, linkScore, link) {
+			link, linkScore = ev, ls
 		}
 	}
 	if best == nil {
@@ -326,13 +535,110 @@ func (s *state) mergeable(ev *model.Event, window time.Duration) []*model.Event 
 			continue
 		}
 		oc := s.centroids[o.ID]
-		if oc == nil || oc.norm == 0 {
+		if oc == nil || oc.norm == 0 || placesDisjoint(c.places, oc.places) {
 			continue
 		}
-		if dot(c.w, oc.w)/(c.norm*oc.norm) >= mergeSim {
+		if dot(c.w, oc.w)/(c.norm*oc.norm) >= mergeSim || s.linkedStories(ev, o) {
 			out = append(out, o)
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 	return out
 }
+
+// placesDisjoint says whether two events both name places and their core
+// places do not meet.
+func placesDisjoint(a, b map[string]int) bool {
+	if len(a) == 0 || len(b) == 0 {
+		return false
+	}
+	ca := &centroid{places: a}
+	var core []string
+	top := 0
+	for _, n := range b {
+		top = max(top, n)
+	}
+	for k, n := range b {
+		if 2*n >= top {
+			core = append(core, k)
+		}
+	}
+	return ca.placeConflict(core)
+}
+
+// negativeEvent says whether ev is a negative public story: one that
+// doubts and questions can be about.
+func (s *state) negativeEvent(ev *model.Event) bool {
+	pub := s.publicPosts(ev)
+	return ev.NegativeCount > 0 && pub > 0 && 2*ev.NegativeCount >= pub
+}
+
+// linkedStories says whether two negative stories are one: their centroids
+// agree at least linkMergeSim, they share a word of something gone wrong,
+// and their places do not conflict. The first reports of a disaster often
+// share little wording (「传出巨响」, 「冒黑烟」, 「发生爆炸」); once both are
+// known as the same happening they are merged.
+func (s *state) linkedStories(a, b *model.Event) bool {
+	ca, cb := s.centroids[a.ID], s.centroids[b.ID]
+	if ca == nil || cb == nil || ca.norm == 0 || cb.norm == 0 || !s.negativeEvent(a) || !s.negativeEvent(b) {
+		return false
+	}
+	sim := dot(ca.w, cb.w) / (ca.norm * cb.norm)
+	if placesDisjoint(ca.places, cb.places) || absDur(a.LastSeen.Sub(b.LastSeen)) > linkWindow {
+		return false
+	}
+	// Doubts about casualties that gathered before the figures were known
+	// belong to the story with casualty figures.
+	if sim > 0 && ((s.figures[a.ID].any() && s.talkOnly(b)) || (s.figures[b.ID].any() && s.talkOnly(a))) {
+		return true
+	}
+	// Two stories with casualty figures at the same time, sharing some
+	// words, are one disaster.
+	if s.figures[a.ID].any() && s.figures[b.ID].any() && sim >= linkMergeSim/2 &&
+		absDur(a.LastSeen.Sub(b.LastSeen)) <= linkWindow {
+		return true
+	}
+	if sim < linkMergeSim {
+		return false
+	}
+	for _, t := range incidentTerms {
+		if ca.mentions(t) && cb.mentions(t) {
+			return true
+		}
+	}
+	return false
+}
+
+// corePlace says whether one of ps is among c's core places.
+func (c *centroid) corePlace(ps []string) bool {
+	top := 0
+	for _, n := range c.places {
+		top = max(top, n)
+	}
+	for _, p := range ps {
+		if n := c.places[p]; n > 0 && 2*n >= top {
+			return true
+		}
+	}
+	return false
+}
+
+// talkOnly says whether every post of ev talks about casualties.
+func (s *state) talkOnly(ev *model.Event) bool {
+	return ev.PostCount > 0 && s.casualtyPosts[ev.ID] == ev.PostCount
+}
+
+// sharesEntity says whether p names a company or institution that c's
+// posts name and few other events do — not the county government or an
+// office every notice names.
+func (s *state) sharesEntity(p *model.Post, c *centroid) bool {
+	for _, e := range p.Entities {
+		if e.Kind == "org" && companyRe.MatchString(e.Text) && c.w[e.Text] > 0 && s.ef[e.Text] <= 2 {
+			return true
+		}
+	}
+	return false
+}
+
+// companyRe finds the name of a company or an institution.
+var companyRe = regexp.MustCompile(`(公司|集团|厂|医院|学校|中学|小学|幼儿园|合作社|银行|酒店|商场|超市)$`)

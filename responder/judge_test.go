@@ -37,9 +37,16 @@ import (
 //
 // With YUQING_JUDGE_REPORT=file the table is also written to file.
 
-// judgeTargets holds the figures to the targets of issue #14; off until
-// the clustering and stance work lands.
-const judgeTargets = false
+// The floors TestJudgement holds the figures to. They are below the
+// targets of issue #14 (purity 0.9, B-cubed F1 0.85, incident precision
+// 0.9 and recall 1.0), which the judgement does not reach yet on the
+// background complaints (see BENCHMARKS.md); they fail the test if the
+// centroid matching, the place conflict, the stance or the reminder rules
+// are taken away. The scenario's own incidents must all be found.
+const (
+	floorPurity = 0.85
+	floorF1     = 0.8
+)
 
 // judgeEpoch is the scenarios' epoch: 10:00 China time on a working day.
 var judgeEpoch = time.Date(2026, 11, 24, 10, 0, 0, 0, model.China)
@@ -67,7 +74,10 @@ func judgeAnalyzer(t testing.TB) *analyzer.Analyzer {
 		for i, d := range divs {
 			extra[i] = region.Division{Code: d.Code, Name: d.Name}
 		}
-		judgeAnErr = judgeAn.SetRegions(home, extra...)
+		if judgeAnErr = judgeAn.SetRegions(home, extra...); judgeAnErr != nil {
+			return
+		}
+		judgeAnErr = judgeAn.SetPlaces(demo.Places())
 	})
 	if judgeAnErr != nil {
 		t.Fatal(judgeAnErr)
@@ -82,6 +92,12 @@ type labelledPosts struct {
 	story map[string]string // post ID → story
 	first map[string]time.Time
 	offic map[string]bool
+	// deserving are the stories that deserve an incident: the scenario's
+	// incidents, and the background complaints that happened to pile up
+	// into a burst by the configured thresholds (see burstStories).
+	deserving map[string]bool
+	// background counts the deserving background stories.
+	background int
 }
 
 func judgeStream(t testing.TB, name string) labelledPosts {
@@ -104,7 +120,55 @@ func judgeStream(t testing.TB, name string) labelledPosts {
 			lp.first[it.Story] = p.PublishedAt
 		}
 	}
+	lp.deserving = map[string]bool{}
+	for _, s := range tr.Incidents {
+		lp.deserving[s] = true
+	}
+	for _, s := range burstStories(tr, judgeCfg) {
+		if !lp.deserving[s] {
+			lp.deserving[s] = true
+			lp.background++
+		}
+	}
 	return lp
+}
+
+// burstStories are the negative background stories whose own posts (by
+// the truth, not by any clustering) reach the burst thresholds within the
+// burst window ending at a post that was news when fetched: by the rules
+// the office configured, they deserve an incident too. The generator picks
+// background complaints at random, so a community's water cut is now and
+// then reported five times in two hours.
+func burstStories(tr demo.Truth, c config.ResponderConfig) []string {
+	by := map[string][]demo.Labelled{}
+	for _, it := range tr.Items {
+		if it.Tone == "negative" {
+			by[it.Story] = append(by[it.Story], it)
+		}
+	}
+	var out []string
+	for s, its := range by {
+		for i, last := range its {
+			fetched := arrivalOf(last.Doc.SourceID, last.Doc.ID, last.Doc.PublishedAt)
+			if fetched.Sub(last.Doc.PublishedAt) > 6*time.Hour {
+				continue // backlog
+			}
+			srcs := map[string]bool{}
+			n := 0
+			for _, it := range its[:i+1] {
+				if last.Doc.PublishedAt.Sub(it.Doc.PublishedAt) <= c.IncidentBurstWindow {
+					n++
+					srcs[it.Doc.SourceID] = true
+				}
+			}
+			if n >= c.IncidentMinPosts && len(srcs) >= c.IncidentMinSources {
+				out = append(out, s)
+				break
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 // judged is what one delivery produced.
@@ -336,9 +400,8 @@ func measure(lp labelledPosts, j judged) judgeFigures {
 	f.bP, f.bR = sp/float64(len(lp.posts)), sr/float64(len(lp.posts))
 	f.bF1 = 2 * f.bP * f.bR / (f.bP + f.bR)
 
-	deserving := map[string]bool{}
-	for _, s := range lp.truth.Incidents {
-		deserving[s] = true
+	deserving := lp.deserving
+	for s := range deserving {
 		for c, m := range bySize {
 			if m[s] > 0 {
 				f.storyEvents[s]++
@@ -370,6 +433,12 @@ func measure(lp labelledPosts, j judged) judgeFigures {
 		} else {
 			wrongInc[inc.ID] = true
 			f.wrongIncidents = append(f.wrongIncidents, fmt.Sprintf("%s %q (%s)", inc.Level, inc.Title, s))
+			if os.Getenv("YUQING_JUDGE_DEBUG") != "" {
+				for _, id := range evByID[inc.EventID].PostIDs {
+					p := j.posts[id]
+					fmt.Printf("  %s %s %s %s %s\n", p.PublishedAt.Sub(judgeEpoch), p.SourceID, p.Sentiment.Label, lp.story[id], p.Title)
+				}
+			}
 		}
 	}
 	if f.incidents > 0 {
@@ -404,13 +473,50 @@ func measure(lp labelledPosts, j judged) judgeFigures {
 	return f
 }
 
-func deservingStory(lp labelledPosts, s string) bool {
-	for _, x := range lp.truth.Incidents {
-		if x == s {
-			return true
+func deservingStory(lp labelledPosts, s string) bool { return lp.deserving[s] }
+
+// checkDoubtsJoin checks that the explosion's doubts and questions are in
+// the event of its incident, with the official 情况通报 and the press
+// conference, and that the official posts are not counted negative.
+func checkDoubtsJoin(t *testing.T, delivery string, lp labelledPosts, j judged) {
+	t.Helper()
+	var inc *model.Incident
+	for i := range j.incidents {
+		if strings.Contains(j.incidents[i].Reason, "") && j.incidents[i].Kind == KindOpinion && j.incidents[i].State != model.StateHistorical {
+			for _, ev := range j.events {
+				if ev.ID == j.incidents[i].EventID {
+					for _, id := range ev.PostIDs {
+						if lp.story[id] == "explosion" {
+							inc = &j.incidents[i]
+						}
+					}
+				}
+			}
 		}
 	}
-	return false
+	if inc == nil {
+		t.Errorf("%s: no explosion incident", delivery)
+		return
+	}
+	in := map[string]bool{}
+	for _, ev := range j.events {
+		if ev.ID == inc.EventID {
+			for _, id := range ev.PostIDs {
+				in[j.posts[id].Title] = true
+			}
+		}
+	}
+	for _, title := range []string{"伤亡人数是不是被瞒报了？官方到现在一句话都没有", "为什么官方迟迟不发通报？", "我表弟在宏源化工上班，到现在联系不上",
+		"青岚县召开“11·24”爆炸事故新闻发布会"} {
+		if !in[title] {
+			t.Errorf("%s: 「%s」 is not in the explosion incident's event %q", delivery, title, inc.Title)
+		}
+	}
+	for _, p := range j.posts {
+		if lp.story[p.ID] == "explosion" && lp.offic[p.ID] && countsNegative(&p) {
+			t.Errorf("%s: the official 「%s」 counts as negative opinion", delivery, p.Title)
+		}
+	}
 }
 
 // samePartition says whether two deliveries grouped the posts the same way,
@@ -457,6 +563,9 @@ func TestJudgement(t *testing.T) {
 	if testing.Short() {
 		t.Skip("the judgement harness analyses a few thousand posts")
 	}
+	if v := os.Getenv("YUQING_JUDGE_TUNE"); v != "" {
+		fmt.Sscanf(v, "%g,%g,%g,%g", &joinSim, &efExponent, &linkMergeSim, &placeLinkSim)
+	}
 	var report strings.Builder
 	fmt.Fprintf(&report, "| scenario | delivery | posts | events | purity | B³ P | B³ R | B³ F1 | incidents | precision | recall | false alerts/h | past reminders | official negative | first post → incident |\n")
 	fmt.Fprintf(&report, "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
@@ -482,20 +591,28 @@ func TestJudgement(t *testing.T) {
 				name, d.name, f.posts, f.events, f.purity, f.bP, f.bR, f.bF1, f.incidents, f.precision, f.recall,
 				f.falseAlertsPerHour, f.pastReminders, 100*float64(f.negOfficialCounted)/float64(max(f.official, 1)), f.negOfficialCounted, f.official,
 				strings.Join(tti, ", "))
-			t.Logf("%s/%s: historical %d, disclosure items %d, story events %v, incident titles %v, incident negative share %v",
-				name, d.name, f.historical, f.disclosures, f.storyEvents, f.titles, f.negativeShareOfIncidents)
+			t.Logf("%s/%s: %d background stories deserve an incident too; historical %d, disclosure items %d, story events %v, incident titles %v, incident negative share %v",
+				name, d.name, lp.background, f.historical, f.disclosures, f.storyEvents, f.titles, f.negativeShareOfIncidents)
 			t.Logf("%s/%s: most impure event %s", name, d.name, f.biggestImpure)
 			for _, w := range f.wrongIncidents {
 				t.Logf("%s/%s: incident on a story that deserves none: %s", name, d.name, w)
 			}
-			if judgeTargets && (f.purity < 0.9 || f.bF1 < 0.85 || f.precision < 0.9 || f.recall < 1 || float64(f.negOfficialCounted) > 0.1*float64(f.official) || f.pastReminders > 0) {
-				t.Errorf("%s/%s: purity %.3f (≥0.9), B³ F1 %.3f (≥0.85), incident precision %.2f (≥0.9), recall %.2f (1.0), official counted negative %d/%d (≤10 %%), past reminders %d (0)",
-					name, d.name, f.purity, f.bF1, f.precision, f.recall, f.negOfficialCounted, f.official, f.pastReminders)
+			if f.purity < floorPurity || f.bF1 < floorF1 || float64(f.negOfficialCounted) > 0.1*float64(f.official) || f.pastReminders > 0 {
+				t.Errorf("%s/%s: purity %.3f (≥%.2f), B³ F1 %.3f (≥%.2f), official counted negative %d/%d (≤10 %%), past reminders %d (0)",
+					name, d.name, f.purity, floorPurity, f.bF1, floorF1, f.negOfficialCounted, f.official, f.pastReminders)
+			}
+			for _, s := range lp.truth.Incidents {
+				if _, ok := f.timeToIncident[s]; !ok {
+					t.Errorf("%s/%s: no incident for the scenario's %s", name, d.name, s)
+				}
+			}
+			if name == "explosion" {
+				checkDoubtsJoin(t, d.name, lp, d.j)
 			}
 		}
 		same, f1 := samePartition(once, spread)
 		fmt.Fprintf(&report, "| %s | at once vs spread | | | | | | %.3f | | | | | | | same events: %v |\n", name, f1, same)
-		if judgeTargets && f1 < 0.95 {
+		if f1 < 0.95 {
 			t.Errorf("%s: the deliveries grouped the posts differently (B³ F1 of one against the other %.3f)", name, f1)
 		}
 	}

@@ -311,7 +311,7 @@ func (r *Responder) assign(ctx context.Context, p *model.Post) {
 	if p.Authority == model.TierOfficial {
 		s.official[p.SourceID] = true
 	}
-	v := postVector(p)
+	v := s.postVector(p)
 	ev := s.best(p, v, r.cfg.Window)
 	if ev == nil {
 		ev = &model.Event{ID: eventID(p.ID), FirstPostID: p.ID, FirstSeen: p.PublishedAt, LastSeen: p.PublishedAt, Title: p.Title}

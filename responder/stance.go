@@ -24,9 +24,15 @@ import (
 // officialVoice says whether p is the government's own voice.
 func officialVoice(p *model.Post) bool { return p.Authority == model.TierOfficial }
 
-// countsNegative says whether p counts as negative public opinion.
+// explainerRe finds a post that explains a policy: the media relaying the
+// government's own words (政策解读, 答记者问) are not opinion about it.
+var explainerRe = regexp.MustCompile(`政策解读|一图读懂|图解|答记者问`)
+
+// countsNegative says whether p counts as negative public opinion: a
+// negative post that is neither the government's own voice nor a policy
+// explained by the media.
 func countsNegative(p *model.Post) bool {
-	return p.Sentiment.Label == model.Negative && !officialVoice(p)
+	return p.Sentiment.Label == model.Negative && !officialVoice(p) && !explainerRe.MatchString(p.Title)
 }
 
 // criticalRe finds criticism of the government or officials: doubts about

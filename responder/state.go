@@ -39,11 +39,16 @@ type state struct {
 	// head only) that may fulfil an obligation once an incident opens.
 	officialCount map[string]int
 	criticalCount map[string]int
+	casualtyPosts map[string]int // posts that talk about casualties
 	officialPosts map[string][]model.Post
 	// firstLive is, per event, the publish time of its first post that
 	// was news when seen (not backlog): the clock of a live incident.
 	firstLive map[string]time.Time
-	sources   map[string]map[string]bool
+	// topTerms are each active event's top terms, ef how many active
+	// events have a term among theirs (see termWeight).
+	topTerms map[string][]string
+	ef       map[string]int
+	sources  map[string]map[string]bool
 
 	dirty          map[string]bool
 	dirtyIncidents map[string]bool
@@ -68,8 +73,9 @@ func newState() *state {
 		authority: map[string]float64{}, figures: map[string]CasualtyFigures{}, topics: map[string]map[string]float64{}, tiers: map[string]map[string]int{}, kwWeight: map[string]map[string]float64{},
 		sources: map[string]map[string]bool{}, dirty: map[string]bool{}, dirtyIncidents: map[string]bool{},
 		merged: map[string]*model.Event{}, recent: map[string][]recentPost{}, official: map[string]bool{},
-		centroids: map[string]*centroid{}, officialCount: map[string]int{}, criticalCount: map[string]int{},
+		centroids: map[string]*centroid{}, officialCount: map[string]int{}, criticalCount: map[string]int{}, casualtyPosts: map[string]int{},
 		officialPosts: map[string][]model.Post{}, firstLive: map[string]time.Time{},
+		topTerms: map[string][]string{}, ef: map[string]int{},
 	}
 }
 
@@ -130,6 +136,7 @@ func (s *state) add(ev *model.Event) {
 	}
 	s.kwWeight[ev.ID] = w
 	s.centroids[ev.ID] = centroidFromKeywords(ev.Keywords)
+	s.retop(ev.ID)
 	src := map[string]bool{}
 	for _, id := range ev.Sources {
 		src[id] = true
@@ -182,6 +189,8 @@ func (s *state) merge(into, from *model.Event) {
 	s.recent[into.ID] = append(s.recent[into.ID], s.recent[from.ID]...)
 	s.officialCount[into.ID] += s.officialCount[from.ID]
 	s.criticalCount[into.ID] += s.criticalCount[from.ID]
+	s.casualtyPosts[into.ID] += s.casualtyPosts[from.ID]
+	delete(s.casualtyPosts, from.ID)
 	s.officialPosts[into.ID] = append(s.officialPosts[into.ID], s.officialPosts[from.ID]...)
 	if fl := s.firstLive[from.ID]; !fl.IsZero() && (s.firstLive[into.ID].IsZero() || fl.Before(s.firstLive[into.ID])) {
 		s.firstLive[into.ID] = fl
@@ -193,6 +202,8 @@ func (s *state) merge(into, from *model.Event) {
 	from.MergedInto = into.ID
 	s.merged[from.ID] = from
 	delete(s.events, from.ID)
+	s.retop(from.ID)
+	s.retop(into.ID)
 	delete(s.kwWeight, from.ID)
 	delete(s.centroids, from.ID)
 	delete(s.sources, from.ID)
@@ -225,12 +236,19 @@ func (s *state) join(ev *model.Event, p *model.Post, v vec) {
 		s.centroids[ev.ID] = c
 	}
 	c.add(v, p.PublishedAt)
+	for _, l := range localities(p) {
+		c.places[l]++
+	}
 	if len(c.members) < maxMembers {
 		c.members = append(c.members, member{p.ID, p.Title, v})
 	}
 	// The event is named by its most central post, not its earliest.
 	if m, ok := c.central(); ok {
 		ev.Title = m.title
+	}
+	s.retop(ev.ID)
+	if casualtyTalkRe.MatchString(p.Title + "\n" + firstRunes(p.Body, 400)) {
+		s.casualtyPosts[ev.ID]++
 	}
 	rec := append(s.recent[ev.ID], recentOf(p))
 	if officialVoice(p) {
@@ -336,10 +354,12 @@ func (s *state) expire(before time.Time) {
 				delete(s.postEvent, pid)
 			}
 			delete(s.events, id)
+			s.retop(id)
 			delete(s.kwWeight, id)
 			delete(s.centroids, id)
 			delete(s.officialCount, id)
 			delete(s.criticalCount, id)
+			delete(s.casualtyPosts, id)
 			delete(s.officialPosts, id)
 			delete(s.firstLive, id)
 			delete(s.sources, id)
