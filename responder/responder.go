@@ -357,6 +357,12 @@ func (r *Responder) maybeOpen(ev *model.Event, p *model.Post) {
 		if inc != nil && inc.State == model.StateHistorical && !r.backlog(p) && r.trigger(ev, p) != "" {
 			r.revive(inc, ev, p)
 		}
+		if inc != nil && inc.Open && inc.Kind == KindOpinion && inc.Title != ev.Title {
+			// The incident is named as its event is: by its most central
+			// post, which settles as the story grows.
+			inc.Title = ev.Title
+			s.dirtyIncidents[inc.ID] = true
+		}
 		if inc != nil && inc.Open {
 			// Keep the suggested level current as casualty figures grow;
 			// a level a person set is theirs to change.
