@@ -1,6 +1,7 @@
 package analyzer
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -49,5 +50,25 @@ func TestKeywordsWithoutFragments(t *testing.T) {
 	}
 	if !places["金桂园"] || !places["府前路"] {
 		t.Errorf("the jurisdiction's places are not place entities: %v", p.Entities)
+	}
+}
+
+// An organisation's name never spans the title and the body.
+func TestEntitiesStopAtTitle(t *testing.T) {
+	a := testAnalyzer(t)
+	p := a.Analyze(model.Document{Title: "青川县将召开“11·24”爆炸事故新闻发布会",
+		Body: "青川县人民政府定于11月24日10时在县政府新闻发布厅召开爆炸事故新闻发布会，通报事故救援处置情况。"})
+	found := false
+	for _, e := range p.Entities {
+		if e.Kind != EntityOrg {
+			continue
+		}
+		if strings.Contains(e.Text, "发布会") && strings.Contains(e.Text, "人民政府") {
+			t.Errorf("entity %q spans the title and the body (entities %v)", e.Text, p.Entities)
+		}
+		found = found || e.Text == "青川县人民政府"
+	}
+	if !found {
+		t.Errorf("no 青川县人民政府 among %v", p.Entities)
 	}
 }

@@ -216,8 +216,15 @@ func (r *Responder) Rebuild(ctx context.Context) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.state = s
-	// What people asked for while no responder was applying it.
 	now := r.now()
+	// Official answers that reached an open incident's event while no
+	// responder was checking them (after downtime) are credited now.
+	for _, inc := range s.incidents {
+		if ev := s.events[inc.EventID]; ev != nil && inc.Open && inc.Kind == KindOpinion {
+			r.creditExisting(inc, ev, now)
+		}
+	}
+	// What people asked for while no responder was applying it.
 	if err := r.catchUpRequests(ctx, now); err != nil {
 		return fmt.Errorf("cannot rebuild responder state: %w", err)
 	}

@@ -235,3 +235,50 @@ func TestOfficialAnswerAlreadyInEventCredited(t *testing.T) {
 		}
 	}
 }
+
+// After downtime, an official answer that is in an open incident's event
+// but was never checked is credited when the state is rebuilt.
+func TestRebuildCreditsAnswers(t *testing.T) {
+	ctx := context.Background()
+	st := openStore(t)
+	now := t0.Add(time.Hour)
+	clock := func() time.Time { return now }
+	r := New(cfg, st, prometheus.NewRegistry(), nil, WithClock(clock))
+	ps := story("r", "化工厂爆炸", 6, 0, model.Negative)
+	if err := st.UpsertPosts(ctx, ps); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.HandlePosts(ctx, ps); err != nil {
+		t.Fatal(err)
+	}
+	inc := onlyIncident(t, st)
+	// The bulletin was stored and joined to the event, and the process
+	// died before it checked it against the incident.
+	bulletin := post("g2", "portal", "关于化工厂爆炸事故的情况通报", "现将化工厂爆炸事故有关情况通报如下", 20*time.Minute, model.Negative, 0, "化工厂", "爆炸", "浓烟", "园区")
+	bulletin.Authority, bulletin.URL, bulletin.SourceName = model.TierOfficial, "http://gov.example/tb2.html", "某县人民政府"
+	if err := st.UpsertPosts(ctx, []model.Post{bulletin}); err != nil {
+		t.Fatal(err)
+	}
+	ev, err := st.GetEvent(ctx, inc.EventID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev.PostIDs = append(ev.PostIDs, bulletin.ID)
+	ev.PostCount++
+	ev.Version++
+	if err := st.UpsertEvents(ctx, []model.Event{ev}); err != nil {
+		t.Fatal(err)
+	}
+	if o := onlyIncident(t, st).Obligations[0]; o.State != model.ObligationPending {
+		t.Fatalf("before the rebuild: %+v, want pending", o)
+	}
+	r2 := New(cfg, st, prometheus.NewRegistry(), nil, WithClock(clock))
+	if err := r2.Rebuild(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range onlyIncident(t, st).Obligations {
+		if o.State != model.ObligationFulfilled || o.Evidence == nil || o.Evidence.PostID != "g2" {
+			t.Errorf("after the rebuild %s = %+v, want fulfilled by the bulletin", o.Rule, o)
+		}
+	}
+}
