@@ -36,6 +36,9 @@ var (
 	// about the same place to join it (「书香门第停水两天无人通知」 and
 	// 「书香门第已经停水一天了」 share little else).
 	placeLinkSim = 0.15
+	// samePlaceSim is how far any post must agree with a story about the
+	// same places to join it: the same story told again in other words.
+	samePlaceSim = 0.25
 	mergeSim     = 0.5
 	// entityLinkSim is how far a post must agree with an event that names
 	// the same organisation or person to join it.
@@ -124,34 +127,35 @@ func localities(p *model.Post) []string {
 }
 
 // placeConflict says whether a post naming places ps cannot belong to an
-// event: the post names none of the event's core places (those named at
-// least half as often as its most named one), and names another place of
-// the same kind as one of them — another community, another road, another
-// village. A town and a housing estate in it do not conflict.
+// event: for some kind of place (town, village, road, site) both name
+// places of that kind, and the post names none of the event's core places
+// of that kind (those named at least half as often as its most named one
+// of the kind) — another community, another village of the same town. A
+// town and a housing estate in it do not conflict.
 func (c *centroid) placeConflict(ps []string) bool {
 	if len(ps) == 0 || len(c.places) == 0 {
 		return false
 	}
-	top := 0
-	for _, n := range c.places {
-		top = max(top, n)
-	}
-	kinds := map[string]bool{}
+	top := map[string]int{}
 	for k, n := range c.places {
-		if 2*n >= top {
-			kinds[placeKind(k)] = true
-		}
+		kind := placeKind(k)
+		top[kind] = max(top[kind], n)
 	}
-	conflict := false
+	mine := map[string]bool{}  // kinds the post names
+	agree := map[string]bool{} // kinds where it names a core place
 	for _, p := range ps {
-		if 2*c.places[p] >= top {
-			return false
-		}
-		if kinds[placeKind(p)] {
-			conflict = true
+		kind := placeKind(p)
+		mine[kind] = true
+		if n := c.places[p]; n > 0 && 2*n >= top[kind] {
+			agree[kind] = true
 		}
 	}
-	return conflict
+	for kind := range mine {
+		if top[kind] > 0 && !agree[kind] {
+			return true
+		}
+	}
+	return false
 }
 
 // placeKind is the kind of a place by its name: town (镇, 乡), village
@@ -485,7 +489,8 @@ func (s *state) best(p *model.Post, v vec, window time.Duration) *model.Event {
 			continue
 		}
 		if !s.negativeEvent(ev) {
-			if score >= entityLinkSim && s.sharesEntity(p, c) && better(score, ev, linkScore, link) {
+			if (score >= entityLinkSim && s.sharesEntity(p, c) || score >= samePlaceSim && c.samePlaces(locs)) &&
+				better(score, ev, linkScore, link) {
 				link, linkScore = ev, score
 			}
 			continue
@@ -497,6 +502,7 @@ func (s *state) best(p *model.Post, v vec, window time.Duration) *model.Event {
 		case s.figures[ev.ID].any() && casualtyTalkRe.MatchString(text):
 			ls += 0.1 * math.Log1p(float64(ev.PostCount))
 		case score >= linkSim && (storyTalk(p, text, c) || (negative && score >= placeLinkSim && c.corePlace(locs))):
+		case score >= samePlaceSim && c.samePlaces(locs):
 		case score >= entityLinkSim && s.sharesEntity(p, c):
 		default:
 			continue
@@ -642,3 +648,13 @@ func (s *state) sharesEntity(p *model.Post, c *centroid) bool {
 
 // companyRe finds the name of a company or an institution.
 var companyRe = regexp.MustCompile(`(公司|集团|厂|医院|学校|中学|小学|幼儿园|合作社|银行|酒店|商场|超市)$`)
+
+// samePlaces says whether the post's places ps agree with c's core places
+// in every kind the post names: the same story told again about the same
+// place (a town's navel oranges, a road's closure), in other words.
+func (c *centroid) samePlaces(ps []string) bool {
+	if len(ps) == 0 || len(c.places) == 0 || c.placeConflict(ps) {
+		return false
+	}
+	return c.corePlace(ps)
+}

@@ -382,6 +382,26 @@ func measure(lp labelledPosts, j judged) judgeFigures {
 		}
 	}
 	f.biggestImpure = worst
+	if os.Getenv("YUQING_JUDGE_SPLITS") != "" {
+		per := map[string]map[string]int{}
+		for c, m := range bySize {
+			for st, k := range m {
+				if per[st] == nil {
+					per[st] = map[string]int{}
+				}
+				per[st][c] = k
+			}
+		}
+		for st, m := range per {
+			if len(m) > 1 && storySize[st] >= 4 {
+				var ks []int
+				for _, k := range m {
+					ks = append(ks, k)
+				}
+				fmt.Printf("split %s (%d): %v\n", st, storySize[st], ks)
+			}
+		}
+	}
 	if os.Getenv("YUQING_JUDGE_DEBUG") != "" {
 		for c, m := range bySize {
 			if clusterSize[c]-m[major[c]] >= 3 || (len(m) == 1 && deservingStory(lp, major[c])) {
