@@ -164,7 +164,7 @@ func (r *Responder) tick(now time.Time) []alert {
 		if inc.Kind == KindDisclosure {
 			alerts = append(alerts, alert{inc: *inc, key: "opened", kind: notify.KindDisclosure})
 		} else {
-			alerts = append(alerts, alert{inc: *inc, key: "opened", kind: notify.KindOpened})
+			alerts = append(alerts, alert{inc: *inc, key: "opened", kind: notify.KindOpened, note: bornOverdue(inc)})
 		}
 		if inc.OpenedLevel != "" && inc.Level != inc.OpenedLevel {
 			alerts = append(alerts, alert{inc: *inc, key: "level/" + inc.Level, kind: notify.KindLevel, note: r.levelNote(inc)})
@@ -189,7 +189,11 @@ func (r *Responder) tick(now time.Time) []alert {
 				r.state.dirtyIncidents[inc.ID] = true
 				r.m.breaches.WithLabelValues(o.Rule).Inc()
 				r.log.Warn("obligation breached", "incident", inc.ID, "rule", o.Rule, "due", o.DueAt)
-				alerts = append(alerts, alert{inc: *inc, ob: *o, key: o.Rule + "/breach", kind: notify.KindBreach, escalate: true})
+				// A deadline already past when the incident opened is
+				// said in its opening alert: one alert for that moment.
+				if o.DueAt.After(inc.OpenedAt) {
+					alerts = append(alerts, alert{inc: *inc, ob: *o, key: o.Rule + "/breach", kind: notify.KindBreach, escalate: true})
+				}
 				continue
 			}
 			// The latest reminder point passed, if it was not already past
@@ -213,6 +217,20 @@ func (r *Responder) tick(now time.Time) []alert {
 	}
 	r.updateObligationMetrics()
 	return alerts
+}
+
+// bornOverdue says which deadlines had passed when inc opened, or "".
+func bornOverdue(inc *model.Incident) string {
+	var parts []string
+	for _, o := range inc.Obligations {
+		if !o.DueAt.IsZero() && !o.DueAt.After(inc.OpenedAt) && o.State != model.ObligationFulfilled && o.State != model.ObligationWaived {
+			parts = append(parts, obligationLabel(o)+"("+o.DueAt.In(model.China).Format("01月02日15:04")+")")
+		}
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "发现时已超过时限:" + strings.Join(parts, "、")
 }
 
 // levelNote says what a level change brings: the pending obligations with

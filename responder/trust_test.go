@@ -282,3 +282,28 @@ func TestRebuildCreditsAnswers(t *testing.T) {
 		}
 	}
 }
+
+// An incident born with a deadline already past sends one alert for that
+// moment: its opening, which names the passed deadline; no breach alert
+// chain, no reminders.
+func TestBornOverdueOneAlert(t *testing.T) {
+	ctx := context.Background()
+	st := openStore(t)
+	now := t0.Add(5*time.Hour + 30*time.Minute) // within the backlog horizon, past the 5 h
+	r := New(cfg, st, prometheus.NewRegistry(), nil, WithClock(func() time.Time { return now }))
+	if err := r.HandlePosts(ctx, story("o", "化工厂爆炸已造成12人死亡", 6, 0, model.Negative)); err != nil {
+		t.Fatal(err)
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var got []string
+	for _, a := range r.tick(now) {
+		got = append(got, a.key)
+		if a.key == "opened" && !strings.Contains(a.note, "发现时已超过时限:5小时权威发布") {
+			t.Errorf("opening alert note %q does not name the passed 5 h deadline", a.note)
+		}
+	}
+	if len(got) != 1 || got[0] != "opened" {
+		t.Errorf("alerts %v, want only the opening", got)
+	}
+}
