@@ -14,8 +14,8 @@ import (
 // communities, roads), as place words (ns). A name is then one token, so
 // keywords never hold a piece of it (岚县, 州市, 据澜 of 青岚县, 澜州市), and
 // a place of the jurisdiction is a place entity the responder can tell
-// stories apart by. Only names gse's dictionary lacks are added, so words
-// it already knows keep their frequency.
+// stories apart by. Names gse's dictionary lacks are added; words it
+// already knows keep their frequency, tagged as places.
 
 // placeFreq is the frequency of an added place word: the domain
 // dictionary's, enough to beat any split of it.
@@ -50,7 +50,14 @@ func (a *Analyzer) baseWords() []string {
 // addPlaces adds the place words gse lacks to s.
 func (s *segmenter) addPlaces(names []string) error {
 	for _, n := range names {
-		if fr, _, ok := s.seg.Find(n); ok && fr > 0 {
+		if fr, pos, ok := s.seg.Find(n); ok && fr > 0 {
+			// A word gse knows keeps its frequency; a place gse tags as
+			// something else (建设路, 解放路) becomes a place word.
+			if !strings.HasPrefix(pos, "ns") {
+				if err := s.seg.ReAddToken(n, fr, "ns"); err != nil {
+					return fmt.Errorf("cannot tag place %q: %w", n, err)
+				}
+			}
 			continue
 		}
 		if err := s.seg.AddToken(n, placeFreq, "ns"); err != nil {
