@@ -35,7 +35,11 @@ import (
 //
 //	go test -count=1 -run TestJudgement -v ./responder/
 //
-// With YUQING_JUDGE_REPORT=file the table is also written to file.
+// With YUQING_JUDGE_REPORT=file the table is also written to file. For
+// exploring, YUQING_JUDGE_DEBUG=1 prints impure events and the posts of
+// false incidents, YUQING_JUDGE_SPLITS=1 the stories split across events,
+// and YUQING_JUDGE_TUNE=join,efExponent,linkMerge,placeLink overrides the
+// clustering thresholds for the run.
 
 // The floors TestJudgement holds the figures to: the targets of issue #14
 // (purity 0.9, B-cubed F1 0.85, incident precision 0.9 and recall 1.0;
