@@ -29,6 +29,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2"
@@ -51,6 +52,8 @@ type Store struct {
 	features features
 	metrics  *store.Metrics
 	log      *slog.Logger
+	// issuing serialises IssueBrief in this process (see IssueBrief).
+	issuing sync.Mutex
 }
 
 var _ store.Store = (*Store)(nil)

@@ -76,6 +76,24 @@ var migrations = []migration{
 			{"posts", skipIndex{name: "source_kind_set", expr: "source_kind", typ: "set(16)", granularity: 4}},
 		},
 	},
+	{
+		version: 4,
+		name:    "accounts, sessions, API tokens, failed-login counters, the audit log",
+		stmts: func(database, cluster string, f features, o schemaOptions) []string {
+			var stmts []string
+			for _, t := range accountsTables {
+				stmts = append(stmts, t.createSQL(database, cluster, f))
+			}
+			return stmts
+		},
+	},
+	{
+		version: 5,
+		name:    "briefs",
+		stmts: func(database, cluster string, f features, o schemaOptions) []string {
+			return []string{briefsTable.createSQL(database, cluster, f)}
+		},
+	},
 }
 
 // SchemaVersion is the schema version Migrate brings a database to, and
