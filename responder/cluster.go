@@ -33,9 +33,10 @@ var (
 	seedSim = 0.02
 	linkSim = 0.04
 	// placeLinkSim is how far a complaint must agree with a negative story
-	// about the same place to join it (「书香门第停水两天无人通知」 and
-	// 「书香门第已经停水一天了」 share little else).
-	placeLinkSim = 0.15
+	// about the same place, sharing a word of its titles, to join it
+	// (「书香门第停水两天无人通知」 and 「书香门第已经停水一天了」 share little
+	// else; 「青岚大道的路灯坏了」 is not 「青岚大道工地…噪音太大」).
+	placeLinkSim = 0.08
 	// samePlaceSim is how far any post must agree with a story about the
 	// same places to join it: the same story told again in other words.
 	samePlaceSim = 0.25
@@ -501,7 +502,7 @@ func (s *state) best(p *model.Post, v vec, window time.Duration) *model.Event {
 		switch {
 		case s.figures[ev.ID].any() && casualtyTalkRe.MatchString(text):
 			ls += 0.1 * math.Log1p(float64(ev.PostCount))
-		case score >= linkSim && (storyTalk(p, text, c) || (negative && score >= placeLinkSim && c.corePlace(locs))):
+		case score >= linkSim && (storyTalk(p, text, c) || (negative && score >= placeLinkSim && c.corePlace(locs) && c.sharesTitleTerm(p, v))):
 		case score >= samePlaceSim && c.samePlaces(locs):
 		case score >= entityLinkSim && s.sharesEntity(p, c):
 		default:
@@ -657,4 +658,20 @@ func (c *centroid) samePlaces(ps []string) bool {
 		return false
 	}
 	return c.corePlace(ps)
+}
+
+// sharesTitleTerm says whether a term of p's vector v that p's title holds
+// (not a place) is in the title of one of c's posts.
+func (c *centroid) sharesTitleTerm(p *model.Post, v vec) bool {
+	for w := range v {
+		if len([]rune(w)) < 2 || !strings.Contains(p.Title, w) || c.places[w] > 0 {
+			continue
+		}
+		for _, m := range c.members {
+			if strings.Contains(m.title, w) {
+				return true
+			}
+		}
+	}
+	return false
 }

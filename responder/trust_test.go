@@ -307,3 +307,24 @@ func TestBornOverdueOneAlert(t *testing.T) {
 		t.Errorf("alerts %v, want only the opening", got)
 	}
 }
+
+// A policy notice seen only in the backlog opens its 政务公开 item as
+// history: never open, never alerted.
+func TestBacklogDisclosureHistorical(t *testing.T) {
+	ctx := context.Background()
+	st := openStore(t)
+	now := t0.Add(72 * time.Hour)
+	r := New(cfg, st, prometheus.NewRegistry(), nil, WithClock(func() time.Time { return now }))
+	notice := post("dn", "portal", "青岚县人民政府办公室关于印发《青岚县供暖工作方案》的通知", "现印发给你们", 0, model.Neutral, 0, "供暖", "方案")
+	notice.Authority, notice.SourceKind, notice.FetchedAt = model.TierOfficial, model.KindPortal, now
+	if err := r.HandlePosts(ctx, []model.Post{notice}); err != nil {
+		t.Fatal(err)
+	}
+	incs, _ := st.ListIncidents(ctx, store.IncidentQuery{})
+	if len(incs) != 1 || incs[0].Kind != KindDisclosure || incs[0].State != model.StateHistorical || incs[0].Open {
+		t.Fatalf("incidents %+v, want one historical disclosure item", incs)
+	}
+	if keys := alertKeys(r, now); len(keys) != 0 {
+		t.Errorf("a historical item alerted %v", keys)
+	}
+}
