@@ -94,6 +94,12 @@ func Static() http.Handler {
 func funcs(now func() time.Time) template.FuncMap {
 	return template.FuncMap{
 		"join": strings.Join,
+		"kindLabel": func(kind string) string {
+			if l := model.FindingKindLabel[kind]; l != "" {
+				return l
+			}
+			return "其他问题"
+		},
 		"when": func(t time.Time) string {
 			if t.IsZero() {
 				return "—"

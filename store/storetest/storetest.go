@@ -57,6 +57,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("Deliveries", func(t *testing.T) { RunDeliveries(t, open) })
 	t.Run("Officers", func(t *testing.T) { RunOfficers(t, open) })
 	t.Run("Aggregates", func(t *testing.T) { RunAggregates(t, open) })
+	t.Run("Inspections", func(t *testing.T) { RunInspections(t, open) })
 	run(t, open, []suiteTest{
 		{"NotFound", testNotFound},
 		{"ConcurrentWriters", testConcurrentWriters},
