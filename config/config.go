@@ -40,6 +40,7 @@ type Config struct {
 	Analyzer  AnalyzerConfig  `yaml:"analyzer"`
 	Responder ResponderConfig `yaml:"responder"`
 	Demo      DemoConfig      `yaml:"demo"`
+	Inspector InspectorConfig `yaml:"inspector"`
 }
 
 // HTTPConfig configures the HTTP server every target runs (/metrics,

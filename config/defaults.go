@@ -136,6 +136,7 @@ func (c *Config) applyDefaults(set func(string) bool) {
 	c.Responder.Notify.applyDefaults("responder.notify", set)
 	d.str("demo.listen", &c.Demo.Listen, "127.0.0.1:0")
 	d.float("demo.speed", &c.Demo.Speed, 1)
+	c.Inspector.applyDefaults(d)
 }
 
 // SQLitePath is the SQLite file: the configured path or DATA_DIR/yuqing.db.

@@ -307,6 +307,7 @@ func (c *Config) problems() []Problem {
 			bad("demo.speed", "must be in (0, 10000], got %g", c.Demo.Speed)
 		}
 	}
+	c.Inspector.validate(bad)
 	return ps
 }
 

@@ -106,14 +106,18 @@ func (r *run) checkBoard(ctx context.Context) error {
 			}
 			m.DueAt = ReplyDue(cal, m.PostedAt, limit)
 			r.rep.Stats.Messages++
+			r.rep.Messages = append(r.rep.Messages, m)
+			mi := len(r.rep.Messages) - 1
 			if !m.RepliedAt.IsZero() {
 				m.Workdays, _ = cal.WorkdaysBetween(calendar.DateOf(m.PostedAt), calendar.DateOf(m.RepliedAt))
 				r.rep.Stats.Replied++
 				r.rep.Stats.ReplyWorkdays = append(r.rep.Stats.ReplyWorkdays, m.Workdays)
+				r.rep.Messages[mi] = m
 				r.in.m.replyDays.WithLabelValues(r.p.ID).Observe(float64(m.Workdays))
 				continue
 			}
 			m.Workdays, _ = cal.WorkdaysBetween(calendar.DateOf(m.PostedAt), calendar.DateOf(r.now))
+			r.rep.Messages[mi] = m
 			if !r.now.After(m.DueAt) {
 				r.rep.Stats.Pending++
 				continue

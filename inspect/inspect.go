@@ -30,6 +30,10 @@ type Portal struct {
 	Columns []Column
 	// Board is the portal's message board (网民留言), if it has one.
 	Board *Board
+	// AllowPrivate sends the portal's requests (and its links') through
+	// Options.PrivateClient, which may reach private and loopback
+	// addresses: an intranet portal, the demo.
+	AllowPrivate bool
 	// Items is the CSS selector of a list's entries on the home page and on
 	// column pages; default "ul.list li".
 	Items string
@@ -67,6 +71,8 @@ type Options struct {
 	// Client makes the requests; the composition root hands in one that
 	// refuses private addresses unless the portal is allowed them.
 	Client *http.Client
+	// PrivateClient is used for portals with AllowPrivate; nil: Client.
+	PrivateClient *http.Client
 	// Delay spaces requests to one host (default 1 s).
 	Delay time.Duration
 	// MaxRequests caps the requests of one run (default 500).
@@ -90,6 +96,9 @@ type Inspector struct {
 func New(o Options) (*Inspector, error) {
 	if o.Client == nil {
 		return nil, errors.New("cannot create the inspector: no HTTP client")
+	}
+	if o.PrivateClient == nil {
+		o.PrivateClient = o.Client
 	}
 	if o.Delay == 0 {
 		o.Delay = time.Second
@@ -138,7 +147,9 @@ type Report struct {
 	Portal   string          `json:"portal"`
 	At       time.Time       `json:"at"`
 	Findings []model.Finding `json:"findings"`
-	Stats    Stats           `json:"stats"`
+	// Messages are the board's messages read, newest first.
+	Messages []Message `json:"messages,omitempty"`
+	Stats    Stats     `json:"stats"`
 }
 
 // run is the state of one inspection.
@@ -168,8 +179,12 @@ func (in *Inspector) Inspect(ctx context.Context, p Portal) (*Report, error) {
 		p.Items = "ul.list li"
 	}
 	now := in.o.Now()
+	hc := in.o.Client
+	if p.AllowPrivate {
+		hc = in.o.PrivateClient
+	}
 	r := &run{in: in, p: p, home: home, now: now,
-		c:   newPoliteClient(in.o.Client, in.o.Delay, in.o.MaxRequests, in.m, in.o.Now),
+		c:   newPoliteClient(hc, in.o.Delay, in.o.MaxRequests, in.m, in.o.Now),
 		rep: &Report{Portal: p.ID, At: now.UTC()}, seen: map[string]bool{}, fetched: map[string]int{}}
 	start := time.Now()
 	defer func() { in.m.runs.WithLabelValues(p.ID).Observe(time.Since(start).Seconds()) }()

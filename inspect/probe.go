@@ -100,7 +100,11 @@ func (in *Inspector) ProbeOnce(ctx context.Context, p Portal, a *Availability) P
 	up := false
 	if req, err := http.NewRequestWithContext(ctx, http.MethodGet, p.Home, nil); err == nil {
 		req.Header.Set("User-Agent", UserAgent)
-		if resp, err := in.o.Client.Do(req); err == nil {
+		hc := in.o.Client
+		if p.AllowPrivate {
+			hc = in.o.PrivateClient
+		}
+		if resp, err := hc.Do(req); err == nil {
 			resp.Body.Close()
 			up = resp.StatusCode < 500
 		}
