@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -84,11 +86,27 @@ func PlantedFaults() map[string][]string {
 
 // InspectPortal is the inspector's configuration of the demo's county
 // portal.
-func (s *Site) InspectPortal() config.InspectPortal {
-	base := s.URL() + "/portal/"
+func (s *Site) InspectPortal() config.InspectPortal { return InspectPortalAt(s.URL()) }
+
+// RunningURL returns the base URL of the demo web a process serves with
+// stateDir as its state directory (it writes its address there), for a
+// one-shot command that inspects it; ok is false when there is none.
+func RunningURL(stateDir string) (string, bool) {
+	b, err := os.ReadFile(filepath.Join(stateDir, addrFile))
+	if err != nil {
+		return "", false
+	}
+	return "http://" + strings.TrimSpace(string(b)), true
+}
+
+// InspectPortalAt is the inspector's configuration of the demo's county
+// portal served at base (http://host:port).
+func InspectPortalAt(baseURL string) config.InspectPortal {
+	s := struct{ base string }{baseURL}
+	base := s.base + "/portal/"
 	p := config.InspectPortal{ID: siteByKey("portal").id, Name: portalName, Unit: "", Home: base, AllowPrivate: true, Items: "ul.list li",
 		Columns: []config.InspectColumn{{Name: "政务公开", URL: base + "zwgk/", Category: "notice"}, {Name: "新闻发布", URL: base + "xwfb/", Category: "news"}},
-		Board:   config.InspectBoard{URL: s.URL() + "/board/", MaxPages: 50}, ReplyWorkdays: 10, AnnualDeadline: "03-31"}
+		Board:   config.InspectBoard{URL: s.base + "/board/", MaxPages: 50}, ReplyWorkdays: 10, AnnualDeadline: "03-31"}
 	for _, c := range censusColumns {
 		p.Columns = append(p.Columns, config.InspectColumn{Name: c.name, URL: base + c.key + "/", Category: c.category})
 	}

@@ -18,9 +18,10 @@ var version = "dev"
 const usage = `yuqing — 舆情监测与回应 (public-opinion monitoring and response)
 
 Usage:
-  yuqing run [-config FILE] [-target all|crawler|analyzer|responder|console] [flags]
+  yuqing run [-config FILE] [-target all|crawler|analyzer|responder|console|inspector] [flags]
   yuqing migrate [-config FILE]
   yuqing check-config [-config FILE]
+  yuqing inspect [-config FILE]
   yuqing analyze [-tokens] [-model FILE] < LINES
   yuqing train sentiment -data DIR -out FILE [-corrections FILE] [-config FILE -corrections-from-store]
   yuqing extract [-allow-private] [-timeout D] [-url URL] [-content-type CT] [-fetched-at RFC3339] FILE|URL|-
@@ -58,6 +59,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = cmdCalendar(args[1:], stdout, stderr)
 	case "check-config":
 		err = cmdCheckConfig(args[1:], stdout, stderr)
+	case "inspect":
+		err = cmdInspect(args[1:], stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, versionString())
 		return 0

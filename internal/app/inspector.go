@@ -2,13 +2,17 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"log/slog"
+	"path/filepath"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/yuqing-project/yuqing/config"
 	"github.com/yuqing-project/yuqing/crawler"
+	"github.com/yuqing-project/yuqing/demo"
 	"github.com/yuqing-project/yuqing/inspect"
 	"github.com/yuqing-project/yuqing/inspector"
 	"github.com/yuqing-project/yuqing/notify"
@@ -82,4 +86,38 @@ func (a *App) InspectorService() (*inspector.Service, error) {
 		}
 	}
 	return inspector.New(o)
+}
+
+// InspectOnce inspects the configured portals once, as `yuqing inspect`
+// does: it opens the store, stores the findings and sends the alerts they
+// call for, and returns the results. With the demo and no portal
+// configured, it inspects the demo web a running `yuqing run` serves from
+// the same data directory.
+func InspectOnce(ctx context.Context, cfg *config.Config, log *slog.Logger) ([]inspector.Result, error) {
+	reg := prometheus.NewRegistry()
+	st, err := OpenStore(ctx, cfg, reg, log)
+	if err != nil {
+		return nil, err
+	}
+	defer st.Close()
+	c := *cfg
+	if len(c.Inspector.Portals) == 0 && c.Demo.Enabled {
+		base, ok := demo.RunningURL(filepath.Join(c.DataDir, "demo"))
+		if !ok {
+			return nil, errors.New("cannot inspect the demo: no demo web is running from this data directory (start yuqing run first), and inspector.portals is empty")
+		}
+		c.Inspector.Portals = []config.InspectPortal{demo.InspectPortalAt(base)}
+	}
+	a := &App{cfg: &c, log: log, reg: reg, st: st, notifyCfg: c.Responder.Notify}
+	if c.Demo.Enabled && len(a.notifyCfg.Channels) == 0 {
+		log.Info("inspect: no notification channel configured; findings are stored, nobody is alerted")
+	}
+	svc, err := a.InspectorService()
+	if err != nil {
+		return nil, err
+	}
+	if svc == nil {
+		return nil, errors.New("cannot inspect: inspector.portals is empty")
+	}
+	return svc.RunOnce(ctx)
 }
