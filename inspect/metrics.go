@@ -30,14 +30,34 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	if reg == nil {
 		return m, nil
 	}
-	for _, c := range []prometheus.Collector{m.requests, m.findings, m.runs, m.replyDays, m.probes} {
-		if err := reg.Register(c); err != nil {
-			var are prometheus.AlreadyRegisteredError
-			if errors.As(err, &are) {
-				continue
-			}
-			return nil, err
-		}
+	var err error
+	if m.requests, err = register(reg, m.requests); err != nil {
+		return nil, err
+	}
+	if m.findings, err = register(reg, m.findings); err != nil {
+		return nil, err
+	}
+	if m.runs, err = register(reg, m.runs); err != nil {
+		return nil, err
+	}
+	if m.replyDays, err = register(reg, m.replyDays); err != nil {
+		return nil, err
+	}
+	if m.probes, err = register(reg, m.probes); err != nil {
+		return nil, err
 	}
 	return m, nil
+}
+
+// register registers c, or returns the collector of the same description
+// already registered (a second Inspector on one registry shares them).
+func register[C prometheus.Collector](reg prometheus.Registerer, c C) (C, error) {
+	err := reg.Register(c)
+	var are prometheus.AlreadyRegisteredError
+	if errors.As(err, &are) {
+		if existing, ok := are.ExistingCollector.(C); ok {
+			return existing, nil
+		}
+	}
+	return c, err
 }
