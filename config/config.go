@@ -42,6 +42,7 @@ type Config struct {
 	Demo      DemoConfig      `yaml:"demo"`
 	Briefs    BriefsConfig    `yaml:"briefs"`
 	Auth      AuthConfig      `yaml:"auth"`
+	Inspector InspectorConfig `yaml:"inspector"`
 }
 
 // HTTPConfig configures the HTTP server every target runs (/metrics,

@@ -133,6 +133,12 @@ func TestLoadGoodConfig(t *testing.T) {
 			Lockout: LockoutConfig{MaxFailures: 3, Duration: time.Hour}, Session: SessionConfig{IdleTimeout: 15 * time.Minute, MaxAge: 8 * time.Hour},
 			TOTPForEveryone: true, Hosts: []string{"yuqing.example.gov.cn"}, SecureCookies: true,
 			OIDC: OIDCConfig{UsernameClaim: "preferred_username", RolesClaim: "roles"}},
+		Inspector: InspectorConfig{Enabled: true, Interval: 2 * time.Hour, ProbeInterval: 30 * time.Minute, HostDelay: time.Second,
+			MaxRequests: 500, RequestTimeout: 15 * time.Second, Portals: []InspectPortal{{ID: "county", Name: "某县人民政府网", Unit: "li",
+				Home: "https://www.example.gov.cn/", Items: "ul.list li",
+				Columns: []InspectColumn{{Name: "工作动态", URL: "https://www.example.gov.cn/gzdt/", Category: "news"},
+					{Name: "在线访谈", URL: "https://www.example.gov.cn/zxft/", Category: "other"}},
+				Board: InspectBoard{URL: "https://www.example.gov.cn/board/", MaxPages: 50}, ReplyWorkdays: 5, AnnualDeadline: "01-31"}}},
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("testdata/good.yaml decoded to\n%+v\nwant\n%+v", *got, *want)

@@ -151,6 +151,7 @@ func (c *Config) applyDefaults(set func(string) bool) {
 	d.dur("auth.session.max_age", &c.Auth.Session.MaxAge, 12*time.Hour)
 	d.str("demo.listen", &c.Demo.Listen, "127.0.0.1:0")
 	d.float("demo.speed", &c.Demo.Speed, 1)
+	c.Inspector.applyDefaults(d)
 }
 
 // SQLitePath is the SQLite file: the configured path or DATA_DIR/yuqing.db.

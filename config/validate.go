@@ -362,6 +362,7 @@ func (c *Config) problems() []Problem {
 		}
 	}
 	c.Briefs.problems(bad)
+	c.Inspector.validate(bad)
 	return ps
 }
 

@@ -17,6 +17,7 @@ func (c *Console) routes() *http.ServeMux {
 	// Pages and their static files.
 	mux.HandleFunc("GET /{$}", c.home)
 	mux.HandleFunc("GET /incidents/{id}", c.incidentPage)
+	mux.HandleFunc("GET /inspections", c.inspectionsPage)
 	mux.Handle("GET /assets/", http.StripPrefix("/assets/", ui.Static()))
 
 	// Reads.
@@ -31,6 +32,7 @@ func (c *Console) routes() *http.ServeMux {
 	mux.HandleFunc("GET /api/v1/rules", c.listRules)
 	mux.HandleFunc("GET /api/v1/corrections", c.corrections)
 	mux.HandleFunc("GET /api/v1/dictionary", c.dictionary)
+	mux.HandleFunc("GET /api/v1/inspections", c.inspections)
 
 	// Requests on incidents, which the responder applies; incidents and
 	// disclosure items opened by hand.

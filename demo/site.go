@@ -652,6 +652,9 @@ func (s *Site) servePortal(w http.ResponseWriter, r *http.Request) {
 		c := strings.Trim(strings.TrimPrefix(p, "/portal/"), "/")
 		s.serveList(w, r, "portal", htmlUTF8, column(c), func(l listing) ([]byte, error) { return renderPortalList(l, c) })
 	default:
+		if s.serveCensus(w, r) {
+			return
+		}
 		s.serveArticle(w, r, "portal", ".html", htmlUTF8, s.renderPortalArticle)
 	}
 }
@@ -674,7 +677,25 @@ func (s *Site) serveNews2(w http.ResponseWriter, r *http.Request) {
 
 func (s *Site) serveBoard(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Path == "/board/" {
-		s.serveList(w, r, "board", htmlUTF8, nil, renderBoardList)
+		// The thread left unanswered (portalcensus.go) is older than every
+		// other: it closes the last page.
+		s.serveList(w, r, "board", htmlUTF8, nil, func(l listing) ([]byte, error) {
+			if l.page == l.pages {
+				l.items = append(l.items, s.plantedItem())
+				l.total++
+			}
+			return renderBoardList(l)
+		})
+		return
+	}
+	if r.URL.Path == plantedThread.path {
+		it := s.plantedItem()
+		body, err := renderBoardThread(it)
+		if err != nil {
+			http.Error(w, "internal error", http.StatusInternalServerError)
+			return
+		}
+		s.send(w, r, htmlUTF8, body, it.at)
 		return
 	}
 	s.serveArticle(w, r, "board", ".html", htmlUTF8, renderBoardThread)

@@ -177,6 +177,30 @@ var DictionaryTable = &Table[model.DictionaryEntry]{
 	},
 }
 
+// FindingsTable keeps model.Finding, the findings of inspections of own
+// portals.
+var FindingsTable = &Table[model.Finding]{
+	Name: TableFindings, Singular: "inspection finding", Plural: "inspection findings",
+	ID:       func(f *model.Finding) string { return f.ID },
+	Validate: func(f *model.Finding) error { return f.Validate() },
+	Columns: []Column[model.Finding]{
+		Col("id", func(f *model.Finding) *string { return &f.ID }),
+		VersionCol(func(f *model.Finding) *uint64 { return &f.Version }),
+		Col("portal", func(f *model.Finding) *string { return &f.Portal }),
+		Col("kind", func(f *model.Finding) *string { return &f.Kind }),
+		Col("url", func(f *model.Finding) *string { return &f.URL }),
+		Col("subject", func(f *model.Finding) *string { return &f.Subject }),
+		Col("evidence", func(f *model.Finding) *string { return &f.Evidence }),
+		Col("rule", func(f *model.Finding) *string { return &f.Rule }),
+		Col("veto", func(f *model.Finding) *bool { return &f.Veto }),
+		Col("first_seen", func(f *model.Finding) *time.Time { return &f.FirstSeen }),
+		Col("last_seen", func(f *model.Finding) *time.Time { return &f.LastSeen }),
+		Col("state", func(f *model.Finding) *string { return &f.State }),
+		Col("due_at", func(f *model.Finding) *time.Time { return &f.DueAt }),
+		Col("unit", func(f *model.Finding) *string { return &f.Unit }),
+	},
+}
+
 // incidentDetail is the part of an incident the stores keep as one JSON
 // column: what the lifecycle adds to the fixed columns.
 type incidentDetail struct {

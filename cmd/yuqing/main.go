@@ -18,13 +18,14 @@ var version = "dev"
 const usage = `yuqing — 舆情监测与回应 (public-opinion monitoring and response)
 
 Usage:
-  yuqing run [-config FILE] [-target all|crawler|analyzer|responder|console] [flags]
+  yuqing run [-config FILE] [-target all|crawler|analyzer|responder|console|inspector] [flags]
   yuqing migrate [-config FILE]
   yuqing check-config [-config FILE]
   yuqing user add NAME -role ROLE [-name 姓名] [-config FILE | -data-dir DIR]   (password on stdin)
   yuqing user passwd|lock|unlock NAME | user role NAME -role ROLE | user list
   yuqing token create NAME -role ROLE | token revoke ID | token list
   yuqing audit verify | audit export [-since DATE] [-o FILE] | audit purge -before DATE
+  yuqing inspect [-config FILE]
   yuqing analyze [-tokens] [-model FILE] < LINES
   yuqing train sentiment -data DIR -out FILE [-corrections FILE] [-config FILE -corrections-from-store]
   yuqing extract [-allow-private] [-timeout D] [-url URL] [-content-type CT] [-fetched-at RFC3339] FILE|URL|-
@@ -71,6 +72,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = cmdToken(args[1:], stdout, stderr)
 	case "audit":
 		err = cmdAudit(args[1:], stdout, stderr)
+	case "inspect":
+		err = cmdInspect(args[1:], stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, versionString())
 		return 0

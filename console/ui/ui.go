@@ -143,6 +143,12 @@ func funcs(now func() time.Time) template.FuncMap {
 			}
 			return t.In(model.China).Format("2006年1月2日")
 		},
+		"kindLabel": func(kind string) string {
+			if l := model.FindingKindLabel[kind]; l != "" {
+				return l
+			}
+			return "其他问题"
+		},
 		"when": func(t time.Time) string {
 			if t.IsZero() {
 				return "—"

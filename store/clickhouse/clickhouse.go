@@ -88,7 +88,7 @@ func Open(ctx context.Context, cfg config.ClickHouseConfig, reg prometheus.Regis
 	s.metrics, s.log = metrics, log
 	applied, err := appliedSteps(ctx, s.conn, s.database)
 	if err == nil {
-		err = store.CheckSchema(applied, SchemaVersion())
+		err = store.CheckSteps(applied, steps())
 	}
 	if err != nil {
 		s.conn.Close()

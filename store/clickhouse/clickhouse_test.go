@@ -351,6 +351,7 @@ func TestTablesMatchSchema(t *testing.T) {
 		{deliveriesTable, store.DeliveriesTable.Physical(layout), nil},
 		{correctionsTable, store.CorrectionsTable.Physical(layout), nil},
 		{dictionaryTable, store.DictionaryTable.Physical(layout), nil},
+		{findingsTable, store.FindingsTable.Physical(layout), nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.schema.name, func(t *testing.T) {

@@ -94,11 +94,27 @@ var migrations = []migration{
 			return []string{briefsTable.createSQL(database, cluster, f)}
 		},
 	},
+	{
+		version: 6,
+		name:    "inspection findings of own portals",
+		stmts: func(database, cluster string, f features, o schemaOptions) []string {
+			return []string{findingsTable.createSQL(database, cluster, f)}
+		},
+	},
 }
 
 // SchemaVersion is the schema version Migrate brings a database to, and
 // the version Open requires.
 func SchemaVersion() int { return migrations[len(migrations)-1].version }
+
+// steps returns the version of every migration, in order.
+func steps() []int {
+	var out []int
+	for _, m := range migrations {
+		out = append(out, m.version)
+	}
+	return out
+}
 
 // migrate creates the database if missing and applies the steps not yet
 // recorded in its schema_migrations table. It refuses a database whose

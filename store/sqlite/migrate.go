@@ -240,6 +240,12 @@ var migrations = []migration{
 			`CREATE UNIQUE INDEX briefs_number ON briefs (type, year, number) WHERE number > 0`,
 			`CREATE INDEX briefs_created ON briefs (created_at, id)`),
 	},
+	{
+		version: 6,
+		name:    "inspection findings of own portals",
+		stmts: append(createTable(store.FindingsTable, false),
+			`CREATE INDEX inspection_findings_portal ON inspection_findings (portal, state, kind)`),
+	},
 }
 
 // createTable derives the statements that create the table keeping st: a
@@ -281,6 +287,15 @@ func createTable[T any](st *store.Table[T], appendOnly bool) []string {
 // the version Open requires.
 func SchemaVersion() int { return migrations[len(migrations)-1].version }
 
+// steps returns the version of every migration, in order.
+func steps() []int {
+	var out []int
+	for _, m := range migrations {
+		out = append(out, m.version)
+	}
+	return out
+}
+
 // migrate brings the database to the current schema. It is idempotent and
 // safe to run from several processes at once: each step runs in an
 // IMMEDIATE transaction (db must be opened with _txlock=immediate, as
@@ -313,7 +328,7 @@ func checkSchema(ctx context.Context, db *sql.DB) error {
 	if err != nil {
 		return err
 	}
-	return store.CheckSchema(applied, SchemaVersion())
+	return store.CheckSteps(applied, steps())
 }
 
 // appliedSteps returns the migrations the database has recorded (none

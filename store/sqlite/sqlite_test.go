@@ -119,6 +119,7 @@ yuqing_store_rows_skipped_total{driver="sqlite",table="events"} 0
 yuqing_store_rows_skipped_total{driver="sqlite",table="incident_history"} 0
 yuqing_store_rows_skipped_total{driver="sqlite",table="incidents"} 0
 yuqing_store_rows_skipped_total{driver="sqlite",table="login_throttles"} 0
+yuqing_store_rows_skipped_total{driver="sqlite",table="inspection_findings"} 0
 yuqing_store_rows_skipped_total{driver="sqlite",table="posts"} 2
 yuqing_store_rows_skipped_total{driver="sqlite",table="sentiment_corrections"} 0
 yuqing_store_rows_skipped_total{driver="sqlite",table="sessions"} 0
@@ -302,6 +303,7 @@ func TestTablesMatchSchema(t *testing.T) {
 		store.TableDeliveries:  store.DeliveriesTable.Physical(layout),
 		store.TableCorrections: store.CorrectionsTable.Physical(layout),
 		store.TableDictionary:  store.DictionaryTable.Physical(layout),
+		store.TableFindings:    store.FindingsTable.Physical(layout),
 	}
 	sqlType := map[store.Kind]string{store.KindString: "TEXT", store.KindInt: "INTEGER", store.KindUint64: "INTEGER",
 		store.KindVersion: "INTEGER", store.KindFloat: "REAL", store.KindBool: "INTEGER", store.KindTime: "INTEGER"}

@@ -60,6 +60,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("Briefs", func(t *testing.T) { RunBriefs(t, open) })
 	t.Run("Accounts", func(t *testing.T) { RunAccounts(t, open) })
 	t.Run("Audit", func(t *testing.T) { RunAudit(t, open) })
+	t.Run("Inspections", func(t *testing.T) { RunInspections(t, open) })
 	run(t, open, []suiteTest{
 		{"NotFound", testNotFound},
 		{"ConcurrentWriters", testConcurrentWriters},

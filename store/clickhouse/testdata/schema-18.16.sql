@@ -250,3 +250,24 @@ CREATE TABLE IF NOT EXISTS `yuqing`.`briefs`
 ENGINE = ReplacingMergeTree(version)
 ORDER BY (id);
 
+-- migration 6: inspection findings of own portals
+CREATE TABLE IF NOT EXISTS `yuqing`.`inspection_findings`
+(
+    `id` String,
+    `version` UInt64,
+    `portal` String,
+    `kind` String,
+    `url` String,
+    `subject` String,
+    `evidence` String,
+    `rule` String,
+    `veto` UInt8,
+    `first_seen_ns` Int64,
+    `last_seen_ns` Int64,
+    `state` String,
+    `due_at_ns` Int64,
+    `unit` String
+)
+ENGINE = ReplacingMergeTree(version)
+ORDER BY (id);
+

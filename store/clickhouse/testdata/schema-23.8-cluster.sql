@@ -259,3 +259,24 @@ CREATE TABLE IF NOT EXISTS `yuqing`.`briefs` ON CLUSTER `yuqing`
 ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/yuqing/briefs', '{replica}', version)
 ORDER BY (id);
 
+-- migration 6: inspection findings of own portals
+CREATE TABLE IF NOT EXISTS `yuqing`.`inspection_findings` ON CLUSTER `yuqing`
+(
+    `id` String,
+    `version` UInt64,
+    `portal` LowCardinality(String),
+    `kind` LowCardinality(String),
+    `url` String,
+    `subject` String,
+    `evidence` String CODEC(ZSTD(1)),
+    `rule` LowCardinality(String),
+    `veto` UInt8,
+    `first_seen_ns` Int64,
+    `last_seen_ns` Int64,
+    `state` LowCardinality(String),
+    `due_at_ns` Int64,
+    `unit` LowCardinality(String)
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/yuqing/inspection_findings', '{replica}', version)
+ORDER BY (id);
+

@@ -260,3 +260,24 @@ CREATE TABLE IF NOT EXISTS `yuqing`.`briefs`
 ENGINE = ReplacingMergeTree(version)
 ORDER BY (id);
 
+-- migration 6: inspection findings of own portals
+CREATE TABLE IF NOT EXISTS `yuqing`.`inspection_findings`
+(
+    `id` String,
+    `version` UInt64,
+    `portal` LowCardinality(String),
+    `kind` LowCardinality(String),
+    `url` String,
+    `subject` String,
+    `evidence` String CODEC(ZSTD(1)),
+    `rule` LowCardinality(String),
+    `veto` UInt8,
+    `first_seen_ns` Int64,
+    `last_seen_ns` Int64,
+    `state` LowCardinality(String),
+    `due_at_ns` Int64,
+    `unit` LowCardinality(String)
+)
+ENGINE = ReplacingMergeTree(version)
+ORDER BY (id);
+
