@@ -12,9 +12,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/yuqing-project/yuqing/audit"
+	"github.com/yuqing-project/yuqing/auth"
 	"github.com/yuqing-project/yuqing/bus"
 	"github.com/yuqing-project/yuqing/config"
 	"github.com/yuqing-project/yuqing/console"
@@ -143,7 +146,21 @@ func TestInspectorFindsThePlantedFaults(t *testing.T) {
 
 	// The inspection page in a browser.
 	chromium := testenv.LookPath(t, "chromium", "chromium", "chromium-browser", "google-chrome")
-	c, err := console.New(console.Options{Store: st, Requests: noRequests{}, Rules: rules.Default(), Registerer: prometheus.NewRegistry()})
+	// The page is read with a reading role's bearer token, as a wall
+	// screen or a monitoring probe would.
+	auditLog, err := audit.New(st, audit.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	accounts, err := auth.New(auth.Options{Store: st, Audit: auditLog, Policy: auth.DefaultPolicy()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	token, _, err := accounts.CreateToken(ctx, auth.CLI(), "wall", auth.RoleViewer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := console.New(console.Options{Store: st, Requests: noRequests{}, Rules: rules.Default(), Registerer: prometheus.NewRegistry(), Auth: accounts})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -158,6 +175,8 @@ func TestInspectorFindsThePlantedFaults(t *testing.T) {
 	var body string
 	var rows int
 	if err := chromedp.Run(bctx,
+		network.Enable(),
+		network.SetExtraHTTPHeaders(network.Headers{"Authorization": "Bearer " + token}),
 		chromedp.Navigate(srv.URL+"/inspections"),
 		chromedp.WaitVisible(`#findings`, chromedp.ByQuery),
 		chromedp.Text(`body`, &body, chromedp.ByQuery),
