@@ -31,3 +31,19 @@ func CheckSchema(applied map[int]bool, want int) error {
 	}
 	return nil
 }
+
+// CheckSteps is CheckSchema for a binary whose steps are not numbered
+// 1 to n without gaps (a branch's step keeps the number it was given until
+// it is merged): it returns a *SchemaBehindError unless applied includes
+// every one of steps. Have is then the last step before the first missing
+// one, Want the last of steps.
+func CheckSteps(applied map[int]bool, steps []int) error {
+	have := 0
+	for _, v := range steps {
+		if !applied[v] {
+			return &SchemaBehindError{Have: have, Want: steps[len(steps)-1]}
+		}
+		have = v
+	}
+	return nil
+}
