@@ -1,6 +1,7 @@
 // Package deploy holds the deployment files (configs, Prometheus rules,
-// Alertmanager routing, Kubernetes manifests); its tests check them with
-// the real tools.
+// Alertmanager routing, the Docker Compose deployment in compose/); its
+// tests check them with the real tools, and the compose file against the
+// Compose Specification's schema (Docker itself is not run).
 package deploy
 
 import (
