@@ -46,7 +46,7 @@ type ftsIndexer struct {
 func (s *Store) startIndexer(reg prometheus.Registerer) error {
 	lag, err := registerOrReuse(reg, prometheus.NewGauge(prometheus.GaugeOpts{
 		Name: "yuqing_store_fts_lag_posts",
-		Help: "Stored posts the SQLite full-text index does not cover yet (search reads them with a scan).",
+		Help: "Stored posts the SQLite full-text index does not cover yet (search scans them); an upper bound once posts were deleted.",
 	}))
 	if err != nil {
 		return err
@@ -118,14 +118,16 @@ func (s *Store) indexLoop(ctx context.Context) {
 }
 
 // ftsLag returns how many stored posts the index does not cover, and sets
-// the lag gauge.
+// the lag gauge. It is the distance from the watermark to the newest seq,
+// read in constant time from the rowid index: exact while no post is
+// deleted, an upper bound after.
 func (s *Store) ftsLag(ctx context.Context) (int64, error) {
 	var lag int64
-	err := s.read.QueryRowContext(ctx, `SELECT count(*) FROM posts WHERE seq > (SELECT indexed_seq FROM fts_progress)`).Scan(&lag)
+	err := s.read.QueryRowContext(ctx, `SELECT (SELECT coalesce(max(seq), 0) FROM posts) - (SELECT indexed_seq FROM fts_progress)`).Scan(&lag)
 	if err == nil && s.fts != nil {
-		s.fts.lag.Set(float64(lag))
+		s.fts.lag.Set(float64(max(lag, 0)))
 	}
-	return lag, err
+	return max(lag, 0), err
 }
 
 // IndexFTS adds up to limit posts of the uncovered tail to the full-text
