@@ -90,11 +90,15 @@ store:
   sqlite:
     path: %s
 responder:
+  tick_interval: 1s
   notify:
+    console_url: http://console.example
+    ack_secret: failover-bench-ack-secret-0123
     channels:
       - name: duty-hook
         type: webhook
         url: %s
+        secret: failover-bench-hook-secret
     roster:
       people:
         - id: duty
@@ -154,7 +158,6 @@ responder:
 		}
 		return h >= float64(n-n/3), fmt.Sprintf("%v posts handled by the standby", h)
 	})
-	time.Sleep(5 * time.Second) // the last alerts
 	b.StopTimer()
 
 	st, err := sqlite.Open(ctx, dbPath, nil, nil)
@@ -162,10 +165,27 @@ responder:
 		b.Fatal(err)
 	}
 	defer st.Close()
-	incs, err := st.ListIncidents(ctx, store.IncidentQuery{Limit: 1000})
-	if err != nil {
-		b.Fatal(err)
+	// The opened alerts go out on the responder's next deadline tick
+	// (tick_interval: 1s here): wait until every stored incident has one,
+	// or 30 s.
+	var incs []model.Incident
+	for deadline := time.Now().Add(30 * time.Second); ; {
+		incs, err = st.ListIncidents(ctx, store.IncidentQuery{Limit: 1000})
+		if err != nil {
+			b.Fatal(err)
+		}
+		mu.Lock()
+		all := true
+		for _, in := range incs {
+			all = all && len(opened[in.ID]) > 0
+		}
+		mu.Unlock()
+		if all || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(500 * time.Millisecond)
 	}
+	time.Sleep(3 * time.Second) // a doubled alert would come now
 	mu.Lock()
 	defer mu.Unlock()
 	lost, doubled, redelivered := 0, 0, 0
@@ -174,7 +194,7 @@ responder:
 		switch {
 		case len(keys) == 0:
 			lost++
-			b.Errorf("incident %s (%s) had no opened alert", in.ID, in.Title)
+			b.Errorf("incident %s (%s, level %q, opened %s) had no opened alert", in.ID, in.Title, in.Level, in.OpenedAt.Format(time.TimeOnly))
 		case len(keys) > 1:
 			doubled++
 			b.Errorf("incident %s had %d opened alerts", in.ID, len(keys))
