@@ -141,7 +141,10 @@ func BenchmarkSearchFTS(b *testing.B) {
 			break
 		}
 	}
-	for _, term := range []string{"人民政府", "政府", "机制"} {
+	// A common term (half the posts), a rare one (one seed window's
+	// title), and two two-character terms, which are always a scan.
+	rare := string([]rune(posts[1234].Title)[:4])
+	for _, term := range []string{"人民政府", rare, "政府", "机制"} {
 		b.Run(term, func(b *testing.B) {
 			for range b.N {
 				page, err := s.QueryPosts(ctx, store.PostQuery{Text: term, Limit: 20})
@@ -198,7 +201,7 @@ func BenchmarkSearchUnindexed(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	for _, term := range []string{"人民政府", "政府"} {
+	for _, term := range []string{"人民政府", string([]rune(posts[1234].Title)[:4]), "政府"} {
 		b.Run(term, func(b *testing.B) {
 			for range b.N {
 				page, err := s.QueryPosts(ctx, store.PostQuery{Text: term, Limit: 20})

@@ -180,6 +180,8 @@ func termCond(term string) (string, []any) {
 	if utf8.RuneCountInString(term) < 3 {
 		return "(" + scan + ")", []any{like, like}
 	}
-	return `(seq IN (SELECT rowid FROM posts_fts WHERE posts_fts MATCH ?) OR
-		(seq > (SELECT indexed_seq FROM fts_progress) AND (` + scan + `)))`, []any{ftsString(term), like, like}
+	// One IN over both parts, so the index answers the covered posts and
+	// only the tail (a rowid range) is scanned.
+	return `seq IN (SELECT rowid FROM posts_fts WHERE posts_fts MATCH ?
+		UNION ALL SELECT seq FROM posts WHERE seq > (SELECT indexed_seq FROM fts_progress) AND (` + scan + `))`, []any{ftsString(term), like, like}
 }

@@ -156,7 +156,7 @@ func (s *Store) writeGroup(group []*writeReq) {
 			r.err = err
 			continue
 		}
-		if _, err := tx.ExecContext(r.ctx, `SAVEPOINT batch`); err != nil {
+		if _, err := tx.ExecContext(context.Background(), `SAVEPOINT batch`); err != nil {
 			fail(err)
 			return
 		}
