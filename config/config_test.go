@@ -124,6 +124,13 @@ func TestLoadGoodConfig(t *testing.T) {
 			},
 		},
 		Demo: DemoConfig{Enabled: true, Listen: "127.0.0.1:18081", Speed: 60},
+		Briefs: BriefsConfig{Unit: "中共某县委宣传部（网信办）", Jurisdiction: "我县", Classification: "内部资料", Copies: 30, SerialStart: 190,
+			ReportTo: []string{"县委书记", "县长"}, TopEvents: 5,
+			Schedule: BriefSchedule{Daily: "07:30", Weekly: "off", Monthly: "1 09:00", Holidays: "skip"}},
+		Auth: AuthConfig{Password: PasswordConfig{MinLength: 10, MinClasses: 4, MaxAge: 720 * time.Hour, History: 8},
+			Lockout: LockoutConfig{MaxFailures: 3, Duration: time.Hour}, Session: SessionConfig{IdleTimeout: 15 * time.Minute, MaxAge: 8 * time.Hour},
+			TOTPForEveryone: true, Hosts: []string{"yuqing.example.gov.cn"}, SecureCookies: true,
+			OIDC: OIDCConfig{UsernameClaim: "preferred_username", RolesClaim: "roles"}},
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("testdata/good.yaml decoded to\n%+v\nwant\n%+v", *got, *want)

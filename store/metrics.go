@@ -22,7 +22,7 @@ const (
 // implementation labels them with its driver name (sqlite, clickhouse), so
 // dashboards and alerts do not depend on which store a deployment runs.
 //
-// The label sets are bounded: driver has two values, table seven, and op
+// The label sets are bounded: driver has two values, table twelve, and op
 // names one Store method each.
 type Metrics struct {
 	driver       string
@@ -107,7 +107,8 @@ func NewMetrics(reg prometheus.Registerer, driver string) (*Metrics, error) {
 	}
 	// Failure and skip series exist from the start at zero, so a dashboard
 	// or an alert on their rate sees 0 rather than no data.
-	for _, table := range []string{TablePosts, TableEvents, TableIncidents, TableHistory, TableDeliveries, TableCorrections, TableDictionary} {
+	for _, table := range []string{TablePosts, TableEvents, TableIncidents, TableHistory, TableDeliveries, TableCorrections, TableDictionary,
+		TableAccounts, TableSessions, TableTokens, TableThrottles, TableAudit} {
 		m.failures.WithLabelValues(driver, table)
 		m.skipped.WithLabelValues(driver, table)
 	}

@@ -175,6 +175,9 @@ type Store interface {
 	Deliveries
 	Officers
 	Aggregates
+	Briefs
+	Accounts
+	Audit
 
 	// Close releases the store's resources.
 	Close() error

@@ -16,6 +16,7 @@ const (
 	Analyzer  = "analyzer"
 	Responder = "responder"
 	Console   = "console"
+	Brief     = "brief"
 	Migrate   = "migrate"
 
 	moduleServer        = "server"
@@ -62,9 +63,11 @@ var modules = map[string]module{
 		doc: "document → analysed post (scales out with the docs topic's partitions)"},
 	Crawler: {deps: []string{moduleServer, moduleBus, moduleDemo}, init: (*App).initCrawler, visible: true,
 		doc: "sources → documents (replicas share sources through a group)"},
+	Brief: {deps: []string{moduleServer, moduleStore, moduleNotifications}, init: (*App).initBrief, visible: true,
+		doc: "briefs on schedule (日报/周报/月报 drafts) and delivery of issued briefs (one instance)"},
 	Migrate: {init: (*App).initMigrate, visible: true,
 		doc: "create or upgrade the store schema, then exit (a one-shot job)"},
-	All: {deps: []string{Console, Responder, Analyzer, Crawler}, visible: true,
+	All: {deps: []string{Console, Responder, Brief, Analyzer, Crawler}, visible: true,
 		doc: "the whole pipeline in one process"},
 }
 

@@ -38,6 +38,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2"
@@ -56,10 +57,13 @@ const Driver = "clickhouse"
 type Store struct {
 	conn     driver.Conn
 	database string
+	cluster  string // store.clickhouse.cluster: the tables are Distributed over name_local
 	version  string
 	features features
 	metrics  *store.Metrics
 	log      *slog.Logger
+	// issuing serialises IssueBrief in this process (see IssueBrief).
+	issuing sync.Mutex
 }
 
 var _ store.Store = (*Store)(nil)
@@ -167,7 +171,7 @@ func connect(ctx context.Context, cfg config.ClickHouseConfig) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cannot open clickhouse store %v: %w", cfg.Addrs, err)
 	}
-	s := &Store{conn: conn, database: cfg.Database}
+	s := &Store{conn: conn, database: cfg.Database, cluster: cfg.Cluster}
 	err = conn.QueryRow(ctx, "SELECT version()").Scan(&s.version)
 	if err == nil {
 		s.features, err = featuresOf(s.version)

@@ -168,7 +168,7 @@ func TestSchemaMatchesServer(t *testing.T) {
 	cfg := newConfig(t)
 	s := open(t, cfg, nil)
 	defer s.Close()
-	for _, tab := range []table{currentPosts(schemaOptions{}), eventsTable, incidentsTable, historyTable, deliveriesTable, correctionsTable, dictionaryTable, schemaMigrations} {
+	for _, tab := range []table{currentPosts(schemaOptions{}), eventsTable, incidentsTable, historyTable, deliveriesTable, correctionsTable, dictionaryTable, briefsTable, schemaMigrations} {
 		rows, err := s.conn.Query(ctx, "SELECT name, type FROM system.columns WHERE database = ? AND table = ?", cfg.Database, tab.name)
 		if err != nil {
 			t.Fatal(err)

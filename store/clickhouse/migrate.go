@@ -67,6 +67,20 @@ var migrations = []migration{
 			{"posts", skipIndex{name: "source_kind_set", expr: "source_kind", typ: "set(16)", granularity: 4}},
 		},
 	},
+	{
+		version: 4,
+		name:    "accounts, sessions, API tokens, failed-login counters, the audit log",
+		stmts: func(database, cluster string, f features, o schemaOptions) []string {
+			return creates(database, cluster, f, accountsTables...)
+		},
+	},
+	{
+		version: 5,
+		name:    "briefs",
+		stmts: func(database, cluster string, f features, o schemaOptions) []string {
+			return creates(database, cluster, f, briefsTable)
+		},
+	},
 }
 
 // creates returns the statements that create tables (see createStmts).

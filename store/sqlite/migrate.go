@@ -226,6 +226,20 @@ var migrations = []migration{
 			`CREATE INDEX posts_kind_published ON posts (source_kind, published_at, id)`,
 		},
 	},
+	{
+		version: 4,
+		name:    "accounts, sessions, API tokens, failed-login counters, the audit log",
+		stmts:   accountsMigration(),
+	},
+	{
+		version: 5,
+		name:    "briefs",
+		stmts: append(createTable(store.BriefsTable, false),
+			// A 期号 is never given twice: the database itself refuses a
+			// second brief of one type, year and number.
+			`CREATE UNIQUE INDEX briefs_number ON briefs (type, year, number) WHERE number > 0`,
+			`CREATE INDEX briefs_created ON briefs (created_at, id)`),
+	},
 	// Step 10 (issue 16): the full-text index is written behind the posts
 	// instead of in their transaction (see fts.go). fts_progress holds the
 	// highest seq the index covers; the triggers keep only that covered
