@@ -291,6 +291,11 @@ type AnalyzerConfig struct {
 	// ExtraRegions are divisions missing from the embedded table (new or
 	// renamed ones), added at start.
 	ExtraRegions []Division `yaml:"extra_regions"`
+	// Places are the jurisdiction's own places below county level (towns,
+	// villages, communities, roads): the segmenter keeps each one word, so
+	// keywords hold no piece of one, and posts name them as places that
+	// tell stories apart.
+	Places []string `yaml:"places"`
 	// Schemes are the monitoring schemes (监测方案) every post is matched
 	// against.
 	Schemes []Scheme `yaml:"schemes"`
@@ -373,6 +378,12 @@ type ResponderConfig struct {
 	// EffectWindow is the span before and after the first response that
 	// the effect evaluation compares. Default: 6h.
 	EffectWindow time.Duration `yaml:"effect_window"`
+	// BacklogHorizon separates the backlog from news: an incident whose
+	// posts were all published longer than this before the responder saw
+	// them is opened as historical (历史) — recorded and shown, with its
+	// obligations, but never reminded or paged, since its deadlines passed
+	// before anyone could act. Default: 6h.
+	BacklogHorizon time.Duration `yaml:"backlog_horizon"`
 	// Notify configures the alerts to duty staff; with no channels,
 	// deadlines are tracked and recorded but nobody is alerted.
 	Notify NotifyConfig `yaml:"notify"`

@@ -90,6 +90,7 @@ func TestLoadGoodConfig(t *testing.T) {
 		},
 		Analyzer: AnalyzerConfig{
 			Workers: 3, HomeRegion: "110101", ExtraRegions: []Division{{Code: "511099", Name: "新设区"}},
+			Places: []string{"城关镇", "人民路"},
 			Schemes: []Scheme{{ID: "s1", Name: "化工安全", Regions: []string{"某县"}, Subjects: []string{"化工厂"},
 				Events: []string{"爆炸"}, Exclusions: []string{"演练"}, Expression: `"化工厂" AND NEAR/5(爆炸, 事故)`, Alert: true}},
 			TopicsFile: "/etc/yuqing/topics.tsv", DictionaryRefresh: time.Minute,
@@ -100,6 +101,7 @@ func TestLoadGoodConfig(t *testing.T) {
 			IncidentTiers: []string{"中央媒体", "省级媒体"}, LevelByTier: map[string]string{"中央媒体": "II", "省级媒体": "III"},
 			ClockStart: "detection", RuleOverrides: map[string]RuleOverride{"R-5H": {Hours: 3}},
 			Reminders: []string{"25%", "30m"}, TickInterval: 5 * time.Second, EffectWindow: 3 * time.Hour,
+			BacklogHorizon: 12 * time.Hour,
 			Notify: NotifyConfig{
 				ConsoleURL: "https://yuqing.example.gov.cn", AckURL: "https://ack.example.gov.cn/ack",
 				AckSecret: "s3cret-from-a-file", AckTTL: 24 * time.Hour, DeliveryLog: "/var/lib/yuqing/deliveries.jsonl",

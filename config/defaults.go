@@ -133,6 +133,7 @@ func (c *Config) applyDefaults(set func(string) bool) {
 	d.strings("responder.reminders", &c.Responder.Reminders, []string{"50%", "1h"})
 	d.dur("responder.tick_interval", &c.Responder.TickInterval, 15*time.Second)
 	d.dur("responder.effect_window", &c.Responder.EffectWindow, 6*time.Hour)
+	d.dur("responder.backlog_horizon", &c.Responder.BacklogHorizon, 6*time.Hour)
 	c.Responder.Notify.applyDefaults("responder.notify", set)
 	c.Briefs.applyDefaults(set)
 	d.int("auth.password.min_length", &c.Auth.Password.MinLength, 8)

@@ -298,6 +298,11 @@ func (c *Config) problems() []Problem {
 			bad(p+".name", "is required")
 		}
 	}
+	for i, p := range c.Analyzer.Places {
+		if strings.TrimSpace(p) == "" || strings.ContainsAny(p, " \t\r\n") {
+			bad(indexPath("analyzer.places", i), "must be a name without white space, got %q", p)
+		}
+	}
 	r := c.Responder
 	if r.Window < time.Minute {
 		bad("responder.window", "must be at least 1m, got %s", r.Window)
@@ -349,6 +354,9 @@ func (c *Config) problems() []Problem {
 	}
 	if r.EffectWindow < time.Minute {
 		bad("responder.effect_window", "must be at least 1m, got %s", r.EffectWindow)
+	}
+	if r.BacklogHorizon < time.Minute {
+		bad("responder.backlog_horizon", "must be at least 1m, got %s", r.BacklogHorizon)
 	}
 	if c.Demo.Enabled {
 		checkAddr("demo.listen", c.Demo.Listen)

@@ -150,17 +150,7 @@ func New(cfg config.DemoConfig, stateDir string, log *slog.Logger, opts ...Optio
 	if s.duty, err = loadDuty(stateDir); err != nil {
 		return nil, fmt.Errorf("cannot read the demo duty group's messages in %q: %w", stateDir, err)
 	}
-	s.incVars = incidentVars(epoch)
-	s.timelines = make(map[string]*timeline, len(siteDefs))
-	for _, d := range siteDefs {
-		var sc []scripted
-		for _, it := range incidentScript {
-			if it.site == d.key {
-				sc = append(sc, it)
-			}
-		}
-		s.timelines[d.key] = newTimeline(epoch.UnixNano(), d.key, sc)
-	}
+	s.incVars, s.timelines = defaultScenario.build(epoch)
 	log.Info("demo web prepared", "epoch", epoch.Format(time.RFC3339), "speed", s.speed, "scenario_seconds", s.scenarioNow())
 	return s, nil
 }
@@ -363,6 +353,7 @@ func (s *Site) item(key string, e entry, pos int) *item {
 		}
 		v["today"], v["todayFull"] = cnDate(at), cnFullDate(at)
 		it.incident = true
+		it.story = sc.story
 		it.column, it.author, it.origin = sc.column, sc.author, sc.origin
 		it.reprint = sc.reprint
 		it.title, it.paras = v.fill(sc.title), v.fillAll(sc.paras)

@@ -88,6 +88,8 @@ const (
 	// issued (with its DOCX attached on email).
 	KindBriefDraft Kind = "brief_draft"
 	KindBrief      Kind = "brief"
+	KindLevel      Kind = "level"      // the level changed, with the obligations it brings
+	KindDisclosure Kind = "disclosure" // a 政务公开 item (a working-day disclosure limit) was opened
 )
 
 // Headline is the kind's Chinese headline.
@@ -107,6 +109,10 @@ func (k Kind) Headline() string {
 		return "舆情简报待审核"
 	case KindBrief:
 		return "舆情简报已印发"
+	case KindLevel:
+		return "事件级别调整"
+	case KindDisclosure:
+		return "新增政务公开事项"
 	}
 	return "舆情通知"
 }

@@ -23,6 +23,9 @@ var (
 	deathRe = []*regexp.Regexp{
 		regexp.MustCompile(num + `(?:人|名)[^,。;，、\d]{0,6}?(?:死亡|遇难|身亡|罹难|丧生)`),
 		regexp.MustCompile(`(?:死亡|遇难|身亡|罹难)(?:人数)?(?:已|升至|上升至|增至|达到|达|为)?` + num + `(?:人|名)`),
+		// Spoken: 死了3个人, 12个人没了.
+		regexp.MustCompile(`死了` + num + `个?人`),
+		regexp.MustCompile(num + `个人(?:都)?没了`),
 	}
 	injuredRe = []*regexp.Regexp{
 		regexp.MustCompile(num + `(?:人|名)[^,。;，、\d]{0,6}?(?:受伤|重伤|轻伤|中毒)`),
@@ -34,9 +37,10 @@ var (
 	}
 )
 
-// The words one of which each group of patterns above requires.
+// The words one of which each group of patterns above requires (a new
+// pattern adds its word here; TestCasualtyWordsGuardEveryPattern checks).
 var (
-	deathWords   = []string{"死亡", "遇难", "身亡", "罹难", "丧生"}
+	deathWords   = []string{"死亡", "遇难", "身亡", "罹难", "丧生", "死了", "没了"}
 	injuredWords = []string{"受伤", "重伤", "轻伤", "中毒", "伤者"}
 	missingWords = []string{"失联", "失踪"}
 )
@@ -174,3 +178,6 @@ func parseNumber(s string) int {
 	}
 	return total + cur
 }
+
+// any says whether any casualty figure is stated.
+func (f CasualtyFigures) any() bool { return f.Deaths+f.Injured+f.Missing > 0 }

@@ -193,12 +193,13 @@ type incidentDetail struct {
 	LevelOK     bool               `json:"level_confirmed,omitempty"`
 	Kind        string             `json:"kind,omitempty"`
 	Trigger     string             `json:"trigger,omitempty"`
+	OpenedLevel string             `json:"opened_level,omitempty"`
 }
 
 // encodeIncidentDetail returns the JSON column that holds in's lifecycle
 // fields.
 func encodeIncidentDetail(in *model.Incident) (string, error) {
-	b, err := json.Marshal(incidentDetail{in.EventTime, in.DetectedAt, in.ClockAnchor, in.Category, in.Assignee, in.Obligations, in.Effect, in.Applied, in.AckedAt, in.AckedBy, in.LevelConfirmed, in.Kind, in.Trigger})
+	b, err := json.Marshal(incidentDetail{in.EventTime, in.DetectedAt, in.ClockAnchor, in.Category, in.Assignee, in.Obligations, in.Effect, in.Applied, in.AckedAt, in.AckedBy, in.LevelConfirmed, in.Kind, in.Trigger, in.OpenedLevel})
 	if err != nil {
 		return "", fmt.Errorf("cannot encode the detail: %w", err)
 	}
@@ -224,6 +225,7 @@ func decodeIncidentDetail(in *model.Incident, s string) error {
 	in.EventTime, in.DetectedAt, in.ClockAnchor = utc(d.EventTime), utc(d.DetectedAt), d.ClockAnchor
 	in.Category, in.Assignee, in.Effect, in.Applied = d.Category, d.Assignee, d.Effect, d.Applied
 	in.AckedAt, in.AckedBy, in.LevelConfirmed, in.Kind, in.Trigger = utc(d.AckedAt), d.AckedBy, d.LevelOK, d.Kind, d.Trigger
+	in.OpenedLevel = d.OpenedLevel
 	in.Obligations = d.Obligations
 	for i := range in.Obligations {
 		o := &in.Obligations[i]

@@ -224,6 +224,15 @@ func (a *App) initAnalyzer(ctx context.Context) (*Service, error) {
 	if err := an.SetRegions(home, divisions...); err != nil {
 		return nil, err
 	}
+	places := slices.Clone(cfg.Analyzer.Places)
+	if cfg.Demo.Enabled {
+		places = append(places, demo.Places()...)
+	}
+	if len(places) > 0 {
+		if err := an.SetPlaces(places); err != nil {
+			return nil, err
+		}
+	}
 	if err := an.SetSchemes(cfg.Analyzer.Schemes); err != nil {
 		return nil, err
 	}
