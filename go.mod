@@ -13,6 +13,8 @@ require (
 	github.com/go-jose/go-jose/v4 v4.1.4
 	github.com/gocolly/colly/v2 v2.3.0
 	github.com/prometheus/client_golang v1.25.0
+	github.com/santhosh-tekuri/jsonschema/v6 v6.0.3
+	github.com/segmentio/kafka-go v0.4.51
 	github.com/skip2/go-qrcode v0.0.0-20200617195104-da1b6568686e
 	github.com/temoto/robotstxt v1.1.2
 	github.com/twmb/franz-go v1.22.2

@@ -154,8 +154,15 @@ type ClickHouseConfig struct {
 	Username string   `yaml:"username"`
 	// Password is a secret: password_file or password_env may give it.
 	Password string `yaml:"password" secret:"true"`
-	// Cluster, when set, creates tables ON CLUSTER with Replicated engines.
-	Cluster     string        `yaml:"cluster"`
+	// Cluster, when set, creates tables ON CLUSTER: a Replicated table on
+	// every node under a Distributed table sharded by post ID.
+	Cluster string `yaml:"cluster"`
+	// Retention is how long posts are kept after their publish time, in
+	// whole days (a TTL on the posts table, on servers from 20.3); 0 keeps
+	// them forever. It applies when `yuqing migrate` creates the table;
+	// changing it later is an operator's ALTER TABLE ... MODIFY TTL.
+	// Default: 0.
+	Retention   time.Duration `yaml:"retention"`
 	DialTimeout time.Duration `yaml:"dial_timeout"`
 	TLS         TLSConfig     `yaml:"tls"`
 }

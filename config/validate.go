@@ -205,6 +205,9 @@ func (c *Config) problems() []Problem {
 		if ch.DialTimeout <= 0 {
 			bad("store.clickhouse.dial_timeout", "must be positive, got %s", ch.DialTimeout)
 		}
+		if r := ch.Retention; r < 0 || r%(24*time.Hour) != 0 {
+			bad("store.clickhouse.retention", "must be 0 (keep forever) or a whole number of days such as 4320h (180 days), got %s", r)
+		}
 	default:
 		bad("store.driver", "%q is not sqlite or clickhouse", c.Store.Driver)
 	}

@@ -119,7 +119,13 @@ func (s *Store) PurgeAudit(ctx context.Context, before, now time.Time) (int64, e
 	var n uint64
 	err := s.conn.QueryRow(ctx, "SELECT count() FROM "+s.table(store.TableAudit)+" WHERE at_ns < ?", before.UnixNano()).Scan(&n)
 	if err == nil && n > 0 {
-		err = s.conn.Exec(ctx, "ALTER TABLE "+s.table(store.TableAudit)+" DELETE WHERE at_ns < ?", before.UnixNano())
+		// A mutation runs on the MergeTree table: on a cluster, the local
+		// tables under the Distributed one, on every node.
+		target := s.table(store.TableAudit)
+		if s.cluster != "" {
+			target = quote(s.database) + "." + quote(localName(store.TableAudit)) + " ON CLUSTER " + quote(s.cluster)
+		}
+		err = s.conn.Exec(ctx, "ALTER TABLE "+target+" DELETE WHERE at_ns < ?", before.UnixNano())
 	}
 	s.metrics.QueryDone("purge_audit", start, err)
 	if err != nil {
