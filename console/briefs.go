@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/yuqing-project/yuqing/auth"
 	"github.com/yuqing-project/yuqing/model"
 	"github.com/yuqing-project/yuqing/store"
 )
@@ -127,7 +128,8 @@ type generateRequest struct {
 	Incident string `json:"incident"`
 	// Period is a day of the period (YYYY-MM-DD); empty is yesterday's.
 	Period string `json:"period"`
-	Actor  string `json:"actor"`
+	// Actor is ignored: the brief is generated as the signed-in account.
+	Actor string `json:"actor"`
 }
 
 // generateBrief answers POST /api/v1/briefs: it generates a draft and
@@ -145,9 +147,6 @@ func (c *Console) generateBrief(w http.ResponseWriter, r *http.Request) {
 	case !t.Valid():
 		writeJSON(w, http.StatusBadRequest, apiError{fmt.Sprintf("invalid field type=%q: want daily, weekly, monthly, special or annual", req.Type)})
 		return
-	case strings.TrimSpace(req.Actor) == "":
-		writeJSON(w, http.StatusBadRequest, apiError{"invalid field actor: who generates the brief is required"})
-		return
 	case t == model.BriefSpecial && req.Incident == "":
 		writeJSON(w, http.StatusBadRequest, apiError{"invalid field incident: a 专报 needs an incident ID"})
 		return
@@ -161,7 +160,7 @@ func (c *Console) generateBrief(w http.ResponseWriter, r *http.Request) {
 		}
 		ref = d
 	}
-	b, err := c.briefs.Generate(r.Context(), t, req.Incident, ref, req.Actor)
+	b, err := c.briefs.Generate(r.Context(), t, req.Incident, ref, signerName(r))
 	if err != nil {
 		c.fail(w, r, err)
 		return
@@ -177,13 +176,13 @@ func (c *Console) generateBrief(w http.ResponseWriter, r *http.Request) {
 type briefActionRequest struct {
 	// Action is submit, return, sign or issue.
 	Action string `json:"action"`
-	// Actor is who takes the step; the authenticated account once the
-	// console has accounts.
+	// Actor is ignored: the step is taken as the signed-in account.
 	Actor string `json:"actor"`
 }
 
 // briefAction answers POST /api/v1/briefs/{id}/actions: a workflow step.
-// Signing is the 领导's (permission brief.sign) once accounts land.
+// Signing and returning are the 领导's (permission brief.sign), the other
+// steps the drafting office's (brief.draft).
 func (c *Console) briefAction(w http.ResponseWriter, r *http.Request) {
 	if c.noBriefs(w) {
 		return
@@ -198,11 +197,20 @@ func (c *Console) briefAction(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadRequest, apiError{fmt.Sprintf("invalid field action=%q: want submit, return, sign or issue", req.Action)})
 		return
 	}
-	if strings.TrimSpace(req.Actor) == "" {
-		writeJSON(w, http.StatusBadRequest, apiError{"invalid field actor: who takes the step is required"})
+	// 签发 and 退回 are the reviewer's (a 领导), submitting the drafting
+	// office's; a signed brief is issued by either.
+	perm := auth.PermBriefDraft
+	switch {
+	case req.Action == model.BriefActionSign || req.Action == model.BriefActionReturn:
+		perm = auth.PermBriefSign
+	case req.Action == model.BriefActionIssue && principal(r).Can(auth.PermBriefSign):
+		perm = auth.PermBriefSign
+	}
+	if !c.allow(w, r, perm) {
 		return
 	}
-	b, err := c.briefs.Step(r.Context(), r.PathValue("id"), req.Action, req.Actor, c.now())
+	note(r, "brief."+req.Action, r.PathValue("id"), "")
+	b, err := c.briefs.Step(r.Context(), r.PathValue("id"), req.Action, signerName(r), c.now())
 	if errors.Is(err, model.ErrBriefState) {
 		writeJSON(w, http.StatusConflict, apiError{err.Error()})
 		return
@@ -218,6 +226,7 @@ func (c *Console) briefAction(w http.ResponseWriter, r *http.Request) {
 type editRequest struct {
 	Block string `json:"block"`
 	Text  string `json:"text"`
+	// Actor is ignored: the edit is made as the signed-in account.
 	Actor string `json:"actor"`
 }
 
@@ -235,16 +244,12 @@ func (c *Console) editBrief(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadRequest, apiError{"invalid field text: must not be empty"})
 		return
 	}
-	if strings.TrimSpace(req.Actor) == "" {
-		writeJSON(w, http.StatusBadRequest, apiError{"invalid field actor: who edits is required"})
-		return
-	}
 	b, err := c.briefs.GetBrief(r.Context(), r.PathValue("id"))
 	if err != nil {
 		c.fail(w, r, err)
 		return
 	}
-	if err := b.Edit(req.Block, strings.TrimSpace(req.Text), req.Actor, c.now()); err != nil {
+	if err := b.Edit(req.Block, strings.TrimSpace(req.Text), signerName(r), c.now()); err != nil {
 		code := http.StatusBadRequest
 		if errors.Is(err, model.ErrBriefState) {
 			code = http.StatusConflict
@@ -392,4 +397,13 @@ func (c *Console) briefPage(w http.ResponseWriter, r *http.Request) {
 		d.Sections = append(d.Sections, sv)
 	}
 	c.render(w, r, http.StatusOK, "brief", d)
+}
+
+// signerName is how a brief names who took a step (its 签发人 above all):
+// the signed-in account's display name, or its name when it has none.
+func signerName(r *http.Request) string {
+	if p := principal(r); p.DisplayName != "" {
+		return p.DisplayName
+	}
+	return actorName(r)
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
 	"github.com/yuqing-project/yuqing/internal/testenv"
@@ -36,11 +37,24 @@ func TestBriefPagesInBrowser(t *testing.T) {
 			t.Fatalf("%s: %v", what, err)
 		}
 	}
+	// login signs in through the login page, leaving the previous
+	// session behind.
+	login := func(account string) chromedp.Action {
+		return chromedp.Tasks{
+			network.ClearBrowserCookies(),
+			chromedp.Navigate(srv.URL + "/login"),
+			chromedp.WaitVisible(`#login`, chromedp.ByQuery),
+			chromedp.SendKeys(`#login input[name="name"]`, account, chromedp.ByQuery),
+			chromedp.SendKeys(`#login input[name="password"]`, briefPassword, chromedp.ByQuery),
+			chromedp.Submit(`#login input[name="password"]`, chromedp.ByQuery),
+			chromedp.WaitNotPresent(`#login`, chromedp.ByQuery),
+		}
+	}
 	var state string
-	run("generate the daily brief from the archive",
+	run("generate the daily brief from the archive, as the editor",
+		login("bianji"),
 		chromedp.Navigate(srv.URL+"/briefs"),
 		chromedp.WaitVisible(`#generate`, chromedp.ByQuery),
-		chromedp.SendKeys(`#who`, "编辑甲", chromedp.ByQuery),
 		chromedp.SetValue(`#gtype`, "daily", chromedp.ByQuery),
 		chromedp.SetValue(`#gperiod`, "2026-12-01", chromedp.ByQuery),
 		chromedp.Click(`#generate button`, chromedp.ByQuery),
@@ -56,14 +70,31 @@ func TestBriefPagesInBrowser(t *testing.T) {
 		chromedp.SetValue(`#block-watch\.1`, "请持续关注化工园区事故后续处置。", chromedp.ByQuery),
 		chromedp.Click(`button.save[data-block="watch.1"]`, chromedp.ByQuery),
 		chromedp.Sleep(300*time.Millisecond),
+		// The reload keeps the scroll position, at the block saved.
+		chromedp.ScrollIntoView(`button.step[data-action="submit"]`, chromedp.ByQuery),
 		chromedp.WaitVisible(`button.step[data-action="submit"]`, chromedp.ByQuery),
 		chromedp.Click(`button.step[data-action="submit"]`, chromedp.ByQuery),
-		chromedp.WaitVisible(`button.step[data-action="sign"]`, chromedp.ByQuery),
+		// The editor may not sign: the page, in 审核, offers no signing to
+		// them.
+		chromedp.Sleep(500*time.Millisecond),
+		chromedp.Navigate(srv.URL+"/briefs/"+id),
+		chromedp.Poll(`document.querySelector('.tool b') && document.querySelector('.tool b').textContent === '审核'`, nil, chromedp.WithPollingTimeout(10*time.Second)),
 	)
-	run("sign as the leader, then issue",
-		chromedp.SetValue(`#who`, "李领导", chromedp.ByQuery),
-		chromedp.Evaluate(`localStorage.setItem('yuqing.who','李领导')`, nil),
+	var signable bool
+	run("the editor sees no sign button", chromedp.Evaluate(`!!document.querySelector('button.step[data-action="sign"]')`, &signable))
+	if signable {
+		t.Error("the editor who drafted the brief is offered 签发")
+	}
+	run("sign as the leader",
+		login("lingdao"),
+		chromedp.Navigate(srv.URL+"/briefs/"+id),
+		chromedp.WaitVisible(`button.step[data-action="sign"]`, chromedp.ByQuery),
 		chromedp.Click(`button.step[data-action="sign"]`, chromedp.ByQuery),
+		chromedp.WaitNotPresent(`button.step[data-action="sign"]`, chromedp.ByQuery),
+	)
+	run("issue as the editor",
+		login("bianji"),
+		chromedp.Navigate(srv.URL+"/briefs/"+id),
 		chromedp.WaitVisible(`button.step[data-action="issue"]`, chromedp.ByQuery),
 		chromedp.Evaluate(`window.confirm = () => true`, nil),
 		chromedp.Click(`button.step[data-action="issue"]`, chromedp.ByQuery),

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
 	"os"
@@ -20,6 +21,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/yuqing-project/yuqing/audit"
+	"github.com/yuqing-project/yuqing/auth"
 	"github.com/yuqing-project/yuqing/brief"
 	"github.com/yuqing-project/yuqing/brief/brieftest"
 	"github.com/yuqing-project/yuqing/bus"
@@ -55,7 +58,7 @@ func briefServer(t *testing.T) (*httptest.Server, store.Store) {
 	cfg.Briefs.ReportTo, cfg.Briefs.CopyTo = []string{"县委书记", "县长"}, []string{"各乡镇党委"}
 	now := func() time.Time { return briefDay.Add(32 * time.Hour) }
 	c, err := console.New(console.Options{Store: st, Requests: noRequests{}, Registerer: prometheus.NewRegistry(), Now: now,
-		Briefs: app.NewBriefs(st, cfg, now)})
+		Briefs: app.NewBriefs(st, cfg, now), Auth: briefAccounts(t, st)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,16 +67,115 @@ func briefServer(t *testing.T) (*httptest.Server, store.Store) {
 	return srv, st
 }
 
-func call(t *testing.T, method, url string, body any) (int, []byte) {
+// briefPassword is the test accounts' password.
+const briefPassword = "Qinglan-2026"
+
+// briefPeople are the briefs' test accounts: an editor of the drafting
+// office (舆情监测员), a leader who signs (领导), and a reader (只读). A
+// brief records them by their display names.
+var briefPeople = []struct{ account, name, role string }{
+	{"bianji", "编辑甲", auth.RoleMonitor},
+	{"lingdao", "李领导", auth.RoleLeader},
+	{"duzhe", "读者乙", auth.RoleViewer},
+}
+
+// briefAccounts is the accounts service of a briefs' console on st, with
+// the briefPeople.
+func briefAccounts(t *testing.T, st store.Store) *auth.Service {
+	t.Helper()
+	log, err := audit.New(st, audit.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	policy := auth.DefaultPolicy()
+	policy.ChangeOnFirstLogin = false
+	s, err := auth.New(auth.Options{Store: st, Audit: log, Policy: policy})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range briefPeople {
+		if err := s.AddAccount(context.Background(), auth.CLI(), p.account, p.name, p.role, briefPassword); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return s
+}
+
+// csrfTransport sends a session's CSRF token with every change.
+type csrfTransport struct{ token string }
+
+func (c csrfTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		r = r.Clone(r.Context())
+		r.Header.Set("X-CSRF-Token", c.token)
+	}
+	return http.DefaultTransport.RoundTrip(r)
+}
+
+// briefClients are the logged-in clients, by server and account.
+var briefClients sync.Map
+
+// as returns a client logged in to the server at base as account, through
+// the login form.
+func as(t *testing.T, base, account string) *http.Client {
+	t.Helper()
+	if c, ok := briefClients.Load(base + "|" + account); ok {
+		return c.(*http.Client)
+	}
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := c.PostForm(base+"/login", url.Values{"name": {account}, "password": {briefPassword}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("login as %s: %d", account, resp.StatusCode)
+	}
+	resp, err = c.Get(base + "/api/v1/me")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var me struct {
+		CSRFToken string `json:"csrf_token"`
+	}
+	err = json.NewDecoder(resp.Body).Decode(&me)
+	resp.Body.Close()
+	if err != nil || me.CSRFToken == "" {
+		t.Fatalf("login as %s: no CSRF token (%v)", account, err)
+	}
+	c.Transport, c.CheckRedirect = csrfTransport{me.CSRFToken}, nil
+	briefClients.Store(base+"|"+account, c)
+	t.Cleanup(func() { briefClients.Delete(base + "|" + account) })
+	return c
+}
+
+// call sends a request to the briefs' console as the person its body's
+// "actor" names (the console itself ignores the field and records the
+// session's account): 李领导 and 读者乙 by their accounts, anyone else as
+// the editor, who also reads.
+func call(t *testing.T, method, u string, body any) (int, []byte) {
 	t.Helper()
 	var rd io.Reader
+	account := "bianji"
+	if m, ok := body.(map[string]string); ok {
+		for _, p := range briefPeople {
+			if m["actor"] == p.name {
+				account = p.account
+			}
+		}
+	}
 	if body != nil {
 		b, _ := json.Marshal(body)
 		rd = bytes.NewReader(b)
 	}
-	req, _ := http.NewRequest(method, url, rd)
+	pu, err := url.Parse(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest(method, u, rd)
 	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := as(t, pu.Scheme+"://"+pu.Host, account).Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,7 +218,7 @@ func TestBriefsAcceptance(t *testing.T) {
 		t.Fatalf("generate 专报: %d %s", code, data)
 	}
 	special := decode[model.Brief](t, data)
-	for _, bad := range []map[string]string{{"type": "hourly", "actor": "a"}, {"type": "daily"}, {"type": "special", "actor": "a"}, {"type": "daily", "period": "12/01", "actor": "a"}} {
+	for _, bad := range []map[string]string{{"type": "hourly", "actor": "a"}, {"type": "special", "actor": "a"}, {"type": "daily", "period": "12/01", "actor": "a"}} {
 		if code, data := call(t, "POST", srv.URL+"/api/v1/briefs", bad); code != 400 || !strings.Contains(string(data), "invalid field") {
 			t.Errorf("generate %v = %d %s", bad, code, data)
 		}
@@ -149,7 +251,14 @@ func TestBriefsAcceptance(t *testing.T) {
 		t.Errorf("signing a draft = %d, want 409", code)
 	}
 	for _, b := range []*model.Brief{&daily, &special} {
+		if code, _ := call(t, "POST", srv.URL+"/api/v1/briefs/"+b.ID+"/actions", map[string]string{"action": "submit", "actor": "读者乙"}); code != 403 {
+			t.Errorf("a reader submitting = %d, want 403", code)
+		}
 		step(t, srv, b.ID, "submit", "编辑甲")
+		// Only a leader signs: the editor who drafted it may not.
+		if code, _ := call(t, "POST", srv.URL+"/api/v1/briefs/"+b.ID+"/actions", map[string]string{"action": "sign", "actor": "编辑甲"}); code != 403 {
+			t.Errorf("the editor signing = %d, want 403", code)
+		}
 		if s := step(t, srv, b.ID, "sign", "李领导"); s.Signer != "李领导" {
 			t.Errorf("signer = %q", s.Signer)
 		}

@@ -85,6 +85,10 @@ var routePerms = map[string]string{
 	"DELETE /api/v1/dictionary":           auth.PermDictionaryEdit,
 	"POST /api/v1/schemes/backtest":       auth.PermRead,
 
+	"POST /api/v1/briefs":              auth.PermBriefDraft,
+	"POST /api/v1/briefs/{id}/blocks":  auth.PermBriefDraft,
+	"POST /api/v1/briefs/{id}/actions": byHandler, // brief.draft or brief.sign, by the step
+
 	"GET /login":               public,
 	"POST /login":              public,
 	"GET /login/oidc":          public,

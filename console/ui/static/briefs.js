@@ -1,17 +1,8 @@
 // The briefs' pages (briefs.html, brief.html): generating a draft, editing
-// its text blocks, and the workflow's steps, through yq.send, as the person
-// named in the 操作人 field (the authenticated account once accounts land).
+// its text blocks, and the workflow's steps, through yq.send, as the
+// signed-in account (the console takes the actor from the session).
 (function(){
-const who = document.getElementById('who'), msg = document.getElementById('msg');
-if (who) {
-  who.value = localStorage.getItem('yuqing.who') || '';
-  who.addEventListener('input', () => localStorage.setItem('yuqing.who', who.value.trim()));
-}
-function actor() {
-  const a = who ? who.value.trim() : '';
-  if (!a) { msg.textContent = '请先填写操作人'; if (who) who.focus(); }
-  return a;
-}
+const msg = document.getElementById('msg');
 async function run(method, url, body, then) {
   msg.textContent = '处理中……';
   try { const d = await yq.send(method, url, body); msg.textContent = '已完成'; then(d); }
@@ -24,8 +15,7 @@ if (gen) {
   type.addEventListener('change', sync); sync();
   gen.addEventListener('submit', ev => {
     ev.preventDefault();
-    const a = actor(); if (!a) return;
-    const body = {type: type.value, period: document.getElementById('gperiod').value, actor: a};
+    const body = {type: type.value, period: document.getElementById('gperiod').value};
     if (type.value === 'special') body.incident = inc.value.trim();
     run('POST', '/api/v1/briefs', body, d => { location.href = '/briefs/' + encodeURIComponent(d.id); });
   });
@@ -34,14 +24,12 @@ const page = document.getElementById('brief');
 if (page) {
   const id = page.dataset.id;
   document.querySelectorAll('button.step').forEach(b => b.addEventListener('click', () => {
-    const a = actor(); if (!a) return;
     if (b.dataset.action === 'issue' && !confirm('印发后将编排期号并分发，确定印发？')) return;
-    run('POST', '/api/v1/briefs/' + encodeURIComponent(id) + '/actions', {action: b.dataset.action, actor: a}, () => location.reload());
+    run('POST', '/api/v1/briefs/' + encodeURIComponent(id) + '/actions', {action: b.dataset.action}, () => location.reload());
   }));
   document.querySelectorAll('button.save').forEach(b => b.addEventListener('click', () => {
-    const a = actor(); if (!a) return;
     const ta = document.getElementById('block-' + b.dataset.block);
-    run('POST', '/api/v1/briefs/' + encodeURIComponent(id) + '/blocks', {block: b.dataset.block, text: ta.value, actor: a}, () => location.reload());
+    run('POST', '/api/v1/briefs/' + encodeURIComponent(id) + '/blocks', {block: b.dataset.block, text: ta.value}, () => location.reload());
   }));
 }
 })();
