@@ -14,6 +14,8 @@ type Metrics struct {
 	commits         *prometheus.CounterVec
 	handleSeconds   *prometheus.HistogramVec
 	fetchErrors     *prometheus.CounterVec
+	transient       *prometheus.CounterVec
+	stalled         *prometheus.GaugeVec
 }
 
 // NewMetrics creates the bus metrics and registers them with reg.
@@ -42,7 +44,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		}, []string{"group"}),
 		deadLetters: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "yuqing_bus_dead_letters_total",
-			Help: "Messages sent to the dead-letter topic after their retries, by consumer group.",
+			Help: "Messages that failed permanently and were sent to the dead-letter topic, by consumer group.",
 		}, []string{"group"}),
 		commits: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "yuqing_bus_offset_commits_total",
@@ -57,8 +59,16 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Name: "yuqing_bus_fetch_errors_total",
 			Help: "Errors returned by fetches, by consumer group.",
 		}, []string{"group"}),
+		transient: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "yuqing_bus_transient_failures_total",
+			Help: "Handler attempts that failed transiently (store or broker unreachable, disk full, timeout) and were retried without dead-lettering, by consumer group.",
+		}, []string{"group"}),
+		stalled: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "yuqing_bus_consumer_stalled",
+			Help: "1 while a consumer group's batch keeps failing transiently and the group has stopped fetching to retry it, else 0.",
+		}, []string{"group"}),
 	}
 	reg.MustRegister(m.produced, m.produceFailures, m.produceSeconds, m.consumed, m.retries,
-		m.deadLetters, m.commits, m.handleSeconds, m.fetchErrors)
+		m.deadLetters, m.commits, m.handleSeconds, m.fetchErrors, m.transient, m.stalled)
 	return m
 }

@@ -114,8 +114,11 @@ type KafkaTopicsConfig struct {
 
 // KafkaConsumerConfig tunes the at-least-once consumers.
 type KafkaConsumerConfig struct {
-	// MaxAttempts is how often a failing message is tried before it goes
-	// to the dead-letter topic. Default: 5.
+	// MaxAttempts is how many transient failures in a row of one batch a
+	// stage absorbs before it reports not ready; it keeps retrying after
+	// that (a transient failure never dead-letters; only a permanent one,
+	// such as a message that cannot be decoded, goes to the dead-letter
+	// topic). Default: 5.
 	MaxAttempts int `yaml:"max_attempts"`
 	// RetryBackoff is the first wait between attempts, doubled each time.
 	// Default: 200ms.

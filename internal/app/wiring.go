@@ -187,7 +187,14 @@ func (a *App) initConsole(context.Context) (*Service, error) {
 func (a *App) consumer(cc bus.ConsumerConfig) (*bus.Consumer, error) {
 	k := a.cfg.Kafka.Consumer
 	cc.MaxAttempts, cc.RetryBackoff, cc.BatchSize = k.MaxAttempts, k.RetryBackoff, k.BatchSize
-	return bus.NewConsumer(cc, slices.Clone(a.kopts), a.prod, a.busMetrics, a.log)
+	c, err := bus.NewConsumer(cc, slices.Clone(a.kopts), a.prod, a.busMetrics, a.log)
+	if err != nil {
+		return nil, err
+	}
+	// A group whose batch keeps failing transiently (store down, disk
+	// full) retries it without end and says so here.
+	a.srv.AddReadyCheck("consumer "+cc.Group, c.Ready)
+	return c, nil
 }
 
 // initAnalyzer builds the analyzer (segmenter, model, regions, schemes,
