@@ -72,3 +72,9 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		m.deadLetters, m.commits, m.handleSeconds, m.fetchErrors, m.transient, m.stalled)
 	return m
 }
+
+// DeadLetters returns the dead-letter counter of group, for tests and
+// tools that report it.
+func (m *Metrics) DeadLetters(group string) prometheus.Counter {
+	return m.deadLetters.WithLabelValues(group)
+}
