@@ -203,6 +203,11 @@ func (c *Consumer) Run(ctx context.Context, h Handler) error {
 		}
 		for _, r := range recs {
 			c.m.consumed.WithLabelValues(r.Topic, c.cfg.Group).Inc()
+			for _, h := range r.Headers {
+				if h.Key == HeaderReplayOf {
+					c.m.replayConsumed.WithLabelValues(r.Topic, c.cfg.Group).Inc()
+				}
+			}
 		}
 		// The batch in hand is finished even when shutdown starts: work
 		// runs on a context that outlives ctx by at most DrainTimeout.

@@ -16,6 +16,8 @@ type Metrics struct {
 	fetchErrors     *prometheus.CounterVec
 	transient       *prometheus.CounterVec
 	stalled         *prometheus.GaugeVec
+	replayed        *prometheus.CounterVec
+	replayConsumed  *prometheus.CounterVec
 }
 
 // NewMetrics creates the bus metrics and registers them with reg.
@@ -67,8 +69,16 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Name: "yuqing_bus_consumer_stalled",
 			Help: "1 while a consumer group's batch keeps failing transiently and the group has stopped fetching to retry it, else 0.",
 		}, []string{"group"}),
+		replayed: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "yuqing_bus_dead_letters_replayed_total",
+			Help: "Dead letters replayed into their original topic (yuqing deadletter replay), by topic.",
+		}, []string{"topic"}),
+		replayConsumed: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "yuqing_bus_replayed_messages_consumed_total",
+			Help: "Replayed dead letters fetched by a consumer group, by topic and group.",
+		}, []string{"topic", "group"}),
 	}
-	reg.MustRegister(m.produced, m.produceFailures, m.produceSeconds, m.consumed, m.retries,
+	reg.MustRegister(m.replayed, m.replayConsumed, m.produced, m.produceFailures, m.produceSeconds, m.consumed, m.retries,
 		m.deadLetters, m.commits, m.handleSeconds, m.fetchErrors, m.transient, m.stalled)
 	return m
 }
