@@ -51,6 +51,10 @@ type HTTPConfig struct {
 	// serves only the profiles (/debug/pprof/), e.g. 127.0.0.1:6060; they
 	// then leave the main listener. Default: empty, profiles on Listen.
 	DebugListen string `yaml:"debug_listen"`
+	// MinFreeDiskMB is the free space, in MiB, the data dir's filesystem
+	// must have for /readyz to say ready (the embedded broker's log and
+	// the SQLite store live there). 0 turns the check off. Default: 256.
+	MinFreeDiskMB int `yaml:"min_free_disk_mb"`
 }
 
 // KafkaConfig says where the bus is. With no Brokers, an embedded

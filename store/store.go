@@ -166,6 +166,15 @@ type Officers interface {
 	Dictionary
 }
 
+// Prober is implemented by a store that can tell whether it accepts
+// writes right now. ProbeWrite writes something no reader can see (a
+// transaction that leaves no row behind, or the server's liveness where a
+// write would leave one) and returns the error a real write would get:
+// disk full, read-only, server unreachable. /readyz calls it.
+type Prober interface {
+	ProbeWrite(ctx context.Context) error
+}
+
 // Store is every role of the store: what a driver implements and what
 // the composition root opens. A stage takes the roles it uses instead.
 type Store interface {

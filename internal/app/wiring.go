@@ -33,6 +33,9 @@ func (a *App) initServer(context.Context) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
+	if mb := a.cfg.HTTP.MinFreeDiskMB; mb > 0 {
+		srv.AddReadyCheck("disk", diskCheck(a.cfg.DataDir, mb))
+	}
 	srv.AddReadyCheck("stages", func(context.Context) error {
 		if !a.started.Load() {
 			return errors.New("stages are starting")
@@ -97,10 +100,7 @@ func (a *App) initStore(ctx context.Context) (*Service, error) {
 		return nil, err
 	}
 	a.st = st
-	a.srv.AddReadyCheck("store", func(ctx context.Context) error {
-		_, err := st.CountPosts(ctx)
-		return err
-	})
+	a.srv.AddReadyCheck("store", storeCheck(st))
 	return &Service{Close: func() {
 		if err := st.Close(); err != nil {
 			a.log.Warn("cannot close store", "err", err)
