@@ -28,8 +28,14 @@ import (
 // mounts them. It listens before the other modules start, so a probe gets
 // an answer (not ready) while they do.
 func (a *App) initServer(context.Context) (*Service, error) {
+	// Each client's writes are rate-limited (429, counted), so no one
+	// client can flood an incident's history.
+	limit, err := httpserver.WriteRateLimit(httpserver.DefaultWriteRate, httpserver.DefaultWriteBurst, a.reg)
+	if err != nil {
+		return nil, err
+	}
 	srv, err := httpserver.New(httpserver.Options{Listen: a.cfg.HTTP.Listen, DebugListen: a.cfg.HTTP.DebugListen,
-		Gatherer: a.reg, Registerer: a.reg, Logger: a.log})
+		Gatherer: a.reg, Registerer: a.reg, Logger: a.log, Middleware: []httpserver.Middleware{limit}})
 	if err != nil {
 		return nil, err
 	}
