@@ -146,8 +146,12 @@ type Analyzer struct {
 	regions atomic.Pointer[regionSetup]
 	// schemes are the monitoring schemes (SetSchemes).
 	schemes atomic.Pointer[schemeSet]
-	log     *slog.Logger
-	m       metrics
+	// places are the office's own places (SetPlaces); placesMu serialises
+	// the segmenter's rebuilds.
+	placesMu sync.Mutex
+	places   []string
+	log      *slog.Logger
+	m        metrics
 }
 
 type metrics struct {
@@ -180,6 +184,10 @@ func New(cfg config.AnalyzerConfig, reg prometheus.Registerer, log *slog.Logger)
 	start := time.Now()
 	seg, err := newSegmenter(domainDictData)
 	if err != nil {
+		return nil, err
+	}
+	// The divisions' full names are place words (see places.go).
+	if err := seg.addPlaces(region.Default().Names()); err != nil {
 		return nil, err
 	}
 	stop, err := seg.stopWords()

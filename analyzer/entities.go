@@ -176,14 +176,17 @@ func orgParts(tokens []token, dst []orgPart) []orgPart {
 // orgAt returns where the organisation name starting at tokens[i] ends (0:
 // none starts there) and the name: the run of name parts from i, cut after
 // its last head. A run of one token counts only when gse tags it nt.
-// runEnd is where the run of name parts ends; capped says the scan stopped
+// runEnd is where the run of name parts ends (at the latest where the title
+// ends); capped says the scan stopped
 // early, at maxOrgTokens or maxOrgRunes. parts are the orgParts of tokens.
 func orgAt(tokens []token, parts []orgPart, i int) (end, runEnd int, capped bool, name string) {
 	runes, nameRunes := 0, 0
 	runEnd = i
 	for j := i; j < len(tokens); j++ {
 		p := parts[j]
-		if !p.part {
+		// A name never spans the title and the body: 「…新闻发布会」 then
+		// 「青岚县人民政府定于…」 is not one organisation.
+		if !p.part || tokens[j].title != tokens[i].title {
 			break
 		}
 		runes += int(p.runes)

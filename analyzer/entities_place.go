@@ -41,7 +41,13 @@ func (a *Analyzer) SetRegions(home string, extra ...region.Division) error {
 		return fmt.Errorf("cannot set the analyzer's home region %q: no such division", home)
 	}
 	a.regions.Store(&regionSetup{table: t, home: home})
-	return nil
+	if len(extra) == 0 {
+		return nil
+	}
+	// The added divisions' names join the segmenter.
+	a.placesMu.Lock()
+	defer a.placesMu.Unlock()
+	return a.rebuildSegmenter(a.seg.Load().user)
 }
 
 // findRegions returns the regions of a post: its publisher's region, then

@@ -274,7 +274,9 @@ func (t *idfTable) keywordsAndFingerprint(tokens []token, bodyStart int, words *
 			continue
 		}
 		idf := t.lookupToken(token{text: st.word, info: st.info})
-		n = insertKeyword(&top, n, model.Keyword{Word: st.word, Weight: st.tf / total * idf})
+		if !fragment(st.word) {
+			n = insertKeyword(&top, n, model.Keyword{Word: st.word, Weight: st.tf / total * idf})
+		}
 		count := st.all
 		if bodyWords {
 			count = st.body
@@ -326,4 +328,25 @@ func isNumber(s string) bool {
 		}
 	}
 	return true
+}
+
+// fragment reports whether a two-rune word is a piece cut across word
+// boundaries rather than a word: a function character glued to the start
+// of the next word (或村 of 或村（社区）, 及县 of 及县直单位, 由县, 据澜, 至澜),
+// or a date or subject glued to the next verb (日起 of 12月1日起, 人要 of
+// 老人要注意). It stays a SimHash feature; it is never a keyword.
+func fragment(w string) bool {
+	r := []rune(w)
+	if len(r) != 2 {
+		return false
+	}
+	switch {
+	case strings.ContainsRune("或及由据至向经从将", r[0]) && strings.ContainsRune("县市区村镇乡省州澜岚", r[1]):
+		return true
+	case strings.ContainsRune("日月年", r[0]) && strings.ContainsRune("起止前后", r[1]):
+		return true
+	case r[0] == '人' && strings.ContainsRune("要能会将", r[1]):
+		return true
+	}
+	return false
 }

@@ -45,10 +45,19 @@ func (a *Analyzer) SetUserWords(words []UserWord) error {
 		a.m.dictLoads.WithLabelValues("ok").Inc()
 		return nil
 	}
-	seg, err := newSegmenter(domainDictData)
+	a.placesMu.Lock()
+	err := a.rebuildSegmenter(words)
+	a.placesMu.Unlock()
 	if err != nil {
 		return err
 	}
+	a.m.userWords.Set(float64(len(words)))
+	a.m.dictLoads.WithLabelValues("ok").Inc()
+	return nil
+}
+
+// addUser adds the user words to s.
+func (s *segmenter) addUser(words []UserWord) error {
 	for _, w := range words {
 		word := strings.ToLower(w.Word) // gse lower-cases Latin letters when it cuts
 		freq, pos := w.Freq, w.POS
@@ -58,14 +67,9 @@ func (a *Analyzer) SetUserWords(words []UserWord) error {
 		if pos == "" {
 			pos = "nz"
 		}
-		if err := seg.addWord(word, freq, pos); err != nil {
+		if err := s.addWord(word, freq, pos); err != nil {
 			return fmt.Errorf("cannot add user word %q: %w", w.Word, err)
 		}
 	}
-	seg.user = slices.Clone(words)
-	seg.setInfo(a.idf)
-	a.seg.Store(seg)
-	a.m.userWords.Set(float64(len(words)))
-	a.m.dictLoads.WithLabelValues("ok").Inc()
 	return nil
 }

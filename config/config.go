@@ -40,6 +40,9 @@ type Config struct {
 	Analyzer  AnalyzerConfig  `yaml:"analyzer"`
 	Responder ResponderConfig `yaml:"responder"`
 	Demo      DemoConfig      `yaml:"demo"`
+	Briefs    BriefsConfig    `yaml:"briefs"`
+	Auth      AuthConfig      `yaml:"auth"`
+	Inspector InspectorConfig `yaml:"inspector"`
 }
 
 // HTTPConfig configures the HTTP server every target runs (/metrics,
@@ -55,6 +58,12 @@ type HTTPConfig struct {
 	// must have for /readyz to say ready (the embedded broker's log and
 	// the SQLite store live there). 0 turns the check off. Default: 256.
 	MinFreeDiskMB int `yaml:"min_free_disk_mb"`
+	// TLSCertFile and TLSKeyFile, when both set, make the main listener
+	// serve HTTPS with this certificate (PEM); the session cookie is then
+	// Secure. Default: empty, plain HTTP (behind a TLS proxy, set
+	// auth.secure_cookies).
+	TLSCertFile string `yaml:"tls_cert_file"`
+	TLSKeyFile  string `yaml:"tls_key_file"`
 }
 
 // KafkaConfig says where the bus is. With no Brokers, an embedded
@@ -152,8 +161,15 @@ type ClickHouseConfig struct {
 	Username string   `yaml:"username"`
 	// Password is a secret: password_file or password_env may give it.
 	Password string `yaml:"password" secret:"true"`
-	// Cluster, when set, creates tables ON CLUSTER with Replicated engines.
-	Cluster     string        `yaml:"cluster"`
+	// Cluster, when set, creates tables ON CLUSTER: a Replicated table on
+	// every node under a Distributed table sharded by post ID.
+	Cluster string `yaml:"cluster"`
+	// Retention is how long posts are kept after their publish time, in
+	// whole days (a TTL on the posts table, on servers from 20.3); 0 keeps
+	// them forever. It applies when `yuqing migrate` creates the table;
+	// changing it later is an operator's ALTER TABLE ... MODIFY TTL.
+	// Default: 0.
+	Retention   time.Duration `yaml:"retention"`
 	DialTimeout time.Duration `yaml:"dial_timeout"`
 	TLS         TLSConfig     `yaml:"tls"`
 }
@@ -283,6 +299,11 @@ type AnalyzerConfig struct {
 	// ExtraRegions are divisions missing from the embedded table (new or
 	// renamed ones), added at start.
 	ExtraRegions []Division `yaml:"extra_regions"`
+	// Places are the jurisdiction's own places below county level (towns,
+	// villages, communities, roads): the segmenter keeps each one word, so
+	// keywords hold no piece of one, and posts name them as places that
+	// tell stories apart.
+	Places []string `yaml:"places"`
 	// Schemes are the monitoring schemes (监测方案) every post is matched
 	// against.
 	Schemes []Scheme `yaml:"schemes"`
@@ -365,6 +386,12 @@ type ResponderConfig struct {
 	// EffectWindow is the span before and after the first response that
 	// the effect evaluation compares. Default: 6h.
 	EffectWindow time.Duration `yaml:"effect_window"`
+	// BacklogHorizon separates the backlog from news: an incident whose
+	// posts were all published longer than this before the responder saw
+	// them is opened as historical (历史) — recorded and shown, with its
+	// obligations, but never reminded or paged, since its deadlines passed
+	// before anyone could act. Default: 6h.
+	BacklogHorizon time.Duration `yaml:"backlog_horizon"`
 	// Notify configures the alerts to duty staff; with no channels,
 	// deadlines are tracked and recorded but nobody is alerted.
 	Notify NotifyConfig `yaml:"notify"`
@@ -436,4 +463,92 @@ func Parse(b []byte) (*Config, error) {
 		return &c, &ValidationError{Problems: ps}
 	}
 	return &c, nil
+}
+
+// AuthConfig is the console's accounts, sessions and login policy
+// (GB/T 22239-2019 level 3). The defaults are the level's requirements;
+// loosening them is the operator's explicit choice.
+type AuthConfig struct {
+	Password PasswordConfig `yaml:"password"`
+	Lockout  LockoutConfig  `yaml:"lockout"`
+	Session  SessionConfig  `yaml:"session"`
+	// TOTPForEveryone requires a second factor of every account; the
+	// three administrator roles always need one. Default: false.
+	TOTPForEveryone bool `yaml:"totp_for_everyone"`
+	// Hosts are the host names the console answers to besides IP
+	// addresses and localhost (DNS rebinding is refused), e.g.
+	// yuqing.example.gov.cn.
+	Hosts []string `yaml:"hosts"`
+	// SecureCookies marks the session cookie Secure although the
+	// console itself serves plain HTTP: for a TLS proxy in front.
+	// Default: false (true anyway with http.tls_cert_file).
+	SecureCookies bool `yaml:"secure_cookies"`
+	// DemoAccounts creates one account per role, named after the role,
+	// with the documented demo password: for the demo only. Default:
+	// false (the embedded default config sets it with the demo).
+	DemoAccounts bool `yaml:"demo_accounts"`
+	// OIDC, when its issuer is set, offers single sign-on with an
+	// OpenID Connect provider beside the passwords.
+	OIDC OIDCConfig `yaml:"oidc"`
+}
+
+// OIDCConfig is single sign-on with an OpenID Connect provider: an
+// account is created (or updated) at its first login with the role its
+// claims map to; a login whose claims map to no role is refused.
+type OIDCConfig struct {
+	// Issuer is the provider's issuer URL (its discovery document is at
+	// ISSUER/.well-known/openid-configuration).
+	Issuer       string `yaml:"issuer"`
+	ClientID     string `yaml:"client_id"`
+	ClientSecret string `yaml:"client_secret" secret:"true"`
+	// RedirectURL is the console's callback as the provider knows it:
+	// https://HOST/login/oidc/callback.
+	RedirectURL string `yaml:"redirect_url"`
+	// UsernameClaim names the account. Default: preferred_username.
+	UsernameClaim string `yaml:"username_claim"`
+	// RolesClaim holds the person's groups or roles (a string or a list
+	// of strings). Default: roles.
+	RolesClaim string `yaml:"roles_claim"`
+	// RoleMap maps a value of RolesClaim to a role key; of several
+	// matches the first in the role table (administrators first) wins.
+	RoleMap map[string]string `yaml:"role_map"`
+	// SecondFactorByProvider trusts the provider's login as the second
+	// factor of administrators (the provider enforces MFA). Default:
+	// false: administrators still enter their TOTP.
+	SecondFactorByProvider bool `yaml:"second_factor_by_provider"`
+}
+
+// PasswordConfig is the password policy.
+type PasswordConfig struct {
+	// MinLength is the fewest characters. Default: 8.
+	MinLength int `yaml:"min_length"`
+	// MinClasses is how many of lower case, upper case, digits and other
+	// characters a password mixes at least (1 to 4). Default: 3.
+	MinClasses int `yaml:"min_classes"`
+	// MaxAge is how long a password serves before it must be changed; 0
+	// is forever. Default: 2160h (90 days).
+	MaxAge time.Duration `yaml:"max_age"`
+	// History is how many previous passwords may not be reused.
+	// Default: 5.
+	History int `yaml:"history"`
+	// ChangeOnFirstLogin forces a change of the initial (or reset)
+	// password. Default: true.
+	ChangeOnFirstLogin bool `yaml:"change_on_first_login"`
+}
+
+// LockoutConfig is the lock after failed logins, per account and per
+// client address.
+type LockoutConfig struct {
+	// MaxFailures in a row lock. Default: 5.
+	MaxFailures int `yaml:"max_failures"`
+	// Duration of the lock. Default: 30m.
+	Duration time.Duration `yaml:"duration"`
+}
+
+// SessionConfig bounds a login's session.
+type SessionConfig struct {
+	// IdleTimeout ends a session unused this long. Default: 30m.
+	IdleTimeout time.Duration `yaml:"idle_timeout"`
+	// MaxAge ends every session this long after its login. Default: 12h.
+	MaxAge time.Duration `yaml:"max_age"`
 }

@@ -90,6 +90,7 @@ func TestLoadGoodConfig(t *testing.T) {
 		},
 		Analyzer: AnalyzerConfig{
 			Workers: 3, HomeRegion: "110101", ExtraRegions: []Division{{Code: "511099", Name: "新设区"}},
+			Places: []string{"城关镇", "人民路"},
 			Schemes: []Scheme{{ID: "s1", Name: "化工安全", Regions: []string{"某县"}, Subjects: []string{"化工厂"},
 				Events: []string{"爆炸"}, Exclusions: []string{"演练"}, Expression: `"化工厂" AND NEAR/5(爆炸, 事故)`, Alert: true}},
 			TopicsFile: "/etc/yuqing/topics.tsv", DictionaryRefresh: time.Minute,
@@ -100,6 +101,7 @@ func TestLoadGoodConfig(t *testing.T) {
 			IncidentTiers: []string{"中央媒体", "省级媒体"}, LevelByTier: map[string]string{"中央媒体": "II", "省级媒体": "III"},
 			ClockStart: "detection", RuleOverrides: map[string]RuleOverride{"R-5H": {Hours: 3}},
 			Reminders: []string{"25%", "30m"}, TickInterval: 5 * time.Second, EffectWindow: 3 * time.Hour,
+			BacklogHorizon: 12 * time.Hour,
 			Notify: NotifyConfig{
 				ConsoleURL: "https://yuqing.example.gov.cn", AckURL: "https://ack.example.gov.cn/ack",
 				AckSecret: "s3cret-from-a-file", AckTTL: 24 * time.Hour, DeliveryLog: "/var/lib/yuqing/deliveries.jsonl",
@@ -124,6 +126,19 @@ func TestLoadGoodConfig(t *testing.T) {
 			},
 		},
 		Demo: DemoConfig{Enabled: true, Listen: "127.0.0.1:18081", Speed: 60},
+		Briefs: BriefsConfig{Unit: "中共某县委宣传部（网信办）", Jurisdiction: "我县", Classification: "内部资料", Copies: 30, SerialStart: 190,
+			ReportTo: []string{"县委书记", "县长"}, TopEvents: 5,
+			Schedule: BriefSchedule{Daily: "07:30", Weekly: "off", Monthly: "1 09:00", Holidays: "skip"}},
+		Auth: AuthConfig{Password: PasswordConfig{MinLength: 10, MinClasses: 4, MaxAge: 720 * time.Hour, History: 8},
+			Lockout: LockoutConfig{MaxFailures: 3, Duration: time.Hour}, Session: SessionConfig{IdleTimeout: 15 * time.Minute, MaxAge: 8 * time.Hour},
+			TOTPForEveryone: true, Hosts: []string{"yuqing.example.gov.cn"}, SecureCookies: true,
+			OIDC: OIDCConfig{UsernameClaim: "preferred_username", RolesClaim: "roles"}},
+		Inspector: InspectorConfig{Enabled: true, Interval: 2 * time.Hour, ProbeInterval: 30 * time.Minute, HostDelay: time.Second,
+			MaxRequests: 500, RequestTimeout: 15 * time.Second, Portals: []InspectPortal{{ID: "county", Name: "某县人民政府网", Unit: "li",
+				Home: "https://www.example.gov.cn/", Items: "ul.list li",
+				Columns: []InspectColumn{{Name: "工作动态", URL: "https://www.example.gov.cn/gzdt/", Category: "news"},
+					{Name: "在线访谈", URL: "https://www.example.gov.cn/zxft/", Category: "other"}},
+				Board: InspectBoard{URL: "https://www.example.gov.cn/board/", MaxPages: 50}, ReplyWorkdays: 5, AnnualDeadline: "01-31"}}},
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("testdata/good.yaml decoded to\n%+v\nwant\n%+v", *got, *want)

@@ -134,9 +134,25 @@ func (c *Config) applyDefaults(set func(string) bool) {
 	d.strings("responder.reminders", &c.Responder.Reminders, []string{"50%", "1h"})
 	d.dur("responder.tick_interval", &c.Responder.TickInterval, 15*time.Second)
 	d.dur("responder.effect_window", &c.Responder.EffectWindow, 6*time.Hour)
+	d.dur("responder.backlog_horizon", &c.Responder.BacklogHorizon, 6*time.Hour)
 	c.Responder.Notify.applyDefaults("responder.notify", set)
+	c.Briefs.applyDefaults(set)
+	d.int("auth.password.min_length", &c.Auth.Password.MinLength, 8)
+	d.int("auth.password.min_classes", &c.Auth.Password.MinClasses, 3)
+	d.dur("auth.password.max_age", &c.Auth.Password.MaxAge, 90*24*time.Hour)
+	d.int("auth.password.history", &c.Auth.Password.History, 5)
+	if !set("auth.password.change_on_first_login") {
+		c.Auth.Password.ChangeOnFirstLogin = true
+	}
+	d.str("auth.oidc.username_claim", &c.Auth.OIDC.UsernameClaim, "preferred_username")
+	d.str("auth.oidc.roles_claim", &c.Auth.OIDC.RolesClaim, "roles")
+	d.int("auth.lockout.max_failures", &c.Auth.Lockout.MaxFailures, 5)
+	d.dur("auth.lockout.duration", &c.Auth.Lockout.Duration, 30*time.Minute)
+	d.dur("auth.session.idle_timeout", &c.Auth.Session.IdleTimeout, 30*time.Minute)
+	d.dur("auth.session.max_age", &c.Auth.Session.MaxAge, 12*time.Hour)
 	d.str("demo.listen", &c.Demo.Listen, "127.0.0.1:0")
 	d.float("demo.speed", &c.Demo.Speed, 1)
+	c.Inspector.applyDefaults(d)
 }
 
 // SQLitePath is the SQLite file: the configured path or DATA_DIR/yuqing.db.

@@ -107,6 +107,52 @@ func (c *Config) problems() []Problem {
 	}
 	if c.HTTP.DebugListen != "" {
 		checkAddr("http.debug_listen", c.HTTP.DebugListen)
+		if c.HTTP.DebugListen == c.HTTP.Listen {
+			bad("http.debug_listen", "must differ from http.listen: the profiles stay off the console's port")
+		}
+	}
+	if (c.HTTP.TLSCertFile == "") != (c.HTTP.TLSKeyFile == "") {
+		bad("http.tls_key_file", "http.tls_cert_file and http.tls_key_file go together")
+	}
+	a := c.Auth
+	if a.Password.MinLength < 8 {
+		bad("auth.password.min_length", "must be at least 8 (GB/T 22239-2019), got %d", a.Password.MinLength)
+	}
+	if a.Password.MinClasses < 1 || a.Password.MinClasses > 4 {
+		bad("auth.password.min_classes", "must be between 1 and 4, got %d", a.Password.MinClasses)
+	}
+	if a.Password.History < 0 || a.Password.History > 24 {
+		bad("auth.password.history", "must be between 0 and 24, got %d", a.Password.History)
+	}
+	if a.Lockout.MaxFailures < 1 || a.Lockout.MaxFailures > 10 {
+		bad("auth.lockout.max_failures", "must be between 1 and 10, got %d", a.Lockout.MaxFailures)
+	}
+	if a.Lockout.Duration < time.Minute {
+		bad("auth.lockout.duration", "must be at least 1m, got %s", a.Lockout.Duration)
+	}
+	if a.Session.IdleTimeout < time.Minute {
+		bad("auth.session.idle_timeout", "must be at least 1m, got %s", a.Session.IdleTimeout)
+	}
+	if o := a.OIDC; o.Issuer != "" {
+		for _, f := range []struct{ key, v string }{{"client_id", o.ClientID}, {"redirect_url", o.RedirectURL}} {
+			if f.v == "" {
+				bad("auth.oidc."+f.key, "must be set with auth.oidc.issuer")
+			}
+		}
+		if u, err := url.Parse(o.Issuer); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			bad("auth.oidc.issuer", "%q is not an http(s) URL", o.Issuer)
+		}
+		if len(o.RoleMap) == 0 {
+			bad("auth.oidc.role_map", "must map at least one value of %s to a role", o.RolesClaim)
+		}
+		for k, r := range o.RoleMap {
+			if !model.ValidRoleKey(r) {
+				bad("auth.oidc.role_map."+k, "%q is not a role: want sysadmin, secadmin, auditor, monitor, duty, handler, leader or viewer", r)
+			}
+		}
+	}
+	if a.Session.MaxAge < a.Session.IdleTimeout {
+		bad("auth.session.max_age", "must be at least auth.session.idle_timeout (%s), got %s", a.Session.IdleTimeout, a.Session.MaxAge)
 	}
 	if len(c.Kafka.Brokers) == 0 {
 		checkAddr("kafka.embedded.listen", c.Kafka.Embedded.Listen)
@@ -161,6 +207,9 @@ func (c *Config) problems() []Problem {
 		}
 		if ch.DialTimeout <= 0 {
 			bad("store.clickhouse.dial_timeout", "must be positive, got %s", ch.DialTimeout)
+		}
+		if r := ch.Retention; r < 0 || r%(24*time.Hour) != 0 {
+			bad("store.clickhouse.retention", "must be 0 (keep forever) or a whole number of days such as 4320h (180 days), got %s", r)
 		}
 	default:
 		bad("store.driver", "%q is not sqlite or clickhouse", c.Store.Driver)
@@ -252,6 +301,11 @@ func (c *Config) problems() []Problem {
 			bad(p+".name", "is required")
 		}
 	}
+	for i, p := range c.Analyzer.Places {
+		if strings.TrimSpace(p) == "" || strings.ContainsAny(p, " \t\r\n") {
+			bad(indexPath("analyzer.places", i), "must be a name without white space, got %q", p)
+		}
+	}
 	r := c.Responder
 	if r.Window < time.Minute {
 		bad("responder.window", "must be at least 1m, got %s", r.Window)
@@ -304,12 +358,17 @@ func (c *Config) problems() []Problem {
 	if r.EffectWindow < time.Minute {
 		bad("responder.effect_window", "must be at least 1m, got %s", r.EffectWindow)
 	}
+	if r.BacklogHorizon < time.Minute {
+		bad("responder.backlog_horizon", "must be at least 1m, got %s", r.BacklogHorizon)
+	}
 	if c.Demo.Enabled {
 		checkAddr("demo.listen", c.Demo.Listen)
 		if c.Demo.Speed <= 0 || c.Demo.Speed > 10000 {
 			bad("demo.speed", "must be in (0, 10000], got %g", c.Demo.Speed)
 		}
 	}
+	c.Briefs.problems(bad)
+	c.Inspector.validate(bad)
 	return ps
 }
 

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/yuqing-project/yuqing/auth"
 	"github.com/yuqing-project/yuqing/bus"
 	"github.com/yuqing-project/yuqing/httpserver"
 	"github.com/yuqing-project/yuqing/model"
@@ -21,7 +22,8 @@ import (
 // actionRequest is the body of POST /api/v1/incidents/{id}/actions.
 type actionRequest struct {
 	Action string `json:"action"`
-	// Actor is who asks; until the console has logins it is given here.
+	// Actor is who asks: the authenticated account, whatever the body
+	// says (a body's actor is accepted for older clients and ignored).
 	Actor string `json:"actor"`
 	model.Request
 }
@@ -40,9 +42,14 @@ func (c *Console) action(w http.ResponseWriter, r *http.Request) {
 	if !decodeBody(w, r, &req) {
 		return
 	}
+	req.Actor = actorName(r)
 	if err := errors.Join(validateAction(req), model.CheckText("actor", req.Actor, model.MaxActorLen),
 		req.Request.Validate(c.now())); err != nil {
 		writeJSON(w, http.StatusBadRequest, apiError{err.Error()})
+		return
+	}
+	note(r, model.RequestPrefix+req.Action, "incident:"+id, req.Reason)
+	if !c.allow(w, r, req.Action) {
 		return
 	}
 	inc, err := c.st.GetIncident(r.Context(), id)
@@ -165,6 +172,8 @@ func (c *Console) ack(w http.ResponseWriter, r *http.Request) {
 		c.log.Warn("cannot record an acknowledgement in the history; the responder will", "incident", claims.IncidentID,
 			"request_id", httpserver.RequestID(r.Context()), "err", err)
 	}
+	c.audit(r, auth.Principal{Account: "ack:" + claims.Recipient}, model.RequestPrefix+model.RequestAcknowledge,
+		"incident:"+claims.IncidentID, model.AuditOK, "提醒确认链接 "+claims.Key)
 	c.ackPage(w, r, http.StatusOK, "已确认收到", "事件 "+claims.IncidentID+" 的提醒已确认,逐级上报已停止。")
 }
 
@@ -202,6 +211,8 @@ func (c *Console) disclosure(w http.ResponseWriter, r *http.Request) {
 	if !decodeBody(w, r, &req) {
 		return
 	}
+	req.Actor = actorName(r)
+	note(r, "disclosure.open", "disclosure:"+req.Rule, req.Title)
 	category, ok := disclosureCategories[req.Rule]
 	var errs []error
 	if !ok {
@@ -255,6 +266,8 @@ func (c *Console) openIncident(w http.ResponseWriter, r *http.Request) {
 	if !decodeBody(w, r, &req) {
 		return
 	}
+	req.Actor = actorName(r)
+	note(r, "incident.open", "incident:new", req.Title)
 	var errs []error
 	if strings.TrimSpace(req.Title) == "" {
 		errs = append(errs, errors.New("missing field title: what happened"))

@@ -25,6 +25,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/yuqing-project/yuqing/auth"
 	"github.com/yuqing-project/yuqing/bus"
 	"github.com/yuqing-project/yuqing/console/ui"
 	"github.com/yuqing-project/yuqing/httpserver"
@@ -91,10 +92,26 @@ type Options struct {
 	// the time of a person's request and the countdowns on the pages are
 	// counted from. Nil is time.Now.
 	Now func() time.Time
+	// Briefs are the briefs' archive, generation and formats (the
+	// /briefs pages and /api/v1/briefs). Nil: they answer 404.
+	Briefs Briefs
 	// Logger receives what the console logs; nil is slog.Default().
 	Logger *slog.Logger
 	// Registerer receives the console's metrics.
 	Registerer prometheus.Registerer
+	// Auth authenticates every request but the login page, the static
+	// files and the acknowledgement links, and keeps the accounts.
+	// Required.
+	Auth *auth.Service
+	// Hosts are the host names (or host:port) the console answers to
+	// besides IP addresses and localhost, e.g. yuqing.example.gov.cn: a
+	// request for another name is refused (DNS rebinding).
+	Hosts []string
+	// Secure marks the session cookie Secure and sends HSTS: set when the
+	// console is served over TLS (by itself or by a proxy in front).
+	Secure bool
+	// OIDC, when set, offers single sign-on at /login/oidc.
+	OIDC *OIDCOptions
 }
 
 // Console is the API and the pages. Build it with New and give Handler to
@@ -110,14 +127,20 @@ type Console struct {
 	log      *slog.Logger
 	pages    *ui.Renderer
 	officers officerMetrics
+	briefs   Briefs
 	mux      *http.ServeMux
+	auth     *auth.Service
+	hosts    []string
+	secure   bool
+	logins   loginLimiter
+	oidc     *oidcLogin
 }
 
 // New returns the console built from opts. It parses the pages' templates
 // and registers the console's metrics; either failing is an error.
 func New(opts Options) (*Console, error) {
-	if opts.Store == nil || opts.Requests == nil || opts.Registerer == nil {
-		return nil, errors.New("cannot build the console: a Store, a request publisher and a Registerer are required")
+	if opts.Store == nil || opts.Requests == nil || opts.Registerer == nil || opts.Auth == nil {
+		return nil, errors.New("cannot build the console: a Store, a request publisher, a Registerer and the accounts service are required")
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
@@ -134,15 +157,29 @@ func New(opts Options) (*Console, error) {
 		return nil, err
 	}
 	c := &Console{st: opts.Store, requests: opts.Requests, views: readmodel.New(opts.Store, opts.Rules), rules: opts.Rules, acker: opts.Acker,
-		schemes: opts.SchemeOptions, now: opts.Now, log: opts.Logger, pages: pages, officers: officers}
+		schemes: opts.SchemeOptions, now: opts.Now, log: opts.Logger, pages: pages, officers: officers, briefs: opts.Briefs,
+		auth: opts.Auth, hosts: opts.Hosts, secure: opts.Secure}
+	if opts.OIDC != nil {
+		c.oidc = &oidcLogin{opts: *opts.OIDC}
+	}
 	c.mux = c.routes()
 	return c, nil
 }
 
 // Handler returns the console's handler: the API, the pages and their
-// static files. It is an *http.ServeMux, so httpserver labels its metrics
-// by route.
-func (c *Console) Handler() http.Handler { return c.mux }
+// static files behind the guard (guard.go). It has the mux's Handler
+// method, so httpserver labels its metrics by route.
+func (c *Console) Handler() http.Handler { return guarded{c} }
+
+// guarded is the routes behind the guard.
+type guarded struct{ c *Console }
+
+func (g guarded) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	g.c.guard(g.c.mux).ServeHTTP(w, r)
+}
+
+// Handler returns the route's handler and pattern, as http.ServeMux does.
+func (g guarded) Handler(r *http.Request) (http.Handler, string) { return g.c.mux.Handler(r) }
 
 // apiError is the body of every API error: what was wrong with which input.
 type apiError struct {
@@ -178,9 +215,16 @@ func (c *Console) fail(w http.ResponseWriter, r *http.Request, err error) {
 	}
 }
 
-// render answers a page, or fails when it cannot be rendered.
+// render answers a page, or fails when it cannot be rendered. The page's
+// data gets the request's CSRF token and user (fillSession), and its
+// template the functions can, csrfToken and user for them.
 func (c *Console) render(w http.ResponseWriter, r *http.Request, code int, page string, data any) {
-	if err := c.pages.Render(w, code, page, data); err != nil {
+	p := principal(r)
+	csrf := ""
+	if p.Session != nil {
+		csrf = p.Session.CSRF
+	}
+	if err := c.pages.RenderFor(w, code, page, fillSession(data, r), ui.Session{CSRFToken: csrf, User: userOf(p), Can: p.Can}); err != nil {
 		c.fail(w, r, err)
 	}
 }

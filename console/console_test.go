@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/yuqing-project/yuqing/analyzer"
+	"github.com/yuqing-project/yuqing/auth"
 	"github.com/yuqing-project/yuqing/bus"
 	"github.com/yuqing-project/yuqing/httpserver"
 	"github.com/yuqing-project/yuqing/model"
@@ -55,7 +56,8 @@ func newServer(t *testing.T, opts ...func(*Options)) (*httptest.Server, store.St
 		t.Fatal(err)
 	}
 	reg := prometheus.NewRegistry()
-	o := Options{Store: st, Requests: &requestLog{}, Rules: rules.Default(), SchemeOptions: analyzer.SchemeOptions(), Registerer: reg}
+	o := Options{Store: st, Requests: &requestLog{}, Rules: rules.Default(), SchemeOptions: analyzer.SchemeOptions(), Registerer: reg,
+		Auth: newAuth(t, st)}
 	for _, f := range opts {
 		f(&o)
 	}
@@ -69,12 +71,13 @@ func newServer(t *testing.T, opts ...func(*Options)) (*httptest.Server, store.St
 	}
 	srv := httptest.NewServer(hs.Handler())
 	t.Cleanup(srv.Close)
+	useRole(t, srv, auth.RoleHandler)
 	return srv, st, s
 }
 
 func get(t *testing.T, u string) (int, string) {
 	t.Helper()
-	resp, err := http.Get(u)
+	resp, err := clientFor(u).Get(u)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,7 +126,7 @@ func TestReadAPI(t *testing.T) {
 
 func post(t *testing.T, u, body string) (int, string) {
 	t.Helper()
-	resp, err := http.Post(u, "application/json", strings.NewReader(body))
+	resp, err := clientFor(u).Post(u, "application/json", strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -142,10 +145,10 @@ func TestActions(t *testing.T) {
 		want string
 	}{
 		{`{"action":"confirm","actor":"李科长","level":"II","reason":"多家媒体报道"}`, 202, `"action":"request.confirm"`},
-		{`{"action":"assign","actor":"李科长","assignee":"应急局"}`, 202, `"actor":"李科长"`},
+		{`{"action":"assign","actor":"李科长","assignee":"应急局"}`, 202, `"actor":"handler"`}, // the account, not the body
 		{`{"action":"record_response","actor":"王干事","rule":"R-5H","url":"http://gov/tb","title":"情况通报"}`, 202, `"status":"accepted"`},
 		{`{"action":"delete","actor":"x"}`, 400, `invalid field action=\"delete\"`},
-		{`{"action":"close"}`, 400, `missing field actor`},
+		{`{"action":"nothing"}`, 400, `invalid field action=\"nothing\"`},
 		{`{"action":"assign","actor":"x"}`, 400, `missing field assignee: assign needs it`},
 		{`{"action":"waive","actor":"x","rule":"R-5H"}`, 400, `missing field reason: waive needs it`},
 		{`{"action":"set_level","actor":"x","level":"V"}`, 400, `invalid field level=\"V\"`},
@@ -219,11 +222,28 @@ func TestAckLinks(t *testing.T) {
 	}
 	srv, st, _ := newServer(t, func(o *Options) { o.Acker = acker })
 	token := acker.Token(notify.AckClaims{IncidentID: "INC-1", Key: "opened", Recipient: "duty", Expires: time.Now().Add(time.Hour).Unix()})
-	if code, body := get(t, srv.URL+"/api/v1/ack?token="+url.QueryEscape(token)); code != 200 || !strings.Contains(body, "已确认收到") {
+	// The link works without a login, and does nothing else.
+	anon := func(u string, hdr ...string) (int, string) {
+		req, _ := http.NewRequest(http.MethodGet, u, nil)
+		for i := 0; i+1 < len(hdr); i += 2 {
+			req.Header.Set(hdr[i], hdr[i+1])
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if code, body := anon(srv.URL + "/api/v1/ack?token=" + url.QueryEscape(token)); code != 200 || !strings.Contains(body, "已确认收到") {
 		t.Errorf("valid ack = %d %s", code, body)
 	}
-	if code, body := get(t, srv.URL+"/api/v1/ack?token="+url.QueryEscape(token+"x")); code != 403 || !strings.Contains(body, "链接无效") {
+	if code, body := anon(srv.URL + "/api/v1/ack?token=" + url.QueryEscape(token+"x")); code != 403 || !strings.Contains(body, "链接无效") {
 		t.Errorf("tampered ack = %d %s", code, body)
+	}
+	if code, _ := anon(srv.URL+"/api/v1/incidents/INC-1?token="+url.QueryEscape(token), "Authorization", "Bearer "+token); code != 401 {
+		t.Errorf("the ack token opened the API: %d, want 401", code)
 	}
 	h, _ := st.ListHistory(context.Background(), "INC-1")
 	if len(h) != 1 || h[0].Action != model.RequestPrefix+model.RequestAcknowledge || h[0].Actor != "duty" {

@@ -178,7 +178,7 @@ func TestAPIGolden(t *testing.T) {
 		if r.body != "" {
 			req.Header.Set("Content-Type", "application/json")
 		}
-		resp, err := http.DefaultClient.Do(req)
+		resp, err := clientFor(u).Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -15,7 +15,8 @@ import (
 )
 
 // TestHostileInput: every bad input the issue lists gets a 400 naming the
-// field, and nothing is written before validation passes.
+// field, and nothing is written before validation passes. (The actor is
+// the signed-in account now, so a 60 KB actor cannot be sent at all.)
 func TestHostileInput(t *testing.T) {
 	srv, st, c := newServer(t)
 	ctx := context.Background()
@@ -26,7 +27,6 @@ func TestHostileInput(t *testing.T) {
 		{"/api/v1/incidents", `{"title":"x","level":"I","actor":"a","event_time":"0001-01-01T00:00:00Z"}`, `invalid field event_time`},
 		{"/api/v1/incidents", `{"title":"x","level":"I","actor":"a","event_time":"1900-01-01T00:00:00Z"}`, `invalid field event_time`},
 		{"/api/v1/incidents", `{"title":"` + long + `","level":"I","actor":"a"}`, `invalid field title: 20000 characters`},
-		{"/api/v1/incidents", `{"title":"x","level":"I","actor":"` + strings.Repeat("a", 200) + `"}`, `invalid field actor`},
 		{"/api/v1/incidents", `{"title":"x","level":"I","actor":"a","reason":"` + long + `"}`, `invalid field reason`},
 		{"/api/v1/incidents", "{\"title\":\"\xff\xfe\",\"level\":\"I\",\"actor\":\"a\"}", `not valid UTF-8`},
 		{"/api/v1/disclosures", `{"rule":"D-APPLY","title":"申请","date":"0001-01-01","actor":"a"}`, `invalid field date`},
@@ -34,7 +34,6 @@ func TestHostileInput(t *testing.T) {
 		{"/api/v1/disclosures", `{"rule":"D-APPLY","title":"` + long + `","date":"2026-11-20","actor":"a"}`, `invalid field title`},
 		{"/api/v1/incidents/INC-1/actions", `{"action":"record_response","actor":"王","rule":"R-5H","url":"javascript:alert(1)","title":"通报"}`, `invalid field url`},
 		{"/api/v1/incidents/INC-1/actions", `{"action":"record_response","actor":"王","rule":"R-5H","url":"ftp://gov/x","title":"通报"}`, `invalid field url`},
-		{"/api/v1/incidents/INC-1/actions", `{"action":"close","actor":"` + strings.Repeat("演", 60000/3) + `"}`, `invalid field actor`},
 		{"/api/v1/incidents/INC-1/actions", `{"action":"assign","actor":"李","assignee":"` + long + `"}`, `invalid field assignee`},
 		{"/api/v1/incidents/INC-1/actions", `{"action":"restart","actor":"李","rule":"R-5H","from":"0001-01-01T00:00:00Z"}`, `field from`},
 		{"/api/v1/incidents/INC-1/actions", `{"action":"restart","actor":"李","rule":"R-5H","from":"1900-01-01T00:00:00Z"}`, `invalid field from`},

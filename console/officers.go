@@ -54,7 +54,8 @@ func newOfficerMetrics(reg prometheus.Registerer) (officerMetrics, error) {
 // correctionRequest is the body of POST /api/v1/posts/{id}/sentiment.
 type correctionRequest struct {
 	Label string `json:"label"`
-	// By is who corrects; until the console has logins it is given here.
+	// By is who corrects: the authenticated account, whatever the body
+	// says (a body's by is accepted for older clients and ignored).
 	By   string `json:"by"`
 	Note string `json:"note"`
 }
@@ -69,6 +70,8 @@ func (c *Console) correctSentiment(w http.ResponseWriter, r *http.Request) {
 	if !decodeBody(w, r, &req) {
 		return
 	}
+	req.By = actorName(r)
+	note(r, "post.correct", "post:"+id, req.Label)
 	now := c.now()
 	sc := model.SentimentCorrection{ID: "SC-" + uniqueID(now, id, req.Label, req.By, req.Note), PostID: id,
 		Label: req.Label, By: req.By, At: now.UTC(), Note: req.Note}
@@ -136,6 +139,8 @@ func (c *Console) addWord(w http.ResponseWriter, r *http.Request) {
 	if !decodeBody(w, r, &req) {
 		return
 	}
+	req.By = actorName(r)
+	note(r, "dictionary.add", "word:"+req.Word, req.POS)
 	now := c.now()
 	e := model.DictionaryEntry{ID: "W-" + uniqueID(now, req.Word, req.By), Word: req.Word, Freq: req.Freq, POS: req.POS, By: req.By, At: now.UTC()}
 	c.changeDictionary(w, r, e, "add", http.StatusCreated)
@@ -148,6 +153,8 @@ func (c *Console) removeWord(w http.ResponseWriter, r *http.Request) {
 	if !decodeBody(w, r, &req) {
 		return
 	}
+	req.By = actorName(r)
+	note(r, "dictionary.remove", "word:"+req.Word, "")
 	if req.Freq != 0 || req.POS != "" {
 		writeJSON(w, http.StatusBadRequest, apiError{"invalid request body: removing a word takes only word and by"})
 		return

@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/yuqing-project/yuqing/analyzer/sentiment"
+	"github.com/yuqing-project/yuqing/auth"
 	"github.com/yuqing-project/yuqing/model"
 )
 
@@ -23,7 +24,7 @@ func do(t *testing.T, method, u, body string) (int, http.Header, string) {
 		t.Fatal(err)
 	}
 	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := clientFor(u).Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,32 +63,39 @@ func getPostView(t *testing.T, u string) postView {
 
 func TestSentimentCorrection(t *testing.T) {
 	srv, st, s := newServer(t)
+	addAccounts(t, s, auth.RoleMonitor, "zhangsan", "lisi")
 	gather := s.officers.corrections
 	u := srv.URL + "/api/v1/posts/p2/sentiment"
 	for _, tc := range []struct {
-		path, body string
-		code       int
-		want       string
+		as, path, body string
+		code           int
+		want           string
 	}{
-		{u, `{"label":"good","by":"张三"}`, 400, `invalid field label=\"good\": want positive, neutral or negative`},
-		{u, `{"label":"negative"}`, 400, `missing field by: who corrects the sentiment`},
-		{u, `{"label":"","by":""}`, 400, `invalid field label=\"\"`},
-		{u, `{"label":"negative","by":"张三","note":"` + strings.Repeat("长", 501) + `"}`, 400, `invalid field note: 501 characters, at most 500`},
-		{u, `{"label":"negative","by":"张三","score":1}`, 400, `unknown field \"score\"`},
-		{srv.URL + "/api/v1/posts/none/sentiment", `{"label":"negative","by":"张三"}`, 404, `not found`},
-		{u, `{"label":"neutral","by":"李四"}`, 201, `"corrected_by":"李四"`},
-		{u, `{"label":"negative","by":"张三","note":"实为反讽"}`, 201, `"sentiment":{"label":"negative","score":1,"negativity":1,"corrected":true,"corrected_by":"张三"`},
+		{"zhangsan", u, `{"label":"good"}`, 400, `invalid field label=\"good\": want positive, neutral or negative`},
+		{"zhangsan", u, `{"label":""}`, 400, `invalid field label=\"\"`},
+		{"zhangsan", u, `{"label":"negative","note":"` + strings.Repeat("长", 501) + `"}`, 400, `invalid field note: 501 characters, at most 500`},
+		{"zhangsan", u, `{"label":"negative","score":1}`, 400, `unknown field \"score\"`},
+		{"zhangsan", srv.URL + "/api/v1/posts/none/sentiment", `{"label":"negative"}`, 404, `not found`},
+		// The corrector is the account logged in, whatever the body says.
+		{"lisi", u, `{"label":"neutral","by":"张三"}`, 201, `"corrected_by":"lisi"`},
+		{"zhangsan", u, `{"label":"negative","note":"实为反讽"}`, 201, `"sentiment":{"label":"negative","score":1,"negativity":1,"corrected":true,"corrected_by":"zhangsan"`},
 	} {
+		useRole(t, srv, tc.as)
 		code, _, body := do(t, http.MethodPost, tc.path, tc.body)
 		if code != tc.code || !strings.Contains(body, tc.want) {
-			t.Errorf("POST %s %.80s = %d %s; want %d containing %s", tc.path, tc.body, code, body, tc.code, tc.want)
+			t.Errorf("POST %s %.80s as %s = %d %s; want %d containing %s", tc.path, tc.body, tc.as, code, body, tc.code, tc.want)
 		}
+	}
+	// A role without the permission is refused, and nothing is stored.
+	useRole(t, srv, auth.RoleDuty)
+	if code, _, body := do(t, http.MethodPost, u, `{"label":"positive"}`); code != 403 {
+		t.Errorf("POST as duty = %d %s, want 403", code, body)
 	}
 
 	// The latest correction shows, with the model's label beside it, in
 	// the post and in the list, and the sentiment filter follows it.
 	v := getPostView(t, srv.URL+"/api/v1/posts/p2")
-	if v.Sentiment.Label != model.Negative || !v.Sentiment.Corrected || v.Sentiment.CorrectedBy != "张三" || v.Sentiment.Note != "实为反讽" ||
+	if v.Sentiment.Label != model.Negative || !v.Sentiment.Corrected || v.Sentiment.CorrectedBy != "zhangsan" || v.Sentiment.Note != "实为反讽" ||
 		v.Sentiment.CorrectedAt.IsZero() || v.ModelSentiment.Label != model.Positive || v.ModelSentiment.Score != 0.8 {
 		t.Errorf("corrected post = %+v", v)
 	}
@@ -143,6 +151,7 @@ func TestCorrectionsExport(t *testing.T) {
 	if code != 200 || body != "" || !strings.HasPrefix(hdr.Get("Content-Type"), "application/x-ndjson") {
 		t.Errorf("no corrections = %d %q %q, want 200 and no lines", code, hdr.Get("Content-Type"), body)
 	}
+	useRole(t, srv, auth.RoleMonitor)
 	for _, c := range []struct{ post, body string }{
 		{"p1", `{"label":"neutral","by":"张三"}`},
 		{"p2", `{"label":"negative","by":"张三"}`},
@@ -172,30 +181,32 @@ func TestCorrectionsExport(t *testing.T) {
 
 func TestDictionaryAPI(t *testing.T) {
 	srv, _, s := newServer(t)
+	addAccounts(t, s, auth.RoleMonitor, "lisi", "wangwu")
 	u := srv.URL + "/api/v1/dictionary"
 	steps := []struct {
-		method, body string
-		code         int
-		want         string
+		as, method, body string
+		code             int
+		want             string
 	}{
-		{"GET", ``, 200, `{"items":[],"version":{"changes":0}}`},
-		{"POST", `{"word":"青岚化工","freq":500,"pos":"nt","by":"李四"}`, 201, `"word":"青岚化工","freq":500,"pos":"nt","by":"李四"`},
-		{"POST", `{"word":"澜江大桥","by":"李四"}`, 201, `"word":"澜江大桥","by":"李四"`},
-		{"POST", `{"word":"青岚化工","freq":800,"by":"王五"}`, 201, `"freq":800`},
-		{"POST", `{"word":"","by":"李四"}`, 400, `missing field word: the word to add`},
-		{"POST", `{"word":"青岚 化工","by":"李四"}`, 400, `invalid field word=\"青岚 化工\": must not contain white space`},
-		{"POST", `{"word":"` + strings.Repeat("字", 33) + `","by":"李四"}`, 400, `33 characters, at most 32`},
-		{"POST", `{"word":"青岚","pos":"noun","by":"李四"}`, 400, `invalid field pos=\"noun\": want one of gse's tags`},
-		{"POST", `{"word":"青岚","freq":-3,"by":"李四"}`, 400, `invalid field freq=-3`},
-		{"POST", `{"word":"青岚"}`, 400, `missing field by: who changes the dictionary`},
-		{"POST", `{"word":"青岚","by":"李四","weight":1}`, 400, `unknown field \"weight\"`},
-		{"DELETE", `{"word":"澜江大桥","by":"王五"}`, 200, `"removed":true`},
-		{"DELETE", `{"word":"澜江大桥","by":"王五"}`, 404, `not found: word \"澜江大桥\" is not in the user dictionary`},
-		{"DELETE", `{"word":"澜江大桥","pos":"ns","by":"王五"}`, 400, `removing a word takes only word and by`},
-		{"DELETE", `{"word":"澜江大桥"}`, 400, `missing field by`},
-		{"GET", ``, 200, `"items":[{"id":"W-`},
+		{"lisi", "GET", ``, 200, `{"items":[],"version":{"changes":0}}`},
+		{"lisi", "POST", `{"word":"青岚化工","freq":500,"pos":"nt","by":"李四"}`, 201, `"word":"青岚化工","freq":500,"pos":"nt","by":"lisi"`},
+		{"lisi", "POST", `{"word":"澜江大桥"}`, 201, `"word":"澜江大桥","by":"lisi"`},
+		{"wangwu", "POST", `{"word":"青岚化工","freq":800,"by":"lisi"}`, 201, `"freq":800,"by":"wangwu"`},
+		{"lisi", "POST", `{"word":""}`, 400, `missing field word: the word to add`},
+		{"lisi", "POST", `{"word":"青岚 化工"}`, 400, `invalid field word=\"青岚 化工\": must not contain white space`},
+		{"lisi", "POST", `{"word":"` + strings.Repeat("字", 33) + `"}`, 400, `33 characters, at most 32`},
+		{"lisi", "POST", `{"word":"青岚","pos":"noun"}`, 400, `invalid field pos=\"noun\": want one of gse's tags`},
+		{"lisi", "POST", `{"word":"青岚","freq":-3}`, 400, `invalid field freq=-3`},
+		{"lisi", "POST", `{"word":"青岚","weight":1}`, 400, `unknown field \"weight\"`},
+		{auth.RoleViewer, "POST", `{"word":"青岚"}`, 403, `forbidden`},
+		{auth.RoleViewer, "DELETE", `{"word":"澜江大桥"}`, 403, `forbidden`},
+		{"wangwu", "DELETE", `{"word":"澜江大桥"}`, 200, `"removed":true`},
+		{"wangwu", "DELETE", `{"word":"澜江大桥","by":"王五"}`, 404, `not found: word \"澜江大桥\" is not in the user dictionary`},
+		{"wangwu", "DELETE", `{"word":"澜江大桥","pos":"ns"}`, 400, `removing a word takes only word and by`},
+		{"lisi", "GET", ``, 200, `"items":[{"id":"W-`},
 	}
 	for _, st := range steps {
+		useRole(t, srv, st.as)
 		code, _, body := do(t, st.method, u, st.body)
 		if code != st.code || !strings.Contains(body, st.want) {
 			t.Errorf("%s %s = %d %s; want %d containing %s", st.method, st.body, code, body, st.code, st.want)
@@ -212,8 +223,8 @@ func TestDictionaryAPI(t *testing.T) {
 	}
 	d.Version, d.Words = got.Version, got.Items
 	if d.Version.Changes != 4 || d.Version.LastChange.IsZero() || len(d.Words) != 1 || d.Words[0].Word != "青岚化工" || d.Words[0].Freq != 800 ||
-		d.Words[0].POS != "" || d.Words[0].By != "王五" {
-		t.Errorf("dictionary = %+v, want 青岚化工 as 王五 last set it, after 4 changes", d)
+		d.Words[0].POS != "" || d.Words[0].By != "wangwu" {
+		t.Errorf("dictionary = %+v, want 青岚化工 as wangwu last set it, after 4 changes", d)
 	}
 	want := `
 # HELP yuqing_console_dictionary_changes_total Changes officers made to the user dictionary, by change (add, remove).

@@ -18,6 +18,8 @@ func (c *Console) posts(w http.ResponseWriter, r *http.Request) {
 	var err error
 	pq.Text = strings.TrimSpace(q.Get("q"))
 	pq.SourceID = q.Get("source")
+	pq.Region = q.Get("region")
+	pq.Tier = q.Get("tier")
 	pq.Scheme = q.Get("scheme")
 	pq.Sentiment = q.Get("sentiment")
 	switch pq.Sentiment {

@@ -3,20 +3,21 @@ package console
 import (
 	"net/http"
 
+	"github.com/yuqing-project/yuqing/auth"
 	"github.com/yuqing-project/yuqing/console/ui"
 )
 
 // routes declares every URL the console serves, in one place, so that what
-// can be reached is reviewed here. The guards each route needs (its role,
-// CSRF on a change) go next to it when the console has accounts; until
-// then every route is open to whoever reaches the listener. httpserver
-// labels the request metrics with these patterns (without the method).
+// can be reached is reviewed here; routePerms below says what each needs.
+// httpserver labels the request metrics with these patterns (without the
+// method).
 func (c *Console) routes() *http.ServeMux {
 	mux := http.NewServeMux()
 
 	// Pages and their static files.
 	mux.HandleFunc("GET /{$}", c.home)
 	mux.HandleFunc("GET /incidents/{id}", c.incidentPage)
+	mux.HandleFunc("GET /inspections", c.inspectionsPage)
 	mux.Handle("GET /assets/", http.StripPrefix("/assets/", ui.Static()))
 
 	// Reads.
@@ -31,6 +32,7 @@ func (c *Console) routes() *http.ServeMux {
 	mux.HandleFunc("GET /api/v1/rules", c.listRules)
 	mux.HandleFunc("GET /api/v1/corrections", c.corrections)
 	mux.HandleFunc("GET /api/v1/dictionary", c.dictionary)
+	mux.HandleFunc("GET /api/v1/inspections", c.inspections)
 
 	// Requests on incidents, which the responder applies; incidents and
 	// disclosure items opened by hand.
@@ -44,7 +46,66 @@ func (c *Console) routes() *http.ServeMux {
 	mux.HandleFunc("POST /api/v1/dictionary", c.addWord)
 	mux.HandleFunc("DELETE /api/v1/dictionary", c.removeWord)
 
+	// Briefs: the archive and one brief's page; the API generates, edits,
+	// steps through 拟稿 → 审核 → 签发 → 已印发 (signing needs brief.sign
+	// once accounts land) and downloads.
+	mux.HandleFunc("GET /briefs", c.briefsPage)
+	mux.HandleFunc("GET /briefs/{id}", c.briefPage)
+	mux.HandleFunc("GET /api/v1/briefs", c.listBriefs)
+	mux.HandleFunc("POST /api/v1/briefs", c.generateBrief)
+	mux.HandleFunc("GET /api/v1/briefs/{id}", c.getBrief)
+	mux.HandleFunc("GET /api/v1/briefs/{id}/file", c.briefFile)
+	mux.HandleFunc("GET /api/v1/briefs/{id}/charts/{n}", c.briefChart)
+	mux.HandleFunc("POST /api/v1/briefs/{id}/actions", c.briefAction)
+	mux.HandleFunc("POST /api/v1/briefs/{id}/blocks", c.editBrief)
+
 	// Computations that change nothing.
 	mux.HandleFunc("POST /api/v1/schemes/backtest", c.backtest)
+
+	// Logins, accounts and the audit log (accounts.go).
+	c.accountRoutes(mux)
 	return mux
+}
+
+// routePerms is the guard of every route by its pattern: public (no
+// login), loginStep (a session whose login may be incomplete), byHandler
+// (the handler checks a permission that depends on the body), or the
+// permission (auth.Perm*) the principal's role must have. A read (GET)
+// missing here needs auth.PermRead; a state-changing route missing here is
+// refused to everyone, so a new one is closed until it is listed.
+var routePerms = map[string]string{
+	"GET /assets/":    public,
+	"GET /api/v1/ack": public, // signed by the alert's token; it acknowledges, nothing else
+
+	"POST /api/v1/incidents/{id}/actions": byHandler,
+	"POST /api/v1/disclosures":            auth.PermDisclosureOpen,
+	"POST /api/v1/incidents":              auth.PermIncidentOpen,
+	"POST /api/v1/posts/{id}/sentiment":   auth.PermPostCorrect,
+	"POST /api/v1/dictionary":             auth.PermDictionaryEdit,
+	"DELETE /api/v1/dictionary":           auth.PermDictionaryEdit,
+	"POST /api/v1/schemes/backtest":       auth.PermRead,
+
+	"GET /login":               public,
+	"POST /login":              public,
+	"GET /login/oidc":          public,
+	"GET /login/oidc/callback": public,
+	"GET /login/totp":          loginStep,
+	"POST /login/totp":         loginStep,
+	"GET /account/totp":        loginStep,
+	"POST /account/totp":       loginStep,
+	"GET /account/password":    loginStep,
+	"POST /account/password":   loginStep,
+	"POST /logout":             loginStep,
+	"GET /api/v1/me":           loginStep,
+	"GET /accounts":            byHandler, // account.admin or role.admin
+	"POST /accounts/add":       auth.PermAccountAdmin,
+	"POST /accounts/reset":     auth.PermAccountAdmin,
+	"POST /accounts/token":     auth.PermAccountAdmin,
+	"POST /accounts/revoke":    auth.PermAccountAdmin,
+	"POST /accounts/role":      auth.PermRoleAdmin,
+	"POST /accounts/lock":      auth.PermRoleAdmin,
+	"POST /accounts/unlock":    auth.PermRoleAdmin,
+	"GET /audit":               auth.PermAuditRead,
+	"GET /api/v1/audit/export": auth.PermAuditRead,
+	"GET /api/v1/audit/verify": auth.PermAuditRead,
 }

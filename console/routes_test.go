@@ -22,7 +22,7 @@ func TestRoutesMetricsAndAssets(t *testing.T) {
 		{"/", 200, `<link rel="stylesheet" href="/assets/console.css">`},
 		{"/", 200, `<script src="/assets/home.js"></script>`},
 		{"/assets/console.css", 200, "header{"},
-		{"/assets/home.js", 200, "请先填写操作人"},
+		{"/assets/home.js", 200, "X-CSRF-Token"},
 		{"/assets/nope.css", 404, ""},
 		{"/api/v1/ack?token=x", 404, "本系统未配置确认链接"},
 	} {
@@ -56,10 +56,14 @@ func TestNewNeedsItsDependencies(t *testing.T) {
 	if _, err := New(Options{Store: st, Registerer: reg}); err == nil {
 		t.Error("a console without a request publisher was built")
 	}
-	if _, err := New(Options{Store: st, Requests: &requestLog{}, Registerer: reg}); err != nil {
+	if _, err := New(Options{Store: st, Requests: &requestLog{}, Registerer: reg}); err == nil {
+		t.Error("a console without the accounts service was built")
+	}
+	as := newAuth(t, st)
+	if _, err := New(Options{Store: st, Requests: &requestLog{}, Registerer: reg, Auth: as}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := New(Options{Store: st, Requests: &requestLog{}, Registerer: reg}); err == nil {
+	if _, err := New(Options{Store: st, Requests: &requestLog{}, Registerer: reg, Auth: as}); err == nil {
 		t.Error("two consoles registered their metrics on one registry")
 	}
 }

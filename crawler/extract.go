@@ -540,7 +540,7 @@ func countRunes(s string) int {
 var boilerplateLine = regexp.MustCompile(`版权所有|版权声明|Copyright|©|ICP备|ICP证|备案号|公网安备|技术支持[:：]|主办单位|承办单位|相关阅读|相关新闻|相关链接|相关文章|延伸阅读|推荐阅读|责任编辑|【打印|【关闭|关闭窗口|打印本页|打印此页|分享到|扫一扫|上一篇|下一篇|上一条|下一条|字体[:：]?\s*【|字号[:：]|【大|浏览次数|点击数|阅读次数|返回顶部|收藏本页|加入收藏|设为首页`)
 
 // metaLine matches the date/source line under a title.
-var metaLine = regexp.MustCompile(`^(.{0,24}(发布时间|发布日期|发文日期|发表时间|更新时间|留言时间|留言人|留言对象|提问人|时间|日期|来源|來源|作者|作\s*者|编辑|浏览|点击|阅读|字号)\s*[:：])`)
+var metaLine = regexp.MustCompile(`^(.{0,24}(发布时间|发布日期|发文日期|发表时间|发表于|更新时间|留言时间|留言人|留言对象|提问人|楼主|时间|日期|来源|來源|作者|作\s*者|编辑|浏览|点击|阅读|字号)\s*[:：])`)
 
 // cleanBody drops boilerplate lines, the title repeated as the first line,
 // and date/source lines at the start of the body.
@@ -649,7 +649,7 @@ func stripSiteSuffix(t string) string {
 }
 
 var (
-	authorRe = regexp.MustCompile(`(?:作者|作\s+者|撰稿人?|撰文|留言人|提问人|发帖人|文\s*/|文／|记者|通讯员)\s*[:：/／]?\s*([\p{Han}A-Za-z·&]{2,16}(?:[ 、,，]\s*[\p{Han}]{2,4}){0,4})`)
+	authorRe = regexp.MustCompile(`(?:作者|作\s+者|撰稿人?|撰文|留言人|提问人|发帖人|楼主|文\s*/|文／|记者|通讯员)\s*[:：/／]?\s*([\p{Han}A-Za-z·&]{2,16}(?:[ 、,，]\s*[\p{Han}]{2,4}){0,4})`)
 	originRe = regexp.MustCompile(`(?:来源|來源|稿源|出处|转载自|转自|信息来源)\s*[:：]\s*([^\s|｜,，。;；:：]{2,30})`)
 	// 政务公开 metadata.
 	indexNoRe    = regexp.MustCompile(`索\s*引\s*号\s*[:：]\s*([A-Za-z0-9\-/_.]{4,60})`)
@@ -683,7 +683,7 @@ func findAuthor(metas map[string]string, header, body, trailer string) string {
 
 // cutAtLabel stops a match at a following label such as 来源 or 发布.
 func cutAtLabel(s string) string {
-	for _, label := range []string{"来源", "發布", "发布", "时间", "日期", "编辑", "责任", "点击", "浏览", "留言", "审核"} {
+	for _, label := range []string{"来源", "發布", "发布", "发表", "时间", "日期", "编辑", "责任", "点击", "浏览", "留言", "审核"} {
 		if i := strings.Index(s, label); i > 0 {
 			s = s[:i]
 		}

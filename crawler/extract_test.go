@@ -42,6 +42,14 @@ func TestExtract(t *testing.T) {
 				published: time.Date(2015, 4, 23, 0, 0, 0, 0, model.China), bodyHas: "切实保障人民群众", bodyLacks: "版权所有"},
 		},
 		{
+			name: "forum byline: 楼主 and 发表于 in the post, not in the body or the author",
+			url:  "http://bbs.example.cn/thread-1.html",
+			html: page(`<title>小区门口的路灯坏了_某县论坛</title>`,
+				`<h1>小区门口的路灯坏了</h1><div class="post"><p>楼主：青年小刘 发表于：2026-11-20 21:15</p><p>`+para+`</p></div>`),
+			want: want{title: "小区门口的路灯坏了", author: "青年小刘", source: TimeFromText,
+				published: time.Date(2026, 11, 20, 21, 15, 0, 0, model.China), bodyHas: "知情权", bodyLacks: "发表于"},
+		},
+		{
 			name: "full datetime with 发布时间 label",
 			url:  "http://news.example.cn/a.html",
 			html: page(`<title>某地发生交通事故 - 某某新闻网</title>`,

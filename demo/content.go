@@ -41,6 +41,12 @@ type item struct {
 	reply   *boardReply
 	// incident marks items of the scripted incident (for tests and logs).
 	incident bool
+	// story names the story the item belongs to, for the scenario's truth
+	// (see Stream). Background items made from one template are one
+	// story: they differ only in the filler names and numbers.
+	story string
+	// tone is the intended polarity of a background item's template.
+	tone string
 }
 
 // govMeta is the 政务公开 metadata block of a portal document.
@@ -341,6 +347,7 @@ func portalBackground(r *rng, v vars, it *item) {
 		it.column = "xwfb"
 		t := pick(r, portalNews)
 		it.title, it.paras = v.fill(t.title), v.fillAll(t.paras)
+		it.story = storyKey(t.title, v)
 		it.origin = "青岚县人民政府办公室"
 		it.author = person(r)
 		return
@@ -359,6 +366,7 @@ func portalBackground(r *rng, v vars, it *item) {
 		}
 		it.gov = &govMeta{theme: pol.theme, publisher: "青岚县人民政府办公室",
 			docNo: fmt.Sprintf("青政办发〔%s〕%d号", year, 8+it.pos%90)}
+		it.story = policyStory(pol.name)
 	case 3:
 		it.column = "zwgk"
 		it.title = fmt.Sprintf("《青岚县%s年%s工作方案》政策解读", year, pol.name)
@@ -370,6 +378,7 @@ func portalBackground(r *rng, v vars, it *item) {
 			"五、解读机关。" + pol.dept + "。群众也可拨打12345政务服务便民热线咨询相关政策。",
 		}
 		it.gov = &govMeta{theme: pol.theme, publisher: "青岚" + pol.dept}
+		it.story = policyStory(pol.name)
 	default:
 		it.column = "zwgk"
 		if r.intn(2) == 0 {
@@ -387,6 +396,7 @@ func portalBackground(r *rng, v vars, it *item) {
 				v["fulldate"],
 			}
 			it.gov = &govMeta{theme: pol.theme, publisher: "青岚" + v["dept"]}
+			it.story = "publicity:" + pub
 		} else {
 			it.title = v.fill("关于{road}部分路段施工期间临时交通管制的通告")
 			it.paras = v.fillAll([]string{
@@ -398,6 +408,7 @@ func portalBackground(r *rng, v vars, it *item) {
 				"{fulldate}",
 			})
 			it.gov = &govMeta{theme: "公安、安全、司法", publisher: "青岚县公安局交警大队"}
+			it.story = "traffic-control:" + v["road"]
 		}
 	}
 	it.origin = it.gov.publisher
@@ -539,7 +550,14 @@ func newsBackground(r *rng, v vars, it *item, outlet string) {
 		tone = "negative"
 	}
 	s := pickTone(r, newsStories, tone)
-	it.title, it.paras = v.fill(s.title), v.fillAll(s.paras)
+	it.title, it.paras, it.tone = v.fill(s.title), v.fillAll(s.paras), tone
+	it.story = storyKey(s.title, v)
+	switch {
+	case strings.Contains(s.title, "{policy}"):
+		it.story = policyStory(v["policy"])
+	case strings.Contains(s.title, "医保"):
+		it.story = "insurance-payment"
+	}
 	it.column = pick(r, newsSections)
 	it.origin = outlet
 	it.author = v["reporter"]
@@ -625,7 +643,11 @@ func boardBackground(r *rng, v vars, it *item, epoch time.Time) {
 		tone = "positive"
 	}
 	t := pickTone(r, boardThreads, tone)
-	it.title, it.paras = v.fill(t.title), v.fillAll(t.paras)
+	it.title, it.paras, it.tone = v.fill(t.title), v.fillAll(t.paras), tone
+	it.story = storyKey(t.title, v)
+	if strings.Contains(t.title, "{consultTopic}") {
+		it.story = "咨询:" + v["consultTopic"]
+	}
 	it.author = v["nick"]
 	it.column = "县长信箱"
 	if r.intn(3) == 0 {
@@ -676,6 +698,50 @@ var feedPosts = []story{
 func feedBackground(r *rng, v vars, it *item) {
 	t := pick(r, feedPosts)
 	it.title, it.paras = v.fill(t.title), v.fillAll(t.paras)
+	it.story = storyKey(t.title, v)
+	switch {
+	case strings.Contains(t.title, "交通管制"):
+		it.story = "traffic-control:" + v["road"]
+	case strings.Contains(t.title, "医保"):
+		it.story = "insurance-payment"
+	}
 	it.author = "青岚生活圈"
 	it.origin = "青岚生活圈"
+}
+
+// storyKey names the story of a background item made from the title
+// template tmpl: the template filled with the words that say what and
+// where (town, village, community, road, office, policy), with the numbers,
+// dates, people and dishes or sights blanked, since two items that differ only in those are
+// the same story told again. A few kinds of story are told by templates of
+// several sites and are named by their kind and place.
+func storyKey(tmpl string, v vars) string {
+	for _, k := range []struct{ marker, kind, place string }{
+		{"停水", "停水", "community"}, {"噪音", "施工噪音", "road"}, {"晚上十一点还在施工", "施工噪音", "road"},
+		{"物业", "物业", "community"}, {"脐橙", "脐橙", "town"},
+	} {
+		if strings.Contains(tmpl, k.marker) {
+			return k.kind + ":" + v[k.place]
+		}
+	}
+	blank := vars{}
+	for name, val := range v {
+		blank[name] = val
+	}
+	for _, name := range []string{"n1", "n2", "n3", "n4", "wan", "pct", "fee", "t1", "t2", "date", "fulldate", "year",
+		"weather", "leader", "leaderTitle", "person", "reporter", "reporter2", "nick", "food", "scenery"} {
+		blank[name] = "#"
+	}
+	return "tmpl:" + blank.fill(tmpl)
+}
+
+// policyStory names the story of a policy: its notice, its 政策解读 and
+// the news explainers of it. The county's resident medical insurance
+// payment scheme is the same story as the city's payment campaign and the
+// reminders to pay.
+func policyStory(name string) string {
+	if strings.Contains(name, "医疗保险") {
+		return "insurance-payment"
+	}
+	return "policy:" + name
 }

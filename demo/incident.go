@@ -23,6 +23,9 @@ type scripted struct {
 	// gov, if set, makes the item a 政务公开 document with this metadata;
 	// docNo is a template.
 	gov *govMeta
+	// story names the story the item belongs to in the scenario's truth
+	// (see Stream); empty means the scenario's main story.
+	story string
 }
 
 // The incident's fixed names.

@@ -314,7 +314,7 @@ const pageTemplates = `
 <div class="column"><h2><a href="/portal/xwfb/">新闻发布</a></h2><ul class="list">
 {{range .Xwfb}}<li><a href="{{.Path}}" title="{{.Title}}">{{.Title}}</a><span class="date">{{.Date}}</span></li>
 {{end}}</ul><a class="more" href="/portal/xwfb/">更多&gt;&gt;</a></div>
-</div>
+{{template "portal-census"}}</div>
 {{template "portal-footer"}}{{end}}
 
 {{define "portal-list"}}{{template "portal-head"}}<title>{{.Heading}}_青岚县人民政府</title>

@@ -150,17 +150,7 @@ func New(cfg config.DemoConfig, stateDir string, log *slog.Logger, opts ...Optio
 	if s.duty, err = loadDuty(stateDir); err != nil {
 		return nil, fmt.Errorf("cannot read the demo duty group's messages in %q: %w", stateDir, err)
 	}
-	s.incVars = incidentVars(epoch)
-	s.timelines = make(map[string]*timeline, len(siteDefs))
-	for _, d := range siteDefs {
-		var sc []scripted
-		for _, it := range incidentScript {
-			if it.site == d.key {
-				sc = append(sc, it)
-			}
-		}
-		s.timelines[d.key] = newTimeline(epoch.UnixNano(), d.key, sc)
-	}
+	s.incVars, s.timelines = defaultScenario.build(epoch)
 	log.Info("demo web prepared", "epoch", epoch.Format(time.RFC3339), "speed", s.speed, "scenario_seconds", s.scenarioNow())
 	return s, nil
 }
@@ -363,6 +353,7 @@ func (s *Site) item(key string, e entry, pos int) *item {
 		}
 		v["today"], v["todayFull"] = cnDate(at), cnFullDate(at)
 		it.incident = true
+		it.story = sc.story
 		it.column, it.author, it.origin = sc.column, sc.author, sc.origin
 		it.reprint = sc.reprint
 		it.title, it.paras = v.fill(sc.title), v.fillAll(sc.paras)
@@ -661,6 +652,9 @@ func (s *Site) servePortal(w http.ResponseWriter, r *http.Request) {
 		c := strings.Trim(strings.TrimPrefix(p, "/portal/"), "/")
 		s.serveList(w, r, "portal", htmlUTF8, column(c), func(l listing) ([]byte, error) { return renderPortalList(l, c) })
 	default:
+		if s.serveCensus(w, r) {
+			return
+		}
 		s.serveArticle(w, r, "portal", ".html", htmlUTF8, s.renderPortalArticle)
 	}
 }
@@ -683,7 +677,25 @@ func (s *Site) serveNews2(w http.ResponseWriter, r *http.Request) {
 
 func (s *Site) serveBoard(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Path == "/board/" {
-		s.serveList(w, r, "board", htmlUTF8, nil, renderBoardList)
+		// The thread left unanswered (portalcensus.go) is older than every
+		// other: it closes the last page.
+		s.serveList(w, r, "board", htmlUTF8, nil, func(l listing) ([]byte, error) {
+			if l.page == l.pages {
+				l.items = append(l.items, s.plantedItem())
+				l.total++
+			}
+			return renderBoardList(l)
+		})
+		return
+	}
+	if r.URL.Path == plantedThread.path {
+		it := s.plantedItem()
+		body, err := renderBoardThread(it)
+		if err != nil {
+			http.Error(w, "internal error", http.StatusInternalServerError)
+			return
+		}
+		s.send(w, r, htmlUTF8, body, it.at)
 		return
 	}
 	s.serveArticle(w, r, "board", ".html", htmlUTF8, renderBoardThread)

@@ -141,8 +141,12 @@ func TestBacklogOnEverySite(t *testing.T) {
 			if d.key == "news2" {
 				page2 = []byte(decodeGBK(t, page2))
 			}
-			if n := len(articleLinks(page2, d.key)); n != len(vis)-perPage {
-				t.Errorf("second list page links %d articles, want %d", n, len(vis)-perPage)
+			want := len(vis) - perPage
+			if d.key == "board" {
+				want++ // the planted unanswered thread closes the last page (portalcensus.go)
+			}
+			if n := len(articleLinks(page2, d.key)); n != want {
+				t.Errorf("second list page links %d articles, want %d", n, want)
 			}
 			if rec := get(t, s, d.start+"?page=3"); rec.Code != http.StatusNotFound {
 				t.Errorf("page 3 of %d items: status %d, want 404", len(vis), rec.Code)

@@ -1,6 +1,9 @@
 // Package deploy holds the deployment files (configs, Prometheus rules,
-// Alertmanager routing, Kubernetes manifests); its tests check them with
-// the real tools.
+// Alertmanager routing, the Docker Compose deployment in compose/, the Helm
+// chart in helm/yuqing); its tests check them with the real tools, and the
+// compose file against the Compose Specification's schema (Docker itself is
+// not run). The chart's test is a module of its own (helm/go.mod), so that
+// the Helm SDK is no dependency of the binary.
 package deploy
 
 import (

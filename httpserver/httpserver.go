@@ -12,10 +12,11 @@
 // else a generated one, echoed in the response and in every log line
 // about the request.
 //
-// pprof is served on a separate debug listener when Options.DebugListen is
-// set. Without one it stays on the main listener, as before this package
-// existed; the accounts issue takes it off the public listener, as
-// DESIGN.md's security section requires.
+// pprof (goroutine stacks, heap, CPU profiles) is served only on a separate
+// debug listener, when Options.DebugListen is set: never on the main
+// listener, which is the console's (DESIGN.md's security section). The
+// main listener serves HTTPS when Options.TLSCertFile and TLSKeyFile are
+// set.
 package httpserver
 
 import (
@@ -71,8 +72,11 @@ type Options struct {
 	Listen string
 	// DebugListen, when set, is the address of a second listener that
 	// serves only /debug/pprof/ (without a write timeout, so long
-	// profiles work). When empty, pprof is on the main listener.
+	// profiles work). When empty, pprof is not served.
 	DebugListen string
+	// TLSCertFile and TLSKeyFile, when set, make the main listener serve
+	// HTTPS with this certificate and key (PEM files).
+	TLSCertFile, TLSKeyFile string
 
 	// Gatherer is what /metrics exposes.
 	Gatherer prometheus.Gatherer
@@ -164,9 +168,7 @@ func New(opts Options) (*Server, error) {
 	mux.Handle("GET /metrics", promhttp.HandlerFor(opts.Gatherer, promhttp.HandlerOpts{EnableOpenMetrics: true}))
 	mux.Handle("GET /healthz", routed("/healthz", http.HandlerFunc(healthz)))
 	mux.Handle("GET /readyz", routed("/readyz", http.HandlerFunc(s.readyz)))
-	if opts.DebugListen == "" {
-		registerPprof(mux)
-	} else {
+	if opts.DebugListen != "" {
 		dmux := http.NewServeMux()
 		registerPprof(dmux)
 		s.debug = chain(dmux, al, s.log, m)
@@ -215,12 +217,12 @@ func registerPprof(mux *http.ServeMux) {
 	mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
 }
 
-// Handler returns the main listener's handler: the probes, /metrics,
-// pprof when there is no debug listener, and App.
+// Handler returns the main listener's handler: the probes, /metrics and
+// App.
 func (s *Server) Handler() http.Handler { return s.handler }
 
 // DebugHandler returns the debug listener's handler (pprof), or nil when
-// Options.DebugListen is empty and pprof is on the main handler.
+// Options.DebugListen is empty and pprof is not served.
 func (s *Server) DebugHandler() http.Handler { return s.debug }
 
 // AddReadyCheck adds a check that /readyz runs under name; the process is
@@ -338,7 +340,12 @@ func (s *Server) Serve(ctx context.Context) error {
 	errc := make(chan error, len(servers))
 	for i, srv := range servers {
 		go func() {
-			err := srv.Serve(listeners[i])
+			var err error
+			if i == 0 && s.opts.TLSCertFile != "" {
+				err = srv.ServeTLS(listeners[i], s.opts.TLSCertFile, s.opts.TLSKeyFile)
+			} else {
+				err = srv.Serve(listeners[i])
+			}
 			if errors.Is(err, http.ErrServerClosed) {
 				err = nil
 			} else {

@@ -255,10 +255,12 @@ yuqing_console_requests_total{code="401",route="/api/things/{id}"} 1
 }
 
 func TestPprofListener(t *testing.T) {
-	// Without a debug listener pprof stays on the main one.
+	// Without a debug listener pprof is nowhere: never on the main one.
 	f := newFixture(t, Options{})
-	if resp, body := f.get(t, "/debug/pprof/"); resp.StatusCode != 200 || !strings.Contains(body, "goroutine") {
-		t.Errorf("pprof on the main listener = %d", resp.StatusCode)
+	for _, p := range []string{"/debug/pprof/", "/debug/pprof/goroutine?debug=2", "/debug/pprof/profile?seconds=1"} {
+		if resp, body := f.get(t, p); resp.StatusCode == 200 || strings.Contains(body, "goroutine") {
+			t.Errorf("pprof on the main listener: GET %s = %d", p, resp.StatusCode)
+		}
 	}
 	if f.srv.DebugHandler() != nil {
 		t.Error("a debug handler without a debug listener")

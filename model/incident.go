@@ -10,6 +10,11 @@ const (
 	StateResponded  = "已回应"
 	StateClosed     = "已办结"
 	StateFalseAlarm = "误报"
+	// StateHistorical is an incident opened on posts older than the
+	// backlog horizon when the system first saw them: it is kept and shown
+	// for the record, never open, so nobody is reminded or paged for
+	// deadlines that passed before anyone could act.
+	StateHistorical = "历史"
 )
 
 // Incident is an event that needs the government to answer.
@@ -31,6 +36,9 @@ type Incident struct {
 	// Trigger is the condition that opened it (the first part of Reason),
 	// kept apart so Reason can be brought up to date as figures grow.
 	Trigger string `json:"trigger,omitempty"`
+	// OpenedLevel is the level the incident opened with; a level since
+	// changed (by the figures or a person) is alerted once per level.
+	OpenedLevel string `json:"opened_level,omitempty"`
 	// Open is true while State is not closed or a false alarm.
 	Open bool `json:"open"`
 

@@ -479,6 +479,28 @@ func newDispatchMetrics(reg prometheus.Registerer) *dispatchMetrics {
 			Help: "Notification deliveries held back until quiet hours end.",
 		}),
 	}
-	reg.MustRegister(m.notifications, m.retries, m.attemptSeconds, m.deliverySeconds, m.held)
+	// A second dispatcher on one registry (the brief target's beside the
+	// responder's) counts into the same metrics.
+	m.notifications = reuse(reg, m.notifications)
+	m.retries = reuse(reg, m.retries)
+	m.attemptSeconds = reuse(reg, m.attemptSeconds)
+	m.deliverySeconds = reuse(reg, m.deliverySeconds)
+	m.held = reuse(reg, m.held)
 	return m
+}
+
+// reuse registers c on reg, or returns the collector of the same
+// description registered before.
+func reuse[C prometheus.Collector](reg prometheus.Registerer, c C) C {
+	err := reg.Register(c)
+	if err == nil {
+		return c
+	}
+	var are prometheus.AlreadyRegisteredError
+	if errors.As(err, &are) {
+		if existing, ok := are.ExistingCollector.(C); ok {
+			return existing
+		}
+	}
+	panic("BUG: cannot register the notification metrics: " + err.Error())
 }

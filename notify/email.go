@@ -13,6 +13,7 @@ import (
 	"net/mail"
 	"net/smtp"
 	"net/textproto"
+	"net/url"
 	"strings"
 	"time"
 
@@ -133,19 +134,40 @@ func (c *EmailChannel) compose(m Message, to *mail.Address, msgID, thread string
 		h("References", thread)
 	}
 	h("MIME-Version", "1.0")
-	h("Content-Type", "text/plain; charset=UTF-8")
-	h("Content-Transfer-Encoding", "base64")
 	// Auto-Submitted (RFC 3834) keeps vacation auto-replies from answering.
 	h("Auto-Submitted", "auto-generated")
 	h("X-Yuqing-Incident", m.IncidentID)
+	boundary := "yuqing-" + strings.NewReplacer("<", "", ">", "", "@", "-").Replace(msgID)
+	if len(m.Attachments) > 0 {
+		h("Content-Type", `multipart/mixed; boundary="`+boundary+`"`)
+		b.WriteString("\r\n--" + boundary + "\r\n")
+	}
+	h("Content-Type", "text/plain; charset=UTF-8")
+	h("Content-Transfer-Encoding", "base64")
 	b.WriteString("\r\n")
-	enc := base64.StdEncoding.EncodeToString([]byte(strings.ReplaceAll(r.Text, "\n", "\r\n")))
+	writeBase64(&b, []byte(strings.ReplaceAll(r.Text, "\n", "\r\n")))
+	for _, a := range m.Attachments {
+		b.WriteString("--" + boundary + "\r\n")
+		h("Content-Type", a.ContentType)
+		h("Content-Transfer-Encoding", "base64")
+		h("Content-Disposition", "attachment; filename*=UTF-8''"+url.PathEscape(a.Name))
+		b.WriteString("\r\n")
+		writeBase64(&b, a.Data)
+	}
+	if len(m.Attachments) > 0 {
+		b.WriteString("--" + boundary + "--\r\n")
+	}
+	return b.Bytes()
+}
+
+// writeBase64 writes data base64-encoded in lines of 76 characters.
+func writeBase64(b *bytes.Buffer, data []byte) {
+	enc := base64.StdEncoding.EncodeToString(data)
 	for len(enc) > 76 {
 		b.WriteString(enc[:76] + "\r\n")
 		enc = enc[76:]
 	}
 	b.WriteString(enc + "\r\n")
-	return b.Bytes()
 }
 
 // deliver runs one SMTP conversation. SMTP 4xx replies and network errors

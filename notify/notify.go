@@ -83,6 +83,13 @@ const (
 	KindEscalation Kind = "escalation" // an earlier notification was not acknowledged
 	KindBreach     Kind = "breach"     // an obligation's deadline passed
 	KindFulfilled  Kind = "fulfilled"  // an obligation was fulfilled
+	// KindBriefDraft and KindBrief are about a brief (IncidentID is then
+	// "brief:" and the brief's ID): a draft awaits review, or a brief was
+	// issued (with its DOCX attached on email).
+	KindBriefDraft Kind = "brief_draft"
+	KindBrief      Kind = "brief"
+	KindLevel      Kind = "level"      // the level changed, with the obligations it brings
+	KindDisclosure Kind = "disclosure" // a 政务公开 item (a working-day disclosure limit) was opened
 )
 
 // Headline is the kind's Chinese headline.
@@ -98,6 +105,14 @@ func (k Kind) Headline() string {
 		return "回应已超时"
 	case KindFulfilled:
 		return "回应义务已履行"
+	case KindBriefDraft:
+		return "舆情简报待审核"
+	case KindBrief:
+		return "舆情简报已印发"
+	case KindLevel:
+		return "事件级别调整"
+	case KindDisclosure:
+		return "新增政务公开事项"
 	}
 	return "舆情通知"
 }
@@ -156,7 +171,22 @@ type Message struct {
 	// (its "opened" notification) to the same recipient on the same
 	// channel; email replies to it so that one incident is one thread.
 	ThreadKey string `json:"thread_key,omitempty"`
+
+	// Attachments are files an email carries (a brief's DOCX); other
+	// channels link to them instead (ConsoleURL, Note).
+	Attachments []Attachment `json:"attachments,omitempty"`
 }
+
+// Attachment is a file attached to an email.
+type Attachment struct {
+	Name        string `json:"name"`
+	ContentType string `json:"content_type"`
+	Data        []byte `json:"-"`
+}
+
+// IsBrief reports whether the message is about a brief, not an incident:
+// it has no level, state or deadline to show.
+func (k Kind) IsBrief() bool { return k == KindBrief || k == KindBriefDraft }
 
 // Validate reports what makes m unsendable.
 func (m *Message) Validate() error {

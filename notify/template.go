@@ -32,8 +32,10 @@ var (
 		`{{.Prefix}}{{.Headline}}：{{.Title}}`))
 	textTmpl = template.Must(template.New("text").Parse(
 		`{{.Headline}}：{{.Title}}
+{{- if .Level}}
 事件编号：{{.IncidentID}}
 级别：{{.Level}}
+{{- end}}
 状态：{{.State}}
 {{- if .Countdown}}
 时限：{{.Countdown}}{{if .Due}}（截止 {{.Due}}）{{end}}
@@ -51,8 +53,9 @@ var (
 	markdownTmpl = template.Must(template.New("markdown").Parse(
 		`### {{.Prefix}}{{.Headline}}
 **{{.Title}}**
-
+{{if .Level}}
 - 级别：**{{.Level}}**
+{{- end}}
 - 状态：{{.State}}
 {{- if .Countdown}}
 - 时限：**{{.Countdown}}**{{if .Due}}（截止 {{.Due}}）{{end}}
@@ -86,6 +89,9 @@ func Render(m Message) Rendered {
 	}
 	if m.Level.Valid() {
 		v.Level += "（" + m.Level.Name() + "）"
+	}
+	if m.Kind.IsBrief() {
+		v.Level, v.Prefix = "", ""
 	}
 	if v.State == "" {
 		v.State = "—"

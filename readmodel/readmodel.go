@@ -72,6 +72,7 @@ type Store interface {
 	IncidentReader
 	DeliveryReader
 	DictionaryReader
+	FindingReader
 }
 
 // Views computes the views from a store. It holds no state of its own and

@@ -3,6 +3,7 @@ package responder
 import (
 	"regexp"
 	"strconv"
+	"strings"
 
 	"github.com/yuqing-project/yuqing/model"
 )
@@ -22,6 +23,9 @@ var (
 	deathRe = []*regexp.Regexp{
 		regexp.MustCompile(num + `(?:人|名)[^,。;，、\d]{0,6}?(?:死亡|遇难|身亡|罹难|丧生)`),
 		regexp.MustCompile(`(?:死亡|遇难|身亡|罹难)(?:人数)?(?:已|升至|上升至|增至|达到|达|为)?` + num + `(?:人|名)`),
+		// Spoken: 死了3个人, 12个人没了.
+		regexp.MustCompile(`死了` + num + `个?人`),
+		regexp.MustCompile(num + `个人(?:都)?没了`),
 	}
 	injuredRe = []*regexp.Regexp{
 		regexp.MustCompile(num + `(?:人|名)[^,。;，、\d]{0,6}?(?:受伤|重伤|轻伤|中毒)`),
@@ -33,6 +37,23 @@ var (
 	}
 )
 
+// The words one of which each group of patterns above requires (a new
+// pattern adds its word here; TestCasualtyWordsGuardEveryPattern checks).
+var (
+	deathWords   = []string{"死亡", "遇难", "身亡", "罹难", "丧生", "死了", "没了"}
+	injuredWords = []string{"受伤", "重伤", "轻伤", "中毒", "伤者"}
+	missingWords = []string{"失联", "失踪"}
+)
+
+func containsAny(text string, words []string) bool {
+	for _, w := range words {
+		if strings.Contains(text, w) {
+			return true
+		}
+	}
+	return false
+}
+
 // lossRe finds a stated direct economic loss: 直接经济损失约1.2亿元,
 // 经济损失达3000万元.
 var lossRe = regexp.MustCompile(`经济损失[^,。;，0-9]{0,6}?(\d+(?:\.\d+)?)\s*(亿|万)?元`)
@@ -40,11 +61,19 @@ var lossRe = regexp.MustCompile(`经济损失[^,。;，0-9]{0,6}?(\d+(?:\.\d+)?)
 // Casualties extracts the largest death, injury and missing figures and the
 // largest direct economic loss stated in text, in Arabic or Chinese
 // numerals (造成12人死亡, 死亡人数升至十二人, 3名工人遇难).
+//
+// Each pattern needs one of its words (deathWords and the like), so a text
+// without any of them is not searched: most posts state no casualties,
+// and the regular expressions cost more than the rest of the responder's
+// work on a post.
 func Casualties(text string) CasualtyFigures {
 	f := CasualtyFigures{
-		Deaths:  maxFigure(text, deathRe),
-		Injured: maxFigure(text, injuredRe),
-		Missing: maxFigure(text, missingRe),
+		Deaths:  maxFigure(text, deathWords, deathRe),
+		Injured: maxFigure(text, injuredWords, injuredRe),
+		Missing: maxFigure(text, missingWords, missingRe),
+	}
+	if !strings.Contains(text, "经济损失") {
+		return f
 	}
 	for _, m := range lossRe.FindAllStringSubmatch(text, -1) {
 		v, err := strconv.ParseFloat(m[1], 64)
@@ -112,7 +141,10 @@ func (f CasualtyFigures) merge(g CasualtyFigures) CasualtyFigures {
 	return CasualtyFigures{max(f.Deaths, g.Deaths), max(f.Injured, g.Injured), max(f.Missing, g.Missing), max(f.Loss, g.Loss)}
 }
 
-func maxFigure(text string, res []*regexp.Regexp) int {
+func maxFigure(text string, words []string, res []*regexp.Regexp) int {
+	if !containsAny(text, words) {
+		return 0
+	}
 	best := 0
 	for _, re := range res {
 		for _, m := range re.FindAllStringSubmatch(text, -1) {
@@ -146,3 +178,6 @@ func parseNumber(s string) int {
 	}
 	return total + cur
 }
+
+// any says whether any casualty figure is stated.
+func (f CasualtyFigures) any() bool { return f.Deaths+f.Injured+f.Missing > 0 }

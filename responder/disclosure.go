@@ -84,9 +84,15 @@ func (r *Responder) watchDisclosure(ctx context.Context, p *model.Post, now time
 		Obligations: []model.Obligation{{Rule: "D-INTERP"}},
 	}
 	r.fillObligations(inc, now)
+	if r.backlog(p) {
+		// A notice first seen long after it was published is history:
+		// recorded, never reminded or paged (see responder.backlog_horizon).
+		inc.State, inc.Open = model.StateHistorical, false
+		inc.Reason = "历史事项(首次采集时已发布超过" + hoursText(r.cfg.BacklogHorizon) + ",不提醒、不告警);" + inc.Reason
+	}
 	r.state.incidents[id] = inc
 	r.state.dirtyIncidents[id] = true
-	r.record(historyEntry(id, now, actorSystem, ActionOpened, "", model.StatePending, inc.Reason))
+	r.record(historyEntry(id, now, actorSystem, ActionOpened, "", inc.State, inc.Reason))
 	r.log.Info("disclosure item opened", "incident", id, "title", inc.Title)
 }
 

@@ -146,13 +146,29 @@ func (r *Responder) detectResponse(inc *model.Incident, p *model.Post, now time.
 // first response once its window has passed, and returns the
 // notifications that are due (reminders and breaches). It runs under the
 // responder's lock.
+//
+// A reminder is for a moment still ahead of the deadline and not already
+// past when the incident opened: an incident born with a point passed is
+// not reminded of it, and an obligation breached is announced by its
+// breach alone. Of the reminder points of one obligation that passed, only
+// the latest is sent, so one moment brings at most one alert per incident
+// and obligation. A level changed since opening (by the figures or by a
+// person) is alerted once per level, with the obligations it brings; a
+// 政务公开 item is announced as such, not as a 舆情事件.
 func (r *Responder) tick(now time.Time) []alert {
 	var alerts []alert
 	for _, inc := range r.state.incidents {
 		if inc == nil || !inc.Open {
 			continue
 		}
-		alerts = append(alerts, alert{inc: *inc, key: "opened", kind: notify.KindOpened})
+		if inc.Kind == KindDisclosure {
+			alerts = append(alerts, alert{inc: *inc, key: "opened", kind: notify.KindDisclosure})
+		} else {
+			alerts = append(alerts, alert{inc: *inc, key: "opened", kind: notify.KindOpened, note: bornOverdue(inc)})
+		}
+		if inc.OpenedLevel != "" && inc.Level != inc.OpenedLevel {
+			alerts = append(alerts, alert{inc: *inc, key: "level/" + inc.Level, kind: notify.KindLevel, note: r.levelNote(inc)})
+		}
 		alerts = append(alerts, r.escalations(inc, now)...)
 		for i := range inc.Obligations {
 			o := &inc.Obligations[i]
@@ -173,25 +189,64 @@ func (r *Responder) tick(now time.Time) []alert {
 				r.state.dirtyIncidents[inc.ID] = true
 				r.m.breaches.WithLabelValues(o.Rule).Inc()
 				r.log.Warn("obligation breached", "incident", inc.ID, "rule", o.Rule, "due", o.DueAt)
-				// Reminders whose points passed while the process was down
-				// are still sent, once, before the breach itself.
-				for _, p := range r.reminders {
-					alerts = append(alerts, alert{inc: *inc, ob: *o, key: o.Rule + "/reminder/" + p.name, kind: notify.KindReminder})
+				// A deadline already past when the incident opened is
+				// said in its opening alert: one alert for that moment.
+				if o.DueAt.After(inc.OpenedAt) {
+					alerts = append(alerts, alert{inc: *inc, ob: *o, key: o.Rule + "/breach", kind: notify.KindBreach, escalate: true})
 				}
-				alerts = append(alerts, alert{inc: *inc, ob: *o, key: o.Rule + "/breach", kind: notify.KindBreach, escalate: true})
 				continue
 			}
-			for _, p := range r.reminders {
+			// The latest reminder point passed, if it was not already past
+			// when the incident opened.
+			var due *reminder
+			var dueAt time.Time
+			for i, p := range r.reminders {
 				at := reminderAt(inc.ClockStart, o.DueAt, p)
-				if !now.Before(at) {
-					alerts = append(alerts, alert{inc: *inc, ob: *o, key: o.Rule + "/reminder/" + p.name, kind: notify.KindReminder})
+				if now.Before(at) || at.Before(inc.OpenedAt) {
+					continue
 				}
+				if due == nil || at.After(dueAt) {
+					due, dueAt = &r.reminders[i], at
+				}
+			}
+			if due != nil {
+				alerts = append(alerts, alert{inc: *inc, ob: *o, key: o.Rule + "/reminder/" + due.name, kind: notify.KindReminder})
 			}
 		}
 		r.evaluateEffect(inc, now)
 	}
 	r.updateObligationMetrics()
 	return alerts
+}
+
+// bornOverdue says which deadlines had passed when inc opened, or "".
+func bornOverdue(inc *model.Incident) string {
+	var parts []string
+	for _, o := range inc.Obligations {
+		if !o.DueAt.IsZero() && !o.DueAt.After(inc.OpenedAt) && o.State != model.ObligationFulfilled && o.State != model.ObligationWaived {
+			parts = append(parts, obligationLabel(o)+"("+o.DueAt.In(model.China).Format("01月02日15:04")+")")
+		}
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "发现时已超过时限:" + strings.Join(parts, "、")
+}
+
+// levelNote says what a level change brings: the pending obligations with
+// their deadlines.
+func (r *Responder) levelNote(inc *model.Incident) string {
+	var parts []string
+	for _, o := range inc.Obligations {
+		if o.State == model.ObligationPending {
+			parts = append(parts, obligationLabel(o)+"("+o.DueAt.In(model.China).Format("01月02日15:04")+"前)")
+		}
+	}
+	s := "级别由" + inc.OpenedLevel + "级调整为" + inc.Level + "级"
+	if len(parts) > 0 {
+		s += ",待履行:" + strings.Join(parts, "、")
+	}
+	return s
 }
 
 // reminder is a configured reminder point.

@@ -105,6 +105,9 @@ func New(cfg config.ResponderConfig, st store.Store, reg prometheus.Registerer, 
 	if r.cfg.EffectWindow == 0 {
 		r.cfg.EffectWindow = 6 * time.Hour
 	}
+	if r.cfg.BacklogHorizon == 0 {
+		r.cfg.BacklogHorizon = 6 * time.Hour
+	}
 	return r
 }
 
@@ -199,14 +202,29 @@ func (r *Responder) Rebuild(ctx context.Context) error {
 			if err != nil {
 				return fmt.Errorf("cannot rebuild responder state: %w", err)
 			}
-			s.recent[ev.ID] = append(s.recent[ev.ID], recentPost{p.PublishedAt, p.Sentiment.Label == model.Negative, p.SourceID})
+			s.recent[ev.ID] = append(s.recent[ev.ID], recentOf(&p))
+			if officialVoice(&p) {
+				s.officialCount[ev.ID]++
+				if len(s.officialPosts[ev.ID]) < maxOfficialPosts {
+					s.officialPosts[ev.ID] = append(s.officialPosts[ev.ID], p)
+				}
+			} else if countsNegative(&p) && critical(&p) {
+				s.criticalCount[ev.ID]++
+			}
 		}
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.state = s
-	// What people asked for while no responder was applying it.
 	now := r.now()
+	// Official answers that reached an open incident's event while no
+	// responder was checking them (after downtime) are credited now.
+	for _, inc := range s.incidents {
+		if ev := s.events[inc.EventID]; ev != nil && inc.Open && inc.Kind == KindOpinion {
+			r.creditExisting(inc, ev, now)
+		}
+	}
+	// What people asked for while no responder was applying it.
 	if err := r.catchUpRequests(ctx, now); err != nil {
 		return fmt.Errorf("cannot rebuild responder state: %w", err)
 	}
@@ -297,38 +315,39 @@ func (r *Responder) assign(ctx context.Context, p *model.Post) {
 		r.m.posts.WithLabelValues("duplicate").Inc()
 		return
 	}
-	s.observe(p)
 	if p.Authority == model.TierOfficial {
 		s.official[p.SourceID] = true
 	}
-	cands := s.match(p, r.cfg.Window)
-	var ev *model.Event
-	if len(cands) == 0 {
+	v := s.postVector(p)
+	ev := s.best(p, v, r.cfg.Window)
+	if ev == nil {
 		ev = &model.Event{ID: eventID(p.ID), FirstPostID: p.ID, FirstSeen: p.PublishedAt, LastSeen: p.PublishedAt, Title: p.Title}
 		s.add(ev)
 		r.m.eventsCreated.Inc()
 		r.m.posts.WithLabelValues("new_event").Inc()
 	} else {
-		ev = cands[0].ev
 		r.m.posts.WithLabelValues("joined").Inc()
-		// A post that belongs to several events shows they are one: merge
-		// them, keeping the one with an incident (or the larger one). Two
-		// events that both opened incidents are left for a person to merge.
-		for _, c := range cands[1:] {
-			into, from := ev, c.ev
-			if from.IncidentID != "" && into.IncidentID != "" {
-				continue
-			}
-			if from.IncidentID != "" || (into.IncidentID == "" && from.PostCount > into.PostCount) {
-				into, from = from, into
-			}
-			s.merge(into, from)
-			r.m.eventsMerged.Inc()
-			r.log.Info("events merged", "into", into.ID, "from", from.ID, "title", into.Title)
-			ev = into
-		}
 	}
-	s.join(ev, p)
+	s.join(ev, p, v)
+	if !r.backlog(p) && (s.firstLive[ev.ID].IsZero() || p.PublishedAt.Before(s.firstLive[ev.ID])) {
+		s.firstLive[ev.ID] = p.PublishedAt
+	}
+	// Events whose representative terms came to agree hold one story:
+	// merge them, keeping the one with an incident (or the larger one).
+	// Two events that both opened incidents are left for a person to merge.
+	for _, o := range s.mergeable(ev, r.cfg.Window) {
+		into, from := ev, o
+		if from.IncidentID != "" && into.IncidentID != "" {
+			continue
+		}
+		if from.IncidentID != "" || (into.IncidentID == "" && from.PostCount > into.PostCount) {
+			into, from = from, into
+		}
+		s.merge(into, from)
+		r.m.eventsMerged.Inc()
+		r.log.Info("events merged", "into", into.ID, "from", from.ID, "title", into.Title)
+		ev = into
+	}
 	ev.Heat = model.Heat(ev, s.authority[ev.ID])
 	s.dirty[ev.ID] = true
 	r.maybeOpen(ev, p)
@@ -342,6 +361,15 @@ func (r *Responder) maybeOpen(ev *model.Event, p *model.Post) {
 	s.figures[ev.ID] = figs
 	if ev.IncidentID != "" {
 		inc := s.incidents[ev.IncidentID]
+		if inc != nil && inc.State == model.StateHistorical && !r.backlog(p) && r.trigger(ev, p) != "" {
+			r.revive(inc, ev, p)
+		}
+		if inc != nil && inc.Open && inc.Kind == KindOpinion && inc.Title != ev.Title {
+			// The incident is named as its event is: by its most central
+			// post, which settles as the story grows.
+			inc.Title = ev.Title
+			s.dirtyIncidents[inc.ID] = true
+		}
 		if inc != nil && inc.Open {
 			// Keep the suggested level current as casualty figures grow;
 			// a level a person set is theirs to change.
@@ -371,8 +399,17 @@ func (r *Responder) maybeOpen(ev *model.Event, p *model.Post) {
 	if level == "" {
 		level = "IV"
 	}
+	historical := r.backlog(p)
 	detected := earliest(ev.FirstSeen, now).UTC()
+	if !historical && !s.firstLive[ev.ID].IsZero() {
+		// The clock of news counts from the first post that was news when
+		// it was seen, not from a backlog post days older.
+		detected = s.firstLive[ev.ID].UTC()
+	}
 	evTime := eventTime(p.Title+"。"+p.Body, p.PublishedAt)
+	if !evTime.IsZero() && evTime.Before(detected.Add(-r.cfg.BacklogHorizon)) && !historical {
+		evTime = time.Time{}
+	}
 	inc := &model.Incident{
 		ID:          incidentID(ev.ID),
 		Version:     uint64(now.UnixNano()),
@@ -387,6 +424,7 @@ func (r *Responder) maybeOpen(ev *model.Event, p *model.Post) {
 		Reason:      reason(trigger, ev, figs),
 		Open:        true,
 		Category:    category(s.topics[ev.ID]),
+		OpenedLevel: level,
 	}
 	if !evTime.IsZero() {
 		inc.EventTime = evTime.UTC()
@@ -395,8 +433,23 @@ func (r *Responder) maybeOpen(ev *model.Event, p *model.Post) {
 	ev.IncidentID = inc.ID
 	s.incidents[inc.ID] = inc
 	s.dirtyIncidents[inc.ID] = true
+	if historical {
+		// Seen only in the backlog: kept for the record, never paged.
+		inc.State, inc.Open = model.StateHistorical, false
+		inc.Reason = "历史事件(首次采集时已发布超过" + hoursText(r.cfg.BacklogHorizon) + ",不提醒、不告警);" + inc.Reason
+		r.record(historyEntry(inc.ID, now, actorSystem, ActionOpened, "", model.StateHistorical, inc.Reason))
+		r.syncObligations(inc, now)
+		r.creditExisting(inc, ev, now)
+		r.m.incidentsOpened.WithLabelValues("historical").Inc()
+		r.log.Info("historical incident recorded", "incident", inc.ID, "event", ev.ID, "title", inc.Title)
+		return
+	}
 	r.record(historyEntry(inc.ID, now, actorSystem, ActionOpened, "", model.StatePending, inc.Reason))
 	r.syncObligations(inc, now)
+	// Official answers already in the event count: after downtime or for
+	// a story first seen late, a 情况通报 published before the incident
+	// opened fulfils its obligation.
+	r.creditExisting(inc, ev, now)
 	if r.hot != nil {
 		// Watch the event's sources and the official channels closely
 		// while the response clock runs.
@@ -415,6 +468,69 @@ func (r *Responder) maybeOpen(ev *model.Event, p *model.Post) {
 	r.m.incidentsOpened.WithLabelValues(level).Inc()
 	r.log.Info("incident opened", "incident", inc.ID, "event", ev.ID, "title", inc.Title, "level", level,
 		"posts", ev.PostCount, "negative", ev.NegativeCount, "sources", ev.SourceCount)
+}
+
+// backlog says whether p was old news when first seen: published longer
+// than the backlog horizon before it was fetched (or handled, when the
+// fetch time is unknown).
+func (r *Responder) backlog(p *model.Post) bool {
+	seen := p.FetchedAt
+	if seen.IsZero() || seen.Before(p.PublishedAt) {
+		seen = r.now()
+	}
+	return seen.Sub(p.PublishedAt) > r.cfg.BacklogHorizon
+}
+
+// revive turns a historical incident live when its event becomes news
+// again: its clock restarts from the first post that was news, and the
+// obligations of the old clock, whose deadlines nobody could meet, are
+// waived.
+func (r *Responder) revive(inc *model.Incident, ev *model.Event, p *model.Post) {
+	now := r.now()
+	start := r.state.firstLive[ev.ID]
+	if start.IsZero() {
+		start = p.PublishedAt
+	}
+	for i := range inc.Obligations {
+		o := &inc.Obligations[i]
+		if o.State == model.ObligationPending || o.State == model.ObligationBreached {
+			o.State, o.WaivedReason = model.ObligationWaived, "历史事件重新成为热点,按新的起算时间重新计时"
+		}
+	}
+	kept := inc.Obligations[:0]
+	for _, o := range inc.Obligations {
+		if o.State != model.ObligationWaived {
+			kept = append(kept, o)
+		}
+	}
+	inc.Obligations = kept
+	inc.State, inc.Open = model.StatePending, true
+	inc.DetectedAt, inc.ClockStart, inc.EventTime = start.UTC(), start.UTC(), time.Time{}
+	inc.OpenedAt = now.UTC()
+	r.record(historyEntry(inc.ID, now, actorSystem, ActionOpened, model.StateHistorical, model.StatePending,
+		"历史事件出现新的信息,重新成为待研判事件,时限自"+start.In(model.China).Format("01月02日15:04")+"起算"))
+	r.syncObligations(inc, now)
+	r.creditExisting(inc, ev, now)
+	r.state.dirtyIncidents[inc.ID] = true
+	r.m.incidentsOpened.WithLabelValues(inc.Level).Inc()
+}
+
+// creditExisting checks the official posts already in ev as responses to
+// inc.
+func (r *Responder) creditExisting(inc *model.Incident, ev *model.Event, now time.Time) {
+	ops := r.state.officialPosts[ev.ID]
+	sorted := slices.Clone(ops)
+	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].PublishedAt.Before(sorted[j].PublishedAt) })
+	for i := range sorted {
+		r.detectResponse(inc, &sorted[i], now)
+	}
+}
+
+func hoursText(d time.Duration) string {
+	if d%time.Hour == 0 {
+		return fmt.Sprintf("%d小时", int(d/time.Hour))
+	}
+	return fmt.Sprintf("%d分钟", int(d/time.Minute))
 }
 
 // flush writes dirty events and incidents; on error they stay dirty and are

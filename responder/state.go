@@ -10,21 +10,13 @@ import (
 	"github.com/yuqing-project/yuqing/model"
 )
 
-// Clustering thresholds. A post joins an event when its fingerprint is
-// within nearDupBits of one of the event's stories (a repost or the same
-// story reworded), or when enough of its distinctive keywords are the
-// event's keywords.
+// Clustering limits (the matching itself is in cluster.go). A post whose
+// fingerprint is within nearDupBits of one of an event's stories is a
+// repost or the same story reworded.
 const (
-	nearDupBits       = 3
-	minSharedKeywords = 2
-	minKeywordOverlap = 0.3
-	eventKeywords     = 20
-	postKeywords      = 10
-	// A keyword that appears in more than commonShare of recent posts (the
-	// county's own name, 工作, 发展) says nothing about which event a post
-	// belongs to and is ignored for matching.
-	commonShare   = 0.15
-	recentWindow  = 400
+	nearDupBits   = 3
+	eventKeywords = 20
+	postKeywords  = 10
 	maxSimHashes  = 64
 	maxEventWords = 400
 	maxPostIDs    = 5000
@@ -41,7 +33,22 @@ type state struct {
 	topics    map[string]map[string]float64 // event → topic → summed score
 	tiers     map[string]map[string]int     // event → authority tier → negative posts
 	kwWeight  map[string]map[string]float64 // event → keyword → summed weight
-	sources   map[string]map[string]bool
+	centroids map[string]*centroid          // event → its representative terms
+	// voice: per event, how many posts are the government's own voice and
+	// how many public posts criticise it, and the official posts (their
+	// head only) that may fulfil an obligation once an incident opens.
+	officialCount map[string]int
+	criticalCount map[string]int
+	casualtyPosts map[string]int // posts that talk about casualties
+	officialPosts map[string][]model.Post
+	// firstLive is, per event, the publish time of its first post that
+	// was news when seen (not backlog): the clock of a live incident.
+	firstLive map[string]time.Time
+	// topTerms are each active event's top terms, ef how many active
+	// events have a term among theirs (see termWeight).
+	topTerms map[string][]string
+	ef       map[string]int
+	sources  map[string]map[string]bool
 
 	dirty          map[string]bool
 	dirtyIncidents map[string]bool
@@ -58,10 +65,6 @@ type state struct {
 	// merged holds events absorbed into another until they are written
 	// with their MergedInto mark.
 	merged map[string]*model.Event
-
-	// recent keyword document frequencies over the last recentWindow posts
-	recentWords [][]string
-	recentDF    map[string]int
 }
 
 func newState() *state {
@@ -70,7 +73,9 @@ func newState() *state {
 		authority: map[string]float64{}, figures: map[string]CasualtyFigures{}, topics: map[string]map[string]float64{}, tiers: map[string]map[string]int{}, kwWeight: map[string]map[string]float64{},
 		sources: map[string]map[string]bool{}, dirty: map[string]bool{}, dirtyIncidents: map[string]bool{},
 		merged: map[string]*model.Event{}, recent: map[string][]recentPost{}, official: map[string]bool{},
-		recentDF: map[string]int{},
+		centroids: map[string]*centroid{}, officialCount: map[string]int{}, criticalCount: map[string]int{}, casualtyPosts: map[string]int{},
+		officialPosts: map[string][]model.Post{}, firstLive: map[string]time.Time{},
+		topTerms: map[string][]string{}, ef: map[string]int{},
 	}
 }
 
@@ -79,17 +84,32 @@ type recentPost struct {
 	at       time.Time
 	negative bool
 	source   string
+	official bool
+}
+
+func recentOf(p *model.Post) recentPost {
+	return recentPost{p.PublishedAt, countsNegative(p), p.SourceID, officialVoice(p)}
+}
+
+// maxOfficialPosts bounds the official posts kept per event.
+const maxOfficialPosts = 50
+
+// publicPosts is how many of ev's posts are public (not the government's
+// own voice).
+func (s *state) publicPosts(ev *model.Event) int {
+	return max(0, ev.PostCount-s.officialCount[ev.ID])
 }
 
 const maxRecent = 1000
 
-// burst counts the posts of ev published within span before its latest
-// post: how many, how many negative, from how many sources.
+// burst counts the public posts of ev published within span before its
+// latest post: how many, how many negative, from how many sources. The
+// government's own posts are not public opinion and are not counted.
 func (s *state) burst(ev *model.Event, span time.Duration) (posts, negative, sources int) {
 	from := ev.LastSeen.Add(-span)
 	seen := map[string]bool{}
 	for _, r := range s.recent[ev.ID] {
-		if r.at.Before(from) {
+		if r.at.Before(from) || r.official {
 			continue
 		}
 		posts++
@@ -115,93 +135,13 @@ func (s *state) add(ev *model.Event) {
 		w[k] = float64(len(ev.Keywords) - i) // keep the stored order as the ranking
 	}
 	s.kwWeight[ev.ID] = w
+	s.centroids[ev.ID] = centroidFromKeywords(ev.Keywords)
+	s.retop(ev.ID)
 	src := map[string]bool{}
 	for _, id := range ev.Sources {
 		src[id] = true
 	}
 	s.sources[ev.ID] = src
-}
-
-// observe records p's keywords in the recent document frequencies.
-func (s *state) observe(p *model.Post) {
-	words := topWords(p, postKeywords)
-	s.recentWords = append(s.recentWords, words)
-	for _, w := range words {
-		s.recentDF[w]++
-	}
-	if len(s.recentWords) > recentWindow {
-		for _, w := range s.recentWords[0] {
-			if s.recentDF[w]--; s.recentDF[w] <= 0 {
-				delete(s.recentDF, w)
-			}
-		}
-		s.recentWords = s.recentWords[1:]
-	}
-}
-
-func (s *state) common(word string) bool {
-	n := len(s.recentWords)
-	return n >= 20 && float64(s.recentDF[word]) > commonShare*float64(n)
-}
-
-// candidate is an event that p matches, with how well.
-type candidate struct {
-	ev    *model.Event
-	score float64
-}
-
-// match returns the events p matches among those active within window of
-// p's publish time, best first. A near-duplicate of one of an event's
-// stories scores 2; otherwise the score is the keyword overlap: the share of
-// the weight of p's distinctive keywords that the event's keywords carry,
-// counted only when at least minSharedKeywords are shared.
-func (s *state) match(p *model.Post, window time.Duration) []candidate {
-	var out []candidate
-	words := topKeywords(p, postKeywords)
-	for _, ev := range s.events {
-		if p.PublishedAt.Sub(ev.LastSeen) > window || ev.FirstSeen.Sub(p.PublishedAt) > window {
-			continue
-		}
-		score := 0.0
-		if p.SimHash != 0 {
-			for _, h := range ev.SimHashes {
-				if hamming(h, p.SimHash) <= nearDupBits {
-					score = 2
-					break
-				}
-			}
-		}
-		if score == 0 {
-			kw := s.kwWeight[ev.ID]
-			var shared int
-			var sharedW, totalW float64
-			for _, k := range words {
-				if s.common(k.Word) {
-					continue
-				}
-				totalW += k.Weight
-				if kw[k.Word] > 0 {
-					shared++
-					sharedW += k.Weight
-				}
-			}
-			if totalW > 0 && shared >= minSharedKeywords {
-				if o := sharedW / totalW; o >= minKeywordOverlap {
-					score = o
-				}
-			}
-		}
-		if score > 0 {
-			out = append(out, candidate{ev, score})
-		}
-	}
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].score != out[j].score {
-			return out[i].score > out[j].score
-		}
-		return out[i].ev.ID < out[j].ev.ID
-	})
-	return out
 }
 
 // merge moves everything of from into into, marks from as merged and drops
@@ -216,7 +156,13 @@ func (s *state) merge(into, from *model.Event) {
 	into.PostCount += from.PostCount
 	into.NegativeCount += from.NegativeCount
 	if from.FirstSeen.Before(into.FirstSeen) {
-		into.FirstSeen, into.FirstPostID, into.Title = from.FirstSeen, from.FirstPostID, from.Title
+		into.FirstSeen, into.FirstPostID = from.FirstSeen, from.FirstPostID
+	}
+	if c, fc := s.centroids[into.ID], s.centroids[from.ID]; c != nil && fc != nil {
+		c.merge(fc)
+		if m, ok := c.central(); ok {
+			into.Title = m.title
+		}
 	}
 	if from.LastSeen.After(into.LastSeen) {
 		into.LastSeen = from.LastSeen
@@ -241,10 +187,25 @@ func (s *state) merge(into, from *model.Event) {
 	s.authority[into.ID] = max(s.authority[into.ID], s.authority[from.ID])
 	s.figures[into.ID] = s.figures[into.ID].merge(s.figures[from.ID])
 	s.recent[into.ID] = append(s.recent[into.ID], s.recent[from.ID]...)
+	s.officialCount[into.ID] += s.officialCount[from.ID]
+	s.criticalCount[into.ID] += s.criticalCount[from.ID]
+	s.casualtyPosts[into.ID] += s.casualtyPosts[from.ID]
+	delete(s.casualtyPosts, from.ID)
+	s.officialPosts[into.ID] = append(s.officialPosts[into.ID], s.officialPosts[from.ID]...)
+	if fl := s.firstLive[from.ID]; !fl.IsZero() && (s.firstLive[into.ID].IsZero() || fl.Before(s.firstLive[into.ID])) {
+		s.firstLive[into.ID] = fl
+	}
+	delete(s.officialCount, from.ID)
+	delete(s.criticalCount, from.ID)
+	delete(s.officialPosts, from.ID)
+	delete(s.firstLive, from.ID)
 	from.MergedInto = into.ID
 	s.merged[from.ID] = from
 	delete(s.events, from.ID)
+	s.retop(from.ID)
+	s.retop(into.ID)
 	delete(s.kwWeight, from.ID)
+	delete(s.centroids, from.ID)
 	delete(s.sources, from.ID)
 	delete(s.authority, from.ID)
 	delete(s.figures, from.ID)
@@ -266,23 +227,54 @@ func (s *state) merge(into, from *model.Event) {
 	s.dirty[into.ID] = true
 }
 
-// join adds p to ev.
-func (s *state) join(ev *model.Event, p *model.Post) {
+// join adds p, whose vector is v, to ev.
+func (s *state) join(ev *model.Event, p *model.Post, v vec) {
 	s.postEvent[p.ID] = ev.ID
-	rec := append(s.recent[ev.ID], recentPost{p.PublishedAt, p.Sentiment.Label == model.Negative, p.SourceID})
+	c := s.centroids[ev.ID]
+	if c == nil {
+		c = newCentroid()
+		s.centroids[ev.ID] = c
+	}
+	c.add(v, p.PublishedAt)
+	for _, l := range localities(p) {
+		c.places[l]++
+	}
+	if len(c.members) < maxMembers {
+		c.members = append(c.members, member{p.ID, p.Title, v})
+	}
+	// The event is named by its most central post, not its earliest.
+	if m, ok := c.central(); ok {
+		ev.Title = m.title
+	}
+	s.retop(ev.ID)
+	if casualtyTalkRe.MatchString(p.Title + "\n" + firstRunes(p.Body, 400)) {
+		s.casualtyPosts[ev.ID]++
+	}
+	rec := append(s.recent[ev.ID], recentOf(p))
+	if officialVoice(p) {
+		s.officialCount[ev.ID]++
+		if len(s.officialPosts[ev.ID]) < maxOfficialPosts {
+			h := *p
+			h.Body = firstRunes(p.Body, 600)
+			h.Keywords, h.Entities, h.Regions, h.Topics = nil, nil, nil, nil
+			s.officialPosts[ev.ID] = append(s.officialPosts[ev.ID], h)
+		}
+	} else if countsNegative(p) && critical(p) {
+		s.criticalCount[ev.ID]++
+	}
 	if len(rec) > maxRecent {
 		rec = rec[len(rec)-maxRecent:]
 	}
 	s.recent[ev.ID] = rec
 	ev.PostCount++
-	if p.Sentiment.Label == model.Negative {
+	if countsNegative(p) {
 		ev.NegativeCount++
 	}
 	if len(ev.PostIDs) < maxPostIDs {
 		ev.PostIDs = append(ev.PostIDs, p.ID)
 	}
 	if p.PublishedAt.Before(ev.FirstSeen) {
-		ev.FirstSeen, ev.FirstPostID, ev.Title = p.PublishedAt, p.ID, p.Title
+		ev.FirstSeen, ev.FirstPostID = p.PublishedAt, p.ID
 	}
 	if p.PublishedAt.After(ev.LastSeen) {
 		ev.LastSeen = p.PublishedAt
@@ -320,7 +312,7 @@ func (s *state) join(ev *model.Event, p *model.Post) {
 	for _, t := range p.Topics {
 		tp[t.Name] += t.Score
 	}
-	if p.Sentiment.Label == model.Negative {
+	if countsNegative(p) {
 		if s.tiers[ev.ID] == nil {
 			s.tiers[ev.ID] = map[string]int{}
 		}
@@ -362,7 +354,14 @@ func (s *state) expire(before time.Time) {
 				delete(s.postEvent, pid)
 			}
 			delete(s.events, id)
+			s.retop(id)
 			delete(s.kwWeight, id)
+			delete(s.centroids, id)
+			delete(s.officialCount, id)
+			delete(s.criticalCount, id)
+			delete(s.casualtyPosts, id)
+			delete(s.officialPosts, id)
+			delete(s.firstLive, id)
 			delete(s.sources, id)
 			delete(s.authority, id)
 			delete(s.figures, id)

@@ -20,6 +20,13 @@ import (
 //   - authoritative coverage: a source of a tier in IncidentTiers (中央媒体
 //     by default) reported it negatively, and the event has two posts;
 //   - a monitoring scheme marked for alerts matched the post.
+//
+// Only something wrong becomes an incident: apart from a scheme an officer
+// marked for alerts (their explicit request), an event opens one only when
+// its public posts are negative — at least IncidentNegativeShare of them
+// (at least one when the share is 0). A positive or neutral story, however
+// hot, never does. The government's own posts are not counted (see
+// stance.go).
 func (r *Responder) trigger(ev *model.Event, p *model.Post) string {
 	s := r.state
 	for _, h := range p.Schemes {
@@ -30,6 +37,9 @@ func (r *Responder) trigger(ev *model.Event, p *model.Post) string {
 			}
 			return "触发条件:命中预警监测方案「" + name + "」(" + strings.Join(h.Terms, "、") + ")"
 		}
+	}
+	if !r.negativeStory(ev) {
+		return ""
 	}
 	posts, negative, sources := s.burst(ev, r.cfg.IncidentBurstWindow)
 	minPosts := r.cfg.IncidentMinPosts
@@ -55,6 +65,16 @@ func (r *Responder) trigger(ev *model.Event, p *model.Post) string {
 		}
 	}
 	return ""
+}
+
+// negativeStory says whether ev's public posts are negative enough for an
+// incident.
+func (r *Responder) negativeStory(ev *model.Event) bool {
+	pub := r.state.publicPosts(ev)
+	if ev.NegativeCount == 0 || pub == 0 {
+		return false
+	}
+	return float64(ev.NegativeCount) >= r.cfg.IncidentNegativeShare*float64(pub)
 }
 
 // sensitiveTopic returns the configured sensitive topic ev is most about,

@@ -16,13 +16,14 @@ const (
 	TableDeliveries  = "deliveries"
 	TableCorrections = "sentiment_corrections"
 	TableDictionary  = "user_dictionary"
+	TableFindings    = "inspection_findings"
 )
 
 // Metrics are the store metrics shared by every implementation. Each
 // implementation labels them with its driver name (sqlite, clickhouse), so
 // dashboards and alerts do not depend on which store a deployment runs.
 //
-// The label sets are bounded: driver has two values, table seven, and op
+// The label sets are bounded: driver has two values, table thirteen, and op
 // names one Store method each.
 type Metrics struct {
 	driver       string
@@ -107,7 +108,8 @@ func NewMetrics(reg prometheus.Registerer, driver string) (*Metrics, error) {
 	}
 	// Failure and skip series exist from the start at zero, so a dashboard
 	// or an alert on their rate sees 0 rather than no data.
-	for _, table := range []string{TablePosts, TableEvents, TableIncidents, TableHistory, TableDeliveries, TableCorrections, TableDictionary} {
+	for _, table := range []string{TablePosts, TableEvents, TableIncidents, TableHistory, TableDeliveries, TableCorrections, TableDictionary,
+		TableAccounts, TableSessions, TableTokens, TableThrottles, TableAudit, TableFindings} {
 		m.failures.WithLabelValues(driver, table)
 		m.skipped.WithLabelValues(driver, table)
 	}

@@ -31,3 +31,19 @@ func CheckSchema(applied map[int]bool, want int) error {
 	}
 	return nil
 }
+
+// CheckSteps is CheckSchema for a driver whose step numbers need not be
+// consecutive (a step numbered while others were being written, renumbered
+// or filled in later): it returns a *SchemaBehindError unless applied
+// includes every one of steps, which must be ascending. Have is then the
+// last step of the unbroken run of steps the database has from the first.
+func CheckSteps(applied map[int]bool, steps []int) error {
+	have := 0
+	for _, s := range steps {
+		if !applied[s] {
+			return &SchemaBehindError{Have: have, Want: steps[len(steps)-1]}
+		}
+		have = s
+	}
+	return nil
+}

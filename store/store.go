@@ -175,6 +175,30 @@ type Prober interface {
 	ProbeWrite(ctx context.Context) error
 }
 
+// Inspections is the findings of inspections of the jurisdiction's own
+// portals. Only the inspector writes them (upserts by ID, the higher
+// Version winning: an inspection that sees a finding again moves its
+// LastSeen, one that no longer sees it marks it fixed); the console and
+// the briefs read them.
+type Inspections interface {
+	// UpsertFindings writes findings by ID, higher Version winning. It
+	// refuses, storing nothing, a batch with a finding that does not
+	// Validate.
+	UpsertFindings(ctx context.Context, findings []model.Finding) error
+	// ListFindings returns the findings matching q, open ones first, then
+	// by portal, kind and most recently seen.
+	ListFindings(ctx context.Context, q FindingQuery) ([]model.Finding, error)
+}
+
+// FindingQuery filters findings; an empty field matches every value.
+type FindingQuery struct {
+	Portal string
+	Kind   string
+	State  string
+	// Limit bounds the result (0: no limit).
+	Limit int
+}
+
 // Store is every role of the store: what a driver implements and what
 // the composition root opens. A stage takes the roles it uses instead.
 type Store interface {
@@ -183,7 +207,11 @@ type Store interface {
 	Incidents
 	Deliveries
 	Officers
+	Inspections
 	Aggregates
+	Briefs
+	Accounts
+	Audit
 
 	// Close releases the store's resources.
 	Close() error

@@ -177,6 +177,30 @@ var DictionaryTable = &Table[model.DictionaryEntry]{
 	},
 }
 
+// FindingsTable keeps model.Finding, the findings of inspections of own
+// portals.
+var FindingsTable = &Table[model.Finding]{
+	Name: TableFindings, Singular: "inspection finding", Plural: "inspection findings",
+	ID:       func(f *model.Finding) string { return f.ID },
+	Validate: func(f *model.Finding) error { return f.Validate() },
+	Columns: []Column[model.Finding]{
+		Col("id", func(f *model.Finding) *string { return &f.ID }),
+		VersionCol(func(f *model.Finding) *uint64 { return &f.Version }),
+		Col("portal", func(f *model.Finding) *string { return &f.Portal }),
+		Col("kind", func(f *model.Finding) *string { return &f.Kind }),
+		Col("url", func(f *model.Finding) *string { return &f.URL }),
+		Col("subject", func(f *model.Finding) *string { return &f.Subject }),
+		Col("evidence", func(f *model.Finding) *string { return &f.Evidence }),
+		Col("rule", func(f *model.Finding) *string { return &f.Rule }),
+		Col("veto", func(f *model.Finding) *bool { return &f.Veto }),
+		Col("first_seen", func(f *model.Finding) *time.Time { return &f.FirstSeen }),
+		Col("last_seen", func(f *model.Finding) *time.Time { return &f.LastSeen }),
+		Col("state", func(f *model.Finding) *string { return &f.State }),
+		Col("due_at", func(f *model.Finding) *time.Time { return &f.DueAt }),
+		Col("unit", func(f *model.Finding) *string { return &f.Unit }),
+	},
+}
+
 // incidentDetail is the part of an incident the stores keep as one JSON
 // column: what the lifecycle adds to the fixed columns.
 type incidentDetail struct {
@@ -193,12 +217,13 @@ type incidentDetail struct {
 	LevelOK     bool               `json:"level_confirmed,omitempty"`
 	Kind        string             `json:"kind,omitempty"`
 	Trigger     string             `json:"trigger,omitempty"`
+	OpenedLevel string             `json:"opened_level,omitempty"`
 }
 
 // encodeIncidentDetail returns the JSON column that holds in's lifecycle
 // fields.
 func encodeIncidentDetail(in *model.Incident) (string, error) {
-	b, err := json.Marshal(incidentDetail{in.EventTime, in.DetectedAt, in.ClockAnchor, in.Category, in.Assignee, in.Obligations, in.Effect, in.Applied, in.AckedAt, in.AckedBy, in.LevelConfirmed, in.Kind, in.Trigger})
+	b, err := json.Marshal(incidentDetail{in.EventTime, in.DetectedAt, in.ClockAnchor, in.Category, in.Assignee, in.Obligations, in.Effect, in.Applied, in.AckedAt, in.AckedBy, in.LevelConfirmed, in.Kind, in.Trigger, in.OpenedLevel})
 	if err != nil {
 		return "", fmt.Errorf("cannot encode the detail: %w", err)
 	}
@@ -224,6 +249,7 @@ func decodeIncidentDetail(in *model.Incident, s string) error {
 	in.EventTime, in.DetectedAt, in.ClockAnchor = utc(d.EventTime), utc(d.DetectedAt), d.ClockAnchor
 	in.Category, in.Assignee, in.Effect, in.Applied = d.Category, d.Assignee, d.Effect, d.Applied
 	in.AckedAt, in.AckedBy, in.LevelConfirmed, in.Kind, in.Trigger = utc(d.AckedAt), d.AckedBy, d.LevelOK, d.Kind, d.Trigger
+	in.OpenedLevel = d.OpenedLevel
 	in.Obligations = d.Obligations
 	for i := range in.Obligations {
 		o := &in.Obligations[i]

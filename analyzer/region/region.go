@@ -18,6 +18,7 @@ package region
 import (
 	_ "embed"
 	"fmt"
+	"sort"
 	"strings"
 	"sync"
 	"unicode/utf8"
@@ -264,4 +265,18 @@ func (t *Table) FullName(code string) string {
 		b.WriteString(parts[i])
 	}
 	return b.String()
+}
+
+// Names returns the full names of the divisions, sorted, each once.
+func (t *Table) Names() []string {
+	seen := make(map[string]bool, len(t.divs))
+	out := make([]string, 0, len(t.divs))
+	for _, d := range t.divs {
+		if !seen[d.Name] {
+			seen[d.Name] = true
+			out = append(out, d.Name)
+		}
+	}
+	sort.Strings(out)
+	return out
 }

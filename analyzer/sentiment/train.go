@@ -139,10 +139,8 @@ func Train(d *Data, o Options) (*Model, error) {
 		m.info.NBScale = true
 	}
 	m.polarity = fit(pol, o, o.Seed)
-	if ratio != nil {
-		for i, r := range ratio {
-			m.polarity.w[i] = float32(float64(m.polarity.w[i]) * r)
-		}
+	for i, r := range ratio {
+		m.polarity.w[i] = float32(float64(m.polarity.w[i]) * r)
 	}
 	m.neutral = fit(neu.samples(), o, o.Seed+1)
 

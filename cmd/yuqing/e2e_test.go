@@ -135,8 +135,32 @@ func (p *proc) waitFor(what string, timeout time.Duration, cond func() (bool, st
 	p.t.Fatalf("timed out after %s waiting for %s; last: %s", timeout, what, last)
 }
 
+// apiToken is the bearer token the whole-binary tests read the API with:
+// created with yuqing token create while yuqing run runs on the data dir.
+var apiToken string
+
+// createToken runs yuqing token create on cfg, as a monitoring probe's
+// provisioning script would, and keeps the token for getJSON.
+func createToken(t testing.TB, bin, cfg string) {
+	t.Helper()
+	if apiToken != "" {
+		return
+	}
+	out, err := exec.Command(bin, "token", "create", "e2e", "-role", "viewer", "-config", cfg).Output()
+	if err != nil {
+		t.Fatalf("yuqing token create: %v", err)
+	}
+	apiToken = strings.TrimSpace(string(out))
+	t.Cleanup(func() { apiToken = "" })
+}
+
 func (p *proc) getJSON(path string, v any) error {
-	resp, err := http.Get(p.base + path)
+	req, err := http.NewRequest(http.MethodGet, p.base+path, nil)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "Bearer "+apiToken)
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return err
 	}
@@ -356,6 +380,7 @@ demo:
 	}
 	args := []string{"-config", cfg, "-http-listen", httpAddr, "-broker-listen", brokerAddr}
 	p := startYuqing(t, bin, args...)
+	createToken(t, bin, cfg)
 
 	// Within 60 s of start (90 s here, for a loaded test machine): posts
 	// from at least 4 demo sources, and the demo's explosion as an open

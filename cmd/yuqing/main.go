@@ -18,9 +18,14 @@ var version = "dev"
 const usage = `yuqing — 舆情监测与回应 (public-opinion monitoring and response)
 
 Usage:
-  yuqing run [-config FILE] [-target all|crawler|analyzer|responder|console] [flags]
+  yuqing run [-config FILE] [-target all|crawler|analyzer|responder|console|inspector] [flags]
   yuqing migrate [-config FILE]
   yuqing check-config [-config FILE]
+  yuqing user add NAME -role ROLE [-name 姓名] [-config FILE | -data-dir DIR]   (password on stdin)
+  yuqing user passwd|lock|unlock NAME | user role NAME -role ROLE | user list
+  yuqing token create NAME -role ROLE | token revoke ID | token list
+  yuqing audit verify | audit export [-since DATE] [-o FILE] | audit purge -before DATE
+  yuqing inspect [-config FILE]
   yuqing analyze [-tokens] [-model FILE] < LINES
   yuqing train sentiment -data DIR -out FILE [-corrections FILE] [-config FILE -corrections-from-store]
   yuqing extract [-allow-private] [-timeout D] [-url URL] [-content-type CT] [-fetched-at RFC3339] FILE|URL|-
@@ -28,6 +33,7 @@ Usage:
   yuqing calendar is-workday [-data-dir DIR] YYYY-MM-DD
   yuqing calendar import [-data-dir DIR] FILE
   yuqing deadletter list|show|replay [-config FILE] [filters] [ID...]
+  yuqing brief generate|list|show|submit|return|sign|issue [-config FILE | -data-dir DIR] [flags]
   yuqing version
 
 Run "yuqing COMMAND -h" for a command's flags. Without -config, the embedded
@@ -61,6 +67,16 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = cmdDeadletter(args[1:], stdout, stderr)
 	case "check-config":
 		err = cmdCheckConfig(args[1:], stdout, stderr)
+	case "brief":
+		err = cmdBrief(args[1:], stdout, stderr)
+	case "user":
+		err = cmdUser(args[1:], os.Stdin, stdout, stderr)
+	case "token":
+		err = cmdToken(args[1:], stdout, stderr)
+	case "audit":
+		err = cmdAudit(args[1:], stdout, stderr)
+	case "inspect":
+		err = cmdInspect(args[1:], stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, versionString())
 		return 0

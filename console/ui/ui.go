@@ -80,6 +80,42 @@ func (r *Renderer) Render(w http.ResponseWriter, code int, page string, data any
 	return nil
 }
 
+// Session is what a page knows of the request's login: its CSRF token
+// (for the csrf-token meta tag and hidden form fields), the user, and
+// what the user may do. Templates reach them as {{csrfToken}}, {{user}}
+// and {{if can "close"}}.
+type Session struct {
+	CSRFToken string
+	User      any
+	Can       func(perm string) bool
+}
+
+// RenderFor renders page like Render, with the template functions
+// csrfToken, user and can answering for s.
+func (r *Renderer) RenderFor(w http.ResponseWriter, code int, page string, data any, s Session) error {
+	t, ok := r.pages[page]
+	if !ok {
+		return fmt.Errorf("BUG: no page %q", page)
+	}
+	t, err := t.Clone()
+	if err != nil {
+		return err
+	}
+	can := s.Can
+	if can == nil {
+		can = func(string) bool { return false }
+	}
+	t.Funcs(template.FuncMap{"csrfToken": func() string { return s.CSRFToken }, "user": func() any { return s.User }, "can": can})
+	var buf bytes.Buffer
+	if err := t.Execute(&buf, data); err != nil {
+		return fmt.Errorf("cannot render page %q: %w", page, err)
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(code)
+	_, _ = w.Write(buf.Bytes()) // the client went away; nothing to do
+	return nil
+}
+
 // Static serves the static files by their names under static/; the
 // console mounts it under /assets/.
 func Static() http.Handler {
@@ -93,7 +129,26 @@ func Static() http.Handler {
 // funcs are what the templates call, in Chinese where people read it.
 func funcs(now func() time.Time) template.FuncMap {
 	return template.FuncMap{
-		"join": strings.Join,
+		// Answered per request by RenderFor; a page rendered by Render
+		// has no session and may do nothing.
+		"csrfToken":   func() string { return "" },
+		"user":        func() any { return nil },
+		"can":         func(string) bool { return false },
+		"join":        strings.Join,
+		"list":        func(s ...string) []string { return s },
+		"briefAction": model.BriefActionName,
+		"date": func(t time.Time) string {
+			if t.IsZero() {
+				return ""
+			}
+			return t.In(model.China).Format("2006年1月2日")
+		},
+		"kindLabel": func(kind string) string {
+			if l := model.FindingKindLabel[kind]; l != "" {
+				return l
+			}
+			return "其他问题"
+		},
 		"when": func(t time.Time) string {
 			if t.IsZero() {
 				return "—"

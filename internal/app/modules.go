@@ -16,7 +16,9 @@ const (
 	Analyzer  = "analyzer"
 	Responder = "responder"
 	Console   = "console"
+	Brief     = "brief"
 	Migrate   = "migrate"
+	Inspector = "inspector"
 
 	moduleServer        = "server"
 	moduleBroker        = "broker"
@@ -62,9 +64,13 @@ var modules = map[string]module{
 		doc: "document → analysed post (scales out with the docs topic's partitions)"},
 	Crawler: {deps: []string{moduleServer, moduleBus, moduleDemo}, init: (*App).initCrawler, visible: true,
 		doc: "sources → documents (replicas share sources through a group)"},
+	Inspector: {deps: []string{moduleServer, moduleStore, moduleDemo, moduleNotifications}, init: (*App).initInspector, visible: true,
+		doc: "inspections of the own portals the way the 政府网站普查 does them, and 网民留言 replies (scheduled; inspector.enabled)"},
+	Brief: {deps: []string{moduleServer, moduleStore, moduleNotifications}, init: (*App).initBrief, visible: true,
+		doc: "briefs on schedule (日报/周报/月报 drafts) and delivery of issued briefs (one instance)"},
 	Migrate: {init: (*App).initMigrate, visible: true,
 		doc: "create or upgrade the store schema, then exit (a one-shot job)"},
-	All: {deps: []string{Console, Responder, Analyzer, Crawler}, visible: true,
+	All: {deps: []string{Console, Responder, Brief, Analyzer, Crawler, Inspector}, visible: true,
 		doc: "the whole pipeline in one process"},
 }
 

@@ -32,7 +32,7 @@ func OpenStore(ctx context.Context, cfg *config.Config, reg prometheus.Registere
 func MigrateStore(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	switch cfg.Store.Driver {
 	case "clickhouse":
-		return clickhouse.Migrate(ctx, cfg.Store.ClickHouse, log)
+		return clickhouse.Migrate(ctx, cfg.Store.ClickHouse, log, clickhouse.WithRetention(cfg.Store.ClickHouse.Retention))
 	default:
 		return sqlite.Migrate(ctx, cfg.SQLitePath(), log)
 	}

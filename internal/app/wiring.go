@@ -12,8 +12,11 @@ import (
 
 	"github.com/yuqing-project/yuqing/analyzer"
 	"github.com/yuqing-project/yuqing/analyzer/region"
+	"github.com/yuqing-project/yuqing/audit"
+	"github.com/yuqing-project/yuqing/auth"
 	"github.com/yuqing-project/yuqing/bus"
 	"github.com/yuqing-project/yuqing/calendar"
+	"github.com/yuqing-project/yuqing/config"
 	"github.com/yuqing-project/yuqing/console"
 	"github.com/yuqing-project/yuqing/crawler"
 	"github.com/yuqing-project/yuqing/demo"
@@ -35,6 +38,7 @@ func (a *App) initServer(context.Context) (*Service, error) {
 		return nil, err
 	}
 	srv, err := httpserver.New(httpserver.Options{Listen: a.cfg.HTTP.Listen, DebugListen: a.cfg.HTTP.DebugListen,
+		TLSCertFile: a.cfg.HTTP.TLSCertFile, TLSKeyFile: a.cfg.HTTP.TLSKeyFile,
 		Gatherer: a.reg, Registerer: a.reg, Logger: a.log, Middleware: []httpserver.Middleware{limit}})
 	if err != nil {
 		return nil, err
@@ -164,7 +168,7 @@ func (a *App) ruleSet() (*rules.Set, error) {
 }
 
 // initConsole mounts the API and the pages on the HTTP server.
-func (a *App) initConsole(context.Context) (*Service, error) {
+func (a *App) initConsole(ctx context.Context) (*Service, error) {
 	set, err := a.ruleSet()
 	if err != nil {
 		return nil, err
@@ -175,8 +179,15 @@ func (a *App) initConsole(context.Context) (*Service, error) {
 			return nil, fmt.Errorf("cannot verify acknowledgement links: %w", err)
 		}
 	}
+	accounts, err := a.accounts(ctx)
+	if err != nil {
+		return nil, err
+	}
 	c, err := console.New(console.Options{Store: a.st, Rules: set, Acker: acker, Requests: a.prod,
-		SchemeOptions: analyzer.SchemeOptions(), Logger: a.log, Registerer: a.reg})
+		SchemeOptions: analyzer.SchemeOptions(), Logger: a.log, Registerer: a.reg,
+		Briefs: NewBriefs(a.st, a.cfg, nil),
+		Auth:   accounts, Hosts: a.cfg.Auth.Hosts, Secure: a.cfg.Auth.SecureCookies || a.cfg.HTTP.TLSCertFile != "",
+		OIDC: oidcOptions(a.cfg.Auth.OIDC)})
 	if err != nil {
 		return nil, err
 	}
@@ -225,6 +236,15 @@ func (a *App) initAnalyzer(ctx context.Context) (*Service, error) {
 	}
 	if err := an.SetRegions(home, divisions...); err != nil {
 		return nil, err
+	}
+	places := slices.Clone(cfg.Analyzer.Places)
+	if cfg.Demo.Enabled {
+		places = append(places, demo.Places()...)
+	}
+	if len(places) > 0 {
+		if err := an.SetPlaces(places); err != nil {
+			return nil, err
+		}
 	}
 	if err := an.SetSchemes(cfg.Analyzer.Schemes); err != nil {
 		return nil, err
@@ -341,4 +361,44 @@ func (a *App) initMigrate(ctx context.Context) (*Service, error) {
 		a.log.Info("store migrated", "driver", a.cfg.Store.Driver)
 		return nil
 	}}, nil
+}
+
+// accounts builds the accounts service of the console on the store, with
+// this process's audit chain; with auth.demo_accounts it creates the demo
+// accounts (one per role, the README's demo password) and logs the
+// administrators' TOTP secrets once.
+func (a *App) accounts(ctx context.Context) (*auth.Service, error) {
+	log, err := audit.New(a.st, audit.Options{Registerer: a.reg, Logger: a.log})
+	if err != nil {
+		return nil, err
+	}
+	s, err := auth.New(auth.Options{Store: a.st, Audit: log, Policy: auth.PolicyOf(a.cfg.Auth)})
+	if err != nil {
+		return nil, err
+	}
+	if a.cfg.Auth.DemoAccounts {
+		secrets, err := s.EnsureDemoAccounts(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("cannot create the demo accounts: %w", err)
+		}
+		a.log.Warn("demo accounts (demo only): log in as sysadmin, secadmin, auditor, monitor, duty, handler, leader or viewer",
+			"password", auth.DemoPassword)
+		for _, r := range auth.Roles() {
+			if sec, ok := secrets[r.Key]; ok {
+				a.log.Warn("demo administrator's TOTP secret: add it to an authenticator app", "account", r.Key, "secret", sec,
+					"uri", auth.TOTPURI("yuqing", r.Key, sec))
+			}
+		}
+	}
+	return s, nil
+}
+
+// oidcOptions are the console's single sign-on options, or nil without an
+// issuer.
+func oidcOptions(o config.OIDCConfig) *console.OIDCOptions {
+	if o.Issuer == "" {
+		return nil
+	}
+	return &console.OIDCOptions{Issuer: o.Issuer, ClientID: o.ClientID, ClientSecret: o.ClientSecret, RedirectURL: o.RedirectURL,
+		UsernameClaim: o.UsernameClaim, RolesClaim: o.RolesClaim, RoleMap: o.RoleMap, SecondFactorByProvider: o.SecondFactorByProvider}
 }

@@ -4,8 +4,11 @@
 // It guarantees what store.Store promises, the ClickHouse way. Every table
 // is a ReplacingMergeTree with the row version as its version column, so a
 // row written twice, or an older version written after a newer one, is
-// merged away; every read uses FINAL, so a row not yet merged never shows
-// twice and a filter only ever sees the winning version. A write returns
+// merged away. A read never sees a row not yet merged twice: a read by ID
+// takes the highest version, counts count distinct IDs, logs keep one row
+// per ID (LIMIT 1 BY), and filters and aggregates over posts, events and
+// incidents read FINAL, so that a filter only ever sees the winning
+// version. A write returns
 // when the server has acknowledged the whole batch (one INSERT per call).
 //
 // The schema is generated from one Go definition (schema.go) and changed
@@ -13,7 +16,13 @@
 // checks that the schema is the one this binary needs and changes nothing.
 // LowCardinality, codecs, skip indexes and TTL are added only on servers
 // that support them (20.3 and newer), so Debian's 18.16 and the production
-// 23.8+ run the same store.
+// 23.8+ run the same store. With a cluster configured, every table is a
+// ReplicatedReplacingMergeTree on each node (name_local) under a
+// Distributed table (name) sharded by the first column of its sorting key,
+// so that all versions of a post meet on one shard; the store reads and
+// writes the Distributed tables, inserting synchronously
+// (insert_distributed_sync), so a write still returns only when its rows
+// are on their shards.
 //
 // Times are stored as Int64 Unix nanoseconds, exact, and read back in UTC;
 // the zero time.Time is stored as 0. Times must lie between 1677 and 2262.
@@ -29,6 +38,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2"
@@ -47,10 +57,13 @@ const Driver = "clickhouse"
 type Store struct {
 	conn     driver.Conn
 	database string
+	cluster  string // store.clickhouse.cluster: the tables are Distributed over name_local
 	version  string
 	features features
 	metrics  *store.Metrics
 	log      *slog.Logger
+	// issuing serialises IssueBrief in this process (see IssueBrief).
+	issuing sync.Mutex
 }
 
 var _ store.Store = (*Store)(nil)
@@ -85,7 +98,7 @@ func Open(ctx context.Context, cfg config.ClickHouseConfig, reg prometheus.Regis
 	s.metrics, s.log = metrics, log
 	applied, err := appliedSteps(ctx, s.conn, s.database)
 	if err == nil {
-		err = store.CheckSchema(applied, SchemaVersion())
+		err = store.CheckSteps(applied, steps())
 	}
 	if err != nil {
 		s.conn.Close()
@@ -137,9 +150,17 @@ func connect(ctx context.Context, cfg config.ClickHouseConfig) (*Store, error) {
 	if dialTimeout <= 0 {
 		dialTimeout = 10 * time.Second
 	}
+	// On a cluster an INSERT into a Distributed table returns only once
+	// the rows are written on their shards, not when they are queued on
+	// the node that took them.
+	var settings clickhouse.Settings
+	if cfg.Cluster != "" {
+		settings = clickhouse.Settings{"insert_distributed_sync": 1}
+	}
 	// The connection names no database: the database may not exist yet,
 	// and every statement names its table with the database.
 	conn, err := clickhouse.Open(&clickhouse.Options{
+		Settings:    settings,
 		Protocol:    clickhouse.Native,
 		Addr:        cfg.Addrs,
 		Auth:        clickhouse.Auth{Username: cfg.Username, Password: cfg.Password},
@@ -150,7 +171,7 @@ func connect(ctx context.Context, cfg config.ClickHouseConfig) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cannot open clickhouse store %v: %w", cfg.Addrs, err)
 	}
-	s := &Store{conn: conn, database: cfg.Database}
+	s := &Store{conn: conn, database: cfg.Database, cluster: cfg.Cluster}
 	err = conn.QueryRow(ctx, "SELECT version()").Scan(&s.version)
 	if err == nil {
 		s.features, err = featuresOf(s.version)
@@ -185,7 +206,7 @@ func columns[T any](t *store.Table[T]) string {
 // and says what could not be written: "cannot upsert 3 posts". Rows that
 // fail to convert fail the whole batch before anything is sent. A row
 // written again (a retried write) has the same sorting key and is folded
-// by the table's merge; reads use FINAL, so it is never read twice.
+// by the table's merge and never read twice (see the package doc).
 func write[T any](ctx context.Context, s *Store, t *store.Table[T], rows []T) error {
 	if len(rows) == 0 {
 		return nil
@@ -258,11 +279,14 @@ func query[T any](ctx context.Context, s *Store, t *store.Table[T], query string
 }
 
 // get returns the winning version of the row of t with the given id, or
-// store.ErrNotFound, and records the read as op.
+// store.ErrNotFound, and records the read as op. It needs no FINAL: the
+// rows of one id are the few versions in its sorting-key range, and the
+// highest version is the winner (versions written twice are the same
+// row).
 func get[T any](ctx context.Context, s *Store, t *store.Table[T], op, id string) (T, error) {
 	start := time.Now()
 	var v T
-	rows, err := query(ctx, s, t, "SELECT "+columns(t)+" FROM "+s.table(t.Name)+" FINAL WHERE id = ? LIMIT 1", id)
+	rows, err := query(ctx, s, t, "SELECT "+columns(t)+" FROM "+s.table(t.Name)+" WHERE id = ? ORDER BY version DESC LIMIT 1", id)
 	if err == nil && len(rows) == 0 {
 		err = store.ErrNotFound
 	}
@@ -402,7 +426,7 @@ func (s *Store) ListIncidents(ctx context.Context, q store.IncidentQuery) ([]mod
 
 // AppendHistory appends incident history entries as one batch. An entry
 // appended again (a retried write) has the same ID and is folded by the
-// table's merge; reads use FINAL, so it is never seen twice.
+// table's merge; reads keep one row per ID, so it is never seen twice.
 func (s *Store) AppendHistory(ctx context.Context, entries []model.HistoryEntry) error {
 	return write(ctx, s, store.HistoryTable, entries)
 }
@@ -411,7 +435,7 @@ func (s *Store) AppendHistory(ctx context.Context, entries []model.HistoryEntry)
 func (s *Store) ListHistory(ctx context.Context, incidentID string) ([]model.HistoryEntry, error) {
 	start := time.Now()
 	out, err := query(ctx, s, store.HistoryTable, "SELECT "+columns(store.HistoryTable)+" FROM "+s.table("incident_history")+
-		" FINAL WHERE incident_id = ? ORDER BY at_ns, id", incidentID)
+		" WHERE incident_id = ? ORDER BY at_ns, id LIMIT 1 BY id", incidentID)
 	s.metrics.QueryDone("list_history", start, err)
 	if err != nil {
 		return nil, fmt.Errorf("cannot list history of incident %q: %w", incidentID, err)
@@ -420,7 +444,8 @@ func (s *Store) ListHistory(ctx context.Context, incidentID string) ([]model.His
 }
 
 // AppendDeliveries appends delivery log entries as one batch; an entry
-// appended again is folded by the merge and never read twice (FINAL).
+// appended again is folded by the merge and never read twice (reads keep
+// one row per ID).
 func (s *Store) AppendDeliveries(ctx context.Context, ds []model.Delivery) error {
 	return write(ctx, s, store.DeliveriesTable, ds)
 }
@@ -441,7 +466,7 @@ func (s *Store) DeliveryFinal(ctx context.Context, key string) (bool, error) {
 func (s *Store) ListDeliveries(ctx context.Context, incidentID string) ([]model.Delivery, error) {
 	start := time.Now()
 	out, err := query(ctx, s, store.DeliveriesTable, "SELECT "+columns(store.DeliveriesTable)+" FROM "+s.table("deliveries")+
-		" FINAL WHERE incident_id = ? ORDER BY at_ns, id", incidentID)
+		" WHERE incident_id = ? ORDER BY at_ns, id LIMIT 1 BY id", incidentID)
 	s.metrics.QueryDone("list_deliveries", start, err)
 	if err != nil {
 		return nil, fmt.Errorf("cannot list deliveries of incident %q: %w", incidentID, err)

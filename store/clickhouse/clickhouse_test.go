@@ -168,7 +168,7 @@ func TestSchemaMatchesServer(t *testing.T) {
 	cfg := newConfig(t)
 	s := open(t, cfg, nil)
 	defer s.Close()
-	for _, tab := range []table{currentPosts(schemaOptions{}), eventsTable, incidentsTable, historyTable, deliveriesTable, correctionsTable, dictionaryTable, schemaMigrations} {
+	for _, tab := range []table{currentPosts(schemaOptions{}), eventsTable, incidentsTable, historyTable, deliveriesTable, correctionsTable, dictionaryTable, briefsTable, schemaMigrations} {
 		rows, err := s.conn.Query(ctx, "SELECT name, type FROM system.columns WHERE database = ? AND table = ?", cfg.Database, tab.name)
 		if err != nil {
 			t.Fatal(err)
@@ -290,7 +290,7 @@ func TestSchemaGolden(t *testing.T) {
 	}{
 		{"18.16", "18.16.1", "", schemaOptions{}},
 		{"23.8", "23.8.2.7", "", schemaOptions{retention: 365 * 24 * time.Hour}},
-		{"23.8-cluster", "23.8.2.7", "yuqing", schemaOptions{}},
+		{"23.8-cluster", "23.8.2.7", "yuqing", schemaOptions{retention: 180 * 24 * time.Hour}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -306,7 +306,9 @@ func TestSchemaGolden(t *testing.T) {
 					b.WriteString(stmt + ";\n\n")
 				}
 				for _, a := range m.added {
-					b.WriteString(addColumnsSQL("yuqing", tt.cluster, a.table, a.columns, f) + ";\n\n")
+					for _, name := range alteredTables(tt.cluster, a.table) {
+						b.WriteString(addColumnsSQL("yuqing", tt.cluster, name, a.columns, f) + ";\n\n")
+					}
 				}
 				for _, ix := range m.indexes {
 					if stmt := addIndexSQL("yuqing", tt.cluster, ix, f); stmt != "" {
@@ -351,6 +353,7 @@ func TestTablesMatchSchema(t *testing.T) {
 		{deliveriesTable, store.DeliveriesTable.Physical(layout), nil},
 		{correctionsTable, store.CorrectionsTable.Physical(layout), nil},
 		{dictionaryTable, store.DictionaryTable.Physical(layout), nil},
+		{findingsTable, store.FindingsTable.Physical(layout), nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.schema.name, func(t *testing.T) {

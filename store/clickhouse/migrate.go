@@ -47,23 +47,14 @@ var migrations = []migration{
 		version: 1,
 		name:    "posts, events, incidents, incident history, deliveries",
 		stmts: func(database, cluster string, f features, o schemaOptions) []string {
-			return []string{
-				postsTable(o).createSQL(database, cluster, f),
-				eventsTable.createSQL(database, cluster, f),
-				incidentsTable.createSQL(database, cluster, f),
-				historyTable.createSQL(database, cluster, f),
-				deliveriesTable.createSQL(database, cluster, f),
-			}
+			return creates(database, cluster, f, postsTable(o), eventsTable, incidentsTable, historyTable, deliveriesTable)
 		},
 	},
 	{
 		version: 2,
 		name:    "scheme hits of posts, sentiment evidence and topic terms, sentiment corrections, user dictionary",
 		stmts: func(database, cluster string, f features, o schemaOptions) []string {
-			return []string{
-				correctionsTable.createSQL(database, cluster, f),
-				dictionaryTable.createSQL(database, cluster, f),
-			}
+			return creates(database, cluster, f, correctionsTable, dictionaryTable)
 		},
 		added: []addedColumns{{table: "posts", columns: postsAdded}},
 	},
@@ -76,11 +67,50 @@ var migrations = []migration{
 			{"posts", skipIndex{name: "source_kind_set", expr: "source_kind", typ: "set(16)", granularity: 4}},
 		},
 	},
+	{
+		version: 4,
+		name:    "accounts, sessions, API tokens, failed-login counters, the audit log",
+		stmts: func(database, cluster string, f features, o schemaOptions) []string {
+			return creates(database, cluster, f, accountsTables...)
+		},
+	},
+	{
+		version: 5,
+		name:    "briefs",
+		stmts: func(database, cluster string, f features, o schemaOptions) []string {
+			return creates(database, cluster, f, briefsTable)
+		},
+	},
+	{
+		version: 6,
+		name:    "inspection findings of own portals",
+		stmts: func(database, cluster string, f features, o schemaOptions) []string {
+			return []string{findingsTable.createSQL(database, cluster, f)}
+		},
+	},
+}
+
+// creates returns the statements that create tables (see createStmts).
+func creates(database, cluster string, f features, tables ...table) []string {
+	var stmts []string
+	for _, t := range tables {
+		stmts = append(stmts, t.createStmts(database, cluster, f)...)
+	}
+	return stmts
 }
 
 // SchemaVersion is the schema version Migrate brings a database to, and
 // the version Open requires.
 func SchemaVersion() int { return migrations[len(migrations)-1].version }
+
+// steps returns the version of every migration, in order.
+func steps() []int {
+	var out []int
+	for _, m := range migrations {
+		out = append(out, m.version)
+	}
+	return out
+}
 
 // migrate creates the database if missing and applies the steps not yet
 // recorded in its schema_migrations table. It refuses a database whose
@@ -93,8 +123,10 @@ func migrate(ctx context.Context, conn driver.Conn, database, cluster string, f 
 	if err := conn.Exec(ctx, "CREATE DATABASE IF NOT EXISTS "+quote(database)+onCluster); err != nil {
 		return fmt.Errorf("cannot create database %q: %w", database, err)
 	}
-	if err := conn.Exec(ctx, schemaMigrations.createSQL(database, cluster, f)); err != nil {
-		return fmt.Errorf("cannot create table schema_migrations: %w", err)
+	for _, stmt := range schemaMigrations.createStmts(database, cluster, f) {
+		if err := conn.Exec(ctx, stmt); err != nil {
+			return fmt.Errorf("cannot create table schema_migrations: %w", err)
+		}
 	}
 	applied, err := appliedSteps(ctx, conn, database)
 	if err != nil {
@@ -171,6 +203,17 @@ func appliedSteps(ctx context.Context, conn driver.Conn, database string) (map[i
 // A step interrupted after its ALTER and before it was recorded finds the
 // columns there when it runs again, and adds nothing.
 func addColumns(ctx context.Context, conn driver.Conn, database, cluster string, a addedColumns, f features) error {
+	for _, name := range alteredTables(cluster, a.table) {
+		if err := addColumnsTo(ctx, conn, database, cluster, name, a.columns, f); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// addColumnsTo adds the columns of cols that table name lacks.
+func addColumnsTo(ctx context.Context, conn driver.Conn, database, cluster, name string, cols []column, f features) error {
+	a := addedColumns{table: name, columns: cols}
 	rows, err := conn.Query(ctx, "SELECT name FROM system.columns WHERE database = ? AND table = ?", database, a.table)
 	if err != nil {
 		return fmt.Errorf("cannot read the columns of table %s: %w", a.table, err)
@@ -211,7 +254,7 @@ func addIndex(ctx context.Context, conn driver.Conn, database, cluster string, i
 		return nil
 	}
 	var create string
-	if err := conn.QueryRow(ctx, "SHOW CREATE TABLE "+quote(database)+"."+quote(ix.table)).Scan(&create); err != nil {
+	if err := conn.QueryRow(ctx, "SHOW CREATE TABLE "+quote(database)+"."+quote(indexedTable(cluster, ix.table))).Scan(&create); err != nil {
 		return fmt.Errorf("cannot read the definition of table %s: %w", ix.table, err)
 	}
 	if hasIndex(create, ix.index.name) {

@@ -12,7 +12,8 @@ import (
 // This file holds what officers add to the analysis: sentiment corrections
 // and the user dictionary. Both are append-only logs whose latest entry per
 // key wins; an entry appended twice (a retried write) has one ID and is
-// folded by the merge, and reads use FINAL, so it is never read twice.
+// folded by the merge, and reads keep the latest entry per key (LIMIT 1
+// BY), or count distinct IDs, so it is never read twice.
 
 // AppendCorrections appends sentiment corrections as one batch.
 func (s *Store) AppendCorrections(ctx context.Context, cs []model.SentimentCorrection) error {
@@ -22,7 +23,7 @@ func (s *Store) AppendCorrections(ctx context.Context, cs []model.SentimentCorre
 // latestCorrections selects the latest correction of every post matching
 // where (with its leading space, or empty).
 func (s *Store) latestCorrections(where string) string {
-	return "SELECT " + columns(store.CorrectionsTable) + " FROM " + s.table(store.TableCorrections) + " FINAL" + where +
+	return "SELECT " + columns(store.CorrectionsTable) + " FROM " + s.table(store.TableCorrections) + where +
 		" ORDER BY post_id, at_ns DESC, id DESC LIMIT 1 BY post_id"
 }
 
@@ -63,15 +64,15 @@ func (s *Store) AppendDictionary(ctx context.Context, entries []model.Dictionary
 }
 
 // DictionaryVersion returns the number of distinct dictionary changes and
-// the time of the latest. FINAL counts an entry appended twice once, so
-// the count only ever grows.
+// the time of the latest. Counting distinct IDs counts an entry appended
+// twice once, whether merged yet or not, so the count only ever grows.
 func (s *Store) DictionaryVersion(ctx context.Context) (model.DictionaryVersion, error) {
 	start := time.Now()
 	var (
 		n    uint64
 		last int64
 	)
-	err := s.conn.QueryRow(ctx, "SELECT count(), max(at_ns) FROM "+s.table(store.TableDictionary)+" FINAL").Scan(&n, &last)
+	err := s.conn.QueryRow(ctx, "SELECT uniqExact(id), max(at_ns) FROM "+s.table(store.TableDictionary)).Scan(&n, &last)
 	s.metrics.QueryDone("dictionary_version", start, err)
 	if err != nil {
 		return model.DictionaryVersion{}, fmt.Errorf("cannot read the user dictionary version: %w", err)
@@ -91,7 +92,7 @@ func (s *Store) UserDictionary(ctx context.Context) (model.UserDictionary, error
 	start := time.Now()
 	cols := columns(store.DictionaryTable)
 	words, err := query(ctx, s, store.DictionaryTable, "SELECT "+cols+" FROM (SELECT "+cols+" FROM "+s.table(store.TableDictionary)+
-		" FINAL ORDER BY word, at_ns DESC, id DESC LIMIT 1 BY word) WHERE removed = 0 ORDER BY word")
+		" ORDER BY word, at_ns DESC, id DESC LIMIT 1 BY word) WHERE removed = 0 ORDER BY word")
 	s.metrics.QueryDone("user_dictionary", start, err)
 	if err != nil {
 		return model.UserDictionary{}, fmt.Errorf("cannot read the user dictionary: %w", err)

@@ -319,12 +319,54 @@ func (t table) insertSQL(database string) string {
 }
 
 // createSQL generates CREATE TABLE IF NOT EXISTS for database.t on a server
-// with features f. With a cluster, the table is created ON CLUSTER with the
-// Replicated engine, its ZooKeeper path keyed by shard macro, database and
-// table.
+// with features f, single node. For a cluster it is the statements of
+// clusterSQL joined (the golden files show them; migrate runs them one by
+// one through createStmts).
 func (t table) createSQL(database, cluster string, f features) string {
+	return strings.Join(t.createStmts(database, cluster, f), ";\n\n")
+}
+
+// createStmts generates the statements that create database.t: one
+// CREATE TABLE single node; on a cluster, the replicated local table and
+// the Distributed table over it (see localName).
+func (t table) createStmts(database, cluster string, f features) []string {
+	if cluster == "" {
+		return []string{t.localSQL(database, "", t.name, f)}
+	}
+	local := localName(t.name)
+	return []string{
+		t.localSQL(database, cluster, local, f),
+		fmt.Sprintf("CREATE TABLE IF NOT EXISTS %s.%s ON CLUSTER %s AS %s.%s\nENGINE = Distributed(%s, %s, %s, %s)",
+			quote(database), quote(t.name), quote(cluster), quote(database), quote(local),
+			quote(cluster), quote(database), quote(local), t.shardingKey()),
+	}
+}
+
+// On a cluster every table is two: name_local, a ReplicatedReplacingMergeTree
+// on every node holding its shard's rows (replicated through Keeper by the
+// {shard} and {replica} macros), and name, a Distributed table over the
+// local ones on every node, which the store reads and writes as it does the
+// single-node table. The Distributed table routes a row by its sharding
+// key (shardingKey), a hash of the first column of the sorting key, so
+// every version of a row (every version of a post, by id) lands on one
+// shard, where the merge and FINAL replace it; a read fans out to one
+// replica of each shard.
+func localName(name string) string { return name + "_local" }
+
+// shardingKey is the Distributed table's sharding expression: a hash of
+// the first column of the sorting key (the id for posts, events and
+// incidents; the incident for its history).
+func (t table) shardingKey() string {
+	first := strings.TrimSpace(strings.SplitN(t.orderBy, ",", 2)[0])
+	return "cityHash64(" + first + ")"
+}
+
+// localSQL is the CREATE TABLE of the MergeTree table named name keeping
+// t: ON CLUSTER with the Replicated engine when cluster is set, its
+// ZooKeeper path keyed by shard macro, database and table.
+func (t table) localSQL(database, cluster, name string, f features) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "CREATE TABLE IF NOT EXISTS %s.%s", quote(database), quote(t.name))
+	fmt.Fprintf(&b, "CREATE TABLE IF NOT EXISTS %s.%s", quote(database), quote(name))
 	if cluster != "" {
 		fmt.Fprintf(&b, " ON CLUSTER %s", quote(cluster))
 	}
@@ -344,7 +386,7 @@ func (t table) createSQL(database, cluster string, f features) string {
 	var args []string
 	if cluster != "" {
 		engine = "ReplicatedReplacingMergeTree"
-		args = append(args, fmt.Sprintf("'/clickhouse/tables/{shard}/%s/%s'", database, t.name), "'{replica}'")
+		args = append(args, fmt.Sprintf("'/clickhouse/tables/{shard}/%s/%s'", database, name), "'{replica}'")
 	}
 	if t.version != "" {
 		args = append(args, t.version)
@@ -379,7 +421,8 @@ func (c column) def(f features) string {
 
 // addColumnsSQL generates ALTER TABLE ADD COLUMN for cols of database.name.
 // 18.16 has no ADD COLUMN IF NOT EXISTS, so the caller adds only the
-// columns the table lacks (see migrate).
+// columns the table lacks (see migrate). On a cluster, name is the local
+// or the Distributed table (both get the columns; see alteredTables).
 func addColumnsSQL(database, cluster, name string, cols []column, f features) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "ALTER TABLE %s.%s", quote(database), quote(name))
@@ -395,6 +438,26 @@ func addColumnsSQL(database, cluster, name string, cols []column, f features) st
 	return b.String()
 }
 
+// alteredTables are the tables an ALTER ADD COLUMN of table name changes:
+// the table itself single node; on a cluster the local table first, then
+// the Distributed one over it.
+func alteredTables(cluster, name string) []string {
+	if cluster == "" {
+		return []string{name}
+	}
+	return []string{localName(name), name}
+}
+
+// indexedTable is the table a skip index of table name goes on: the
+// MergeTree table (on a cluster the local one; a Distributed table has no
+// data to index).
+func indexedTable(cluster, name string) string {
+	if cluster == "" {
+		return name
+	}
+	return localName(name)
+}
+
 // addIndexSQL generates ALTER TABLE ADD INDEX for ix on a server with
 // features f, or "" on one without skip indexes.
 func addIndexSQL(database, cluster string, ix addedIndex, f features) string {
@@ -402,7 +465,7 @@ func addIndexSQL(database, cluster string, ix addedIndex, f features) string {
 		return ""
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "ALTER TABLE %s.%s", quote(database), quote(ix.table))
+	fmt.Fprintf(&b, "ALTER TABLE %s.%s", quote(database), quote(indexedTable(cluster, ix.table)))
 	if cluster != "" {
 		fmt.Fprintf(&b, " ON CLUSTER %s", quote(cluster))
 	}

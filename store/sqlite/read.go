@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/yuqing-project/yuqing/model"
 	"github.com/yuqing-project/yuqing/store"
@@ -27,28 +26,15 @@ const correctedSentiment = `coalesce((SELECT c.label FROM sentiment_corrections 
 // also contain one of them (see store.CandidateQuery).
 //
 // f.Text is split on white space and every term must occur in the title
-// or the body. A term of three or more characters is looked up in the
-// trigram index; a shorter one is matched with LIKE, since a trigram index
-// cannot hold anything shorter than three characters. Both match ASCII
-// letters case-insensitively.
+// or the body (see termCond).
 func postFilter(f store.Filter, anyTerms []string) (string, []any, error) {
 	var (
 		conds []string
 		args  []any
-		match []string
 	)
 	for _, term := range strings.Fields(f.Text) {
-		if utf8.RuneCountInString(term) >= 3 {
-			match = append(match, ftsString(term))
-			continue
-		}
-		like := "%" + escapeLike(term) + "%"
-		conds = append(conds, `(title LIKE ? ESCAPE '\' OR body LIKE ? ESCAPE '\')`)
-		args = append(args, like, like)
-	}
-	if len(match) > 0 {
-		conds = append(conds, `seq IN (SELECT rowid FROM posts_fts WHERE posts_fts MATCH ?)`)
-		args = append(args, strings.Join(match, " AND "))
+		cond, condArgs := termCond(term)
+		conds, args = append(conds, cond), append(args, condArgs...)
 	}
 	if cond, condArgs := anyTerm(anyTerms); cond != "" {
 		conds = append(conds, cond)
@@ -101,29 +87,19 @@ func postFilter(f store.Filter, anyTerms []string) (string, []any, error) {
 }
 
 // anyTerm is the condition that a post's title or body contains one of
-// terms: the terms of three or more characters through the trigram index,
-// the shorter ones with LIKE. No terms, or an empty one (which every post
+// terms (see termCond). No terms, or an empty one (which every post
 // contains), make no condition.
 func anyTerm(terms []string) (string, []any) {
 	var (
-		ors, match []string
-		args       []any
+		ors  []string
+		args []any
 	)
 	for _, term := range terms {
 		if term == "" {
 			return "", nil
 		}
-		if utf8.RuneCountInString(term) >= 3 {
-			match = append(match, ftsString(term))
-			continue
-		}
-		like := "%" + escapeLike(term) + "%"
-		ors = append(ors, `title LIKE ? ESCAPE '\' OR body LIKE ? ESCAPE '\'`)
-		args = append(args, like, like)
-	}
-	if len(match) > 0 {
-		ors = append(ors, `seq IN (SELECT rowid FROM posts_fts WHERE posts_fts MATCH ?)`)
-		args = append(args, strings.Join(match, " OR "))
+		cond, condArgs := termCond(term)
+		ors, args = append(ors, cond), append(args, condArgs...)
 	}
 	if len(ors) == 0 {
 		return "", nil

@@ -7,7 +7,9 @@
 // none of it is. Reads use a separate pool of read-only connections and, in
 // WAL mode, never wait for the writer. Full-text search uses an FTS5 trigram
 // index for queries of three or more characters and a LIKE scan for shorter
-// ones, which the trigram index cannot answer.
+// ones, which the trigram index cannot answer; the index is written behind
+// the posts by an indexer goroutine, and search scans the posts it does not
+// cover yet (fts.go), so it is exact at every moment.
 //
 // Times are stored as Unix nanoseconds and read back in UTC, exactly; the
 // zero time.Time is stored as 0. Versions must fit in an int64.
@@ -48,6 +50,8 @@ type Store struct {
 	read    *sql.DB // read-only connections
 	metrics *store.Metrics
 	log     *slog.Logger
+	fts     *ftsIndexer // writes the full-text index behind the posts (fts.go)
+	commit  *committer  // writes every batch, several per transaction (group.go)
 }
 
 var _ store.Store = (*Store)(nil)
@@ -124,7 +128,18 @@ func Open(ctx context.Context, path string, reg prometheus.Registerer, log *slog
 		return nil, fmt.Errorf("cannot open sqlite store %q: %w", path, err)
 	}
 	log.Info("sqlite store open", "path", path, "schema_version", SchemaVersion())
-	return &Store{write: write, read: read, metrics: metrics, log: log}, nil
+	s := &Store{write: write, read: read, metrics: metrics, log: log}
+	err = s.startCommitter(reg)
+	if err == nil {
+		err = s.startIndexer(reg)
+	}
+	if err != nil {
+		s.stopCommitter()
+		write.Close()
+		read.Close()
+		return nil, fmt.Errorf("cannot register sqlite store metrics: %w", err)
+	}
+	return s, nil
 }
 
 // Migrate creates the database at path if missing and brings its schema up
@@ -192,8 +207,11 @@ func dsn(path string, readOnly bool) string {
 	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
 }
 
-// Close closes the store. Writes in flight finish first.
+// Close closes the store. Writes in flight finish first; the full-text
+// indexer stops (what it has not covered yet it covers at the next Open).
 func (s *Store) Close() error {
+	s.stopIndexer()
+	s.stopCommitter()
 	return errors.Join(s.read.Close(), s.write.Close())
 }
 
@@ -238,50 +256,21 @@ func write[T any](ctx context.Context, s *Store, t *store.Table[T], rows []T) er
 	if err != nil {
 		return fmt.Errorf("cannot %s %d %s: %w", t.Verb(), len(rows), t.Plural, err)
 	}
+	if t.Name == store.PostsTable.Name {
+		s.postsWritten()
+	}
 	return nil
 }
 
-// upsert runs stmt once per row in one transaction and returns how many rows
-// were skipped: for an upsert, because the stored version was the same or
-// higher (its WHERE clause makes such a row change nothing); for an
-// INSERT OR IGNORE, because the row was there already. SQLite reports
-// both as zero rows affected.
+// upsert writes stmt once per row as one batch through the group
+// committer (group.go): all rows are durable when it returns nil, none when
+// it fails. It returns how many rows were skipped (see writeRows).
 func (s *Store) upsert(ctx context.Context, table, stmt string, n int, args func(i int) ([]any, error)) (int, error) {
-	tx, err := s.write.BeginTx(ctx, nil)
-	if err != nil {
-		return 0, err
-	}
-	defer tx.Rollback()
-	prepared, err := tx.PrepareContext(ctx, stmt)
-	if err != nil {
-		return 0, err
-	}
-	defer prepared.Close()
-	skipped := 0
-	for i := range n {
-		a, err := args(i)
-		if err != nil {
-			return 0, err
-		}
-		res, err := prepared.ExecContext(ctx, a...)
-		if err != nil {
-			return 0, fmt.Errorf("cannot write %s row %q: %w", table, a[0], err)
-		}
-		changed, err := res.RowsAffected()
-		if err != nil {
-			return 0, err
-		}
-		if changed == 0 {
-			skipped++
-		}
-	}
-	if err := tx.Commit(); err != nil {
-		return 0, err
-	}
-	if skipped > 0 {
+	skipped, err := s.submit(&writeReq{ctx: ctx, table: table, stmt: stmt, n: n, args: args})
+	if err == nil && skipped > 0 {
 		s.log.Debug("store rows skipped: same or higher version stored", "table", table, "skipped", skipped, "rows", n)
 	}
-	return skipped, nil
+	return skipped, err
 }
 
 // upsertSQL builds an INSERT that, for an ID already stored, updates every
@@ -386,10 +375,7 @@ func (s *Store) CountPosts(ctx context.Context) (int64, error) {
 // from one read transaction, so they agree.
 //
 // q.Text is split on white space and every term must occur in the title or
-// the body. A term of three or more characters is looked up in the trigram
-// index; a shorter one is matched with LIKE, since a trigram index cannot
-// hold anything shorter than three characters. Both match ASCII letters
-// case-insensitively.
+// the body (see termCond).
 func (s *Store) QueryPosts(ctx context.Context, q store.PostQuery) (store.PostPage, error) {
 	start := time.Now()
 	page, err := s.queryPosts(ctx, q)

@@ -111,12 +111,18 @@ func TestMetrics(t *testing.T) {
 	want := `
 # HELP yuqing_store_rows_skipped_total Rows not written because the stored row has the same or a higher version (replays of at-least-once delivery, or stale versions).
 # TYPE yuqing_store_rows_skipped_total counter
+yuqing_store_rows_skipped_total{driver="sqlite",table="accounts"} 0
+yuqing_store_rows_skipped_total{driver="sqlite",table="api_tokens"} 0
+yuqing_store_rows_skipped_total{driver="sqlite",table="audit_log"} 0
 yuqing_store_rows_skipped_total{driver="sqlite",table="deliveries"} 0
 yuqing_store_rows_skipped_total{driver="sqlite",table="events"} 0
 yuqing_store_rows_skipped_total{driver="sqlite",table="incident_history"} 0
 yuqing_store_rows_skipped_total{driver="sqlite",table="incidents"} 0
+yuqing_store_rows_skipped_total{driver="sqlite",table="login_throttles"} 0
+yuqing_store_rows_skipped_total{driver="sqlite",table="inspection_findings"} 0
 yuqing_store_rows_skipped_total{driver="sqlite",table="posts"} 2
 yuqing_store_rows_skipped_total{driver="sqlite",table="sentiment_corrections"} 0
+yuqing_store_rows_skipped_total{driver="sqlite",table="sessions"} 0
 yuqing_store_rows_skipped_total{driver="sqlite",table="user_dictionary"} 0
 # HELP yuqing_store_rows_written_total Rows written to the store, by table.
 # TYPE yuqing_store_rows_written_total counter
@@ -297,6 +303,7 @@ func TestTablesMatchSchema(t *testing.T) {
 		store.TableDeliveries:  store.DeliveriesTable.Physical(layout),
 		store.TableCorrections: store.CorrectionsTable.Physical(layout),
 		store.TableDictionary:  store.DictionaryTable.Physical(layout),
+		store.TableFindings:    store.FindingsTable.Physical(layout),
 	}
 	sqlType := map[store.Kind]string{store.KindString: "TEXT", store.KindInt: "INTEGER", store.KindUint64: "INTEGER",
 		store.KindVersion: "INTEGER", store.KindFloat: "REAL", store.KindBool: "INTEGER", store.KindTime: "INTEGER"}

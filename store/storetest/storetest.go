@@ -48,7 +48,7 @@ type suiteTest struct {
 }
 
 // Run runs the whole conformance suite, role by role (RunPosts, RunEvents,
-// RunIncidents, RunDeliveries, RunOfficers, RunAggregates), and the tests
+// RunIncidents, RunDeliveries, RunOfficers, RunAggregates, RunAccounts, RunAudit), and the tests
 // that span roles.
 func Run(t *testing.T, open Opener) {
 	t.Run("Posts", func(t *testing.T) { RunPosts(t, open) })
@@ -57,6 +57,10 @@ func Run(t *testing.T, open Opener) {
 	t.Run("Deliveries", func(t *testing.T) { RunDeliveries(t, open) })
 	t.Run("Officers", func(t *testing.T) { RunOfficers(t, open) })
 	t.Run("Aggregates", func(t *testing.T) { RunAggregates(t, open) })
+	t.Run("Briefs", func(t *testing.T) { RunBriefs(t, open) })
+	t.Run("Accounts", func(t *testing.T) { RunAccounts(t, open) })
+	t.Run("Audit", func(t *testing.T) { RunAudit(t, open) })
+	t.Run("Inspections", func(t *testing.T) { RunInspections(t, open) })
 	run(t, open, []suiteTest{
 		{"NotFound", testNotFound},
 		{"ConcurrentWriters", testConcurrentWriters},

@@ -1,20 +1,17 @@
 // The overview page's controls (home.html): correcting a post's sentiment and
-// editing the user dictionary through the JSON API, as the officer named in
-// the 操作人 field, and the refresh every 10 seconds.
+// editing the user dictionary through the JSON API, as the signed-in account
+// (the server takes the actor from the session; the page sends the session's
+// CSRF token from the csrf-token meta tag), and the refresh every 10 seconds.
 (function(){
-const who=document.getElementById('who'), msg=document.getElementById('msg');
-who.value=localStorage.getItem('yuqing.who')||'';
-who.addEventListener('input',()=>localStorage.setItem('yuqing.who',who.value.trim()));
+const msg=document.getElementById('msg');
+const csrf=(document.querySelector('meta[name="csrf-token"]')||{}).content||'';
 // Refresh every 10 s, but not while someone is typing or choosing.
 let timer;
 function schedule(){clearTimeout(timer);timer=setTimeout(()=>{const a=document.activeElement;if(a&&a!==document.body){schedule();}else{location.reload();}},10000);}
 schedule();
 async function send(method,url,body){
-  const by=who.value.trim();
-  if(!by){msg.textContent='请先填写操作人';who.focus();return false;}
-  body.by=by;
   let r;
-  try{r=await fetch(url,{method:method,headers:{'Content-Type':'application/json'},body:JSON.stringify(body)});}
+  try{r=await fetch(url,{method:method,headers:{'Content-Type':'application/json','X-CSRF-Token':csrf},body:JSON.stringify(body)});}
   catch(e){msg.textContent='操作失败:'+e;return false;}
   if(!r.ok){const e=await r.json().catch(()=>({error:r.statusText}));msg.textContent='操作失败:'+(e.error||r.status);return false;}
   return true;

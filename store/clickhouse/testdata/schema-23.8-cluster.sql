@@ -1,14 +1,17 @@
-CREATE TABLE IF NOT EXISTS `yuqing`.`schema_migrations` ON CLUSTER `yuqing`
+CREATE TABLE IF NOT EXISTS `yuqing`.`schema_migrations_local` ON CLUSTER `yuqing`
 (
     `version` UInt32,
     `name` String,
     `applied_at` DateTime
 )
-ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/yuqing/schema_migrations', '{replica}')
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/yuqing/schema_migrations_local', '{replica}')
 ORDER BY (version);
 
+CREATE TABLE IF NOT EXISTS `yuqing`.`schema_migrations` ON CLUSTER `yuqing` AS `yuqing`.`schema_migrations_local`
+ENGINE = Distributed(`yuqing`, `yuqing`, `schema_migrations_local`, cityHash64(version));
+
 -- migration 1: posts, events, incidents, incident history, deliveries
-CREATE TABLE IF NOT EXISTS `yuqing`.`posts` ON CLUSTER `yuqing`
+CREATE TABLE IF NOT EXISTS `yuqing`.`posts_local` ON CLUSTER `yuqing`
 (
     `id` String,
     `version` UInt64,
@@ -48,11 +51,15 @@ CREATE TABLE IF NOT EXISTS `yuqing`.`posts` ON CLUSTER `yuqing`
     INDEX `source_id_set` source_id TYPE set(1000) GRANULARITY 4,
     INDEX `sentiment_label_set` sentiment_label TYPE set(3) GRANULARITY 4
 )
-ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/yuqing/posts', '{replica}', version)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/yuqing/posts_local', '{replica}', version)
 PARTITION BY toYYYYMM(published_at)
-ORDER BY (id);
+ORDER BY (id)
+TTL published_at + INTERVAL 180 DAY;
 
-CREATE TABLE IF NOT EXISTS `yuqing`.`events` ON CLUSTER `yuqing`
+CREATE TABLE IF NOT EXISTS `yuqing`.`posts` ON CLUSTER `yuqing` AS `yuqing`.`posts_local`
+ENGINE = Distributed(`yuqing`, `yuqing`, `posts_local`, cityHash64(id));
+
+CREATE TABLE IF NOT EXISTS `yuqing`.`events_local` ON CLUSTER `yuqing`
 (
     `id` String,
     `version` UInt64,
@@ -71,10 +78,13 @@ CREATE TABLE IF NOT EXISTS `yuqing`.`events` ON CLUSTER `yuqing`
     `incident_id` String,
     `merged_into` String
 )
-ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/yuqing/events', '{replica}', version)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/yuqing/events_local', '{replica}', version)
 ORDER BY (id);
 
-CREATE TABLE IF NOT EXISTS `yuqing`.`incidents` ON CLUSTER `yuqing`
+CREATE TABLE IF NOT EXISTS `yuqing`.`events` ON CLUSTER `yuqing` AS `yuqing`.`events_local`
+ENGINE = Distributed(`yuqing`, `yuqing`, `events_local`, cityHash64(id));
+
+CREATE TABLE IF NOT EXISTS `yuqing`.`incidents_local` ON CLUSTER `yuqing`
 (
     `id` String,
     `version` UInt64,
@@ -88,10 +98,13 @@ CREATE TABLE IF NOT EXISTS `yuqing`.`incidents` ON CLUSTER `yuqing`
     `open` UInt8,
     `detail` String CODEC(ZSTD(1))
 )
-ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/yuqing/incidents', '{replica}', version)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/yuqing/incidents_local', '{replica}', version)
 ORDER BY (id);
 
-CREATE TABLE IF NOT EXISTS `yuqing`.`incident_history` ON CLUSTER `yuqing`
+CREATE TABLE IF NOT EXISTS `yuqing`.`incidents` ON CLUSTER `yuqing` AS `yuqing`.`incidents_local`
+ENGINE = Distributed(`yuqing`, `yuqing`, `incidents_local`, cityHash64(id));
+
+CREATE TABLE IF NOT EXISTS `yuqing`.`incident_history_local` ON CLUSTER `yuqing`
 (
     `id` String,
     `incident_id` String,
@@ -102,10 +115,13 @@ CREATE TABLE IF NOT EXISTS `yuqing`.`incident_history` ON CLUSTER `yuqing`
     `to_state` LowCardinality(String),
     `reason` String
 )
-ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/yuqing/incident_history', '{replica}')
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/yuqing/incident_history_local', '{replica}')
 ORDER BY (incident_id, id);
 
-CREATE TABLE IF NOT EXISTS `yuqing`.`deliveries` ON CLUSTER `yuqing`
+CREATE TABLE IF NOT EXISTS `yuqing`.`incident_history` ON CLUSTER `yuqing` AS `yuqing`.`incident_history_local`
+ENGINE = Distributed(`yuqing`, `yuqing`, `incident_history_local`, cityHash64(incident_id));
+
+CREATE TABLE IF NOT EXISTS `yuqing`.`deliveries_local` ON CLUSTER `yuqing`
 (
     `id` String,
     `key` String,
@@ -114,11 +130,14 @@ CREATE TABLE IF NOT EXISTS `yuqing`.`deliveries` ON CLUSTER `yuqing`
     `final` UInt8,
     `detail` String CODEC(ZSTD(1))
 )
-ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/yuqing/deliveries', '{replica}')
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/yuqing/deliveries_local', '{replica}')
 ORDER BY (key, id);
 
+CREATE TABLE IF NOT EXISTS `yuqing`.`deliveries` ON CLUSTER `yuqing` AS `yuqing`.`deliveries_local`
+ENGINE = Distributed(`yuqing`, `yuqing`, `deliveries_local`, cityHash64(key));
+
 -- migration 2: scheme hits of posts, sentiment evidence and topic terms, sentiment corrections, user dictionary
-CREATE TABLE IF NOT EXISTS `yuqing`.`sentiment_corrections` ON CLUSTER `yuqing`
+CREATE TABLE IF NOT EXISTS `yuqing`.`sentiment_corrections_local` ON CLUSTER `yuqing`
 (
     `id` String,
     `post_id` String,
@@ -130,10 +149,13 @@ CREATE TABLE IF NOT EXISTS `yuqing`.`sentiment_corrections` ON CLUSTER `yuqing`
     `title` String CODEC(ZSTD(1)),
     `body` String CODEC(ZSTD(3))
 )
-ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/yuqing/sentiment_corrections', '{replica}')
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/yuqing/sentiment_corrections_local', '{replica}')
 ORDER BY (post_id, id);
 
-CREATE TABLE IF NOT EXISTS `yuqing`.`user_dictionary` ON CLUSTER `yuqing`
+CREATE TABLE IF NOT EXISTS `yuqing`.`sentiment_corrections` ON CLUSTER `yuqing` AS `yuqing`.`sentiment_corrections_local`
+ENGINE = Distributed(`yuqing`, `yuqing`, `sentiment_corrections_local`, cityHash64(post_id));
+
+CREATE TABLE IF NOT EXISTS `yuqing`.`user_dictionary_local` ON CLUSTER `yuqing`
 (
     `id` String,
     `word` String,
@@ -143,8 +165,19 @@ CREATE TABLE IF NOT EXISTS `yuqing`.`user_dictionary` ON CLUSTER `yuqing`
     `at_ns` Int64,
     `removed` UInt8
 )
-ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/yuqing/user_dictionary', '{replica}')
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/yuqing/user_dictionary_local', '{replica}')
 ORDER BY (word, id);
+
+CREATE TABLE IF NOT EXISTS `yuqing`.`user_dictionary` ON CLUSTER `yuqing` AS `yuqing`.`user_dictionary_local`
+ENGINE = Distributed(`yuqing`, `yuqing`, `user_dictionary_local`, cityHash64(word));
+
+ALTER TABLE `yuqing`.`posts_local` ON CLUSTER `yuqing`
+    ADD COLUMN `scheme_ids` Array(LowCardinality(String)),
+    ADD COLUMN `scheme_names` Array(LowCardinality(String)),
+    ADD COLUMN `scheme_terms` Array(Array(String)),
+    ADD COLUMN `scheme_alerts` Array(UInt8),
+    ADD COLUMN `sentiment_evidence` Array(String),
+    ADD COLUMN `topic_terms` Array(Array(String));
 
 ALTER TABLE `yuqing`.`posts` ON CLUSTER `yuqing`
     ADD COLUMN `scheme_ids` Array(LowCardinality(String)),
@@ -155,9 +188,149 @@ ALTER TABLE `yuqing`.`posts` ON CLUSTER `yuqing`
     ADD COLUMN `topic_terms` Array(Array(String));
 
 -- migration 3: skip indexes for the tier and source-kind filters of the read side
-ALTER TABLE `yuqing`.`posts` ON CLUSTER `yuqing`
+ALTER TABLE `yuqing`.`posts_local` ON CLUSTER `yuqing`
     ADD INDEX `authority_set` authority TYPE set(16) GRANULARITY 4;
 
-ALTER TABLE `yuqing`.`posts` ON CLUSTER `yuqing`
+ALTER TABLE `yuqing`.`posts_local` ON CLUSTER `yuqing`
     ADD INDEX `source_kind_set` source_kind TYPE set(16) GRANULARITY 4;
+
+-- migration 4: accounts, sessions, API tokens, failed-login counters, the audit log
+CREATE TABLE IF NOT EXISTS `yuqing`.`accounts_local` ON CLUSTER `yuqing`
+(
+    `id` String,
+    `version` UInt64,
+    `display_name` String,
+    `role` String,
+    `password_hash` String,
+    `password_history` Array(String),
+    `password_changed_at_ns` Int64,
+    `must_change` UInt8,
+    `locked` UInt8,
+    `totp_secret` String,
+    `recovery_codes` Array(String),
+    `created_at_ns` Int64
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/yuqing/accounts_local', '{replica}', version)
+ORDER BY (id);
+
+CREATE TABLE IF NOT EXISTS `yuqing`.`accounts` ON CLUSTER `yuqing` AS `yuqing`.`accounts_local`
+ENGINE = Distributed(`yuqing`, `yuqing`, `accounts_local`, cityHash64(id));
+
+CREATE TABLE IF NOT EXISTS `yuqing`.`sessions_local` ON CLUSTER `yuqing`
+(
+    `id` String,
+    `version` UInt64,
+    `account` String,
+    `csrf` String,
+    `address` String,
+    `created_at_ns` Int64,
+    `last_seen_ns` Int64,
+    `second_factor` UInt8,
+    `revoked` UInt8
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/yuqing/sessions_local', '{replica}', version)
+ORDER BY (id);
+
+CREATE TABLE IF NOT EXISTS `yuqing`.`sessions` ON CLUSTER `yuqing` AS `yuqing`.`sessions_local`
+ENGINE = Distributed(`yuqing`, `yuqing`, `sessions_local`, cityHash64(id));
+
+CREATE TABLE IF NOT EXISTS `yuqing`.`api_tokens_local` ON CLUSTER `yuqing`
+(
+    `id` String,
+    `version` UInt64,
+    `name` String,
+    `role` String,
+    `hash` String,
+    `created_by` String,
+    `created_at_ns` Int64,
+    `revoked` UInt8
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/yuqing/api_tokens_local', '{replica}', version)
+ORDER BY (id);
+
+CREATE TABLE IF NOT EXISTS `yuqing`.`api_tokens` ON CLUSTER `yuqing` AS `yuqing`.`api_tokens_local`
+ENGINE = Distributed(`yuqing`, `yuqing`, `api_tokens_local`, cityHash64(id));
+
+CREATE TABLE IF NOT EXISTS `yuqing`.`login_throttles_local` ON CLUSTER `yuqing`
+(
+    `id` String,
+    `version` UInt64,
+    `failures` Int64,
+    `locked_until_ns` Int64,
+    `last_failure_ns` Int64
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/yuqing/login_throttles_local', '{replica}', version)
+ORDER BY (id);
+
+CREATE TABLE IF NOT EXISTS `yuqing`.`login_throttles` ON CLUSTER `yuqing` AS `yuqing`.`login_throttles_local`
+ENGINE = Distributed(`yuqing`, `yuqing`, `login_throttles_local`, cityHash64(id));
+
+CREATE TABLE IF NOT EXISTS `yuqing`.`audit_log_local` ON CLUSTER `yuqing`
+(
+    `id` String,
+    `chain` String,
+    `seq` Int64,
+    `at_ns` Int64,
+    `account` LowCardinality(String),
+    `address` String,
+    `action` LowCardinality(String),
+    `object` String,
+    `result` LowCardinality(String),
+    `detail` String CODEC(ZSTD(1)),
+    `prev_at_ns` Int64,
+    `prev_hash` String,
+    `hash` String
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/yuqing/audit_log_local', '{replica}')
+ORDER BY (chain, seq, id);
+
+CREATE TABLE IF NOT EXISTS `yuqing`.`audit_log` ON CLUSTER `yuqing` AS `yuqing`.`audit_log_local`
+ENGINE = Distributed(`yuqing`, `yuqing`, `audit_log_local`, cityHash64(chain));
+
+-- migration 5: briefs
+CREATE TABLE IF NOT EXISTS `yuqing`.`briefs_local` ON CLUSTER `yuqing`
+(
+    `id` String,
+    `version` UInt64,
+    `type` LowCardinality(String),
+    `year` Int64,
+    `number` Int64,
+    `serial` Int64,
+    `state` LowCardinality(String),
+    `title` String,
+    `incident_id` String,
+    `period_start_ns` Int64,
+    `created_at_ns` Int64,
+    `issued_at_ns` Int64,
+    `detail` String CODEC(ZSTD(3))
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/yuqing/briefs_local', '{replica}', version)
+ORDER BY (id);
+
+CREATE TABLE IF NOT EXISTS `yuqing`.`briefs` ON CLUSTER `yuqing` AS `yuqing`.`briefs_local`
+ENGINE = Distributed(`yuqing`, `yuqing`, `briefs_local`, cityHash64(id));
+
+-- migration 6: inspection findings of own portals
+CREATE TABLE IF NOT EXISTS `yuqing`.`inspection_findings_local` ON CLUSTER `yuqing`
+(
+    `id` String,
+    `version` UInt64,
+    `portal` LowCardinality(String),
+    `kind` LowCardinality(String),
+    `url` String,
+    `subject` String,
+    `evidence` String CODEC(ZSTD(1)),
+    `rule` LowCardinality(String),
+    `veto` UInt8,
+    `first_seen_ns` Int64,
+    `last_seen_ns` Int64,
+    `state` LowCardinality(String),
+    `due_at_ns` Int64,
+    `unit` LowCardinality(String)
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/yuqing/inspection_findings_local', '{replica}', version)
+ORDER BY (id);
+
+CREATE TABLE IF NOT EXISTS `yuqing`.`inspection_findings` ON CLUSTER `yuqing` AS `yuqing`.`inspection_findings_local`
+ENGINE = Distributed(`yuqing`, `yuqing`, `inspection_findings_local`, cityHash64(id));
 

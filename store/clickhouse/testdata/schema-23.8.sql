@@ -162,3 +162,122 @@ ALTER TABLE `yuqing`.`posts`
 ALTER TABLE `yuqing`.`posts`
     ADD INDEX `source_kind_set` source_kind TYPE set(16) GRANULARITY 4;
 
+-- migration 4: accounts, sessions, API tokens, failed-login counters, the audit log
+CREATE TABLE IF NOT EXISTS `yuqing`.`accounts`
+(
+    `id` String,
+    `version` UInt64,
+    `display_name` String,
+    `role` String,
+    `password_hash` String,
+    `password_history` Array(String),
+    `password_changed_at_ns` Int64,
+    `must_change` UInt8,
+    `locked` UInt8,
+    `totp_secret` String,
+    `recovery_codes` Array(String),
+    `created_at_ns` Int64
+)
+ENGINE = ReplacingMergeTree(version)
+ORDER BY (id);
+
+CREATE TABLE IF NOT EXISTS `yuqing`.`sessions`
+(
+    `id` String,
+    `version` UInt64,
+    `account` String,
+    `csrf` String,
+    `address` String,
+    `created_at_ns` Int64,
+    `last_seen_ns` Int64,
+    `second_factor` UInt8,
+    `revoked` UInt8
+)
+ENGINE = ReplacingMergeTree(version)
+ORDER BY (id);
+
+CREATE TABLE IF NOT EXISTS `yuqing`.`api_tokens`
+(
+    `id` String,
+    `version` UInt64,
+    `name` String,
+    `role` String,
+    `hash` String,
+    `created_by` String,
+    `created_at_ns` Int64,
+    `revoked` UInt8
+)
+ENGINE = ReplacingMergeTree(version)
+ORDER BY (id);
+
+CREATE TABLE IF NOT EXISTS `yuqing`.`login_throttles`
+(
+    `id` String,
+    `version` UInt64,
+    `failures` Int64,
+    `locked_until_ns` Int64,
+    `last_failure_ns` Int64
+)
+ENGINE = ReplacingMergeTree(version)
+ORDER BY (id);
+
+CREATE TABLE IF NOT EXISTS `yuqing`.`audit_log`
+(
+    `id` String,
+    `chain` String,
+    `seq` Int64,
+    `at_ns` Int64,
+    `account` LowCardinality(String),
+    `address` String,
+    `action` LowCardinality(String),
+    `object` String,
+    `result` LowCardinality(String),
+    `detail` String CODEC(ZSTD(1)),
+    `prev_at_ns` Int64,
+    `prev_hash` String,
+    `hash` String
+)
+ENGINE = ReplacingMergeTree()
+ORDER BY (chain, seq, id);
+
+-- migration 5: briefs
+CREATE TABLE IF NOT EXISTS `yuqing`.`briefs`
+(
+    `id` String,
+    `version` UInt64,
+    `type` LowCardinality(String),
+    `year` Int64,
+    `number` Int64,
+    `serial` Int64,
+    `state` LowCardinality(String),
+    `title` String,
+    `incident_id` String,
+    `period_start_ns` Int64,
+    `created_at_ns` Int64,
+    `issued_at_ns` Int64,
+    `detail` String CODEC(ZSTD(3))
+)
+ENGINE = ReplacingMergeTree(version)
+ORDER BY (id);
+
+-- migration 6: inspection findings of own portals
+CREATE TABLE IF NOT EXISTS `yuqing`.`inspection_findings`
+(
+    `id` String,
+    `version` UInt64,
+    `portal` LowCardinality(String),
+    `kind` LowCardinality(String),
+    `url` String,
+    `subject` String,
+    `evidence` String CODEC(ZSTD(1)),
+    `rule` LowCardinality(String),
+    `veto` UInt8,
+    `first_seen_ns` Int64,
+    `last_seen_ns` Int64,
+    `state` LowCardinality(String),
+    `due_at_ns` Int64,
+    `unit` LowCardinality(String)
+)
+ENGINE = ReplacingMergeTree(version)
+ORDER BY (id);
+

@@ -1,0 +1,49 @@
+package responder
+
+import (
+	"regexp"
+
+	"github.com/yuqing-project/yuqing/model"
+)
+
+// Stance: whose voice a post is, and what its negativity is about.
+//
+// A post of an official source (政府网站, 政务新媒体 — authority 官方) is the
+// government's own voice: it announces, reports or responds (情况通报, 新闻
+// 发布会, 回应, 辟谣, 政策解读). It is never counted as negative opinion, even
+// when it reports deaths — its tone is the sad facts, not a judgement of
+// the government — and it is what fulfils obligations. Negative share, the
+// burst thresholds and the tiers that trigger an incident count public
+// posts only.
+//
+// Among public negative posts, those that criticise the government or
+// officials (质疑, 瞒报, 不作为, 推诿) are told apart from those that only
+// state the sad facts of an accident: the reason an incident gives counts
+// them, since they are what an answer must address.
+
+// officialVoice says whether p is the government's own voice.
+func officialVoice(p *model.Post) bool { return p.Authority == model.TierOfficial }
+
+// explainerRe finds a post that explains a policy: the media relaying the
+// government's own words (政策解读, 答记者问) are not opinion about it.
+var explainerRe = regexp.MustCompile(`政策解读|一图读懂|图解|答记者问`)
+
+// countsNegative says whether p counts as negative public opinion: a
+// negative post that is neither the government's own voice nor a policy
+// explained by the media.
+func countsNegative(p *model.Post) bool {
+	return p.Sentiment.Label == model.Negative && !officialVoice(p) && !explainerRe.MatchString(p.Title)
+}
+
+// criticalRe finds criticism of the government or officials: doubts about
+// what they say, accusations of hiding, inaction, shirking or negligence,
+// and the demand that they speak.
+var criticalRe = regexp.MustCompile(`质疑|瞒报|隐瞒|谎报|不作为|乱作为|推诿|推来推去|踢皮球|失职|渎职|失责|官官相护|视而不见|没人管|一直没人|不闻不问|敷衍|走过场|迟迟不|一个字都没|一句话都没|为什么官方|为什么不|给个说法|讨个说法|给.{0,4}交代|问责|追责|严惩|说清楚|真相`)
+
+// critical says whether the public post p criticises the government.
+func critical(p *model.Post) bool {
+	if officialVoice(p) {
+		return false
+	}
+	return criticalRe.MatchString(p.Title) || criticalRe.MatchString(firstRunes(p.Body, 600))
+}
