@@ -5,7 +5,7 @@ VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev
 LDFLAGS  := -s -w -X main.version=$(VERSION)
 export CGO_ENABLED := 0
 
-.PHONY: all build run test test-short bench lint cross clean
+.PHONY: fuzz all build run test test-short bench lint cross clean
 
 all: build
 
@@ -22,6 +22,23 @@ run: build
 # whole-binary test. The race detector needs cgo.
 test: lint
 	CGO_ENABLED=1 $(GO) test -race -timeout 30m -count=1 ./...
+	$(MAKE) fuzz
+
+# Every fuzz test of a parser that takes outside input, each for
+# FUZZTIME (Go runs one fuzz target at a time), so a regression that
+# panics fails CI. The seeds run in every plain `go test` too.
+FUZZTIME ?= 10s
+FUZZ_TARGETS = \
+	crawler:FuzzExtract crawler:FuzzDecodeEncoding crawler:FuzzParseFeed \
+	crawler:FuzzParseSitemap crawler:FuzzJSONAPI crawler:FuzzDates \
+	responder:FuzzCasualties scheme:FuzzParse config:FuzzParse \
+	console:FuzzRequestBodies analyzer:FuzzAnalyze
+fuzz:
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; name=$${t#*:}; \
+		echo "fuzz ./$$pkg $$name for $(FUZZTIME)"; \
+		$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) -parallel 2 ./$$pkg; \
+	done
 
 test-short:
 	$(GO) test -short -count=1 ./...

@@ -2,6 +2,7 @@ package analyzer
 
 import (
 	"bufio"
+	"github.com/yuqing-project/yuqing/internal/testenv"
 	"os"
 	"path/filepath"
 	"strings"
@@ -72,7 +73,7 @@ func readSegLines(tb testing.TB, name string) []string {
 	tb.Helper()
 	f, err := os.Open(filepath.Join(segDataDir, name))
 	if err != nil {
-		tb.Skipf("segmentation data not available: %v", err)
+		testenv.Missing(tb, "data", "segmentation data not available: %v", err)
 	}
 	defer f.Close()
 	var lines []string

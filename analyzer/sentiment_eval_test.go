@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/yuqing-project/yuqing/internal/testenv"
 	"github.com/yuqing-project/yuqing/model"
 )
 
@@ -23,7 +24,7 @@ func readLabelled(tb testing.TB, name string) []labelled {
 	tb.Helper()
 	f, err := os.Open(filepath.Join(sentimentDataDir, name))
 	if err != nil {
-		tb.Skipf("labelled data not available: %v", err)
+		testenv.Missing(tb, "data", "labelled data not available: %v", err)
 	}
 	defer f.Close()
 	var rows []labelled

@@ -49,6 +49,10 @@ func StartBroker(cfg config.EmbeddedKafka, partitions int32, dir string, log *sl
 			return net.Listen(network, net.JoinHostPort(host, portStr))
 		}),
 		kfake.ClusterID("yuqing-embedded"),
+		// The broker's own errors (a write to its log that fails because
+		// the disk is full) reach the log as what they are, not only as
+		// UNKNOWN_SERVER_ERROR to the client.
+		kfake.WithLogger(brokerLogger{log.With("component", "embedded-broker")}),
 		kfake.DataDir(filepath.Clean(dir)),
 		kfake.BrokerConfigs(map[string]string{
 			"log.retention.ms": strconv.FormatInt(cfg.Retention.Milliseconds(), 10),
@@ -80,3 +84,16 @@ func (b *Broker) Addr() string { return b.addr }
 
 // Close stops the broker, flushing its log to disk.
 func (b *Broker) Close() { b.cluster.Close() }
+
+// brokerLogger passes the embedded broker's warnings and errors to slog;
+// its per-request information and debug lines are dropped.
+type brokerLogger struct{ log *slog.Logger }
+
+func (l brokerLogger) Logf(level kfake.LogLevel, format string, args ...any) {
+	switch level {
+	case kfake.LogLevelError:
+		l.log.Error("embedded broker: " + fmt.Sprintf(format, args...))
+	case kfake.LogLevelWarn:
+		l.log.Warn("embedded broker: " + fmt.Sprintf(format, args...))
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -193,9 +194,9 @@ func TestRetryThenDeadLetter(t *testing.T) {
 				failures[d.ID]++
 				return errors.New("transient")
 			}
-		case "r-003": // always fails: dead-lettered after 3 attempts
+		case "r-003": // fails permanently: dead-lettered at once
 			failures[d.ID]++
-			return errors.New("store rejects it")
+			return Permanent(errors.New("store rejects it"))
 		}
 		return nil
 	})
@@ -242,7 +243,7 @@ func TestRetryThenDeadLetter(t *testing.T) {
 	if dl := byKey["bad"]; dl.Error == "" || string(dl.Value) != "{not json" || dl.Topic != TopicDocs {
 		t.Errorf("dead letter of the malformed message = %+v, want its value and error", dl)
 	}
-	if dl := byKey["r-003"]; dl.Error != "store rejects it" || dl.Stage != "g" {
+	if dl := byKey["r-003"]; dl.Error != "store rejects it" || dl.Stage != "g" || dl.Attempts != 1 {
 		t.Errorf("dead letter of r-003 = %+v, want the handler's error and the group", dl)
 	}
 }
@@ -420,4 +421,59 @@ func waitMembers(t *testing.T, cl *kgo.Client, group string, n int) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// TestTransientFailureNeverDeadLetters: while the handler fails
+// transiently (its store is down), the consumer retries for as long as it
+// takes, reports not ready with the reason, and dead-letters nothing;
+// once the store is back every message is handled.
+func TestTransientFailureNeverDeadLetters(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	if err := e.prod.Publish(ctx, docs(40, "t")...); err != nil {
+		t.Fatal(err)
+	}
+	c := e.consumer("tg", 2)
+	var down atomic.Bool
+	down.Store(true)
+	var notReady atomic.Value
+	go func() {
+		// The outage lasts until the consumer has reported not ready,
+		// and at least 1.5 s: far beyond the old retry budget.
+		start := time.Now()
+		for {
+			if err := c.Ready(ctx); err != nil {
+				notReady.Store(err.Error())
+				if time.Since(start) > 1500*time.Millisecond {
+					down.Store(false)
+					return
+				}
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}()
+	seen := collect(t, c, 40, func(model.Document) error {
+		if down.Load() {
+			return fmt.Errorf("cannot store: %w", context.DeadlineExceeded)
+		}
+		return nil
+	})
+	if len(seen) != 40 {
+		t.Errorf("handled %d distinct documents, want 40", len(seen))
+	}
+	why, _ := notReady.Load().(string)
+	if !strings.Contains(why, "tg") || !strings.Contains(why, "deadline exceeded") {
+		t.Errorf("not-ready reason during the outage = %q, want the group and the cause", why)
+	}
+	if err := c.Ready(ctx); err != nil {
+		t.Errorf("after recovery Ready = %v, want nil", err)
+	}
+	if got := testutil.ToFloat64(e.m.deadLetters.WithLabelValues("tg")); got != 0 {
+		t.Errorf("dead letters = %v, want 0: a transient failure never dead-letters", got)
+	}
+	if got := testutil.ToFloat64(e.m.transient.WithLabelValues("tg")); got < 2 {
+		t.Errorf("transient failures counted = %v, want at least 2", got)
+	}
+	fmt.Printf("transient outage: handled %d, dead-lettered %v, transient failures %v\n", len(seen),
+		testutil.ToFloat64(e.m.deadLetters.WithLabelValues("tg")), testutil.ToFloat64(e.m.transient.WithLabelValues("tg")))
 }

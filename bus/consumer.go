@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
+	"sync"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -26,8 +28,18 @@ type Message struct {
 // It may be called again with the same messages (after an error, or after a
 // crash before the commit), so what it does must be idempotent. An error
 // means nothing of the batch may be taken as done: the consumer retries it.
-// Wrap an error with Permanent to say retrying cannot help (the message is
-// malformed): it then goes to the dead-letter topic at once.
+//
+// There are two kinds of failure. An error is transient unless it is
+// marked: the store or the broker is unreachable, the disk is full, a
+// timeout, too many connections, a context deadline. A transient failure
+// never dead-letters: the consumer stops fetching, retries the batch with
+// capped exponential backoff and jitter for as long as it takes, commits
+// nothing meanwhile and reports not ready (Ready). Wrap an error with
+// Permanent to say retrying cannot help (the message cannot be decoded or
+// fails validation): the message then goes to the dead-letter topic at
+// once, with the error, the stage and the attempt count, where
+// `yuqing deadletter replay` can send it back once the cause is fixed. A
+// panic in the handler is taken as permanent too.
 type Handler func(ctx context.Context, msgs []Message) error
 
 // PermanentError marks a failure that retrying cannot fix.
@@ -39,12 +51,26 @@ func (e *PermanentError) Unwrap() error { return e.Err }
 // Permanent wraps err as a PermanentError.
 func Permanent(err error) error { return &PermanentError{Err: err} }
 
+// IsPermanent reports whether err, or an error it wraps, is a
+// PermanentError. Every other error is transient.
+func IsPermanent(err error) bool {
+	var p *PermanentError
+	return errors.As(err, &p)
+}
+
+// maxBackoff caps the wait between two attempts of a transiently failing
+// batch.
+const maxBackoff = 30 * time.Second
+
 // ConsumerConfig configures one consumer group member.
 type ConsumerConfig struct {
-	Group        string
-	Topics       []string
-	MaxAttempts  int           // attempts before dead-lettering, at least 1
-	RetryBackoff time.Duration // first wait between attempts, doubled each time
+	Group  string
+	Topics []string
+	// MaxAttempts is how many transient failures in a row of one batch
+	// the consumer absorbs before it reports not ready (and logs at error
+	// level); it keeps retrying after that. At least 1.
+	MaxAttempts  int
+	RetryBackoff time.Duration // first wait between attempts, doubled each time up to 30 s, with jitter
 	BatchSize    int           // most messages per handler call
 	// DrainTimeout bounds how long shutdown waits for the batch in hand.
 	DrainTimeout time.Duration
@@ -71,6 +97,30 @@ type Consumer struct {
 	m   *Metrics
 	log *slog.Logger
 	h   Handler // set by Run
+
+	mu      sync.Mutex
+	stalled error // why the batch in hand keeps failing transiently, nil when not
+}
+
+// Ready reports nil unless the batch in hand has failed transiently
+// MaxAttempts times in a row and is still being retried; the error then
+// names the group, how long and why. It is safe to call concurrently
+// with Run and serves as a readiness check.
+func (c *Consumer) Ready(context.Context) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.stalled
+}
+
+func (c *Consumer) setStalled(err error) {
+	c.mu.Lock()
+	c.stalled = err
+	c.mu.Unlock()
+	v := 0.0
+	if err != nil {
+		v = 1
+	}
+	c.m.stalled.WithLabelValues(c.cfg.Group).Set(v)
 }
 
 // NewConsumer joins the consumer group with the given client options. dlq
@@ -118,6 +168,8 @@ func NewConsumer(cfg ConsumerConfig, opts []kgo.Opt, dlq *Producer, m *Metrics, 
 	m.retries.WithLabelValues(cfg.Group)
 	m.deadLetters.WithLabelValues(cfg.Group)
 	m.fetchErrors.WithLabelValues(cfg.Group)
+	m.transient.WithLabelValues(cfg.Group)
+	m.stalled.WithLabelValues(cfg.Group)
 	m.commits.WithLabelValues(cfg.Group, "error")
 	return &Consumer{cfg: cfg, cl: cl, dlq: dlq, m: m, log: log.With("group", cfg.Group)}, nil
 }
@@ -151,6 +203,11 @@ func (c *Consumer) Run(ctx context.Context, h Handler) error {
 		}
 		for _, r := range recs {
 			c.m.consumed.WithLabelValues(r.Topic, c.cfg.Group).Inc()
+			for _, h := range r.Headers {
+				if h.Key == HeaderReplayOf {
+					c.m.replayConsumed.WithLabelValues(r.Topic, c.cfg.Group).Inc()
+				}
+			}
 		}
 		// The batch in hand is finished even when shutdown starts: work
 		// runs on a context that outlives ctx by at most DrainTimeout.
@@ -188,26 +245,26 @@ func (c *Consumer) process(ctx, work context.Context, recs []*kgo.Record) bool {
 	for i, r := range recs {
 		msgs[i] = Message{Topic: r.Topic, Partition: r.Partition, Offset: r.Offset, Key: r.Key, Value: r.Value, Timestamp: r.Timestamp}
 	}
-	err, ok := c.attempt(ctx, work, msgs)
+	err, attempts, ok := c.attempt(ctx, work, msgs)
 	if !ok {
 		return false
 	}
 	if err == nil {
 		return true
 	}
-	// The batch keeps failing: find the messages that fail on their own, so
-	// one bad message does not hold back the rest.
+	// The batch failed permanently: find the messages that fail on their
+	// own, so one bad message does not hold back the rest.
 	for i := range msgs {
 		one := msgs[i : i+1]
-		err := err
+		err, n := err, attempts
 		if len(msgs) > 1 {
-			err, ok = c.attempt(ctx, work, one)
+			err, n, ok = c.attempt(ctx, work, one)
 			if !ok {
 				return false
 			}
 		}
 		if err != nil {
-			if !c.deadLetter(ctx, work, one[0], err) {
+			if !c.deadLetter(ctx, work, one[0], err, n) {
 				return false
 			}
 		}
@@ -215,39 +272,70 @@ func (c *Consumer) process(ctx, work context.Context, recs []*kgo.Record) bool {
 	return true
 }
 
-// attempt calls the handler up to MaxAttempts times. ok is false when
-// shutdown stopped it before the handler succeeded or gave up.
-func (c *Consumer) attempt(ctx, work context.Context, msgs []Message) (err error, ok bool) {
+// attempt calls the handler until it succeeds or fails permanently,
+// retrying transient failures with capped exponential backoff and jitter
+// while fetching is paused. It returns the permanent error (nil on
+// success) and the number of attempts; ok is false when shutdown stopped
+// it first.
+func (c *Consumer) attempt(ctx, work context.Context, msgs []Message) (err error, attempts int, ok bool) {
 	backoff := c.cfg.RetryBackoff
+	var since time.Time
+	defer func() {
+		if !since.IsZero() {
+			c.cl.ResumeFetchTopics(c.cfg.Topics...)
+			c.setStalled(nil)
+			if ok && err == nil {
+				c.log.Info("handler recovered", "attempts", attempts, "after", time.Since(since).Round(time.Millisecond))
+			}
+		}
+	}()
 	for i := 1; ; i++ {
 		start := time.Now()
 		err = c.handle(work, msgs)
 		c.m.handleSeconds.WithLabelValues(c.cfg.Group).Observe(time.Since(start).Seconds())
 		if err == nil {
-			return nil, true
+			return nil, i, true
 		}
-		var perm *PermanentError
-		if errors.As(err, &perm) || i >= c.cfg.MaxAttempts {
-			return err, true
+		if IsPermanent(err) {
+			return err, i, true
 		}
-		if work.Err() != nil {
-			return err, false
+		if work.Err() != nil || ctx.Err() != nil {
+			return err, i, false
 		}
+		if since.IsZero() {
+			// Backpressure: fetch nothing more until this batch is done.
+			since = start
+			c.cl.PauseFetchTopics(c.cfg.Topics...)
+		}
+		c.m.transient.WithLabelValues(c.cfg.Group).Inc()
 		c.m.retries.WithLabelValues(c.cfg.Group).Inc()
-		c.log.Warn("handler failed, retrying", "attempt", i, "messages", len(msgs), "backoff", backoff, "err", err)
-		select {
-		case <-time.After(backoff):
-		case <-ctx.Done():
-			return err, false
+		level := slog.LevelWarn
+		if i >= c.cfg.MaxAttempts {
+			level = slog.LevelError
+			c.setStalled(fmt.Errorf("consumer group %s: %d messages failing transiently for %s (%d attempts), retrying: %w",
+				c.cfg.Group, len(msgs), time.Since(since).Round(time.Second), i, err))
 		}
-		backoff = min(backoff*2, 30*time.Second)
+		wait := jitter(backoff)
+		c.log.Log(ctx, level, "handler failed transiently, retrying", "attempt", i, "messages", len(msgs), "backoff", wait, "err", err)
+		select {
+		case <-time.After(wait):
+		case <-ctx.Done():
+			return err, i, false
+		}
+		backoff = min(backoff*2, maxBackoff)
 	}
+}
+
+// jitter returns d less up to a fifth of it at random, so that members
+// retrying together do not hit a recovering store in step.
+func jitter(d time.Duration) time.Duration {
+	return d - time.Duration(rand.Int64N(int64(d)/5+1))
 }
 
 func (c *Consumer) handle(ctx context.Context, msgs []Message) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			err = fmt.Errorf("handler panicked: %v", r)
+			err = Permanent(fmt.Errorf("handler panicked: %v", r))
 		}
 	}()
 	return c.h(ctx, msgs)
@@ -255,14 +343,14 @@ func (c *Consumer) handle(ctx context.Context, msgs []Message) (err error) {
 
 // deadLetter sends m to the dead-letter topic, retrying until it is durable
 // or shutdown; it reports whether it was sent.
-func (c *Consumer) deadLetter(ctx, work context.Context, m Message, cause error) bool {
+func (c *Consumer) deadLetter(ctx, work context.Context, m Message, cause error, attempts int) bool {
 	dl := DeadLetter{Topic: m.Topic, Partition: m.Partition, Offset: m.Offset, Key: string(m.Key),
-		Value: m.Value, Error: cause.Error(), Stage: c.cfg.Group, At: time.Now().UTC()}
+		Value: m.Value, Error: cause.Error(), Stage: c.cfg.Group, Attempts: attempts, At: time.Now().UTC()}
 	b, err := json.Marshal(dl)
 	if err != nil {
 		panic("BUG: cannot encode dead letter: " + err.Error())
 	}
-	for backoff := c.cfg.RetryBackoff; ; backoff = min(backoff*2, 30*time.Second) {
+	for backoff := c.cfg.RetryBackoff; ; backoff = min(backoff*2, maxBackoff) {
 		err := c.dlq.Produce(work, TopicDeadLetter, Record{Key: string(m.Key), Value: b})
 		if err == nil {
 			c.m.deadLetters.WithLabelValues(c.cfg.Group).Inc()
@@ -272,7 +360,7 @@ func (c *Consumer) deadLetter(ctx, work context.Context, m Message, cause error)
 		}
 		c.log.Warn("cannot dead-letter message, retrying", "offset", m.Offset, "err", err)
 		select {
-		case <-time.After(backoff):
+		case <-time.After(jitter(backoff)):
 		case <-ctx.Done():
 			return false
 		}

@@ -32,7 +32,10 @@ const (
 // added Document.PublishedAtConfidence and Document.Injected.
 const SchemaVersion = 2
 
-// DeadLetter wraps a message that could not be processed after its retries.
+// DeadLetter wraps a message that failed permanently (see Handler), with
+// where it came from, the error, the stage (consumer group) and how many
+// times it was tried. Its key is the original key; replaying it produces
+// Value under Key to Topic again.
 type DeadLetter struct {
 	Topic     string    `json:"topic"`
 	Partition int32     `json:"partition"`
@@ -41,6 +44,7 @@ type DeadLetter struct {
 	Value     []byte    `json:"value"`
 	Error     string    `json:"error"`
 	Stage     string    `json:"stage"`
+	Attempts  int       `json:"attempts,omitempty"`
 	At        time.Time `json:"at"`
 }
 

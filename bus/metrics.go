@@ -14,6 +14,10 @@ type Metrics struct {
 	commits         *prometheus.CounterVec
 	handleSeconds   *prometheus.HistogramVec
 	fetchErrors     *prometheus.CounterVec
+	transient       *prometheus.CounterVec
+	stalled         *prometheus.GaugeVec
+	replayed        *prometheus.CounterVec
+	replayConsumed  *prometheus.CounterVec
 }
 
 // NewMetrics creates the bus metrics and registers them with reg.
@@ -42,7 +46,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		}, []string{"group"}),
 		deadLetters: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "yuqing_bus_dead_letters_total",
-			Help: "Messages sent to the dead-letter topic after their retries, by consumer group.",
+			Help: "Messages that failed permanently and were sent to the dead-letter topic, by consumer group.",
 		}, []string{"group"}),
 		commits: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "yuqing_bus_offset_commits_total",
@@ -57,8 +61,30 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Name: "yuqing_bus_fetch_errors_total",
 			Help: "Errors returned by fetches, by consumer group.",
 		}, []string{"group"}),
+		transient: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "yuqing_bus_transient_failures_total",
+			Help: "Handler attempts that failed transiently (store or broker unreachable, disk full, timeout) and were retried without dead-lettering, by consumer group.",
+		}, []string{"group"}),
+		stalled: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "yuqing_bus_consumer_stalled",
+			Help: "1 while a consumer group's batch keeps failing transiently and the group has stopped fetching to retry it, else 0.",
+		}, []string{"group"}),
+		replayed: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "yuqing_bus_dead_letters_replayed_total",
+			Help: "Dead letters replayed into their original topic (yuqing deadletter replay), by topic.",
+		}, []string{"topic"}),
+		replayConsumed: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "yuqing_bus_replayed_messages_consumed_total",
+			Help: "Replayed dead letters fetched by a consumer group, by topic and group.",
+		}, []string{"topic", "group"}),
 	}
-	reg.MustRegister(m.produced, m.produceFailures, m.produceSeconds, m.consumed, m.retries,
-		m.deadLetters, m.commits, m.handleSeconds, m.fetchErrors)
+	reg.MustRegister(m.replayed, m.replayConsumed, m.produced, m.produceFailures, m.produceSeconds, m.consumed, m.retries,
+		m.deadLetters, m.commits, m.handleSeconds, m.fetchErrors, m.transient, m.stalled)
 	return m
+}
+
+// DeadLetters returns the dead-letter counter of group, for tests and
+// tools that report it.
+func (m *Metrics) DeadLetters(group string) prometheus.Counter {
+	return m.deadLetters.WithLabelValues(group)
 }

@@ -54,6 +54,10 @@ type HTTPConfig struct {
 	// serves only the profiles (/debug/pprof/), e.g. 127.0.0.1:6060; they
 	// then leave the main listener. Default: empty, profiles on Listen.
 	DebugListen string `yaml:"debug_listen"`
+	// MinFreeDiskMB is the free space, in MiB, the data dir's filesystem
+	// must have for /readyz to say ready (the embedded broker's log and
+	// the SQLite store live there). 0 turns the check off. Default: 256.
+	MinFreeDiskMB int `yaml:"min_free_disk_mb"`
 	// TLSCertFile and TLSKeyFile, when both set, make the main listener
 	// serve HTTPS with this certificate (PEM); the session cookie is then
 	// Secure. Default: empty, plain HTTP (behind a TLS proxy, set
@@ -123,8 +127,11 @@ type KafkaTopicsConfig struct {
 
 // KafkaConsumerConfig tunes the at-least-once consumers.
 type KafkaConsumerConfig struct {
-	// MaxAttempts is how often a failing message is tried before it goes
-	// to the dead-letter topic. Default: 5.
+	// MaxAttempts is how many transient failures in a row of one batch a
+	// stage absorbs before it reports not ready; it keeps retrying after
+	// that (a transient failure never dead-letters; only a permanent one,
+	// such as a message that cannot be decoded, goes to the dead-letter
+	// topic). Default: 5.
 	MaxAttempts int `yaml:"max_attempts"`
 	// RetryBackoff is the first wait between attempts, doubled each time.
 	// Default: 200ms.

@@ -54,7 +54,7 @@ func TestLoadGoodConfig(t *testing.T) {
 	}
 	want := &Config{
 		DataDir: "/var/lib/yuqing",
-		HTTP:    HTTPConfig{Listen: "0.0.0.0:8080"},
+		HTTP:    HTTPConfig{Listen: "0.0.0.0:8080", MinFreeDiskMB: 512},
 		Kafka: KafkaConfig{
 			Brokers:  []string{"kafka-0:9092", "kafka-1:9092"},
 			ClientID: "yuqing-test",

@@ -90,6 +90,7 @@ func (c *Config) applyDefaults(set func(string) bool) {
 	d := defaulter{set}
 	d.str("data_dir", &c.DataDir, "data")
 	d.str("http.listen", &c.HTTP.Listen, "127.0.0.1:8080")
+	d.int("http.min_free_disk_mb", &c.HTTP.MinFreeDiskMB, 256)
 	d.str("kafka.client_id", &c.Kafka.ClientID, "yuqing")
 	d.str("kafka.embedded.listen", &c.Kafka.Embedded.Listen, "127.0.0.1:9092")
 	d.dur("kafka.embedded.retention", &c.Kafka.Embedded.Retention, 168*time.Hour)

@@ -102,6 +102,9 @@ func (c *Config) problems() []Problem {
 		bad("data_dir", "must not be empty")
 	}
 	checkAddr("http.listen", c.HTTP.Listen)
+	if c.HTTP.MinFreeDiskMB < 0 {
+		bad("http.min_free_disk_mb", "must not be negative, got %d", c.HTTP.MinFreeDiskMB)
+	}
 	if c.HTTP.DebugListen != "" {
 		checkAddr("http.debug_listen", c.HTTP.DebugListen)
 		if c.HTTP.DebugListen == c.HTTP.Listen {

@@ -43,7 +43,8 @@ func (c *Console) action(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	req.Actor = actorName(r)
-	if err := validateAction(req); err != nil {
+	if err := errors.Join(validateAction(req), model.CheckText("actor", req.Actor, model.MaxActorLen),
+		req.Request.Validate(c.now())); err != nil {
 		writeJSON(w, http.StatusBadRequest, apiError{err.Error()})
 		return
 	}
@@ -226,7 +227,11 @@ func (c *Console) disclosure(w http.ResponseWriter, r *http.Request) {
 	day, err := time.ParseInLocation("2006-01-02", req.Date, model.China)
 	if err != nil {
 		errs = append(errs, fmt.Errorf("invalid field date=%q: want YYYY-MM-DD", req.Date))
+	} else {
+		errs = append(errs, model.CheckDate("date", day, c.now()))
 	}
+	errs = append(errs, model.CheckText("title", req.Title, model.MaxTitleLen), model.CheckText("actor", req.Actor, model.MaxActorLen),
+		model.CheckText("reason", req.Reason, model.MaxReasonLen))
 	if err := errors.Join(errs...); err != nil {
 		writeJSON(w, http.StatusBadRequest, apiError{err.Error()})
 		return
@@ -248,9 +253,9 @@ type incidentRequest struct {
 	Level string `json:"level"`
 	// EventTime is when it happened (RFC 3339), if known; the response
 	// clock starts from the earlier of it and now.
-	EventTime time.Time `json:"event_time,omitzero"`
-	Reason    string    `json:"reason"`
-	Actor     string    `json:"actor"`
+	EventTime *time.Time `json:"event_time,omitempty"`
+	Reason    string     `json:"reason"`
+	Actor     string     `json:"actor"`
 }
 
 // openIncident opens an incident by hand. Like a disclosure item it is a
@@ -274,21 +279,32 @@ func (c *Console) openIncident(w http.ResponseWriter, r *http.Request) {
 		errs = append(errs, errors.New("missing field actor: who opens the incident"))
 	}
 	now := c.now()
-	if req.EventTime.After(now.Add(time.Minute)) {
-		errs = append(errs, fmt.Errorf("invalid field event_time=%s: in the future", req.EventTime.Format(time.RFC3339)))
+	var eventTime time.Time // zero: not known
+	if req.EventTime != nil {
+		eventTime = *req.EventTime
 	}
+	switch {
+	case req.EventTime != nil && eventTime.IsZero():
+		errs = append(errs, fmt.Errorf("invalid field event_time=%s: must be between %s and now", eventTime.Format(time.RFC3339), model.EarliestDate.Format("2006-01-02")))
+	case eventTime.After(now.Add(time.Minute)):
+		errs = append(errs, fmt.Errorf("invalid field event_time=%s: in the future", eventTime.Format(time.RFC3339)))
+	default:
+		errs = append(errs, model.CheckDate("event_time", eventTime, now))
+	}
+	errs = append(errs, model.CheckText("title", req.Title, model.MaxTitleLen), model.CheckText("actor", req.Actor, model.MaxActorLen),
+		model.CheckText("reason", req.Reason, model.MaxReasonLen))
 	if err := errors.Join(errs...); err != nil {
 		writeJSON(w, http.StatusBadRequest, apiError{err.Error()})
 		return
 	}
 	start := now
-	if !req.EventTime.IsZero() && req.EventTime.Before(start) {
-		start = req.EventTime
+	if !eventTime.IsZero() && eventTime.Before(start) {
+		start = eventTime
 	}
 	inc := model.Incident{ID: "INC-M-" + uniqueID(now, req.Title, req.Actor)[:12], Version: 1, Title: req.Title, Level: req.Level,
 		LevelConfirmed: true, State: model.StateConfirmed, Open: true, OpenedAt: now.UTC(), DetectedAt: now.UTC(),
-		EventTime: req.EventTime.UTC(), ClockStart: start.UTC(), ClockAnchor: "earliest", Reason: "人工登记:" + req.Reason}
-	if req.EventTime.IsZero() {
+		EventTime: eventTime.UTC(), ClockStart: start.UTC(), ClockAnchor: "earliest", Reason: "人工登记:" + req.Reason}
+	if eventTime.IsZero() {
 		inc.EventTime = time.Time{}
 	}
 	opened := model.HistoryEntry{Actor: req.Actor, Reason: "人工登记(" + req.Level + "级):" + req.Reason}

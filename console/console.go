@@ -11,14 +11,17 @@
 package console
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"strconv"
 	"time"
+	"unicode/utf8"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -206,7 +209,9 @@ func (c *Console) fail(w http.ResponseWriter, r *http.Request, err error) {
 		writeJSON(w, http.StatusServiceUnavailable, apiError{"request timed out"})
 	default:
 		c.log.Error("API request failed", "path", r.URL.Path, "request_id", httpserver.RequestID(r.Context()), "err", err)
-		writeJSON(w, http.StatusInternalServerError, apiError{"internal error: " + err.Error()})
+		// The details are in the log under the request's ID, never in
+		// the answer (they may name internal addresses).
+		writeJSON(w, http.StatusInternalServerError, apiError{"internal error (request ID " + httpserver.RequestID(r.Context()) + ")"})
 	}
 }
 
@@ -261,7 +266,17 @@ func timeParam(r *http.Request, name string) (time.Time, error) {
 // errors) into v; on failure it answers 400 naming the problem and returns
 // false.
 func decodeBody(w http.ResponseWriter, r *http.Request, v any) bool {
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 64<<10))
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 64<<10))
+	if err != nil {
+		writeJSON(w, http.StatusBadRequest, apiError{"invalid request body: " + err.Error()})
+		return false
+	}
+	// The JSON decoder would turn invalid UTF-8 into U+FFFD silently.
+	if !utf8.Valid(body) {
+		writeJSON(w, http.StatusBadRequest, apiError{"invalid request body: not valid UTF-8"})
+		return false
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		writeJSON(w, http.StatusBadRequest, apiError{"invalid request body: " + err.Error()})

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/yuqing-project/yuqing/internal/testenv"
 	"github.com/yuqing-project/yuqing/model"
 )
 
@@ -58,7 +59,7 @@ var truthDateRe = regexp.MustCompile(`^(\d{4})-(\d{1,2})(?:-(\d{1,2}))?`)
 func TestExtractDataset(t *testing.T) {
 	pages, _ := filepath.Glob(filepath.Join(datasetDir, "original", "*.html"))
 	if len(pages) == 0 {
-		t.Skipf("extraction data set not found in %s", datasetDir)
+		testenv.Missing(t, "data", "extraction data set not found in %s", datasetDir)
 	}
 	fetched := time.Date(2026, 11, 21, 0, 0, 0, 0, model.China)
 	var f1Sum float64

@@ -166,6 +166,15 @@ type Officers interface {
 	Dictionary
 }
 
+// Prober is implemented by a store that can tell whether it accepts
+// writes right now. ProbeWrite writes something no reader can see (a
+// transaction that leaves no row behind, or the server's liveness where a
+// write would leave one) and returns the error a real write would get:
+// disk full, read-only, server unreachable. /readyz calls it.
+type Prober interface {
+	ProbeWrite(ctx context.Context) error
+}
+
 // Inspections is the findings of inspections of the jurisdiction's own
 // portals. Only the inspector writes them (upserts by ID, the higher
 // Version winning: an inspection that sees a finding again moves its

@@ -3,6 +3,7 @@ package sentiment
 import (
 	"bytes"
 	"fmt"
+	"github.com/yuqing-project/yuqing/internal/testenv"
 	"math"
 	"os"
 	"path/filepath"
@@ -325,7 +326,7 @@ func TestEmbeddedModelOnHeldOutRows(t *testing.T) {
 	}
 	d, err := LoadData("../../../shared/data/sentiment", false, nil)
 	if err != nil {
-		t.Skipf("labelled data not available: %v", err)
+		testenv.Missing(t, "data", "labelled data not available: %v", err)
 	}
 	m, err := Default()
 	if err != nil {

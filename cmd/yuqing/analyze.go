@@ -22,7 +22,8 @@ const analyzeUsage = `Usage:
   yuqing analyze [-tokens] [-model FILE] < INPUT > OUTPUT
 
 Reads documents on stdin, one a line: JSON {"id", "text", "title",
-"authority"} (only text is required) or plain text. Writes one JSON object a
+"authority"} (only text is required) or plain text; a line is JSON when it
+starts with { and then, after any spaces, a quote or }. Writes one JSON object a
 line: id, sentiment {label, score, negativity}, topics, regions [{code,
 name, role}], entities, keywords, simhash, flags, and with -tokens the
 segmentation. A line without an id gets its line number. A line that cannot
@@ -109,7 +110,7 @@ func cmdAnalyze(args []string, stdin io.Reader, stdout, stderr io.Writer) error 
 			continue
 		}
 		in := analyzeInput{Text: string(line)}
-		if line[0] == '{' {
+		if looksLikeJSONObject(line) {
 			in = analyzeInput{}
 			// Other fields (a gold label, a source) are allowed and ignored,
 			// so that labelled sets can be piped through as they are.
@@ -149,4 +150,16 @@ func cmdAnalyze(args []string, stdin io.Reader, stdout, stderr io.Writer) error 
 		return fmt.Errorf("%d of %d input lines could not be read (see above)", bad, n)
 	}
 	return nil
+}
+
+// looksLikeJSONObject reports whether line is meant as a JSON object: "{"
+// followed, after any white space, by the quote of a key or the closing
+// brace. A plain-text line that merely starts with "{" (「{紧急}某镇停水」)
+// is text.
+func looksLikeJSONObject(line []byte) bool {
+	if len(line) == 0 || line[0] != '{' {
+		return false
+	}
+	rest := bytes.TrimLeft(line[1:], " \t")
+	return len(rest) > 0 && (rest[0] == '"' || rest[0] == '}')
 }

@@ -98,3 +98,18 @@ func TestAnalyzeCommandErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestAnalyzeTextStartingWithBrace: a plain-text line that starts with "{"
+// is analysed as text, not refused as bad JSON.
+func TestAnalyzeTextStartingWithBrace(t *testing.T) {
+	var stdout, stderr strings.Builder
+	in := "{紧急}某镇发生山体滑坡，造成2人死亡。\n{\"id\":\"j\",\"text\":\"全县秋粮丰收\"}\n{ \"id\": broken\n"
+	err := cmdAnalyze(nil, strings.NewReader(in), &stdout, &stderr)
+	if err == nil || !strings.Contains(err.Error(), "1 of 3 input lines") {
+		t.Fatalf("err = %v, want the broken JSON line (only) reported; stderr: %s", err, stderr.String())
+	}
+	out := stdout.String()
+	if !strings.Contains(out, `"id":"1"`) || !strings.Contains(out, `"id":"j"`) {
+		t.Errorf("output = %s; want the text line (id 1) and the JSON line (id j)", out)
+	}
+}

@@ -32,6 +32,7 @@ Usage:
   yuqing calendar add-workdays [-data-dir DIR] YYYY-MM-DD N
   yuqing calendar is-workday [-data-dir DIR] YYYY-MM-DD
   yuqing calendar import [-data-dir DIR] FILE
+  yuqing deadletter list|show|replay [-config FILE] [filters] [ID...]
   yuqing brief generate|list|show|submit|return|sign|issue [-config FILE | -data-dir DIR] [flags]
   yuqing version
 
@@ -62,6 +63,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = cmdExtract(args[1:], stdout, stderr)
 	case "calendar":
 		err = cmdCalendar(args[1:], stdout, stderr)
+	case "deadletter":
+		err = cmdDeadletter(args[1:], stdout, stderr)
 	case "check-config":
 		err = cmdCheckConfig(args[1:], stdout, stderr)
 	case "brief":

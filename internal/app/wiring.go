@@ -31,11 +31,20 @@ import (
 // mounts them. It listens before the other modules start, so a probe gets
 // an answer (not ready) while they do.
 func (a *App) initServer(context.Context) (*Service, error) {
-	srv, err := httpserver.New(httpserver.Options{Listen: a.cfg.HTTP.Listen, DebugListen: a.cfg.HTTP.DebugListen,
-		TLSCertFile: a.cfg.HTTP.TLSCertFile, TLSKeyFile: a.cfg.HTTP.TLSKeyFile,
-		Gatherer: a.reg, Registerer: a.reg, Logger: a.log})
+	// Each client's writes are rate-limited (429, counted), so no one
+	// client can flood an incident's history.
+	limit, err := httpserver.WriteRateLimit(httpserver.DefaultWriteRate, httpserver.DefaultWriteBurst, a.reg)
 	if err != nil {
 		return nil, err
+	}
+	srv, err := httpserver.New(httpserver.Options{Listen: a.cfg.HTTP.Listen, DebugListen: a.cfg.HTTP.DebugListen,
+		TLSCertFile: a.cfg.HTTP.TLSCertFile, TLSKeyFile: a.cfg.HTTP.TLSKeyFile,
+		Gatherer: a.reg, Registerer: a.reg, Logger: a.log, Middleware: []httpserver.Middleware{limit}})
+	if err != nil {
+		return nil, err
+	}
+	if mb := a.cfg.HTTP.MinFreeDiskMB; mb > 0 {
+		srv.AddReadyCheck("disk", diskCheck(a.cfg.DataDir, mb))
 	}
 	srv.AddReadyCheck("stages", func(context.Context) error {
 		if !a.started.Load() {
@@ -101,10 +110,7 @@ func (a *App) initStore(ctx context.Context) (*Service, error) {
 		return nil, err
 	}
 	a.st = st
-	a.srv.AddReadyCheck("store", func(ctx context.Context) error {
-		_, err := st.CountPosts(ctx)
-		return err
-	})
+	a.srv.AddReadyCheck("store", storeCheck(st))
 	return &Service{Close: func() {
 		if err := st.Close(); err != nil {
 			a.log.Warn("cannot close store", "err", err)
@@ -198,7 +204,14 @@ func (a *App) initConsole(ctx context.Context) (*Service, error) {
 func (a *App) consumer(cc bus.ConsumerConfig) (*bus.Consumer, error) {
 	k := a.cfg.Kafka.Consumer
 	cc.MaxAttempts, cc.RetryBackoff, cc.BatchSize = k.MaxAttempts, k.RetryBackoff, k.BatchSize
-	return bus.NewConsumer(cc, slices.Clone(a.kopts), a.prod, a.busMetrics, a.log)
+	c, err := bus.NewConsumer(cc, slices.Clone(a.kopts), a.prod, a.busMetrics, a.log)
+	if err != nil {
+		return nil, err
+	}
+	// A group whose batch keeps failing transiently (store down, disk
+	// full) retries it without end and says so here.
+	a.srv.AddReadyCheck("consumer "+cc.Group, c.Ready)
+	return c, nil
 }
 
 // initAnalyzer builds the analyzer (segmenter, model, regions, schemes,

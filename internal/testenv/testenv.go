@@ -6,6 +6,7 @@
 package testenv
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"slices"
@@ -33,4 +34,16 @@ func LookPath(t testing.TB, name string, binaries ...string) string {
 	}
 	t.Skipf("%s; install it or set YUQING_TEST_REQUIRE=%s to make this a failure", msg, name)
 	return ""
+}
+
+// Missing skips a test whose input (a data set) is not there, or fails it
+// when YUQING_TEST_REQUIRE names name (CI requires "data", so the quality
+// tests never pass by skipping).
+func Missing(tb testing.TB, name, format string, args ...any) {
+	tb.Helper()
+	msg := fmt.Sprintf(format, args...)
+	if Required(name) {
+		tb.Fatalf("%s, and YUQING_TEST_REQUIRE=%s requires it", msg, os.Getenv("YUQING_TEST_REQUIRE"))
+	}
+	tb.Skipf("%s; set YUQING_TEST_REQUIRE=%s to make this a failure", msg, name)
 }
