@@ -232,3 +232,7 @@ func nonNil[T any](s []T) []T {
 	}
 	return s
 }
+
+func asBad(err error, bad **badParam) bool { return errors.As(err, bad) }
+
+func isNotFound(err error) bool { return errors.Is(err, store.ErrNotFound) }

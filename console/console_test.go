@@ -109,9 +109,11 @@ func TestReadAPI(t *testing.T) {
 		{"/api/v1/incidents/INC-1", 200, `"incident":{"id":"INC-1"`},
 		{"/api/v1/rules", 200, `"id":"R-24H"`},
 		{"/healthz", 200, "ok"},
-		{"/", 200, "待处置舆情事件"},
+		{"/", 200, "待处置事件（按最近时限）"},
+		{"/incidents", 200, "化工厂爆炸"},
+		{"/feed?q=爆炸", 200, "共<b>1</b>条信息"},
 		{"/incidents/INC-1", 200, "国办发〔2016〕80号"},
-		{"/incidents/NONE", 404, "not found"},
+		{"/incidents/NONE", 404, "没有找到"},
 		{"/api/v1/incidents/INC-1/deliveries", 200, `"items":[]`},
 	} {
 		code, body := get(t, srv.URL+tc.path)

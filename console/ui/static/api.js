@@ -1,0 +1,50 @@
+// The one helper every page's state-changing call goes through (yq.send),
+// and what the pages share: the operator's name, messages, countdowns.
+(function(){
+'use strict';
+function csrf(){const m=document.querySelector('meta[name="csrf-token"]');return m?m.getAttribute('content'):'';}
+const msg=()=>document.getElementById('msg');
+const who=()=>document.getElementById('who');
+const yq={
+  // say shows a message in the page's status line.
+  say(text,ok){const m=msg();if(!m)return;m.textContent=text;m.className=ok?'ok':'err';},
+  // actor is the operator's name from the page head, or null (and a
+  // message) when it is empty.
+  actor(){const w=who();const v=w?w.value.trim():'';if(!v){yq.say('请先填写操作人');if(w)w.focus();return null;}return v;},
+  // send sends body as JSON with the CSRF token and resolves to
+  // {ok,status,data}; a failure is shown in the status line.
+  async send(method,url,body){
+    let r;
+    try{r=await fetch(url,{method:method,headers:{'Content-Type':'application/json','X-CSRF-Token':csrf()},body:body===undefined?undefined:JSON.stringify(body),credentials:'same-origin'});}
+    catch(e){yq.say('操作失败：网络不通，请稍后重试');return {ok:false,status:0,data:null};}
+    const data=await r.json().catch(()=>null);
+    if(!r.ok){yq.say('操作失败：'+((data&&data.error)||r.status));}
+    return {ok:r.ok,status:r.status,data:data};
+  },
+  // countdowns updates every .countdown[data-due] once a second, with its
+  // urgency class.
+  countdowns(){
+    const fmt=ms=>{const m=Math.round(Math.abs(ms)/60000),d=Math.floor(m/1440),h=Math.floor(m%1440/60),mi=m%60;
+      let s='';if(d)s+=d+'天';if(h)s+=h+'小时';if(mi&&!d)s+=mi+'分钟';return s||'不到1分钟';};
+    const tick=()=>document.querySelectorAll('.countdown[data-due]').forEach(el=>{
+      const ms=new Date(el.dataset.due).getTime()-Date.now();
+      el.textContent=(ms<0?'已超时':'剩余')+fmt(ms);
+      el.classList.remove('over','near','soon','far');
+      el.classList.add(ms<0?'over':ms<2*3600e3?'near':ms<12*3600e3?'soon':'far');
+    });
+    tick();setInterval(tick,1000);
+  },
+};
+window.yq=yq;
+document.addEventListener('DOMContentLoaded',()=>{
+  const w=who();
+  if(w){w.value=localStorage.getItem('yuqing.who')||'';w.addEventListener('input',()=>localStorage.setItem('yuqing.who',w.value.trim()));}
+  // Sentiment corrections, wherever a page offers them.
+  document.querySelectorAll('select.fix').forEach(sel=>sel.addEventListener('change',async()=>{
+    if(!sel.value)return;
+    const by=yq.actor();if(!by){sel.value='';return;}
+    const r=await yq.send('POST','/api/v1/posts/'+encodeURIComponent(sel.dataset.id)+'/sentiment',{label:sel.value,by:by});
+    if(r.ok)location.reload();else sel.value='';
+  }));
+});
+})();
