@@ -348,3 +348,45 @@ func (l *requestLog) sent() []bus.Request {
 	defer l.mu.Unlock()
 	return slices.Clone(l.reqs)
 }
+
+// TestTheAPISaysWhatItDoes: an unknown query parameter is refused naming
+// it, open=false lists only closed incidents, a source is found by its
+// name as by its ID, and a request the responder would ignore (any on a
+// closed incident) is refused with 409 saying why and recorded nowhere.
+func TestTheAPISaysWhatItDoes(t *testing.T) {
+	srv, st, _ := newServer(t)
+	ctx := context.Background()
+	closed := model.Incident{ID: "INC-0", Version: 2, Title: "旧事件", Level: "IV", State: model.StateClosed, OpenedAt: time.Now(), ClockStart: time.Now()}
+	if err := st.UpsertIncidents(ctx, []model.Incident{closed}); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		path string
+		code int
+		want string
+	}{
+		{"/api/v1/posts?region=451024&level=II", 400, `unknown: level`},
+		{"/api/v1/posts?source=澜州新闻网", 200, `"total":1`},
+		{"/api/v1/posts?source=news", 200, `"total":1`},
+		{"/api/v1/posts?region=000000", 200, `"total":0`},
+		{"/api/v1/incidents?open=false", 200, `"id":"INC-0"`},
+		{"/api/v1/incidents?topic=x", 400, `unknown: topic`},
+		{"/api/v1/events?x=1", 400, `unknown: x`},
+		{"/feed?nope=1", 400, "查询条件有误"},
+	} {
+		code, body := get(t, srv.URL+tc.path)
+		if code != tc.code || !strings.Contains(body, tc.want) {
+			t.Errorf("GET %s = %d %.300s; want %d containing %s", tc.path, code, body, tc.code, tc.want)
+		}
+	}
+	if _, body := get(t, srv.URL+"/api/v1/incidents?open=false"); strings.Contains(body, `"id":"INC-1"`) {
+		t.Errorf("open=false lists an open incident: %s", body)
+	}
+	code, body := post(t, srv.URL+"/api/v1/incidents/INC-0/actions", `{"action":"set_level","actor":"李四","level":"I"}`)
+	if code != 409 || !strings.Contains(body, "closed") {
+		t.Errorf("set_level after close = %d %s, want 409 saying it is closed", code, body)
+	}
+	if h, err := st.ListHistory(ctx, "INC-0"); err != nil || len(h) != 0 {
+		t.Errorf("history of the closed incident %v, %v; want nothing recorded", h, err)
+	}
+}

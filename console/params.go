@@ -123,12 +123,13 @@ func dayOrTime(r *http.Request, name string, end bool) (time.Time, string, error
 	}
 	t, err := timeParam(r, name)
 	if err != nil {
-		return time.Time{}, "", &badParam{name, v, "not a day such as 2026-11-21 or an RFC 3339 time such as 2026-11-21T08:00:00+08:00"}
+		return time.Time{}, "", &badParam{name, v, "not an RFC 3339 time such as 2026-11-21T08:00:00+08:00, nor a day such as 2026-11-21"}
 	}
 	return t, t.In(model.China).Format("2006-01-02"), nil
 }
 
 // parseFilter reads the post filter of r: q, source (its ID or its name),
+// region (its code or its name),
 // sentiment, scheme, region, topic, tier, kind and the window (see
 // parseWindow; def is the window when none is given).
 func (c *Console) parseFilter(r *http.Request, def string) (store.Filter, window, error) {
@@ -150,6 +151,13 @@ func (c *Console) parseFilter(r *http.Request, def string) (store.Filter, window
 	default:
 		return store.Filter{}, window{}, &badParam{"kind", f.Kind, "must be portal, news, forum or feed"}
 	}
+	if reg := q.Get("region"); reg != "" && !isCode(reg) {
+		code, err := c.labelKey(r, store.ByRegion, reg)
+		if err != nil {
+			return store.Filter{}, window{}, err
+		}
+		f.Region = code
+	}
 	if src := q.Get("source"); src != "" {
 		id, err := c.sourceID(r, src)
 		if err != nil {
@@ -170,19 +178,39 @@ func (c *Console) parseFilter(r *http.Request, def string) (store.Filter, window
 // stored (counted by the read side). A value that is neither is an ID no
 // post has, which selects nothing.
 func (c *Console) sourceID(r *http.Request, v string) (string, error) {
-	fs, err := c.st.PostFacets(r.Context(), store.FacetQuery{By: []store.Dimension{store.BySource}})
+	return c.labelKey(r, store.BySource, v)
+}
+
+// labelKey returns the key of the value of dimension d that is v or is
+// labelled v (a source's or a region's name), counted by the read side;
+// v itself when none is.
+func (c *Console) labelKey(r *http.Request, d store.Dimension, v string) (string, error) {
+	fs, err := c.st.PostFacets(r.Context(), store.FacetQuery{By: []store.Dimension{d}})
 	if err != nil {
 		return "", err
 	}
-	for _, s := range fs.By[store.BySource] {
+	for _, s := range fs.By[d] {
 		if s.Key == v {
 			return v, nil
 		}
 	}
-	for _, s := range fs.By[store.BySource] {
+	for _, s := range fs.By[d] {
 		if s.Label == v {
 			return s.Key, nil
 		}
 	}
 	return v, nil
+}
+
+// isCode reports whether v looks like a GB/T 2260 code: six digits.
+func isCode(v string) bool {
+	if len(v) != 6 {
+		return false
+	}
+	for _, r := range v {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
 }

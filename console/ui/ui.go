@@ -137,6 +137,7 @@ func funcs(now func() time.Time) template.FuncMap {
 			}
 			return "far"
 		},
+		"now": now,
 		"iso": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 		// can reports whether the person may do what the permission names;
 		// every permission is granted until the console has accounts.

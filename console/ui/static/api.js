@@ -2,6 +2,10 @@
 // and what the pages share: the operator's name, messages, countdowns.
 (function(){
 'use strict';
+// The server's clock, which the countdowns count from, as an offset from
+// this browser's.
+const st=document.querySelector('meta[name="server-time"]');
+const skew=st?new Date(st.getAttribute('content')).getTime()-Date.now():0;
 function csrf(){const m=document.querySelector('meta[name="csrf-token"]');return m?m.getAttribute('content'):'';}
 const msg=()=>document.getElementById('msg');
 const who=()=>document.getElementById('who');
@@ -27,7 +31,7 @@ const yq={
     const fmt=ms=>{const m=Math.round(Math.abs(ms)/60000),d=Math.floor(m/1440),h=Math.floor(m%1440/60),mi=m%60;
       let s='';if(d)s+=d+'天';if(h)s+=h+'小时';if(mi&&!d)s+=mi+'分钟';return s||'不到1分钟';};
     const tick=()=>document.querySelectorAll('.countdown[data-due]').forEach(el=>{
-      const ms=new Date(el.dataset.due).getTime()-Date.now();
+      const ms=new Date(el.dataset.due).getTime()-(Date.now()+skew);
       el.textContent=(ms<0?'已超时':'剩余')+fmt(ms);
       el.classList.remove('over','near','soon','far');
       el.classList.add(ms<0?'over':ms<2*3600e3?'near':ms<12*3600e3?'soon':'far');
