@@ -1,6 +1,8 @@
 package console
 
 import (
+	"archive/zip"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -388,5 +390,38 @@ func TestTheAPISaysWhatItDoes(t *testing.T) {
 	}
 	if h, err := st.ListHistory(ctx, "INC-0"); err != nil || len(h) != 0 {
 		t.Errorf("history of the closed incident %v, %v; want nothing recorded", h, err)
+	}
+}
+
+// TestFeedExport: the feed's current result as CSV and as a workbook.
+func TestFeedExport(t *testing.T) {
+	srv, _, _ := newServer(t)
+	code, body := get(t, srv.URL+"/feed/export?q=爆炸")
+	if code != 200 || !strings.HasPrefix(body, "\ufeff发布时间,信息源") || !strings.Contains(body, "化工厂爆炸事故致3人死亡") || strings.Contains(body, "全县秋粮丰收") {
+		t.Errorf("CSV export = %d %q", code, body)
+	}
+	resp, err := http.Get(srv.URL + "/feed/export?format=xlsx&sentiment=positive")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	z, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
+	if err != nil {
+		t.Fatalf("the workbook is not a zip: %v", err)
+	}
+	var sheet string
+	for _, f := range z.File {
+		if f.Name == "xl/worksheets/sheet1.xml" {
+			r, _ := f.Open()
+			s, _ := io.ReadAll(r)
+			sheet = string(s)
+		}
+	}
+	if !strings.Contains(sheet, `<c r="E2" t="inlineStr"><is><t xml:space="preserve">全县秋粮丰收</t>`) || strings.Contains(sheet, "化工厂") {
+		t.Errorf("sheet = %s", sheet)
+	}
+	if code, body := get(t, srv.URL+"/feed/export?format=pdf"); code != 400 || !strings.Contains(body, "format") {
+		t.Errorf("export as pdf = %d %s", code, body)
 	}
 }

@@ -2,7 +2,6 @@ package console
 
 import (
 	"encoding/csv"
-	"fmt"
 	"math/bits"
 	"net/http"
 	"net/url"
@@ -117,7 +116,7 @@ func (c *Console) feedPage(w http.ResponseWriter, r *http.Request) {
 		return "/feed?" + l.Encode()
 	}
 	data := map[string]any{"Rows": fold(list.Items), "Total": list.Total, "Facets": fg, "Filter": f, "Window": win, "Windows": windowOptions,
-		"Query": q.Encode(), "Page": pageNo, "Pages": pages, "Source": q.Get("source")}
+		"Query": q.Encode(), "CSV": "/feed/export?" + q.Encode(), "XLSX": "/feed/export?" + withParam(q, "format", "xlsx"), "Page": pageNo, "Pages": pages, "Source": q.Get("source")}
 	if pageNo > 1 {
 		data["Prev"] = pageLink(pageNo - 1)
 	}
@@ -161,14 +160,15 @@ func fold(items []readmodel.PostItem) []feedRow {
 }
 
 // feedExport answers the feed's current result (every page, at most
-// maxExport posts) as CSV, for a spreadsheet.
+// maxExport posts) as CSV, or with format=xlsx as a workbook.
 func (c *Console) feedExport(w http.ResponseWriter, r *http.Request) {
 	if err := checkParams(r, filterParams, []string{"format"}); err != nil {
 		c.fail(w, r, err)
 		return
 	}
-	if f := r.URL.Query().Get("format"); f != "" && f != "csv" {
-		c.fail(w, r, &badParam{"format", f, "must be csv"})
+	format := r.URL.Query().Get("format")
+	if format != "" && format != "csv" && format != "xlsx" {
+		c.fail(w, r, &badParam{"format", format, "must be csv or xlsx"})
 		return
 	}
 	f, _, err := c.parseFilter(r, "all")
@@ -189,11 +189,7 @@ func (c *Console) feedExport(w http.ResponseWriter, r *http.Request) {
 			break
 		}
 	}
-	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", `attachment; filename="yuqing-feed.csv"; filename*=UTF-8''`+url.PathEscape("信息流导出.csv"))
-	_, _ = w.Write([]byte("\xef\xbb\xbf")) // a BOM, so that Excel reads UTF-8
-	cw := csv.NewWriter(w)
-	_ = cw.Write([]string{"发布时间", "信息源", "来源类型", "权威级别", "标题", "倾向", "话题", "地区", "监测方案", "链接"})
+	rows := [][]string{{"发布时间", "信息源", "来源类型", "权威级别", "标题", "倾向", "话题", "地区", "监测方案", "链接"}}
 	for _, it := range items {
 		var topics, regions, schemes []string
 		for _, t := range it.Topics {
@@ -205,10 +201,22 @@ func (c *Console) feedExport(w http.ResponseWriter, r *http.Request) {
 		for _, s := range it.Schemes {
 			schemes = append(schemes, cmpOr(s.Name, s.ID))
 		}
-		_ = cw.Write([]string{readmodel.Time(it.PublishedAt), it.SourceName, readmodel.KindName(it.SourceKind), it.Authority, it.Title,
+		rows = append(rows, []string{readmodel.Time(it.PublishedAt), it.SourceName, readmodel.KindName(it.SourceKind), it.Authority, it.Title,
 			readmodel.SentimentName(it.Sentiment.Label), strings.Join(topics, "、"), strings.Join(regions, "、"), strings.Join(schemes, "、"), it.URL})
 	}
-	cw.Flush()
+	if format == "xlsx" {
+		w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+		w.Header().Set("Content-Disposition", `attachment; filename="yuqing-feed.xlsx"; filename*=UTF-8''`+url.PathEscape("信息流导出.xlsx"))
+		if err := writeXLSX(w, "信息流", rows); err != nil {
+			c.log.Warn("cannot write an export", "err", err)
+		}
+		return
+	}
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="yuqing-feed.csv"; filename*=UTF-8''`+url.PathEscape("信息流导出.csv"))
+	_, _ = w.Write([]byte("\xef\xbb\xbf")) // a BOM, so that Excel reads UTF-8
+	cw := csv.NewWriter(w)
+	_ = cw.WriteAll(rows)
 }
 
 // postPage shows one post with its whole analysis and the control to
@@ -269,8 +277,6 @@ func sentimentClass(label string) string {
 	return "neu"
 }
 
-var _ = fmt.Sprint
-
 // eventAnalysis answers the charts' data of an event's analysis page.
 func (c *Console) eventAnalysis(w http.ResponseWriter, r *http.Request) {
 	if err := checkParams(r); err != nil {
@@ -283,4 +289,14 @@ func (c *Console) eventAnalysis(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"hours": a.Hours, "by_tier": a.ByTier, "by_sentiment": a.BySentiment, "tiers": a.Tiers})
+}
+
+// withParam returns q with name set to value, encoded.
+func withParam(q url.Values, name, value string) string {
+	l := url.Values{}
+	for k, v := range q {
+		l[k] = v
+	}
+	l.Set(name, value)
+	return l.Encode()
 }

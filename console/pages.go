@@ -35,10 +35,11 @@ type overviewPage struct {
 	Windows []option
 	Filter  store.Filter
 	// Query is the page's query string, for the chart data and the links.
-	Query    string
-	Overview readmodel.Overview
-	Schemes  []readmodel.NamedCount
-	Regions  []readmodel.NamedCount
+	Query      string
+	ScreenLink string
+	Overview   readmodel.Overview
+	Schemes    []readmodel.NamedCount
+	Regions    []readmodel.NamedCount
 }
 
 type option struct{ Key, Name string }
@@ -84,7 +85,7 @@ func (c *Console) home(w http.ResponseWriter, r *http.Request) {
 	}
 	q := r.URL.Query()
 	q.Del("screen")
-	data := overviewPage{Window: win, Windows: windowOptions, Filter: f, Query: q.Encode(), Overview: o,
+	data := overviewPage{Window: win, Windows: windowOptions, Filter: f, Query: q.Encode(), ScreenLink: "/screen?" + q.Encode(), Overview: o,
 		Schemes: names(store.ByScheme), Regions: names(store.ByRegion)}
 	p := page{Title: "态势总览", Active: "home", Data: data, Scripts: []string{"echarts.min.js", "charts.js", "home.js"}}
 	if r.URL.Query().Get("screen") != "" || r.URL.Path == "/screen" {

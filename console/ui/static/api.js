@@ -25,6 +25,8 @@ const yq={
     if(!r.ok){yq.say('操作失败：'+((data&&data.error)||r.status));}
     return {ok:r.ok,status:r.status,data:data};
   },
+  // now is the server's clock.
+  now(){return new Date(Date.now()+skew);},
   // countdowns updates every .countdown[data-due] once a second, with its
   // urgency class.
   countdowns(){

@@ -7,7 +7,7 @@ const id=document.getElementById('event').dataset.id;
   const r=await fetch('/api/v1/events/'+encodeURIComponent(id)+'/analysis').catch(()=>null);
   if(!r||!r.ok){yq.say('无法读取事件数据');return;}
   const a=await r.json();
-  yqCharts.lines('c-timeline',a.hours,a.by_tier,{stack:true});
+  yqCharts.stacked('c-timeline',a.hours,a.by_tier);
   yqCharts.lines('c-sentiment',a.hours,a.by_sentiment,{sentiment:true});
   yqCharts.pie('c-tiers',a.tiers);
 })();

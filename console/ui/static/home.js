@@ -23,7 +23,7 @@ const win=document.getElementById('window');
 if(win){const custom=document.querySelector('.custom');const show=()=>{custom.hidden=win.value!=='custom';};show();win.addEventListener('change',show);}
 if(screen){
   const clock=document.getElementById('clock');
-  const tick=()=>{const d=new Date();clock.textContent=d.toLocaleString('zh-CN',{timeZone:'Asia/Shanghai',month:'long',day:'numeric',hour:'2-digit',minute:'2-digit',second:'2-digit',hour12:false});};
+  const tick=()=>{const d=yq.now();clock.textContent=d.toLocaleString('zh-CN',{timeZone:'Asia/Shanghai',month:'long',day:'numeric',hour:'2-digit',minute:'2-digit',second:'2-digit',hour12:false});};
   tick();setInterval(tick,1000);
   setInterval(()=>location.reload(),60000);
 }
