@@ -17,6 +17,7 @@ import (
 	"github.com/yuqing-project/yuqing/config"
 	"github.com/yuqing-project/yuqing/internal/testenv"
 	"github.com/yuqing-project/yuqing/model"
+	"github.com/yuqing-project/yuqing/notify"
 	"github.com/yuqing-project/yuqing/responder"
 	"github.com/yuqing-project/yuqing/store"
 )
@@ -48,6 +49,13 @@ func browser(t *testing.T) (string, store.Store, func(what string, actions ...ch
 			responder.WithClock(clock))
 		o.Requests = applier{r}
 		o.Now = clock
+		roster, err := notify.NewRoster([]notify.Person{{ID: "duty", Name: "值班员小王"}, {ID: "chief", Name: "李科长", Title: "科长"}},
+			nil, nil, []string{"chief"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		o.Settings = Settings{Sources: []SourceInfo{{ID: "news", Name: "澜州新闻网", Kind: model.KindNews, Authority: model.TierLocal, URL: "http://a/"}},
+			Channels: []ChannelInfo{{Name: "值班群", Type: "wecom"}}, Roster: roster}
 	})
 	ctx := context.Background()
 	ev := model.Event{ID: "EV-1", Version: 1, Title: "化工厂爆炸事故", FirstPostID: "p1", FirstSeen: browserNow.Add(-2 * time.Hour),
@@ -209,6 +217,13 @@ func TestCockpitInBrowser(t *testing.T) {
 	if err != nil || len(d.Words) != 1 || d.Words[0].By != "王芳" {
 		t.Fatalf("stored dictionary %+v, %v", d, err)
 	}
+	var settings string
+	run("read the settings", chromedp.Text(`main`, &settings, chromedp.ByQuery))
+	for _, want := range []string{"澜州新闻网", "当前值班", "无人值班", "第1级上报", "李科长（科长）", "值班群（企业微信）", "国办发〔2016〕80号"} {
+		if !strings.Contains(settings, want) {
+			t.Errorf("settings lack %q", want)
+		}
+	}
 	screenshot(t, run, dir, "settings", 1366, 768)
 	run("remove the word", chromedp.Click(`#words .word[data-word="岚峰化工"] .rm`, chromedp.ByQuery),
 		chromedp.WaitNotPresent(`#words .word[data-word="岚峰化工"]`, chromedp.ByQuery), chromedp.WaitVisible(`#word`, chromedp.ByQuery))
@@ -225,6 +240,15 @@ func TestCockpitInBrowser(t *testing.T) {
 	// The 处置台 and an incident handled from its page.
 	run("open the incidents", chromedp.Navigate(base+"/incidents"), chromedp.WaitVisible(`tr[data-id="INC-1"] .countdown`, chromedp.ByQuery))
 	screenshot(t, run, dir, "incidents", 1366, 768)
+	var opened string
+	run("register a disclosure item", chromedp.Click(`details.open-forms summary`, chromedp.ByQuery),
+		chromedp.SendKeys(`#od-title`, "张某某申请公开征地批复", chromedp.ByQuery),
+		chromedp.Evaluate(`document.getElementById('od-date').value='2026-11-20'`, nil),
+		chromedp.Click(`#open-disclosure button`, chromedp.ByQuery),
+		chromedp.WaitVisible(`#history`, chromedp.ByQuery), chromedp.Text(`h1`, &opened, chromedp.ByQuery))
+	if opened != "张某某申请公开征地批复" {
+		t.Errorf("after registering a disclosure item the page shows %q", opened)
+	}
 	var state, history string
 	act := func(what, form string, fill ...chromedp.Action) {
 		t.Helper()

@@ -88,11 +88,30 @@ type Options struct {
 	// the time of a person's request and the countdowns on the pages are
 	// counted from. Nil is time.Now.
 	Now func() time.Time
+	// Settings are what the settings page shows of the configuration;
+	// zero shows none of it.
+	Settings Settings
 	// Logger receives what the console logs; nil is slog.Default().
 	Logger *slog.Logger
 	// Registerer receives the console's metrics.
 	Registerer prometheus.Registerer
 }
+
+// Settings are the parts of the configuration people look up on the
+// settings page: the sources crawled, the notification channels and the
+// duty roster.
+type Settings struct {
+	Sources  []SourceInfo
+	Channels []ChannelInfo
+	// Roster says who is on duty; nil when none is configured.
+	Roster *notify.Roster
+}
+
+// SourceInfo is a configured source.
+type SourceInfo struct{ ID, Name, Kind, Authority, URL string }
+
+// ChannelInfo is a configured notification channel: its name and type.
+type ChannelInfo struct{ Name, Type string }
 
 // Console is the API and the pages. Build it with New and give Handler to
 // httpserver as its App.
@@ -107,6 +126,7 @@ type Console struct {
 	log      *slog.Logger
 	pages    *ui.Renderer
 	officers officerMetrics
+	settings Settings
 	mux      *http.ServeMux
 }
 
@@ -131,7 +151,7 @@ func New(opts Options) (*Console, error) {
 		return nil, err
 	}
 	c := &Console{st: opts.Store, requests: opts.Requests, views: readmodel.New(opts.Store, opts.Rules), rules: opts.Rules, acker: opts.Acker,
-		schemes: opts.SchemeOptions, now: opts.Now, log: opts.Logger, pages: pages, officers: officers}
+		schemes: opts.SchemeOptions, now: opts.Now, log: opts.Logger, pages: pages, officers: officers, settings: opts.Settings}
 	c.mux = c.routes()
 	return c, nil
 }

@@ -3,6 +3,7 @@ package console
 import (
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -230,27 +231,85 @@ func (c *Console) incidentPage(w http.ResponseWriter, r *http.Request) {
 			Channel: dl.Channel, Recipient: dl.Recipient, Status: readmodel.DeliveryStatus(dl.Status), Error: readmodel.Text(dl.Error),
 			Failed: dl.Status == "failed", Sent: dl.Status == "sent", Attempts: dl.Attempts})
 	}
-	var first time.Time
-	for _, o := range v.Incident.Obligations {
-		if o.Evidence != nil && (first.IsZero() || o.Evidence.PublishedAt.Before(first)) {
-			first = o.Evidence.PublishedAt
-		}
-	}
-	if !first.IsZero() && !v.Incident.ClockStart.IsZero() {
-		d.Response = readmodel.Duration(first.Sub(v.Incident.ClockStart))
-	}
+	d.Response = readmodel.NewIncidentRow(v.Incident).Latency
 	c.page(w, r, "incident", v.Incident.Title, "incidents", d, "incident.js", "incidents.js")
 }
 
-// settingsPage shows the rules in force with their quotes and the user
-// dictionary with controls to add and remove words.
+// sourceRow is a source on the settings page: its configuration and how
+// many posts of it the store holds (counted by the read side).
+type sourceRow struct {
+	SourceInfo
+	Day, Week, All int64
+	Configured     bool
+}
+
+// settingsPage shows the sources with their posts per day and week, the
+// duty officer now and the escalation chain, the notification channels,
+// the rules in force with their quotes and the user dictionary with
+// controls to add and remove words.
 func (c *Console) settingsPage(w http.ResponseWriter, r *http.Request) {
-	dict, err := c.st.UserDictionary(r.Context())
+	if err := checkParams(r); err != nil {
+		c.failPage(w, r, err)
+		return
+	}
+	ctx := r.Context()
+	dict, err := c.st.UserDictionary(ctx)
 	if err != nil {
 		c.failPage(w, r, err)
 		return
 	}
-	data := map[string]any{"Words": dict.Words}
+	now := c.now()
+	counts := map[string]*sourceRow{}
+	var rows []*sourceRow
+	for _, s := range c.settings.Sources {
+		row := &sourceRow{SourceInfo: s, Configured: true}
+		counts[s.ID] = row
+		rows = append(rows, row)
+	}
+	for _, span := range []struct {
+		since time.Time
+		set   func(*sourceRow, int64)
+	}{
+		{now.Add(-24 * time.Hour), func(r *sourceRow, n int64) { r.Day = n }},
+		{now.Add(-7 * 24 * time.Hour), func(r *sourceRow, n int64) { r.Week = n }},
+		{time.Time{}, func(r *sourceRow, n int64) { r.All = n }},
+	} {
+		f := store.Filter{Since: span.since}
+		if !span.since.IsZero() {
+			f.Until = now
+		}
+		fs, err := c.st.PostFacets(ctx, store.FacetQuery{Filter: f, By: []store.Dimension{store.BySource}})
+		if err != nil {
+			c.failPage(w, r, err)
+			return
+		}
+		for _, v := range fs.By[store.BySource] {
+			row := counts[v.Key]
+			if row == nil {
+				row = &sourceRow{SourceInfo: SourceInfo{ID: v.Key, Name: cmpOr(v.Label, v.Key)}}
+				counts[v.Key] = row
+				rows = append(rows, row)
+			}
+			span.set(row, v.Count)
+		}
+	}
+	type duty struct{ Step, Name, Title string }
+	var chain []duty
+	if ro := c.settings.Roster; ro != nil {
+		for step := 0; step < ro.ChainLength(); step++ {
+			p, ok := ro.Escalation(step, now)
+			name := "无人值班"
+			if ok {
+				name = p.Name
+			}
+			label := "当前值班"
+			if step > 0 {
+				label = "第" + strconv.Itoa(step) + "级上报"
+			}
+			chain = append(chain, duty{label, name, p.Title})
+		}
+	}
+	data := map[string]any{"Words": dict.Words, "Sources": rows, "Channels": c.settings.Channels, "Duty": chain}
 	if c.rules != nil {
 		data["Rules"] = c.rules.Rules
 	}

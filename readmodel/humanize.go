@@ -413,3 +413,12 @@ func EntityKind(kind string) string {
 	}
 	return "其他"
 }
+
+// ChannelType names a notification channel's type.
+func ChannelType(t string) string {
+	if n, ok := map[string]string{"webhook": "网络回调", "wecom": "企业微信", "dingtalk": "钉钉", "feishu": "飞书", "email": "电子邮件",
+		"sms": "短信", "page": "页面", "log": "日志"}[t]; ok {
+		return n
+	}
+	return "其他渠道"
+}

@@ -82,11 +82,23 @@ type IncidentRow struct {
 	model.Incident
 	// Next is the pending obligation due first; nil when none is pending.
 	Next *model.Obligation
+	// Latency is the time from the clock's start to the first response
+	// (the earliest evidence), in words; empty before any response.
+	Latency string
 }
 
 // NewIncidentRow is inc with its nearest pending deadline.
 func NewIncidentRow(inc model.Incident) IncidentRow {
 	row := IncidentRow{Incident: inc}
+	var first time.Time
+	for _, o := range inc.Obligations {
+		if o.Evidence != nil && (first.IsZero() || o.Evidence.PublishedAt.Before(first)) {
+			first = o.Evidence.PublishedAt
+		}
+	}
+	if !first.IsZero() && !inc.ClockStart.IsZero() {
+		row.Latency = Duration(first.Sub(inc.ClockStart))
+	}
 	for i, o := range inc.Obligations {
 		if o.State == model.ObligationPending && (row.Next == nil || o.DueAt.Before(row.Next.DueAt)) {
 			row.Next = &inc.Obligations[i]

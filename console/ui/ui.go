@@ -148,9 +148,10 @@ func funcs(now func() time.Time) template.FuncMap {
 			}
 			return fmt.Sprintf("%.0f%%", 100*float64(n)/float64(total))
 		},
-		"add":    func(a, b int) int { return a + b },
-		"mulf":   func(f float64) float64 { return f * 100 },
-		"role":   readmodel.RegionRole,
-		"entity": readmodel.EntityKind,
+		"add":     func(a, b int) int { return a + b },
+		"mulf":    func(f float64) float64 { return f * 100 },
+		"role":    readmodel.RegionRole,
+		"channel": readmodel.ChannelType,
+		"entity":  readmodel.EntityKind,
 	}
 }

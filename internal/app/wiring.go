@@ -170,7 +170,7 @@ func (a *App) initConsole(context.Context) (*Service, error) {
 		}
 	}
 	c, err := console.New(console.Options{Store: a.st, Rules: set, Acker: acker, Requests: a.prod,
-		SchemeOptions: analyzer.SchemeOptions(), Logger: a.log, Registerer: a.reg})
+		SchemeOptions: analyzer.SchemeOptions(), Settings: a.consoleSettings(), Logger: a.log, Registerer: a.reg})
 	if err != nil {
 		return nil, err
 	}
@@ -328,4 +328,32 @@ func (a *App) initMigrate(ctx context.Context) (*Service, error) {
 		a.log.Info("store migrated", "driver", a.cfg.Store.Driver)
 		return nil
 	}}, nil
+}
+
+// consoleSettings is what the console's settings page shows of the
+// configuration: the sources (and the demo's), the channels, the roster.
+func (a *App) consoleSettings() console.Settings {
+	var st console.Settings
+	sources := slices.Clone(a.cfg.Crawler.Sources)
+	if a.site != nil {
+		sources = append(sources, a.site.Sources()...)
+	}
+	for _, s := range sources {
+		st.Sources = append(st.Sources, console.SourceInfo{ID: s.ID, Name: s.Name, Kind: s.Kind, Authority: s.Authority, URL: s.URL})
+	}
+	n := a.cfg.Responder.Notify
+	if len(a.notifyCfg.Channels) > 0 {
+		n = a.notifyCfg
+	}
+	for _, ch := range n.Channels {
+		st.Channels = append(st.Channels, console.ChannelInfo{Name: ch.Name, Type: ch.Type})
+	}
+	if len(n.Roster.People) > 0 {
+		if r, err := notify.BuildRoster(&n); err == nil {
+			st.Roster = r
+		} else {
+			a.log.Warn("the settings page shows no roster: it does not build", "err", err)
+		}
+	}
+	return st
 }
