@@ -142,9 +142,9 @@ func (c *Console) parseFilter(r *http.Request, def string) (store.Filter, window
 		return store.Filter{}, window{}, &badParam{"sentiment", f.Sentiment, "must be positive, neutral or negative"}
 	}
 	switch f.Tier {
-	case "", model.TierOfficial, model.TierCentral, model.TierProvincial, model.TierLocal, model.TierForum:
+	case "", model.TierOfficial, model.TierCentral, model.TierProvincial, model.TierLocal, model.TierSelfMedia, model.TierForum:
 	default:
-		return store.Filter{}, window{}, &badParam{"tier", f.Tier, "must be 官方, 中央媒体, 省级媒体, 地方媒体 or 论坛"}
+		return store.Filter{}, window{}, &badParam{"tier", f.Tier, "must be 官方, 中央媒体, 省级媒体, 地方媒体, 自媒体 or 论坛"}
 	}
 	switch f.Kind {
 	case "", model.KindPortal, model.KindNews, model.KindForum, model.KindFeed:
