@@ -35,7 +35,9 @@ var actions = []string{model.RequestConfirm, model.RequestAssign, model.RequestA
 // action hands a person's request on an incident to the responder, the
 // one writer of incidents, which applies it as it arrives and records it
 // and the outcome in the history. The answer is 202 Accepted with the
-// request entry.
+// request entry, or 409 Conflict saying why when the responder would
+// ignore it (any request on an incident already closed or found a false
+// alarm).
 func (c *Console) action(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	var req actionRequest
@@ -55,6 +57,10 @@ func (c *Console) action(w http.ResponseWriter, r *http.Request) {
 	inc, err := c.st.GetIncident(r.Context(), id)
 	if err != nil {
 		c.fail(w, r, err)
+		return
+	}
+	if !inc.Open {
+		writeJSON(w, http.StatusConflict, apiError{fmt.Sprintf("incident %s is %s: requests on it are no longer applied; open a new incident if it flares up again", id, stateWord(inc.State))})
 		return
 	}
 	if req.Rule != "" && !slices.ContainsFunc(inc.Obligations, func(o model.Obligation) bool { return o.Rule == req.Rule }) {
@@ -341,4 +347,15 @@ func (c *Console) create(w http.ResponseWriter, r *http.Request, inc model.Incid
 			"request_id", httpserver.RequestID(r.Context()), "err", err)
 	}
 	writeJSON(w, http.StatusCreated, map[string]any{"incident": inc})
+}
+
+// stateWord is an incident's state in the API's language.
+func stateWord(s string) string {
+	switch s {
+	case model.StateClosed:
+		return "closed (已办结)"
+	case model.StateFalseAlarm:
+		return "a false alarm (误报)"
+	}
+	return s
 }

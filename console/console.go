@@ -95,6 +95,9 @@ type Options struct {
 	// Briefs are the briefs' archive, generation and formats (the
 	// /briefs pages and /api/v1/briefs). Nil: they answer 404.
 	Briefs Briefs
+	// Settings are what the settings page shows of the configuration;
+	// zero shows none of it.
+	Settings Settings
 	// Logger receives what the console logs; nil is slog.Default().
 	Logger *slog.Logger
 	// Registerer receives the console's metrics.
@@ -114,6 +117,22 @@ type Options struct {
 	OIDC *OIDCOptions
 }
 
+// Settings are the parts of the configuration people look up on the
+// settings page: the sources crawled, the notification channels and the
+// duty roster.
+type Settings struct {
+	Sources  []SourceInfo
+	Channels []ChannelInfo
+	// Roster says who is on duty; nil when none is configured.
+	Roster *notify.Roster
+}
+
+// SourceInfo is a configured source.
+type SourceInfo struct{ ID, Name, Kind, Authority, URL string }
+
+// ChannelInfo is a configured notification channel: its name and type.
+type ChannelInfo struct{ Name, Type string }
+
 // Console is the API and the pages. Build it with New and give Handler to
 // httpserver as its App.
 type Console struct {
@@ -128,6 +147,7 @@ type Console struct {
 	pages    *ui.Renderer
 	officers officerMetrics
 	briefs   Briefs
+	settings Settings
 	mux      *http.ServeMux
 	auth     *auth.Service
 	hosts    []string
@@ -157,7 +177,7 @@ func New(opts Options) (*Console, error) {
 		return nil, err
 	}
 	c := &Console{st: opts.Store, requests: opts.Requests, views: readmodel.New(opts.Store, opts.Rules), rules: opts.Rules, acker: opts.Acker,
-		schemes: opts.SchemeOptions, now: opts.Now, log: opts.Logger, pages: pages, officers: officers, briefs: opts.Briefs,
+		schemes: opts.SchemeOptions, now: opts.Now, log: opts.Logger, pages: pages, officers: officers, briefs: opts.Briefs, settings: opts.Settings,
 		auth: opts.Auth, hosts: opts.Hosts, secure: opts.Secure}
 	if opts.OIDC != nil {
 		c.oidc = &oidcLogin{opts: *opts.OIDC}
@@ -291,3 +311,7 @@ func nonNil[T any](s []T) []T {
 	}
 	return s
 }
+
+func asBad(err error, bad **badParam) bool { return errors.As(err, bad) }
+
+func isNotFound(err error) bool { return errors.Is(err, store.ErrNotFound) }

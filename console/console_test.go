@@ -1,6 +1,8 @@
 package console
 
 import (
+	"archive/zip"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -112,9 +114,11 @@ func TestReadAPI(t *testing.T) {
 		{"/api/v1/incidents/INC-1", 200, `"incident":{"id":"INC-1"`},
 		{"/api/v1/rules", 200, `"id":"R-24H"`},
 		{"/healthz", 200, "ok"},
-		{"/", 200, "待处置舆情事件"},
+		{"/", 200, "待处置事件（按最近时限）"},
+		{"/incidents", 200, "化工厂爆炸"},
+		{"/feed?q=爆炸", 200, "共<b>1</b>条信息"},
 		{"/incidents/INC-1", 200, "国办发〔2016〕80号"},
-		{"/incidents/NONE", 404, "not found"},
+		{"/incidents/NONE", 404, "没有找到"},
 		{"/api/v1/incidents/INC-1/deliveries", 200, `"items":[]`},
 	} {
 		code, body := get(t, srv.URL+tc.path)
@@ -365,4 +369,79 @@ func (l *requestLog) sent() []bus.Request {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return slices.Clone(l.reqs)
+}
+
+// TestTheAPISaysWhatItDoes: an unknown query parameter is refused naming
+// it, open=false lists only closed incidents, a source is found by its
+// name as by its ID, and a request the responder would ignore (any on a
+// closed incident) is refused with 409 saying why and recorded nowhere.
+func TestTheAPISaysWhatItDoes(t *testing.T) {
+	srv, st, _ := newServer(t)
+	ctx := context.Background()
+	closed := model.Incident{ID: "INC-0", Version: 2, Title: "旧事件", Level: "IV", State: model.StateClosed, OpenedAt: time.Now(), ClockStart: time.Now()}
+	if err := st.UpsertIncidents(ctx, []model.Incident{closed}); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		path string
+		code int
+		want string
+	}{
+		{"/api/v1/posts?region=451024&level=II", 400, `unknown: level`},
+		{"/api/v1/posts?source=澜州新闻网", 200, `"total":1`},
+		{"/api/v1/posts?source=news", 200, `"total":1`},
+		{"/api/v1/posts?region=000000", 200, `"total":0`},
+		{"/api/v1/incidents?open=false", 200, `"id":"INC-0"`},
+		{"/api/v1/incidents?topic=x", 400, `unknown: topic`},
+		{"/api/v1/events?x=1", 400, `unknown: x`},
+		{"/feed?nope=1", 400, "查询条件有误"},
+	} {
+		code, body := get(t, srv.URL+tc.path)
+		if code != tc.code || !strings.Contains(body, tc.want) {
+			t.Errorf("GET %s = %d %.300s; want %d containing %s", tc.path, code, body, tc.code, tc.want)
+		}
+	}
+	if _, body := get(t, srv.URL+"/api/v1/incidents?open=false"); strings.Contains(body, `"id":"INC-1"`) {
+		t.Errorf("open=false lists an open incident: %s", body)
+	}
+	code, body := post(t, srv.URL+"/api/v1/incidents/INC-0/actions", `{"action":"set_level","actor":"李四","level":"I"}`)
+	if code != 409 || !strings.Contains(body, "closed") {
+		t.Errorf("set_level after close = %d %s, want 409 saying it is closed", code, body)
+	}
+	if h, err := st.ListHistory(ctx, "INC-0"); err != nil || len(h) != 0 {
+		t.Errorf("history of the closed incident %v, %v; want nothing recorded", h, err)
+	}
+}
+
+// TestFeedExport: the feed's current result as CSV and as a workbook.
+func TestFeedExport(t *testing.T) {
+	srv, _, _ := newServer(t)
+	code, body := get(t, srv.URL+"/feed/export?q=爆炸")
+	if code != 200 || !strings.HasPrefix(body, "\ufeff发布时间,信息源") || !strings.Contains(body, "化工厂爆炸事故致3人死亡") || strings.Contains(body, "全县秋粮丰收") {
+		t.Errorf("CSV export = %d %q", code, body)
+	}
+	resp, err := clientFor(srv.URL).Get(srv.URL + "/feed/export?format=xlsx&sentiment=positive")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	z, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
+	if err != nil {
+		t.Fatalf("the workbook is not a zip: %v", err)
+	}
+	var sheet string
+	for _, f := range z.File {
+		if f.Name == "xl/worksheets/sheet1.xml" {
+			r, _ := f.Open()
+			s, _ := io.ReadAll(r)
+			sheet = string(s)
+		}
+	}
+	if !strings.Contains(sheet, `<c r="E2" t="inlineStr"><is><t xml:space="preserve">全县秋粮丰收</t>`) || strings.Contains(sheet, "化工厂") {
+		t.Errorf("sheet = %s", sheet)
+	}
+	if code, body := get(t, srv.URL+"/feed/export?format=pdf"); code != 400 || !strings.Contains(body, "format") {
+		t.Errorf("export as pdf = %d %s", code, body)
+	}
 }

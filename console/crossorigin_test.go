@@ -60,7 +60,7 @@ fetch(%[1]q, {method: "POST", mode: "no-cors", credentials: "include", headers: 
 		chromedp.SendKeys(`#login input[name=name]`, "handler", chromedp.ByQuery),
 		chromedp.SendKeys(`#login input[name=password]`, testPassword, chromedp.ByQuery),
 		chromedp.Submit(`#login`, chromedp.ByQuery),
-		chromedp.WaitVisible(`select.fix`, chromedp.ByQuery),
+		chromedp.WaitVisible(`header nav`, chromedp.ByQuery),
 	)
 	// The form's submission navigates away from the page; what reached the
 	// console is read from its audit log.
@@ -87,7 +87,7 @@ fetch(%[1]q, {method: "POST", mode: "no-cors", credentials: "include", headers: 
 	var status int
 	run("the same request from the console's page",
 		chromedp.Navigate(srv.URL+"/"),
-		chromedp.WaitVisible(`select.fix`, chromedp.ByQuery),
+		chromedp.WaitVisible(`header nav`, chromedp.ByQuery),
 		chromedp.Evaluate(fmt.Sprintf(`fetch(%q, {method: "POST", headers: {"Content-Type": "application/json",
 			"X-CSRF-Token": document.querySelector('meta[name="csrf-token"]').content}, body: '{"action":"close"}'}).then(r => r.status)`, target),
 			&status, func(p *runtime.EvaluateParams) *runtime.EvaluateParams { return p.WithAwaitPromise(true) }),

@@ -3,7 +3,6 @@ package console
 import (
 	"encoding/json"
 	"net/http"
-	"strings"
 
 	"github.com/yuqing-project/yuqing/model"
 	"github.com/yuqing-project/yuqing/store"
@@ -12,35 +11,26 @@ import (
 // This file serves the API's reads: parse the query, call one view or
 // store method, answer JSON.
 
+// posts answers a page of the posts a filter selects: the filter of the
+// feed (q, source by ID or name, sentiment, scheme, region, topic, tier,
+// kind, since, until, window), limit and offset. An unknown parameter is
+// refused, never ignored.
 func (c *Console) posts(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	var pq store.PostQuery
-	var err error
-	pq.Text = strings.TrimSpace(q.Get("q"))
-	pq.SourceID = q.Get("source")
-	pq.Region = q.Get("region")
-	pq.Tier = q.Get("tier")
-	pq.Scheme = q.Get("scheme")
-	pq.Sentiment = q.Get("sentiment")
-	switch pq.Sentiment {
-	case "", model.Positive, model.Neutral, model.Negative:
-	default:
-		c.fail(w, r, &badParam{"sentiment", pq.Sentiment, "must be positive, neutral or negative"})
+	if err := checkParams(r, filterParams, []string{"limit", "offset"}); err != nil {
+		c.fail(w, r, err)
 		return
 	}
+	f, _, err := c.parseFilter(r, "all")
+	if err != nil {
+		c.fail(w, r, err)
+		return
+	}
+	pq := f.Posts(0, 0)
 	if pq.Limit, err = intParam(r, "limit", 50, 1, 1000); err != nil {
 		c.fail(w, r, err)
 		return
 	}
 	if pq.Offset, err = intParam(r, "offset", 0, 0, 1_000_000); err != nil {
-		c.fail(w, r, err)
-		return
-	}
-	if pq.Since, err = timeParam(r, "since"); err != nil {
-		c.fail(w, r, err)
-		return
-	}
-	if pq.Until, err = timeParam(r, "until"); err != nil {
 		c.fail(w, r, err)
 		return
 	}
@@ -53,6 +43,10 @@ func (c *Console) posts(w http.ResponseWriter, r *http.Request) {
 }
 
 func (c *Console) post(w http.ResponseWriter, r *http.Request) {
+	if err := checkParams(r); err != nil {
+		c.fail(w, r, err)
+		return
+	}
 	it, err := c.views.Post(r.Context(), r.PathValue("id"))
 	if err != nil {
 		c.fail(w, r, err)
@@ -62,6 +56,10 @@ func (c *Console) post(w http.ResponseWriter, r *http.Request) {
 }
 
 func (c *Console) events(w http.ResponseWriter, r *http.Request) {
+	if err := checkParams(r, []string{"limit", "since"}); err != nil {
+		c.fail(w, r, err)
+		return
+	}
 	limit, err := intParam(r, "limit", 50, 1, 1000)
 	if err != nil {
 		c.fail(w, r, err)
@@ -82,6 +80,10 @@ func (c *Console) events(w http.ResponseWriter, r *http.Request) {
 
 // eventDetail answers an event with its provenance chain and timeline.
 func (c *Console) eventDetail(w http.ResponseWriter, r *http.Request) {
+	if err := checkParams(r); err != nil {
+		c.fail(w, r, err)
+		return
+	}
 	d, err := c.views.Event(r.Context(), r.PathValue("id"))
 	if err != nil {
 		c.fail(w, r, err)
@@ -90,30 +92,67 @@ func (c *Console) eventDetail(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, d)
 }
 
+// incidents answers incidents, most recently opened first: open=true the
+// open ones, open=false the closed ones (closed or false alarms), neither
+// all; level, state and assignee select those exactly.
 func (c *Console) incidents(w http.ResponseWriter, r *http.Request) {
+	if err := checkParams(r, []string{"limit", "open", "level", "state", "assignee"}); err != nil {
+		c.fail(w, r, err)
+		return
+	}
 	limit, err := intParam(r, "limit", 100, 1, 1000)
 	if err != nil {
 		c.fail(w, r, err)
 		return
 	}
 	q := store.IncidentQuery{Limit: limit}
-	switch v := r.URL.Query().Get("open"); v {
+	uq := r.URL.Query()
+	open := uq.Get("open")
+	switch open {
 	case "", "false":
 	case "true":
 		q.OnlyOpen = true
 	default:
-		c.fail(w, r, &badParam{"open", v, "must be true or false"})
+		c.fail(w, r, &badParam{"open", open, "must be true or false"})
 		return
+	}
+	if l := uq.Get("level"); l != "" && !model.ValidLevel(l) {
+		c.fail(w, r, &badParam{"level", l, "must be I, II, III or IV"})
+		return
+	}
+	filtered := open == "false" || uq.Get("level") != "" || uq.Get("state") != "" || uq.Get("assignee") != ""
+	if filtered {
+		q.Limit = 100000 // every incident is read and the filter applied here; incidents are few
 	}
 	incs, err := c.st.ListIncidents(r.Context(), q)
 	if err != nil {
 		c.fail(w, r, err)
 		return
 	}
+	if filtered {
+		var out []model.Incident
+		for _, inc := range incs {
+			switch {
+			case open == "false" && inc.Open,
+				uq.Get("level") != "" && inc.Level != uq.Get("level"),
+				uq.Get("state") != "" && inc.State != uq.Get("state"),
+				uq.Get("assignee") != "" && inc.Assignee != uq.Get("assignee"):
+				continue
+			}
+			if len(out) < limit {
+				out = append(out, inc)
+			}
+		}
+		incs = out
+	}
 	writeJSON(w, http.StatusOK, map[string]any{"items": nonNil(incs)})
 }
 
 func (c *Console) incident(w http.ResponseWriter, r *http.Request) {
+	if err := checkParams(r); err != nil {
+		c.fail(w, r, err)
+		return
+	}
 	v, err := c.views.IncidentWithEvent(r.Context(), r.PathValue("id"))
 	if err != nil {
 		c.fail(w, r, err)
@@ -123,6 +162,10 @@ func (c *Console) incident(w http.ResponseWriter, r *http.Request) {
 }
 
 func (c *Console) history(w http.ResponseWriter, r *http.Request) {
+	if err := checkParams(r); err != nil {
+		c.fail(w, r, err)
+		return
+	}
 	id := r.PathValue("id")
 	if _, err := c.st.GetIncident(r.Context(), id); err != nil {
 		c.fail(w, r, err)
@@ -139,6 +182,10 @@ func (c *Console) history(w http.ResponseWriter, r *http.Request) {
 // deliveries answers an incident's notification delivery log: every alert,
 // on which channel, to whom, with what result.
 func (c *Console) deliveries(w http.ResponseWriter, r *http.Request) {
+	if err := checkParams(r); err != nil {
+		c.fail(w, r, err)
+		return
+	}
 	id := r.PathValue("id")
 	if _, err := c.st.GetIncident(r.Context(), id); err != nil {
 		c.fail(w, r, err)
@@ -157,6 +204,10 @@ func (c *Console) deliveries(w http.ResponseWriter, r *http.Request) {
 }
 
 func (c *Console) listRules(w http.ResponseWriter, r *http.Request) {
+	if err := checkParams(r); err != nil {
+		c.fail(w, r, err)
+		return
+	}
 	if c.rules == nil {
 		c.fail(w, r, store.ErrNotFound)
 		return

@@ -16,15 +16,25 @@ func (c *Console) routes() *http.ServeMux {
 
 	// Pages and their static files.
 	mux.HandleFunc("GET /{$}", c.home)
+	mux.HandleFunc("GET /screen", c.home)
+	mux.HandleFunc("GET /feed", c.feedPage)
+	mux.HandleFunc("GET /feed/export", c.feedExport)
+	mux.HandleFunc("GET /posts/{id}", c.postPage)
+	mux.HandleFunc("GET /events", c.eventsPage)
+	mux.HandleFunc("GET /events/{id}", c.eventPage)
+	mux.HandleFunc("GET /incidents", c.incidentsPage)
 	mux.HandleFunc("GET /incidents/{id}", c.incidentPage)
 	mux.HandleFunc("GET /inspections", c.inspectionsPage)
+	mux.HandleFunc("GET /settings", c.settingsPage)
 	mux.Handle("GET /assets/", http.StripPrefix("/assets/", ui.Static()))
 
 	// Reads.
+	mux.HandleFunc("GET /api/v1/overview", c.overviewAPI)
 	mux.HandleFunc("GET /api/v1/posts", c.posts)
 	mux.HandleFunc("GET /api/v1/posts/{id}", c.post)
 	mux.HandleFunc("GET /api/v1/events", c.events)
 	mux.HandleFunc("GET /api/v1/events/{id}", c.eventDetail)
+	mux.HandleFunc("GET /api/v1/events/{id}/analysis", c.eventAnalysis)
 	mux.HandleFunc("GET /api/v1/incidents", c.incidents)
 	mux.HandleFunc("GET /api/v1/incidents/{id}", c.incident)
 	mux.HandleFunc("GET /api/v1/incidents/{id}/history", c.history)

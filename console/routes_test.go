@@ -22,7 +22,8 @@ func TestRoutesMetricsAndAssets(t *testing.T) {
 		{"/", 200, `<link rel="stylesheet" href="/assets/console.css">`},
 		{"/", 200, `<script src="/assets/home.js"></script>`},
 		{"/assets/console.css", 200, "header{"},
-		{"/assets/home.js", 200, "X-CSRF-Token"},
+		{"/assets/api.js", 200, "X-CSRF-Token"},
+		{"/assets/echarts.min.js", 200, "Apache"},
 		{"/assets/nope.css", 404, ""},
 		{"/api/v1/ack?token=x", 404, "本系统未配置确认链接"},
 	} {

@@ -29,6 +29,10 @@ type TimelineItem struct {
 	// that says something new.
 	RepostOf string `json:"repost_of,omitempty"`
 	Origin   string `json:"origin,omitempty"`
+	// Kind is the source's kind and Regions the names of the post's
+	// regions, for the event's analysis page.
+	Kind    string   `json:"-"`
+	Regions []string `json:"-"`
 }
 
 // EventDetail is an event with its provenance chain and timeline: who
@@ -83,7 +87,8 @@ func (v *Views) Event(ctx context.Context, id string) (EventDetail, error) {
 		}
 		authority = max(authority, model.AuthorityWeight(p.Authority))
 		items = append(items, TimelineItem{ID: p.ID, Title: p.Title, URL: p.URL, Source: p.SourceName, Authority: p.Authority,
-			PublishedAt: p.PublishedAt, Sentiment: Sentiment(p.Sentiment, correctionOf(corrections, p.ID)).Label, Origin: p.Origin})
+			PublishedAt: p.PublishedAt, Sentiment: Sentiment(p.Sentiment, correctionOf(corrections, p.ID)).Label, Origin: p.Origin,
+			Kind: p.SourceKind, Regions: regionNames(p.Regions)})
 		simhashes = append(simhashes, p.SimHash)
 	}
 	order := make([]int, len(items))
@@ -111,4 +116,12 @@ func (v *Views) Event(ctx context.Context, id string) (EventDetail, error) {
 		perHour[it.PublishedAt.In(model.China).Format("2006-01-02 15:00")]++
 	}
 	return EventDetail{Event: ev, HeatParts: model.HeatParts(&ev, authority), PostsPerHour: perHour, Timeline: nonNil(sorted)}, nil
+}
+
+func regionNames(rs []model.Region) []string {
+	var out []string
+	for _, r := range rs {
+		out = append(out, r.Name)
+	}
+	return out
 }

@@ -35,6 +35,12 @@ type PostItem struct {
 	Schemes        []model.SchemeHit `json:"schemes"`
 	Summary        string            `json:"summary"`
 	Body           string            `json:"body,omitempty"`
+	// Entities are the organisations, people and places the analyzer
+	// found.
+	Entities []model.Entity `json:"entities"`
+	// SimHash is the post's text fingerprint, which the feed folds
+	// near-duplicates by; the API does not show it.
+	SimHash uint64 `json:"-"`
 }
 
 // SentimentView is a post's sentiment as people read it: the officer's
@@ -75,7 +81,8 @@ func NewPostItem(p model.Post, withBody bool, c *model.SentimentCorrection) Post
 		Authority: p.Authority, Title: p.Title, Author: p.Author, Origin: p.Origin, PublishedAt: p.PublishedAt,
 		PublishedAtSource: p.PublishedAtSource, FetchedAt: p.FetchedAt, Sentiment: Sentiment(p.Sentiment, c),
 		ModelSentiment: p.Sentiment, Topics: nonNil(p.Topics), Keywords: nonNil(p.Keywords), Regions: nonNil(p.Regions),
-		Flags: nonNil(p.Flags), Schemes: make([]model.SchemeHit, len(p.Schemes)), Summary: summary(p.Body, 120)}
+		Flags: nonNil(p.Flags), Schemes: make([]model.SchemeHit, len(p.Schemes)), Summary: summary(p.Body, 120),
+		Entities: nonNil(p.Entities), SimHash: p.SimHash}
 	for i, h := range p.Schemes {
 		h.Terms = nonNil(h.Terms)
 		it.Schemes[i] = h

@@ -64,8 +64,10 @@ type DictionaryReader interface {
 	UserDictionary(ctx context.Context) (model.UserDictionary, error)
 }
 
-// Store is everything the views read.
+// Store is everything the views read: the roles above and the read side,
+// which counts posts in the database (store.Aggregates).
 type Store interface {
+	store.Aggregates
 	PostReader
 	CorrectionReader
 	EventReader

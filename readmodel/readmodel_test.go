@@ -20,7 +20,7 @@ var _ Store = store.Store(nil)
 
 var t0 = time.Date(2026, 11, 21, 6, 0, 0, 0, time.UTC)
 
-func openStore(t *testing.T) store.Store {
+func openStore(t testing.TB) store.Store {
 	t.Helper()
 	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "r.db"), prometheus.NewRegistry(), nil, sqlite.WithMigrate())
 	if err != nil {

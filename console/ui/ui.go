@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/yuqing-project/yuqing/model"
+	"github.com/yuqing-project/yuqing/readmodel"
 )
 
 // files are the pages' templates (templates/NAME.html) and the static
@@ -46,15 +47,30 @@ func Parse(fsys fs.FS, now func() time.Time) (*Renderer, error) {
 	if len(names) == 0 {
 		return nil, fmt.Errorf("cannot find the console's templates: no templates/*.html")
 	}
+	// Partials (templates/NAME.part.html) define what every page shares: the
+	// head, the navigation, the foot.
+	var partials []string
+	for _, name := range names {
+		if strings.HasSuffix(name, ".part.html") {
+			text, err := fs.ReadFile(fsys, name)
+			if err != nil {
+				return nil, fmt.Errorf("cannot read template %q: %w", name, err)
+			}
+			partials = append(partials, string(text))
+		}
+	}
 	r := &Renderer{pages: map[string]*template.Template{}}
 	for _, name := range names {
+		if strings.HasSuffix(name, ".part.html") {
+			continue
+		}
 		text, err := fs.ReadFile(fsys, name)
 		if err != nil {
 			return nil, fmt.Errorf("cannot read template %q: %w", name, err)
 		}
 		page := strings.TrimSuffix(path.Base(name), ".html")
-		t, err := template.New(page).Funcs(funcs(now)).Parse(string(text))
-		if err != nil {
+		t := template.New(page).Funcs(funcs(now))
+		if _, err := t.Parse(string(text) + strings.Join(partials, "")); err != nil {
 			return nil, fmt.Errorf("cannot parse template %q: %w", name, err)
 		}
 		r.pages[page] = t
@@ -126,7 +142,8 @@ func Static() http.Handler {
 	return http.FileServerFS(sub)
 }
 
-// funcs are what the templates call, in Chinese where people read it.
+// funcs are what the templates call, in Chinese where people read it (the
+// words come from readmodel's humanizer, the one place keys become words).
 func funcs(now func() time.Time) template.FuncMap {
 	return template.FuncMap{
 		// Answered per request by RenderFor; a page rendered by Render
@@ -134,61 +151,54 @@ func funcs(now func() time.Time) template.FuncMap {
 		"csrfToken":   func() string { return "" },
 		"user":        func() any { return nil },
 		"can":         func(string) bool { return false },
-		"join":        strings.Join,
 		"list":        func(s ...string) []string { return s },
 		"briefAction": model.BriefActionName,
-		"date": func(t time.Time) string {
-			if t.IsZero() {
-				return ""
-			}
-			return t.In(model.China).Format("2006年1月2日")
-		},
 		"kindLabel": func(kind string) string {
 			if l := model.FindingKindLabel[kind]; l != "" {
 				return l
 			}
 			return "其他问题"
 		},
-		"when": func(t time.Time) string {
-			if t.IsZero() {
-				return "—"
+		"join":      strings.Join,
+		"when":      readmodel.Time,
+		"date":      readmodel.Date,
+		"text":      readmodel.Text,
+		"sentiment": readmodel.SentimentName,
+		"kind":      readmodel.KindName,
+		"obState":   readmodel.ObligationState,
+		"delivery":  readmodel.DeliveryStatus,
+		"request":   readmodel.RequestName,
+		"level":     readmodel.LevelName,
+		"lv":        readmodel.ShortLevel,
+		"count":     func(n int64) string { return readmodel.Count(n) },
+		"actor":     readmodel.Actor,
+		"countdown": func(due time.Time) string { return readmodel.Countdown(due, now()) },
+		// urgency classes a deadline by how near it is: over, near (under
+		// 2 hours), soon (under 12 hours), far.
+		"urgency": func(due time.Time) string {
+			d := due.Sub(now())
+			switch {
+			case d < 0:
+				return "over"
+			case d < 2*time.Hour:
+				return "near"
+			case d < 12*time.Hour:
+				return "soon"
 			}
-			return t.In(model.China).Format("01-02 15:04")
+			return "far"
 		},
-		"sentiment": func(label string) string {
-			switch label {
-			case model.Negative:
-				return "负面"
-			case model.Positive:
-				return "正面"
+		"now": now,
+		"iso": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		"pct": func(n, total int64) string {
+			if total == 0 {
+				return "0%"
 			}
-			return "中性"
+			return fmt.Sprintf("%.0f%%", 100*float64(n)/float64(total))
 		},
-		"obState": func(s string) string {
-			return map[string]string{model.ObligationPending: "办理中", model.ObligationFulfilled: "已履行",
-				model.ObligationBreached: "已超时", model.ObligationWaived: "已豁免"}[s]
-		},
-		"countdown": func(due time.Time) string {
-			d := due.Sub(now()).Round(time.Minute)
-			if d < 0 {
-				return "已超时" + duration(-d)
-			}
-			return "剩余" + duration(d)
-		},
-		"level": func(l string) string {
-			return map[string]string{"I": "Ⅰ级 特别重大", "II": "Ⅱ级 重大", "III": "Ⅲ级 较大", "IV": "Ⅳ级 一般"}[l]
-		},
+		"add":     func(a, b int) int { return a + b },
+		"mulf":    func(f float64) float64 { return f * 100 },
+		"role":    readmodel.RegionRole,
+		"channel": readmodel.ChannelType,
+		"entity":  readmodel.EntityKind,
 	}
-}
-
-// duration says a duration in Chinese: 2天3小时, 4小时12分.
-func duration(d time.Duration) string {
-	days, hours, mins := int(d.Hours())/24, int(d.Hours())%24, int(d.Minutes())%60
-	switch {
-	case days > 0:
-		return fmt.Sprintf("%d天%d小时", days, hours)
-	case hours > 0:
-		return fmt.Sprintf("%d小时%d分", hours, mins)
-	}
-	return fmt.Sprintf("%d分", mins)
 }

@@ -51,7 +51,7 @@ func TestNoInlineStyleOrScript(t *testing.T) {
 func TestStaticAndRender(t *testing.T) {
 	srv := httptest.NewServer(http.StripPrefix("/assets/", Static()))
 	defer srv.Close()
-	for path, ctype := range map[string]string{"/assets/console.css": "text/css", "/assets/home.js": "text/javascript", "/assets/ack.css": "text/css"} {
+	for path, ctype := range map[string]string{"/assets/console.css": "text/css", "/assets/home.js": "text/javascript", "/assets/ack.css": "text/css", "/assets/api.js": "text/javascript", "/assets/echarts.min.js": "text/javascript"} {
 		resp, err := http.Get(srv.URL + path)
 		if err != nil {
 			t.Fatal(err)
@@ -71,7 +71,7 @@ func TestStaticAndRender(t *testing.T) {
 	if err := r.Render(w, 200, "p", map[string]any{"Due": now.Add(26*time.Hour + 3*time.Minute)}); err != nil {
 		t.Fatal(err)
 	}
-	if got := w.Body.String(); !strings.HasPrefix(got, "剩余1天2小时 11-22 18:03 ") || w.Code != 200 {
+	if got := w.Body.String(); !strings.HasPrefix(got, "剩余1天2小时 11月22日 18:03 ") || w.Code != 200 {
 		t.Errorf("rendered %d %q: the countdown counts from the clock given", w.Code, got)
 	}
 	w = httptest.NewRecorder()

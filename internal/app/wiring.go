@@ -184,7 +184,7 @@ func (a *App) initConsole(ctx context.Context) (*Service, error) {
 		return nil, err
 	}
 	c, err := console.New(console.Options{Store: a.st, Rules: set, Acker: acker, Requests: a.prod,
-		SchemeOptions: analyzer.SchemeOptions(), Logger: a.log, Registerer: a.reg,
+		SchemeOptions: analyzer.SchemeOptions(), Logger: a.log, Registerer: a.reg, Settings: a.consoleSettings(),
 		Briefs: NewBriefs(a.st, a.cfg, nil),
 		Auth:   accounts, Hosts: a.cfg.Auth.Hosts, Secure: a.cfg.Auth.SecureCookies || a.cfg.HTTP.TLSCertFile != "",
 		OIDC: oidcOptions(a.cfg.Auth.OIDC)})
@@ -401,4 +401,32 @@ func oidcOptions(o config.OIDCConfig) *console.OIDCOptions {
 	}
 	return &console.OIDCOptions{Issuer: o.Issuer, ClientID: o.ClientID, ClientSecret: o.ClientSecret, RedirectURL: o.RedirectURL,
 		UsernameClaim: o.UsernameClaim, RolesClaim: o.RolesClaim, RoleMap: o.RoleMap, SecondFactorByProvider: o.SecondFactorByProvider}
+}
+
+// consoleSettings is what the console's settings page shows of the
+// configuration: the sources (and the demo's), the channels, the roster.
+func (a *App) consoleSettings() console.Settings {
+	var st console.Settings
+	sources := slices.Clone(a.cfg.Crawler.Sources)
+	if a.site != nil {
+		sources = append(sources, a.site.Sources()...)
+	}
+	for _, s := range sources {
+		st.Sources = append(st.Sources, console.SourceInfo{ID: s.ID, Name: s.Name, Kind: s.Kind, Authority: s.Authority, URL: s.URL})
+	}
+	n := a.cfg.Responder.Notify
+	if len(a.notifyCfg.Channels) > 0 {
+		n = a.notifyCfg
+	}
+	for _, ch := range n.Channels {
+		st.Channels = append(st.Channels, console.ChannelInfo{Name: ch.Name, Type: ch.Type})
+	}
+	if len(n.Roster.People) > 0 {
+		if r, err := notify.BuildRoster(&n); err == nil {
+			st.Roster = r
+		} else {
+			a.log.Warn("the settings page shows no roster: it does not build", "err", err)
+		}
+	}
+	return st
 }

@@ -5,8 +5,9 @@
 const msg = document.getElementById('msg');
 async function run(method, url, body, then) {
   msg.textContent = '处理中……';
-  try { const d = await yq.send(method, url, body); msg.textContent = '已完成'; then(d); }
-  catch (e) { msg.textContent = '操作失败：' + e.message; }
+  const r = await yq.send(method, url, body);
+  if (r.ok) { msg.textContent = '已完成'; then(r.data); }
+  else { msg.textContent = '操作失败：' + ((r.data && r.data.error) || r.status); }
 }
 const gen = document.getElementById('generate');
 if (gen) {

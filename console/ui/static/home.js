@@ -1,33 +1,30 @@
-// The overview page's controls (home.html): correcting a post's sentiment and
-// editing the user dictionary through the JSON API, as the signed-in account
-// (the server takes the actor from the session; the page sends the session's
-// CSRF token from the csrf-token meta tag), and the refresh every 10 seconds.
+// The 态势总览 (home.html): its charts from /api/v1/overview, the custom
+// window's dates, and on the wall screen a refresh every minute and a clock.
 (function(){
-const msg=document.getElementById('msg');
-const csrf=(document.querySelector('meta[name="csrf-token"]')||{}).content||'';
-// Refresh every 10 s, but not while someone is typing or choosing.
-let timer;
-function schedule(){clearTimeout(timer);timer=setTimeout(()=>{const a=document.activeElement;if(a&&a!==document.body){schedule();}else{location.reload();}},10000);}
-schedule();
-async function send(method,url,body){
-  let r;
-  try{r=await fetch(url,{method:method,headers:{'Content-Type':'application/json','X-CSRF-Token':csrf},body:JSON.stringify(body)});}
-  catch(e){msg.textContent='操作失败:'+e;return false;}
-  if(!r.ok){const e=await r.json().catch(()=>({error:r.statusText}));msg.textContent='操作失败:'+(e.error||r.status);return false;}
-  return true;
+'use strict';
+const box=document.getElementById('overview');
+const screen=box.dataset.screen==='1';
+async function draw(){
+  let r;try{r=await fetch('/api/v1/overview?'+box.dataset.query);}catch(e){yq.say('无法读取态势数据，稍后自动重试');return;}
+  if(!r.ok){yq.say('无法读取态势数据');return;}
+  const o=(await r.json()).overview;
+  yqCharts.lines('c-volume',o.buckets,o.volume,{stack:true});
+  yqCharts.pie('c-shares',o.shares);
+  yqCharts.lines('c-sentiment',o.buckets,o.sentiment,{sentiment:true});
+  yqCharts.lines('c-tiers',o.buckets,o.tiers);
+  yqCharts.bars('c-terms',o.terms,'#ef6c00');
+  yqCharts.bars('c-topics',o.topics,'#6a1b9a');
+  yqCharts.bars('c-regions',o.regions,'#00838f');
+  box.dataset.drawn='1';
 }
-document.querySelectorAll('select.fix').forEach(sel=>sel.addEventListener('change',async()=>{
-  if(!sel.value)return;
-  if(await send('POST','/api/v1/posts/'+encodeURIComponent(sel.dataset.id)+'/sentiment',{label:sel.value}))location.reload();
-  else sel.value='';
-}));
-document.getElementById('addword').addEventListener('submit',async ev=>{
-  ev.preventDefault();
-  const body={word:document.getElementById('word').value.trim()};
-  const pos=document.getElementById('pos').value;if(pos)body.pos=pos;
-  if(await send('POST','/api/v1/dictionary',body))location.reload();
-});
-document.querySelectorAll('#words .rm').forEach(b=>b.addEventListener('click',async()=>{
-  if(await send('DELETE','/api/v1/dictionary',{word:b.parentElement.dataset.word}))location.reload();
-}));
+draw();
+yq.countdowns();
+const win=document.getElementById('window');
+if(win){const custom=document.querySelector('.custom');const show=()=>{custom.hidden=win.value!=='custom';};show();win.addEventListener('change',show);}
+if(screen){
+  const clock=document.getElementById('clock');
+  const tick=()=>{const d=yq.now();clock.textContent=d.toLocaleString('zh-CN',{timeZone:'Asia/Shanghai',month:'long',day:'numeric',hour:'2-digit',minute:'2-digit',second:'2-digit',hour12:false});};
+  tick();setInterval(tick,1000);
+  setInterval(()=>location.reload(),60000);
+}
 })();

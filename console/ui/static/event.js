@@ -1,0 +1,22 @@
+// An event's analysis page (event.html): its charts from
+// /api/v1/events/{id}/analysis, and opening an incident on it by hand.
+(function(){
+'use strict';
+const id=document.getElementById('event').dataset.id;
+(async()=>{
+  const r=await fetch('/api/v1/events/'+encodeURIComponent(id)+'/analysis').catch(()=>null);
+  if(!r||!r.ok){yq.say('无法读取事件数据');return;}
+  const a=await r.json();
+  yqCharts.stacked('c-timeline',a.hours,a.by_tier);
+  yqCharts.lines('c-sentiment',a.hours,a.by_sentiment,{sentiment:true});
+  yqCharts.pie('c-tiers',a.tiers);
+})();
+const form=document.getElementById('open-incident');
+if(form)form.addEventListener('submit',async ev=>{
+  ev.preventDefault();
+  const actor=yq.actor();if(!actor)return;
+  const f=new FormData(form);
+  const r=await yq.send('POST','/api/v1/incidents',{title:f.get('title'),level:f.get('level'),reason:f.get('reason')+'（事件'+id+'）',actor:actor});
+  if(r.ok&&r.data&&r.data.incident)location.href='/incidents/'+encodeURIComponent(r.data.incident.id);
+});
+})();

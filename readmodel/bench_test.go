@@ -1,0 +1,120 @@
+package readmodel
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"slices"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/yuqing-project/yuqing/model"
+	"github.com/yuqing-project/yuqing/store"
+)
+
+// benchPosts is how many synthetic posts the cockpit benchmarks store:
+// YUQING_BENCH_POSTS, else 100 000.
+func benchPosts() int {
+	if n, err := strconv.Atoi(os.Getenv("YUQING_BENCH_POSTS")); err == nil && n > 0 {
+		return n
+	}
+	return 100_000
+}
+
+// syntheticPosts are n posts over 30 days before end, spread over 20
+// sources of every kind and tier, 6 topics, 8 regions, 3 schemes and 40
+// keywords, a third of them negative.
+func syntheticPosts(n int, end time.Time) []model.Post {
+	rng := rand.New(rand.NewPCG(12, 2026))
+	kinds := []string{model.KindPortal, model.KindNews, model.KindForum, model.KindFeed}
+	tiers := []string{model.TierOfficial, model.TierCentral, model.TierProvincial, model.TierLocal, model.TierForum}
+	topics := []string{"安全生产", "应急管理", "城乡建设", "教育", "医疗卫生", "生态环境"}
+	regions := []model.Region{{Code: "451024", Name: "青岚县"}, {Code: "451000", Name: "澜州市"}, {Code: "451021", Name: "东岚县"},
+		{Code: "451022", Name: "西岚县"}, {Code: "451023", Name: "北岚县"}, {Code: "451025", Name: "南岚县"}, {Code: "451026", Name: "中岚县"}, {Code: "451081", Name: "岚江市"}}
+	schemes := []model.SchemeHit{{ID: "chem", Name: "危化品安全"}, {ID: "flood", Name: "防汛"}, {ID: "school", Name: "校园安全"}}
+	labels := []string{model.Negative, model.Neutral, model.Positive}
+	words := make([]string, 40)
+	for i := range words {
+		words[i] = fmt.Sprintf("热词%02d", i)
+	}
+	posts := make([]model.Post, n)
+	for i := range posts {
+		src := rng.IntN(20)
+		p := model.Post{Document: model.Document{ID: fmt.Sprintf("b%07d", i), Version: 1, URL: fmt.Sprintf("http://s%d.example/%d", src, i),
+			SourceID: fmt.Sprintf("s%02d", src), SourceName: fmt.Sprintf("信息源%02d", src), SourceKind: kinds[src%len(kinds)], Authority: tiers[src%len(tiers)],
+			Title: fmt.Sprintf("%s第%d条：%s", topics[i%len(topics)], i, words[rng.IntN(len(words))]), Body: "青岚县" + topics[i%len(topics)] + "相关情况通报。",
+			PublishedAt: end.Add(-time.Duration(rng.Int64N(int64(30 * 24 * time.Hour))))},
+			Sentiment: model.Sentiment{Label: labels[rng.IntN(3)], Score: 0.8},
+			Topics:    []model.Topic{{Name: topics[rng.IntN(len(topics))], Score: 0.9}},
+			Regions:   []model.Region{regions[rng.IntN(len(regions))]},
+			Keywords:  []model.Keyword{{Word: words[rng.IntN(len(words))], Weight: 0.5}, {Word: words[rng.IntN(len(words))], Weight: 0.3}},
+			SimHash:   rng.Uint64()}
+		if rng.IntN(4) == 0 {
+			p.Schemes = []model.SchemeHit{schemes[rng.IntN(len(schemes))]}
+		}
+		posts[i] = p
+	}
+	return posts
+}
+
+// BenchmarkCockpitQueries times what the overview and the feed ask of the
+// store on SQLite over benchPosts() synthetic posts: the overview of 24
+// hours and of 7 days, and one feed page with its facets. It reports the
+// median and the 95th percentile of the iterations.
+func BenchmarkCockpitQueries(b *testing.B) {
+	ctx := context.Background()
+	st := openStore(b)
+	end := time.Date(2026, 12, 2, 12, 0, 0, 0, time.UTC)
+	posts := syntheticPosts(benchPosts(), end)
+	for i := 0; i < len(posts); i += 5000 {
+		if err := st.UpsertPosts(ctx, posts[i:min(i+5000, len(posts))]); err != nil {
+			b.Fatal(err)
+		}
+	}
+	v := New(st, nil)
+	feed := func(f store.Filter) error {
+		if _, err := v.Posts(ctx, f.Posts(30, 0)); err != nil {
+			return err
+		}
+		_, err := st.PostFacets(ctx, store.FacetQuery{Filter: f, By: []store.Dimension{store.BySentiment, store.ByKind,
+			store.ByTier, store.BySource, store.ByTopic, store.ByRegion, store.ByScheme}, Limit: 12})
+		return err
+	}
+	for _, bc := range []struct {
+		name string
+		run  func() error
+	}{
+		{"overview-24h", func() error {
+			_, err := v.Overview(ctx, store.Filter{Since: end.Add(-24 * time.Hour), Until: end}, store.StepHour)
+			return err
+		}},
+		{"overview-7d", func() error {
+			_, err := v.Overview(ctx, store.Filter{Since: end.Add(-7 * 24 * time.Hour), Until: end}, store.StepDay)
+			return err
+		}},
+		{"overview-30d-scheme", func() error {
+			_, err := v.Overview(ctx, store.Filter{Scheme: "chem", Since: end.Add(-30 * 24 * time.Hour), Until: end}, store.StepDay)
+			return err
+		}},
+		{"feed-all", func() error { return feed(store.Filter{}) }},
+		{"feed-search-negative-7d", func() error {
+			return feed(store.Filter{Text: "安全生产", Sentiment: model.Negative, Since: end.Add(-7 * 24 * time.Hour), Until: end})
+		}},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			var took []time.Duration
+			for b.Loop() {
+				t := time.Now()
+				if err := bc.run(); err != nil {
+					b.Fatal(err)
+				}
+				took = append(took, time.Since(t))
+			}
+			slices.Sort(took)
+			b.ReportMetric(float64(took[len(took)/2].Microseconds())/1000, "median-ms")
+			b.ReportMetric(float64(took[min(len(took)-1, len(took)*95/100)].Microseconds())/1000, "p95-ms")
+		})
+	}
+}
