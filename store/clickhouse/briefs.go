@@ -93,9 +93,30 @@ func (s *Store) issueBrief(ctx context.Context, id, actor string, at time.Time, 
 	}
 	signed := b
 	year := at.In(model.China).Year()
+	// The number is the smallest one no brief of the type and year holds,
+	// not the largest plus one: when two issuers in different processes
+	// both gave a number back (see below) while a third took the next, the
+	// gap is filled by the next issue, so no number stays skipped.
 	var number, serial int64
-	if err := s.conn.QueryRow(ctx, "SELECT toInt64(max(number)) FROM "+s.table(store.TableBriefs)+" FINAL WHERE type = ? AND year = ? AND number > 0",
-		string(b.Type), int64(year)).Scan(&number); err != nil {
+	held, err := s.conn.Query(ctx, "SELECT toInt64(number) FROM "+s.table(store.TableBriefs)+" FINAL WHERE type = ? AND year = ? AND number > 0 ORDER BY number",
+		string(b.Type), int64(year))
+	if err != nil {
+		return model.Brief{}, err
+	}
+	for held.Next() {
+		var n int64
+		if err := held.Scan(&n); err != nil {
+			held.Close()
+			return model.Brief{}, err
+		}
+		if n == number+1 {
+			number = n
+		} else if n > number+1 {
+			break
+		}
+	}
+	held.Close()
+	if err := held.Err(); err != nil {
 		return model.Brief{}, err
 	}
 	if serialStart > 0 {
