@@ -13,6 +13,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/yuqing-project/yuqing/audit"
 	"github.com/yuqing-project/yuqing/brief"
 	"github.com/yuqing-project/yuqing/config"
 	"github.com/yuqing-project/yuqing/internal/app"
@@ -84,6 +85,9 @@ func cmdBrief(args []string, stdout, stderr io.Writer) error {
 		if err := st.UpsertBriefs(ctx, []model.Brief{b}); err != nil {
 			return err
 		}
+		if err := auditBriefCLI(ctx, st, "brief.generate", b.ID, cmpOr(*actor, "命令行")); err != nil {
+			return err
+		}
 		fmt.Fprintf(stderr, "已生成%s（%s），编号 %s\n", b.Title, b.State, b.ID)
 		if *out == "" {
 			*out = brief.FileName(&b, *format)
@@ -127,6 +131,9 @@ func cmdBrief(args []string, stdout, stderr io.Writer) error {
 	}
 	b, err := app.BriefStep(ctx, st, cfg, id, sub, *actor, time.Now())
 	if err != nil {
+		return err
+	}
+	if err := auditBriefCLI(ctx, st, "brief."+sub, id, *actor); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "%s %s：%s\n", b.Title, b.NumberText(), b.State)
@@ -195,4 +202,17 @@ func dirOf(path string) string {
 		return path[:i+1]
 	}
 	return "."
+}
+
+// auditBriefCLI writes a brief's change made from the command line to the
+// audit log, like every change made through the CLI: the account is
+// "cli" (whoever runs the command on the server), the name given with
+// -actor is the detail.
+func auditBriefCLI(ctx context.Context, st store.Store, action, id, actor string) error {
+	log, err := audit.New(st, audit.Options{})
+	if err != nil {
+		return err
+	}
+	return log.Record(ctx, audit.Entry{Account: "cli", Address: "cli", Action: action, Object: "brief:" + id,
+		Result: model.AuditOK, Detail: "操作人：" + actor})
 }

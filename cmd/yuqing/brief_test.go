@@ -69,6 +69,15 @@ func TestBriefCommands(t *testing.T) {
 	if !strings.Contains(out, "2026年第1期") || !strings.Contains(out, "已印发") {
 		t.Errorf("issue said %q", out)
 	}
+	// Each step made from the command line is in the audit log, whose
+	// chain still verifies.
+	out, _ = yq("audit", "export")
+	for _, want := range []string{"brief.generate", "brief.submit", "brief.sign", "brief.issue", "操作人：李领导"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the audit log lacks %q:\n%s", want, out)
+		}
+	}
+	yq("audit", "verify")
 	out, _ = yq("brief", "list", "-state", "已印发")
 	if !strings.Contains(out, id) || strings.Count(out, "\n") != 1 {
 		t.Errorf("list -state 已印发 = %q", out)
