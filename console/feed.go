@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/yuqing-project/yuqing/model"
 	"github.com/yuqing-project/yuqing/readmodel"
 	"github.com/yuqing-project/yuqing/store"
 )
@@ -264,17 +263,6 @@ func (c *Console) eventPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c.page(w, r, "event", a.Detail.Event.Title, "events", a, "echarts.min.js", "charts.js", "event.js")
-}
-
-// sentimentClass is the CSS class of a sentiment label.
-func sentimentClass(label string) string {
-	switch label {
-	case model.Negative:
-		return "neg"
-	case model.Positive:
-		return "pos"
-	}
-	return "neu"
 }
 
 // eventAnalysis answers the charts' data of an event's analysis page.

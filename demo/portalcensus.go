@@ -194,8 +194,9 @@ func (s *Site) plantedItem() *item {
 		title: plantedThread.title, paras: plantedThread.paras, author: plantedThread.author}
 }
 
-// censusTemplates are the static columns' pages, in the portal's style.
-var censusTemplates = template.Must(pages.New("census").Parse(`
+// The static columns' pages, in the portal's style, defined into pages
+// (the portal's template set) when the package loads.
+var _ = template.Must(pages.New("census").Parse(`
 {{define "census-list"}}{{template "portal-head"}}<title>{{.Heading}}_青岚县人民政府</title>
 </head>
 <body>

@@ -414,15 +414,6 @@ func topKeywords(p *model.Post, n int) []model.Keyword {
 	return ks
 }
 
-func topWords(p *model.Post, n int) []string {
-	ks := topKeywords(p, n)
-	out := make([]string, len(ks))
-	for i, k := range ks {
-		out[i] = k.Word
-	}
-	return out
-}
-
 func rankKeywords(kw map[string]float64, n int) []string {
 	words := make([]string, 0, len(kw))
 	for w := range kw {
