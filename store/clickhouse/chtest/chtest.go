@@ -53,6 +53,8 @@ type Server struct {
 	skip    string // why there is no server because none is installed
 	err     error  // why an installed server did not start
 	dir     string
+	name    string   // the server binary, kept for Restart
+	args    []string // its arguments before --config-file
 	cmd     *exec.Cmd
 	exited  chan struct{}
 	stop    sync.Once
@@ -157,42 +159,76 @@ func start(name string, args []string) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), dir: dir, exited: make(chan struct{})}
-	config := filepath.Join(dir, "config.xml")
+	s := &Server{addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), dir: dir, name: name, args: args}
 	if err := writeConfig(dir, port); err != nil {
 		os.RemoveAll(dir)
 		return nil, err
 	}
-	s.cmd = exec.Command(name, append(args, "--config-file="+config)...)
-	s.cmd.Dir = dir
-	out, err := os.Create(filepath.Join(dir, "log", "stdout.log"))
-	if err != nil {
-		os.RemoveAll(dir)
+	if err := s.run(); err != nil {
+		s.Stop()
 		return nil, err
+	}
+	return s, nil
+}
+
+// run starts the server process on s's directory and port and waits until
+// it answers.
+func (s *Server) run() error {
+	s.exited = make(chan struct{})
+	s.cmd = exec.Command(s.name, append(s.args, "--config-file="+filepath.Join(s.dir, "config.xml"))...)
+	s.cmd.Dir = s.dir
+	out, err := os.OpenFile(filepath.Join(s.dir, "log", "stdout.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return err
 	}
 	defer out.Close()
 	s.cmd.Stdout, s.cmd.Stderr = out, out
 	s.cmd.SysProcAttr = sysProcAttr()
 	if err := s.cmd.Start(); err != nil {
-		os.RemoveAll(dir)
-		return nil, err
+		s.cmd = nil
+		return err
 	}
 	var waitErr error
+	exited := s.exited
+	cmd := s.cmd
 	go func() {
-		waitErr = s.cmd.Wait()
-		close(s.exited)
+		waitErr = cmd.Wait()
+		close(exited)
 	}()
 	if err := s.wait(); err != nil {
 		select {
-		case <-s.exited:
-			err = fmt.Errorf("server exited (%v) on port %d: %w\n%s", waitErr, port, err, s.logTail())
+		case <-exited:
+			return fmt.Errorf("server exited (%v) at %s: %w\n%s", waitErr, s.addr, err, s.logTail())
 		default:
-			err = fmt.Errorf("server on port %d: %w\n%s", port, err, s.logTail())
+			return fmt.Errorf("server at %s: %w\n%s", s.addr, err, s.logTail())
 		}
-		s.Stop()
-		return nil, err
 	}
-	return s, nil
+	return nil
+}
+
+// Kill stops the server process with SIGKILL, as a crash or an operator's
+// kill -9 does, and waits until it has exited; its data stay for Restart.
+// A test that kills a server must own it (start its own with Start) so
+// other tests sharing a server are not disturbed.
+func (s *Server) Kill() {
+	if s.cmd == nil {
+		return
+	}
+	_ = s.cmd.Process.Kill()
+	<-s.exited
+	s.cmd = nil
+}
+
+// Restart starts a killed server again on the same port and data and waits
+// until it answers.
+func (s *Server) Restart() error {
+	if s.cmd != nil {
+		return errors.New("the ClickHouse server is still running")
+	}
+	if s.dir == "" {
+		return errors.New("the ClickHouse server never started")
+	}
+	return s.run()
 }
 
 // wait polls the server until it answers a query, it exits, or the start
