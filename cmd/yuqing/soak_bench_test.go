@@ -65,11 +65,13 @@ type soakCall struct {
 // topic with franz-go, and YUQING_SOAK_RPS API requests a second (default
 // 20) on loopback with an API token of a 舆情监测员: overview, feed,
 // incidents, events and post reads, and one write in twenty (a sentiment
-// correction of a soak post, or a user dictionary word). It reports the
-// API latency (p50, p99), the API errors (any transport error or status
-// other than 2xx), the process's RSS over time (mean of the first and the
-// last minute, or of the first and last quarter of a shorter run, and the
-// least-squares slope in MiB a minute), and the documents produced against
+// correction of a soak post, or a user dictionary word), sent in an open
+// loop by 32 workers (a request that waits over a second for a free
+// worker is counted late). It reports the API latency (p50, p99, and by
+// endpoint), the API errors (any transport error or status other than
+// 2xx), the process's RSS and Go heap over time (mean of the first and
+// the last minute, or of the first and last quarter of a shorter run, and
+// the least-squares slope in MiB a minute), and the documents produced against
 // the posts stored: every produced document must be a post once the
 // pipeline has drained, or the benchmark fails. The run happens once,
 // whatever b.N.
@@ -126,6 +128,9 @@ demo:
 		latencies []time.Duration
 		apiErrs   = map[string]int{}
 		rss       []rssSample
+		heaps     []rssSample // the Go heap in use, from /metrics
+		byPath    = map[string][]time.Duration{}
+		late      int // requests sent more than a second after their time
 	)
 	pid := p.cmd.Process.Pid
 	start := time.Now()
@@ -173,8 +178,10 @@ demo:
 		defer tick.Stop()
 		for {
 			if kb, err := procRSS(pid); err == nil {
+				heap := soakHeap(p.base)
 				mu.Lock()
 				rss = append(rss, rssSample{time.Since(start), kb})
+				heaps = append(heaps, rssSample{time.Since(start), heap >> 10})
 				mu.Unlock()
 			}
 			select {
@@ -185,8 +192,10 @@ demo:
 		}
 	}()
 
-	// API requests: a paced loop spread over four workers, so that one
-	// slow request does not hold the rest back.
+	// API requests: an open loop, paced at the rate, spread over 32
+	// workers so that slow requests do not hold the rest back; a request
+	// that cannot be sent within a second of its time (every worker busy)
+	// is counted late.
 	soakPosts := func() string {
 		mu.Lock()
 		defer mu.Unlock()
@@ -212,9 +221,9 @@ demo:
 			return fmt.Appendf(nil, `{"word":"长跑词%d","freq":10,"pos":"n"}`, rand.IntN(1000))
 		}},
 	}
-	calls := make(chan soakCall, 64)
+	calls := make(chan soakCall)
 	client := &http.Client{Timeout: 30 * time.Second}
-	for range 4 {
+	for range 32 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -245,6 +254,7 @@ demo:
 				d := time.Since(t0)
 				mu.Lock()
 				latencies = append(latencies, d)
+				byPath[c.method+" "+c.path] = append(byPath[c.method+" "+c.path], d)
 				switch {
 				case err != nil:
 					apiErrs[c.method+" "+c.path+": "+err.Error()]++
@@ -274,6 +284,11 @@ demo:
 			case calls <- c:
 			case <-ctx.Done():
 				return
+			}
+			if time.Since(next) > time.Second {
+				mu.Lock()
+				late++
+				mu.Unlock()
 			}
 		}
 	}()
@@ -319,12 +334,29 @@ demo:
 		b.Logf("API error ×%d: %s", v, k)
 	}
 	first, last, slope := rssTrend(rss, min(time.Minute, elapsed/4))
+	hFirst, hLast, hSlope := rssTrend(heaps, min(time.Minute, elapsed/4))
+	paths := make([]string, 0, len(byPath))
+	for k := range byPath {
+		paths = append(paths, k)
+	}
+	slices.Sort(paths)
+	for _, k := range paths {
+		ls := byPath[k]
+		slices.Sort(ls)
+		b.Logf("  %-36s %5d requests, p50 %s, p99 %s", k, len(ls), pct(ls, 0.5).Round(time.Millisecond), pct(ls, 0.99).Round(time.Millisecond))
+	}
+	var dbBytes int64
+	if fi, err := os.Stat(filepath.Join(dir, "data", "yuqing.db")); err == nil {
+		dbBytes = fi.Size()
+	}
 	b.Logf("soak %s: %d documents produced (%.1f/s, %d produce errors), %d stored as posts, %d lost; drained %s after the load; dead letters in the process: %v",
 		elapsed.Round(time.Second), n, float64(n)/elapsed.Seconds(), prodErrs, n-len(missing), len(missing), drain.Round(100*time.Millisecond), dead)
-	b.Logf("API: %d requests (%.1f/s), p50 %s, p99 %s, max %s, %d errors",
-		len(latencies), float64(len(latencies))/elapsed.Seconds(), pct(latencies, 0.50), pct(latencies, 0.99), pct(latencies, 1), errCount)
+	b.Logf("API: %d requests (%.1f/s of %.0f/s asked, %d sent late), p50 %s, p99 %s, max %s, %d errors",
+		len(latencies), float64(len(latencies))/elapsed.Seconds(), reqRate, late, pct(latencies, 0.50), pct(latencies, 0.99), pct(latencies, 1), errCount)
 	b.Logf("RSS: first %.1f MiB, last %.1f MiB, slope %+.2f MiB/min over %d samples, peak %.1f MiB",
 		first, last, slope, len(rss), float64(peakRSS(b, pid))/(1<<20))
+	b.Logf("Go heap in use: first %.1f MiB, last %.1f MiB, slope %+.2f MiB/min; SQLite file %.1f MiB",
+		hFirst, hLast, hSlope, float64(dbBytes)/(1<<20))
 	b.ReportMetric(float64(n), "docs")
 	b.ReportMetric(float64(len(missing)), "lost")
 	b.ReportMetric(float64(len(latencies)), "requests")
@@ -334,6 +366,8 @@ demo:
 	b.ReportMetric(first, "RSS-first-MiB")
 	b.ReportMetric(last, "RSS-last-MiB")
 	b.ReportMetric(slope, "RSS-MiB/min")
+	b.ReportMetric(hSlope, "heap-MiB/min")
+	b.ReportMetric(float64(late), "late")
 	if len(missing) > 0 {
 		b.Errorf("%d of %d produced documents were not stored as posts", len(missing), n)
 	}
@@ -397,4 +431,16 @@ func pct(sorted []time.Duration, q float64) time.Duration {
 		return 0
 	}
 	return sorted[min(len(sorted)-1, int(q*float64(len(sorted))))]
+}
+
+// soakHeap reads go_memstats_heap_inuse_bytes from the process's
+// /metrics, or 0.
+func soakHeap(base string) int64 {
+	resp, err := http.Get(base + "/metrics")
+	if err != nil {
+		return 0
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	return int64(metricSum(string(raw), "go_memstats_heap_inuse_bytes"))
 }
