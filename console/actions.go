@@ -35,9 +35,10 @@ var actions = []string{model.RequestConfirm, model.RequestAssign, model.RequestA
 // action hands a person's request on an incident to the responder, the
 // one writer of incidents, which applies it as it arrives and records it
 // and the outcome in the history. The answer is 202 Accepted with the
-// request entry, or 409 Conflict saying why when the responder would
-// ignore it (any request on an incident already closed or found a false
-// alarm).
+// request entry, or 409 Conflict with the reason in Chinese when the
+// incident's state would refuse or ignore it (model.Incident.Refusal: any
+// request once closed, a confirm of a confirmed incident, a waiver of a
+// fulfilled obligation, ...).
 func (c *Console) action(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	var req actionRequest
@@ -59,12 +60,12 @@ func (c *Console) action(w http.ResponseWriter, r *http.Request) {
 		c.fail(w, r, err)
 		return
 	}
-	if !inc.Open {
-		writeJSON(w, http.StatusConflict, apiError{fmt.Sprintf("incident %s is %s: requests on it are no longer applied; open a new incident if it flares up again", id, stateWord(inc.State))})
+	if inc.Open && req.Rule != "" && !slices.ContainsFunc(inc.Obligations, func(o model.Obligation) bool { return o.Rule == req.Rule }) {
+		writeJSON(w, http.StatusBadRequest, apiError{fmt.Sprintf("invalid field rule=%q: incident %s has no such obligation", req.Rule, id)})
 		return
 	}
-	if req.Rule != "" && !slices.ContainsFunc(inc.Obligations, func(o model.Obligation) bool { return o.Rule == req.Rule }) {
-		writeJSON(w, http.StatusBadRequest, apiError{fmt.Sprintf("invalid field rule=%q: incident %s has no such obligation", req.Rule, id)})
+	if why := inc.Refusal(req.Action, req.Request); why != "" {
+		c.refused(w, r, req.Action, inc.State, why)
 		return
 	}
 	entry := requestEntry(id, req, c.now())
@@ -349,13 +350,11 @@ func (c *Console) create(w http.ResponseWriter, r *http.Request, inc model.Incid
 	writeJSON(w, http.StatusCreated, map[string]any{"incident": inc})
 }
 
-// stateWord is an incident's state in the API's language.
-func stateWord(s string) string {
-	switch s {
-	case model.StateClosed:
-		return "closed (已办结)"
-	case model.StateFalseAlarm:
-		return "a false alarm (误报)"
-	}
-	return s
+// refused answers 409 Conflict for a request the responder would refuse
+// or ignore in the incident's current state: the reason in Chinese (the
+// page shows it as it is), the action and the state. Nothing is recorded
+// in the incident's history; the refusal is counted.
+func (c *Console) refused(w http.ResponseWriter, r *http.Request, action, state, why string) {
+	c.officers.refused.WithLabelValues(action).Inc()
+	writeJSON(w, http.StatusConflict, map[string]string{"error": why, "action": action, "state": state})
 }
