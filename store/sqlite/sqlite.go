@@ -404,8 +404,15 @@ func (s *Store) queryPosts(ctx context.Context, q store.PostQuery) (store.PostPa
 	if page.Total == 0 || offset >= int(page.Total) {
 		return page, nil
 	}
-	page.Items, err = query(ctx, tx, store.PostsTable, `SELECT `+columns(store.PostsTable)+` FROM posts`+where+
-		` ORDER BY published_at DESC, id DESC LIMIT ? OFFSET ?`, append(args, limit, offset)...)
+	from, order := ` FROM posts`, ` ORDER BY published_at DESC, id DESC`
+	if q.Sort == store.SortHeat {
+		// Each post's hottest event, computed once for the query.
+		from = ` FROM posts LEFT JOIN (SELECT j.value AS heat_post, max(e.heat) AS event_heat FROM events e, json_each(e.post_ids) j
+			WHERE e.merged_into = '' GROUP BY j.value) ON heat_post = posts.id`
+		order = ` ORDER BY coalesce(event_heat, -1) DESC, published_at DESC, posts.id DESC`
+	}
+	page.Items, err = query(ctx, tx, store.PostsTable, `SELECT `+columns(store.PostsTable)+from+where+
+		order+` LIMIT ? OFFSET ?`, append(args, limit, offset)...)
 	if err != nil {
 		return store.PostPage{}, err
 	}
