@@ -88,7 +88,7 @@ func (c *Console) home(w http.ResponseWriter, r *http.Request) {
 	q.Del("screen")
 	data := overviewPage{Window: win, Windows: windowOptions, Filter: f, Query: q.Encode(), ScreenLink: "/screen?" + q.Encode(), Overview: o,
 		Schemes: names(store.ByScheme), Regions: names(store.ByRegion)}
-	p := page{Title: "态势总览", Active: "home", Data: data, Scripts: []string{"echarts.min.js", "charts.js", "home.js"}}
+	p := page{Title: "态势总览", Active: "home", Data: data, Scripts: []string{"echarts.min.js", "echarts-wordcloud.min.js", "charts.js", "home.js"}}
 	if r.URL.Query().Get("screen") != "" || r.URL.Path == "/screen" {
 		p.Screen, p.Title = true, "态势大屏"
 	}

@@ -69,6 +69,10 @@ type EventRow struct {
 	FirstSeen string  `json:"first_seen"`
 	LastSeen  string  `json:"last_seen"`
 	Incident  string  `json:"incident,omitempty"`
+	// Trend counts the event's posts in the overview's window, per hour
+	// (per day for a window longer than a week), counted by the read side;
+	// empty outside the overview.
+	Trend []int64 `json:"trend,omitempty"`
 }
 
 // NewEventRow is ev as a ranking shows it.
@@ -201,7 +205,11 @@ func (v *Views) Overview(ctx context.Context, f store.Filter, step store.Step) (
 	}
 	o.Events = []EventRow{}
 	for _, ev := range evs {
-		o.Events = append(o.Events, NewEventRow(ev))
+		row := NewEventRow(ev)
+		if row.Trend, err = v.eventTrend(ctx, ev, f); err != nil {
+			return Overview{}, err
+		}
+		o.Events = append(o.Events, row)
 	}
 	nf := f
 	nf.Sentiment = model.Negative
@@ -219,6 +227,33 @@ func (v *Views) Overview(ctx context.Context, f store.Filter, step store.Step) (
 	}
 	SortByDeadline(o.Incidents)
 	return o, nil
+}
+
+// eventTrend counts ev's posts in f's window (the event's own span when
+// the window is open) per hour, or per day for a span of more than a
+// week: the ranking's sparkline.
+func (v *Views) eventTrend(ctx context.Context, ev model.Event, f store.Filter) ([]int64, error) {
+	q := store.SeriesQuery{Filter: store.Filter{Event: ev.ID, Since: f.Since, Until: f.Until}, Step: store.StepHour}
+	if q.Since.IsZero() {
+		q.Since = ev.FirstSeen
+	}
+	if q.Until.IsZero() {
+		q.Until = ev.LastSeen.Add(time.Hour)
+	}
+	if !q.Since.Before(q.Until) {
+		return []int64{}, nil
+	}
+	if q.Until.Sub(q.Since) > 7*24*time.Hour {
+		q.Step = store.StepDay
+	}
+	s, err := v.st.PostSeries(ctx, q)
+	if err != nil {
+		return nil, fmt.Errorf("cannot count the posts of event %q over time: %w", ev.ID, err)
+	}
+	if len(s.Lines) == 0 {
+		return make([]int64, len(s.Buckets)), nil
+	}
+	return s.Lines[0].Counts, nil
 }
 
 // SortByDeadline orders rows by their nearest pending deadline, those

@@ -12,7 +12,8 @@ async function draw(){
   yqCharts.pie('c-shares',o.shares);
   yqCharts.lines('c-sentiment',o.buckets,o.sentiment,{sentiment:true});
   yqCharts.lines('c-tiers',o.buckets,o.tiers);
-  yqCharts.bars('c-terms',o.terms,'#ef6c00');
+  yqCharts.cloud('c-terms',o.terms);
+  document.querySelectorAll('.spark[data-event]').forEach(el=>{const e=o.events[+el.dataset.event];if(e)yqCharts.spark(el,e.trend||[]);});
   yqCharts.bars('c-topics',o.topics,'#6a1b9a');
   yqCharts.bars('c-regions',o.regions,'#00838f');
   box.dataset.drawn='1';
