@@ -263,6 +263,9 @@ type incidentRequest struct {
 	EventTime *time.Time `json:"event_time,omitempty"`
 	Reason    string     `json:"reason"`
 	Actor     string     `json:"actor"`
+	// EventID is the event it is opened on, from the event's page; empty
+	// for one reported by phone.
+	EventID string `json:"event_id,omitempty"`
 }
 
 // openIncident opens an incident by hand. Like a disclosure item it is a
@@ -300,6 +303,15 @@ func (c *Console) openIncident(w http.ResponseWriter, r *http.Request) {
 	}
 	errs = append(errs, model.CheckText("title", req.Title, model.MaxTitleLen), model.CheckText("actor", req.Actor, model.MaxActorLen),
 		model.CheckText("reason", req.Reason, model.MaxReasonLen))
+	if req.EventID != "" {
+		if _, err := c.st.GetEvent(r.Context(), req.EventID); err != nil {
+			if !isNotFound(err) {
+				c.fail(w, r, err)
+				return
+			}
+			errs = append(errs, fmt.Errorf("invalid field event_id=%q: no such event", req.EventID))
+		}
+	}
 	if err := errors.Join(errs...); err != nil {
 		writeJSON(w, http.StatusBadRequest, apiError{err.Error()})
 		return
@@ -310,7 +322,7 @@ func (c *Console) openIncident(w http.ResponseWriter, r *http.Request) {
 	}
 	inc := model.Incident{ID: "INC-M-" + uniqueID(now, req.Title, req.Actor)[:12], Version: 1, Title: req.Title, Level: req.Level,
 		LevelConfirmed: true, State: model.StateConfirmed, Open: true, OpenedAt: now.UTC(), DetectedAt: now.UTC(),
-		EventTime: eventTime.UTC(), ClockStart: start.UTC(), ClockAnchor: "earliest", Reason: "人工登记:" + req.Reason}
+		EventTime: eventTime.UTC(), ClockStart: start.UTC(), ClockAnchor: "earliest", Reason: "人工登记:" + req.Reason, EventID: req.EventID}
 	if eventTime.IsZero() {
 		inc.EventTime = time.Time{}
 	}

@@ -3,6 +3,7 @@ package readmodel
 import (
 	"cmp"
 	"context"
+	"fmt"
 	"slices"
 	"time"
 
@@ -33,6 +34,11 @@ type EventAnalysis struct {
 	Views []Viewpoint `json:"-"`
 	// Incident is the incident opened on the event, if any.
 	Incident *model.Incident `json:"-"`
+	// Related are every incident of the event: the one the responder
+	// opened and those people opened on it by hand, most recent first.
+	Related []model.Incident `json:"-"`
+	// OpenRelated is set when one of Related is still open.
+	OpenRelated bool `json:"-"`
 }
 
 // ChainLink is one repetition: a post and the post it repeats.
@@ -58,6 +64,17 @@ func (v *Views) EventAnalysis(ctx context.Context, id string) (EventAnalysis, er
 	if d.Event.IncidentID != "" {
 		if inc, err := v.st.GetIncident(ctx, d.Event.IncidentID); err == nil {
 			a.Incident = &inc
+		}
+	}
+	// Incidents are few; those of the event are found among the latest.
+	incs, err := v.st.ListIncidents(ctx, store.IncidentQuery{Limit: 1000})
+	if err != nil {
+		return EventAnalysis{}, fmt.Errorf("cannot list the incidents of event %q: %w", id, err)
+	}
+	for _, inc := range incs {
+		if inc.EventID == id || inc.ID == d.Event.IncidentID {
+			a.Related = append(a.Related, inc)
+			a.OpenRelated = a.OpenRelated || inc.Open
 		}
 	}
 	tl := d.Timeline
