@@ -118,7 +118,7 @@ func (c *Console) feedPage(w http.ResponseWriter, r *http.Request) {
 				name = "其他"
 			}
 			grp.Values = append(grp.Values, facetValue{Key: v.Key, Name: name, Count: v.Count, Link: link(g.param, v.Key),
-				Active: q.Get(g.param) == v.Key || (g.param == "source" && f.SourceID == v.Key)})
+				Active: v.Key != "" && (q.Get(g.param) == v.Key || (g.param == "source" && f.SourceID == v.Key))})
 		}
 		fg = append(fg, grp)
 	}

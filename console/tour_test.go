@@ -160,12 +160,6 @@ return c&&(c.getOption().series[0].data||[]).some(v=>v>0);}).length`, &sparks))
 					t.Errorf("%s: %s", path, p)
 				}
 				checkChinese(t, path, text)
-				if path != "/screen" {
-					run("focus with the keyboard on "+path, chromedp.KeyEvent(kb.Tab), chromedp.Evaluate(focusVisible, &ok))
-					if !ok {
-						t.Errorf("%s: the keyboard focus is not visible", path)
-					}
-				}
 				if !shot[path] {
 					shot[path] = true
 					if path == "/screen" {
@@ -173,6 +167,12 @@ return c&&(c.getOption().series[0].data||[]).some(v=>v>0);}).length`, &sparks))
 						run("back to the laptop's size", chromedp.EmulateViewport(1366, 768))
 					} else {
 						screenshot(t, run, dir, "tour-"+name, 1366, 768)
+					}
+				}
+				if path != "/screen" {
+					run("focus with the keyboard on "+path, chromedp.KeyEvent(kb.Tab), chromedp.Evaluate(focusVisible, &ok))
+					if !ok {
+						t.Errorf("%s: the keyboard focus is not visible", path)
 					}
 				}
 			}

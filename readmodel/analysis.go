@@ -25,6 +25,8 @@ type EventAnalysis struct {
 	// and region named.
 	Tiers   []NamedCount `json:"tiers"`
 	Media   []NamedCount `json:"media"`
+	// Kinds rank the posts by their source's kind (新闻网站, 论坛, ...).
+	Kinds   []NamedCount `json:"-"`
 	Regions []NamedCount `json:"regions"`
 	// First is who published first; Chain who repeated whom, in order.
 	First *TimelineItem `json:"-"`
@@ -135,6 +137,12 @@ func (v *Views) EventAnalysis(ctx context.Context, id string) (EventAnalysis, er
 	a.Tiers = rank(func(it TimelineItem) []string { return []string{it.Authority} })
 	a.Media = rank(func(it TimelineItem) []string { return []string{it.Source} })
 	a.Regions = rank(func(it TimelineItem) []string { return it.Regions })
+	a.Kinds = rank(func(it TimelineItem) []string { return []string{it.Kind} })
+	for i := range a.Kinds {
+		if a.Kinds[i].Key != "" {
+			a.Kinds[i].Name = KindName(a.Kinds[i].Key)
+		}
+	}
 	a.First = &tl[0]
 	byID := map[string]TimelineItem{}
 	for _, it := range tl {

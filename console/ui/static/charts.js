@@ -32,7 +32,7 @@ window.yqCharts={
   cloud(id,items){const c=chart(id);if(!c)return;
     if(!items||!items.length){empty(c);return;}
     let ok=true;try{c.setOption({backgroundColor:'transparent',tooltip:{formatter:p=>p.name+'：'+p.value+'条'},
-      series:[{type:'wordCloud',shape:'circle',left:'center',top:'center',width:'96%',height:'92%',sizeRange:[13,44],rotationRange:[0,0],gridSize:6,
+      series:[{type:'wordCloud',shape:'circle',left:'center',top:'center',width:'96%',height:'92%',sizeRange:dark?[16,60]:[14,52],rotationRange:[0,0],gridSize:6,
         drawOutOfBound:false,layoutAnimation:false,textStyle:{fontFamily:'sans-serif',fontWeight:'bold',color:()=>palette[Math.floor(Math.random()*palette.length)]},
         emphasis:{textStyle:{color:dark?'#fff':'#000'}},data:items.map(i=>({name:i.name,value:i.count}))}]},true);}catch(e){ok=false;}
     if(!ok)this.bars(id,items,'#ef6c00');},

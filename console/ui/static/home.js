@@ -27,5 +27,8 @@ if(screen){
   const tick=()=>{const d=yq.now();clock.textContent=d.toLocaleString('zh-CN',{timeZone:'Asia/Shanghai',month:'long',day:'numeric',hour:'2-digit',minute:'2-digit',second:'2-digit',hour12:false});};
   tick();setInterval(tick,1000);
   setInterval(()=>location.reload(),60000);
+  // A wall screen has no controls: a double click (or the browser's
+  // kiosk mode) makes it fill the display.
+  document.addEventListener('dblclick',()=>{if(!document.fullscreenElement&&document.documentElement.requestFullscreen)document.documentElement.requestFullscreen().catch(()=>{});});
 }
 })();
