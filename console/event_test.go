@@ -20,13 +20,19 @@ func TestOpenIncidentOnEvent(t *testing.T) {
 	if err := st.UpsertEvents(ctx, []model.Event{ev}); err != nil {
 		t.Fatal(err)
 	}
-	if _, body := get(t, srv.URL+"/events/EV-9"); !strings.Contains(body, "该事件尚未立案") || !strings.Contains(body, `id="open-incident"`) {
-		t.Fatalf("event page without incident: %.2000s", body)
+	code, body := get(t, srv.URL+"/events/EV-9")
+	if code != 200 {
+		t.Fatalf("event page = %d", code)
+	}
+	for _, want := range []string{"该事件尚未立案", `id="open-incident"`, `<blockquote class="sum">粮食产量创新高。</blockquote>`, "仅此1条", `<h3>来源类型</h3>`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("event page without incident lacks %s: %.3000s", want, body)
+		}
 	}
 	if code, body := post(t, srv.URL+"/api/v1/incidents", `{"title":"秋粮","level":"IV","reason":"群众来电","event_id":"EV-0"}`); code != 400 || !strings.Contains(body, "invalid field event_id") {
 		t.Errorf("opening on an unknown event = %d %s", code, body)
 	}
-	code, body := post(t, srv.URL+"/api/v1/incidents", `{"title":"秋粮收购价格","level":"IV","reason":"群众来电","event_id":"EV-9"}`)
+	code, body = post(t, srv.URL+"/api/v1/incidents", `{"title":"秋粮收购价格","level":"IV","reason":"群众来电","event_id":"EV-9"}`)
 	if code != 201 || !strings.Contains(body, `"event_id":"EV-9"`) {
 		t.Fatalf("opening on the event = %d %s", code, body)
 	}

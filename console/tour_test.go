@@ -2,6 +2,7 @@ package console
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -185,8 +186,8 @@ return c&&(c.getOption().series[0].data||[]).some(v=>v>0);}).length`, &sparks))
 					t.Errorf("%s: the feed counts %s, with 正面 %s; want 2 and 1", role, before, after)
 				}
 				run("sort the feed by heat", chromedp.Navigate(base+"/feed"), chromedp.WaitVisible(`#sort`, chromedp.ByQuery), chromedp.SetValue(`#sort`, "heat", chromedp.ByQuery),
-					chromedp.Click(`form.controls button[type=submit]`, chromedp.ByQuery), chromedp.WaitVisible(`li.post[data-id="p1"]`, chromedp.ByQuery),
-					chromedp.Text(`#total`, &after, chromedp.ByQuery))
+					chromedp.Click(`form.controls button[type=submit]`, chromedp.ByQuery), waitLocation("sort=heat"),
+					chromedp.WaitVisible(`li.post[data-id="p1"]`, chromedp.ByQuery), chromedp.Text(`#total`, &after, chromedp.ByQuery))
 				if !strings.Contains(after, "按所属事件热度") {
 					t.Errorf("%s: the feed sorted by heat says %q", role, after)
 				}
@@ -287,4 +288,20 @@ func tourData(t *testing.T, st store.Store) {
 			t.Fatal(err)
 		}
 	}
+}
+
+// waitLocation waits until the page loaded is one whose address contains
+// part, asking again while a navigation replaces the document.
+func waitLocation(part string) chromedp.Action {
+	return chromedp.ActionFunc(func(ctx context.Context) error {
+		var href, state string
+		for range 100 {
+			err := chromedp.Run(ctx, chromedp.Evaluate(`location.href`, &href), chromedp.Evaluate(`document.readyState`, &state))
+			if err == nil && strings.Contains(href, part) && state == "complete" {
+				return nil
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		return fmt.Errorf("the page %s is not one of %s", href, part)
+	})
 }
