@@ -23,8 +23,8 @@ type EventAnalysis struct {
 	BySentiment []NamedSeries `json:"by_sentiment"`
 	// Tiers, Media and Regions rank the posts by authority tier, source
 	// and region named.
-	Tiers   []NamedCount `json:"tiers"`
-	Media   []NamedCount `json:"media"`
+	Tiers []NamedCount `json:"tiers"`
+	Media []NamedCount `json:"media"`
 	// Kinds rank the posts by their source's kind (新闻网站, 论坛, ...).
 	Kinds   []NamedCount `json:"-"`
 	Regions []NamedCount `json:"regions"`
