@@ -3,6 +3,8 @@
 'use strict';
 const dark=document.body.classList.contains('screen');
 const palette=['#c62828','#1565c0','#2e7d32','#ef6c00','#6a1b9a','#00838f','#5d4037','#455a64'];
+// The word cloud's colours, legible on the page and on the dark screen.
+const cloudColors=dark?['#ff8a80','#82b1ff','#b9f6ca','#ffd180','#ea80fc','#84ffff','#ffe57f']:['#c62828','#1565c0','#2e7d32','#ef6c00','#6a1b9a','#00838f'];
 const sentColor={'负面':'#c62828','中性':'#9e9e9e','正面':'#2e7d32'};
 function chart(id){const el=typeof id==='string'?document.getElementById(id):id;if(!el)return null;
   const c=echarts.getInstanceByDom(el)||echarts.init(el,dark?'dark':null,{renderer:'canvas'});
@@ -33,7 +35,7 @@ window.yqCharts={
     if(!items||!items.length){empty(c);return;}
     let ok=true;try{c.setOption({backgroundColor:'transparent',tooltip:{formatter:p=>p.name+'：'+p.value+'条'},
       series:[{type:'wordCloud',shape:'circle',left:'center',top:'center',width:'96%',height:'92%',sizeRange:dark?[16,60]:[14,52],rotationRange:[0,0],gridSize:6,
-        drawOutOfBound:false,layoutAnimation:false,textStyle:{fontFamily:'sans-serif',fontWeight:'bold',color:()=>palette[Math.floor(Math.random()*palette.length)]},
+        drawOutOfBound:false,layoutAnimation:false,textStyle:{fontFamily:'sans-serif',fontWeight:'bold',color:p=>cloudColors[p.dataIndex%cloudColors.length]},
         emphasis:{textStyle:{color:dark?'#fff':'#000'}},data:items.map(i=>({name:i.name,value:i.count}))}]},true);}catch(e){ok=false;}
     if(!ok)this.bars(id,items,'#ef6c00');},
   // spark draws counts as a small line without axes, into el.
