@@ -168,6 +168,17 @@ func (c *Console) ack(w http.ResponseWriter, r *http.Request) {
 		c.ackPage(w, r, http.StatusForbidden, "无法确认", text)
 		return
 	}
+	// An alert already acknowledged, or of an incident closed since, has
+	// nothing left to acknowledge: the page says so, nothing is recorded.
+	if inc, err := c.st.GetIncident(r.Context(), claims.IncidentID); err == nil {
+		if why := inc.Refusal(model.RequestAcknowledge, model.Request{}); why != "" {
+			c.officers.refused.WithLabelValues(model.RequestAcknowledge).Inc()
+			c.ackPage(w, r, http.StatusConflict, "无需确认", why)
+			return
+		}
+	} else if !isNotFound(err) {
+		c.log.Warn("cannot read the incident of an acknowledgement; handing it over", "incident", claims.IncidentID, "err", err)
+	}
 	entry := requestEntry(claims.IncidentID, actionRequest{Action: model.RequestAcknowledge, Actor: claims.Recipient,
 		Request: model.Request{Reason: "通过提醒链接确认收到(" + claims.Key + ")"}}, c.now())
 	if err := c.requests.PublishRequests(r.Context(), bus.Request{HistoryEntry: entry}); err != nil {

@@ -3,11 +3,15 @@ package console
 import (
 	"context"
 	"encoding/json"
+	"io"
+	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/yuqing-project/yuqing/model"
+	"github.com/yuqing-project/yuqing/notify"
 )
 
 // TestRejectedMovesAnswer409: every request the incident's state would
@@ -106,4 +110,38 @@ func grepLines(s, sub string) string {
 		}
 	}
 	return strings.Join(out, "\n")
+}
+
+// TestAckLinkWithNothingToAcknowledge: an alert's link on an incident
+// already acknowledged answers 409 with a page saying who acknowledged it,
+// and records nothing.
+func TestAckLinkWithNothingToAcknowledge(t *testing.T) {
+	acker, err := notify.NewAcker("ack-secret-0123456789abcdef", "http://console.test/api/v1/ack", time.Hour, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, st, _ := newServer(t, func(o *Options) { o.Acker = acker })
+	ctx := context.Background()
+	inc, err := st.GetIncident(ctx, "INC-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	inc.Version++
+	inc.AckedAt, inc.AckedBy = time.Now(), "张值班"
+	if err := st.UpsertIncidents(ctx, []model.Incident{inc}); err != nil {
+		t.Fatal(err)
+	}
+	token := acker.Token(notify.AckClaims{IncidentID: "INC-1", Key: "opened", Recipient: "duty", Expires: time.Now().Add(time.Hour).Unix()})
+	resp, err := http.Get(srv.URL + "/api/v1/ack?token=" + url.QueryEscape(token))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 409 || !strings.Contains(string(b), "提醒已由张值班确认收到") {
+		t.Errorf("ack of an acknowledged incident = %d %s", resp.StatusCode, b)
+	}
+	if h, _ := st.ListHistory(ctx, "INC-1"); len(h) != 0 {
+		t.Errorf("history after a refused ack = %+v", h)
+	}
 }
