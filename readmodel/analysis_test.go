@@ -67,4 +67,20 @@ func TestEventAnalysisCountsEveryPost(t *testing.T) {
 	if len(o.Events) != 1 || fmt.Sprint(o.Events[0].Trend) != fmt.Sprintf("[0 %d %d %d]", (n+2)/3, (n+1)/3, n/3) {
 		t.Errorf("overview events %+v, want EV with its posts per hour", o.Events)
 	}
+	// Scoped: the event's posts in the scope, or no event when it has none.
+	scoped := store.Filter{Since: t0.Add(-time.Hour), Until: t0.Add(3 * time.Hour), Tier: model.TierOfficial}
+	if o, err = v.Overview(ctx, scoped, store.StepHour); err != nil {
+		t.Fatal(err)
+	}
+	var sum int64
+	for _, c := range o.Events[0].Trend {
+		sum += c
+	}
+	if sum != want[model.TierOfficial] {
+		t.Errorf("the scoped sparkline counts %d posts, want the %d official ones", sum, want[model.TierOfficial])
+	}
+	scoped.Tier, scoped.Region = "", "000000"
+	if o, err = v.Overview(ctx, scoped, store.StepHour); err != nil || len(o.Events) != 0 {
+		t.Errorf("an overview scoped to a region without posts ranks %+v, %v", o.Events, err)
+	}
 }

@@ -199,12 +199,36 @@ func (v *Views) Overview(ctx context.Context, f store.Filter, step store.Step) (
 	for _, t := range terms {
 		o.Terms = append(o.Terms, NamedCount{t.Term, t.Term, t.Posts})
 	}
-	evs, err := v.st.TopEvents(ctx, store.EventQuery{Since: f.Since, Until: f.Until, Limit: 10})
+	// A scoped overview (a scheme, a region, any filter beyond the
+	// window) ranks the hottest events that have posts in the scope, and
+	// their sparklines count those posts.
+	scope := f
+	scope.Since, scope.Until = time.Time{}, time.Time{}
+	scoped := scope != store.Filter{}
+	limit := 10
+	if scoped {
+		limit = 40
+	}
+	evs, err := v.st.TopEvents(ctx, store.EventQuery{Since: f.Since, Until: f.Until, Limit: limit})
 	if err != nil {
 		return Overview{}, fmt.Errorf("cannot rank the overview's events: %w", err)
 	}
 	o.Events = []EventRow{}
 	for _, ev := range evs {
+		if len(o.Events) == 10 {
+			break
+		}
+		if scoped {
+			in := f
+			in.Event = ev.ID
+			fs, err := v.st.PostFacets(ctx, store.FacetQuery{Filter: in})
+			if err != nil {
+				return Overview{}, fmt.Errorf("cannot count the posts of event %q in the scope: %w", ev.ID, err)
+			}
+			if fs.Total == 0 {
+				continue
+			}
+		}
 		row := NewEventRow(ev)
 		if row.Trend, err = v.eventTrend(ctx, ev, f); err != nil {
 			return Overview{}, err
@@ -229,11 +253,12 @@ func (v *Views) Overview(ctx context.Context, f store.Filter, step store.Step) (
 	return o, nil
 }
 
-// eventTrend counts ev's posts in f's window (the event's own span when
-// the window is open) per hour, or per day for a span of more than a
+// eventTrend counts ev's posts that f selects in f's window (the event's
+// own span when the window is open) per hour, or per day for a span of more than a
 // week: the ranking's sparkline.
 func (v *Views) eventTrend(ctx context.Context, ev model.Event, f store.Filter) ([]int64, error) {
-	q := store.SeriesQuery{Filter: store.Filter{Event: ev.ID, Since: f.Since, Until: f.Until}, Step: store.StepHour}
+	q := store.SeriesQuery{Filter: f, Step: store.StepHour}
+	q.Event = ev.ID
 	if q.Since.IsZero() {
 		q.Since = ev.FirstSeen
 	}
