@@ -97,8 +97,31 @@ func testEventFilters(t *testing.T, s store.Store) {
 	if err != nil || page.Total != 6 || len(page.Items) != 2 || page.Items[0].ID != "ef2" || page.Items[1].ID != "ef1" {
 		t.Errorf("second page by heat = %+v, %v", page, err)
 	}
+	// A page across the end of the events' posts, and one past it.
+	for _, pg := range []struct {
+		offset int
+		want   []string
+	}{{3, []string{"ef1", "ef6"}}, {4, []string{"ef6", "ef4"}}, {5, []string{"ef4"}}, {6, nil}} {
+		q.Offset, q.Limit = pg.offset, 2
+		if got := idsOf(t, s, q); !slices.Equal(got, pg.want) {
+			t.Errorf("posts by heat from %d = %v, want %v", pg.offset, got, pg.want)
+		}
+	}
 	q = store.PostQuery{Sort: store.SortHeat, Text: "正文ef", Until: at.Add(3 * time.Hour), Limit: 100}
 	if got, want := ids(q), []string{"ef3", "ef2", "ef1"}; !slices.Equal(got, want) {
 		t.Errorf("filtered posts by heat = %v, want %v", got, want)
 	}
+}
+
+func idsOf(t *testing.T, s store.Store, q store.PostQuery) []string {
+	t.Helper()
+	page, err := s.QueryPosts(context.Background(), q)
+	if err != nil {
+		t.Fatalf("QueryPosts(%+v): %v", q, err)
+	}
+	var out []string
+	for _, p := range page.Items {
+		out = append(out, p.ID)
+	}
+	return out
 }
