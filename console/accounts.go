@@ -16,6 +16,7 @@ import (
 	"github.com/yuqing-project/yuqing/audit"
 	"github.com/yuqing-project/yuqing/auth"
 	"github.com/yuqing-project/yuqing/model"
+	"github.com/yuqing-project/yuqing/readmodel"
 	"github.com/yuqing-project/yuqing/store"
 )
 
@@ -379,7 +380,7 @@ func (c *Console) auditPage(w http.ResponseWriter, r *http.Request) {
 	for i := len(recs) - 1; i >= 0 && len(d.Records) < 500; i-- {
 		x := recs[i]
 		d.Records = append(d.Records, auditRow{At: x.At.In(model.China).Format("2006-01-02 15:04:05"), Account: x.Account,
-			Address: x.Address, Action: x.Action, Object: x.Object, Result: audit.ResultName(x.Result), Detail: x.Detail})
+			Address: x.Address, Action: readmodel.AuditAction(x.Action), Object: x.Object, Result: audit.ResultName(x.Result), Detail: x.Detail})
 	}
 	c.render(w, r, http.StatusOK, "audit", d)
 }

@@ -35,9 +35,10 @@ var actions = []string{model.RequestConfirm, model.RequestAssign, model.RequestA
 // action hands a person's request on an incident to the responder, the
 // one writer of incidents, which applies it as it arrives and records it
 // and the outcome in the history. The answer is 202 Accepted with the
-// request entry, or 409 Conflict saying why when the responder would
-// ignore it (any request on an incident already closed or found a false
-// alarm).
+// request entry, or 409 Conflict with the reason in Chinese when the
+// incident's state would refuse or ignore it (model.Incident.Refusal: any
+// request once closed, a confirm of a confirmed incident, a waiver of a
+// fulfilled obligation, ...).
 func (c *Console) action(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	var req actionRequest
@@ -59,12 +60,12 @@ func (c *Console) action(w http.ResponseWriter, r *http.Request) {
 		c.fail(w, r, err)
 		return
 	}
-	if !inc.Open {
-		writeJSON(w, http.StatusConflict, apiError{fmt.Sprintf("incident %s is %s: requests on it are no longer applied; open a new incident if it flares up again", id, stateWord(inc.State))})
+	if inc.Open && req.Rule != "" && !slices.ContainsFunc(inc.Obligations, func(o model.Obligation) bool { return o.Rule == req.Rule }) {
+		writeJSON(w, http.StatusBadRequest, apiError{fmt.Sprintf("invalid field rule=%q: incident %s has no such obligation", req.Rule, id)})
 		return
 	}
-	if req.Rule != "" && !slices.ContainsFunc(inc.Obligations, func(o model.Obligation) bool { return o.Rule == req.Rule }) {
-		writeJSON(w, http.StatusBadRequest, apiError{fmt.Sprintf("invalid field rule=%q: incident %s has no such obligation", req.Rule, id)})
+	if why := inc.Refusal(req.Action, req.Request); why != "" {
+		c.refused(w, r, req.Action, inc.State, why)
 		return
 	}
 	entry := requestEntry(id, req, c.now())
@@ -167,6 +168,17 @@ func (c *Console) ack(w http.ResponseWriter, r *http.Request) {
 		c.ackPage(w, r, http.StatusForbidden, "无法确认", text)
 		return
 	}
+	// An alert already acknowledged, or of an incident closed since, has
+	// nothing left to acknowledge: the page says so, nothing is recorded.
+	if inc, err := c.st.GetIncident(r.Context(), claims.IncidentID); err == nil {
+		if why := inc.Refusal(model.RequestAcknowledge, model.Request{}); why != "" {
+			c.officers.refused.WithLabelValues(model.RequestAcknowledge).Inc()
+			c.ackPage(w, r, http.StatusConflict, "无需确认", why)
+			return
+		}
+	} else if !isNotFound(err) {
+		c.log.Warn("cannot read the incident of an acknowledgement; handing it over", "incident", claims.IncidentID, "err", err)
+	}
 	entry := requestEntry(claims.IncidentID, actionRequest{Action: model.RequestAcknowledge, Actor: claims.Recipient,
 		Request: model.Request{Reason: "通过提醒链接确认收到(" + claims.Key + ")"}}, c.now())
 	if err := c.requests.PublishRequests(r.Context(), bus.Request{HistoryEntry: entry}); err != nil {
@@ -262,6 +274,9 @@ type incidentRequest struct {
 	EventTime *time.Time `json:"event_time,omitempty"`
 	Reason    string     `json:"reason"`
 	Actor     string     `json:"actor"`
+	// EventID is the event it is opened on, from the event's page; empty
+	// for one reported by phone.
+	EventID string `json:"event_id,omitempty"`
 }
 
 // openIncident opens an incident by hand. Like a disclosure item it is a
@@ -299,6 +314,15 @@ func (c *Console) openIncident(w http.ResponseWriter, r *http.Request) {
 	}
 	errs = append(errs, model.CheckText("title", req.Title, model.MaxTitleLen), model.CheckText("actor", req.Actor, model.MaxActorLen),
 		model.CheckText("reason", req.Reason, model.MaxReasonLen))
+	if req.EventID != "" {
+		if _, err := c.st.GetEvent(r.Context(), req.EventID); err != nil {
+			if !isNotFound(err) {
+				c.fail(w, r, err)
+				return
+			}
+			errs = append(errs, fmt.Errorf("invalid field event_id=%q: no such event", req.EventID))
+		}
+	}
 	if err := errors.Join(errs...); err != nil {
 		writeJSON(w, http.StatusBadRequest, apiError{err.Error()})
 		return
@@ -309,7 +333,7 @@ func (c *Console) openIncident(w http.ResponseWriter, r *http.Request) {
 	}
 	inc := model.Incident{ID: "INC-M-" + uniqueID(now, req.Title, req.Actor)[:12], Version: 1, Title: req.Title, Level: req.Level,
 		LevelConfirmed: true, State: model.StateConfirmed, Open: true, OpenedAt: now.UTC(), DetectedAt: now.UTC(),
-		EventTime: eventTime.UTC(), ClockStart: start.UTC(), ClockAnchor: "earliest", Reason: "人工登记:" + req.Reason}
+		EventTime: eventTime.UTC(), ClockStart: start.UTC(), ClockAnchor: "earliest", Reason: "人工登记:" + req.Reason, EventID: req.EventID}
 	if eventTime.IsZero() {
 		inc.EventTime = time.Time{}
 	}
@@ -349,13 +373,11 @@ func (c *Console) create(w http.ResponseWriter, r *http.Request, inc model.Incid
 	writeJSON(w, http.StatusCreated, map[string]any{"incident": inc})
 }
 
-// stateWord is an incident's state in the API's language.
-func stateWord(s string) string {
-	switch s {
-	case model.StateClosed:
-		return "closed (已办结)"
-	case model.StateFalseAlarm:
-		return "a false alarm (误报)"
-	}
-	return s
+// refused answers 409 Conflict for a request the responder would refuse
+// or ignore in the incident's current state: the reason in Chinese (the
+// page shows it as it is), the action and the state. Nothing is recorded
+// in the incident's history; the refusal is counted.
+func (c *Console) refused(w http.ResponseWriter, r *http.Request, action, state, why string) {
+	c.officers.refused.WithLabelValues(action).Inc()
+	writeJSON(w, http.StatusConflict, map[string]string{"error": why, "action": action, "state": state})
 }

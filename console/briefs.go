@@ -351,7 +351,8 @@ type briefPageData struct {
 
 // briefsPage is the archive: search, the list, and the generate form.
 func (c *Console) briefsPage(w http.ResponseWriter, r *http.Request) {
-	if c.noBriefs(w) {
+	if c.briefs == nil {
+		c.render(w, r, http.StatusNotFound, "message", map[string]string{"Head": "简报未启用", "Text": "本系统未启用舆情简报。如需使用，请联系系统管理员在配置中启用。"})
 		return
 	}
 	q, err := c.briefQuery(r)
@@ -374,7 +375,8 @@ func (c *Console) briefsPage(w http.ResponseWriter, r *http.Request) {
 // briefPage shows one brief as leaders read it, with the workflow's
 // controls.
 func (c *Console) briefPage(w http.ResponseWriter, r *http.Request) {
-	if c.noBriefs(w) {
+	if c.briefs == nil {
+		c.render(w, r, http.StatusNotFound, "message", map[string]string{"Head": "简报未启用", "Text": "本系统未启用舆情简报。如需使用，请联系系统管理员在配置中启用。"})
 		return
 	}
 	b, err := c.briefs.GetBrief(r.Context(), r.PathValue("id"))

@@ -405,7 +405,7 @@ func TestTheAPISaysWhatItDoes(t *testing.T) {
 		t.Errorf("open=false lists an open incident: %s", body)
 	}
 	code, body := post(t, srv.URL+"/api/v1/incidents/INC-0/actions", `{"action":"set_level","actor":"李四","level":"I"}`)
-	if code != 409 || !strings.Contains(body, "closed") {
+	if code != 409 || !strings.Contains(body, "已办结") {
 		t.Errorf("set_level after close = %d %s, want 409 saying it is closed", code, body)
 	}
 	if h, err := st.ListHistory(ctx, "INC-0"); err != nil || len(h) != 0 {

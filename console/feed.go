@@ -41,7 +41,7 @@ type facetValue struct {
 // counts from the read side, reposts folded under the first publisher,
 // paging and export.
 func (c *Console) feedPage(w http.ResponseWriter, r *http.Request) {
-	if err := checkParams(r, filterParams, []string{"page"}); err != nil {
+	if err := checkParams(r, filterParams, sortParams, []string{"page"}); err != nil {
 		c.failPage(w, r, err)
 		return
 	}
@@ -55,7 +55,23 @@ func (c *Console) feedPage(w http.ResponseWriter, r *http.Request) {
 		c.failPage(w, r, err)
 		return
 	}
-	list, err := c.views.Posts(r.Context(), f.Posts(feedPageSize, (pageNo-1)*feedPageSize))
+	sort, err := parseSort(r)
+	if err != nil {
+		c.failPage(w, r, err)
+		return
+	}
+	pq := f.Posts(feedPageSize, (pageNo-1)*feedPageSize)
+	pq.Sort = sort
+	list, err := c.views.Posts(r.Context(), pq)
+	if err != nil {
+		c.failPage(w, r, err)
+		return
+	}
+	// How many of the result belong to an event with an incident: the
+	// 已立案 facet.
+	withIncident := f
+	withIncident.HasIncident = true
+	inc, err := c.st.PostFacets(r.Context(), store.FacetQuery{Filter: withIncident})
 	if err != nil {
 		c.failPage(w, r, err)
 		return
@@ -89,7 +105,8 @@ func (c *Console) feedPage(w http.ResponseWriter, r *http.Request) {
 		{store.ByTier, "tier", "权威级别", nil}, {store.BySource, "source", "信息源", nil}, {store.ByTopic, "topic", "话题", nil},
 		{store.ByRegion, "region", "地区", nil}, {store.ByScheme, "scheme", "监测方案", nil},
 	}
-	var fg []facetGroup
+	fg := []facetGroup{{Param: "incident", Name: "处置", Values: []facetValue{{Key: "1", Name: "已立案事件的信息", Count: inc.Total,
+		Link: link("incident", "1"), Active: f.HasIncident}}}}
 	for _, g := range groups {
 		grp := facetGroup{Param: g.param, Name: g.name}
 		for _, v := range facets.By[g.d] {
@@ -101,7 +118,7 @@ func (c *Console) feedPage(w http.ResponseWriter, r *http.Request) {
 				name = "其他"
 			}
 			grp.Values = append(grp.Values, facetValue{Key: v.Key, Name: name, Count: v.Count, Link: link(g.param, v.Key),
-				Active: q.Get(g.param) == v.Key || (g.param == "source" && f.SourceID == v.Key)})
+				Active: v.Key != "" && (q.Get(g.param) == v.Key || (g.param == "source" && f.SourceID == v.Key))})
 		}
 		fg = append(fg, grp)
 	}
@@ -115,7 +132,8 @@ func (c *Console) feedPage(w http.ResponseWriter, r *http.Request) {
 		return "/feed?" + l.Encode()
 	}
 	data := map[string]any{"Rows": fold(list.Items), "Total": list.Total, "Facets": fg, "Filter": f, "Window": win, "Windows": windowOptions,
-		"Query": q.Encode(), "CSV": "/feed/export?" + q.Encode(), "XLSX": "/feed/export?" + withParam(q, "format", "xlsx"), "Page": pageNo, "Pages": pages, "Source": q.Get("source")}
+		"Query": q.Encode(), "CSV": "/feed/export?" + q.Encode(), "XLSX": "/feed/export?" + withParam(q, "format", "xlsx"), "Page": pageNo, "Pages": pages, "Source": q.Get("source"),
+		"Sort": string(sort), "Event": f.Event}
 	if pageNo > 1 {
 		data["Prev"] = pageLink(pageNo - 1)
 	}
@@ -125,43 +143,59 @@ func (c *Console) feedPage(w http.ResponseWriter, r *http.Request) {
 	c.page(w, r, "feed", "信息流", "feed", data, "feed.js")
 }
 
-// fold puts each post of items that repeats an earlier one of items
-// (items are newest first) under the earliest it repeats.
+// fold puts each post of items that repeats an earlier-published one of
+// items (near-duplicate text, or a 来源 line naming its source) under the
+// first publisher, in whatever order items are (newest first, or by
+// heat): the rows keep the order of their first publishers in items, and
+// each row's reposts are oldest first.
 func fold(items []readmodel.PostItem) []feedRow {
-	var rows []feedRow
-	// Oldest first, so that the first publisher heads its reposts.
-	order := slices.Clone(items)
-	slices.Reverse(order)
-	head := map[int]int{} // index in order → index in rows
-	for i, it := range order {
-		parent := -1
-		for j := 0; j < i; j++ {
-			p := order[j]
+	// Oldest first (ties in reverse list order, as newest-first lists
+	// break ties by ID descending), so that the first publisher heads its
+	// reposts.
+	order := make([]int, len(items))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int {
+		if c := items[a].PublishedAt.Compare(items[b].PublishedAt); c != 0 {
+			return c
+		}
+		return b - a
+	})
+	head := make([]int, len(items)) // item → the item heading its row
+	for k, i := range order {
+		it := items[i]
+		head[i] = i
+		for _, j := range order[:k] {
+			p := items[j]
 			near := it.SimHash != 0 && p.SimHash != 0 && bits.OnesCount64(it.SimHash^p.SimHash) <= 3
 			named := it.Origin != "" && p.SourceName != "" && strings.Contains(it.Origin, p.SourceName)
 			if near || named {
-				parent = j
+				head[i] = head[j]
 				break
 			}
 		}
-		if parent >= 0 {
-			if h, ok := head[parent]; ok {
-				rows[h].Reposts = append(rows[h].Reposts, it)
-				head[i] = h
-				continue
-			}
-		}
-		head[i] = len(rows)
-		rows = append(rows, feedRow{PostItem: it})
 	}
-	slices.Reverse(rows)
+	var rows []feedRow
+	row := map[int]int{}
+	for i, it := range items {
+		if head[i] == i {
+			row[i] = len(rows)
+			rows = append(rows, feedRow{PostItem: it})
+		}
+	}
+	for _, i := range order {
+		if h := head[i]; h != i {
+			rows[row[h]].Reposts = append(rows[row[h]].Reposts, items[i])
+		}
+	}
 	return rows
 }
 
 // feedExport answers the feed's current result (every page, at most
 // maxExport posts) as CSV, or with format=xlsx as a workbook.
 func (c *Console) feedExport(w http.ResponseWriter, r *http.Request) {
-	if err := checkParams(r, filterParams, []string{"format"}); err != nil {
+	if err := checkParams(r, filterParams, sortParams, []string{"format"}); err != nil {
 		c.fail(w, r, err)
 		return
 	}
@@ -175,10 +209,17 @@ func (c *Console) feedExport(w http.ResponseWriter, r *http.Request) {
 		c.fail(w, r, err)
 		return
 	}
+	sort, err := parseSort(r)
+	if err != nil {
+		c.fail(w, r, err)
+		return
+	}
 	const maxExport = 10000
 	var items []readmodel.PostItem
 	for off := 0; off < maxExport; off += store.MaxPostLimit {
-		list, err := c.views.Posts(r.Context(), f.Posts(store.MaxPostLimit, off))
+		pq := f.Posts(store.MaxPostLimit, off)
+		pq.Sort = sort
+		list, err := c.views.Posts(r.Context(), pq)
 		if err != nil {
 			c.fail(w, r, err)
 			return

@@ -22,6 +22,9 @@ import (
 type officerMetrics struct {
 	corrections *prometheus.CounterVec
 	dictionary  *prometheus.CounterVec
+	// refused counts requests on incidents answered 409 because the
+	// incident's state would refuse or ignore them, by action.
+	refused *prometheus.CounterVec
 }
 
 func newOfficerMetrics(reg prometheus.Registerer) (officerMetrics, error) {
@@ -34,8 +37,12 @@ func newOfficerMetrics(reg prometheus.Registerer) (officerMetrics, error) {
 			Name: "yuqing_console_dictionary_changes_total",
 			Help: "Changes officers made to the user dictionary, by change (add, remove).",
 		}, []string{"change"}),
+		refused: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "yuqing_console_requests_refused_total",
+			Help: "Requests on incidents refused with 409 because the incident's state would refuse or ignore them, by action.",
+		}, []string{"action"}),
 	}
-	for _, c := range []prometheus.Collector{m.corrections, m.dictionary} {
+	for _, c := range []prometheus.Collector{m.corrections, m.dictionary, m.refused} {
 		if err := reg.Register(c); err != nil {
 			return officerMetrics{}, fmt.Errorf("cannot register the console's metrics: %w", err)
 		}
@@ -48,6 +55,9 @@ func newOfficerMetrics(reg prometheus.Registerer) (officerMetrics, error) {
 	}
 	m.dictionary.WithLabelValues("add")
 	m.dictionary.WithLabelValues("remove")
+	for _, a := range actions {
+		m.refused.WithLabelValues(a)
+	}
 	return m, nil
 }
 

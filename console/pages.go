@@ -88,7 +88,7 @@ func (c *Console) home(w http.ResponseWriter, r *http.Request) {
 	q.Del("screen")
 	data := overviewPage{Window: win, Windows: windowOptions, Filter: f, Query: q.Encode(), ScreenLink: "/screen?" + q.Encode(), Overview: o,
 		Schemes: names(store.ByScheme), Regions: names(store.ByRegion)}
-	p := page{Title: "态势总览", Active: "home", Data: data, Scripts: []string{"echarts.min.js", "charts.js", "home.js"}}
+	p := page{Title: "态势总览", Active: "home", Data: data, Scripts: []string{"echarts.min.js", "echarts-wordcloud.min.js", "charts.js", "home.js"}}
 	if r.URL.Query().Get("screen") != "" || r.URL.Path == "/screen" {
 		p.Screen, p.Title = true, "态势大屏"
 	}
@@ -138,7 +138,8 @@ func (c *Console) failPage(w http.ResponseWriter, r *http.Request, err error) {
 // paramNames are the query parameters as people call them.
 var paramNames = map[string]string{"q": "关键词", "source": "信息源", "sentiment": "倾向", "scheme": "监测方案", "region": "地区",
 	"topic": "话题", "tier": "权威级别", "kind": "来源类型", "since": "起始日期", "until": "截止日期", "window": "时间范围",
-	"page": "页码", "closed": "范围", "level": "级别", "state": "状态", "assignee": "处置人", "screen": "大屏模式"}
+	"page": "页码", "closed": "范围", "level": "级别", "state": "状态", "assignee": "处置人", "screen": "大屏模式",
+	"incident": "已立案", "event": "事件", "sort": "排序"}
 
 // incidentsPage is the 处置台: the open incidents with a countdown to each
 // deadline (incidents.js), or with closed=1 the closed ones, the 案例库.

@@ -16,7 +16,23 @@ import (
 // filter of posts (the same names and meanings everywhere) and the window.
 
 // filterParams are the parameters of a post filter.
-var filterParams = []string{"q", "source", "sentiment", "scheme", "region", "topic", "tier", "kind", "since", "until", "window"}
+var filterParams = []string{"q", "source", "sentiment", "scheme", "region", "topic", "tier", "kind", "since", "until", "window", "incident", "event"}
+
+// sortParams are the parameters of the order of a list of posts: sort,
+// time (newest first, the default) or heat (the hottest event first).
+var sortParams = []string{"sort"}
+
+// parseSort reads sort: time or heat.
+func parseSort(r *http.Request) (store.PostSort, error) {
+	switch v := r.URL.Query().Get("sort"); v {
+	case "", "time":
+		return store.SortTime, nil
+	case "heat":
+		return store.SortHeat, nil
+	default:
+		return "", &badParam{"sort", v, "must be time or heat"}
+	}
+}
 
 // checkParams answers 400 naming every query parameter of r that is not
 // among allowed, so that a misspelt or unsupported filter is never ignored
@@ -129,9 +145,10 @@ func dayOrTime(r *http.Request, name string, end bool) (time.Time, string, error
 }
 
 // parseFilter reads the post filter of r: q, source (its ID or its name),
-// region (its code or its name),
-// sentiment, scheme, region, topic, tier, kind and the window (see
-// parseWindow; def is the window when none is given).
+// region (its code or its name), sentiment, scheme, topic, tier, kind,
+// incident (1: only the posts of events an incident was opened on), event
+// (an event's ID: its posts) and the window (see parseWindow; def is the
+// window when none is given).
 func (c *Console) parseFilter(r *http.Request, def string) (store.Filter, window, error) {
 	q := r.URL.Query()
 	f := store.Filter{Text: strings.TrimSpace(q.Get("q")), Sentiment: q.Get("sentiment"), Scheme: q.Get("scheme"),
@@ -151,6 +168,14 @@ func (c *Console) parseFilter(r *http.Request, def string) (store.Filter, window
 	default:
 		return store.Filter{}, window{}, &badParam{"kind", f.Kind, "must be portal, news, forum or feed"}
 	}
+	switch v := q.Get("incident"); v {
+	case "", "0", "false":
+	case "1", "true":
+		f.HasIncident = true
+	default:
+		return store.Filter{}, window{}, &badParam{"incident", v, "must be 1 (only the posts of events with an incident) or 0"}
+	}
+	f.Event = q.Get("event")
 	if reg := q.Get("region"); reg != "" && !isCode(reg) {
 		code, err := c.labelKey(r, store.ByRegion, reg)
 		if err != nil {

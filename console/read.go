@@ -16,7 +16,7 @@ import (
 // kind, since, until, window), limit and offset. An unknown parameter is
 // refused, never ignored.
 func (c *Console) posts(w http.ResponseWriter, r *http.Request) {
-	if err := checkParams(r, filterParams, []string{"limit", "offset"}); err != nil {
+	if err := checkParams(r, filterParams, sortParams, []string{"limit", "offset"}); err != nil {
 		c.fail(w, r, err)
 		return
 	}
@@ -26,6 +26,10 @@ func (c *Console) posts(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	pq := f.Posts(0, 0)
+	if pq.Sort, err = parseSort(r); err != nil {
+		c.fail(w, r, err)
+		return
+	}
 	if pq.Limit, err = intParam(r, "limit", 50, 1, 1000); err != nil {
 		c.fail(w, r, err)
 		return

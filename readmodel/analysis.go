@@ -3,6 +3,7 @@ package readmodel
 import (
 	"cmp"
 	"context"
+	"fmt"
 	"slices"
 	"time"
 
@@ -10,9 +11,11 @@ import (
 	"github.com/yuqing-project/yuqing/store"
 )
 
-// EventAnalysis is an event as its analysis page shows it: computed from
-// its timeline (at most MaxTimeline posts, the event's own), never from a
-// scan of the posts.
+// EventAnalysis is an event as its analysis page shows it: its figures
+// (posts per hour by tier and by sentiment, the rankings) counted by the
+// store's read side over the event's posts (store.Filter.Event); the first
+// publisher, the provenance chain and the viewpoints from its timeline (at
+// most MaxTimeline posts, the event's own).
 type EventAnalysis struct {
 	Detail EventDetail
 	// Hours label the hours from the first post to the last; ByTier and
@@ -22,8 +25,10 @@ type EventAnalysis struct {
 	BySentiment []NamedSeries `json:"by_sentiment"`
 	// Tiers, Media and Regions rank the posts by authority tier, source
 	// and region named.
-	Tiers   []NamedCount `json:"tiers"`
-	Media   []NamedCount `json:"media"`
+	Tiers []NamedCount `json:"tiers"`
+	Media []NamedCount `json:"media"`
+	// Kinds rank the posts by their source's kind (新闻网站, 论坛, ...).
+	Kinds   []NamedCount `json:"-"`
 	Regions []NamedCount `json:"regions"`
 	// First is who published first; Chain who repeated whom, in order.
 	First *TimelineItem `json:"-"`
@@ -33,6 +38,11 @@ type EventAnalysis struct {
 	Views []Viewpoint `json:"-"`
 	// Incident is the incident opened on the event, if any.
 	Incident *model.Incident `json:"-"`
+	// Related are every incident of the event: the one the responder
+	// opened and those people opened on it by hand, most recent first.
+	Related []model.Incident `json:"-"`
+	// OpenRelated is set when one of Related is still open.
+	OpenRelated bool `json:"-"`
 }
 
 // ChainLink is one repetition: a post and the post it repeats.
@@ -60,64 +70,24 @@ func (v *Views) EventAnalysis(ctx context.Context, id string) (EventAnalysis, er
 			a.Incident = &inc
 		}
 	}
+	// Incidents are few; those of the event are found among the latest.
+	incs, err := v.st.ListIncidents(ctx, store.IncidentQuery{Limit: 1000})
+	if err != nil {
+		return EventAnalysis{}, fmt.Errorf("cannot list the incidents of event %q: %w", id, err)
+	}
+	for _, inc := range incs {
+		if inc.EventID == id || inc.ID == d.Event.IncidentID {
+			a.Related = append(a.Related, inc)
+			a.OpenRelated = a.OpenRelated || inc.Open
+		}
+	}
+	if err := v.eventCounts(ctx, &a); err != nil {
+		return EventAnalysis{}, err
+	}
 	tl := d.Timeline
 	if len(tl) == 0 {
 		return a, nil
 	}
-	first := store.StepHour.Index(tl[0].PublishedAt)
-	last := store.StepHour.Index(tl[len(tl)-1].PublishedAt)
-	if last-first > 24*14 {
-		first = last - 24*14 // two weeks of hours at most
-	}
-	n := int(last - first + 1)
-	for i := first; i <= last; i++ {
-		a.Hours = append(a.Hours, BucketLabel(store.StepHour, store.StepHour.Start(i)))
-	}
-	lines := func(key func(TimelineItem) string, name func(string) string) []NamedSeries {
-		m := map[string]*NamedSeries{}
-		for _, it := range tl {
-			b := store.StepHour.Index(it.PublishedAt) - first
-			if b < 0 {
-				continue
-			}
-			k := key(it)
-			l := m[k]
-			if l == nil {
-				l = &NamedSeries{Key: k, Name: name(k), Counts: make([]int64, n)}
-				m[k] = l
-			}
-			l.Counts[b]++
-			l.Total++
-		}
-		var out []NamedSeries
-		for _, l := range m {
-			out = append(out, *l)
-		}
-		slices.SortFunc(out, func(x, y NamedSeries) int {
-			return cmp.Or(cmp.Compare(y.Total, x.Total), cmp.Compare(x.Key, y.Key))
-		})
-		return out
-	}
-	tierName := func(k string) string { return cmpOr(k, "其他") }
-	a.ByTier = lines(func(it TimelineItem) string { return it.Authority }, tierName)
-	a.BySentiment = lines(func(it TimelineItem) string { return it.Sentiment }, SentimentName)
-	rank := func(keys func(TimelineItem) []string) []NamedCount {
-		m := map[string]int64{}
-		for _, it := range tl {
-			for _, k := range keys(it) {
-				m[k]++
-			}
-		}
-		var out []NamedCount
-		for k, c := range m {
-			out = append(out, NamedCount{Key: k, Name: cmpOr(k, "其他"), Count: c})
-		}
-		slices.SortFunc(out, func(x, y NamedCount) int { return cmp.Or(cmp.Compare(y.Count, x.Count), cmp.Compare(x.Key, y.Key)) })
-		return out
-	}
-	a.Tiers = rank(func(it TimelineItem) []string { return []string{it.Authority} })
-	a.Media = rank(func(it TimelineItem) []string { return []string{it.Source} })
-	a.Regions = rank(func(it TimelineItem) []string { return it.Regions })
 	a.First = &tl[0]
 	byID := map[string]TimelineItem{}
 	for _, it := range tl {
@@ -160,3 +130,74 @@ func cmpOr(a, b string) string {
 }
 
 var _ = time.Hour
+
+// eventCounts fills a's series and rankings from the read side: the posts
+// of the event, by the hour from the hour of the first (the event's first
+// sighting or its earliest post) to that of the last, at most two weeks of
+// hours (the latest).
+func (v *Views) eventCounts(ctx context.Context, a *EventAnalysis) error {
+	ev, tl := a.Detail.Event, a.Detail.Timeline
+	since, until := ev.FirstSeen, ev.LastSeen
+	if len(tl) > 0 {
+		if p := tl[0].PublishedAt; since.IsZero() || p.Before(since) {
+			since = p
+		}
+		if p := tl[len(tl)-1].PublishedAt; p.After(until) {
+			until = p
+		}
+	}
+	if since.IsZero() || until.IsZero() {
+		return nil
+	}
+	first, last := store.StepHour.Index(since), store.StepHour.Index(until)
+	if last-first > 24*14 {
+		first = last - 24*14
+	}
+	f := store.Filter{Event: ev.ID, Since: store.StepHour.Start(first), Until: store.StepHour.Start(last + 1)}
+	series := func(by store.Dimension, name func(string) string) ([]NamedSeries, error) {
+		s, err := v.st.PostSeries(ctx, store.SeriesQuery{Filter: f, Step: store.StepHour, By: by})
+		if err != nil {
+			return nil, fmt.Errorf("cannot count the posts of event %q over time by %s: %w", ev.ID, by, err)
+		}
+		if len(a.Hours) == 0 {
+			for _, b := range s.Buckets {
+				a.Hours = append(a.Hours, BucketLabel(store.StepHour, b))
+			}
+		}
+		out := []NamedSeries{}
+		for _, l := range s.Lines {
+			out = append(out, NamedSeries{Key: l.Key, Name: name(l.Key), Counts: l.Counts, Total: l.Total})
+		}
+		return out, nil
+	}
+	var err error
+	if a.ByTier, err = series(store.ByTier, func(k string) string { return cmpOr(k, "其他") }); err != nil {
+		return err
+	}
+	if a.BySentiment, err = series(store.BySentiment, SentimentName); err != nil {
+		return err
+	}
+	fs, err := v.st.PostFacets(ctx, store.FacetQuery{Filter: store.Filter{Event: ev.ID},
+		By: []store.Dimension{store.ByTier, store.BySource, store.ByRegion, store.ByKind}, Limit: 20})
+	if err != nil {
+		return fmt.Errorf("cannot count the posts of event %q: %w", ev.ID, err)
+	}
+	rank := func(d store.Dimension, name func(key, label string) string) []NamedCount {
+		out := []NamedCount{}
+		for _, fv := range fs.By[d] {
+			out = append(out, NamedCount{Key: fv.Key, Name: name(fv.Key, fv.Label), Count: fv.Count})
+		}
+		return out
+	}
+	labelled := func(key, label string) string { return cmpOr(cmpOr(label, key), "其他") }
+	a.Tiers = rank(store.ByTier, labelled)
+	a.Media = rank(store.BySource, labelled)
+	a.Regions = rank(store.ByRegion, labelled)
+	a.Kinds = rank(store.ByKind, func(key, _ string) string {
+		if key == "" {
+			return "其他"
+		}
+		return KindName(key)
+	})
+	return nil
+}

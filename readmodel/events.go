@@ -33,6 +33,9 @@ type TimelineItem struct {
 	// regions, for the event's analysis page.
 	Kind    string   `json:"-"`
 	Regions []string `json:"-"`
+	// Summary is the post's first sentences, for the representative
+	// viewpoints (extractive: the post's own words).
+	Summary string `json:"-"`
 }
 
 // EventDetail is an event with its provenance chain and timeline: who
@@ -88,7 +91,7 @@ func (v *Views) Event(ctx context.Context, id string) (EventDetail, error) {
 		authority = max(authority, model.AuthorityWeight(p.Authority))
 		items = append(items, TimelineItem{ID: p.ID, Title: p.Title, URL: p.URL, Source: p.SourceName, Authority: p.Authority,
 			PublishedAt: p.PublishedAt, Sentiment: Sentiment(p.Sentiment, correctionOf(corrections, p.ID)).Label, Origin: p.Origin,
-			Kind: p.SourceKind, Regions: regionNames(p.Regions)})
+			Kind: p.SourceKind, Regions: regionNames(p.Regions), Summary: summary(p.Body, 90)})
 		simhashes = append(simhashes, p.SimHash)
 	}
 	order := make([]int, len(items))

@@ -422,3 +422,30 @@ func ChannelType(t string) string {
 	}
 	return "其他渠道"
 }
+
+// auditActions are the audited actions in words.
+var auditActions = map[string]string{
+	"login": "登录", "login.second_factor": "动态口令验证", "login.sso": "统一身份认证登录", "logout": "退出登录",
+	"account.add": "新建账号", "account.password": "修改密码", "account.reset_password": "重置密码", "account.role": "调整角色",
+	"account.lock": "锁定账号", "account.unlock": "解锁账号", "account.totp_enrol": "绑定动态口令", "account.list": "查看账号",
+	"token.create": "创建接口令牌", "token.revoke": "吊销接口令牌", "token.list": "查看接口令牌",
+	"audit.export": "导出审计记录", "audit.verify": "校验审计记录", "audit.read": "查看审计记录", "audit.purge": "清理过期审计记录",
+	"incident.open": "人工立案", "disclosure.open": "登记政务公开事项", "post.correct": "纠正倾向",
+	"dictionary.add": "添加用户词", "dictionary.remove": "删除用户词", "dictionary.edit": "编辑用户词典",
+	"scheme.edit": "编辑监测方案", "source.edit": "编辑信息源", "roster.edit": "编辑值班表",
+	"brief.generate": "生成简报", "brief.draft": "编辑简报", "brief.submit": "提交审核", "brief.sign": "签发简报", "brief.issue": "印发简报",
+	"inspection.run": "运行巡检",
+}
+
+// AuditAction is an audited action in words: a request on an incident by
+// its name, a known action by its name, anything else as 其他操作 with
+// the action kept in brackets for the auditor.
+func AuditAction(action string) string {
+	if n, ok := auditActions[action]; ok {
+		return n
+	}
+	if req, ok := strings.CutPrefix(action, model.RequestPrefix); ok {
+		return "申请" + RequestName(req)
+	}
+	return "其他操作"
+}

@@ -69,6 +69,10 @@ type EventRow struct {
 	FirstSeen string  `json:"first_seen"`
 	LastSeen  string  `json:"last_seen"`
 	Incident  string  `json:"incident,omitempty"`
+	// Trend counts the event's posts in the overview's window, per hour
+	// (per day for a window longer than a week), counted by the read side;
+	// empty outside the overview.
+	Trend []int64 `json:"trend,omitempty"`
 }
 
 // NewEventRow is ev as a ranking shows it.
@@ -195,13 +199,41 @@ func (v *Views) Overview(ctx context.Context, f store.Filter, step store.Step) (
 	for _, t := range terms {
 		o.Terms = append(o.Terms, NamedCount{t.Term, t.Term, t.Posts})
 	}
-	evs, err := v.st.TopEvents(ctx, store.EventQuery{Since: f.Since, Until: f.Until, Limit: 10})
+	// A scoped overview (a scheme, a region, any filter beyond the
+	// window) ranks the hottest events that have posts in the scope, and
+	// their sparklines count those posts.
+	scope := f
+	scope.Since, scope.Until = time.Time{}, time.Time{}
+	scoped := scope != store.Filter{}
+	limit := 10
+	if scoped {
+		limit = 40
+	}
+	evs, err := v.st.TopEvents(ctx, store.EventQuery{Since: f.Since, Until: f.Until, Limit: limit})
 	if err != nil {
 		return Overview{}, fmt.Errorf("cannot rank the overview's events: %w", err)
 	}
 	o.Events = []EventRow{}
 	for _, ev := range evs {
-		o.Events = append(o.Events, NewEventRow(ev))
+		if len(o.Events) == 10 {
+			break
+		}
+		if scoped {
+			in := f
+			in.Event = ev.ID
+			fs, err := v.st.PostFacets(ctx, store.FacetQuery{Filter: in})
+			if err != nil {
+				return Overview{}, fmt.Errorf("cannot count the posts of event %q in the scope: %w", ev.ID, err)
+			}
+			if fs.Total == 0 {
+				continue
+			}
+		}
+		row := NewEventRow(ev)
+		if row.Trend, err = v.eventTrend(ctx, ev, f); err != nil {
+			return Overview{}, err
+		}
+		o.Events = append(o.Events, row)
 	}
 	nf := f
 	nf.Sentiment = model.Negative
@@ -219,6 +251,34 @@ func (v *Views) Overview(ctx context.Context, f store.Filter, step store.Step) (
 	}
 	SortByDeadline(o.Incidents)
 	return o, nil
+}
+
+// eventTrend counts ev's posts that f selects in f's window (the event's
+// own span when the window is open) per hour, or per day for a span of more than a
+// week: the ranking's sparkline.
+func (v *Views) eventTrend(ctx context.Context, ev model.Event, f store.Filter) ([]int64, error) {
+	q := store.SeriesQuery{Filter: f, Step: store.StepHour}
+	q.Event = ev.ID
+	if q.Since.IsZero() {
+		q.Since = ev.FirstSeen
+	}
+	if q.Until.IsZero() {
+		q.Until = ev.LastSeen.Add(time.Hour)
+	}
+	if !q.Since.Before(q.Until) {
+		return []int64{}, nil
+	}
+	if q.Until.Sub(q.Since) > 7*24*time.Hour {
+		q.Step = store.StepDay
+	}
+	s, err := v.st.PostSeries(ctx, q)
+	if err != nil {
+		return nil, fmt.Errorf("cannot count the posts of event %q over time: %w", ev.ID, err)
+	}
+	if len(s.Lines) == 0 {
+		return make([]int64, len(s.Buckets)), nil
+	}
+	return s.Lines[0].Counts, nil
 }
 
 // SortByDeadline orders rows by their nearest pending deadline, those

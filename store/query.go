@@ -39,7 +39,25 @@ type Filter struct {
 	// Since (inclusive) and Until (exclusive) bound the publish time.
 	Since time.Time
 	Until time.Time
+	// Event is an event's ID: the posts the event holds (Event.PostIDs).
+	Event string
+	// HasIncident selects the posts of an event an incident was opened on
+	// (Event.IncidentID set; events merged into another left out).
+	HasIncident bool
 }
+
+// PostSort is the order of a page of posts.
+type PostSort string
+
+const (
+	// SortTime is newest published first, ties by ID descending (the
+	// zero value).
+	SortTime PostSort = ""
+	// SortHeat is by the heat of the hottest event (not merged into
+	// another) that holds the post, posts of no event last, then as
+	// SortTime.
+	SortHeat PostSort = "heat"
+)
 
 // PostQuery selects a page of posts: a Filter (the fields have the same
 // names and meanings; see Filter) and the page. Zero fields do not filter.
@@ -54,14 +72,20 @@ type PostQuery struct {
 	Kind      string
 	Since     time.Time
 	Until     time.Time
-	Limit     int // 0 means 50; at most 1000
-	Offset    int
+	Event     string
+	// HasIncident: see Filter.
+	HasIncident bool
+	Limit       int // 0 means 50; at most 1000
+	Offset      int
+	// Sort is the order of the page; the zero value is SortTime.
+	Sort PostSort
 }
 
 // Filter returns the filter of q: every field but the page.
 func (q PostQuery) Filter() Filter {
 	return Filter{Text: q.Text, SourceID: q.SourceID, Sentiment: q.Sentiment, Scheme: q.Scheme,
-		Region: q.Region, Topic: q.Topic, Tier: q.Tier, Kind: q.Kind, Since: q.Since, Until: q.Until}
+		Region: q.Region, Topic: q.Topic, Tier: q.Tier, Kind: q.Kind, Since: q.Since, Until: q.Until,
+		Event: q.Event, HasIncident: q.HasIncident}
 }
 
 // Posts returns the query of the page of posts that f selects at limit and
@@ -69,7 +93,7 @@ func (q PostQuery) Filter() Filter {
 func (f Filter) Posts(limit, offset int) PostQuery {
 	return PostQuery{Text: f.Text, SourceID: f.SourceID, Sentiment: f.Sentiment, Scheme: f.Scheme,
 		Region: f.Region, Topic: f.Topic, Tier: f.Tier, Kind: f.Kind, Since: f.Since, Until: f.Until,
-		Limit: limit, Offset: offset}
+		Event: f.Event, HasIncident: f.HasIncident, Limit: limit, Offset: offset}
 }
 
 // Page sizes of a PostQuery.

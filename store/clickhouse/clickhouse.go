@@ -361,8 +361,16 @@ func (s *Store) queryPosts(ctx context.Context, q store.PostQuery) (store.PostPa
 		return page, nil
 	}
 	// LIMIT offset, count is the form every server version accepts.
-	page.Items, err = query(ctx, s, store.PostsTable, fmt.Sprintf("SELECT %s FROM %s ORDER BY published_at_ns DESC, id DESC LIMIT %d, %d",
-		columns(store.PostsTable), from, offset, limit), args...)
+	order := "published_at_ns DESC, id DESC"
+	if q.Sort == store.SortHeat {
+		// Each post's hottest event, joined once for the query; a post of
+		// no event gets the join's default, below every event's heat.
+		from = fmt.Sprintf("%s FINAL ANY LEFT JOIN (SELECT arrayJoin(post_ids) AS id, max(heat) + 1 AS event_heat FROM %s FINAL WHERE merged_into = '' GROUP BY id) USING (id)%s",
+			s.table("posts"), s.table(store.TableEvents), where)
+		order = "event_heat DESC, " + order
+	}
+	page.Items, err = query(ctx, s, store.PostsTable, fmt.Sprintf("SELECT %s FROM %s ORDER BY %s LIMIT %d, %d",
+		columns(store.PostsTable), from, order, offset, limit), args...)
 	if err != nil {
 		return store.PostPage{}, err
 	}

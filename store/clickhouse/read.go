@@ -68,6 +68,13 @@ func (s *Store) postFilter(f store.Filter, anyTerms []string) (string, []any, er
 			" OR sentiment_label = ? AND id NOT IN (SELECT post_id FROM %[1]s))", s.table(store.TableCorrections)))
 		args = append(args, f.Sentiment, f.Sentiment)
 	}
+	if f.Event != "" {
+		conds = append(conds, fmt.Sprintf("id IN (SELECT arrayJoin(post_ids) FROM %s FINAL WHERE id = ?)", s.table(store.TableEvents)))
+		args = append(args, f.Event)
+	}
+	if f.HasIncident {
+		conds = append(conds, fmt.Sprintf("id IN (SELECT arrayJoin(post_ids) FROM %s FINAL WHERE incident_id != '' AND merged_into = '')", s.table(store.TableEvents)))
+	}
 	if !f.Since.IsZero() {
 		n, err := store.UnixNanos("since", f.Since)
 		if err != nil {

@@ -64,6 +64,13 @@ func postFilter(f store.Filter, anyTerms []string) (string, []any, error) {
 		conds = append(conds, `EXISTS (SELECT 1 FROM json_each(posts.regions) WHERE json_extract(value, '$.code') = ?)`)
 		args = append(args, f.Region)
 	}
+	if f.Event != "" {
+		conds = append(conds, `posts.id IN (SELECT j.value FROM events e, json_each(e.post_ids) j WHERE e.id = ?)`)
+		args = append(args, f.Event)
+	}
+	if f.HasIncident {
+		conds = append(conds, `posts.id IN (SELECT j.value FROM events e, json_each(e.post_ids) j WHERE e.incident_id != '' AND e.merged_into = '')`)
+	}
 	if !f.Since.IsZero() {
 		n, err := store.UnixNanos("since", f.Since)
 		if err != nil {

@@ -26,6 +26,7 @@ import (
 	"net/url"
 	"os"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 
@@ -404,12 +405,55 @@ func (s *Store) queryPosts(ctx context.Context, q store.PostQuery) (store.PostPa
 	if page.Total == 0 || offset >= int(page.Total) {
 		return page, nil
 	}
-	page.Items, err = query(ctx, tx, store.PostsTable, `SELECT `+columns(store.PostsTable)+` FROM posts`+where+
-		` ORDER BY published_at DESC, id DESC LIMIT ? OFFSET ?`, append(args, limit, offset)...)
+	if q.Sort == store.SortHeat {
+		page.Items, err = heatPage(ctx, tx, where, args, limit, offset)
+	} else {
+		page.Items, err = query(ctx, tx, store.PostsTable, `SELECT `+columns(store.PostsTable)+` FROM posts`+where+
+			` ORDER BY published_at DESC, id DESC LIMIT ? OFFSET ?`, append(args, limit, offset)...)
+	}
 	if err != nil {
 		return store.PostPage{}, err
 	}
 	return page, nil
+}
+
+// eventHeat is each post's hottest event not merged into another: its
+// heat by post ID (heat_post, event_heat).
+const eventHeat = `(SELECT j.value AS heat_post, max(e.heat) AS event_heat FROM events e, json_each(e.post_ids) j
+	WHERE e.merged_into = '' GROUP BY j.value)`
+
+// heatPage reads the page at limit and offset of the posts where selects
+// in store.SortHeat's order. Events hold few of the posts, so it reads
+// from the events' side first: the posts of events by heat, then the
+// others newest first (by the publish-time index).
+func heatPage(ctx context.Context, tx *sql.Tx, where string, args []any, limit, offset int) ([]model.Post, error) {
+	var inEvents int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM `+eventHeat+` JOIN posts ON posts.id = heat_post`+where, args...).Scan(&inEvents); err != nil {
+		return nil, err
+	}
+	var items []model.Post
+	if offset < inEvents {
+		got, err := query(ctx, tx, store.PostsTable, `SELECT `+columns(store.PostsTable)+` FROM `+eventHeat+` JOIN posts ON posts.id = heat_post`+where+
+			` ORDER BY event_heat DESC, published_at DESC, posts.id DESC LIMIT ? OFFSET ?`, append(slices.Clone(args), limit, offset)...)
+		if err != nil {
+			return nil, err
+		}
+		items = got
+	}
+	if len(items) == limit {
+		return items, nil
+	}
+	rest := ` WHERE `
+	if where != "" {
+		rest = where + ` AND `
+	}
+	rest += `posts.id NOT IN (SELECT j.value FROM events e, json_each(e.post_ids) j WHERE e.merged_into = '')`
+	got, err := query(ctx, tx, store.PostsTable, `SELECT `+columns(store.PostsTable)+` FROM posts`+rest+
+		` ORDER BY published_at DESC, id DESC LIMIT ? OFFSET ?`, append(slices.Clone(args), limit-len(items), max(0, offset-inEvents))...)
+	if err != nil {
+		return nil, err
+	}
+	return append(items, got...), nil
 }
 
 // ListEvents returns events last seen at or after since and not merged into

@@ -34,6 +34,7 @@ func RunAggregates(t *testing.T, open Opener) {
 		{"TopTerms", testTopTerms},
 		{"TopEvents", testTopEvents},
 		{"Candidates", testCandidates},
+		{"EventFilters", testEventFilters},
 	})
 }
 
@@ -335,7 +336,7 @@ func testFiltersMatchReference(t *testing.T, s store.Store) {
 		}
 		return out
 	}
-	if a, b := fields(store.PostQuery{}, "Limit", "Offset"), fields(store.Filter{}); !slices.Equal(a, b) {
+	if a, b := fields(store.PostQuery{}, "Limit", "Offset", "Sort"), fields(store.Filter{}); !slices.Equal(a, b) {
 		t.Errorf("store.PostQuery's filters %v differ from store.Filter's %v", a, b)
 	}
 	fx := newFixture()

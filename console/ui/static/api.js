@@ -22,7 +22,10 @@ const yq={
     try{r=await fetch(url,{method:method,headers:{'Content-Type':'application/json','X-CSRF-Token':csrf()},body:body===undefined?undefined:JSON.stringify(body),credentials:'same-origin'});}
     catch(e){yq.say('操作失败：网络不通，请稍后重试');return {ok:false,status:0,data:null};}
     const data=await r.json().catch(()=>null);
-    if(!r.ok){yq.say('操作失败：'+((data&&data.error)||r.status));}
+    // A 409 is a move the incident's state does not take: its reason,
+    // in Chinese, says why.
+    if(r.status===409){yq.say('无法执行：'+((data&&data.error)||'当前状态不允许此操作。'));}
+    else if(!r.ok){yq.say('操作失败：'+((data&&data.error)||r.status));}
     return {ok:r.ok,status:r.status,data:data};
   },
   // now is the server's clock.

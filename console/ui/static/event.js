@@ -16,7 +16,7 @@ if(form)form.addEventListener('submit',async ev=>{
   ev.preventDefault();
   const actor=yq.actor();if(!actor)return;
   const f=new FormData(form);
-  const r=await yq.send('POST','/api/v1/incidents',{title:f.get('title'),level:f.get('level'),reason:f.get('reason')+'（事件'+id+'）',actor:actor});
+  const r=await yq.send('POST','/api/v1/incidents',{title:f.get('title'),level:f.get('level'),reason:f.get('reason'),event_id:id,actor:actor});
   if(r.ok&&r.data&&r.data.incident)location.href='/incidents/'+encodeURIComponent(r.data.incident.id);
 });
 })();

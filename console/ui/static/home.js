@@ -12,7 +12,8 @@ async function draw(){
   yqCharts.pie('c-shares',o.shares);
   yqCharts.lines('c-sentiment',o.buckets,o.sentiment,{sentiment:true});
   yqCharts.lines('c-tiers',o.buckets,o.tiers);
-  yqCharts.bars('c-terms',o.terms,'#ef6c00');
+  yqCharts.cloud('c-terms',o.terms);
+  document.querySelectorAll('.spark[data-event]').forEach(el=>{const e=o.events[+el.dataset.event];if(e)yqCharts.spark(el,e.trend||[]);});
   yqCharts.bars('c-topics',o.topics,'#6a1b9a');
   yqCharts.bars('c-regions',o.regions,'#00838f');
   box.dataset.drawn='1';
@@ -26,5 +27,8 @@ if(screen){
   const tick=()=>{const d=yq.now();clock.textContent=d.toLocaleString('zh-CN',{timeZone:'Asia/Shanghai',month:'long',day:'numeric',hour:'2-digit',minute:'2-digit',second:'2-digit',hour12:false});};
   tick();setInterval(tick,1000);
   setInterval(()=>location.reload(),60000);
+  // A wall screen has no controls: a double click (or the browser's
+  // kiosk mode) makes it fill the display.
+  document.addEventListener('dblclick',()=>{if(!document.fullscreenElement&&document.documentElement.requestFullscreen)document.documentElement.requestFullscreen().catch(()=>{});});
 }
 })();
