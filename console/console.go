@@ -61,6 +61,8 @@ type Store interface {
 	QueryCandidates(ctx context.Context, q store.CandidateQuery) (store.CandidatePage, error)
 	// AppendDictionary appends user dictionary changes, idempotent by ID.
 	AppendDictionary(ctx context.Context, entries []model.DictionaryEntry) error
+	// The settings people change at run time (schemes, duty shifts).
+	store.Settings
 }
 
 // RequestPublisher hands people's requests to the responder (bus.Producer

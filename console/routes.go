@@ -72,6 +72,16 @@ func (c *Console) routes() *http.ServeMux {
 	// Computations that change nothing.
 	mux.HandleFunc("POST /api/v1/schemes/backtest", c.backtest)
 
+	// Settings kept in the store: monitoring schemes and the duty roster
+	// (schemesettings.go, roster.go).
+	mux.HandleFunc("GET /settings/schemes", c.schemesPage)
+	mux.HandleFunc("GET /api/v1/schemes", c.listSchemes)
+	mux.HandleFunc("POST /api/v1/schemes", c.createScheme)
+	mux.HandleFunc("PUT /api/v1/schemes/{id}", c.updateScheme)
+	mux.HandleFunc("POST /api/v1/schemes/{id}/enable", c.setSchemeState(false))
+	mux.HandleFunc("POST /api/v1/schemes/{id}/disable", c.setSchemeState(true))
+	mux.HandleFunc("GET /api/v1/schemes/{id}/history", c.schemeHistory)
+
 	// Logins, accounts and the audit log (accounts.go).
 	c.accountRoutes(mux)
 	return mux
@@ -94,6 +104,11 @@ var routePerms = map[string]string{
 	"POST /api/v1/dictionary":             auth.PermDictionaryEdit,
 	"DELETE /api/v1/dictionary":           auth.PermDictionaryEdit,
 	"POST /api/v1/schemes/backtest":       auth.PermRead,
+
+	"POST /api/v1/schemes":              auth.PermSchemeEdit,
+	"PUT /api/v1/schemes/{id}":          auth.PermSchemeEdit,
+	"POST /api/v1/schemes/{id}/enable":  auth.PermSchemeEdit,
+	"POST /api/v1/schemes/{id}/disable": auth.PermSchemeEdit,
 
 	"POST /api/v1/briefs":              auth.PermBriefDraft,
 	"POST /api/v1/briefs/{id}/blocks":  auth.PermBriefDraft,

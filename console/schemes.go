@@ -9,6 +9,7 @@ import (
 
 	"github.com/yuqing-project/yuqing/config"
 	"github.com/yuqing-project/yuqing/scheme"
+	"github.com/yuqing-project/yuqing/settings"
 	"github.com/yuqing-project/yuqing/store"
 )
 
@@ -48,7 +49,11 @@ func (c *Console) backtest(w http.ResponseWriter, r *http.Request) {
 	m, err := scheme.Compile([]scheme.Scheme{{ID: sc.ID, Name: sc.Name, Regions: sc.Regions, Subjects: sc.Subjects,
 		Events: sc.Events, Exclusions: sc.Exclusions, Expression: sc.Expression}}, c.schemes)
 	if err != nil {
-		writeJSON(w, http.StatusBadRequest, apiError{err.Error()})
+		// The error in the API's words, and for the page in Chinese with
+		// the field it is in.
+		ms := settings.FromConfig(sc)
+		field, msg := explainScheme(err, &ms)
+		writeJSON(w, http.StatusBadRequest, fieldError{err.Error(), "scheme." + field, msg})
 		return
 	}
 	since := c.now().Add(-time.Duration(req.Days) * 24 * time.Hour)

@@ -17,13 +17,14 @@ const (
 	TableCorrections = "sentiment_corrections"
 	TableDictionary  = "user_dictionary"
 	TableFindings    = "inspection_findings"
+	TableSettings    = "setting_changes"
 )
 
 // Metrics are the store metrics shared by every implementation. Each
 // implementation labels them with its driver name (sqlite, clickhouse), so
 // dashboards and alerts do not depend on which store a deployment runs.
 //
-// The label sets are bounded: driver has two values, table thirteen, and op
+// The label sets are bounded: driver has two values, table fourteen, and op
 // names one Store method each.
 type Metrics struct {
 	driver       string
@@ -109,7 +110,7 @@ func NewMetrics(reg prometheus.Registerer, driver string) (*Metrics, error) {
 	// Failure and skip series exist from the start at zero, so a dashboard
 	// or an alert on their rate sees 0 rather than no data.
 	for _, table := range []string{TablePosts, TableEvents, TableIncidents, TableHistory, TableDeliveries, TableCorrections, TableDictionary,
-		TableAccounts, TableSessions, TableTokens, TableThrottles, TableAudit, TableFindings} {
+		TableAccounts, TableSessions, TableTokens, TableThrottles, TableAudit, TableFindings, TableSettings} {
 		m.failures.WithLabelValues(driver, table)
 		m.skipped.WithLabelValues(driver, table)
 	}

@@ -159,6 +159,32 @@ type Dictionary interface {
 	UserDictionary(ctx context.Context) (model.UserDictionary, error)
 }
 
+// Settings is the settings people change while the system runs
+// (monitoring schemes, duty shifts), an append-only log of changes
+// (model.SettingChange) the console writes, the composition root seeds
+// from the configuration file, and the stages poll (SettingsVersion is
+// cheap) to apply: the analyzer its schemes, the responder its roster.
+type Settings interface {
+	// AppendSettings appends setting changes; a change whose ID is
+	// already stored is not stored again. It refuses, storing nothing, a
+	// batch with a change that does not Validate.
+	AppendSettings(ctx context.Context, changes []model.SettingChange) error
+	// SettingsVersion returns the change marker of one kind of setting:
+	// the number of distinct changes of that kind and the latest At. It
+	// is cheap, for a process that polls: when Changes differs from the
+	// Changes of the set it loaded, it calls CurrentSettings again.
+	SettingsVersion(ctx context.Context, kind string) (model.SettingsVersion, error)
+	// CurrentSettings returns the settings of one kind in force: the
+	// latest change of every key whose latest change is not a removal,
+	// sorted by key, and the version they reflect. The version is read no
+	// later than the items, so a poller that reloads whenever the version
+	// moved never misses a change.
+	CurrentSettings(ctx context.Context, kind string) (model.SettingSet, error)
+	// SettingHistory returns the changes of one key of a kind, oldest
+	// first (by At, ties by ID): who changed it when.
+	SettingHistory(ctx context.Context, kind, key string) ([]model.SettingChange, error)
+}
+
 // Officers is what officers add to the analysis: sentiment corrections
 // and the user dictionary.
 type Officers interface {
@@ -208,6 +234,7 @@ type Store interface {
 	Deliveries
 	Officers
 	Inspections
+	Settings
 	Aggregates
 	Briefs
 	Accounts

@@ -177,6 +177,23 @@ var DictionaryTable = &Table[model.DictionaryEntry]{
 	},
 }
 
+// SettingsTable keeps model.SettingChange, the append-only log of
+// changes to the settings people edit while the system runs.
+var SettingsTable = &Table[model.SettingChange]{
+	Name: TableSettings, Singular: "setting change", Plural: "setting changes",
+	ID:       func(c *model.SettingChange) string { return c.ID },
+	Validate: func(c *model.SettingChange) error { return c.Validate() },
+	Columns: []Column[model.SettingChange]{
+		Col("id", func(c *model.SettingChange) *string { return &c.ID }),
+		Col("kind", func(c *model.SettingChange) *string { return &c.Kind }),
+		Col("setting_key", func(c *model.SettingChange) *string { return &c.Key }),
+		Col("value", func(c *model.SettingChange) *string { return &c.Value }),
+		Col("removed", func(c *model.SettingChange) *bool { return &c.Removed }),
+		Col("changed_by", func(c *model.SettingChange) *string { return &c.By }),
+		Col("at", func(c *model.SettingChange) *time.Time { return &c.At }),
+	},
+}
+
 // FindingsTable keeps model.Finding, the findings of inspections of own
 // portals.
 var FindingsTable = &Table[model.Finding]{

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/yuqing-project/yuqing/analyzer"
@@ -183,6 +184,9 @@ func (a *App) initConsole(ctx context.Context) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := a.seedSchemes(ctx); err != nil {
+		return nil, err
+	}
 	c, err := console.New(console.Options{Store: a.st, Rules: set, Acker: acker, Requests: a.prod,
 		SchemeOptions: analyzer.SchemeOptions(), Logger: a.log, Registerer: a.reg, Settings: a.consoleSettings(),
 		Briefs: NewBriefs(a.st, a.cfg, nil),
@@ -246,7 +250,16 @@ func (a *App) initAnalyzer(ctx context.Context) (*Service, error) {
 			return nil, err
 		}
 	}
-	if err := an.SetSchemes(cfg.Analyzer.Schemes); err != nil {
+	// The schemes in force are the store's, seeded from the file and
+	// polled like the user dictionary (settings.go).
+	if err := a.seedSchemes(ctx); err != nil {
+		return nil, err
+	}
+	schemes, err := a.schemeWatcher(an)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := schemes.Refresh(ctx); err != nil {
 		return nil, err
 	}
 	if f := cfg.Analyzer.TopicsFile; f != "" {
@@ -265,13 +278,11 @@ func (a *App) initAnalyzer(ctx context.Context) (*Service, error) {
 		return nil, err
 	}
 	return &Service{Run: func(ctx context.Context) error {
-		done := make(chan struct{})
-		go func() {
-			defer close(done)
-			stage.WatchDictionary(ctx, cfg.Analyzer.DictionaryRefresh, a.log)
-		}()
+		var wg sync.WaitGroup
+		wg.Go(func() { stage.WatchDictionary(ctx, cfg.Analyzer.DictionaryRefresh, a.log) })
+		wg.Go(func() { schemes.Run(ctx, cfg.Analyzer.DictionaryRefresh, a.log) })
 		err := c.Run(ctx, stage.Handle)
-		<-done
+		wg.Wait()
 		return err
 	}}, nil
 }

@@ -354,6 +354,7 @@ func TestTablesMatchSchema(t *testing.T) {
 		{correctionsTable, store.CorrectionsTable.Physical(layout), nil},
 		{dictionaryTable, store.DictionaryTable.Physical(layout), nil},
 		{findingsTable, store.FindingsTable.Physical(layout), nil},
+		{settingsTable, store.SettingsTable.Physical(layout), nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.schema.name, func(t *testing.T) {

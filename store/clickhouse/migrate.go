@@ -88,6 +88,15 @@ var migrations = []migration{
 			return []string{findingsTable.createSQL(database, cluster, f)}
 		},
 	},
+	// Step 7 (issue 12): the settings people change while the system runs
+	// (monitoring schemes, duty shifts).
+	{
+		version: 7,
+		name:    "settings changed at run time: monitoring schemes, duty shifts",
+		stmts: func(database, cluster string, f features, o schemaOptions) []string {
+			return creates(database, cluster, f, settingsTable)
+		},
+	},
 }
 
 // creates returns the statements that create tables (see createStmts).

@@ -281,6 +281,15 @@ var migrations = []migration{
 			END`,
 		},
 	},
+	// Step 8 (issue 12): the settings people change while the system runs
+	// (monitoring schemes, duty shifts), an append-only log whose latest
+	// change per kind and key is in force.
+	{
+		version: 8,
+		name:    "settings changed at run time: monitoring schemes, duty shifts",
+		stmts: append(createTable(store.SettingsTable, true),
+			`CREATE INDEX setting_changes_key ON setting_changes (kind, setting_key, at, id)`),
+	},
 }
 
 // createTable derives the statements that create the table keeping st: a

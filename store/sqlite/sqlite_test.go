@@ -304,6 +304,7 @@ func TestTablesMatchSchema(t *testing.T) {
 		store.TableCorrections: store.CorrectionsTable.Physical(layout),
 		store.TableDictionary:  store.DictionaryTable.Physical(layout),
 		store.TableFindings:    store.FindingsTable.Physical(layout),
+		store.TableSettings:    store.SettingsTable.Physical(layout),
 	}
 	sqlType := map[store.Kind]string{store.KindString: "TEXT", store.KindInt: "INTEGER", store.KindUint64: "INTEGER",
 		store.KindVersion: "INTEGER", store.KindFloat: "REAL", store.KindBool: "INTEGER", store.KindTime: "INTEGER"}

@@ -61,6 +61,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("Accounts", func(t *testing.T) { RunAccounts(t, open) })
 	t.Run("Audit", func(t *testing.T) { RunAudit(t, open) })
 	t.Run("Inspections", func(t *testing.T) { RunInspections(t, open) })
+	t.Run("Settings", func(t *testing.T) { RunSettings(t, open) })
 	run(t, open, []suiteTest{
 		{"NotFound", testNotFound},
 		{"ConcurrentWriters", testConcurrentWriters},

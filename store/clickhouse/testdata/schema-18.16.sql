@@ -271,3 +271,17 @@ CREATE TABLE IF NOT EXISTS `yuqing`.`inspection_findings`
 ENGINE = ReplacingMergeTree(version)
 ORDER BY (id);
 
+-- migration 7: settings changed at run time: monitoring schemes, duty shifts
+CREATE TABLE IF NOT EXISTS `yuqing`.`setting_changes`
+(
+    `id` String,
+    `kind` String,
+    `setting_key` String,
+    `value` String,
+    `removed` UInt8,
+    `changed_by` String,
+    `at_ns` Int64
+)
+ENGINE = ReplacingMergeTree()
+ORDER BY (kind, setting_key, id);
+

@@ -334,3 +334,20 @@ ORDER BY (id);
 CREATE TABLE IF NOT EXISTS `yuqing`.`inspection_findings` ON CLUSTER `yuqing` AS `yuqing`.`inspection_findings_local`
 ENGINE = Distributed(`yuqing`, `yuqing`, `inspection_findings_local`, cityHash64(id));
 
+-- migration 7: settings changed at run time: monitoring schemes, duty shifts
+CREATE TABLE IF NOT EXISTS `yuqing`.`setting_changes_local` ON CLUSTER `yuqing`
+(
+    `id` String,
+    `kind` LowCardinality(String),
+    `setting_key` String,
+    `value` String CODEC(ZSTD(1)),
+    `removed` UInt8,
+    `changed_by` LowCardinality(String),
+    `at_ns` Int64
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/yuqing/setting_changes_local', '{replica}')
+ORDER BY (kind, setting_key, id);
+
+CREATE TABLE IF NOT EXISTS `yuqing`.`setting_changes` ON CLUSTER `yuqing` AS `yuqing`.`setting_changes_local`
+ENGINE = Distributed(`yuqing`, `yuqing`, `setting_changes_local`, cityHash64(kind));
+

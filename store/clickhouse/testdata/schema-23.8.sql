@@ -281,3 +281,17 @@ CREATE TABLE IF NOT EXISTS `yuqing`.`inspection_findings`
 ENGINE = ReplacingMergeTree(version)
 ORDER BY (id);
 
+-- migration 7: settings changed at run time: monitoring schemes, duty shifts
+CREATE TABLE IF NOT EXISTS `yuqing`.`setting_changes`
+(
+    `id` String,
+    `kind` LowCardinality(String),
+    `setting_key` String,
+    `value` String CODEC(ZSTD(1)),
+    `removed` UInt8,
+    `changed_by` LowCardinality(String),
+    `at_ns` Int64
+)
+ENGINE = ReplacingMergeTree()
+ORDER BY (kind, setting_key, id);
+

@@ -1,0 +1,79 @@
+package app
+
+import (
+	"context"
+	"log/slog"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/yuqing-project/yuqing/analyzer"
+	"github.com/yuqing-project/yuqing/config"
+	"github.com/yuqing-project/yuqing/model"
+	"github.com/yuqing-project/yuqing/store/sqlite"
+)
+
+// TestSchemesFromTheStore checks the analyzer's schemes are the store's:
+// the configured ones seeded, and a change made in the store (as the
+// console makes it) matched by the next post once the watcher polled, with
+// no restart.
+func TestSchemesFromTheStore(t *testing.T) {
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "s.db"), prometheus.NewRegistry(), nil, sqlite.WithMigrate())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	cfg := &config.Config{}
+	cfg.Analyzer.Schemes = []config.Scheme{{ID: "chem", Name: "危化品", Subjects: []string{"化工厂"}}}
+	a := &App{cfg: cfg, log: slog.New(slog.DiscardHandler), reg: prometheus.NewRegistry(), st: st}
+	an, err := analyzer.New(config.AnalyzerConfig{}, a.reg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.seedSchemes(ctx); err != nil {
+		t.Fatal(err)
+	}
+	w, err := a.schemeWatcher(an)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	doc := model.Document{ID: "d1", Title: "化工厂附近道路积水", Body: "昨夜暴雨，化工厂附近道路积水严重。", PublishedAt: time.Now()}
+	hits := func() []string {
+		var ids []string
+		for _, h := range an.Analyze(doc).Schemes {
+			ids = append(ids, h.ID)
+		}
+		return ids
+	}
+	if got := hits(); len(got) != 1 || got[0] != "chem" {
+		t.Fatalf("hits with the seeded schemes = %v", got)
+	}
+	flood := model.Scheme{ID: "flood", Name: "防汛", Events: []string{"积水"}}
+	chemOff := model.Scheme{ID: "chem", Name: "危化品", Subjects: []string{"化工厂"}, Disabled: true}
+	if err := st.AppendSettings(ctx, []model.SettingChange{flood.Change("c1", "monitor", time.Now()), chemOff.Change("c2", "monitor", time.Now())}); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := w.Refresh(ctx); !ok || err != nil {
+		t.Fatalf("refresh = %v, %v", ok, err)
+	}
+	if got := hits(); len(got) != 1 || got[0] != "flood" {
+		t.Errorf("hits after the change = %v, want [flood]", got)
+	}
+	// A scheme that does not compile is refused; the ones in use stay.
+	bad := model.Scheme{ID: "bad", Name: "坏", Expression: "积水 AND ("}
+	if err := st.AppendSettings(ctx, []model.SettingChange{bad.Change("c3", "monitor", time.Now())}); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := w.Refresh(ctx); ok || err == nil {
+		t.Errorf("refresh with a bad scheme = %v, %v; want an error", ok, err)
+	}
+	if got := hits(); len(got) != 1 || got[0] != "flood" {
+		t.Errorf("hits after the bad scheme = %v, want [flood]", got)
+	}
+}
