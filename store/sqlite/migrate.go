@@ -281,6 +281,14 @@ var migrations = []migration{
 			END`,
 		},
 	},
+	// Step 9 (issue 12): post counts per hour and dimension, kept by
+	// triggers in the posts' own transaction and filled from the posts
+	// stored already (rollup.go); the read side counts a window from them.
+	{
+		version: 9,
+		name:    "post counts per hour and dimension (rollup)",
+		stmts:   rollupMigration(),
+	},
 }
 
 // createTable derives the statements that create the table keeping st: a

@@ -398,7 +398,12 @@ func (s *Store) queryPosts(ctx context.Context, q store.PostQuery) (store.PostPa
 	}
 	defer tx.Rollback()
 	var page store.PostPage
-	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM posts`+where, args...).Scan(&page.Total); err != nil {
+	if plan, ok := planRollup(q.Filter()); ok {
+		page.Total, err = rollupTotal(ctx, tx, plan)
+	} else {
+		err = tx.QueryRowContext(ctx, `SELECT count(*) FROM posts`+where, args...).Scan(&page.Total)
+	}
+	if err != nil {
 		return store.PostPage{}, err
 	}
 	if page.Total == 0 || offset >= int(page.Total) {

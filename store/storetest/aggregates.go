@@ -34,6 +34,7 @@ func RunAggregates(t *testing.T, open Opener) {
 		{"TopTerms", testTopTerms},
 		{"TopEvents", testTopEvents},
 		{"Candidates", testCandidates},
+		{"CountsAfterChanges", testCountsAfterChanges},
 	})
 }
 
