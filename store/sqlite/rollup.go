@@ -16,10 +16,14 @@ import (
 // a window of many posts from a few rows per hour instead of a GROUP BY
 // over the posts (issue 12).
 //
-// A row of post_rollup is (fdim, fkey, dim, hour, sentiment, key): how many
-// posts of hour number `hour` (store.StepHour's index), with `sentiment`
-// as corrected, within the scope (fdim, fkey) have the value `key` of
-// dimension `dim`, and the sum of the weights w (keywords only). The scope
+// A row of post_rollup is (fdim, fkey, dim, hour, sentiment, key, label):
+// how many posts n of hour number `hour` (store.StepHour's index), with
+// `sentiment` as corrected, within the scope (fdim, fkey) have the value
+// `key` of dimension `dim` under that label (the greatest name the post
+// gives the key), and the sum of the weights w (keywords only). The label
+// is part of the row so that a replaced version's name leaves with it: a
+// key's label is the greatest of its rows that still count a post, as the
+// GROUP BY's max() over the posts. The scope
 // is everything ('', '') or the posts of one scheme, one region or one
 // topic: what a filter of one of those can be answered with. The dim ''
 // with key '' counts the posts themselves (the total, and by sentiment);
@@ -27,12 +31,13 @@ import (
 // "term" for the keywords of TopTerms. A post adds 1 to every row of each
 // distinct value it has, once per distinct scope it is in.
 //
-// Triggers keep the rows in step within the posts' own transaction: an
-// insert adds the post; an upsert that replaces a post subtracts the old
-// version (BEFORE UPDATE) and adds the new one (AFTER UPDATE); a delete
-// subtracts; a sentiment correction subtracts the post under its
-// sentiment before the correction and adds it under the one after. A row
-// can fall to zero and stay; readers skip rows whose sum is zero.
+// The rows are kept in step within the posts' own transaction: a write of
+// posts adds each new post, and for one that replaces a stored post
+// subtracts the stored version first (rollup_write.go); a delete
+// subtracts, and a sentiment correction subtracts the post under its
+// sentiment before the correction and adds it under the one after, both
+// by triggers (the SQL of rollupSelect). A row can fall to zero and stay;
+// readers skip rows whose sum is zero.
 
 // Rollup dimension names of what is not a store.Dimension.
 const (
@@ -120,8 +125,8 @@ func rollupSelect(where, sentiment string, sign int) string {
 			}
 			conds = append(conds, where)
 			parts = append(parts, fmt.Sprintf(`SELECT '%s' AS fdim, %s AS fkey, '%s' AS dim, %s AS hour, %s AS sentiment, %s AS key,
-				max(%s) AS label, %d * count(*) AS n, %d * total(%s) AS w
-				FROM posts p%s WHERE %s GROUP BY 1, 2, 3, 4, 5, 6`,
+				%s AS label, %d * count(*) AS n, %d * total(%s) AS w
+				FROM posts p%s WHERE %s GROUP BY 1, 2, 3, 4, 5, 6, 7`,
 				scope, fkey, dim, hour, sentiment, key, label, sign, sign, w, strings.Join(join, ""), strings.Join(conds, " AND ")))
 		}
 	}
@@ -141,16 +146,14 @@ func dimStrings(ds []store.Dimension) []string {
 func rollupApply(where, sentiment string, sign int) string {
 	return `INSERT INTO post_rollup (fdim, fkey, dim, hour, sentiment, key, label, n, w)
 		SELECT fdim, fkey, dim, hour, sentiment, key, label, n, w FROM (` + rollupSelect(where, sentiment, sign) + `) WHERE true
-		ON CONFLICT (fdim, fkey, dim, hour, sentiment, key) DO UPDATE SET
-			n = n + excluded.n, w = w + excluded.w, label = max(label, excluded.label)`
+		ON CONFLICT (fdim, fkey, dim, hour, sentiment, key, label) DO UPDATE SET n = n + excluded.n, w = w + excluded.w`
 }
 
-// rollupCounted are the columns of posts the rollup counts by: an update
-// of a post that changes none of them leaves the rollup alone.
-const rollupCounted = `published_at, sentiment_label, source_id, source_name, source_kind, authority, topics, regions, schemes, keywords`
-
-// rollupMigration is the schema step that creates the rollup, its
-// triggers, and fills it from the posts stored already.
+// rollupMigration is the schema step that creates the rollup and the
+// triggers of the changes that do not go through a write of posts (a
+// sentiment correction, a delete); a write of posts changes the rollup in
+// its own transaction (rollupPostsWrite) and the step's backfill counts
+// the posts stored already (rollupBackfill).
 func rollupMigration() []string {
 	return []string{
 		`CREATE TABLE post_rollup (
@@ -163,17 +166,8 @@ func rollupMigration() []string {
 			label TEXT NOT NULL,
 			n INTEGER NOT NULL,
 			w REAL NOT NULL,
-			PRIMARY KEY (fdim, fkey, dim, hour, sentiment, key)
+			PRIMARY KEY (fdim, fkey, dim, hour, sentiment, key, label)
 		) WITHOUT ROWID`,
-		`CREATE TRIGGER post_rollup_insert AFTER INSERT ON posts BEGIN
-			` + rollupApply(`p.seq = new.seq`, rollupSentiment(""), 1) + `;
-		END`,
-		`CREATE TRIGGER post_rollup_update_old BEFORE UPDATE OF ` + rollupCounted + ` ON posts BEGIN
-			` + rollupApply(`p.seq = old.seq`, rollupSentiment(""), -1) + `;
-		END`,
-		`CREATE TRIGGER post_rollup_update_new AFTER UPDATE OF ` + rollupCounted + ` ON posts BEGIN
-			` + rollupApply(`p.seq = new.seq`, rollupSentiment(""), 1) + `;
-		END`,
 		`CREATE TRIGGER post_rollup_delete BEFORE DELETE ON posts BEGIN
 			` + rollupApply(`p.seq = old.seq`, rollupSentiment(""), -1) + `;
 		END`,
@@ -183,7 +177,6 @@ func rollupMigration() []string {
 			` + rollupApply(`p.id = new.post_id`, rollupSentiment("new.id"), -1) + `;
 			` + rollupApply(`p.id = new.post_id`, rollupSentiment(""), 1) + `;
 		END`,
-		rollupApply(`true`, rollupSentiment(""), 1),
 	}
 }
 
@@ -330,8 +323,8 @@ func rollupCounts(ctx context.Context, tx *sql.Tx, p rollupPlan, d store.Dimensi
 			FROM posts` + e.join + ewhere + ` GROUP BY k`
 		args = append(args, eargs...)
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT k, max(l), sum(c) AS cnt FROM (`+q+`) GROUP BY k HAVING cnt > 0
-		ORDER BY cnt DESC, k LIMIT ?`, append(args, limit)...)
+	rows, err := tx.QueryContext(ctx, `SELECT k, max(l), sum(kl) AS cnt FROM (SELECT k, l, sum(c) AS kl FROM (`+q+`) GROUP BY k, l HAVING sum(c) > 0)
+		GROUP BY k ORDER BY cnt DESC, k LIMIT ?`, append(args, limit)...)
 	if err != nil {
 		return nil, err
 	}
@@ -376,7 +369,8 @@ func rollupSeries(ctx context.Context, tx *sql.Tx, p rollupPlan, step store.Step
 			count(DISTINCT posts.id) AS c FROM posts` + e.join + ewhere + ` GROUP BY b, k`
 		args = append(args, eargs...)
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT b, k, max(l), sum(c) AS cnt FROM (`+q+`) GROUP BY b, k HAVING cnt > 0`, args...)
+	rows, err := tx.QueryContext(ctx, `SELECT b, k, max(l), sum(kl) FROM (SELECT b, k, l, sum(c) AS kl FROM (`+q+`) GROUP BY b, k, l HAVING sum(c) > 0)
+		GROUP BY b, k`, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -405,7 +399,7 @@ func rollupTerms(ctx context.Context, tx *sql.Tx, p rollupPlan, limit int) ([]st
 			total(json_extract(j.value, '$.weight')) AS wt FROM posts JOIN json_each(posts.keywords) AS j` + ewhere + ` GROUP BY t`
 		args = append(args, eargs...)
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT t, sum(c) AS cnt, total(wt) AS weight FROM (`+q+`) GROUP BY t HAVING cnt > 0
+	rows, err := tx.QueryContext(ctx, `SELECT t, sum(c) AS cnt, total(wt) AS weight FROM (`+q+`) GROUP BY t HAVING sum(c) > 0
 		ORDER BY cnt DESC, round(weight, 9) DESC, t LIMIT ?`, append(args, limit)...)
 	if err != nil {
 		return nil, err
