@@ -24,11 +24,14 @@ const maxGroup = 32
 // writeReq is one batch to write: stmt run once per row, args giving
 // row i's arguments.
 type writeReq struct {
-	ctx     context.Context
-	table   string
-	stmt    string
-	n       int
-	args    func(i int) ([]any, error)
+	ctx   context.Context
+	table string
+	stmt  string
+	n     int
+	args  func(i int) ([]any, error)
+	// before, when set, runs in the transaction before the rows, in the
+	// request's savepoint (the rollup of the posts written).
+	before  func(ctx context.Context, tx *sql.Tx) error
 	skipped int
 	err     error
 	done    chan struct{}
@@ -160,7 +163,12 @@ func (s *Store) writeGroup(group []*writeReq) {
 			fail(err)
 			return
 		}
-		r.skipped, r.err = writeRows(r.ctx, tx, r)
+		if r.before != nil {
+			r.err = r.before(r.ctx, tx)
+		}
+		if r.err == nil {
+			r.skipped, r.err = writeRows(r.ctx, tx, r)
+		}
 		if r.err != nil {
 			if _, err := tx.ExecContext(context.Background(), `ROLLBACK TO batch`); err != nil {
 				fail(fmt.Errorf("cannot roll back a failed batch: %w", err))

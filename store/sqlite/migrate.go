@@ -17,6 +17,9 @@ type migration struct {
 	version int
 	name    string
 	stmts   []string
+	// fn, when set, runs after stmts in the step's transaction: for data a
+	// statement cannot compute well (the rollup's backfill).
+	fn func(ctx context.Context, tx *sql.Tx) error
 }
 
 // migrations is the schema history. Append only: a released step is never
@@ -290,6 +293,15 @@ var migrations = []migration{
 		stmts: append(createTable(store.SettingsTable, true),
 			`CREATE INDEX setting_changes_key ON setting_changes (kind, setting_key, at, id)`),
 	},
+	// Step 9 (issue 12): post counts per hour and dimension, kept in the
+	// posts' own transaction and filled from the posts stored already
+	// (rollup.go); the read side counts a window from them.
+	{
+		version: 9,
+		name:    "post counts per hour and dimension (rollup)",
+		stmts:   rollupMigration(),
+		fn:      rollupBackfill,
+	},
 }
 
 // createTable derives the statements that create the table keeping st: a
@@ -424,6 +436,11 @@ func apply(ctx context.Context, db *sql.DB, m migration) error {
 	}
 	for _, stmt := range m.stmts {
 		if _, err := tx.ExecContext(ctx, stmt); err != nil {
+			return err
+		}
+	}
+	if m.fn != nil {
+		if err := m.fn(ctx, tx); err != nil {
 			return err
 		}
 	}

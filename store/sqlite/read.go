@@ -204,6 +204,11 @@ func (s *Store) PostSeries(ctx context.Context, q store.SeriesQuery) (store.Seri
 	}
 	var counts []store.SeriesCount
 	err := s.readTx(ctx, "post_series", func(tx *sql.Tx) error {
+		if plan, ok := planRollup(q.Filter); ok {
+			var err error
+			counts, err = rollupSeries(ctx, tx, plan, q.Step, q.By)
+			return err
+		}
 		where, args, err := postFilter(q.Filter, nil)
 		if err != nil {
 			return err
@@ -244,16 +249,28 @@ func (s *Store) PostFacets(ctx context.Context, q store.FacetQuery) (store.Facet
 	}
 	out := store.Facets{By: map[store.Dimension][]store.FacetValue{}}
 	err := s.readTx(ctx, "post_facets", func(tx *sql.Tx) error {
+		limit := q.Limit
+		if limit <= 0 {
+			limit = -1 // SQLite: no limit
+		}
+		if plan, ok := planRollup(q.Filter); ok {
+			var err error
+			if out.Total, err = rollupTotal(ctx, tx, plan); err != nil {
+				return err
+			}
+			for _, dim := range q.By {
+				if out.By[dim], err = rollupCounts(ctx, tx, plan, dim, limit); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
 		where, args, err := postFilter(q.Filter, nil)
 		if err != nil {
 			return err
 		}
 		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM posts`+where, args...).Scan(&out.Total); err != nil {
 			return err
-		}
-		limit := q.Limit
-		if limit <= 0 {
-			limit = -1 // SQLite: no limit
 		}
 		for _, dim := range q.By {
 			d := dimensionOf(dim)
@@ -297,6 +314,11 @@ func rowsDone(rows *sql.Rows) error {
 func (s *Store) TopTerms(ctx context.Context, q store.TermQuery) ([]store.TermCount, error) {
 	var out []store.TermCount
 	err := s.readTx(ctx, "top_terms", func(tx *sql.Tx) error {
+		if plan, ok := planRollup(q.Filter); ok {
+			var err error
+			out, err = rollupTerms(ctx, tx, plan, store.TopLimit(q.Limit))
+			return err
+		}
 		where, args, err := postFilter(q.Filter, nil)
 		if err != nil {
 			return err

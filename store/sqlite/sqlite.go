@@ -223,7 +223,7 @@ var layout = store.Layout{JSONLists: true, SignedIntegers: true}
 // UpsertPosts writes posts in one transaction, keeping the stored row where
 // its version is the same or higher.
 func (s *Store) UpsertPosts(ctx context.Context, posts []model.Post) error {
-	return write(ctx, s, store.PostsTable, posts)
+	return writeWith(ctx, s, store.PostsTable, posts, rollupPostsWrite(posts))
 }
 
 // UpsertEvents writes events in one transaction, higher version winning.
@@ -243,6 +243,12 @@ func (s *Store) UpsertIncidents(ctx context.Context, incidents []model.Incident)
 // winning (see upsertSQL); into a log, a row whose id is stored is not
 // inserted again, and nothing stored is ever overwritten.
 func write[T any](ctx context.Context, s *Store, t *store.Table[T], rows []T) error {
+	return writeWith(ctx, s, t, rows, nil)
+}
+
+// writeWith is write with before run in the transaction first (see
+// writeReq.before).
+func writeWith[T any](ctx context.Context, s *Store, t *store.Table[T], rows []T, before func(context.Context, *sql.Tx) error) error {
 	if len(rows) == 0 {
 		return nil
 	}
@@ -252,7 +258,11 @@ func write[T any](ctx context.Context, s *Store, t *store.Table[T], rows []T) er
 		stmt = upsertSQL(t.Name, cols)
 	}
 	start := time.Now()
-	skipped, err := s.upsert(ctx, t.Name, stmt, len(rows), func(i int) ([]any, error) { return t.Values(layout, &rows[i]) })
+	skipped, err := s.submit(&writeReq{ctx: ctx, table: t.Name, stmt: stmt, n: len(rows), before: before,
+		args: func(i int) ([]any, error) { return t.Values(layout, &rows[i]) }})
+	if err == nil && skipped > 0 {
+		s.log.Debug("store rows skipped: same or higher version stored", "table", t.Name, "skipped", skipped, "rows", len(rows))
+	}
 	s.metrics.WriteDone(t.Name, start, len(rows), skipped, err)
 	if err != nil {
 		return fmt.Errorf("cannot %s %d %s: %w", t.Verb(), len(rows), t.Plural, err)
@@ -261,17 +271,6 @@ func write[T any](ctx context.Context, s *Store, t *store.Table[T], rows []T) er
 		s.postsWritten()
 	}
 	return nil
-}
-
-// upsert writes stmt once per row as one batch through the group
-// committer (group.go): all rows are durable when it returns nil, none when
-// it fails. It returns how many rows were skipped (see writeRows).
-func (s *Store) upsert(ctx context.Context, table, stmt string, n int, args func(i int) ([]any, error)) (int, error) {
-	skipped, err := s.submit(&writeReq{ctx: ctx, table: table, stmt: stmt, n: n, args: args})
-	if err == nil && skipped > 0 {
-		s.log.Debug("store rows skipped: same or higher version stored", "table", table, "skipped", skipped, "rows", n)
-	}
-	return skipped, err
 }
 
 // upsertSQL builds an INSERT that, for an ID already stored, updates every
@@ -399,7 +398,12 @@ func (s *Store) queryPosts(ctx context.Context, q store.PostQuery) (store.PostPa
 	}
 	defer tx.Rollback()
 	var page store.PostPage
-	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM posts`+where, args...).Scan(&page.Total); err != nil {
+	if plan, ok := planRollup(q.Filter()); ok {
+		page.Total, err = rollupTotal(ctx, tx, plan)
+	} else {
+		err = tx.QueryRowContext(ctx, `SELECT count(*) FROM posts`+where, args...).Scan(&page.Total)
+	}
+	if err != nil {
 		return store.PostPage{}, err
 	}
 	if page.Total == 0 || offset >= int(page.Total) {

@@ -35,6 +35,7 @@ func RunAggregates(t *testing.T, open Opener) {
 		{"TopEvents", testTopEvents},
 		{"Candidates", testCandidates},
 		{"EventFilters", testEventFilters},
+		{"CountsAfterChanges", testCountsAfterChanges},
 	})
 }
 
