@@ -195,11 +195,15 @@ type rollupPlan struct {
 }
 
 // planRollup returns the rollup plan of f, or false when f is not
-// expressible on the rollup: full-text search, a source, tier or kind, or
-// more than one of scheme, region and topic; or a window within one
-// hour.
+// expressible on the rollup: anything but a window, a sentiment and at
+// most one of scheme, region and topic (full-text search, a source, tier
+// or kind, an event, has-incident — and any filter field added later,
+// which the rollup cannot know), or a window within one hour.
 func planRollup(f store.Filter) (rollupPlan, bool) {
-	if f.Text != "" || f.SourceID != "" || f.Tier != "" || f.Kind != "" {
+	other := f
+	other.Sentiment, other.Scheme, other.Region, other.Topic = "", "", "", ""
+	other.Since, other.Until = time.Time{}, time.Time{}
+	if other != (store.Filter{}) {
 		return rollupPlan{}, false
 	}
 	p := rollupPlan{sentiment: f.Sentiment, lo: math.MinInt64, hi: math.MaxInt64}
