@@ -108,6 +108,11 @@ type Crawler struct {
 	grp *group
 	// hot is set by FollowHotRequests: boosts requested over the bus.
 	hot *hotFollower
+	// scheduled, when set (by tests, before Run), is called each time a
+	// source's loop sets its timer, with the wait until its next poll: the
+	// observable event a test waits on instead of sleeping to see that a
+	// poll does not come.
+	scheduled func(sourceID string, wait time.Duration)
 
 	mu      sync.Mutex
 	running bool
@@ -339,20 +344,26 @@ func (c *Crawler) loop(ctx context.Context, s *source, stagger time.Duration) {
 			}
 		}
 	}
+	reset := func(d time.Duration) {
+		timer.Reset(d)
+		if c.scheduled != nil {
+			c.scheduled(s.cfg.ID, d)
+		}
+	}
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-s.kick:
 			stop()
-			timer.Reset(c.interval(s))
+			reset(c.interval(s))
 			continue
 		case <-s.wake:
 			stop()
 		case <-timer.C:
 		}
 		if c.grp != nil && !c.grp.owns(s) {
-			timer.Reset(c.interval(s))
+			reset(c.interval(s))
 			continue
 		}
 		// A poll cut short because the source moved to another replica
@@ -361,7 +372,7 @@ func (c *Crawler) loop(ctx context.Context, s *source, stagger time.Duration) {
 			(c.grp == nil || c.grp.owns(s)) {
 			c.log.Warn("poll failed", "source", s.cfg.ID, "err", err)
 		}
-		timer.Reset(c.interval(s))
+		reset(c.interval(s))
 	}
 }
 

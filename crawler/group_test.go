@@ -221,8 +221,24 @@ func TestGroupSharesSourcesAndTakesOver(t *testing.T) {
 		defer pub.mu.Unlock()
 		return len(pub.docs) >= 3*len(hosts)
 	})
-	// Several more polls of every source by its owner.
-	time.Sleep(time.Second)
+	// At least two more whole polls of every source by its owner (three
+	// counted: the first may be the poll that was running), which would
+	// publish an article again if the seen-set were not shared.
+	polled := func(id string) float64 {
+		return testutil.ToFloat64(a.c.m.polls.WithLabelValues(id, pollOK)) + testutil.ToFloat64(b.c.m.polls.WithLabelValues(id, pollOK))
+	}
+	before := map[string]float64{}
+	for _, s := range srcs {
+		before[s.ID] = polled(s.ID)
+	}
+	waitFor(t, "two more polls of every source", func() bool {
+		for _, s := range srcs {
+			if polled(s.ID) < before[s.ID]+3 {
+				return false
+			}
+		}
+		return true
+	})
 	docs := pub.take()
 	perID := map[string]int{}
 	for _, d := range docs {
@@ -292,7 +308,12 @@ func TestGroupSharesSourcesAndTakesOver(t *testing.T) {
 		defer pub.mu.Unlock()
 		return len(pub.docs) >= 1
 	})
-	time.Sleep(500 * time.Millisecond)
+	// At least two more whole polls of that source (three counted, as
+	// above), which would publish the page again if the change were not
+	// recorded.
+	changed := b.c.m.polls.WithLabelValues(fromA[0], pollOK)
+	polls := testutil.ToFloat64(changed)
+	waitFor(t, "two more polls of the changed page's source", func() bool { return testutil.ToFloat64(changed) >= polls+3 })
 	if d := pub.take(); len(d) != 1 || !strings.Contains(d[0].Title, "更新") {
 		t.Errorf("after a change got %d documents, want the one changed page", len(d))
 	}

@@ -2,7 +2,9 @@ package crawler
 
 import (
 	"context"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -102,6 +104,19 @@ func TestHotRequestOverTheBus(t *testing.T) {
 	if err := c.FollowHotRequests(opts); err != nil {
 		t.Fatal(err)
 	}
+	// Every wait the source's loop sets, in order: after the boost
+	// expires, the next must be the source's own interval.
+	type wait struct {
+		at time.Time
+		d  time.Duration
+	}
+	var waitsMu sync.Mutex
+	var waits []wait
+	c.scheduled = func(id string, d time.Duration) {
+		waitsMu.Lock()
+		waits = append(waits, wait{time.Now(), d})
+		waitsMu.Unlock()
+	}
 	runCtx, cancel := context.WithCancel(ctx)
 	done := make(chan error, 1)
 	go func() { done <- c.Run(runCtx) }()
@@ -130,12 +145,31 @@ func TestHotRequestOverTheBus(t *testing.T) {
 	}
 	polls := 0
 	waitFor(t, "boosted polls", func() bool { polls += listPolls(); return polls >= 4 })
-	time.Sleep(time.Until(until) + 300*time.Millisecond)
-	site.requests()
-	time.Sleep(500 * time.Millisecond)
-	if n := listPolls(); n != 0 {
-		t.Errorf("%d polls after the boost expired, want none before the source's own interval", n)
+	// Once the boost has expired the loop waits the source's own interval
+	// (an hour) and polls no more: the first wait of an hour after the
+	// boosted ones comes after until, and no poll is scheduled after it.
+	hourly := func() int {
+		waitsMu.Lock()
+		defer waitsMu.Unlock()
+		b := slices.IndexFunc(waits, func(w wait) bool { return w.d == cfg.HotMinInterval })
+		if b < 0 {
+			return -1
+		}
+		if i := slices.IndexFunc(waits[b:], func(w wait) bool { return w.d == time.Hour }); i >= 0 {
+			return b + i
+		}
+		return -1
 	}
+	waitFor(t, "the loop to go back to the source's own interval", func() bool { return hourly() >= 0 })
+	i := hourly()
+	waitsMu.Lock()
+	if waits[i].at.Before(until) {
+		t.Errorf("the boost ended at %s, before its end %s", waits[i].at.Format(time.StampMilli), until.Format(time.StampMilli))
+	}
+	if after := waits[i+1:]; len(after) != 0 {
+		t.Errorf("%d polls after the boost expired, want none before the source's own interval: %v", len(after), after)
+	}
+	waitsMu.Unlock()
 	if got := testutil.ToFloat64(c.m.hotRequests.WithLabelValues(hotApplied)); got != 1 {
 		t.Errorf("hot_requests_total{result=applied} = %v, want 1", got)
 	}

@@ -86,9 +86,10 @@ crawler:
 demo:
   enabled: false
 `, brokerAddr, srv.URL))
+	var crawlers []*proc
 	for _, name := range []string{"c1", "c2"} {
-		startYuqing(t, bin, "-config", crawlerCfg, "-target", "crawler", "-data-dir", filepath.Join(dir, name),
-			"-http-listen", freePort(t))
+		crawlers = append(crawlers, startYuqing(t, bin, "-config", crawlerCfg, "-target", "crawler", "-data-dir", filepath.Join(dir, name),
+			"-http-listen", freePort(t)))
 	}
 
 	// Every article published once on the docs topic.
@@ -107,9 +108,21 @@ demo:
 	if len(published) != articles {
 		t.Fatalf("%d distinct documents published, want %d", len(published), articles)
 	}
-	// A few more polls of both processes: nothing is fetched in full or
-	// published again.
-	time.Sleep(6 * time.Second)
+	// At least two more whole polls of the source by whichever process
+	// owns it (three counted: the first may be the poll that was
+	// running): nothing is fetched in full or published again.
+	polls := func() float64 {
+		var n float64
+		for _, p := range crawlers {
+			n += metricSum(p.metrics(), `yuqing_crawler_polls_total{result="ok",source="site"}`)
+		}
+		return n
+	}
+	before := polls()
+	crawlers[0].waitFor("two more polls of the source", time.Minute, func() (bool, string) {
+		n := polls()
+		return n >= before+3, fmt.Sprintf("%v polls, %v before", n, before)
+	})
 	pctx, pcancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer pcancel()
 	cl.PollFetches(pctx).EachRecord(func(r *kgo.Record) { published[string(r.Key)]++ })
