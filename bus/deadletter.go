@@ -72,7 +72,7 @@ func ReadDeadLetters(ctx context.Context, opts []kgo.Opt, f DeadLetterFilter) ([
 		return nil, fmt.Errorf("cannot connect to Kafka: %w", err)
 	}
 	defer cl.Close()
-	ends, err := topicEnds(ctx, cl, TopicDeadLetter)
+	ends, err := TopicEnds(ctx, cl, TopicDeadLetter)
 	if err != nil {
 		return nil, err
 	}
@@ -120,8 +120,9 @@ func ReadDeadLetters(ctx context.Context, opts []kgo.Opt, f DeadLetterFilter) ([
 	return out, nil
 }
 
-// topicEnds returns the end offset (high watermark) of each partition.
-func topicEnds(ctx context.Context, cl *kgo.Client, topic string) (map[int32]int64, error) {
+// TopicEnds returns the end offset (high watermark) of each partition of
+// topic, asking each partition's leader.
+func TopicEnds(ctx context.Context, cl *kgo.Client, topic string) (map[int32]int64, error) {
 	meta := kmsg.NewPtrMetadataRequest()
 	mt := kmsg.NewMetadataRequestTopic()
 	mt.Topic = kmsg.StringPtr(topic)

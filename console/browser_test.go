@@ -303,6 +303,12 @@ func TestCockpitInBrowser(t *testing.T) {
 	screenshot(t, run, dir, "screen", 1920, 1080)
 }
 
+// pageSettled is JavaScript that is true once a page has rendered all it
+// renders: loaded, and the charts of the overview and of an event drawn
+// from their JSON (data-drawn set by home.js and event.js), so that a
+// check of what the page does not show is not made before it is shown.
+const pageSettled = `document.readyState==='complete'&&!document.querySelector('#overview:not([data-drawn]), #event:not([data-drawn])')`
+
 // rawText finds what people must not read on a page: English keys
 // (snake_case, the states and labels the system stores), raw JSON and
 // UTC or ISO 8601 times.
@@ -340,7 +346,8 @@ func TestPagesSpeakChinese(t *testing.T) {
 		"/incidents/NONE", "/feed?window=never", "/feed?sort=heat&incident=1", "/?window=30d&region=451024", "/incidents?closed=1&q=爆炸",
 		"/inspections", "/briefs", "/accounts", "/audit", "/events?window=7d", "/feed?sort=hot"} {
 		var text string
-		run("read "+path, chromedp.Navigate(base+path), chromedp.WaitReady(`body`, chromedp.ByQuery), chromedp.Sleep(200*time.Millisecond),
+		run("read "+path, chromedp.Navigate(base+path), chromedp.WaitReady(`body`, chromedp.ByQuery),
+			chromedp.Poll(pageSettled, nil, chromedp.WithPollingTimeout(20*time.Second)),
 			chromedp.Evaluate(`document.body.innerText`, &text))
 		if text == "" {
 			t.Errorf("%s: no text", path)

@@ -326,7 +326,7 @@ func TestEscapingInBrowser(t *testing.T) {
 		{"/posts/" + posts[1].ID, `main`, []string{visible("标题2"), visible("正文2")}},
 		{"/posts/" + posts[2].ID, `main`, []string{visible("标题3")}},
 		{"/events", `#events`, []string{"<img src=x onerror="}},
-		{"/events/" + crawledEv, `#event`, []string{"<img src=x onerror="}},
+		{"/events/" + crawledEv, `#event[data-drawn="1"]`, []string{"<img src=x onerror="}},
 		{"/incidents", `main`, []string{visible("事件"), visible("公开"), "<img src=x onerror="}},
 		{"/incidents/" + apiInc, `#history`, []string{visible("事件"), visible("立案"), visible("确认"), visible("处置人"), visible("回应")}},
 		{"/incidents/" + crawledInc.ID, `#history`, []string{"<img src=x onerror=", visible("处置人"), visible("回应"), visible("豁免")}},
@@ -336,6 +336,7 @@ func TestEscapingInBrowser(t *testing.T) {
 	for _, pg := range pages {
 		var raw string
 		run("render "+pg.path, chromedp.Navigate(srv.URL+pg.path), chromedp.WaitReady(pg.ready, chromedp.ByQuery),
+			chromedp.Poll(pageSettled, nil, chromedp.WithPollingTimeout(20*time.Second)),
 			// The handlers of an injected element run on load; a tooltip
 			// of each chart is shown, so that what ECharts renders as
 			// HTML is in the DOM too.

@@ -13,9 +13,7 @@ import (
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2"
-	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
-	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/yuqing-project/yuqing/bus"
 	"github.com/yuqing-project/yuqing/store/clickhouse/chtest"
@@ -170,9 +168,14 @@ func docsOnTopic(t *testing.T, brokerAddr string) map[string]int {
 	defer cl.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	ends, err := endOffsets(ctx, cl, bus.TopicDocs)
+	ends, err := bus.TopicEnds(ctx, cl, bus.TopicDocs)
 	if err != nil {
 		t.Fatal(err)
+	}
+	for p, end := range ends {
+		if end == 0 {
+			delete(ends, p) // an empty partition has nothing to read
+		}
 	}
 	docs := map[string]int{}
 	for len(ends) > 0 && ctx.Err() == nil {
@@ -187,45 +190,4 @@ func docsOnTopic(t *testing.T, brokerAddr string) map[string]int {
 		t.Fatalf("could not read the docs topic to its end: %v", ctx.Err())
 	}
 	return docs
-}
-
-// endOffsets returns the end offset of every non-empty partition of topic.
-func endOffsets(ctx context.Context, cl *kgo.Client, topic string) (map[int32]int64, error) {
-	meta := kmsg.NewPtrMetadataRequest()
-	mt := kmsg.NewMetadataRequestTopic()
-	mt.Topic = kmsg.StringPtr(topic)
-	meta.Topics = append(meta.Topics, mt)
-	mresp, err := meta.RequestWith(ctx, cl)
-	if err != nil {
-		return nil, fmt.Errorf("metadata of %s: %w", topic, err)
-	}
-	if len(mresp.Topics) != 1 || len(mresp.Topics[0].Partitions) == 0 {
-		return nil, fmt.Errorf("metadata of %s: no partitions", topic)
-	}
-	req := kmsg.NewPtrListOffsetsRequest()
-	rt := kmsg.NewListOffsetsRequestTopic()
-	rt.Topic = topic
-	for _, p := range mresp.Topics[0].Partitions {
-		rp := kmsg.NewListOffsetsRequestTopicPartition()
-		rp.Partition = p.Partition
-		rp.Timestamp = -1 // the end
-		rt.Partitions = append(rt.Partitions, rp)
-	}
-	req.Topics = append(req.Topics, rt)
-	resp, err := req.RequestWith(ctx, cl)
-	if err != nil {
-		return nil, fmt.Errorf("end offsets of %s: %w", topic, err)
-	}
-	ends := map[int32]int64{}
-	for _, t := range resp.Topics {
-		for _, p := range t.Partitions {
-			if err := kerr.ErrorForCode(p.ErrorCode); err != nil {
-				return nil, fmt.Errorf("end offset of %s/%d: %w", topic, p.Partition, err)
-			}
-			if p.Offset > 0 {
-				ends[p.Partition] = p.Offset
-			}
-		}
-	}
-	return ends, nil
 }

@@ -73,8 +73,10 @@ type soakCall struct {
 // the last minute, or of the first and last quarter of a shorter run, and
 // the least-squares slope in MiB a minute), and the documents produced against
 // the posts stored: every produced document must be a post once the
-// pipeline has drained, or the benchmark fails. The run happens once,
-// whatever b.N.
+// pipeline has drained, or the benchmark fails. With
+// YUQING_SOAK_PROFILES set to a directory it saves two heap profiles of
+// the process there (after a quarter of the run and at its end). The
+// run happens once, whatever b.N.
 func BenchmarkSoak(b *testing.B) {
 	dur := 30 * time.Second
 	if s := os.Getenv("YUQING_SOAK"); s != "" {
@@ -91,18 +93,24 @@ func BenchmarkSoak(b *testing.B) {
 
 	bin := buildBinary(b)
 	dir := b.TempDir()
-	httpAddr, brokerAddr, demoAddr := freePort(b), freePort(b), freePort(b)
+	httpAddr, brokerAddr, demoAddr, debugAddr := freePort(b), freePort(b), freePort(b), freePort(b)
+	// YUQING_SOAK_PROFILES, when set, is a directory for two heap
+	// profiles of the process, after a quarter of the run and at its end
+	// (go tool pprof -base heap-first.pb.gz heap-last.pb.gz: what grew).
+	profiles := os.Getenv("YUQING_SOAK_PROFILES")
 	cfg := filepath.Join(dir, "yuqing.yaml")
 	// The embedded default's own settings (config/default.yaml), with the
 	// ports of this run.
 	if err := os.WriteFile(cfg, []byte(fmt.Sprintf(`data_dir: %s
+http:
+  debug_listen: %s
 auth:
   demo_accounts: true
 demo:
   enabled: true
   listen: %s
   speed: 1
-`, filepath.Join(dir, "data"), demoAddr)), 0o644); err != nil {
+`, filepath.Join(dir, "data"), debugAddr, demoAddr)), 0o644); err != nil {
 		b.Fatal(err)
 	}
 	p := startYuqing(b, bin, "-config", cfg, "-http-listen", httpAddr, "-broker-listen", brokerAddr, "-log-level", "warn")
@@ -169,6 +177,19 @@ demo:
 			mu.Unlock()
 		}
 	}()
+
+	if profiles != "" {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(dur / 4):
+			}
+			saveHeap(b, debugAddr, filepath.Join(profiles, "heap-first.pb.gz"))
+		}()
+	}
 
 	// RSS every 5 s.
 	wg.Add(1)
@@ -297,6 +318,10 @@ demo:
 	elapsed := time.Since(start)
 	b.StopTimer()
 
+	if profiles != "" {
+		saveHeap(b, debugAddr, filepath.Join(profiles, "heap-last.pb.gz"))
+	}
+
 	// Drain: every produced document must become a post. The posts are
 	// read through the API, one by one.
 	mu.Lock()
@@ -340,10 +365,12 @@ demo:
 		paths = append(paths, k)
 	}
 	slices.Sort(paths)
+	// One log line (go test cuts a benchmark's log after ten lines).
+	var endpoints strings.Builder
 	for _, k := range paths {
 		ls := byPath[k]
 		slices.Sort(ls)
-		b.Logf("  %-36s %5d requests, p50 %s, p99 %s", k, len(ls), pct(ls, 0.5).Round(time.Millisecond), pct(ls, 0.99).Round(time.Millisecond))
+		fmt.Fprintf(&endpoints, "\n  %-36s %5d requests, p50 %s, p99 %s", k, len(ls), pct(ls, 0.5).Round(time.Millisecond), pct(ls, 0.99).Round(time.Millisecond))
 	}
 	var dbBytes int64
 	if fi, err := os.Stat(filepath.Join(dir, "data", "yuqing.db")); err == nil {
@@ -357,6 +384,7 @@ demo:
 		first, last, slope, len(rss), float64(peakRSS(b, pid))/(1<<20))
 	b.Logf("Go heap in use: first %.1f MiB, last %.1f MiB, slope %+.2f MiB/min; SQLite file %.1f MiB",
 		hFirst, hLast, hSlope, float64(dbBytes)/(1<<20))
+	b.Logf("API latency by endpoint:%s", endpoints.String())
 	b.ReportMetric(float64(n), "docs")
 	b.ReportMetric(float64(len(missing)), "lost")
 	b.ReportMetric(float64(len(latencies)), "requests")
@@ -443,4 +471,22 @@ func soakHeap(base string) int64 {
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(resp.Body)
 	return int64(metricSum(string(raw), "go_memstats_heap_inuse_bytes"))
+}
+
+// saveHeap writes a heap profile of the process serving pprof on addr to
+// path.
+func saveHeap(b *testing.B, addr, path string) {
+	resp, err := http.Get("http://" + addr + "/debug/pprof/heap")
+	if err != nil {
+		b.Errorf("heap profile: %v", err)
+		return
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err == nil {
+		err = os.WriteFile(path, raw, 0o644)
+	}
+	if err != nil {
+		b.Errorf("heap profile: %v", err)
+	}
 }

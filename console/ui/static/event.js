@@ -3,13 +3,17 @@
 (function(){
 'use strict';
 const id=document.getElementById('event').dataset.id;
+// data-drawn on #event: "1" once the charts are drawn, "failed" once
+// the failure is said (what the page tests wait on).
 (async()=>{
+  const box=document.getElementById('event');
   const r=await fetch('/api/v1/events/'+encodeURIComponent(id)+'/analysis').catch(()=>null);
-  if(!r||!r.ok){yq.say('无法读取事件数据');return;}
+  if(!r||!r.ok){yq.say('无法读取事件数据');box.dataset.drawn='failed';return;}
   const a=await r.json();
   yqCharts.stacked('c-timeline',a.hours,a.by_tier);
   yqCharts.lines('c-sentiment',a.hours,a.by_sentiment,{sentiment:true});
   yqCharts.pie('c-tiers',a.tiers);
+  box.dataset.drawn='1';
 })();
 const form=document.getElementById('open-incident');
 if(form)form.addEventListener('submit',async ev=>{

@@ -4,9 +4,11 @@
 'use strict';
 const box=document.getElementById('overview');
 const screen=box.dataset.screen==='1';
+// data-drawn on #overview: "1" once the charts are drawn, "failed" once
+// the failure is said (what the page tests wait on).
 async function draw(){
-  let r;try{r=await fetch('/api/v1/overview?'+box.dataset.query);}catch(e){yq.say('无法读取态势数据，稍后自动重试');return;}
-  if(!r.ok){yq.say('无法读取态势数据');return;}
+  let r;try{r=await fetch('/api/v1/overview?'+box.dataset.query);}catch(e){yq.say('无法读取态势数据，稍后自动重试');box.dataset.drawn='failed';return;}
+  if(!r.ok){yq.say('无法读取态势数据');box.dataset.drawn='failed';return;}
   const o=(await r.json()).overview;
   yqCharts.lines('c-volume',o.buckets,o.volume,{stack:true});
   yqCharts.pie('c-shares',o.shares);
