@@ -281,8 +281,11 @@ func TestEscapingInBrowser(t *testing.T) {
 			t.Fatalf("action on %s %s: %d %s, want %d", id, body, code, resp, want)
 		}
 	}
+	// An incident opened by hand is confirmed already (a second confirm is
+	// refused with 409): its level is set instead.
+	act(apiInc, fmt.Sprintf(`{"action":"set_level","level":"II","reason":%q}`, payload("定级")), http.StatusAccepted)
+	act(crawledInc.ID, fmt.Sprintf(`{"action":"confirm","level":"II","reason":%q}`, payload("确认")), http.StatusAccepted)
 	for _, id := range []string{apiInc, crawledInc.ID} {
-		act(id, fmt.Sprintf(`{"action":"confirm","level":"II","reason":%q}`, payload("确认")), http.StatusAccepted)
 		act(id, fmt.Sprintf(`{"action":"assign","assignee":%q}`, payload("处置人")), http.StatusAccepted)
 		act(id, fmt.Sprintf(`{"action":"record_response","rule":"R-5H","url":%q,"title":%q,"source":%q}`,
 			`http://gov.example/tb?x="><img src=x onerror=yqP='evidence'>`, payload("回应"), payload("发布方")), http.StatusAccepted)
@@ -328,8 +331,8 @@ func TestEscapingInBrowser(t *testing.T) {
 		{"/events", `#events`, []string{"<img src=x onerror="}},
 		{"/events/" + crawledEv, `#event[data-drawn="1"]`, []string{"<img src=x onerror="}},
 		{"/incidents", `main`, []string{visible("事件"), visible("公开"), "<img src=x onerror="}},
-		{"/incidents/" + apiInc, `#history`, []string{visible("事件"), visible("立案"), visible("确认"), visible("处置人"), visible("回应")}},
-		{"/incidents/" + crawledInc.ID, `#history`, []string{"<img src=x onerror=", visible("处置人"), visible("回应"), visible("豁免")}},
+		{"/incidents/" + apiInc, `#history`, []string{visible("事件"), visible("立案"), visible("定级"), visible("处置人"), visible("回应")}},
+		{"/incidents/" + crawledInc.ID, `#history`, []string{"<img src=x onerror=", visible("确认"), visible("处置人"), visible("回应"), visible("豁免")}},
 		{"/incidents/" + discInc, `#history`, []string{visible("公开")}},
 		{"/settings", `#words`, []string{word}},
 	}
