@@ -83,6 +83,12 @@ type ConsumerConfig struct {
 	// stage that consumes two single-partition topics has one active
 	// member for both. Every member of a group must agree on it.
 	CoAssign bool
+	// SessionTimeout and HeartbeatInterval, when positive, replace the
+	// client's defaults (45s and 3s): the session timeout is how long the
+	// brokers keep the partitions of a member that went silent (killed)
+	// before another member gets them.
+	SessionTimeout    time.Duration
+	HeartbeatInterval time.Duration
 }
 
 // Consumer is an at-least-once consumer group member: it commits a
@@ -153,6 +159,12 @@ func NewConsumer(cfg ConsumerConfig, opts []kgo.Opt, dlq *Producer, m *Metrics, 
 	)
 	if cfg.CoAssign {
 		opts = append(opts, kgo.Balancers(kgo.RangeBalancer()))
+	}
+	if cfg.SessionTimeout > 0 {
+		opts = append(opts, kgo.SessionTimeout(cfg.SessionTimeout))
+	}
+	if cfg.HeartbeatInterval > 0 {
+		opts = append(opts, kgo.HeartbeatInterval(cfg.HeartbeatInterval))
 	}
 	if cfg.OnAssigned != nil {
 		opts = append(opts, kgo.OnPartitionsAssigned(func(ctx context.Context, _ *kgo.Client, a map[string][]int32) {

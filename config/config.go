@@ -383,6 +383,17 @@ type ResponderConfig struct {
 	Reminders []string `yaml:"reminders"`
 	// TickInterval is how often deadlines are checked. Default: 15s.
 	TickInterval time.Duration `yaml:"tick_interval"`
+	// SessionTimeout is the responder consumer group's session timeout:
+	// how long the brokers wait for a silent member (a killed process)
+	// before the standby responder is given its partitions. Kafka refuses
+	// values outside group.min.session.timeout.ms (6s by default) and
+	// group.max.session.timeout.ms (30m; the embedded broker's is 5m).
+	// Default: 10s (the other groups keep the client's 45s).
+	SessionTimeout time.Duration `yaml:"session_timeout"`
+	// HeartbeatInterval is how often the responder's group member tells
+	// the brokers it is alive, and so how soon a waiting standby hears of
+	// a rebalance. At most a third of session_timeout. Default: 1s.
+	HeartbeatInterval time.Duration `yaml:"heartbeat_interval"`
 	// EffectWindow is the span before and after the first response that
 	// the effect evaluation compares. Default: 6h.
 	EffectWindow time.Duration `yaml:"effect_window"`

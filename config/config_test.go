@@ -101,7 +101,7 @@ func TestLoadGoodConfig(t *testing.T) {
 			IncidentTiers: []string{"中央媒体", "省级媒体"}, LevelByTier: map[string]string{"中央媒体": "II", "省级媒体": "III"},
 			ClockStart: "detection", RuleOverrides: map[string]RuleOverride{"R-5H": {Hours: 3}},
 			Reminders: []string{"25%", "30m"}, TickInterval: 5 * time.Second, EffectWindow: 3 * time.Hour,
-			BacklogHorizon: 12 * time.Hour,
+			BacklogHorizon: 12 * time.Hour, SessionTimeout: 20 * time.Second, HeartbeatInterval: 2 * time.Second,
 			Notify: NotifyConfig{
 				ConsoleURL: "https://yuqing.example.gov.cn", AckURL: "https://ack.example.gov.cn/ack",
 				AckSecret: "s3cret-from-a-file", AckTTL: 24 * time.Hour, DeliveryLog: "/var/lib/yuqing/deliveries.jsonl",

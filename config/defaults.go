@@ -133,6 +133,8 @@ func (c *Config) applyDefaults(set func(string) bool) {
 	}
 	d.strings("responder.reminders", &c.Responder.Reminders, []string{"50%", "1h"})
 	d.dur("responder.tick_interval", &c.Responder.TickInterval, 15*time.Second)
+	d.dur("responder.session_timeout", &c.Responder.SessionTimeout, 10*time.Second)
+	d.dur("responder.heartbeat_interval", &c.Responder.HeartbeatInterval, time.Second)
 	d.dur("responder.effect_window", &c.Responder.EffectWindow, 6*time.Hour)
 	d.dur("responder.backlog_horizon", &c.Responder.BacklogHorizon, 6*time.Hour)
 	c.Responder.Notify.applyDefaults("responder.notify", set)

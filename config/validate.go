@@ -355,6 +355,12 @@ func (c *Config) problems() []Problem {
 	if r.TickInterval < time.Second {
 		bad("responder.tick_interval", "must be at least 1s, got %s", r.TickInterval)
 	}
+	if st := r.SessionTimeout; st < 6*time.Second || st > 30*time.Minute {
+		bad("responder.session_timeout", "must be between 6s and 30m (the brokers' default group.min/max.session.timeout.ms), got %s", st)
+	}
+	if hb := r.HeartbeatInterval; hb < 100*time.Millisecond || hb > r.SessionTimeout/3 {
+		bad("responder.heartbeat_interval", "must be between 100ms and a third of responder.session_timeout (%s), got %s", r.SessionTimeout/3, hb)
+	}
 	if r.EffectWindow < time.Minute {
 		bad("responder.effect_window", "must be at least 1m, got %s", r.EffectWindow)
 	}

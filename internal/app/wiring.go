@@ -316,7 +316,9 @@ func (a *App) initResponder(ctx context.Context) (*Service, error) {
 	// People's requests arrive in the posts' group, co-assigned, so the
 	// one active responder applies them.
 	c, err := a.consumer(bus.ConsumerConfig{Group: "yuqing-responder", Topics: []string{bus.TopicPosts, bus.TopicRequests},
-		CoAssign: true, OnAssigned: onAssigned})
+		CoAssign: true, OnAssigned: onAssigned,
+		// A killed active responder hands over after this, not the client's 45s.
+		SessionTimeout: cfg.Responder.SessionTimeout, HeartbeatInterval: cfg.Responder.HeartbeatInterval})
 	if err != nil {
 		return nil, err
 	}
