@@ -27,7 +27,8 @@ test: lint
 # Every fuzz test of a parser that takes outside input, each for
 # FUZZTIME (Go runs one fuzz target at a time), so a regression that
 # panics fails CI. The seeds run in every plain `go test` too. A bare
-# deadline race of Go's fuzz coordinator is retried once (scripts/fuzz.sh).
+# deadline race of Go's fuzz coordinator is run again, up to three attempts
+# (scripts/fuzz.sh).
 FUZZTIME ?= 10s
 FUZZ_TARGETS = \
 	crawler:FuzzExtract crawler:FuzzDecodeEncoding crawler:FuzzParseFeed \
