@@ -181,13 +181,16 @@ return c&&(c.getOption().series[0].data||[]).some(v=>v>0);}).length`, &sparks))
 				var before, after string
 				run("filter the feed", chromedp.Navigate(base+"/feed"), chromedp.Text(`#total b`, &before, chromedp.ByQuery),
 					chromedp.SetValue(`#sentiment`, model.Positive, chromedp.ByQuery), chromedp.Click(`form.controls button[type=submit]`, chromedp.ByQuery),
-					chromedp.WaitNotPresent(`li.post[data-id="p1"]`, chromedp.ByQuery), chromedp.Text(`#total b`, &after, chromedp.ByQuery))
+					// The submit loads a new document: wait for it whole before
+					// reading, or the old page's nodes vanish under the query.
+					waitLocation("sentiment="+model.Positive), chromedp.WaitVisible(`#total b`, chromedp.ByQuery),
+					chromedp.WaitNotPresent(`li.post[data-id="p1"]`, chromedp.ByQuery), chromedp.Evaluate(`document.querySelector('#total b').textContent`, &after))
 				if before != "2" || after != "1" {
 					t.Errorf("%s: the feed counts %s, with 正面 %s; want 2 and 1", role, before, after)
 				}
 				run("sort the feed by heat", chromedp.Navigate(base+"/feed"), chromedp.WaitVisible(`#sort`, chromedp.ByQuery), chromedp.SetValue(`#sort`, "heat", chromedp.ByQuery),
 					chromedp.Click(`form.controls button[type=submit]`, chromedp.ByQuery), waitLocation("sort=heat"),
-					chromedp.WaitVisible(`li.post[data-id="p1"]`, chromedp.ByQuery), chromedp.Text(`#total`, &after, chromedp.ByQuery))
+					chromedp.WaitVisible(`li.post[data-id="p1"]`, chromedp.ByQuery), chromedp.Evaluate(`document.querySelector('#total').textContent`, &after))
 				if !strings.Contains(after, "按所属事件热度") {
 					t.Errorf("%s: the feed sorted by heat says %q", role, after)
 				}
