@@ -341,6 +341,9 @@ func (a *Analyzer) Analyze(doc model.Document) model.Post {
 		}
 	}
 	post.Sentiment, _ = a.lex.score(tokens, doc.Authority == model.TierOfficial)
+	// The government's own voice is never negative opinion: its tone
+	// stays in Negativity and Evidence, its label is what it counts as.
+	post.Sentiment.Label = post.OpinionLabel(post.Sentiment.Label)
 	post.Keywords, post.SimHash = a.idf.keywordsAndFingerprint(tokens, bodyStart, words)
 	if topics := a.Topics().tag(tokens, wordTokens); topics != nil {
 		post.Topics = topics

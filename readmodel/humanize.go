@@ -132,6 +132,18 @@ func isHan(r rune) bool {
 	return unicode.Is(unicode.Han, r) || (r >= 0x3000 && r <= 0x303f) || (r >= 0xff00 && r <= 0xffef) || r == '》' || r == '《'
 }
 
+// VoiceName is the Chinese name of a post's voice (model.Voice…); empty
+// for public opinion, which needs no mark.
+func VoiceName(voice string) string {
+	switch voice {
+	case model.VoiceOfficial:
+		return "官方发布"
+	case model.VoiceRelay:
+		return "政策解读"
+	}
+	return ""
+}
+
 // SentimentName names a sentiment label: 正面, 中性, 负面.
 func SentimentName(label string) string {
 	switch label {

@@ -41,6 +41,9 @@ type PostItem struct {
 	// SimHash is the post's text fingerprint, which the feed folds
 	// near-duplicates by; the API does not show it.
 	SimHash uint64 `json:"-"`
+	// Voice is whose voice the post is (model.Voice…): an official or a
+	// relayed policy is never counted as negative opinion.
+	Voice string `json:"voice"`
 }
 
 // SentimentView is a post's sentiment as people read it: the officer's
@@ -82,7 +85,7 @@ func NewPostItem(p model.Post, withBody bool, c *model.SentimentCorrection) Post
 		PublishedAtSource: p.PublishedAtSource, FetchedAt: p.FetchedAt, Sentiment: Sentiment(p.Sentiment, c),
 		ModelSentiment: p.Sentiment, Topics: nonNil(p.Topics), Keywords: nonNil(p.Keywords), Regions: nonNil(p.Regions),
 		Flags: nonNil(p.Flags), Schemes: make([]model.SchemeHit, len(p.Schemes)), Summary: summary(p.Body, 120),
-		Entities: nonNil(p.Entities), SimHash: p.SimHash}
+		Entities: nonNil(p.Entities), SimHash: p.SimHash, Voice: p.Voice()}
 	for i, h := range p.Schemes {
 		h.Terms = nonNil(h.Terms)
 		it.Schemes[i] = h

@@ -6,15 +6,9 @@ import (
 	"github.com/yuqing-project/yuqing/model"
 )
 
-// Stance: whose voice a post is, and what its negativity is about.
-//
-// A post of an official source (政府网站, 政务新媒体 — authority 官方) is the
-// government's own voice: it announces, reports or responds (情况通报, 新闻
-// 发布会, 回应, 辟谣, 政策解读). It is never counted as negative opinion, even
-// when it reports deaths — its tone is the sad facts, not a judgement of
-// the government — and it is what fulfils obligations. Negative share, the
-// burst thresholds and the tiers that trigger an incident count public
-// posts only.
+// Stance (model/stance.go decides whose voice a post is): negative
+// share, the burst thresholds and the tiers that trigger an incident count
+// public posts only, and an official post is what fulfils obligations.
 //
 // Among public negative posts, those that criticise the government or
 // officials (质疑, 瞒报, 不作为, 推诿) are told apart from those that only
@@ -22,17 +16,13 @@ import (
 // them, since they are what an answer must address.
 
 // officialVoice says whether p is the government's own voice.
-func officialVoice(p *model.Post) bool { return p.Authority == model.TierOfficial }
+func officialVoice(p *model.Post) bool { return p.OfficialVoice() }
 
-// explainerRe finds a post that explains a policy: the media relaying the
-// government's own words (政策解读, 答记者问) are not opinion about it.
-var explainerRe = regexp.MustCompile(`政策解读|一图读懂|图解|答记者问`)
-
-// countsNegative says whether p counts as negative public opinion: a
-// negative post that is neither the government's own voice nor a policy
-// explained by the media.
+// countsNegative says whether p counts as negative public opinion. The
+// analyzer already labels a post that is not opinion by its
+// OpinionLabel; the check stays for posts stored before it did.
 func countsNegative(p *model.Post) bool {
-	return p.Sentiment.Label == model.Negative && !officialVoice(p) && !explainerRe.MatchString(p.Title)
+	return p.Sentiment.Label == model.Negative && p.Opinion()
 }
 
 // criticalRe finds criticism of the government or officials: doubts about

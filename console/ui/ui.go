@@ -164,6 +164,7 @@ func funcs(now func() time.Time) template.FuncMap {
 		"date":      readmodel.Date,
 		"text":      readmodel.Text,
 		"sentiment": readmodel.SentimentName,
+		"voice":     readmodel.VoiceName,
 		"kind":      readmodel.KindName,
 		"obState":   readmodel.ObligationState,
 		"delivery":  readmodel.DeliveryStatus,
