@@ -3,7 +3,6 @@ package readmodel
 import (
 	"context"
 	"fmt"
-	"slices"
 	"testing"
 	"time"
 
@@ -47,10 +46,7 @@ func BenchmarkEventQueries(b *testing.B) {
 	page := func(q store.PostQuery) func() error {
 		return func() error { _, err := v.Posts(ctx, q); return err }
 	}
-	for _, bc := range []struct {
-		name string
-		run  func() error
-	}{
+	timeCases(b, []benchCase{
 		{"feed-time", page(store.PostQuery{Limit: 30})},
 		{"feed-heat", page(store.PostQuery{Limit: 30, Sort: store.SortHeat})},
 		{"feed-incident", page(store.PostQuery{Limit: 30, HasIncident: true})},
@@ -59,19 +55,5 @@ func BenchmarkEventQueries(b *testing.B) {
 			return err
 		}},
 		{"event-analysis", func() error { _, err := v.EventAnalysis(ctx, "EV007"); return err }},
-	} {
-		b.Run(bc.name, func(b *testing.B) {
-			var took []time.Duration
-			for b.Loop() {
-				t := time.Now()
-				if err := bc.run(); err != nil {
-					b.Fatal(err)
-				}
-				took = append(took, time.Since(t))
-			}
-			slices.Sort(took)
-			b.ReportMetric(float64(took[len(took)/2].Microseconds())/1000, "median-ms")
-			b.ReportMetric(float64(took[min(len(took)-1, len(took)*95/100)].Microseconds())/1000, "p95-ms")
-		})
-	}
+	})
 }
