@@ -257,7 +257,7 @@ func (c *Consumer) process(ctx, work context.Context, recs []*kgo.Record) bool {
 	for i, r := range recs {
 		msgs[i] = Message{Topic: r.Topic, Partition: r.Partition, Offset: r.Offset, Key: r.Key, Value: r.Value, Timestamp: r.Timestamp}
 	}
-	err, attempts, ok := c.attempt(ctx, work, msgs)
+	attempts, ok, err := c.attempt(ctx, work, msgs)
 	if !ok {
 		return false
 	}
@@ -270,7 +270,7 @@ func (c *Consumer) process(ctx, work context.Context, recs []*kgo.Record) bool {
 		one := msgs[i : i+1]
 		err, n := err, attempts
 		if len(msgs) > 1 {
-			err, n, ok = c.attempt(ctx, work, one)
+			n, ok, err = c.attempt(ctx, work, one)
 			if !ok {
 				return false
 			}
@@ -286,10 +286,10 @@ func (c *Consumer) process(ctx, work context.Context, recs []*kgo.Record) bool {
 
 // attempt calls the handler until it succeeds or fails permanently,
 // retrying transient failures with capped exponential backoff and jitter
-// while fetching is paused. It returns the permanent error (nil on
-// success) and the number of attempts; ok is false when shutdown stopped
-// it first.
-func (c *Consumer) attempt(ctx, work context.Context, msgs []Message) (err error, attempts int, ok bool) {
+// while fetching is paused. It returns the number of attempts, ok false
+// when shutdown stopped it first, and the permanent error (nil on
+// success).
+func (c *Consumer) attempt(ctx, work context.Context, msgs []Message) (attempts int, ok bool, err error) {
 	backoff := c.cfg.RetryBackoff
 	var since time.Time
 	defer func() {
@@ -306,13 +306,13 @@ func (c *Consumer) attempt(ctx, work context.Context, msgs []Message) (err error
 		err = c.handle(work, msgs)
 		c.m.handleSeconds.WithLabelValues(c.cfg.Group).Observe(time.Since(start).Seconds())
 		if err == nil {
-			return nil, i, true
+			return i, true, nil
 		}
 		if IsPermanent(err) {
-			return err, i, true
+			return i, true, err
 		}
 		if work.Err() != nil || ctx.Err() != nil {
-			return err, i, false
+			return i, false, err
 		}
 		if since.IsZero() {
 			// Backpressure: fetch nothing more until this batch is done.
@@ -332,7 +332,7 @@ func (c *Consumer) attempt(ctx, work context.Context, msgs []Message) (err error
 		select {
 		case <-time.After(wait):
 		case <-ctx.Done():
-			return err, i, false
+			return i, false, err
 		}
 		backoff = min(backoff*2, maxBackoff)
 	}
