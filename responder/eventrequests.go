@@ -78,7 +78,7 @@ func (r *Responder) rebuildApart(ctx context.Context, s *state) error {
 // applied or refused (its outcome is in the state or the store) changes
 // nothing. It returns an error only when the store cannot be read; then
 // nothing has changed and the request may be handled again.
-func (r *Responder) handleEventRequest(ctx context.Context, h model.HistoryEntry, now time.Time) error {
+func (r *Responder) handleEventRequest(ctx context.Context, h model.HistoryEntry) error {
 	name := strings.TrimPrefix(h.Action, model.RequestPrefix)
 	s := r.state
 	if s.appliedEvents[h.ID] {
@@ -100,9 +100,9 @@ func (r *Responder) handleEventRequest(ctx context.Context, h model.HistoryEntry
 	var entries []model.HistoryEntry
 	switch name {
 	case model.RequestEventMerge:
-		entries, err = r.mergeByHand(ctx, h, req, now)
+		entries, err = r.mergeByHand(ctx, h, req)
 	case model.RequestEventSplit:
-		entries, err = r.splitByHand(ctx, h, req, now)
+		entries, err = r.splitByHand(ctx, h, req)
 	default:
 		err = refusal("未知请求:" + name)
 	}
@@ -169,7 +169,7 @@ func withReason(text, why string) string {
 }
 
 // mergeByHand merges the request's event into req.Into.
-func (r *Responder) mergeByHand(ctx context.Context, h model.HistoryEntry, req model.EventRequest, now time.Time) ([]model.HistoryEntry, error) {
+func (r *Responder) mergeByHand(ctx context.Context, h model.HistoryEntry, req model.EventRequest) ([]model.HistoryEntry, error) {
 	s := r.state
 	if req.Into == "" {
 		return nil, refusal("未指定要并入的事件")
@@ -230,7 +230,7 @@ func (r *Responder) mergeByHand(ctx context.Context, h model.HistoryEntry, req m
 
 // splitByHand moves req.Posts of the request's event into a new event,
 // and keeps the two apart from then on.
-func (r *Responder) splitByHand(ctx context.Context, h model.HistoryEntry, req model.EventRequest, now time.Time) ([]model.HistoryEntry, error) {
+func (r *Responder) splitByHand(ctx context.Context, h model.HistoryEntry, req model.EventRequest) ([]model.HistoryEntry, error) {
 	s := r.state
 	ev, err := r.loadEvent(ctx, h.IncidentID)
 	if err != nil {

@@ -113,7 +113,7 @@ func (r *Responder) HandleRequests(ctx context.Context, reqs []bus.Request) erro
 	for _, q := range reqs {
 		h := q.HistoryEntry
 		if model.IsEventRequest(h.Action) {
-			if err := r.handleEventRequest(ctx, h, now); err != nil {
+			if err := r.handleEventRequest(ctx, h); err != nil {
 				return err
 			}
 			continue
