@@ -49,6 +49,20 @@ func (s *state) keepApart(a, b string) {
 	}
 }
 
+// inheritApart gives into, which absorbed from, the events from was kept
+// apart from: what a person split stays apart from the stories its parts
+// joined since.
+func (s *state) inheritApart(into, from string) {
+	for o := range s.apart[from] {
+		delete(s.apart[o], from)
+		if o != into {
+			s.keepApart(into, o)
+		}
+	}
+	delete(s.apart, from)
+	delete(s.apart[into], into)
+}
+
 // keptApart reports whether a person decided a and b are different
 // stories: the clusterer does not merge them.
 func (s *state) keptApart(a, b string) bool { return s.apart[a][b] }
@@ -66,8 +80,27 @@ func (r *Responder) rebuildApart(ctx context.Context, s *state) error {
 			return fmt.Errorf("cannot read the history of event %s: %w", id, err)
 		}
 		for _, h := range hist {
-			if h.Action == model.ActionEventSplitFrom && h.From != "" {
-				s.keepApart(id, h.From)
+			if h.Action != model.ActionEventSplitFrom || h.From == "" {
+				continue
+			}
+			// The event it came from may have been merged since: the
+			// decision holds for the one it went into.
+			other := h.From
+			for hops := 0; s.events[other] == nil && hops < 10; hops++ {
+				ev, err := r.st.GetEvent(ctx, other)
+				if errors.Is(err, store.ErrNotFound) {
+					break
+				}
+				if err != nil {
+					return fmt.Errorf("cannot read event %s: %w", other, err)
+				}
+				if ev.MergedInto == "" {
+					break
+				}
+				other = ev.MergedInto
+			}
+			if other != id {
+				s.keepApart(id, other)
 			}
 		}
 	}
@@ -212,6 +245,7 @@ func (r *Responder) mergeByHand(ctx context.Context, h model.HistoryEntry, req m
 		s.dirtyIncidents[inc.ID] = true
 	}
 	s.merge(into, from)
+	s.inheritApart(into.ID, from.ID)
 	into.Keywords = rankKeywords(s.kwWeight[into.ID], eventKeywords)
 	into.Heat = model.Heat(into, s.authority[into.ID])
 	r.m.eventsMerged.Inc()

@@ -184,6 +184,21 @@ func TestSplitEventByHand(t *testing.T) {
 	if a := actions(t, st, ex); count(a, model.ActionEventSplit) != 1 || count(a, "request_rejected") != 0 {
 		t.Errorf("history after redelivery: %v", a)
 	}
+	// The event the posts were split from is merged into another: the
+	// decision holds for the one it went into, also after a rebuild.
+	meeting := eventID("c1")
+	if err := r.HandleRequests(ctx, reqsOf(eventReq(t, "R-m2", ex, model.RequestEventMerge, model.EventRequest{Into: meeting}, now))); err != nil {
+		t.Fatal(err)
+	}
+	if !r.state.keptApart(meeting, nid) || r.state.keptApart(ex, nid) {
+		t.Errorf("after the merge: %s apart from %s: %v; want the decision moved to %s", ex, nid, r.state.apart, meeting)
+	}
+	if err := r.Rebuild(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if !r.state.keptApart(meeting, nid) {
+		t.Errorf("after the rebuild %s and %s are not kept apart: %v", meeting, nid, r.state.apart)
+	}
 }
 
 func TestBadEventRequestsRefused(t *testing.T) {

@@ -351,6 +351,7 @@ func (r *Responder) assign(ctx context.Context, p *model.Post) {
 			into, from = from, into
 		}
 		s.merge(into, from)
+		s.inheritApart(into.ID, from.ID)
 		r.m.eventsMerged.Inc()
 		r.log.Info("events merged", "into", into.ID, "from", from.ID, "title", into.Title)
 		ev = into
