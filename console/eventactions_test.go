@@ -87,6 +87,12 @@ func TestEventActionsAPI(t *testing.T) {
 		t.Errorf("the event's history = %+v, %v; want the two requests", hist, err)
 	}
 
+	if code, body := get(t, srv.URL+"/api/v1/events/EV-A/history"); code != 200 || !strings.Contains(body, `"action":"request.event_split"`) {
+		t.Errorf("GET history = %d %s", code, body)
+	}
+	if code, _ := get(t, srv.URL+"/api/v1/events/EV-nosuch/history"); code != 404 {
+		t.Errorf("GET history of an unknown event = %d, want 404", code)
+	}
 	audit := strings.Join(auditRecords(t, c), "\n")
 	for _, want := range []string{
 		"viewer POST /api/v1/events/{id}/actions /api/v1/events/EV-A/actions denied 缺少权限 event.edit",

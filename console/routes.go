@@ -53,6 +53,7 @@ func (c *Console) routes() *http.ServeMux {
 	// Merging and splitting events by hand, which the responder applies
 	// (eventactions.go).
 	mux.HandleFunc("POST /api/v1/events/{id}/actions", c.eventAction)
+	mux.HandleFunc("GET /api/v1/events/{id}/history", c.eventHistory)
 
 	// What officers add to the analysis.
 	mux.HandleFunc("POST /api/v1/posts/{id}/sentiment", c.correctSentiment)
