@@ -50,15 +50,18 @@ const (
 	PermRestart         = "restart"
 	PermPause           = "pause"
 	PermIncidentOpen    = "incident.open"
-	PermDisclosureOpen  = "disclosure.open"
-	PermPostCorrect     = "post.correct"
-	PermDictionaryEdit  = "dictionary.edit"
-	PermSchemeEdit      = "scheme.edit"
-	PermSourceEdit      = "source.edit"
-	PermRosterEdit      = "roster.edit"
-	PermBriefDraft      = "brief.draft"
-	PermBriefSign       = "brief.sign"
-	PermInspectionRun   = "inspection.run"
+	// PermEventEdit is merging events and splitting posts off an event
+	// by hand: for those who judge events.
+	PermEventEdit      = "event.edit"
+	PermDisclosureOpen = "disclosure.open"
+	PermPostCorrect    = "post.correct"
+	PermDictionaryEdit = "dictionary.edit"
+	PermSchemeEdit     = "scheme.edit"
+	PermSourceEdit     = "source.edit"
+	PermRosterEdit     = "roster.edit"
+	PermBriefDraft     = "brief.draft"
+	PermBriefSign      = "brief.sign"
+	PermInspectionRun  = "inspection.run"
 	// PermAccountAdmin is creating accounts (of business roles),
 	// resetting passwords and managing API tokens: the system
 	// administrator's.
@@ -90,10 +93,10 @@ var roles = []Role{
 	{Key: RoleSecAdmin, Name: "安全管理员", Admin: true, Perms: []string{PermRoleAdmin}},
 	{Key: RoleAuditor, Name: "审计管理员", Admin: true, Perms: []string{PermAuditRead}},
 	{Key: RoleMonitor, Name: "舆情监测员", Perms: []string{PermRead, PermPostCorrect, PermSchemeEdit, PermDictionaryEdit,
-		PermIncidentOpen, PermBriefDraft, PermInspectionRun}},
+		PermIncidentOpen, PermEventEdit, PermBriefDraft, PermInspectionRun}},
 	{Key: RoleDuty, Name: "值班员", Perms: append([]string{PermRead}, incidentWork...)},
 	{Key: RoleHandler, Name: "处置负责人", Perms: append([]string{PermRead, PermConfirm, PermAssign, PermSetLevel, PermWaive,
-		PermClose, PermFalseAlarm, PermExtend, PermRestart, PermPause, PermIncidentOpen, PermDisclosureOpen, PermRosterEdit,
+		PermClose, PermFalseAlarm, PermExtend, PermRestart, PermPause, PermIncidentOpen, PermEventEdit, PermDisclosureOpen, PermRosterEdit,
 		PermBriefDraft, PermInspectionRun}, incidentWork...)},
 	{Key: RoleLeader, Name: "领导", Perms: []string{PermRead, PermBriefSign}},
 	{Key: RoleViewer, Name: "只读", Perms: []string{PermRead}},

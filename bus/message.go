@@ -22,8 +22,8 @@ const (
 	TopicPosts      = "yuqing.posts.v1"
 	TopicDeadLetter = "yuqing.deadletter.v1"
 	// TopicRequests carries people's requests of incidents (confirm,
-	// assign, record a response, ...) from the console to the responder,
-	// keyed by incident ID. The history entry is the record; the message
+	// assign, record a response, ...) and of events (merge, split) from
+	// the console to the responder, keyed by incident or event ID. The history entry is the record; the message
 	// is how the responder learns of it without reading histories.
 	TopicRequests = "yuqing.requests.v1"
 )

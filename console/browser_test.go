@@ -333,6 +333,14 @@ func TestPagesSpeakChinese(t *testing.T) {
 		{ID: "h7", IncidentID: "INC-1", At: at, Actor: "system", Action: "obligation_breached", From: "pending", To: "breached", Reason: "R-5H:已超时"},
 		{ID: "h8", IncidentID: "INC-1", At: at, Actor: "李四", Action: "request_rejected", Reason: "不能从「已办结」变为「处置中」"},
 		{ID: "h9", IncidentID: "INC-1", At: at, Actor: "system", Action: "clock_start_changed", From: "2026-11-21T06:00:00Z", To: "2026-11-21T05:00:00Z"},
+		// And of every kind on event EV-1: merges and splits by hand.
+		{ID: "e1", IncidentID: "EV-1", At: at, Actor: "王五", Action: "request.event_split", Reason: `{"posts":["p2"],"reason":"无关"}`},
+		{ID: "e2", IncidentID: "EV-1", At: at, Actor: "王五", Action: "event_split", From: "EV-1", To: "EV-S-1", Reason: "人工拆分:拆出1条信息,另立事件EV-S-1《全县秋粮丰收》。理由:无关"},
+		{ID: "e3", IncidentID: "EV-1", At: at, Actor: "王五", Action: "request.event_merge", Reason: `{"into":"EV-1"}`},
+		{ID: "e4", IncidentID: "EV-1", At: at, Actor: "王五", Action: "request_rejected", Reason: "不能把事件合并到它自己"},
+		{ID: "e5", IncidentID: "EV-1", At: at, Actor: "王五", Action: "event_absorbed", From: "EV-2", To: "EV-1", Reason: "人工合并:事件EV-2《爆炸》的1条信息并入本事件"},
+		{ID: "e6", IncidentID: "EV-1", At: at, Actor: "王五", Action: "event_split_from", From: "EV-0", To: "EV-1", Reason: "人工拆分:自事件EV-0拆出"},
+		{ID: "e7", IncidentID: "EV-1", At: at, Actor: "王五", Action: "event_merged", From: "EV-1", To: "EV-9", Reason: "人工合并:本事件并入事件EV-9"},
 	}
 	if err := st.AppendHistory(ctx, entries); err != nil {
 		t.Fatal(err)

@@ -50,6 +50,10 @@ func (c *Console) routes() *http.ServeMux {
 	mux.HandleFunc("GET /api/v1/ack", c.ack) // signed by the alert's token
 	mux.HandleFunc("POST /api/v1/disclosures", c.disclosure)
 	mux.HandleFunc("POST /api/v1/incidents", c.openIncident)
+	// Merging and splitting events by hand, which the responder applies
+	// (eventactions.go).
+	mux.HandleFunc("POST /api/v1/events/{id}/actions", c.eventAction)
+	mux.HandleFunc("GET /api/v1/events/{id}/history", c.eventHistory)
 
 	// What officers add to the analysis.
 	mux.HandleFunc("POST /api/v1/posts/{id}/sentiment", c.correctSentiment)
@@ -100,6 +104,7 @@ var routePerms = map[string]string{
 	"POST /api/v1/incidents/{id}/actions": byHandler,
 	"POST /api/v1/disclosures":            auth.PermDisclosureOpen,
 	"POST /api/v1/incidents":              auth.PermIncidentOpen,
+	"POST /api/v1/events/{id}/actions":    auth.PermEventEdit,
 	"POST /api/v1/posts/{id}/sentiment":   auth.PermPostCorrect,
 	"POST /api/v1/dictionary":             auth.PermDictionaryEdit,
 	"DELETE /api/v1/dictionary":           auth.PermDictionaryEdit,

@@ -45,7 +45,9 @@ type Request struct {
 type HistoryEntry struct {
 	// ID is deterministic (incident, action, time, actor), so appending an
 	// entry again (a retried write) stores it once.
-	ID         string    `json:"id"`
+	ID string `json:"id"`
+	// IncidentID is the incident the entry belongs to, or the event, for
+	// what people asked of an event (see RequestEventMerge).
 	IncidentID string    `json:"incident_id"`
 	At         time.Time `json:"at"`
 	// Actor is a person's user name, or "system" for the responder.

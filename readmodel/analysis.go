@@ -43,6 +43,8 @@ type EventAnalysis struct {
 	Related []model.Incident `json:"-"`
 	// OpenRelated is set when one of Related is still open.
 	OpenRelated bool `json:"-"`
+	// Edits are the event's history and merge targets (eventedits.go).
+	Edits EventEdits `json:"-"`
 }
 
 // ChainLink is one repetition: a post and the post it repeats.
@@ -82,6 +84,9 @@ func (v *Views) EventAnalysis(ctx context.Context, id string) (EventAnalysis, er
 		}
 	}
 	if err := v.eventCounts(ctx, &a); err != nil {
+		return EventAnalysis{}, err
+	}
+	if err := v.eventEdits(ctx, &a); err != nil {
 		return EventAnalysis{}, err
 	}
 	tl := d.Timeline

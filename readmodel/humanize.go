@@ -209,6 +209,7 @@ func RequestName(action string) string {
 		model.RequestRecordResponse: "登记回应", model.RequestConfirmEvidence: "确认回应证据", model.RequestWaive: "豁免时限",
 		model.RequestSetLevel: "确定级别", model.RequestClose: "办结", model.RequestFalseAlarm: "标记误报",
 		model.RequestExtend: "延长办理期限", model.RequestRestart: "补正后重新计时", model.RequestPause: "暂停计时（征求意见）",
+		model.RequestEventMerge: "合并事件", model.RequestEventSplit: "拆分事件",
 	}[action]; ok {
 		return n
 	}
@@ -335,6 +336,14 @@ func historyLine(obs Obligations, e model.HistoryEntry) HistoryLine {
 		l.What, l.Change, l.Note = "调整计时起点", change(), note
 	case "request_rejected":
 		l.What, l.Change, l.Note, l.Rejected = "请求未执行", "", note, true
+	case model.ActionEventMerged:
+		l.What, l.Change, l.Note = "并入其他事件", "并入 "+e.To, note
+	case model.ActionEventAbsorbed:
+		l.What, l.Change, l.Note = "合并其他事件", e.From+" 并入", note
+	case model.ActionEventSplit:
+		l.What, l.Change, l.Note = "拆分事件", "拆出 "+e.To, note
+	case model.ActionEventSplitFrom:
+		l.What, l.Change, l.Note = "由拆分而来", "拆自 "+e.From, note
 	default:
 		l.What, l.Change, l.Note = RequestName(e.Action), change(), note
 	}
@@ -344,6 +353,9 @@ func historyLine(obs Obligations, e model.HistoryEntry) HistoryLine {
 // requestNote says what a request asked for, from the JSON the console
 // stored it as.
 func requestNote(obs Obligations, action, body string) string {
+	if action == model.RequestEventMerge || action == model.RequestEventSplit {
+		return eventRequestNote(body)
+	}
 	var r model.Request
 	if err := json.Unmarshal([]byte(body), &r); err != nil {
 		return Text(body)
@@ -372,6 +384,25 @@ func requestNote(obs Obligations, action, body string) string {
 	}
 	if r.Days > 0 {
 		parts = append(parts, fmt.Sprintf("暂停%d个工作日", r.Days))
+	}
+	if r.Reason != "" {
+		parts = append(parts, "说明："+Text(r.Reason))
+	}
+	return strings.Join(parts, "，")
+}
+
+// eventRequestNote says what a request of an event asked for.
+func eventRequestNote(body string) string {
+	var r model.EventRequest
+	if err := json.Unmarshal([]byte(body), &r); err != nil {
+		return Text(body)
+	}
+	var parts []string
+	if r.Into != "" {
+		parts = append(parts, "并入事件"+r.Into)
+	}
+	if len(r.Posts) > 0 {
+		parts = append(parts, fmt.Sprintf("拆出%d条信息另立事件", len(r.Posts)))
 	}
 	if r.Reason != "" {
 		parts = append(parts, "说明："+Text(r.Reason))
@@ -447,6 +478,7 @@ var auditActions = map[string]string{
 	"scheme.edit": "编辑监测方案", "source.edit": "编辑信息源", "roster.edit": "编辑值班表",
 	"brief.generate": "生成简报", "brief.draft": "编辑简报", "brief.submit": "提交审核", "brief.sign": "签发简报", "brief.issue": "印发简报",
 	"inspection.run": "运行巡检",
+	"event.edit":     "调整事件", "event.merge": "合并事件", "event.split": "拆分事件",
 }
 
 // AuditAction is an audited action in words: a request on an incident by

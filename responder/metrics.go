@@ -73,7 +73,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 	})
 	m.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "yuqing_responder_requests_total",
-		Help: "People's requests on incidents (confirm, assign, record_response, ...), by request and result (applied, rejected).",
+		Help: "People's requests on incidents (confirm, assign, record_response, ...) and events (event_merge, event_split), by request and result (applied, rejected; duplicate for an event request applied already).",
 	}, []string{"request", "result"})
 	reg.MustRegister(m.requests)
 	reg.MustRegister(m.openIncidents, m.obligations, m.nearestDeadline, m.breaches, m.obligationsDone, m.responseDetection)

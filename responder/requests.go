@@ -112,6 +112,12 @@ func (r *Responder) HandleRequests(ctx context.Context, reqs []bus.Request) erro
 	now := r.now()
 	for _, q := range reqs {
 		h := q.HistoryEntry
+		if model.IsEventRequest(h.Action) {
+			if err := r.handleEventRequest(ctx, h); err != nil {
+				return err
+			}
+			continue
+		}
 		if q.Incident != nil && q.Incident.ID == h.IncidentID {
 			if _, known := r.state.incidents[h.IncidentID]; !known {
 				inc := *q.Incident

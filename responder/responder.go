@@ -213,6 +213,9 @@ func (r *Responder) Rebuild(ctx context.Context) error {
 			}
 		}
 	}
+	if err := r.rebuildApart(ctx, s); err != nil {
+		return fmt.Errorf("cannot rebuild responder state: %w", err)
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.state = s
@@ -337,6 +340,10 @@ func (r *Responder) assign(ctx context.Context, p *model.Post) {
 	// Two events that both opened incidents are left for a person to merge.
 	for _, o := range s.mergeable(ev, r.cfg.Window) {
 		into, from := ev, o
+		if s.keptApart(into.ID, from.ID) {
+			// A person split them: different stories.
+			continue
+		}
 		if from.IncidentID != "" && into.IncidentID != "" {
 			continue
 		}
@@ -344,6 +351,7 @@ func (r *Responder) assign(ctx context.Context, p *model.Post) {
 			into, from = from, into
 		}
 		s.merge(into, from)
+		s.inheritApart(into.ID, from.ID)
 		r.m.eventsMerged.Inc()
 		r.log.Info("events merged", "into", into.ID, "from", from.ID, "title", into.Title)
 		ev = into

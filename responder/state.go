@@ -65,6 +65,11 @@ type state struct {
 	// merged holds events absorbed into another until they are written
 	// with their MergedInto mark.
 	merged map[string]*model.Event
+	// apart are the events people split apart (event → events), which
+	// the clusterer never merges; appliedEvents the event requests
+	// applied since the state was built (see eventrequests.go).
+	apart         map[string]map[string]bool
+	appliedEvents map[string]bool
 }
 
 func newState() *state {
