@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/yuqing-project/yuqing/model"
 )
@@ -24,10 +26,12 @@ const (
 var (
 	// dateRe matches 2026-11-21 09:06:34, 2015年04月23日, 2004/7/16 8:19,
 	// 2005.03.11 with an optional time.
-	dateRe = regexp.MustCompile(`((?:19|20)\d{2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:\s*(?:T|\s)?\s*(\d{1,2})\s*[:：时]\s*(\d{1,2})(?:\s*[:：分]\s*(\d{1,2}))?)?`)
+	// The time may follow a weekday and a zone word, as press releases
+	// write it: 2026年11月30日（星期一）香港時間16時05分.
+	dateRe = regexp.MustCompile(`((?:19|20)\d{2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:\s*(?:[（(](?:星期|礼拜|禮拜|周|週)[一二三四五六日天][)）])?\s*(?:(?:北京|香港|台北|澳门|澳門)?(?:时间|時間))?\s*(?:T|\s)?\s*(\d{1,2})\s*[:：时時]\s*(\d{1,2})(?:\s*[:：分]\s*(\d{1,2}))?)?`)
 	// labelRe finds a publish-time label, in simplified or traditional
 	// characters; the date must follow closely. labelTier ranks them.
-	labelRe = regexp.MustCompile(`(发布时间|发布日期|發佈時間|發布時間|發佈日期|發布日期|发表时间|發表時間|发表日期|發表日期|发表于|發表於|发布于|發佈於|發布於|发帖时间|發帖時間|发稿时间|發稿時間|发文日期|發文日期|印发日期|印發日期|成文日期|更新时间|更新日期|更新時間|留言时间|留言時間|回复时间|回覆時間|回復時間|提问时间|提問時間|上传时间|上傳時間|录入时间|錄入時間|時間|时间|日期|Published|Date)\s*[:：]?`)
+	labelRe = regexp.MustCompile(`(发布时间|发布日期|發佈時間|發布時間|發佈日期|發布日期|发表时间|發表時間|发表日期|發表日期|发表于|發表於|发布于|發佈於|發布於|发帖时间|發帖時間|发稿时间|發稿時間|发文日期|發文日期|印发日期|印發日期|成文日期|更新时间|更新日期|更新時間|留言时间|留言時間|回复时间|回覆時間|回復時間|提问时间|提問時間|上传时间|上傳時間|录入时间|錄入時間|公布时间|公布日期|公開時間|公开时间|公开日期|签发日期|簽發日期|发布[:：]|發佈[:：]|發布[:：]|Posted on|Posted at|Posted|Published on|Published|時間|时间|日期|Date)\s*[:：]?`)
 	// usDateRe matches 9/17/2004 5:54:13 AM, seen on old English-tooled sites.
 	usDateRe = regexp.MustCompile(`\b(\d{1,2})/(\d{1,2})/((?:19|20)\d{2})(?:\s+(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([AaPp][Mm])?)?`)
 	// yearMonthRe matches a month without a day: 1998年3月.
@@ -113,15 +117,18 @@ type timeClues struct {
 // title, a date in the URL, any date right after the body; the fetch time
 // when none is found.
 func findPublishTime(c timeClues, fetchedAt time.Time) (time.Time, string, float64) {
-	metas, body, pageURL, selected := c.metas, c.body, c.pageURL, c.selected
+	metas, pageURL := c.metas, c.pageURL
+	body, selected := digitWidth.Replace(c.body), digitWidth.Replace(c.selected)
 	// The page's chrome (a today-date widget, a "latest" list) carries
 	// dates that are not the article's.
-	full, header, trailer := stripChrome(c.full, fetchedAt), stripChrome(c.header, fetchedAt), stripChrome(c.trailer, fetchedAt)
+	full := stripChrome(digitWidth.Replace(c.full), fetchedAt)
+	header := stripChrome(digitWidth.Replace(c.header), fetchedAt)
+	trailer := stripChrome(digitWidth.Replace(c.trailer), fetchedAt)
 	limit := fetchedAt.Add(48 * time.Hour)
 	ok := func(t time.Time) bool { return !t.IsZero() && t.Before(limit) && t.Year() >= 1990 }
 	var marked []time.Time
 	for _, text := range c.marked {
-		if t := parseTime(stripChrome(text, fetchedAt)); ok(t) {
+		if t := parseTime(stripChrome(digitWidth.Replace(text), fetchedAt)); ok(t) {
 			marked = append(marked, t)
 		}
 	}
@@ -176,13 +183,30 @@ func findPublishTime(c timeClues, fetchedAt time.Time) (time.Time, string, float
 		if t := labelledDate(text); ok(t) {
 			return t, TimeFromText, confLabelled
 		}
+		if t := labelledYearless(text, fetchedAt); ok(t) {
+			return t, TimeFromText, confLabelled
+		}
+	}
+	// withClock gives a date found without its time of day the time a
+	// labelled date elsewhere on the page gives the same day
+	// (2015-11-05 under the title, 发布于：2015-11-05 11:34 below).
+	withClock := func(t time.Time) time.Time {
+		if hasClock(t) {
+			return t
+		}
+		for _, text := range []string{lastRunes(body, 300), trailer, full} {
+			if l := labelledDate(text); ok(l) && hasClock(l) && sameDay(l, t) {
+				return l
+			}
+		}
+		return t
 	}
 	// News sites put the time unlabelled beside 来源/作者 under the title.
 	if t := sourceLineDate(header, true); ok(t) {
-		return t, TimeFromText, confSourceLine
+		return withClock(t), TimeFromText, confSourceLine
 	}
 	if t := sourceLineDate(firstRunes(body, 300), false); ok(t) {
-		return t, TimeFromText, confSourceLine
+		return withClock(t), TimeFromText, confSourceLine
 	}
 	for _, text := range []string{lastRunes(body, 300), trailer} {
 		if t := labelledDate(text); ok(t) {
@@ -357,9 +381,10 @@ func lastRunes(s string, n int) string {
 // side; the public learnt of the document when it was published.
 func labelTier(label string) int {
 	switch {
-	case strings.ContainsAny(label, "布佈表帖稿传傳录錄") || strings.HasPrefix(label, "留言") || strings.HasPrefix(label, "提"):
+	case strings.ContainsAny(label, "布佈表帖稿传傳录錄开開") || strings.HasPrefix(label, "留言") || strings.HasPrefix(label, "提") ||
+		strings.HasPrefix(label, "Post") || strings.HasPrefix(label, "Publish"):
 		return 0
-	case strings.Contains(label, "发文") || strings.Contains(label, "發文") || strings.HasPrefix(label, "印"):
+	case strings.Contains(label, "发文") || strings.Contains(label, "發文") || strings.HasPrefix(label, "印") || strings.Contains(label, "签") || strings.Contains(label, "簽"):
 		return 1
 	case strings.HasPrefix(label, "成文"):
 		return 2
@@ -375,7 +400,7 @@ func labelledDate(text string) time.Time {
 	bestTier := 4
 	for _, loc := range labelRe.FindAllStringSubmatchIndex(text, -1) {
 		tier := labelTier(text[loc[2]:loc[3]])
-		if tier >= bestTier {
+		if tier >= bestTier || compoundLabel(text, loc[2]) {
 			continue
 		}
 		rest := text[loc[1]:]
@@ -398,6 +423,59 @@ func labelledDate(text string) time.Time {
 	return best
 }
 
+// compoundLabel says whether the bare 时间/日期 label at i ends another
+// word: 会议时间, 报名时间, 注册时间, 开放时间 name other times than the
+// page's. The publish labels are matched whole, so a Han character right
+// before a bare label means such a word.
+func compoundLabel(text string, i int) bool {
+	label := text[i:]
+	if !strings.HasPrefix(label, "时间") && !strings.HasPrefix(label, "時間") && !strings.HasPrefix(label, "日期") {
+		return false
+	}
+	r, _ := utf8.DecodeLastRuneInString(text[:i])
+	return unicode.Is(unicode.Han, r)
+}
+
+// yearlessRe matches a date without its year but with a time of day, as
+// forums and social sites show this year's posts: 11-30 14:05, 11月30日 14:05.
+var yearlessRe = regexp.MustCompile(`^\s*(\d{1,2})\s*[-/月]\s*(\d{1,2})\s*日?\s+(\d{1,2})[:：](\d{2})`)
+
+// labelledYearless returns a yearless date with its time right after a
+// publish label (发表于 11-30 14:05), in the year that puts it at or
+// before the fetch (a December post fetched in January is last year's).
+func labelledYearless(text string, fetchedAt time.Time) time.Time {
+	now := fetchedAt.In(model.China)
+	for _, loc := range labelRe.FindAllStringSubmatchIndex(text, -1) {
+		if labelTier(text[loc[2]:loc[3]]) > 0 {
+			continue
+		}
+		rest := text[loc[1]:min(len(text), loc[1]+40)]
+		m := yearlessRe.FindStringSubmatch(strings.ToValidUTF8(rest, ""))
+		if m == nil {
+			continue
+		}
+		mo, _ := strconv.Atoi(m[1])
+		d, _ := strconv.Atoi(m[2])
+		hh, _ := strconv.Atoi(m[3])
+		mm, _ := strconv.Atoi(m[4])
+		if hh > 23 || mm > 59 {
+			continue
+		}
+		t := makeDate(now.Year(), mo, d, hh, mm, 0)
+		if t.After(now.Add(48 * time.Hour)) {
+			t = makeDate(now.Year()-1, mo, d, hh, mm, 0)
+		}
+		if !t.IsZero() {
+			return t
+		}
+	}
+	return time.Time{}
+}
+
+// digitWidth turns full-width digits, colons and hyphens (２０２６－１１－３０
+// １４：０５) into ASCII, as many portals write them.
+var digitWidth = strings.NewReplacer("０", "0", "１", "1", "２", "2", "３", "3", "４", "4", "５", "5", "６", "6", "７", "7", "８", "8", "９", "9", "－", "-", "／", "/", "．", ".")
+
 var (
 	// sourceLineRe finds the 来源/作者/编辑/浏览 labels of the line under a
 	// title that news sites put beside an unlabelled time.
@@ -407,10 +485,10 @@ var (
 	chromeDateRe = regexp.MustCompile(`(?:今天是|今日是|今天|今日|当前日期|当前时间|現在時間|现在时间|现在是|今日日期|今天日期|當前日期)\s*[:：]?\s*` + dateRe.String())
 	// weekdayDateRe matches a date followed by its weekday, as widgets
 	// show today.
-	weekdayDateRe = regexp.MustCompile(dateRe.String() + `\s*(?:星期|礼拜|禮拜|周|週)[一二三四五六日天]`)
+	weekdayDateRe = regexp.MustCompile(dateRe.String() + `\s*[（(]?\s*(?:星期|礼拜|禮拜|周|週)[一二三四五六日天]`)
 	// scriptTimeRe finds a publish time in a page's scripts: a 公众号's
 	// var ct = "1764400000" and publish_time, JSON state and JSON-LD.
-	scriptTimeRe = regexp.MustCompile(`(?:\bvar\s+ct\s*=\s*|\b(?:publish_time|publishTime|pubTime|pub_time|pubtime|datePublished|publishDate|publish_date)["']?\s*[:=]\s*)["']?([^"',;|}\s\\][^"',;|}\\]{0,30})`)
+	scriptTimeRe = regexp.MustCompile(`(?:\bvar\s+ct\s*=\s*|\b(?:publish_time|publishTime|pubTime|pub_time|pubtime|datePublished|publishDate|publish_date|create_time|createTime|ori_create_time)["']?\s*[:=]\s*)["']?([^"',;|}\s\\][^"',;|}\\]{0,30})`)
 )
 
 // sourceLineDate returns the date on a line that names the source,
@@ -419,16 +497,34 @@ var (
 // else the first.
 func sourceLineDate(text string, last bool) time.Time {
 	var found time.Time
-	for _, line := range strings.Split(text, "\n") {
+	var lines []string
+	for _, l := range strings.Split(text, "\n") {
+		if strings.TrimSpace(l) != "" {
+			lines = append(lines, l)
+		}
+	}
+	for i, line := range lines {
 		if countRunes(line) > 120 || !sourceLineRe.MatchString(line) {
 			continue
 		}
-		if m := dateRe.FindStringSubmatchIndex(line); m != nil {
-			if t := dateFromMatch(line, m); !t.IsZero() {
-				if !last {
-					return t
+		// The date on the line, or on a line of its own right before or
+		// after it (2026年11月30日 14:05 / 来源：人民网).
+		cands := []string{line}
+		if i > 0 && isDateOnly(lines[i-1]) {
+			cands = append(cands, lines[i-1])
+		}
+		if i+1 < len(lines) && isDateOnly(lines[i+1]) {
+			cands = append(cands, lines[i+1])
+		}
+		for _, c := range cands {
+			if m := dateRe.FindStringSubmatchIndex(c); m != nil {
+				if t := dateFromMatch(c, m); !t.IsZero() {
+					if !last {
+						return t
+					}
+					found = t
+					break
 				}
-				found = t
 			}
 		}
 	}
