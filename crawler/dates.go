@@ -103,9 +103,10 @@ type timeClues struct {
 	// marked are the texts (or datetime attributes) of elements whose
 	// class, id or itemprop says they hold a date, in document order.
 	marked []string
-	// scripts are the publish times the page's scripts carry (a 公众号's
-	// var ct, publish_time in JSON state, JSON-LD datePublished).
-	scripts []time.Time
+	// scripts are the texts of the page's inline scripts, where a 公众号
+	// keeps its time (var ct, publish_time in JSON state, JSON-LD
+	// datePublished); they are searched only when the page shows no time.
+	scripts []string
 }
 
 // findPublishTime finds when a page was published, how, and how sure it
@@ -118,17 +119,26 @@ type timeClues struct {
 // when none is found.
 func findPublishTime(c timeClues, fetchedAt time.Time) (time.Time, string, float64) {
 	metas, pageURL := c.metas, c.pageURL
-	body, selected := digitWidth.Replace(c.body), digitWidth.Replace(c.selected)
+	body, selected := narrowDigits(c.body), narrowDigits(c.selected)
 	// The page's chrome (a today-date widget, a "latest" list) carries
 	// dates that are not the article's.
-	full := stripChrome(digitWidth.Replace(c.full), fetchedAt)
-	header := stripChrome(digitWidth.Replace(c.header), fetchedAt)
-	trailer := stripChrome(digitWidth.Replace(c.trailer), fetchedAt)
+	header := stripChrome(narrowDigits(c.header), fetchedAt)
+	trailer := stripChrome(narrowDigits(c.trailer), fetchedAt)
+	// The whole page is needed only when the text near the body says
+	// nothing; it is cleaned once, on first use.
+	var fullText string
+	fullDone := false
+	full := func() string {
+		if !fullDone {
+			fullText, fullDone = stripChrome(narrowDigits(c.full), fetchedAt), true
+		}
+		return fullText
+	}
 	limit := fetchedAt.Add(48 * time.Hour)
 	ok := func(t time.Time) bool { return !t.IsZero() && t.Before(limit) && t.Year() >= 1990 }
 	var marked []time.Time
 	for _, text := range c.marked {
-		if t := parseTime(stripChrome(digitWidth.Replace(text), fetchedAt)); ok(t) {
+		if t := parseTime(stripChrome(narrowDigits(text), fetchedAt)); ok(t) {
 			marked = append(marked, t)
 		}
 	}
@@ -194,7 +204,7 @@ func findPublishTime(c timeClues, fetchedAt time.Time) (time.Time, string, float
 		if hasClock(t) {
 			return t
 		}
-		for _, text := range []string{lastRunes(body, 300), trailer, full} {
+		for _, text := range []string{lastRunes(body, 300), trailer, full()} {
 			if l := labelledDate(text); ok(l) && hasClock(l) && sameDay(l, t) {
 				return l
 			}
@@ -222,7 +232,7 @@ func findPublishTime(c timeClues, fetchedAt time.Time) (time.Time, string, float
 	// it ranks after what the page shows. A 公众号 shows its time only
 	// through script (var ct).
 	var scriptDate time.Time
-	for _, t := range c.scripts {
+	for _, t := range scriptTimes(c.scripts) {
 		if ok(t) && hasClock(t) {
 			return t, TimeFromMeta, confMetaClock
 		}
@@ -237,7 +247,7 @@ func findPublishTime(c timeClues, fetchedAt time.Time) (time.Time, string, float
 	if t, c := relativeTime(lastRunes(header, 300), fetchedAt); ok(t) {
 		return t, TimeFromRelative, c
 	}
-	if t := labelledDate(full); ok(t) {
+	if t := labelledDate(full()); ok(t) {
 		return t, TimeFromText, confLabelledFar
 	}
 	// The date closest to the start of the body, in the header.
@@ -472,8 +482,15 @@ func labelledYearless(text string, fetchedAt time.Time) time.Time {
 	return time.Time{}
 }
 
-// digitWidth turns full-width digits, colons and hyphens (２０２６－１１－３０
-// １４：０５) into ASCII, as many portals write them.
+// narrowDigits turns full-width digits, hyphens, slashes and points
+// (２０２６－１１－３０) into ASCII, as many portals write them.
+func narrowDigits(s string) string {
+	if !strings.ContainsAny(s, "０１２３４５６７８９") {
+		return s
+	}
+	return digitWidth.Replace(s)
+}
+
 var digitWidth = strings.NewReplacer("０", "0", "１", "1", "２", "2", "３", "3", "４", "4", "５", "5", "６", "6", "７", "7", "８", "8", "９", "9", "－", "-", "／", "/", "．", ".")
 
 var (
@@ -589,13 +606,15 @@ func stripChrome(text string, fetchedAt time.Time) string {
 
 // scriptTimes returns the publish times written in a page's scripts, in
 // document order (at most 4).
-func scriptTimes(scripts string) []time.Time {
+func scriptTimes(scripts []string) []time.Time {
 	var out []time.Time
-	for _, m := range scriptTimeRe.FindAllStringSubmatch(scripts, 8) {
-		if t := parseTime(strings.TrimSpace(m[1])); !t.IsZero() {
-			out = append(out, t)
-			if len(out) == 4 {
-				break
+	for _, script := range scripts {
+		for _, m := range scriptTimeRe.FindAllStringSubmatch(script, 8) {
+			if t := parseTime(strings.TrimSpace(m[1])); !t.IsZero() {
+				out = append(out, t)
+				if len(out) == 4 {
+					return out
+				}
 			}
 		}
 	}

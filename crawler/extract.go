@@ -98,7 +98,7 @@ func extractHTML(page []byte, enc, pageURL string, fetchedAt time.Time, rules co
 		pageHost = u.Hostname()
 	}
 	ex.Flags = stripInjected(root, pageHost)
-	scripts := scriptTimes(scriptText(root))
+	scripts := scriptTexts(root)
 	clean(root)
 	full := blockText(root)
 
@@ -202,26 +202,29 @@ func markedDates(root *html.Node) []string {
 // maxScriptText bounds the script text searched for a publish time.
 const maxScriptText = 256 << 10
 
-// scriptText returns the text of the page's inline scripts (JSON-LD and
-// state included), at most maxScriptText bytes.
-func scriptText(root *html.Node) string {
-	var b strings.Builder
+// scriptTexts returns the texts of the page's inline scripts (JSON-LD and
+// state included), at most maxScriptText bytes in all. They are not
+// copied: the strings are the parsed tree's.
+func scriptTexts(root *html.Node) []string {
+	var out []string
+	size := 0
 	walk(root, func(n *html.Node) bool {
-		if b.Len() >= maxScriptText {
+		if size >= maxScriptText {
 			return false
 		}
 		if n.Type == html.ElementNode && n.DataAtom == atom.Script {
 			for c := n.FirstChild; c != nil; c = c.NextSibling {
-				if c.Type == html.TextNode {
-					b.WriteString(c.Data[:min(len(c.Data), maxScriptText-b.Len())])
-					b.WriteByte('\n')
+				if c.Type == html.TextNode && size < maxScriptText {
+					t := c.Data[:min(len(c.Data), maxScriptText-size)]
+					out = append(out, t)
+					size += len(t)
 				}
 			}
 			return false
 		}
 		return true
 	})
-	return b.String()
+	return out
 }
 
 // selectText returns the text of the elements matching a CSS selector, or
