@@ -798,6 +798,7 @@ func (p *pollRun) document(key, finalURL string, ex Extraction) model.Document {
 		PublishedAt:           ex.PublishedAt,
 		PublishedAtSource:     ex.PublishedAtSource,
 		PublishedAtConfidence: ex.PublishedAtConfidence,
+		PublishedUncertain:    uncertainTime(ex.PublishedAtConfidence),
 		FetchedAt:             p.now,
 		Injected:              ex.Injected,
 		ContentHash:           ContentHash(ex.Title, ex.Body),

@@ -63,7 +63,7 @@ func TestExtractDataset(t *testing.T) {
 	}
 	fetched := time.Date(2026, 11, 21, 0, 0, 0, 0, model.China)
 	var f1Sum float64
-	dated, dateOK := 0, 0
+	dated, dateOK, uncertain, wrongUncertain := 0, 0, 0, 0
 	for _, p := range pages {
 		name := strings.TrimSuffix(filepath.Base(p), ".html")
 		raw, err := os.ReadFile(p)
@@ -100,6 +100,12 @@ func TestExtractDataset(t *testing.T) {
 				if ok {
 					dateOK++
 				}
+				if ex.PublishedUncertain {
+					uncertain++
+					if !ok {
+						wrongUncertain++
+					}
+				}
 				dateNote = strings.TrimSpace(string(d)) + " got " + got.Format("2006-01-02 15:04") + " (" + ex.PublishedAtSource + ") " + strconv.FormatBool(ok)
 			}
 		}
@@ -107,8 +113,8 @@ func TestExtractDataset(t *testing.T) {
 	}
 	meanF1 := f1Sum / float64(len(pages))
 	dateAcc := float64(dateOK) / float64(dated)
-	t.Logf("web-content-zh: %d pages, mean body char-F1 %.3f; publish date correct on %d/%d dated pages (%.1f%%)",
-		len(pages), meanF1, dateOK, dated, 100*dateAcc)
+	t.Logf("web-content-zh: %d pages, mean body char-F1 %.3f; publish date correct on %d/%d dated pages (%.1f%%); uncertain on %d dated pages, %d of the %d wrong",
+		len(pages), meanF1, dateOK, dated, 100*dateAcc, uncertain, wrongUncertain, dated-dateOK)
 	if meanF1 < 0.90 {
 		t.Errorf("mean body char-F1 %.3f is below the floor 0.90", meanF1)
 	}

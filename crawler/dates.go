@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/yuqing-project/yuqing/model"
 )
@@ -24,9 +26,12 @@ const (
 var (
 	// dateRe matches 2026-11-21 09:06:34, 2015年04月23日, 2004/7/16 8:19,
 	// 2005.03.11 with an optional time.
-	dateRe = regexp.MustCompile(`((?:19|20)\d{2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:\s*(?:T|\s)?\s*(\d{1,2})\s*[:：时]\s*(\d{1,2})(?:\s*[:：分]\s*(\d{1,2}))?)?`)
-	// labelRe finds a publish-time label; the date must follow closely.
-	labelRe = regexp.MustCompile(`(发布时间|发布日期|发文日期|成文日期|发表时间|发表日期|发表于|发布于|更新时间|更新日期|留言时间|回复时间|提问时间|上传时间|录入时间|时间|日期|Published|Date)\s*[:：]?`)
+	// The time may follow a weekday and a zone word, as press releases
+	// write it: 2026年11月30日（星期一）香港時間16時05分.
+	dateRe = regexp.MustCompile(`((?:19|20)\d{2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:\s*(?:[（(](?:星期|礼拜|禮拜|周|週)[一二三四五六日天][)）])?\s*(?:(?:北京|香港|台北|澳门|澳門)?(?:时间|時間))?\s*(?:T|\s)?\s*(\d{1,2})\s*[:：时時]\s*(\d{1,2})(?:\s*[:：分]\s*(\d{1,2}))?)?`)
+	// labelRe finds a publish-time label, in simplified or traditional
+	// characters; the date must follow closely. labelTier ranks them.
+	labelRe = regexp.MustCompile(`(发布时间|发布日期|發佈時間|發布時間|發佈日期|發布日期|发表时间|發表時間|发表日期|發表日期|发表于|發表於|发布于|發佈於|發布於|发帖时间|發帖時間|发稿时间|發稿時間|发文日期|發文日期|印发日期|印發日期|成文日期|更新时间|更新日期|更新時間|留言时间|留言時間|回复时间|回覆時間|回復時間|提问时间|提問時間|上传时间|上傳時間|录入时间|錄入時間|公布时间|公布日期|公開時間|公开时间|公开日期|签发日期|簽發日期|发布[:：]|發佈[:：]|發布[:：]|Posted on|Posted at|Posted|Published on|Published|時間|时间|日期|Date)\s*[:：]?`)
 	// usDateRe matches 9/17/2004 5:54:13 AM, seen on old English-tooled sites.
 	usDateRe = regexp.MustCompile(`\b(\d{1,2})/(\d{1,2})/((?:19|20)\d{2})(?:\s+(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([AaPp][Mm])?)?`)
 	// yearMonthRe matches a month without a day: 1998年3月.
@@ -63,6 +68,7 @@ const (
 	confFeed        = 0.9  // the feed's pubDate/updated
 	confMetaDate    = 0.85 // <meta> with a date only
 	confRelative    = 0.8  // 3小时前, 昨天 10:20: exact to the unit given
+	confSourceLine  = 0.85 // a date on the 来源/作者 line under the title
 	confTrailer     = 0.8  // a labelled date at the end of the body or right after it
 	confMarked      = 0.75 // an element marked class="date", <time datetime>
 	confUnlabelled  = 0.7  // the date nearest the body in the header
@@ -74,6 +80,16 @@ const (
 	confMonth       = 0.3  // 1998年3月: the first of the month
 	confFetch       = 0    // nothing found: the fetch time stands in
 )
+
+// confCertain is the least confidence of a publish time the response
+// clock may start from: a labelled, marked, relative or machine-readable
+// time. Below it (an unlabelled date, the URL's date, a signature, a
+// month, the fetch time) the time is uncertain.
+const confCertain = confMarked
+
+// uncertainTime says whether a publish time found with confidence conf is
+// uncertain (see Extraction.PublishedUncertain).
+func uncertainTime(conf float64) bool { return conf < confCertain }
 
 // timeClues are the parts of a page that may say when it was published.
 type timeClues struct {
@@ -87,6 +103,10 @@ type timeClues struct {
 	// marked are the texts (or datetime attributes) of elements whose
 	// class, id or itemprop says they hold a date, in document order.
 	marked []string
+	// scripts are the texts of the page's inline scripts, where a 公众号
+	// keeps its time (var ct, publish_time in JSON state, JSON-LD
+	// datePublished); they are searched only when the page shows no time.
+	scripts []string
 }
 
 // findPublishTime finds when a page was published, how, and how sure it
@@ -98,9 +118,30 @@ type timeClues struct {
 // title, a date in the URL, any date right after the body; the fetch time
 // when none is found.
 func findPublishTime(c timeClues, fetchedAt time.Time) (time.Time, string, float64) {
-	metas, full, header, body, trailer, pageURL, selected := c.metas, c.full, c.header, c.body, c.trailer, c.pageURL, c.selected
+	metas, pageURL := c.metas, c.pageURL
+	body, selected := narrowDigits(c.body), narrowDigits(c.selected)
+	// The page's chrome (a today-date widget, a "latest" list) carries
+	// dates that are not the article's.
+	header := stripChrome(narrowDigits(c.header), fetchedAt)
+	trailer := stripChrome(narrowDigits(c.trailer), fetchedAt)
+	// The whole page is needed only when the text near the body says
+	// nothing; it is cleaned once, on first use.
+	var fullText string
+	fullDone := false
+	full := func() string {
+		if !fullDone {
+			fullText, fullDone = stripChrome(narrowDigits(c.full), fetchedAt), true
+		}
+		return fullText
+	}
 	limit := fetchedAt.Add(48 * time.Hour)
 	ok := func(t time.Time) bool { return !t.IsZero() && t.Before(limit) && t.Year() >= 1990 }
+	var marked []time.Time
+	for _, text := range c.marked {
+		if t := parseTime(stripChrome(narrowDigits(text), fetchedAt)); ok(t) {
+			marked = append(marked, t)
+		}
+	}
 	// Portals often carry the same day twice, once with the time of day
 	// (PubDate 2026-11-21 14:01) and once without (publishdate 2026-11-21).
 	// The response clock needs the time, so a date-only tag gives way to a
@@ -129,6 +170,11 @@ func findPublishTime(c timeClues, fetchedAt time.Time) (time.Time, string, float
 				return t, TimeFromText, confMetaClock
 			}
 		}
+		for _, t := range marked {
+			if hasClock(t) && sameDay(dateOnly, t) {
+				return t, TimeFromText, confMetaClock
+			}
+		}
 		return dateOnly, TimeFromMeta, confMetaDate
 	}
 	if selected != "" {
@@ -147,6 +193,30 @@ func findPublishTime(c timeClues, fetchedAt time.Time) (time.Time, string, float
 		if t := labelledDate(text); ok(t) {
 			return t, TimeFromText, confLabelled
 		}
+		if t := labelledYearless(text, fetchedAt); ok(t) {
+			return t, TimeFromText, confLabelled
+		}
+	}
+	// withClock gives a date found without its time of day the time a
+	// labelled date elsewhere on the page gives the same day
+	// (2015-11-05 under the title, 发布于：2015-11-05 11:34 below).
+	withClock := func(t time.Time) time.Time {
+		if hasClock(t) {
+			return t
+		}
+		for _, text := range []string{lastRunes(body, 300), trailer, full()} {
+			if l := labelledDate(text); ok(l) && hasClock(l) && sameDay(l, t) {
+				return l
+			}
+		}
+		return t
+	}
+	// News sites put the time unlabelled beside 来源/作者 under the title.
+	if t := sourceLineDate(header, true); ok(t) {
+		return withClock(t), TimeFromText, confSourceLine
+	}
+	if t := sourceLineDate(firstRunes(body, 300), false); ok(t) {
+		return withClock(t), TimeFromText, confSourceLine
 	}
 	for _, text := range []string{lastRunes(body, 300), trailer} {
 		if t := labelledDate(text); ok(t) {
@@ -154,16 +224,30 @@ func findPublishTime(c timeClues, fetchedAt time.Time) (time.Time, string, float
 		}
 	}
 	// An element the page's template marks as a date.
-	for _, text := range c.marked {
-		if t := parseTime(text); ok(t) {
-			return t, TimeFromText, confMarked
+	if len(marked) > 0 {
+		return marked[0], TimeFromText, confMarked
+	}
+	// A time in the page's scripts is machine-readable but may be the
+	// record's, not the article's (JSON-LD datePublished of a wiki page):
+	// it ranks after what the page shows. A 公众号 shows its time only
+	// through script (var ct).
+	var scriptDate time.Time
+	for _, t := range scriptTimes(c.scripts) {
+		if ok(t) && hasClock(t) {
+			return t, TimeFromMeta, confMetaClock
 		}
+		if ok(t) && scriptDate.IsZero() {
+			scriptDate = t
+		}
+	}
+	if !scriptDate.IsZero() {
+		return scriptDate, TimeFromMeta, confMetaDate
 	}
 	// Forums and news feeds show the age of a post next to its title.
 	if t, c := relativeTime(lastRunes(header, 300), fetchedAt); ok(t) {
 		return t, TimeFromRelative, c
 	}
-	if t := labelledDate(full); ok(t) {
+	if t := labelledDate(full()); ok(t) {
 		return t, TimeFromText, confLabelledFar
 	}
 	// The date closest to the start of the body, in the header.
@@ -300,23 +384,241 @@ func lastRunes(s string, n int) string {
 	return string(r[len(r)-n:])
 }
 
-// labelledDate returns the first date within a few characters after a
-// publish-time label.
+// labelTier ranks a publish-time label: the time the page was published
+// (发布时间, 发表于, 留言时间) first, then the date a document was issued
+// (发文日期), then the date it was signed (成文日期), then an update, a
+// reply or a bare 时间/日期. A government info grid shows several side by
+// side; the public learnt of the document when it was published.
+func labelTier(label string) int {
+	switch {
+	case strings.ContainsAny(label, "布佈表帖稿传傳录錄开開") || strings.HasPrefix(label, "留言") || strings.HasPrefix(label, "提") ||
+		strings.HasPrefix(label, "Post") || strings.HasPrefix(label, "Publish"):
+		return 0
+	case strings.Contains(label, "发文") || strings.Contains(label, "發文") || strings.HasPrefix(label, "印") || strings.Contains(label, "签") || strings.Contains(label, "簽"):
+		return 1
+	case strings.HasPrefix(label, "成文"):
+		return 2
+	}
+	return 3
+}
+
+// labelledDate returns the date within a few characters after the
+// best-ranked publish-time label (see labelTier); among labels of one
+// rank, the first. The date may be written in Chinese numerals.
 func labelledDate(text string) time.Time {
-	for _, loc := range labelRe.FindAllStringIndex(text, -1) {
-		rest := text[loc[1]:]
-		if len(rest) > 40 {
-			rest = strings.ToValidUTF8(rest[:40], "")
-		}
-		m := dateRe.FindStringSubmatchIndex(rest)
-		if m == nil || countRunes(rest[:m[0]]) > 3 {
+	var best time.Time
+	bestTier := 4
+	for _, loc := range labelRe.FindAllStringSubmatchIndex(text, -1) {
+		tier := labelTier(text[loc[2]:loc[3]])
+		if tier >= bestTier || compoundLabel(text, loc[2]) {
 			continue
 		}
-		if t := dateFromMatch(rest, m); !t.IsZero() {
+		rest := text[loc[1]:]
+		if len(rest) > 64 {
+			rest = strings.ToValidUTF8(rest[:64], "")
+		}
+		var t time.Time
+		if m := dateRe.FindStringSubmatchIndex(rest); m != nil && countRunes(rest[:m[0]]) <= 3 {
+			t = dateFromMatch(rest, m)
+		} else if m := hanDateRe.FindStringSubmatchIndex(rest); m != nil && countRunes(rest[:m[0]]) <= 3 {
+			t = hanDate([]string{rest[m[0]:m[1]], rest[m[2]:m[3]], rest[m[4]:m[5]], rest[m[6]:m[7]]})
+		}
+		if !t.IsZero() {
+			best, bestTier = t, tier
+			if tier == 0 {
+				break
+			}
+		}
+	}
+	return best
+}
+
+// compoundLabel says whether the bare 时间/日期 label at i ends another
+// word: 会议时间, 报名时间, 注册时间, 开放时间 name other times than the
+// page's. The publish labels are matched whole, so a Han character right
+// before a bare label means such a word.
+func compoundLabel(text string, i int) bool {
+	label := text[i:]
+	if !strings.HasPrefix(label, "时间") && !strings.HasPrefix(label, "時間") && !strings.HasPrefix(label, "日期") {
+		return false
+	}
+	r, _ := utf8.DecodeLastRuneInString(text[:i])
+	return unicode.Is(unicode.Han, r)
+}
+
+// yearlessRe matches a date without its year but with a time of day, as
+// forums and social sites show this year's posts: 11-30 14:05, 11月30日 14:05.
+var yearlessRe = regexp.MustCompile(`^\s*(\d{1,2})\s*[-/月]\s*(\d{1,2})\s*日?\s+(\d{1,2})[:：](\d{2})`)
+
+// labelledYearless returns a yearless date with its time right after a
+// publish label (发表于 11-30 14:05), in the year that puts it at or
+// before the fetch (a December post fetched in January is last year's).
+func labelledYearless(text string, fetchedAt time.Time) time.Time {
+	now := fetchedAt.In(model.China)
+	for _, loc := range labelRe.FindAllStringSubmatchIndex(text, -1) {
+		if labelTier(text[loc[2]:loc[3]]) > 0 {
+			continue
+		}
+		rest := text[loc[1]:min(len(text), loc[1]+40)]
+		m := yearlessRe.FindStringSubmatch(strings.ToValidUTF8(rest, ""))
+		if m == nil {
+			continue
+		}
+		mo, _ := strconv.Atoi(m[1])
+		d, _ := strconv.Atoi(m[2])
+		hh, _ := strconv.Atoi(m[3])
+		mm, _ := strconv.Atoi(m[4])
+		if hh > 23 || mm > 59 {
+			continue
+		}
+		t := makeDate(now.Year(), mo, d, hh, mm, 0)
+		if t.After(now.Add(48 * time.Hour)) {
+			t = makeDate(now.Year()-1, mo, d, hh, mm, 0)
+		}
+		if !t.IsZero() {
 			return t
 		}
 	}
 	return time.Time{}
+}
+
+// narrowDigits turns full-width digits, hyphens, slashes and points
+// (２０２６－１１－３０) into ASCII, as many portals write them.
+func narrowDigits(s string) string {
+	if !strings.ContainsAny(s, "０１２３４５６７８９") {
+		return s
+	}
+	return digitWidth.Replace(s)
+}
+
+var digitWidth = strings.NewReplacer("０", "0", "１", "1", "２", "2", "３", "3", "４", "4", "５", "5", "６", "6", "７", "7", "８", "8", "９", "9", "－", "-", "／", "/", "．", ".")
+
+var (
+	// sourceLineRe finds the 来源/作者/编辑/浏览 labels of the line under a
+	// title that news sites put beside an unlabelled time.
+	sourceLineRe = regexp.MustCompile(`(来源|來源|稿源|出处|出處|作者|编辑|編輯|责编|責編|浏览|瀏覽|阅读|閱讀|点击|點擊|字号|字號)\s*(?:[:：]|次数|量)`)
+	// chromeDateRe matches a today-date widget: 今天是2026年12月1日,
+	// 当前日期：…, 今日：….
+	chromeDateRe = regexp.MustCompile(`(?:今天是|今日是|今天|今日|当前日期|当前时间|現在時間|现在时间|现在是|今日日期|今天日期|當前日期)\s*[:：]?\s*` + dateRe.String())
+	// weekdayDateRe matches a date followed by its weekday, as widgets
+	// show today.
+	weekdayDateRe = regexp.MustCompile(dateRe.String() + `\s*[（(]?\s*(?:星期|礼拜|禮拜|周|週)[一二三四五六日天]`)
+	// scriptTimeRe finds a publish time in a page's scripts: a 公众号's
+	// var ct = "1764400000" and publish_time, JSON state and JSON-LD.
+	scriptTimeRe = regexp.MustCompile(`(?:\bvar\s+ct\s*=\s*|\b(?:publish_time|publishTime|pubTime|pub_time|pubtime|datePublished|publishDate|publish_date|create_time|createTime|ori_create_time)["']?\s*[:=]\s*)["']?([^"',;|}\s\\][^"',;|}\\]{0,30})`)
+)
+
+// sourceLineDate returns the date on a line that names the source,
+// author, editor or view count (2026-11-28 09:12　来源：某县融媒体中心),
+// the last such line when last is set (nearest the body, in the header),
+// else the first.
+func sourceLineDate(text string, last bool) time.Time {
+	var found time.Time
+	var lines []string
+	for _, l := range strings.Split(text, "\n") {
+		if strings.TrimSpace(l) != "" {
+			lines = append(lines, l)
+		}
+	}
+	for i, line := range lines {
+		if countRunes(line) > 120 || !sourceLineRe.MatchString(line) {
+			continue
+		}
+		// The date on the line, or on a line of its own right before or
+		// after it (2026年11月30日 14:05 / 来源：人民网).
+		cands := []string{line}
+		if i > 0 && isDateOnly(lines[i-1]) {
+			cands = append(cands, lines[i-1])
+		}
+		if i+1 < len(lines) && isDateOnly(lines[i+1]) {
+			cands = append(cands, lines[i+1])
+		}
+		for _, c := range cands {
+			if m := dateRe.FindStringSubmatchIndex(c); m != nil {
+				if t := dateFromMatch(c, m); !t.IsZero() {
+					if !last {
+						return t
+					}
+					found = t
+					break
+				}
+			}
+		}
+	}
+	return found
+}
+
+// stripChrome removes from page text the dates that belong to the page's
+// chrome rather than its article: a today-date widget (今天是…, 当前日期：…,
+// or the fetch day with its weekday) and lists of links with their dates
+// (a "latest" sidebar: three or more consecutive short lines each with a
+// date).
+func stripChrome(text string, fetchedAt time.Time) string {
+	if text == "" {
+		return text
+	}
+	text = chromeDateRe.ReplaceAllString(text, "\n")
+	text = weekdayDateRe.ReplaceAllStringFunc(text, func(m string) string {
+		sm := dateRe.FindStringSubmatchIndex(m)
+		if t := dateFromMatch(m, sm); !t.IsZero() && !hasClock(t) && sameDay(t, fetchedAt) {
+			return "\n"
+		}
+		return m
+	})
+	lines := strings.Split(text, "\n")
+	dated := func(l string) bool { return countRunes(l) <= 60 && dateRe.MatchString(l) }
+	keep := make([]bool, len(lines))
+	for i := range keep {
+		keep[i] = true
+	}
+	for i := 0; i < len(lines); {
+		if !dated(lines[i]) {
+			i++
+			continue
+		}
+		// A run of dated lines, blank lines between them allowed.
+		run, j := []int{i}, i+1
+		for ; j < len(lines); j++ {
+			if strings.TrimSpace(lines[j]) == "" {
+				continue
+			}
+			if !dated(lines[j]) {
+				break
+			}
+			run = append(run, j)
+		}
+		if len(run) >= 3 {
+			for _, k := range run {
+				keep[k] = false
+			}
+		}
+		i = j
+	}
+	var b strings.Builder
+	for i, l := range lines {
+		if keep[i] {
+			b.WriteString(l)
+			b.WriteByte('\n')
+		}
+	}
+	return b.String()
+}
+
+// scriptTimes returns the publish times written in a page's scripts, in
+// document order (at most 4).
+func scriptTimes(scripts []string) []time.Time {
+	var out []time.Time
+	for _, script := range scripts {
+		for _, m := range scriptTimeRe.FindAllStringSubmatch(script, 8) {
+			if t := parseTime(strings.TrimSpace(m[1])); !t.IsZero() {
+				out = append(out, t)
+				if len(out) == 4 {
+					return out
+				}
+			}
+		}
+	}
+	return out
 }
 
 func firstDate(text string) time.Time {

@@ -40,6 +40,11 @@ type Extraction struct {
 	// labelled date beside the title, 0.6 for a date in the URL, 0.3 for
 	// a month alone (see the conf constants in dates.go).
 	PublishedAtConfidence float64 `json:"published_at_confidence"`
+	// PublishedUncertain is set when the publish time rests on a weak
+	// clue only: an unlabelled date, the URL's date, a date that may be
+	// the page chrome's, a month, or nothing (the fetch time). The
+	// response clock then starts from when the post was first seen.
+	PublishedUncertain bool `json:"published_uncertain,omitempty"`
 	// Encoding is the page's original charset (utf-8, gbk, gb18030, big5...).
 	Encoding string `json:"encoding"`
 	// 政务公开 metadata, when the page shows it.
@@ -93,6 +98,7 @@ func extractHTML(page []byte, enc, pageURL string, fetchedAt time.Time, rules co
 		pageHost = u.Hostname()
 	}
 	ex.Flags = stripInjected(root, pageHost)
+	scripts := scriptTexts(root)
 	clean(root)
 	full := blockText(root)
 
@@ -122,8 +128,9 @@ func extractHTML(page []byte, enc, pageURL string, fetchedAt time.Time, rules co
 	header, trailer := aroundBody(full, body)
 	ex.PublishedAt, ex.PublishedAtSource, ex.PublishedAtConfidence = findPublishTime(timeClues{
 		metas: metas, full: full, header: header, body: body, trailer: trailer, pageURL: pageURL,
-		selected: selectText(root, rules.Time), marked: markedDates(root),
+		selected: selectText(root, rules.Time), marked: markedDates(root), scripts: scripts,
 	}, fetchedAt)
+	ex.PublishedUncertain = uncertainTime(ex.PublishedAtConfidence)
 	if rules.Author != "" {
 		ex.Author = firstLine(selectText(root, rules.Author))
 	}
@@ -186,6 +193,34 @@ func markedDates(root *html.Node) []string {
 				out = append(out, t)
 				return false
 			}
+		}
+		return true
+	})
+	return out
+}
+
+// maxScriptText bounds the script text searched for a publish time.
+const maxScriptText = 256 << 10
+
+// scriptTexts returns the texts of the page's inline scripts (JSON-LD and
+// state included), at most maxScriptText bytes in all. They are not
+// copied: the strings are the parsed tree's.
+func scriptTexts(root *html.Node) []string {
+	var out []string
+	size := 0
+	walk(root, func(n *html.Node) bool {
+		if size >= maxScriptText {
+			return false
+		}
+		if n.Type == html.ElementNode && n.DataAtom == atom.Script {
+			for c := n.FirstChild; c != nil; c = c.NextSibling {
+				if c.Type == html.TextNode && size < maxScriptText {
+					t := c.Data[:min(len(c.Data), maxScriptText-size)]
+					out = append(out, t)
+					size += len(t)
+				}
+			}
+			return false
 		}
 		return true
 	})

@@ -96,12 +96,17 @@ func FuzzJSONAPI(f *testing.F) {
 }
 
 func FuzzDates(f *testing.F) {
-	for _, s := range []string{"发布时间：2026年11月20日 08:30", "3小时前", "昨天 10:20", "二〇二六年十一月二十日", "11/20/2026", "2026-13-45 99:99", "发布日期:2026-11-20"} {
+	for _, s := range []string{"发布时间：2026年11月20日 08:30", "3小时前", "昨天 10:20", "二〇二六年十一月二十日", "11/20/2026", "2026-13-45 99:99", "发布日期:2026-11-20",
+		"今天是2026年11月21日 星期六", "发表于 11-30 14:05", "来源：新华社\n２０２６－１１－２０", "var ct = \"1764400000\";"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, text string) {
 		_, _ = relativeTime(text, fuzzFetched)
-		for _, d := range []time.Time{labelledDate(text), firstDate(text), lastDate(text), urlDate(text)} {
+		stripped := stripChrome(narrowDigits(text), fuzzFetched)
+		dates := []time.Time{labelledDate(text), firstDate(text), lastDate(text), urlDate(text), labelledDate(stripped),
+			labelledYearless(text, fuzzFetched), sourceLineDate(text, true), sourceLineDate(text, false)}
+		dates = append(dates, scriptTimes([]string{text})...)
+		for _, d := range dates {
 			if !d.IsZero() && (d.Year() < 1900 || d.Year() > 2200) {
 				t.Errorf("date %v from %q is out of any plausible range", d, text)
 			}

@@ -55,8 +55,14 @@ type Document struct {
 	// PublishedAtConfidence is how sure the crawler is of PublishedAt, from
 	// 0 (the fetch time stood in) to 1 (a machine-readable time with the
 	// time of day). The response clock starts from it, so it is shown.
-	PublishedAtConfidence float64   `json:"published_at_confidence,omitempty"`
-	FetchedAt             time.Time `json:"fetched_at"`
+	PublishedAtConfidence float64 `json:"published_at_confidence,omitempty"`
+	// PublishedUncertain is set when PublishedAt rests on a weak clue only
+	// (an unlabelled date, the URL's date, a date that may be the page
+	// chrome's, a month, or the fetch time): the response clock then
+	// starts from when the system first saw the post (FetchedAt of the
+	// first version), as the rules allow, not from PublishedAt.
+	PublishedUncertain bool      `json:"published_uncertain,omitempty"`
+	FetchedAt          time.Time `json:"fetched_at"`
 	// Injected is set when the page carried injected spam (gambling or
 	// lottery links on a hacked portal) that the crawler stripped.
 	Injected bool `json:"injected,omitempty"`

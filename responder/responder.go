@@ -332,8 +332,8 @@ func (r *Responder) assign(ctx context.Context, p *model.Post) {
 		r.m.posts.WithLabelValues("joined").Inc()
 	}
 	s.join(ev, p, v)
-	if !r.backlog(p) && (s.firstLive[ev.ID].IsZero() || p.PublishedAt.Before(s.firstLive[ev.ID])) {
-		s.firstLive[ev.ID] = p.PublishedAt
+	if at := clockFrom(p); !r.backlog(p) && (s.firstLive[ev.ID].IsZero() || at.Before(s.firstLive[ev.ID])) {
+		s.firstLive[ev.ID] = at
 	}
 	// Events whose representative terms came to agree hold one story:
 	// merge them, keeping the one with an incident (or the larger one).
@@ -489,6 +489,19 @@ func (r *Responder) backlog(p *model.Post) bool {
 	return seen.Sub(p.PublishedAt) > r.cfg.BacklogHorizon
 }
 
+// clockFrom is when a live incident's clock may count from p: its publish
+// time, or, when the crawler could not be sure of it
+// (Document.PublishedUncertain: an unlabelled or chrome date, the URL's
+// date, the fetch time), when the system first saw the post, its fetch
+// time. The rules let the clock start when the government learns of a
+// story; an uncertain date must not make an incident born overdue.
+func clockFrom(p *model.Post) time.Time {
+	if p.PublishedUncertain && !p.FetchedAt.IsZero() {
+		return p.FetchedAt
+	}
+	return p.PublishedAt
+}
+
 // revive turns a historical incident live when its event becomes news
 // again: its clock restarts from the first post that was news, and the
 // obligations of the old clock, whose deadlines nobody could meet, are
@@ -497,7 +510,7 @@ func (r *Responder) revive(inc *model.Incident, ev *model.Event, p *model.Post) 
 	now := r.now()
 	start := r.state.firstLive[ev.ID]
 	if start.IsZero() {
-		start = p.PublishedAt
+		start = clockFrom(p)
 	}
 	for i := range inc.Obligations {
 		o := &inc.Obligations[i]

@@ -230,3 +230,45 @@ func TestBurstWindow(t *testing.T) {
 		})
 	}
 }
+
+// TestUncertainPublishTimeClock: when the first post's publish time is
+// uncertain (an unlabelled date that may be the page chrome's), the
+// incident's clock starts when the system first saw it, not from that
+// date; a certain publish time still starts it.
+func TestUncertainPublishTimeClock(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		uncertain bool
+		want      time.Time
+	}{
+		{"uncertain: from the first sight", true, t0.Add(2 * time.Minute)},
+		{"certain: from the publish time", false, t0.Add(-4 * time.Hour)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			st := openStore(t)
+			now := t0.Add(time.Hour)
+			r := New(cfg, st, prometheus.NewRegistry(), nil, WithClock(func() time.Time { return now }))
+			ctx := context.Background()
+			posts := explosion()
+			for i := range posts {
+				posts[i].FetchedAt = posts[i].PublishedAt.Add(2 * time.Minute)
+			}
+			// x1 said 4 hours before it was fetched; only an unlabelled date
+			// under the title backed it.
+			posts[0].PublishedAt, posts[0].PublishedUncertain = t0.Add(-4*time.Hour), tc.uncertain
+			if err := r.HandlePosts(ctx, posts); err != nil {
+				t.Fatal(err)
+			}
+			incs, err := st.ListIncidents(ctx, store.IncidentQuery{OnlyOpen: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(incs) != 1 {
+				t.Fatalf("got %d incidents, want 1", len(incs))
+			}
+			if inc := incs[0]; !inc.ClockStart.Equal(tc.want) || !inc.DetectedAt.Equal(tc.want) {
+				t.Errorf("clock start %v, detected %v; want both %v", inc.ClockStart, inc.DetectedAt, tc.want)
+			}
+		})
+	}
+}

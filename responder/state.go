@@ -42,7 +42,8 @@ type state struct {
 	casualtyPosts map[string]int // posts that talk about casualties
 	officialPosts map[string][]model.Post
 	// firstLive is, per event, the publish time of its first post that
-	// was news when seen (not backlog): the clock of a live incident.
+	// was news when seen (not backlog), or when it was seen if its publish
+	// time is uncertain (clockFrom): the clock of a live incident.
 	firstLive map[string]time.Time
 	// topTerms are each active event's top terms, ef how many active
 	// events have a term among theirs (see termWeight).

@@ -28,22 +28,26 @@ HTTP GET; loopback and private addresses are refused unless -allow-private.
 // 3339, or empty when the page shows no publish time (the crawler would
 // use the fetch time).
 type extractOutput struct {
-	URL                   string   `json:"url,omitempty"`
-	Title                 string   `json:"title"`
-	Body                  string   `json:"body"`
-	PublishedAt           string   `json:"published_at"`
-	PublishedAtSource     string   `json:"published_at_source"`
-	PublishedAtConfidence float64  `json:"published_at_confidence"`
-	Author                string   `json:"author"`
-	Origin                string   `json:"origin"`
-	DocNumber             string   `json:"doc_number"`
-	IndexNumber           string   `json:"index_number"`
-	Issuer                string   `json:"issuer"`
-	Subject               string   `json:"subject"`
-	Encoding              string   `json:"encoding"`
-	Injected              bool     `json:"injected"`
-	Flags                 []string `json:"flags"`
-	FetchedAt             string   `json:"fetched_at"`
+	URL                   string  `json:"url,omitempty"`
+	Title                 string  `json:"title"`
+	Body                  string  `json:"body"`
+	PublishedAt           string  `json:"published_at"`
+	PublishedAtSource     string  `json:"published_at_source"`
+	PublishedAtConfidence float64 `json:"published_at_confidence"`
+	// PublishedUncertain: the time rests on a weak clue (an unlabelled or
+	// URL date, a month, nothing); the responder's clock would start from
+	// the fetch.
+	PublishedUncertain bool     `json:"published_uncertain"`
+	Author             string   `json:"author"`
+	Origin             string   `json:"origin"`
+	DocNumber          string   `json:"doc_number"`
+	IndexNumber        string   `json:"index_number"`
+	Issuer             string   `json:"issuer"`
+	Subject            string   `json:"subject"`
+	Encoding           string   `json:"encoding"`
+	Injected           bool     `json:"injected"`
+	Flags              []string `json:"flags"`
+	FetchedAt          string   `json:"fetched_at"`
 }
 
 // cmdExtract runs generic extraction on a file or URL and prints the
@@ -110,7 +114,7 @@ func cmdExtract(args []string, stdout, stderr io.Writer) error {
 	}
 	out := extractOutput{
 		Title: ex.Title, Body: ex.Body, PublishedAtSource: ex.PublishedAtSource,
-		PublishedAtConfidence: ex.PublishedAtConfidence, Author: ex.Author, Origin: ex.Origin,
+		PublishedAtConfidence: ex.PublishedAtConfidence, PublishedUncertain: ex.PublishedUncertain, Author: ex.Author, Origin: ex.Origin,
 		DocNumber: ex.DocNumber, IndexNumber: ex.IndexNumber, Issuer: ex.Issuer, Subject: ex.Subject,
 		Encoding: ex.Encoding, Injected: ex.Injected, Flags: ex.Flags, FetchedAt: fetchedAt.Format(time.RFC3339),
 	}

@@ -52,7 +52,7 @@ func runExtract(t *testing.T, args ...string) (extractOutput, string, error) {
 			t.Fatal(jerr)
 		}
 		for _, k := range []string{"title", "body", "published_at", "published_at_source", "published_at_confidence",
-			"author", "origin", "doc_number", "index_number", "issuer", "encoding", "injected", "flags"} {
+			"published_uncertain", "author", "origin", "doc_number", "index_number", "issuer", "encoding", "injected", "flags"} {
 			if _, ok := keys[k]; !ok {
 				t.Errorf("output lacks key %q: %s", k, stdout.String())
 			}
@@ -75,7 +75,8 @@ func TestExtractFile(t *testing.T) {
 	want := extractOutput{
 		URL:   "http://www.example.gov.cn/zfxxgk/201504/t20150423_32.html",
 		Title: "某县人民政府办公室关于印发某某办法的通知", PublishedAt: "2015-04-23T00:00:00+08:00", PublishedAtSource: crawler.TimeFromURL,
-		Author: "王芳", Origin: "县政府办公室", DocNumber: "十政办发〔2015〕32号", IndexNumber: "11420300MB1234567X/2015-00032",
+		PublishedUncertain: true, // only the URL's date
+		Author:             "王芳", Origin: "县政府办公室", DocNumber: "十政办发〔2015〕32号", IndexNumber: "11420300MB1234567X/2015-00032",
 		Issuer: "县政府办公室", Subject: "综合政务", Encoding: "gbk", Injected: true, FetchedAt: "2026-11-21T10:00:00+08:00",
 	}
 	got := out
