@@ -148,7 +148,7 @@ func SentimentName(label string) string {
 // KindName names a source kind: 政府网站, 新闻网站, 论坛, 订阅源.
 func KindName(kind string) string {
 	if n, ok := map[string]string{model.KindPortal: "政府网站", model.KindNews: "新闻网站", model.KindForum: "论坛",
-		model.KindFeed: "订阅源"}[kind]; ok {
+		model.KindFeed: "订阅源", model.KindAPI: "数据接口"}[kind]; ok {
 		return n
 	}
 	if kind == "" {
@@ -435,6 +435,7 @@ var auditActions = map[string]string{
 	"scheme.edit": "编辑监测方案", "source.edit": "编辑信息源", "roster.edit": "编辑值班表",
 	"brief.generate": "生成简报", "brief.draft": "编辑简报", "brief.submit": "提交审核", "brief.sign": "签发简报", "brief.issue": "印发简报",
 	"inspection.run": "运行巡检",
+	"source.create":  "新增信息源", "source.enable": "启用信息源", "source.disable": "停用信息源",
 }
 
 // AuditAction is an audited action in words: a request on an incident by
