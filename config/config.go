@@ -208,6 +208,11 @@ type CrawlerConfig struct {
 	// HotMaxDuration is the longest a hot-source request lasts.
 	// Default: 6h.
 	HotMaxDuration time.Duration `yaml:"hot_max_duration"`
+	// SourcesRefresh is how often the crawler asks the store whether
+	// people changed the sources (the console's 信息源 page); an added,
+	// edited or disabled source takes effect within this interval. The
+	// sources below seed the store. Default: 30s.
+	SourcesRefresh time.Duration `yaml:"sources_refresh"`
 	Sources        []Source      `yaml:"sources"`
 }
 

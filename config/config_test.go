@@ -74,7 +74,7 @@ func TestLoadGoodConfig(t *testing.T) {
 		Crawler: CrawlerConfig{
 			UserAgent: "test-agent", Interval: 10 * time.Minute, RequestTimeout: 30 * time.Second, MaxPageBytes: 1 << 20,
 			Parallelism: 8, HostDelay: 0, IgnoreRobots: true, Group: "yuqing-crawler", GroupPartitions: 8,
-			HotMinInterval: 2 * time.Minute, HotMaxDuration: 3 * time.Hour,
+			HotMinInterval: 2 * time.Minute, HotMaxDuration: 3 * time.Hour, SourcesRefresh: 30 * time.Second,
 			Sources: []Source{
 				{ID: "portal", Name: "某县人民政府网", Kind: "portal", Authority: "官方", Region: "511023",
 					URL: "https://www.example.gov.cn/list.html", Interval: 2 * time.Minute,

@@ -111,6 +111,7 @@ func (c *Config) applyDefaults(set func(string) bool) {
 	d.dur("crawler.host_delay", &c.Crawler.HostDelay, time.Second)
 	d.int32("crawler.group_partitions", &c.Crawler.GroupPartitions, 16)
 	d.dur("crawler.hot_min_interval", &c.Crawler.HotMinInterval, time.Minute)
+	d.dur("crawler.sources_refresh", &c.Crawler.SourcesRefresh, 30*time.Second)
 	d.dur("crawler.hot_max_duration", &c.Crawler.HotMaxDuration, 6*time.Hour)
 	for i := range c.Crawler.Sources {
 		s := &c.Crawler.Sources[i]

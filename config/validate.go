@@ -235,6 +235,9 @@ func (c *Config) problems() []Problem {
 	if n := c.Crawler.GroupPartitions; n < 1 || n > 1024 {
 		bad("crawler.group_partitions", "must be between 1 and 1024, got %d", n)
 	}
+	if c.Crawler.SourcesRefresh < 0 {
+		bad("crawler.sources_refresh", "must not be negative, got %s", c.Crawler.SourcesRefresh)
+	}
 	if c.Crawler.HotMinInterval < time.Second {
 		bad("crawler.hot_min_interval", "must be at least 1s, got %s", c.Crawler.HotMinInterval)
 	}

@@ -350,10 +350,12 @@ func TestPagesSpeakChinese(t *testing.T) {
 		{ID: "d2", IncidentID: "INC-1", At: at, Detail: `{"notification_key":"R-5H/breach","channel":"hook","recipient":"chief","status":"failed","error":"timeout"}`}}); err != nil {
 		t.Fatal(err)
 	}
+	seedSources(t, st, browserNow)
 	for _, path := range []string{"/", "/screen", "/?window=7d", "/?window=custom&since=2026-11-20&until=2026-11-21", "/feed", "/feed?q=爆炸&sentiment=negative",
 		"/posts/p1", "/posts/p2", "/events", "/events/EV-1", "/incidents", "/incidents?closed=1", "/incidents/INC-1", "/settings",
 		"/incidents/NONE", "/feed?window=never", "/feed?sort=heat&incident=1", "/?window=30d&region=451024", "/incidents?closed=1&q=爆炸",
-		"/inspections", "/briefs", "/accounts", "/audit", "/events?window=7d", "/feed?sort=hot"} {
+		"/inspections", "/briefs", "/accounts", "/audit", "/events?window=7d", "/feed?sort=hot", "/settings/sources", "/settings/sources?history=news",
+		"/settings/sources?edit=portal"} {
 		var text string
 		run("read "+path, chromedp.Navigate(base+path), chromedp.WaitReady(`body`, chromedp.ByQuery),
 			chromedp.Poll(pageSettled, nil, chromedp.WithPollingTimeout(20*time.Second)),

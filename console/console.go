@@ -61,8 +61,11 @@ type Store interface {
 	QueryCandidates(ctx context.Context, q store.CandidateQuery) (store.CandidatePage, error)
 	// AppendDictionary appends user dictionary changes, idempotent by ID.
 	AppendDictionary(ctx context.Context, entries []model.DictionaryEntry) error
-	// The settings people change at run time (schemes, duty shifts).
+	// The settings people change at run time (schemes, duty shifts,
+	// sources).
 	store.Settings
+	// The outcome of the crawler's polls: the sources' status.
+	SourceStatus(ctx context.Context, since time.Time) ([]model.SourceStatus, error)
 }
 
 // RequestPublisher hands people's requests to the responder (bus.Producer

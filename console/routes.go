@@ -85,6 +85,14 @@ func (c *Console) routes() *http.ServeMux {
 	mux.HandleFunc("POST /api/v1/schemes/{id}/enable", c.setSchemeState(false))
 	mux.HandleFunc("POST /api/v1/schemes/{id}/disable", c.setSchemeState(true))
 	mux.HandleFunc("GET /api/v1/schemes/{id}/history", c.schemeHistory)
+	// Sources kept in the store, with their status (sourcesettings.go).
+	mux.HandleFunc("GET /settings/sources", c.sourcesPage)
+	mux.HandleFunc("GET /api/v1/sources", c.listSources)
+	mux.HandleFunc("POST /api/v1/sources", c.createSource)
+	mux.HandleFunc("PUT /api/v1/sources/{id}", c.updateSource)
+	mux.HandleFunc("POST /api/v1/sources/{id}/enable", c.setSourceState(false))
+	mux.HandleFunc("POST /api/v1/sources/{id}/disable", c.setSourceState(true))
+	mux.HandleFunc("GET /api/v1/sources/{id}/history", c.sourceHistory)
 
 	// Logins, accounts and the audit log (accounts.go).
 	c.accountRoutes(mux)
@@ -114,6 +122,14 @@ var routePerms = map[string]string{
 	"PUT /api/v1/schemes/{id}":          auth.PermSchemeEdit,
 	"POST /api/v1/schemes/{id}/enable":  auth.PermSchemeEdit,
 	"POST /api/v1/schemes/{id}/disable": auth.PermSchemeEdit,
+
+	"GET /settings/sources":             byHandler, // read, or source.edit
+	"GET /api/v1/sources":               byHandler,
+	"GET /api/v1/sources/{id}/history":  byHandler,
+	"POST /api/v1/sources":              auth.PermSourceEdit,
+	"PUT /api/v1/sources/{id}":          auth.PermSourceEdit,
+	"POST /api/v1/sources/{id}/enable":  auth.PermSourceEdit,
+	"POST /api/v1/sources/{id}/disable": auth.PermSourceEdit,
 
 	"POST /api/v1/briefs":              auth.PermBriefDraft,
 	"POST /api/v1/briefs/{id}/blocks":  auth.PermBriefDraft,

@@ -19,17 +19,20 @@ import (
 // tourPages are every page of the console a person reaches from the
 // navigation, with the data of the browser tests.
 var tourPages = []string{"/", "/screen", "/feed", "/posts/p1", "/events", "/events/EV-1", "/incidents", "/incidents?closed=1",
-	"/incidents/INC-1", "/settings", "/inspections", "/briefs", "/accounts", "/audit"}
+	"/incidents/INC-1", "/settings", "/inspections", "/briefs", "/accounts", "/audit", "/settings/sources"}
 
 // tourMay says whether role may see the page at path, from the roles'
 // permissions: the business pages need read, the accounts page
-// account.admin or role.admin, the audit log audit.read.
+// account.admin or role.admin, the audit log audit.read, the sources read
+// or source.edit.
 func tourMay(role, path string) bool {
 	switch path {
 	case "/accounts":
 		return auth.Can(role, auth.PermAccountAdmin) || auth.Can(role, auth.PermRoleAdmin)
 	case "/audit":
 		return auth.Can(role, auth.PermAuditRead)
+	case "/settings/sources":
+		return auth.Can(role, auth.PermRead) || auth.Can(role, auth.PermSourceEdit)
 	}
 	return auth.Can(role, auth.PermRead)
 }
@@ -110,6 +113,7 @@ func TestAllRolesTour(t *testing.T) {
 		t.Run(role, func(t *testing.T) {
 			base, st, run := browser(t)
 			tourData(t, st)
+			seedSources(t, st, browserNow)
 			run("log in as "+role, tourLogin(base, role))
 			var ok bool
 			for _, path := range tourPages {

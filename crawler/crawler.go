@@ -88,16 +88,24 @@ const (
 // Crawler polls sources and publishes their documents. Its methods are
 // safe for concurrent use.
 type Crawler struct {
-	cfg     config.CrawlerConfig
-	pub     Publisher
-	log     *slog.Logger
-	m       *metrics
-	root    *colly.Collector
-	tr      *policyTransport
-	sources map[string]*source
-	order   []*source
-	sem     chan struct{} // bounds concurrent polls to cfg.Parallelism
-	now     func() time.Time
+	cfg config.CrawlerConfig
+	pub Publisher
+	log *slog.Logger
+	m   *metrics
+	tr  *policyTransport
+	// srcMu guards sources, order, root and hosts, which SetSources
+	// changes while the crawler runs.
+	srcMu    sync.RWMutex
+	root     *colly.Collector
+	hosts    []string // the hosts root has limit rules for
+	sources  map[string]*source
+	order    []*source
+	stateDir string
+	sem      chan struct{} // bounds concurrent polls to cfg.Parallelism
+	// rec, when set (RecordPolls, before Run), receives every poll's
+	// outcome.
+	rec PollRecorder
+	now func() time.Time
 	// sleep waits between retries; tests replace it (and now) with a
 	// fake clock.
 	sleep  func(context.Context, time.Duration) error
@@ -116,6 +124,10 @@ type Crawler struct {
 
 	mu      sync.Mutex
 	running bool
+	// runCtx and loops are set while Run runs (under mu): SetSources
+	// starts the loops of added sources in them.
+	runCtx context.Context
+	loops  *sync.WaitGroup
 }
 
 // source is one configured source and its state.
@@ -129,6 +141,10 @@ type source struct {
 	// partition is the crawler group partition that owns the source; set
 	// by JoinGroup before Run.
 	partition int32
+	// stop ends the source's loop and done is closed when it has ended
+	// (set when the loop starts, under Crawler.mu).
+	stop context.CancelFunc
+	done chan struct{}
 
 	// boost is a temporary shorter interval (see Boost), guarded by
 	// boostMu because polls hold mu for long.
@@ -175,31 +191,21 @@ func New(cfg config.CrawlerConfig, sources []config.Source, pub Publisher, state
 		return nil, err
 	}
 	c := &Crawler{
-		cfg:     cfg,
-		pub:     pub,
-		log:     log,
-		m:       m,
-		sources: make(map[string]*source),
-		sem:     make(chan struct{}, cfg.Parallelism),
-		now:     time.Now,
-		sleep:   sleepCtx,
-		jitter:  randDuration,
-		retry:   defaultRetry,
-		gate:    newHostGate(),
+		cfg:      cfg,
+		pub:      pub,
+		log:      log,
+		m:        m,
+		sources:  make(map[string]*source),
+		stateDir: stateDir,
+		sem:      make(chan struct{}, cfg.Parallelism),
+		now:      time.Now,
+		sleep:    sleepCtx,
+		jitter:   randDuration,
+		retry:    defaultRetry,
+		gate:     newHostGate(),
 	}
-	privateHosts := make(map[string]bool)
 	for i, sc := range sources {
-		// Zero values take the documented defaults, so sources added at
-		// run time (the demo's) need not go through config.ApplyDefaults.
-		if sc.Interval == 0 {
-			sc.Interval = cfg.Interval
-		}
-		if sc.List.MaxPages == 0 {
-			sc.List.MaxPages = defaultMaxPages
-		}
-		if sc.API.MaxPages == 0 {
-			sc.API.MaxPages = 1
-		}
+		sc = c.withDefaults(sc)
 		s, err := newSource(sc, stateDir)
 		if err != nil {
 			return nil, fmt.Errorf("cannot use source %q (crawler.sources[%d]): %w", sc.ID, i, err)
@@ -207,22 +213,34 @@ func New(cfg config.CrawlerConfig, sources []config.Source, pub Publisher, state
 		if _, dup := c.sources[sc.ID]; dup {
 			return nil, fmt.Errorf("cannot use source %q (crawler.sources[%d]): duplicate id", sc.ID, i)
 		}
-		if sc.AllowPrivate {
-			for _, d := range s.domains {
-				privateHosts[d] = true
-			}
-		}
 		c.sources[sc.ID] = s
 		c.order = append(c.order, s)
 		m.initSource(sc.ID)
 		m.seenEntries.WithLabelValues(sc.ID).Set(float64(s.seen.len()))
 	}
 	m.ownedSources.Set(float64(len(c.order)))
-	c.root, c.tr, err = newRootCollector(cfg, hostsOf(c.order), privateHosts)
-	if err != nil {
+	c.tr = newPolicyTransport(privateHostsOf(c.order))
+	c.hosts = hostsOf(c.order)
+	if c.root, err = newRootCollector(cfg, c.hosts, c.tr); err != nil {
 		return nil, err
 	}
 	return c, nil
+}
+
+// withDefaults gives sc's zero values the documented defaults, so sources
+// added at run time (the demo's, the store's) need not go through
+// config.ApplyDefaults.
+func (c *Crawler) withDefaults(sc config.Source) config.Source {
+	if sc.Interval == 0 {
+		sc.Interval = c.cfg.Interval
+	}
+	if sc.List.MaxPages == 0 {
+		sc.List.MaxPages = defaultMaxPages
+	}
+	if sc.API.MaxPages == 0 {
+		sc.API.MaxPages = 1
+	}
+	return sc
 }
 
 func newSource(sc config.Source, stateDir string) (*source, error) {
@@ -290,6 +308,8 @@ func (c *Crawler) Run(ctx context.Context) error {
 		return errors.New("cannot run crawler: already running")
 	}
 	c.running = true
+	var wg sync.WaitGroup
+	c.runCtx, c.loops = ctx, &wg
 	c.mu.Unlock()
 	defer func() {
 		c.mu.Lock()
@@ -297,7 +317,6 @@ func (c *Crawler) Run(ctx context.Context) error {
 		c.mu.Unlock()
 		c.tr.CloseIdleConnections()
 	}()
-	var wg sync.WaitGroup
 	var errs []error
 	var errMu sync.Mutex
 	background := func(name string, fn func() error) {
@@ -318,13 +337,16 @@ func (c *Crawler) Run(ctx context.Context) error {
 	if c.hot != nil {
 		background("hot requests", func() error { return c.hot.run(ctx, c) })
 	}
-	for i, s := range c.order {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			c.loop(ctx, s, time.Duration(i)*c.cfg.HostDelay/4)
-		}()
+	c.mu.Lock()
+	for i, s := range c.snapshot() {
+		c.startLoop(s, time.Duration(i)*c.cfg.HostDelay/4)
 	}
+	c.mu.Unlock()
+	<-ctx.Done()
+	// No loop starts after this; the running ones end with ctx.
+	c.mu.Lock()
+	c.runCtx = nil
+	c.mu.Unlock()
 	wg.Wait()
 	return errors.Join(errs...)
 }
@@ -380,7 +402,7 @@ func (c *Crawler) loop(ctx context.Context, s *source, stagger time.Duration) {
 // the source's next scheduled poll is then an interval away. It waits for
 // a poll of the same source already running.
 func (c *Crawler) PollNow(ctx context.Context, sourceID string) error {
-	s, ok := c.sources[sourceID]
+	s, ok := c.source(sourceID)
 	if !ok {
 		return fmt.Errorf("cannot poll source %q: unknown source", sourceID)
 	}
@@ -460,6 +482,7 @@ func (c *Crawler) poll(ctx context.Context, s *source) error {
 	}
 	c.m.seenEntries.WithLabelValues(s.cfg.ID).Set(float64(s.seen.len()))
 	c.m.polls.WithLabelValues(s.cfg.ID, result).Inc()
+	c.record(ctx, s, p, result, err)
 	c.log.Debug("poll done", "source", s.cfg.ID, "result", result, "documents", p.emitted, "fetched", p.fetched)
 	if err != nil {
 		return fmt.Errorf("cannot poll source %q: %w", s.cfg.ID, err)

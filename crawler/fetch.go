@@ -14,6 +14,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -97,7 +99,9 @@ type policy struct {
 // for hosts of sources that allow private addresses.
 type policyTransport struct {
 	strict, permissive *http.Transport
-	privateHosts       map[string]bool
+	// privateHosts changes when sources do (SetSources).
+	privMu       sync.RWMutex
+	privateHosts map[string]bool
 	// isPublic classifies the addresses the strict transport dials
 	// (isPublicAddr; tests that have only loopback addresses substitute
 	// one that calls some of them public).
@@ -144,7 +148,9 @@ func newPolicyTransport(privateHosts map[string]bool) *policyTransport {
 }
 
 func (t *policyTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	t.privMu.RLock()
 	allow := t.privateHosts[strings.ToLower(req.URL.Hostname())]
+	t.privMu.RUnlock()
 	if p, ok := req.Context().Value(policyKey{}).(*policy); ok {
 		allow = p.allowPrivate
 	}
@@ -168,14 +174,24 @@ func (t *policyTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	return resp, nil
 }
 
+// setPrivateHosts replaces the hosts that may resolve to private
+// addresses.
+func (t *policyTransport) setPrivateHosts(hosts map[string]bool) {
+	t.privMu.Lock()
+	t.privateHosts = hosts
+	t.privMu.Unlock()
+}
+
 func (t *policyTransport) CloseIdleConnections() {
 	t.strict.CloseIdleConnections()
 	t.permissive.CloseIdleConnections()
 }
 
 // newRootCollector configures the Colly collector every poll clones: the
-// clones share its HTTP client, per-host limits and robots.txt cache.
-func newRootCollector(cfg config.CrawlerConfig, hosts []string, privateHosts map[string]bool) (*colly.Collector, *policyTransport, error) {
+// clones share its HTTP client, per-host limits and robots.txt cache. The
+// transport tr is shared by every root collector of the crawler (sources
+// that bring a new host get a new root, see SetSources).
+func newRootCollector(cfg config.CrawlerConfig, hosts []string, tr *policyTransport) (*colly.Collector, error) {
 	c := colly.NewCollector()
 	c.UserAgent = cfg.UserAgent
 	c.IgnoreRobotsTxt = cfg.IgnoreRobots
@@ -190,7 +206,6 @@ func newRootCollector(cfg config.CrawlerConfig, hosts []string, privateHosts map
 	// Every status reaches OnResponse, so 304 and 404 are told apart from
 	// network errors.
 	c.ParseHTTPErrorResponse = true
-	tr := newPolicyTransport(privateHosts)
 	c.WithTransport(tr)
 	c.SetRequestTimeout(cfg.RequestTimeout)
 	c.SetRedirectHandler(func(req *http.Request, via []*http.Request) error {
@@ -211,10 +226,10 @@ func newRootCollector(cfg config.CrawlerConfig, hosts []string, privateHosts map
 			Delay:        cfg.HostDelay,
 		}
 		if err := c.Limit(rule); err != nil {
-			return nil, nil, fmt.Errorf("cannot set rate limit for host %q: %w", h, err)
+			return nil, fmt.Errorf("cannot set rate limit for host %q: %w", h, err)
 		}
 	}
-	return c, tr, nil
+	return c, nil
 }
 
 // fetchResult is one HTTP response.
@@ -234,13 +249,15 @@ type fetcher struct {
 	src      *source
 	m        *metrics
 	maxBytes int64
+	// robots counts the URLs robots.txt forbade in this poll.
+	robots atomic.Int64
 }
 
 // newFetcher clones the root collector for one poll: the clone carries
 // the poll's context (cancellation and the source's policy) and allowed
 // domains.
 func (c *Crawler) newFetcher(ctx context.Context, s *source) *fetcher {
-	col := c.root.Clone()
+	col := c.rootCollector().Clone()
 	col.Context = context.WithValue(ctx, policyKey{}, &policy{allowPrivate: s.cfg.AllowPrivate, domains: s.domains})
 	col.AllowedDomains = s.domains
 	max := c.cfg.MaxPageBytes
@@ -394,6 +411,7 @@ func (f *fetcher) once(rawURL string, prev *seenEntry) (*fetchResult, error) {
 		case errors.Is(err, colly.ErrRobotsTxtBlocked):
 			status, reason = statusRobots, skipRobots
 			f.m.robotsRefused.WithLabelValues(id).Inc()
+			f.robots.Add(1)
 		case errors.Is(err, ErrPrivateAddress):
 			status, reason = statusRefused, skipRefused
 		case errors.Is(err, colly.ErrForbiddenDomain):

@@ -35,7 +35,7 @@ type boostState struct {
 // source is polled at once (by the replica that owns it, in a group). It
 // returns the interval and expiry in force.
 func (c *Crawler) Boost(id string, interval time.Duration, until time.Time) (time.Duration, time.Time, error) {
-	s, ok := c.sources[id]
+	s, ok := c.source(id)
 	if !ok {
 		c.m.hotRequests.WithLabelValues(hotUnknown).Inc()
 		return 0, time.Time{}, fmt.Errorf("cannot boost source %q: unknown source", id)

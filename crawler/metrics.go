@@ -24,11 +24,13 @@ type metrics struct {
 	seenDropped     *prometheus.CounterVec   // source
 	retries         *prometheus.CounterVec   // source, reason
 	ownedSources    prometheus.Gauge
-	queueDepth      prometheus.Gauge       // sources due and waiting for a parallelism slot
-	polling         prometheus.Gauge       // polls running
-	rebalances      *prometheus.CounterVec // event
-	stateRecords    *prometheus.CounterVec // result
-	hotRequests     *prometheus.CounterVec // result
+	// pollRecordsDropped counts poll records the store did not take.
+	pollRecordsDropped prometheus.Counter
+	queueDepth         prometheus.Gauge       // sources due and waiting for a parallelism slot
+	polling            prometheus.Gauge       // polls running
+	rebalances         *prometheus.CounterVec // event
+	stateRecords       *prometheus.CounterVec // result
+	hotRequests        *prometheus.CounterVec // result
 }
 
 // Shared-state record results (state_records_total result label).
@@ -153,6 +155,10 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Name: "yuqing_crawler_polls_running",
 			Help: "Polls running now.",
 		}),
+		pollRecordsDropped: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "yuqing_crawler_poll_records_dropped_total",
+			Help: "Poll outcomes (the sources' status the console shows) the store did not take; the status misses those polls, no document is lost.",
+		}),
 		ownedSources: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "yuqing_crawler_owned_sources",
 			Help: "Sources this replica polls: all of them outside a crawler group, its share inside one.",
@@ -211,6 +217,9 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	}
 	if err == nil {
 		m.seenEntries, err = register(reg, m.seenEntries)
+	}
+	if err == nil {
+		m.pollRecordsDropped, err = register(reg, m.pollRecordsDropped)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("cannot register crawler metrics: %w", err)

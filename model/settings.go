@@ -27,10 +27,13 @@ const (
 	SettingScheme = "scheme"
 	// SettingShift is a duty shift (值班班次): Value is a Shift.
 	SettingShift = "shift"
+	// SettingSource is a source the crawler polls (信息源): Value is a
+	// Source.
+	SettingSource = "source"
 )
 
 // SettingKinds are the kinds a setting change may have.
-var SettingKinds = []string{SettingScheme, SettingShift}
+var SettingKinds = []string{SettingScheme, SettingShift, SettingSource}
 
 // ConfigActor is who a change imported from the configuration file is
 // recorded as.

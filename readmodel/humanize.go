@@ -160,7 +160,7 @@ func SentimentName(label string) string {
 // KindName names a source kind: 政府网站, 新闻网站, 论坛, 订阅源.
 func KindName(kind string) string {
 	if n, ok := map[string]string{model.KindPortal: "政府网站", model.KindNews: "新闻网站", model.KindForum: "论坛",
-		model.KindFeed: "订阅源"}[kind]; ok {
+		model.KindFeed: "订阅源", model.KindAPI: "数据接口"}[kind]; ok {
 		return n
 	}
 	if kind == "" {
@@ -479,6 +479,7 @@ var auditActions = map[string]string{
 	"brief.generate": "生成简报", "brief.draft": "编辑简报", "brief.submit": "提交审核", "brief.sign": "签发简报", "brief.issue": "印发简报",
 	"inspection.run": "运行巡检",
 	"event.edit":     "调整事件", "event.merge": "合并事件", "event.split": "拆分事件",
+	"source.create": "新增信息源", "source.enable": "启用信息源", "source.disable": "停用信息源",
 }
 
 // AuditAction is an audited action in words: a request on an incident by

@@ -205,3 +205,66 @@ func (w *Watcher) Run(ctx context.Context, interval time.Duration, log *slog.Log
 		}
 	}
 }
+
+// SourceSeed is the seed of the configured sources.
+func SourceSeed(list []config.Source) []model.SettingChange {
+	var out []model.SettingChange
+	for _, sc := range list {
+		out = append(out, SourceFromConfig(sc).Change("", "", time.Time{}))
+	}
+	return out
+}
+
+// SourceFromConfig is the source a configuration entry defines.
+func SourceFromConfig(c config.Source) model.Source {
+	s := model.Source{ID: c.ID, Name: c.Name, Kind: c.Kind, Authority: c.Authority, Region: c.Region, URL: c.URL,
+		AllowedDomains: c.AllowedDomains, AllowPrivate: c.AllowPrivate, Encoding: c.Encoding}
+	if c.Interval > 0 {
+		s.Interval = c.Interval.String()
+	}
+	s.List.Links, s.List.Next, s.List.MaxPages = c.List.Links, c.List.Next, c.List.MaxPages
+	s.Article.Title, s.Article.Body, s.Article.Time, s.Article.Author = c.Article.Title, c.Article.Body, c.Article.Time, c.Article.Author
+	a := &s.API
+	a.Items, a.ID, a.Title, a.Body, a.Time, a.Author, a.URL, a.TimeFormat, a.Next, a.MaxPages =
+		c.API.Items, c.API.ID, c.API.Title, c.API.Body, c.API.Time, c.API.Author, c.API.URL, c.API.TimeFormat, c.API.Next, c.API.MaxPages
+	return s
+}
+
+// SourceToConfig is the configuration entry of a source, what the crawler
+// polls. An interval that does not parse (Validate refuses it) is the
+// crawler's default.
+func SourceToConfig(s model.Source) config.Source {
+	iv, _ := s.IntervalOf()
+	c := config.Source{ID: s.ID, Name: s.Name, Kind: s.Kind, Authority: s.Authority, Region: s.Region, URL: s.URL,
+		Interval: max(iv, 0), AllowedDomains: s.AllowedDomains, AllowPrivate: s.AllowPrivate, Encoding: s.Encoding}
+	c.List = config.ListRules{Links: s.List.Links, Next: s.List.Next, MaxPages: s.List.MaxPages}
+	c.Article = config.ArticleRules{Title: s.Article.Title, Body: s.Article.Body, Time: s.Article.Time, Author: s.Article.Author}
+	a := s.API
+	c.API = config.APIRules{Items: a.Items, ID: a.ID, Title: a.Title, Body: a.Body, Time: a.Time, Author: a.Author, URL: a.URL,
+		TimeFormat: a.TimeFormat, Next: a.Next, MaxPages: a.MaxPages}
+	return c
+}
+
+// Sources decodes the sources of a set, disabled ones included.
+func Sources(set model.SettingSet) ([]model.Source, error) {
+	out := make([]model.Source, 0, len(set.Items))
+	for _, c := range set.Items {
+		s, err := model.DecodeSource(c)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}
+
+// EnabledSources returns the configuration entries of the sources in use.
+func EnabledSources(list []model.Source) []config.Source {
+	var out []config.Source
+	for _, s := range list {
+		if !s.Disabled {
+			out = append(out, SourceToConfig(s))
+		}
+	}
+	return out
+}

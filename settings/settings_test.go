@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"reflect"
 	"testing"
 	"time"
 
@@ -91,5 +92,61 @@ func TestSeedAndWatch(t *testing.T) {
 	}
 	if n := testutil.ToFloat64(loads.WithLabelValues(model.SettingScheme, "error")); n != 1 {
 		t.Errorf("errors counted = %v, want 1", n)
+	}
+}
+
+// TestSourcesSeedAndRoundTrip checks a configured source goes into the
+// settings and comes back as the same configuration entry, and that a
+// disabled one is not among the sources in use.
+func TestSourcesSeedAndRoundTrip(t *testing.T) {
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "s.db"), prometheus.NewRegistry(), nil, sqlite.WithMigrate())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	cfg := []config.Source{
+		{ID: "gov", Name: "县政府网", Kind: model.KindPortal, Authority: model.TierOfficial, Region: "320000",
+			URL: "https://gov.example.cn/list", Interval: 7 * time.Minute, AllowedDomains: []string{"gov.example.cn"},
+			Encoding: "gbk", List: config.ListRules{Links: "ul a", MaxPages: 2}, Article: config.ArticleRules{Body: "#c"}},
+		{ID: "api", Name: "接口", Kind: model.KindAPI, URL: "https://api.example.cn/x",
+			API: config.APIRules{Items: "data", ID: "id", Title: "t", TimeFormat: "unix", Time: "ts", MaxPages: 2}},
+	}
+	now := time.Date(2026, 12, 2, 8, 0, 0, 0, time.UTC)
+	if n, err := Seed(ctx, st, SourceSeed(cfg), now); err != nil || n != 2 {
+		t.Fatalf("seed = %d, %v; want 2", n, err)
+	}
+	set, err := st.CurrentSettings(ctx, model.SettingSource)
+	if err != nil {
+		t.Fatal(err)
+	}
+	list, err := Sources(set)
+	if err != nil || len(list) != 2 {
+		t.Fatalf("sources = %v, %v", list, err)
+	}
+	for _, s := range list {
+		if err := s.Validate(); err != nil {
+			t.Errorf("seeded source %s does not validate: %v", s.ID, err)
+		}
+	}
+	got := EnabledSources(list)
+	// The set is sorted by key: api, gov.
+	if len(got) != 2 || !reflect.DeepEqual(got[0], cfg[1]) || !reflect.DeepEqual(got[1], cfg[0]) {
+		t.Fatalf("round trip:\n got %+v\nwant %+v", got, []config.Source{cfg[1], cfg[0]})
+	}
+	off := list[1]
+	off.Disabled = true
+	if err := st.AppendSettings(ctx, []model.SettingChange{off.Change("c1", "张三", now.Add(time.Minute))}); err != nil {
+		t.Fatal(err)
+	}
+	set, _ = st.CurrentSettings(ctx, model.SettingSource)
+	list, _ = Sources(set)
+	if got := EnabledSources(list); len(got) != 1 || got[0].ID != "api" {
+		t.Fatalf("after disabling gov: %+v", got)
+	}
+	// The file is edited: the source people disabled stays as they made it.
+	cfg[0].Name = "县人民政府网"
+	if n, err := Seed(ctx, st, SourceSeed(cfg), now.Add(2*time.Minute)); err != nil || n != 0 {
+		t.Fatalf("seed after edit = %d, %v; want 0", n, err)
 	}
 }

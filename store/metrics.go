@@ -18,13 +18,14 @@ const (
 	TableDictionary  = "user_dictionary"
 	TableFindings    = "inspection_findings"
 	TableSettings    = "setting_changes"
+	TableSourcePolls = "source_polls"
 )
 
 // Metrics are the store metrics shared by every implementation. Each
 // implementation labels them with its driver name (sqlite, clickhouse), so
 // dashboards and alerts do not depend on which store a deployment runs.
 //
-// The label sets are bounded: driver has two values, table fourteen, and op
+// The label sets are bounded: driver has two values, table fifteen, and op
 // names one Store method each.
 type Metrics struct {
 	driver       string
@@ -110,7 +111,7 @@ func NewMetrics(reg prometheus.Registerer, driver string) (*Metrics, error) {
 	// Failure and skip series exist from the start at zero, so a dashboard
 	// or an alert on their rate sees 0 rather than no data.
 	for _, table := range []string{TablePosts, TableEvents, TableIncidents, TableHistory, TableDeliveries, TableCorrections, TableDictionary,
-		TableAccounts, TableSessions, TableTokens, TableThrottles, TableAudit, TableFindings, TableSettings} {
+		TableAccounts, TableSessions, TableTokens, TableThrottles, TableAudit, TableFindings, TableSettings, TableSourcePolls} {
 		m.failures.WithLabelValues(driver, table)
 		m.skipped.WithLabelValues(driver, table)
 	}

@@ -185,6 +185,23 @@ type Settings interface {
 	SettingHistory(ctx context.Context, kind, key string) ([]model.SettingChange, error)
 }
 
+// SourcePolls is the outcome of the crawler's polls (model.SourcePoll),
+// which the crawler appends after every poll and the console reads as
+// the sources' status. Records older than model.SourcePollRetention may
+// be dropped by the store.
+type SourcePolls interface {
+	// AppendSourcePolls appends poll records; one whose ID is stored
+	// already is not stored again. It refuses, storing nothing, a batch
+	// with a record that does not Validate.
+	AppendSourcePolls(ctx context.Context, polls []model.SourcePoll) error
+	// SourceStatus returns, for every source with a poll record, its
+	// latest poll (within the retention), its latest failed poll at or
+	// after since, and the counts of polls, failed polls, robots.txt
+	// refusals and documents published at or after since; sorted by
+	// source ID. Each record counts once, stored twice or not.
+	SourceStatus(ctx context.Context, since time.Time) ([]model.SourceStatus, error)
+}
+
 // Officers is what officers add to the analysis: sentiment corrections
 // and the user dictionary.
 type Officers interface {
@@ -235,6 +252,7 @@ type Store interface {
 	Officers
 	Inspections
 	Settings
+	SourcePolls
 	Aggregates
 	Briefs
 	Accounts

@@ -194,6 +194,25 @@ var SettingsTable = &Table[model.SettingChange]{
 	},
 }
 
+// SourcePollsTable keeps model.SourcePoll, the outcome of every poll of
+// the crawler, which the console shows as the sources' status.
+var SourcePollsTable = &Table[model.SourcePoll]{
+	Name: TableSourcePolls, Singular: "poll record", Plural: "poll records",
+	ID:       func(p *model.SourcePoll) string { return p.ID },
+	Validate: func(p *model.SourcePoll) error { return p.Validate() },
+	Columns: []Column[model.SourcePoll]{
+		Col("id", func(p *model.SourcePoll) *string { return &p.ID }),
+		Col("source_id", func(p *model.SourcePoll) *string { return &p.SourceID }),
+		Col("at", func(p *model.SourcePoll) *time.Time { return &p.At }),
+		Col("result", func(p *model.SourcePoll) *string { return &p.Result }),
+		Col("problem", func(p *model.SourcePoll) *string { return &p.Problem }),
+		Col("error", func(p *model.SourcePoll) *string { return &p.Error }),
+		Col("documents", func(p *model.SourcePoll) *int { return &p.Documents }),
+		Col("fetched", func(p *model.SourcePoll) *int { return &p.Fetched }),
+		Col("robots_refused", func(p *model.SourcePoll) *int { return &p.RobotsRefused }),
+	},
+}
+
 // FindingsTable keeps model.Finding, the findings of inspections of own
 // portals.
 var FindingsTable = &Table[model.Finding]{

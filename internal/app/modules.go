@@ -62,7 +62,7 @@ var modules = map[string]module{
 		doc: "events, incidents, deadlines and alerts (active/standby)"},
 	Analyzer: {deps: []string{moduleServer, moduleStore, moduleBus}, init: (*App).initAnalyzer, visible: true,
 		doc: "document → analysed post (scales out with the docs topic's partitions)"},
-	Crawler: {deps: []string{moduleServer, moduleBus, moduleDemo}, init: (*App).initCrawler, visible: true,
+	Crawler: {deps: []string{moduleServer, moduleStore, moduleBus, moduleDemo}, init: (*App).initCrawler, visible: true,
 		doc: "sources → documents (replicas share sources through a group)"},
 	Inspector: {deps: []string{moduleServer, moduleStore, moduleDemo, moduleNotifications}, init: (*App).initInspector, visible: true,
 		doc: "inspections of the own portals the way the 政府网站普查 does them, and 网民留言 replies (scheduled; inspector.enabled)"},

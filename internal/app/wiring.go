@@ -341,10 +341,23 @@ func (a *App) initCrawler(ctx context.Context) (*Service, error) {
 	if a.site != nil {
 		sources = append(sources, a.site.Sources()...)
 	}
+	// The sources polled are the store's, seeded from the file (and the
+	// demo's) and changed in the console; the watcher applies a change
+	// while the crawler runs, and each poll's outcome is recorded.
+	sources, err := a.storeSources(ctx, sources)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Crawler.Group == "" {
+		// The watcher's first load applies them, leaving out (and
+		// logging) one the crawler cannot use rather than failing.
+		sources = nil
+	}
 	cr, err := crawler.New(cfg.Crawler, sources, a.prod, filepath.Join(cfg.DataDir, "crawler"), a.reg, a.log)
 	if err != nil {
 		return nil, err
 	}
+	cr.RecordPolls(a.st)
 	// With a group, replicas share the sources (and create the crawler
 	// topics); alone, the topics are still created so other stages can
 	// ask for a hot source to be polled faster.
@@ -362,7 +375,21 @@ func (a *App) initCrawler(ctx context.Context) (*Service, error) {
 	if err := cr.FollowHotRequests(slices.Clone(a.kopts)); err != nil {
 		return nil, err
 	}
-	return &Service{Run: cr.Run}, nil
+	if cfg.Crawler.Group != "" {
+		a.log.Info("crawler group replica: source changes in the console take effect when the replicas restart")
+		return &Service{Run: cr.Run}, nil
+	}
+	watch, err := a.sourceWatcher(ctx, cr)
+	if err != nil {
+		return nil, err
+	}
+	return &Service{Run: func(ctx context.Context) error {
+		var wg sync.WaitGroup
+		wg.Go(func() { watch.Run(ctx, cfg.Crawler.SourcesRefresh, a.log) })
+		err := cr.Run(ctx)
+		wg.Wait()
+		return err
+	}}, nil
 }
 
 // initMigrate creates or upgrades the store schema; the target then ends.

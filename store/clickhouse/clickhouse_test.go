@@ -355,6 +355,7 @@ func TestTablesMatchSchema(t *testing.T) {
 		{dictionaryTable, store.DictionaryTable.Physical(layout), nil},
 		{findingsTable, store.FindingsTable.Physical(layout), nil},
 		{settingsTable, store.SettingsTable.Physical(layout), nil},
+		{sourcePollsTable, store.SourcePollsTable.Physical(layout), nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.schema.name, func(t *testing.T) {

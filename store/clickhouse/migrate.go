@@ -97,6 +97,15 @@ var migrations = []migration{
 			return creates(database, cluster, f, settingsTable)
 		},
 	},
+	// Step 8 (issue 12): the outcome of every poll of the crawler, the
+	// sources' status the console shows.
+	{
+		version: 8,
+		name:    "poll records of the sources (status)",
+		stmts: func(database, cluster string, f features, o schemaOptions) []string {
+			return creates(database, cluster, f, sourcePollsTable)
+		},
+	},
 }
 
 // creates returns the statements that create tables (see createStmts).

@@ -302,6 +302,14 @@ var migrations = []migration{
 		stmts:   rollupMigration(),
 		fn:      rollupBackfill,
 	},
+	// Step 10 (issue 12): the outcome of every poll of the crawler, the
+	// sources' status the console shows.
+	{
+		version: 10,
+		name:    "poll records of the sources (status)",
+		stmts: append(createTable(store.SourcePollsTable, false),
+			`CREATE INDEX source_polls_source ON source_polls (source_id, at)`),
+	},
 }
 
 // createTable derives the statements that create the table keeping st: a

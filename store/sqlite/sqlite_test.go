@@ -124,6 +124,7 @@ yuqing_store_rows_skipped_total{driver="sqlite",table="posts"} 2
 yuqing_store_rows_skipped_total{driver="sqlite",table="sentiment_corrections"} 0
 yuqing_store_rows_skipped_total{driver="sqlite",table="sessions"} 0
 yuqing_store_rows_skipped_total{driver="sqlite",table="setting_changes"} 0
+yuqing_store_rows_skipped_total{driver="sqlite",table="source_polls"} 0
 yuqing_store_rows_skipped_total{driver="sqlite",table="user_dictionary"} 0
 # HELP yuqing_store_rows_written_total Rows written to the store, by table.
 # TYPE yuqing_store_rows_written_total counter

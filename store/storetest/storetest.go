@@ -62,6 +62,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("Audit", func(t *testing.T) { RunAudit(t, open) })
 	t.Run("Inspections", func(t *testing.T) { RunInspections(t, open) })
 	t.Run("Settings", func(t *testing.T) { RunSettings(t, open) })
+	t.Run("SourcePolls", func(t *testing.T) { RunSourcePolls(t, open) })
 	run(t, open, []suiteTest{
 		{"NotFound", testNotFound},
 		{"ConcurrentWriters", testConcurrentWriters},

@@ -285,3 +285,19 @@ CREATE TABLE IF NOT EXISTS `yuqing`.`setting_changes`
 ENGINE = ReplacingMergeTree()
 ORDER BY (kind, setting_key, id);
 
+-- migration 8: poll records of the sources (status)
+CREATE TABLE IF NOT EXISTS `yuqing`.`source_polls`
+(
+    `id` String,
+    `source_id` String,
+    `at_ns` Int64,
+    `result` String,
+    `problem` String,
+    `error` String,
+    `documents` Int64,
+    `fetched` Int64,
+    `robots_refused` Int64
+)
+ENGINE = ReplacingMergeTree()
+ORDER BY (source_id, at_ns, id);
+

@@ -351,3 +351,22 @@ ORDER BY (kind, setting_key, id);
 CREATE TABLE IF NOT EXISTS `yuqing`.`setting_changes` ON CLUSTER `yuqing` AS `yuqing`.`setting_changes_local`
 ENGINE = Distributed(`yuqing`, `yuqing`, `setting_changes_local`, cityHash64(kind));
 
+-- migration 8: poll records of the sources (status)
+CREATE TABLE IF NOT EXISTS `yuqing`.`source_polls_local` ON CLUSTER `yuqing`
+(
+    `id` String,
+    `source_id` LowCardinality(String),
+    `at_ns` Int64,
+    `result` LowCardinality(String),
+    `problem` LowCardinality(String),
+    `error` String CODEC(ZSTD(1)),
+    `documents` Int64,
+    `fetched` Int64,
+    `robots_refused` Int64
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/yuqing/source_polls_local', '{replica}')
+ORDER BY (source_id, at_ns, id);
+
+CREATE TABLE IF NOT EXISTS `yuqing`.`source_polls` ON CLUSTER `yuqing` AS `yuqing`.`source_polls_local`
+ENGINE = Distributed(`yuqing`, `yuqing`, `source_polls_local`, cityHash64(source_id));
+

@@ -295,3 +295,19 @@ CREATE TABLE IF NOT EXISTS `yuqing`.`setting_changes`
 ENGINE = ReplacingMergeTree()
 ORDER BY (kind, setting_key, id);
 
+-- migration 8: poll records of the sources (status)
+CREATE TABLE IF NOT EXISTS `yuqing`.`source_polls`
+(
+    `id` String,
+    `source_id` LowCardinality(String),
+    `at_ns` Int64,
+    `result` LowCardinality(String),
+    `problem` LowCardinality(String),
+    `error` String CODEC(ZSTD(1)),
+    `documents` Int64,
+    `fetched` Int64,
+    `robots_refused` Int64
+)
+ENGINE = ReplacingMergeTree()
+ORDER BY (source_id, at_ns, id);
+
