@@ -81,6 +81,12 @@ func (c *Console) routes() *http.ServeMux {
 	mux.HandleFunc("POST /api/v1/schemes/{id}/enable", c.setSchemeState(false))
 	mux.HandleFunc("POST /api/v1/schemes/{id}/disable", c.setSchemeState(true))
 	mux.HandleFunc("GET /api/v1/schemes/{id}/history", c.schemeHistory)
+	mux.HandleFunc("GET /settings/roster", c.rosterPage)
+	mux.HandleFunc("GET /api/v1/roster", c.getRoster)
+	mux.HandleFunc("POST /api/v1/roster/shifts", c.createShift)
+	mux.HandleFunc("PUT /api/v1/roster/shifts/{id}", c.updateShift)
+	mux.HandleFunc("DELETE /api/v1/roster/shifts/{id}", c.deleteShift)
+	mux.HandleFunc("GET /api/v1/roster/shifts/{id}/history", c.shiftHistory)
 
 	// Logins, accounts and the audit log (accounts.go).
 	c.accountRoutes(mux)
@@ -109,6 +115,9 @@ var routePerms = map[string]string{
 	"PUT /api/v1/schemes/{id}":          auth.PermSchemeEdit,
 	"POST /api/v1/schemes/{id}/enable":  auth.PermSchemeEdit,
 	"POST /api/v1/schemes/{id}/disable": auth.PermSchemeEdit,
+	"POST /api/v1/roster/shifts":        auth.PermRosterEdit,
+	"PUT /api/v1/roster/shifts/{id}":    auth.PermRosterEdit,
+	"DELETE /api/v1/roster/shifts/{id}": auth.PermRosterEdit,
 
 	"POST /api/v1/briefs":              auth.PermBriefDraft,
 	"POST /api/v1/briefs/{id}/blocks":  auth.PermBriefDraft,

@@ -205,3 +205,13 @@ func (w *Watcher) Run(ctx context.Context, interval time.Duration, log *slog.Log
 		}
 	}
 }
+
+// ShiftSeed is the seed of the configured duty shifts (see
+// notify.ConfiguredShifts).
+func ShiftSeed(list []model.Shift) []model.SettingChange {
+	var out []model.SettingChange
+	for _, s := range list {
+		out = append(out, s.Change("", "", time.Time{}))
+	}
+	return out
+}

@@ -2,10 +2,14 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/yuqing-project/yuqing/analyzer"
+	"github.com/yuqing-project/yuqing/config"
 	"github.com/yuqing-project/yuqing/model"
+	"github.com/yuqing-project/yuqing/notify"
+	"github.com/yuqing-project/yuqing/responder"
 	"github.com/yuqing-project/yuqing/settings"
 )
 
@@ -30,5 +34,36 @@ func (a *App) schemeWatcher(an *analyzer.Analyzer) (*settings.Watcher, error) {
 			return err
 		}
 		return an.SetSchemes(settings.Enabled(list))
+	}, a.reg)
+}
+
+// seedShifts imports the configured duty shifts (the weekly pattern and
+// the overrides of n's roster) into the store's settings: the file is the
+// seed, the store the shifts in force, which people change in the console.
+func (a *App) seedShifts(ctx context.Context, n config.NotifyConfig) error {
+	if len(n.Roster.People) == 0 {
+		return nil
+	}
+	shifts, err := notify.ConfiguredShifts(&n)
+	if err != nil {
+		return fmt.Errorf("cannot read the duty roster's shifts: %w", err)
+	}
+	count, err := settings.Seed(ctx, a.st, settings.ShiftSeed(shifts), time.Now())
+	if count > 0 {
+		a.log.Info("duty shifts imported from the configuration", "shifts", count)
+	}
+	return err
+}
+
+// shiftWatcher applies the store's duty shifts in force to the alerter's
+// roster; a set naming a person the configuration does not have is
+// refused and the roster in use kept.
+func (a *App) shiftWatcher(al *responder.Alerter) (*settings.Watcher, error) {
+	return settings.NewWatcher(a.st, model.SettingShift, func(set model.SettingSet) error {
+		list, err := settings.Shifts(set)
+		if err != nil {
+			return err
+		}
+		return al.SetShifts(list)
 	}, a.reg)
 }
