@@ -345,7 +345,7 @@ func TestPagesSpeakChinese(t *testing.T) {
 	for _, path := range []string{"/", "/screen", "/?window=7d", "/?window=custom&since=2026-11-20&until=2026-11-21", "/feed", "/feed?q=爆炸&sentiment=negative",
 		"/posts/p1", "/posts/p2", "/events", "/events/EV-1", "/incidents", "/incidents?closed=1", "/incidents/INC-1", "/settings",
 		"/incidents/NONE", "/feed?window=never", "/feed?sort=heat&incident=1", "/?window=30d&region=451024", "/incidents?closed=1&q=爆炸",
-		"/inspections", "/briefs", "/accounts", "/audit", "/events?window=7d", "/feed?sort=hot", "/settings/roster"} {
+		"/inspections", "/briefs", "/accounts", "/audit", "/events?window=7d", "/feed?sort=hot", "/settings/roster", "/settings/notify", "/settings/notify?status=failed"} {
 		var text string
 		run("read "+path, chromedp.Navigate(base+path), chromedp.WaitReady(`body`, chromedp.ByQuery),
 			chromedp.Poll(pageSettled, nil, chromedp.WithPollingTimeout(20*time.Second)),

@@ -87,6 +87,8 @@ func (c *Console) routes() *http.ServeMux {
 	mux.HandleFunc("PUT /api/v1/roster/shifts/{id}", c.updateShift)
 	mux.HandleFunc("DELETE /api/v1/roster/shifts/{id}", c.deleteShift)
 	mux.HandleFunc("GET /api/v1/roster/shifts/{id}/history", c.shiftHistory)
+	mux.HandleFunc("GET /settings/notify", c.notifyPage)
+	mux.HandleFunc("GET /api/v1/deliveries", c.listDeliveries)
 
 	// Logins, accounts and the audit log (accounts.go).
 	c.accountRoutes(mux)

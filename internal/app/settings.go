@@ -3,6 +3,8 @@ package app
 import (
 	"context"
 	"fmt"
+	"net/url"
+	"strings"
 	"time"
 
 	"github.com/yuqing-project/yuqing/analyzer"
@@ -66,4 +68,33 @@ func (a *App) shiftWatcher(al *responder.Alerter) (*settings.Watcher, error) {
 		}
 		return al.SetShifts(list)
 	}, a.reg)
+}
+
+// channelTarget says where a channel sends, for the notifications page,
+// without a secret: a webhook's scheme and host, a robot's kind, an email
+// channel's server and masked sender.
+func channelTarget(ch config.ChannelConfig) string {
+	host := func(raw string) string {
+		u, err := url.Parse(raw)
+		if err != nil || u.Host == "" {
+			return ""
+		}
+		return u.Scheme + "://" + u.Host + "/…"
+	}
+	switch ch.Type {
+	case notify.TypeWebhook:
+		return host(ch.URL)
+	case notify.TypeDingTalk, notify.TypeWeCom, notify.TypeFeishu:
+		if h := host(ch.URL); h != "" {
+			return "群机器人，" + h
+		}
+		return "群机器人（令牌已隐藏）"
+	case notify.TypeEmail:
+		from := ch.SMTP.From
+		if user, domain, ok := strings.Cut(from, "@"); ok && user != "" {
+			from = user[:1] + "***@" + domain
+		}
+		return "发件人 " + from + "，经 " + ch.SMTP.Addr
+	}
+	return ""
 }

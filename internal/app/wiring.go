@@ -457,7 +457,7 @@ func (a *App) consoleSettings() console.Settings {
 	}
 	n := a.rosterConfig()
 	for _, ch := range n.Channels {
-		st.Channels = append(st.Channels, console.ChannelInfo{Name: ch.Name, Type: ch.Type})
+		st.Channels = append(st.Channels, console.ChannelInfo{Name: ch.Name, Type: ch.Type, Target: channelTarget(ch)})
 	}
 	if len(n.Roster.People) > 0 {
 		if r, err := notify.BuildRoster(&n); err == nil {
