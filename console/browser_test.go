@@ -50,7 +50,8 @@ func browser(t *testing.T) (string, store.Store, func(what string, actions ...ch
 			responder.WithClock(clock))
 		o.Requests = applier{r}
 		o.Now = clock
-		roster, err := notify.NewRoster([]notify.Person{{ID: "duty", Name: "值班员小王"}, {ID: "chief", Name: "李科长", Title: "科长"}},
+		roster, err := notify.NewRoster([]notify.Person{{ID: "duty", Name: "值班员小王"}, {ID: "chief", Name: "李科长", Title: "科长"},
+			{ID: "li", Name: "老李", Contacts: map[string]string{"短信": "13900139000"}}},
 			nil, nil, []string{"chief"})
 		if err != nil {
 			t.Fatal(err)
@@ -355,7 +356,7 @@ func TestPagesSpeakChinese(t *testing.T) {
 		"/posts/p1", "/posts/p2", "/events", "/events/EV-1", "/incidents", "/incidents?closed=1", "/incidents/INC-1", "/settings",
 		"/incidents/NONE", "/feed?window=never", "/feed?sort=heat&incident=1", "/?window=30d&region=451024", "/incidents?closed=1&q=爆炸",
 		"/inspections", "/briefs", "/accounts", "/audit", "/events?window=7d", "/feed?sort=hot", "/settings/sources", "/settings/sources?history=news",
-		"/settings/sources?edit=portal"} {
+		"/settings/sources?edit=portal", "/settings/roster", "/settings/notify", "/settings/notify?status=failed"} {
 		var text string
 		run("read "+path, chromedp.Navigate(base+path), chromedp.WaitReady(`body`, chromedp.ByQuery),
 			chromedp.Poll(pageSettled, nil, chromedp.WithPollingTimeout(20*time.Second)),

@@ -66,6 +66,8 @@ type Store interface {
 	store.Settings
 	// The outcome of the crawler's polls: the sources' status.
 	SourceStatus(ctx context.Context, since time.Time) ([]model.SourceStatus, error)
+	// QueryDeliveries returns a page of the delivery log with its totals.
+	QueryDeliveries(ctx context.Context, q store.DeliveryQuery) (store.DeliveryPage, error)
 }
 
 // RequestPublisher hands people's requests to the responder (bus.Producer
@@ -135,8 +137,10 @@ type Settings struct {
 // SourceInfo is a configured source.
 type SourceInfo struct{ ID, Name, Kind, Authority, URL string }
 
-// ChannelInfo is a configured notification channel: its name and type.
-type ChannelInfo struct{ Name, Type string }
+// ChannelInfo is a configured notification channel: its name and type,
+// and where it sends, with any token or address hidden (Target, for the
+// notifications page; "" when there is nothing to show).
+type ChannelInfo struct{ Name, Type, Target string }
 
 // Console is the API and the pages. Build it with New and give Handler to
 // httpserver as its App.

@@ -3,7 +3,6 @@ package console
 import (
 	"net/http"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -296,19 +295,17 @@ func (c *Console) settingsPage(w http.ResponseWriter, r *http.Request) {
 	}
 	type duty struct{ Step, Name, Title string }
 	var chain []duty
-	if ro := c.settings.Roster; ro != nil {
-		for step := 0; step < ro.ChainLength(); step++ {
-			p, ok := ro.Escalation(step, now)
-			name := "无人值班"
-			if ok {
-				name = p.Name
-			}
-			label := "当前值班"
-			if step > 0 {
-				label = "第" + strconv.Itoa(step) + "级上报"
-			}
-			chain = append(chain, duty{label, name, p.Title})
+	ros, err := c.rosterNow(r)
+	if err != nil {
+		c.failPage(w, r, err)
+		return
+	}
+	for _, d := range ros.chain(now) {
+		name := "无人值班"
+		if d.On {
+			name = d.Who.Name
 		}
+		chain = append(chain, duty{d.Label, name, d.Who.Title})
 	}
 	data := map[string]any{"Words": dict.Words, "Sources": rows, "Channels": c.settings.Channels, "Duty": chain}
 	if c.rules != nil {

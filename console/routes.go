@@ -93,6 +93,14 @@ func (c *Console) routes() *http.ServeMux {
 	mux.HandleFunc("POST /api/v1/sources/{id}/enable", c.setSourceState(false))
 	mux.HandleFunc("POST /api/v1/sources/{id}/disable", c.setSourceState(true))
 	mux.HandleFunc("GET /api/v1/sources/{id}/history", c.sourceHistory)
+	mux.HandleFunc("GET /settings/roster", c.rosterPage)
+	mux.HandleFunc("GET /api/v1/roster", c.getRoster)
+	mux.HandleFunc("POST /api/v1/roster/shifts", c.createShift)
+	mux.HandleFunc("PUT /api/v1/roster/shifts/{id}", c.updateShift)
+	mux.HandleFunc("DELETE /api/v1/roster/shifts/{id}", c.deleteShift)
+	mux.HandleFunc("GET /api/v1/roster/shifts/{id}/history", c.shiftHistory)
+	mux.HandleFunc("GET /settings/notify", c.notifyPage)
+	mux.HandleFunc("GET /api/v1/deliveries", c.listDeliveries)
 
 	// Logins, accounts and the audit log (accounts.go).
 	c.accountRoutes(mux)
@@ -122,6 +130,9 @@ var routePerms = map[string]string{
 	"PUT /api/v1/schemes/{id}":          auth.PermSchemeEdit,
 	"POST /api/v1/schemes/{id}/enable":  auth.PermSchemeEdit,
 	"POST /api/v1/schemes/{id}/disable": auth.PermSchemeEdit,
+	"POST /api/v1/roster/shifts":        auth.PermRosterEdit,
+	"PUT /api/v1/roster/shifts/{id}":    auth.PermRosterEdit,
+	"DELETE /api/v1/roster/shifts/{id}": auth.PermRosterEdit,
 
 	"GET /settings/sources":             byHandler, // read, or source.edit
 	"GET /api/v1/sources":               byHandler,

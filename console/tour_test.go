@@ -19,7 +19,7 @@ import (
 // tourPages are every page of the console a person reaches from the
 // navigation, with the data of the browser tests.
 var tourPages = []string{"/", "/screen", "/feed", "/posts/p1", "/events", "/events/EV-1", "/incidents", "/incidents?closed=1",
-	"/incidents/INC-1", "/settings", "/inspections", "/briefs", "/accounts", "/audit", "/settings/sources"}
+	"/incidents/INC-1", "/settings", "/inspections", "/briefs", "/accounts", "/audit", "/settings/sources", "/settings/roster", "/settings/notify"}
 
 // tourMay says whether role may see the page at path, from the roles'
 // permissions: the business pages need read, the accounts page

@@ -1,6 +1,7 @@
 package notify
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"net"
@@ -9,10 +10,12 @@ import (
 	"os"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/yuqing-project/yuqing/config"
+	"github.com/yuqing-project/yuqing/model"
 )
 
 // Channel types.
@@ -365,4 +368,41 @@ func IncidentURL(c *config.NotifyConfig, incidentID string) string {
 		return ""
 	}
 	return strings.TrimRight(c.ConsoleURL, "/") + "/incidents/" + incidentID
+}
+
+// ConfiguredShifts returns the configuration's duty periods as the
+// settings' shifts (model.Shift), what seeds the store's duty roster:
+// weekly shifts are weekly-1, weekly-2… in the file's order, overrides
+// date-YYYY-MM-DD (date-YYYY-MM-DD-2… for a second one on a date); an
+// override without times is the whole day, 00:00–24:00. All are duty
+// shifts: the configuration has no lead shifts.
+func ConfiguredShifts(c *config.NotifyConfig) ([]model.Shift, error) {
+	var out []model.Shift
+	for i, s := range c.Roster.Weekly {
+		sh := model.Shift{ID: fmt.Sprintf("weekly-%d", i+1), Person: s.Duty, Start: s.Start, End: s.End, Role: model.ShiftDuty}
+		for _, d := range s.Days {
+			wd, err := parseWeekday(d)
+			if err != nil {
+				return nil, fmt.Errorf("weekly shift %d: %w", i, err)
+			}
+			sh.Days = append(sh.Days, wd)
+		}
+		out = append(out, sh)
+	}
+	seen := map[string]int{}
+	for _, o := range c.Roster.Overrides {
+		seen[o.Date]++
+		id := "date-" + o.Date
+		if n := seen[o.Date]; n > 1 {
+			id += "-" + strconv.Itoa(n)
+		}
+		sh := model.Shift{ID: id, Person: o.Duty, Date: o.Date, Start: cmp.Or(o.Start, "00:00"), End: cmp.Or(o.End, "24:00"), Role: model.ShiftDuty}
+		out = append(out, sh)
+	}
+	for _, s := range out {
+		if err := s.Validate(); err != nil {
+			return nil, fmt.Errorf("shift %s: %w", s.ID, err)
+		}
+	}
+	return out, nil
 }

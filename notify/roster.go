@@ -2,6 +2,7 @@ package notify
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -52,6 +53,10 @@ type Roster struct {
 	people    map[string]Person
 	shifts    []Shift
 	overrides []Override
+	// leads are the lead's (带班领导) periods, shown with the duty; they
+	// do not decide who is alerted first.
+	leadShifts    []Shift
+	leadOverrides []Override
 	// chain are the people above the duty officer, in escalation order:
 	// the section chief (科长), then the leader (分管领导).
 	chain []string
@@ -93,6 +98,65 @@ func NewRoster(people []Person, shifts []Shift, overrides []Override, chain []st
 	return r, nil
 }
 
+// People returns the people of the roster, sorted by ID.
+func (r *Roster) People() []Person {
+	out := make([]Person, 0, len(r.people))
+	for _, p := range r.people {
+		out = append(out, p)
+	}
+	slices.SortFunc(out, func(a, b Person) int { return strings.Compare(a.ID, b.ID) })
+	return out
+}
+
+// Chain returns the escalation chain above the duty officer, in order.
+func (r *Roster) Chain() []Person {
+	out := make([]Person, 0, len(r.chain))
+	for _, id := range r.chain {
+		out = append(out, r.people[id])
+	}
+	return out
+}
+
+// WithShifts returns a roster of r's people and escalation chain whose
+// periods are shifts (the settings' shifts in force, see model.Shift):
+// weekly duty shifts become the weekly pattern, dated ones overrides, and
+// lead shifts the lead's periods. A shift naming a person r does not have
+// is an error naming the shift, and so is one that does not validate.
+func (r *Roster) WithShifts(shifts []model.Shift) (*Roster, error) {
+	out := &Roster{people: r.people, chain: r.chain}
+	for _, s := range shifts {
+		if err := s.Validate(); err != nil {
+			return nil, fmt.Errorf("cannot use shift %q: %w", s.ID, err)
+		}
+		if _, ok := r.people[s.Person]; !ok {
+			return nil, fmt.Errorf("cannot use shift %q: unknown person %q", s.ID, s.Person)
+		}
+		start, _ := model.ParseClock(s.Start)
+		end, _ := model.ParseClock(s.End)
+		lead := s.Role == model.ShiftLead
+		if s.Date == "" {
+			sh := Shift{Days: slices.Clone(s.Days), Start: start, End: end, Duty: s.Person}
+			if lead {
+				out.leadShifts = append(out.leadShifts, sh)
+			} else {
+				out.shifts = append(out.shifts, sh)
+			}
+			continue
+		}
+		d, _ := time.Parse(time.DateOnly, s.Date)
+		if start == 0 && end == 0 {
+			end = 24 * 60
+		}
+		ov := Override{Year: d.Year(), Month: d.Month(), Day: d.Day(), Start: start, End: end, Duty: s.Person}
+		if lead {
+			out.leadOverrides = append(out.leadOverrides, ov)
+		} else {
+			out.overrides = append(out.overrides, ov)
+		}
+	}
+	return out, nil
+}
+
 // Person returns a person by ID.
 func (r *Roster) Person(id string) (Person, bool) {
 	p, ok := r.people[id]
@@ -104,13 +168,24 @@ func (r *Roster) Person(id string) (Person, bool) {
 // before still covers the small hours. It returns false when nobody is on
 // duty at t.
 func (r *Roster) OnDuty(t time.Time) (Person, bool) {
+	return r.at(t, r.shifts, r.overrides)
+}
+
+// OnLead returns the lead (带班领导) at t, by the same rules as OnDuty
+// over the lead shifts; false when no lead shift covers t.
+func (r *Roster) OnLead(t time.Time) (Person, bool) {
+	return r.at(t, r.leadShifts, r.leadOverrides)
+}
+
+// at returns the person of the periods covering t: an override wins.
+func (r *Roster) at(t time.Time, shifts []Shift, overrides []Override) (Person, bool) {
 	local := t.In(model.China)
 	y, m, d := local.Date()
 	today := time.Date(y, m, d, 0, 0, 0, 0, model.China)
 	// Today's periods, then yesterday's, which may run past midnight.
 	for _, day := range []time.Time{today, today.AddDate(0, 0, -1)} {
 		dy, dm, dd := day.Date()
-		for _, o := range r.overrides {
+		for _, o := range overrides {
 			if o.Year == dy && o.Month == dm && o.Day == dd {
 				start, end := o.Start, o.End
 				if start == 0 && end == 0 {
@@ -123,7 +198,7 @@ func (r *Roster) OnDuty(t time.Time) (Person, bool) {
 		}
 	}
 	for _, day := range []time.Time{today, today.AddDate(0, 0, -1)} {
-		for _, s := range r.shifts {
+		for _, s := range shifts {
 			if !containsDay(s.Days, day.Weekday()) {
 				continue
 			}

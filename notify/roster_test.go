@@ -13,7 +13,16 @@ import (
 
 func testRoster(t *testing.T) *Roster {
 	t.Helper()
-	c := config.NotifyConfig{Roster: config.RosterConfig{
+	c := testRosterConfig()
+	r, err := BuildRoster(&c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func testRosterConfig() config.NotifyConfig {
+	return config.NotifyConfig{Roster: config.RosterConfig{
 		People: []config.PersonConfig{
 			{ID: "wang", Name: "王五", Contacts: map[string]string{"c": "wang@example.gov.cn"}},
 			{ID: "zhao", Name: "赵六", Contacts: map[string]string{"c": "zhao@example.gov.cn"}},
@@ -33,11 +42,6 @@ func testRoster(t *testing.T) *Roster {
 		},
 		Escalation: []string{"qian", "zhou"},
 	}}
-	r, err := BuildRoster(&c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return r
 }
 
 func TestRosterOnDuty(t *testing.T) {
@@ -267,5 +271,66 @@ func TestFirstResponder(t *testing.T) {
 				t.Errorf("FirstResponder = %q, %d, %v; want %q, %d, %v", p.ID, step, ok, tc.want, tc.wantStep, tc.ok)
 			}
 		})
+	}
+}
+
+// TestConfiguredShiftsAgree checks that the configuration's roster as the
+// settings' shifts (what seeds the store) puts the same person on duty as
+// the configuration itself, every half hour of two weeks around a holiday
+// and a swap; that a changed shift changes who is on duty; that lead
+// shifts do not; and that an unknown person is refused.
+func TestConfiguredShiftsAgree(t *testing.T) {
+	c := testRosterConfig()
+	want := testRoster(t)
+	shifts, err := ConfiguredShifts(&c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, s := range shifts {
+		ids = append(ids, s.ID+" "+s.Start+"–"+s.End)
+	}
+	if got := strings.Join(ids, ", "); got != "weekly-1 08:30–17:30, weekly-2 17:30–08:30, weekly-3 08:30–17:30, date-2026-10-01 00:00–24:00, date-2026-11-24 17:30–08:30" {
+		t.Errorf("configured shifts = %s", got)
+	}
+	got, err := want.WithShifts(shifts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, from := range []time.Time{time.Date(2026, 9, 28, 0, 0, 0, 0, model.China), time.Date(2026, 11, 20, 0, 0, 0, 0, model.China)} {
+		for at := from; at.Before(from.AddDate(0, 0, 14)); at = at.Add(30 * time.Minute) {
+			w, wok := want.OnDuty(at)
+			g, gok := got.OnDuty(at)
+			if w.ID != g.ID || wok != gok {
+				t.Fatalf("at %s: store shifts say %q (%v), the configuration %q (%v)", at, g.ID, gok, w.ID, wok)
+			}
+		}
+	}
+	// Monday 23 November 10:00: 王五; with the day shift given to 李四,
+	// and a lead shift of 周九 over it, 李四.
+	mon := time.Date(2026, 11, 23, 10, 0, 0, 0, model.China)
+	shifts[0].Person = "li"
+	shifts = append(shifts, model.Shift{ID: "lead", Person: "zhou", Days: []time.Weekday{time.Monday}, Start: "00:00", End: "24:00", Role: model.ShiftLead})
+	edited, err := want.WithShifts(shifts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p, _ := want.OnDuty(mon); p.ID != "wang" {
+		t.Errorf("configured duty at %s = %q, want wang", mon, p.ID)
+	}
+	if p, _ := edited.OnDuty(mon); p.ID != "li" {
+		t.Errorf("edited duty at %s = %q, want li", mon, p.ID)
+	}
+	if p, ok := edited.OnLead(mon); !ok || p.ID != "zhou" {
+		t.Errorf("lead at %s = %q, %v; want zhou", mon, p.ID, ok)
+	}
+	if _, ok := want.OnLead(mon); ok {
+		t.Error("the configuration has a lead on duty")
+	}
+	if len(edited.People()) != 6 || len(edited.Chain()) != 2 || edited.Chain()[0].ID != "qian" {
+		t.Errorf("people %v, chain %v", edited.People(), edited.Chain())
+	}
+	if _, err := want.WithShifts([]model.Shift{{ID: "x", Person: "nobody", Days: []time.Weekday{1}, Start: "08:00", End: "09:00", Role: model.ShiftDuty}}); err == nil || !strings.Contains(err.Error(), "nobody") {
+		t.Errorf("a shift of an unknown person: %v", err)
 	}
 }

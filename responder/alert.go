@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -36,9 +37,13 @@ type alert struct {
 // recipients from the duty roster and hands the messages to the
 // dispatcher. Send blocks while the dispatcher retries.
 type Alerter struct {
-	cfg    config.NotifyConfig
-	d      *notify.Dispatcher
-	roster *notify.Roster
+	cfg config.NotifyConfig
+	d   *notify.Dispatcher
+	// base is the configured roster: its people and escalation chain;
+	// roster is the roster in force, base with the settings' shifts
+	// (SetShifts) once they were applied.
+	base   *notify.Roster
+	roster atomic.Pointer[notify.Roster]
 	log    *slog.Logger
 	now    func() time.Time
 	// done holds the messages (incident and message key) the dispatcher
@@ -92,8 +97,42 @@ func NewAlerter(cfg config.NotifyConfig, st store.Store, reg prometheus.Register
 	if err != nil {
 		return nil, err
 	}
-	return &Alerter{cfg: cfg, d: d, roster: roster, log: log, now: now, done: map[string]bool{}}, nil
+	a := &Alerter{cfg: cfg, d: d, base: roster, log: log, now: now, done: map[string]bool{}}
+	a.roster.Store(roster)
+	return a, nil
 }
+
+// SetShifts makes shifts (the store's duty shifts in force) the roster's
+// periods, keeping the configured people and escalation chain; the next
+// alert goes by them. A shift of a person the configuration no longer has
+// is left out (and logged), as the console leaves it out of who is on
+// duty; a shift that does not validate refuses the set, keeping the
+// roster in use. On a nil Alerter (no channel) it does nothing.
+func (a *Alerter) SetShifts(shifts []model.Shift) error {
+	if a == nil {
+		return nil
+	}
+	var known []model.Shift
+	for _, s := range shifts {
+		if _, ok := a.base.Person(s.Person); !ok {
+			if a.log == nil {
+				continue
+			}
+			a.log.Warn("duty shift of a person not in the roster left out", "shift", s.ID, "person", s.Person)
+			continue
+		}
+		known = append(known, s)
+	}
+	r, err := a.base.WithShifts(known)
+	if err != nil {
+		return err
+	}
+	a.roster.Store(r)
+	return nil
+}
+
+// Roster returns the roster in force.
+func (a *Alerter) Roster() *notify.Roster { return a.roster.Load() }
 
 // obligationLabel names an obligation as officers say it: 5小时权威发布.
 func obligationLabel(o model.Obligation) string {
@@ -116,6 +155,7 @@ func (a *Alerter) Send(ctx context.Context, alerts []alert) error {
 	}
 	var firstErr error
 	now := a.now()
+	roster := a.Roster()
 	for _, al := range alerts {
 		m := notify.Message{IncidentID: al.inc.ID, Key: al.key, Kind: al.kind, Title: al.inc.Title,
 			Level: notify.Level(al.inc.Level), State: al.inc.State, At: now, ConsoleURL: notify.IncidentURL(&a.cfg, al.inc.ID)}
@@ -129,22 +169,22 @@ func (a *Alerter) Send(ctx context.Context, alerts []alert) error {
 			m.Note = al.note
 		}
 		if al.step > 0 {
-			if p, ok := a.roster.Escalation(al.step, now); ok {
+			if p, ok := roster.Escalation(al.step, now); ok {
 				if err := a.dispatch(ctx, withRecipient(m, p, al.step)); err != nil && firstErr == nil {
 					firstErr = err
 				}
 			}
 			continue
 		}
-		p, step, ok := a.roster.FirstResponder(now)
+		p, step, ok := roster.FirstResponder(now)
 		if !ok {
 			a.log.Error("nobody on duty or in the escalation chain; alert not sent", "incident", al.inc.ID, "key", al.key)
 			continue
 		}
 		steps := []notify.Message{withRecipient(m, p, step)}
 		if al.escalate {
-			for s := step + 1; s < a.roster.ChainLength(); s++ {
-				if p, ok := a.roster.Escalation(s, now); ok {
+			for s := step + 1; s < roster.ChainLength(); s++ {
+				if p, ok := roster.Escalation(s, now); ok {
 					e := withRecipient(m, p, s)
 					e.Key = fmt.Sprintf("%s/step%d", m.Key, s)
 					steps = append(steps, e)

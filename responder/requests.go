@@ -298,7 +298,7 @@ func (r *Responder) escalations(inc *model.Incident, now time.Time) []alert {
 		return nil
 	}
 	var out []alert
-	for step := 1; step < r.alerter.roster.ChainLength(); step++ {
+	for step := 1; step < r.alerter.Roster().ChainLength(); step++ {
 		if now.Before(inc.OpenedAt.Add(time.Duration(step) * wait)) {
 			break
 		}

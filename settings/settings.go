@@ -268,3 +268,13 @@ func EnabledSources(list []model.Source) []config.Source {
 	}
 	return out
 }
+
+// ShiftSeed is the seed of the configured duty shifts (see
+// notify.ConfiguredShifts).
+func ShiftSeed(list []model.Shift) []model.SettingChange {
+	var out []model.SettingChange
+	for _, s := range list {
+		out = append(out, s.Change("", "", time.Time{}))
+	}
+	return out
+}

@@ -110,6 +110,41 @@ type Deliveries interface {
 	DeliveryFinal(ctx context.Context, key string) (bool, error)
 	// ListDeliveries returns an incident's deliveries, oldest first.
 	ListDeliveries(ctx context.Context, incidentID string) ([]model.Delivery, error)
+	// QueryDeliveries returns a page of the delivery log, newest first
+	// (ties by ID, descending), with the number of entries the query
+	// selects before paging, in all and by status, counted by the store.
+	QueryDeliveries(ctx context.Context, q DeliveryQuery) (DeliveryPage, error)
+}
+
+// DeliveryQuery selects entries of the delivery log. The status and the
+// channel are the notifier's fields of an entry's Detail ("status",
+// "channel"); an empty field selects every value.
+type DeliveryQuery struct {
+	IncidentID string
+	Channel    string
+	// Status is sent, failed or held.
+	Status string
+	// Limit is the page size (default 50, at most 500); Offset skips.
+	Limit, Offset int
+}
+
+// Page returns the query's limit and offset with their defaults.
+func (q DeliveryQuery) Page() (limit, offset int) {
+	limit = q.Limit
+	if limit <= 0 {
+		limit = 50
+	}
+	return min(limit, 500), max(q.Offset, 0)
+}
+
+// DeliveryPage is a page of the delivery log.
+type DeliveryPage struct {
+	Items []model.Delivery
+	// Total is how many entries the query selects (all pages);
+	// ByStatus the same by status, without the query's status filter, so
+	// a page can offer every status with its count.
+	Total    int64
+	ByStatus map[string]int64
 }
 
 // Corrections is officers' sentiment corrections, an append-only log the

@@ -2,12 +2,17 @@ package app
 
 import (
 	"context"
+	"fmt"
+	"net/url"
+	"strings"
 	"time"
 
 	"github.com/yuqing-project/yuqing/analyzer"
 	"github.com/yuqing-project/yuqing/config"
 	"github.com/yuqing-project/yuqing/crawler"
 	"github.com/yuqing-project/yuqing/model"
+	"github.com/yuqing-project/yuqing/notify"
+	"github.com/yuqing-project/yuqing/responder"
 	"github.com/yuqing-project/yuqing/settings"
 )
 
@@ -75,4 +80,64 @@ func (a *App) sourceWatcher(ctx context.Context, cr *crawler.Crawler) (*settings
 		a.log.Warn("some sources cannot be polled", "err", err)
 	}
 	return w, nil
+}
+
+// seedShifts imports the configured duty shifts (the weekly pattern and
+// the overrides of n's roster) into the store's settings: the file is the
+// seed, the store the shifts in force, which people change in the console.
+func (a *App) seedShifts(ctx context.Context, n config.NotifyConfig) error {
+	if len(n.Roster.People) == 0 {
+		return nil
+	}
+	shifts, err := notify.ConfiguredShifts(&n)
+	if err != nil {
+		return fmt.Errorf("cannot read the duty roster's shifts: %w", err)
+	}
+	count, err := settings.Seed(ctx, a.st, settings.ShiftSeed(shifts), time.Now())
+	if count > 0 {
+		a.log.Info("duty shifts imported from the configuration", "shifts", count)
+	}
+	return err
+}
+
+// shiftWatcher applies the store's duty shifts in force to the alerter's
+// roster; a set naming a person the configuration does not have is
+// refused and the roster in use kept.
+func (a *App) shiftWatcher(al *responder.Alerter) (*settings.Watcher, error) {
+	return settings.NewWatcher(a.st, model.SettingShift, func(set model.SettingSet) error {
+		list, err := settings.Shifts(set)
+		if err != nil {
+			return err
+		}
+		return al.SetShifts(list)
+	}, a.reg)
+}
+
+// channelTarget says where a channel sends, for the notifications page,
+// without a secret: a webhook's scheme and host, a robot's kind, an email
+// channel's server and masked sender.
+func channelTarget(ch config.ChannelConfig) string {
+	host := func(raw string) string {
+		u, err := url.Parse(raw)
+		if err != nil || u.Host == "" {
+			return ""
+		}
+		return u.Scheme + "://" + u.Host + "/…"
+	}
+	switch ch.Type {
+	case notify.TypeWebhook:
+		return host(ch.URL)
+	case notify.TypeDingTalk, notify.TypeWeCom, notify.TypeFeishu:
+		if h := host(ch.URL); h != "" {
+			return "群机器人，" + h
+		}
+		return "群机器人（令牌已隐藏）"
+	case notify.TypeEmail:
+		from := ch.SMTP.From
+		if user, domain, ok := strings.Cut(from, "@"); ok && user != "" {
+			from = user[:1] + "***@" + domain
+		}
+		return "发件人 " + from + "，经 " + ch.SMTP.Addr
+	}
+	return ""
 }

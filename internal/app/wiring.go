@@ -187,6 +187,9 @@ func (a *App) initConsole(ctx context.Context) (*Service, error) {
 	if err := a.seedSchemes(ctx); err != nil {
 		return nil, err
 	}
+	if err := a.seedShifts(ctx, a.rosterConfig()); err != nil {
+		return nil, err
+	}
 	c, err := console.New(console.Options{Store: a.st, Rules: set, Acker: acker, Requests: a.prod,
 		SchemeOptions: analyzer.SchemeOptions(), Logger: a.log, Registerer: a.reg, Settings: a.consoleSettings(),
 		Briefs: NewBriefs(a.st, a.cfg, nil),
@@ -303,6 +306,19 @@ func (a *App) initResponder(ctx context.Context) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The duty shifts in force are the store's, seeded from the file and
+	// polled every tick (settings.go); a set that cannot be applied keeps
+	// the configured shifts.
+	if err := a.seedShifts(ctx, a.notifyCfg); err != nil {
+		return nil, err
+	}
+	shifts, err := a.shiftWatcher(alerter)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := shifts.Refresh(ctx); err != nil {
+		a.log.Warn("the duty shifts in the store do not apply; alerting by the configured ones", "err", err)
+	}
 	r := responder.New(cfg.Responder, a.st, a.reg, a.log, responder.WithRules(set), responder.WithCalendar(cal),
 		responder.WithAlerter(alerter), responder.WithHotRequests(a.prod))
 	if err := r.Rebuild(ctx); err != nil {
@@ -325,10 +341,13 @@ func (a *App) initResponder(ctx context.Context) (*Service, error) {
 	return &Service{Run: func(ctx context.Context) error {
 		errc := make(chan error, 1)
 		go func() { errc <- r.Run(ctx, cfg.Responder.TickInterval) }()
+		var wg sync.WaitGroup
+		wg.Go(func() { shifts.Run(ctx, cfg.Responder.TickInterval, a.log) })
 		err := c.Run(ctx, r.Handle)
 		if derr := <-errc; err == nil && derr != nil {
 			err = fmt.Errorf("deadlines: %w", derr)
 		}
+		wg.Wait()
 		return err
 	}}, nil
 }
@@ -443,6 +462,15 @@ func oidcOptions(o config.OIDCConfig) *console.OIDCOptions {
 		UsernameClaim: o.UsernameClaim, RolesClaim: o.RolesClaim, RoleMap: o.RoleMap, SecondFactorByProvider: o.SecondFactorByProvider}
 }
 
+// rosterConfig is the notifications section the console shows: the
+// alerts' (the demo's when it runs without channels), or the file's.
+func (a *App) rosterConfig() config.NotifyConfig {
+	if len(a.notifyCfg.Channels) > 0 {
+		return a.notifyCfg
+	}
+	return a.cfg.Responder.Notify
+}
+
 // consoleSettings is what the console's settings page shows of the
 // configuration: the sources (and the demo's), the channels, the roster.
 func (a *App) consoleSettings() console.Settings {
@@ -454,12 +482,9 @@ func (a *App) consoleSettings() console.Settings {
 	for _, s := range sources {
 		st.Sources = append(st.Sources, console.SourceInfo{ID: s.ID, Name: s.Name, Kind: s.Kind, Authority: s.Authority, URL: s.URL})
 	}
-	n := a.cfg.Responder.Notify
-	if len(a.notifyCfg.Channels) > 0 {
-		n = a.notifyCfg
-	}
+	n := a.rosterConfig()
 	for _, ch := range n.Channels {
-		st.Channels = append(st.Channels, console.ChannelInfo{Name: ch.Name, Type: ch.Type})
+		st.Channels = append(st.Channels, console.ChannelInfo{Name: ch.Name, Type: ch.Type, Target: channelTarget(ch)})
 	}
 	if len(n.Roster.People) > 0 {
 		if r, err := notify.BuildRoster(&n); err == nil {

@@ -553,6 +553,67 @@ func (s *Store) DeliveryFinal(ctx context.Context, key string) (bool, error) {
 	return n > 0, nil
 }
 
+// QueryDeliveries returns a page of the delivery log, newest first; the
+// status and channel are read from the entry's JSON detail.
+func (s *Store) QueryDeliveries(ctx context.Context, q store.DeliveryQuery) (store.DeliveryPage, error) {
+	start := time.Now()
+	page, err := s.queryDeliveries(ctx, q)
+	s.metrics.QueryDone("query_deliveries", start, err)
+	if err != nil {
+		return store.DeliveryPage{}, fmt.Errorf("cannot query the delivery log: %w", err)
+	}
+	return page, nil
+}
+
+func (s *Store) queryDeliveries(ctx context.Context, q store.DeliveryQuery) (store.DeliveryPage, error) {
+	var conds []string
+	var args []any
+	if q.IncidentID != "" {
+		conds, args = append(conds, "incident_id = ?"), append(args, q.IncidentID)
+	}
+	if q.Channel != "" {
+		conds, args = append(conds, "json_extract(detail, '$.channel') = ?"), append(args, q.Channel)
+	}
+	where := func(c []string) string {
+		if len(c) == 0 {
+			return ""
+		}
+		return " WHERE " + strings.Join(c, " AND ")
+	}
+	page := store.DeliveryPage{ByStatus: map[string]int64{}}
+	rows, err := s.read.QueryContext(ctx, `SELECT coalesce(json_extract(detail, '$.status'), ''), count(*) FROM deliveries`+where(conds)+
+		` GROUP BY 1`, args...)
+	if err != nil {
+		return page, err
+	}
+	for rows.Next() {
+		var st string
+		var n int64
+		if err := rows.Scan(&st, &n); err != nil {
+			rows.Close()
+			return page, err
+		}
+		page.ByStatus[st] = n
+		if q.Status == "" || q.Status == st {
+			page.Total += n
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return page, err
+	}
+	if q.Status != "" {
+		conds, args = append(conds, "json_extract(detail, '$.status') = ?"), append(args, q.Status)
+	}
+	limit, offset := q.Page()
+	if page.Total == 0 || offset >= int(page.Total) {
+		return page, nil
+	}
+	page.Items, err = query(ctx, s.read, store.DeliveriesTable, `SELECT `+columns(store.DeliveriesTable)+
+		` FROM deliveries`+where(conds)+` ORDER BY at DESC, id DESC LIMIT ? OFFSET ?`, append(args, limit, offset)...)
+	return page, err
+}
+
 // ListDeliveries returns an incident's deliveries, oldest first.
 func (s *Store) ListDeliveries(ctx context.Context, incidentID string) ([]model.Delivery, error) {
 	start := time.Now()

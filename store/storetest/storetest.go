@@ -29,6 +29,7 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -939,5 +940,60 @@ func testDeliveries(t *testing.T, s store.Store) {
 	}
 	if !reflect.DeepEqual(got, []model.Delivery{held, sent}) {
 		t.Errorf("ListDeliveries(i1) =\n%+v\nwant\n%+v", got, []model.Delivery{held, sent})
+	}
+	testQueryDeliveries(t, s)
+}
+
+// testQueryDeliveries checks the delivery log's page: newest first,
+// filtered by incident, channel and status (read from the detail),
+// counted before paging, by status without the status filter.
+func testQueryDeliveries(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	var ds []model.Delivery
+	for i, c := range []struct{ inc, channel, status string }{
+		{"q1", "hook", "sent"}, {"q1", "hook", "failed"}, {"q1", "mail", "sent"}, {"q2", "hook", "held"}, {"q2", "hook", "sent"},
+	} {
+		ds = append(ds, model.Delivery{ID: fmt.Sprintf("q%d", i), Key: fmt.Sprintf("qk%d", i), IncidentID: c.inc,
+			At: utc(at(time.Duration(10+i) * time.Hour)), Final: c.status == "sent",
+			Detail: fmt.Sprintf(`{"key":"qk%d","incident_id":%q,"channel":%q,"recipient":"duty","status":%q,"attempts":1}`, i, c.inc, c.channel, c.status)})
+	}
+	// Appended twice: counted once.
+	if err := s.AppendDeliveries(ctx, append(ds, ds[4])); err != nil {
+		t.Fatalf("AppendDeliveries: %v", err)
+	}
+	ids := func(p store.DeliveryPage) string {
+		var out []string
+		for _, d := range p.Items {
+			if strings.HasPrefix(d.ID, "q") {
+				out = append(out, d.ID)
+			}
+		}
+		return strings.Join(out, ",")
+	}
+	for _, tc := range []struct {
+		q        store.DeliveryQuery
+		ids      string
+		total    int64
+		byStatus map[string]int64
+	}{
+		{store.DeliveryQuery{IncidentID: "q1"}, "q2,q1,q0", 3, map[string]int64{"sent": 2, "failed": 1}},
+		{store.DeliveryQuery{IncidentID: "q1", Status: "sent"}, "q2,q0", 2, map[string]int64{"sent": 2, "failed": 1}},
+		{store.DeliveryQuery{Channel: "hook", Status: "sent"}, "q4,q0", 2, nil},
+		{store.DeliveryQuery{IncidentID: "q2", Limit: 1}, "q4", 2, map[string]int64{"sent": 1, "held": 1}},
+		{store.DeliveryQuery{IncidentID: "q2", Limit: 1, Offset: 1}, "q3", 2, nil},
+		{store.DeliveryQuery{IncidentID: "q2", Offset: 5}, "", 2, nil},
+		{store.DeliveryQuery{IncidentID: "none"}, "", 0, map[string]int64{}},
+	} {
+		p, err := s.QueryDeliveries(ctx, tc.q)
+		if err != nil {
+			t.Fatalf("QueryDeliveries(%+v): %v", tc.q, err)
+		}
+		if ids(p) != tc.ids || p.Total != tc.total || (tc.byStatus != nil && !reflect.DeepEqual(p.ByStatus, tc.byStatus)) {
+			t.Errorf("QueryDeliveries(%+v) = %s, total %d, by status %v; want %s, %d, %v", tc.q, ids(p), p.Total, p.ByStatus, tc.ids, tc.total, tc.byStatus)
+		}
+	}
+	p, err := s.QueryDeliveries(ctx, store.DeliveryQuery{IncidentID: "q1", Limit: 1})
+	if err != nil || len(p.Items) != 1 || !reflect.DeepEqual(p.Items[0], ds[2]) {
+		t.Errorf("QueryDeliveries item = %+v, %v; want %+v", p.Items, err, ds[2])
 	}
 }
