@@ -75,6 +75,8 @@ func TestPublishTimePages(t *testing.T) {
 			"發佈時間 in traditional characters beats 今日日期"},
 		{"traditional_forum.html", "http://bbs.example.hk/t/9.html", at(11, 27, 21, 48, 0), false,
 			"樓主 … 發表於 in traditional characters, first post wins"},
+		{"traditional_big5.html", "http://bbs.example.tw/t/10.html", at(11, 26, 7, 15, 0), false,
+			"the same forum in Big5, declared only in <meta http-equiv>"},
 		{"chrome_widget_label.html", "http://scjg.mouxian.gov.cn/xwdt/55.html", at(11, 26, 10, 30, 0), false,
 			"发布时间 after the article beats 当前日期 in the header and the 日期 list after it"},
 		{"chrome_marked_list.html", "http://news.mouxian.cn/show/88.html", at(11, 29, 19, 40, 0), false,
