@@ -45,7 +45,10 @@ func charF1(got, want string) float64 {
 	return 2 * p * r / (p + r)
 }
 
-var truthDateRe = regexp.MustCompile(`^(\d{4})-(\d{1,2})(?:-(\d{1,2}))?`)
+var (
+	truthDateRe  = regexp.MustCompile(`^(\d{4})-(\d{1,2})(?:-(\d{1,2}))?`)
+	truthClockRe = regexp.MustCompile(`\s(\d{1,2})[-:](\d{2})`)
+)
 
 // TestExtractDataset measures body character F1 and publish-date accuracy
 // (to the day, or to the month where the truth gives only a month) on the
@@ -64,6 +67,7 @@ func TestExtractDataset(t *testing.T) {
 	fetched := time.Date(2026, 11, 21, 0, 0, 0, 0, model.China)
 	var f1Sum float64
 	dated, dateOK, uncertain, wrongUncertain := 0, 0, 0, 0
+	clocked, clockOK := 0, 0 // pages whose truth gives the time of day
 	for _, p := range pages {
 		name := strings.TrimSuffix(filepath.Base(p), ".html")
 		raw, err := os.ReadFile(p)
@@ -100,6 +104,14 @@ func TestExtractDataset(t *testing.T) {
 				if ok {
 					dateOK++
 				}
+				if c := truthClockRe.FindStringSubmatch(strings.TrimSpace(string(d))); c != nil {
+					clocked++
+					hh, _ := strconv.Atoi(c[1])
+					mm, _ := strconv.Atoi(c[2])
+					if ok && got.Hour() == hh && got.Minute() == mm {
+						clockOK++
+					}
+				}
 				if ex.PublishedUncertain {
 					uncertain++
 					if !ok {
@@ -113,8 +125,8 @@ func TestExtractDataset(t *testing.T) {
 	}
 	meanF1 := f1Sum / float64(len(pages))
 	dateAcc := float64(dateOK) / float64(dated)
-	t.Logf("web-content-zh: %d pages, mean body char-F1 %.3f; publish date correct on %d/%d dated pages (%.1f%%); uncertain on %d dated pages, %d of the %d wrong",
-		len(pages), meanF1, dateOK, dated, 100*dateAcc, uncertain, wrongUncertain, dated-dateOK)
+	t.Logf("web-content-zh: %d pages, mean body char-F1 %.3f; publish date correct on %d/%d dated pages (%.1f%%), to the minute on %d/%d with a time of day; uncertain on %d dated pages, %d of the %d wrong",
+		len(pages), meanF1, dateOK, dated, 100*dateAcc, clockOK, clocked, uncertain, wrongUncertain, dated-dateOK)
 	if meanF1 < 0.90 {
 		t.Errorf("mean body char-F1 %.3f is below the floor 0.90", meanF1)
 	}

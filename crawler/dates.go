@@ -175,6 +175,12 @@ func findPublishTime(c timeClues, fetchedAt time.Time) (time.Time, string, float
 				return t, TimeFromText, confMetaClock
 			}
 		}
+		// An unlabelled time under the title that agrees on the day.
+		for _, t := range []time.Time{sourceLineDate(header, true), lastDate(header)} {
+			if ok(t) && hasClock(t) && sameDay(dateOnly, t) {
+				return t, TimeFromText, confMetaClock
+			}
+		}
 		return dateOnly, TimeFromMeta, confMetaDate
 	}
 	if selected != "" {
@@ -552,7 +558,7 @@ func sourceLineDate(text string, last bool) time.Time {
 // chrome rather than its article: a today-date widget (今天是…, 当前日期：…,
 // or the fetch day with its weekday) and lists of links with their dates
 // (a "latest" sidebar: three or more consecutive short lines each with a
-// date).
+// date or an age).
 func stripChrome(text string, fetchedAt time.Time) string {
 	if text == "" {
 		return text
@@ -566,7 +572,7 @@ func stripChrome(text string, fetchedAt time.Time) string {
 		return m
 	})
 	lines := strings.Split(text, "\n")
-	dated := func(l string) bool { return countRunes(l) <= 60 && dateRe.MatchString(l) }
+	dated := func(l string) bool { return countRunes(l) <= 60 && (dateRe.MatchString(l) || agoRe.MatchString(l)) }
 	keep := make([]bool, len(lines))
 	for i := range keep {
 		keep[i] = true

@@ -83,3 +83,35 @@ func TestDateInsideBodyAndMarkedElements(t *testing.T) {
 		})
 	}
 }
+
+func TestYearlessAndCompoundLabels(t *testing.T) {
+	fetched := time.Date(2027, 1, 2, 10, 0, 0, 0, model.China)
+	for _, tc := range []struct {
+		text string
+		want time.Time
+	}{
+		{"发表于 12-31 23:10", time.Date(2026, 12, 31, 23, 10, 0, 0, model.China)}, // last year's, not next December
+		{"发表于 1-2 08:00", time.Date(2027, 1, 2, 8, 0, 0, 0, model.China)},
+		{"发布时间：1月2日 08:00", time.Date(2027, 1, 2, 8, 0, 0, 0, model.China)},
+		{"回复时间 12-31 23:10", time.Time{}}, // a reply's, not the post's
+		{"发表于 12-31", time.Time{}},        // without a time of day, too vague
+	} {
+		if got := labelledYearless(tc.text, fetched); !got.Equal(tc.want) {
+			t.Errorf("labelledYearless(%q) = %v, want %v", tc.text, got, tc.want)
+		}
+	}
+	for _, tc := range []struct {
+		text string
+		want time.Time
+	}{
+		{"会议时间：2026-11-20", time.Time{}},
+		{"注册时间 2019-5-1", time.Time{}},
+		{"时间：2026-11-20", time.Date(2026, 11, 20, 0, 0, 0, 0, model.China)},
+		{"成文日期：2026-11-27 发布日期：2026-11-30", time.Date(2026, 11, 30, 0, 0, 0, 0, model.China)},
+		{"发布日期：二〇二六年十一月三十日", time.Date(2026, 11, 30, 0, 0, 0, 0, model.China)},
+	} {
+		if got := labelledDate(tc.text); !got.Equal(tc.want) {
+			t.Errorf("labelledDate(%q) = %v, want %v", tc.text, got, tc.want)
+		}
+	}
+}

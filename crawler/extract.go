@@ -189,6 +189,9 @@ func markedDates(root *html.Node) []string {
 			}
 		}
 		if dateMarkRe.MatchString(attr(n, "class")) || dateMarkRe.MatchString(attr(n, "id")) || dateMarkRe.MatchString(attr(n, "itemprop")) {
+			if inDatedList(n) || inDatedList(n.Parent) {
+				return false // a "latest" list's dates are other pages'
+			}
 			if t := collapseSpace(nodeText(n)); t != "" && utf8.RuneCountInString(t) <= 40 {
 				out = append(out, t)
 				return false
@@ -225,6 +228,30 @@ func scriptTexts(root *html.Node) []string {
 		return true
 	})
 	return out
+}
+
+// inDatedList says whether n is an item of a list of links with dates
+// (本站推荐, 最新动态): short, with at least two siblings of its kind that
+// are short and dated too. A forum post is long, so a thread's posts are
+// not such a list.
+func inDatedList(n *html.Node) bool {
+	if n == nil || n.Type != html.ElementNode || n.Parent == nil {
+		return false
+	}
+	short := func(c *html.Node) bool {
+		t := collapseSpace(nodeText(c))
+		return t != "" && utf8.RuneCountInString(t) <= 80 && dateRe.MatchString(t)
+	}
+	if !short(n) {
+		return false
+	}
+	items := 0
+	for c := n.Parent.FirstChild; c != nil && items < 3; c = c.NextSibling {
+		if c.Type == html.ElementNode && c.DataAtom == n.DataAtom && short(c) {
+			items++
+		}
+	}
+	return items >= 3
 }
 
 // selectText returns the text of the elements matching a CSS selector, or

@@ -333,7 +333,7 @@ func (r *Responder) assign(ctx context.Context, p *model.Post) {
 	}
 	s.join(ev, p, v)
 	if at := clockFrom(p); !r.backlog(p) && (s.firstLive[ev.ID].IsZero() || at.Before(s.firstLive[ev.ID])) {
-		s.firstLive[ev.ID] = at
+		s.firstLive[ev.ID], s.firstLiveSeen[ev.ID] = at, p.PublishedUncertain && !p.FetchedAt.IsZero()
 	}
 	// Events whose representative terms came to agree hold one story:
 	// merge them, keeping the one with an incident (or the larger one).
@@ -438,6 +438,9 @@ func (r *Responder) maybeOpen(ev *model.Event, p *model.Post) {
 		inc.EventTime = evTime.UTC()
 	}
 	inc.ClockStart = clockStart(r.cfg.ClockStart, inc.EventTime, detected)
+	if !historical && s.firstLiveSeen[ev.ID] && inc.ClockStart.Equal(detected) {
+		inc.Reason += ";首条信息的发布时间无法确定,时限自首次采集时(" + detected.In(model.China).Format("01月02日15:04") + ")起算"
+	}
 	ev.IncidentID = inc.ID
 	s.incidents[inc.ID] = inc
 	s.dirtyIncidents[inc.ID] = true

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -266,8 +267,13 @@ func TestUncertainPublishTimeClock(t *testing.T) {
 			if len(incs) != 1 {
 				t.Fatalf("got %d incidents, want 1", len(incs))
 			}
-			if inc := incs[0]; !inc.ClockStart.Equal(tc.want) || !inc.DetectedAt.Equal(tc.want) {
+			inc := incs[0]
+			if !inc.ClockStart.Equal(tc.want) || !inc.DetectedAt.Equal(tc.want) {
 				t.Errorf("clock start %v, detected %v; want both %v", inc.ClockStart, inc.DetectedAt, tc.want)
+			}
+			// The officer is told why the clock starts where it does.
+			if said := strings.Contains(inc.Reason, "发布时间无法确定,时限自首次采集时(11月21日17:02)起算"); said != tc.uncertain {
+				t.Errorf("reason %q: says the publish time is uncertain %v, want %v", inc.Reason, said, tc.uncertain)
 			}
 		})
 	}

@@ -45,6 +45,9 @@ type state struct {
 	// was news when seen (not backlog), or when it was seen if its publish
 	// time is uncertain (clockFrom): the clock of a live incident.
 	firstLive map[string]time.Time
+	// firstLiveSeen marks the events whose firstLive is a fetch time, the
+	// first post's publish time being uncertain.
+	firstLiveSeen map[string]bool
 	// topTerms are each active event's top terms, ef how many active
 	// events have a term among theirs (see termWeight).
 	topTerms map[string][]string
@@ -80,7 +83,7 @@ func newState() *state {
 		sources: map[string]map[string]bool{}, dirty: map[string]bool{}, dirtyIncidents: map[string]bool{},
 		merged: map[string]*model.Event{}, recent: map[string][]recentPost{}, official: map[string]bool{},
 		centroids: map[string]*centroid{}, officialCount: map[string]int{}, criticalCount: map[string]int{}, casualtyPosts: map[string]int{},
-		officialPosts: map[string][]model.Post{}, firstLive: map[string]time.Time{},
+		officialPosts: map[string][]model.Post{}, firstLive: map[string]time.Time{}, firstLiveSeen: map[string]bool{},
 		topTerms: map[string][]string{}, ef: map[string]int{},
 	}
 }
@@ -199,8 +202,9 @@ func (s *state) merge(into, from *model.Event) {
 	delete(s.casualtyPosts, from.ID)
 	s.officialPosts[into.ID] = append(s.officialPosts[into.ID], s.officialPosts[from.ID]...)
 	if fl := s.firstLive[from.ID]; !fl.IsZero() && (s.firstLive[into.ID].IsZero() || fl.Before(s.firstLive[into.ID])) {
-		s.firstLive[into.ID] = fl
+		s.firstLive[into.ID], s.firstLiveSeen[into.ID] = fl, s.firstLiveSeen[from.ID]
 	}
+	delete(s.firstLiveSeen, from.ID)
 	delete(s.officialCount, from.ID)
 	delete(s.criticalCount, from.ID)
 	delete(s.officialPosts, from.ID)
@@ -368,6 +372,7 @@ func (s *state) expire(before time.Time) {
 			delete(s.casualtyPosts, id)
 			delete(s.officialPosts, id)
 			delete(s.firstLive, id)
+			delete(s.firstLiveSeen, id)
 			delete(s.sources, id)
 			delete(s.authority, id)
 			delete(s.figures, id)
