@@ -95,7 +95,7 @@ func TestBrokerKilledMidProduce(t *testing.T) {
 	atKill := len(acked)
 	mu.Unlock()
 	time.Sleep(3 * time.Second) // the producer and the analyzer meet a dead broker
-	broker = startYuqing(t, bin, brokerArgs...)
+	startYuqing(t, bin, brokerArgs...) // stopped by the test's cleanup
 	select {
 	case <-produced:
 	case <-time.After(3 * time.Minute):
