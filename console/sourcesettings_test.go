@@ -137,6 +137,11 @@ func TestSourcesAPI(t *testing.T) {
 		t.Fatalf("rename = %d %s", code, body)
 	}
 	useRole(t, srv, auth.RoleViewer)
+	// The settings page lists the source added in the console, and the
+	// renamed one by its name now.
+	if code, body := get(t, srv.URL+"/settings"); code != 200 || !strings.Contains(body, "青岚论坛") || !strings.Contains(body, "<td>澜州新闻<") {
+		t.Errorf("GET /settings = %d, lacks the stored sources:\n%s", code, body)
+	}
 	for _, v := range []string{"澜州新闻", "澜州新闻网", "news"} {
 		code, body := get(t, srv.URL+"/api/v1/posts?source="+url.QueryEscape(v))
 		if code != 200 || !strings.Contains(body, `"id":"p1"`) || strings.Contains(body, `"id":"p2"`) {
