@@ -266,6 +266,23 @@ func (c *Console) settingsPage(w http.ResponseWriter, r *http.Request) {
 		counts[s.ID] = row
 		rows = append(rows, row)
 	}
+	// The sources people added in the console are configured too, under
+	// the names they have now.
+	stored, _, err := c.sourceItems(r)
+	if err != nil {
+		c.failPage(w, r, err)
+		return
+	}
+	for _, s := range stored {
+		info := SourceInfo{ID: s.ID, Name: s.Name, Kind: s.Kind, Authority: s.Authority, URL: s.URL}
+		if row := counts[s.ID]; row != nil {
+			row.SourceInfo = info
+			continue
+		}
+		row := &sourceRow{SourceInfo: info, Configured: true}
+		counts[s.ID] = row
+		rows = append(rows, row)
+	}
 	for _, span := range []struct {
 		since time.Time
 		set   func(*sourceRow, int64)

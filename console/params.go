@@ -199,10 +199,18 @@ func (c *Console) parseFilter(r *http.Request, def string) (store.Filter, window
 }
 
 // sourceID returns the ID of the source named or identified by v: an ID
-// is itself; a name is the ID of the source of that name among the posts
-// stored (counted by the read side). A value that is neither is an ID no
-// post has, which selects nothing.
+// is itself; a name is the ID of the source of that name in the settings
+// (its name now), else among the posts stored (the name they were
+// collected under, counted by the read side). A value that is neither is
+// an ID no post has, which selects nothing.
 func (c *Console) sourceID(r *http.Request, v string) (string, error) {
+	items, _, err := c.sourceItems(r)
+	if err != nil {
+		return "", err
+	}
+	if it, ok := lookupSource(items, v); ok {
+		return it.ID, nil
+	}
 	return c.labelKey(r, store.BySource, v)
 }
 

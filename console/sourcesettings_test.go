@@ -130,6 +130,25 @@ func TestSourcesAPI(t *testing.T) {
 		}
 	}
 
+	// A source is addressed by its name in the settings too: renamed,
+	// its posts (collected under the old name) are found by the new one.
+	renamed := `{"name":"澜州新闻","kind":"news","authority":"地方媒体","url":"https://news.example.cn/list","interval":"10m","disabled":true}`
+	if code, _, body := do(t, "PUT", srv.URL+"/api/v1/sources/news", renamed); code != 200 {
+		t.Fatalf("rename = %d %s", code, body)
+	}
+	useRole(t, srv, auth.RoleViewer)
+	// The settings page lists the source added in the console, and the
+	// renamed one by its name now.
+	if code, body := get(t, srv.URL+"/settings"); code != 200 || !strings.Contains(body, "青岚论坛") || !strings.Contains(body, "<td>澜州新闻<") {
+		t.Errorf("GET /settings = %d, lacks the stored sources:\n%s", code, body)
+	}
+	for _, v := range []string{"澜州新闻", "澜州新闻网", "news"} {
+		code, body := get(t, srv.URL+"/api/v1/posts?source="+url.QueryEscape(v))
+		if code != 200 || !strings.Contains(body, `"id":"p1"`) || strings.Contains(body, `"id":"p2"`) {
+			t.Errorf("GET /api/v1/posts?source=%s = %d %.300s; want p1 only", v, code, body)
+		}
+	}
+
 	// What the crawler's watcher reads: bbs added and edited, news disabled.
 	set, err := st.CurrentSettings(ctx, model.SettingSource)
 	if err != nil {

@@ -1,7 +1,8 @@
 // Package settings is the settings people change while the system runs,
 // kept in the store (store.Settings) rather than only in the
 // configuration file: the monitoring schemes (监测方案) the analyzer
-// matches and the duty shifts (值班表) the responder alerts by. The
+// matches, the duty shifts (值班表) the responder alerts by and the
+// sources (信息源) the crawler polls. The
 // configuration file seeds them (Seed: a value it defines is imported
 // once, recorded as from model.ConfigActor, and imported again only while
 // nobody has changed it since); the console appends people's changes; a
@@ -127,7 +128,7 @@ func Shifts(set model.SettingSet) ([]model.Shift, error) {
 // error); the labels are bounded by the kinds.
 var loads = prometheus.NewCounterVec(prometheus.CounterOpts{
 	Name: "yuqing_settings_loads_total",
-	Help: "Polls of the settings in the store, by kind (scheme, shift) and result (ok: applied, unchanged, error: kept the settings in use).",
+	Help: "Polls of the settings in the store, by kind (scheme, shift, source) and result (ok: applied, unchanged, error: kept the settings in use).",
 }, []string{"kind", "result"})
 
 // Watcher keeps a stage's settings of one kind in step with the store's.
