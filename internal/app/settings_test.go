@@ -12,6 +12,7 @@ import (
 	"github.com/yuqing-project/yuqing/analyzer"
 	"github.com/yuqing-project/yuqing/config"
 	"github.com/yuqing-project/yuqing/model"
+	"github.com/yuqing-project/yuqing/notify"
 	"github.com/yuqing-project/yuqing/responder"
 	"github.com/yuqing-project/yuqing/store/sqlite"
 )
@@ -138,5 +139,16 @@ func TestShiftsFromTheStore(t *testing.T) {
 	}
 	if duty(mon) != "li" || duty(mon.AddDate(0, 0, 2)) != "" {
 		t.Errorf("duty after the edit = %q on Monday, %q on Wednesday; want li and nobody", duty(mon), duty(mon.AddDate(0, 0, 2)))
+	}
+	// The inspector's alerts go by the same roster in force.
+	base, err := notify.BuildRoster(&n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p, _ := base.OnDuty(mon); p.ID != "wang" {
+		t.Fatalf("configured duty = %q", p.ID)
+	}
+	if p, _ := a.rosterInForce(ctx, base).OnDuty(mon); p.ID != "li" {
+		t.Errorf("inspector's duty in force = %q, want li", p.ID)
 	}
 }
