@@ -563,42 +563,58 @@ type historyLine struct {
 	Text string
 }
 
-// rosterHistory is the changes of the shifts in force, newest first, in
-// Chinese.
+// historyLimit is how many of the latest shift changes the page shows.
+const historyLimit = 50
+
+// rosterHistory is the latest changes of the shifts, removed ones too,
+// newest first, in Chinese.
 func (c *Console) rosterHistory(r *http.Request, st rosterState) ([]historyLine, error) {
-	var out []historyLine
-	for _, it := range st.shifts {
-		h, err := c.st.SettingHistory(r.Context(), model.SettingShift, it.ID)
-		if err != nil {
-			return nil, err
+	recent, err := c.st.RecentSettings(r.Context(), model.SettingShift, historyLimit)
+	if err != nil {
+		return nil, err
+	}
+	// A key's first change is its creation: within the window when the
+	// window holds the whole log, else asked of the key's history.
+	first := map[string]string{}
+	for _, ch := range recent {
+		first[ch.Key] = ch.ID // newest first: the last one seen is the oldest
+	}
+	if len(recent) == historyLimit {
+		for key := range first {
+			h, err := c.st.SettingHistory(r.Context(), model.SettingShift, key)
+			if err != nil {
+				return nil, err
+			}
+			if len(h) > 0 {
+				first[key] = h[0].ID
+			}
 		}
-		for i, ch := range h {
-			var text string
-			switch s, err := model.DecodeShift(ch); {
-			case ch.Removed:
-				text = "删除了班次「" + ch.Key + "」"
-			case err != nil:
-				text = "修改了班次「" + ch.Key + "」"
-			default:
-				name := s.Person
+	}
+	out := make([]historyLine, 0, len(recent))
+	for _, ch := range recent {
+		var text string
+		switch s, err := model.DecodeShift(ch); {
+		case ch.Removed:
+			text = "删除了班次「" + ch.Key + "」"
+		case err != nil:
+			text = "修改了班次「" + ch.Key + "」"
+		default:
+			name := s.Person
+			if st.base != nil {
 				if p, ok := st.base.Person(s.Person); ok {
 					name = p.Name
 				}
-				verb := "修改了班次"
-				if i == 0 {
-					verb = "新增了班次"
-				}
-				if ch.By == model.ConfigActor {
-					verb = "从配置文件导入了班次"
-				}
-				text = fmt.Sprintf("%s「%s」：%s，%s（%s）", verb, ch.Key, shiftWhen(s), name, roleName(s.Role))
 			}
-			out = append(out, historyLine{ch.At, readmodel.Actor(ch.By), text})
+			verb := "修改了班次"
+			switch {
+			case ch.By == model.ConfigActor:
+				verb = "从配置文件导入了班次"
+			case first[ch.Key] == ch.ID:
+				verb = "新增了班次"
+			}
+			text = fmt.Sprintf("%s「%s」：%s，%s（%s）", verb, ch.Key, shiftWhen(s), name, roleName(s.Role))
 		}
-	}
-	slices.SortStableFunc(out, func(a, b historyLine) int { return b.At.Compare(a.At) })
-	if len(out) > 50 {
-		out = out[:50]
+		out = append(out, historyLine{ch.At, readmodel.Actor(ch.By), text})
 	}
 	return out, nil
 }

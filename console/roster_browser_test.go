@@ -71,5 +71,17 @@ func TestRosterInBrowser(t *testing.T) {
 	if !strings.Contains(page, "修改了班次「day」：每天 08:00–20:00，老李（值班员）") {
 		t.Errorf("history = %q", page)
 	}
+
+	// The night shift removed from the page: nobody is on duty at night,
+	// and the removal stays in the history.
+	run("remove the night shift", chromedp.ActionFunc(func(ctx context.Context) error {
+		// The page asks to confirm; the test answers yes.
+		return chromedp.Evaluate(`window.confirm=()=>true`, nil).Do(ctx)
+	}), chromedp.Click(`#shifts .remove-shift[data-id="night"]`, chromedp.ByQuery))
+	run("back on the roster", chromedp.WaitNotPresent(`#shifts tr[data-id="night"]`, chromedp.ByQuery),
+		chromedp.Text(`#roster-history li:first-child`, &page, chromedp.ByQuery))
+	if !strings.Contains(page, "handler 删除了班次「night」") {
+		t.Errorf("latest history line = %q", page)
+	}
 	screenshot(t, run, dir, "roster", 1366, 768)
 }

@@ -218,6 +218,10 @@ type Settings interface {
 	// SettingHistory returns the changes of one key of a kind, oldest
 	// first (by At, ties by ID): who changed it when.
 	SettingHistory(ctx context.Context, kind, key string) ([]model.SettingChange, error)
+	// RecentSettings returns the latest changes of one kind, every key's
+	// (removed ones too), newest first (by At, ties by ID descending), at
+	// most limit: what people changed lately.
+	RecentSettings(ctx context.Context, kind string, limit int) ([]model.SettingChange, error)
 }
 
 // SourcePolls is the outcome of the crawler's polls (model.SourcePoll),

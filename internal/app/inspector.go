@@ -79,7 +79,10 @@ func (a *App) InspectorService() (*inspector.Service, error) {
 			if p, ok := roster.Person(unit); ok && unit != "" {
 				return []notify.Recipient{p.Recipient()}
 			}
-			if p, _, ok := roster.FirstResponder(t); ok {
+			// The duty officer of the roster in force (the store's shifts).
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			if p, _, ok := a.rosterInForce(ctx, roster).FirstResponder(t); ok {
 				return []notify.Recipient{p.Recipient()}
 			}
 			return nil

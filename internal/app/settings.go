@@ -141,3 +141,30 @@ func channelTarget(ch config.ChannelConfig) string {
 	}
 	return ""
 }
+
+// rosterInForce returns base with the store's duty shifts in force, for
+// the stages that alert now and then (the inspector): read when asked, so
+// they follow the roster people edit as the responder does. When the
+// store cannot be read, or its shifts do not apply, base is kept.
+func (a *App) rosterInForce(ctx context.Context, base *notify.Roster) *notify.Roster {
+	set, err := a.st.CurrentSettings(ctx, model.SettingShift)
+	if err != nil || len(set.Items) == 0 {
+		return base
+	}
+	list, err := settings.Shifts(set)
+	if err != nil {
+		return base
+	}
+	var known []model.Shift
+	for _, s := range list {
+		if _, ok := base.Person(s.Person); ok {
+			known = append(known, s)
+		}
+	}
+	r, err := base.WithShifts(known)
+	if err != nil {
+		a.log.Warn("the duty shifts in the store do not apply; using the configured ones", "err", err)
+		return base
+	}
+	return r
+}

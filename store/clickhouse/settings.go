@@ -76,3 +76,16 @@ func (s *Store) SettingHistory(ctx context.Context, kind, key string) ([]model.S
 	}
 	return out, nil
 }
+
+// RecentSettings returns the latest changes of a kind, newest first; a
+// change appended twice is returned once.
+func (s *Store) RecentSettings(ctx context.Context, kind string, limit int) ([]model.SettingChange, error) {
+	start := time.Now()
+	out, err := query(ctx, s, store.SettingsTable, fmt.Sprintf("SELECT %s FROM %s WHERE kind = ? ORDER BY at_ns DESC, id DESC LIMIT 1 BY id LIMIT %d",
+		columns(store.SettingsTable), s.table(store.TableSettings), max(limit, 0)), kind)
+	s.metrics.QueryDone("recent_settings", start, err)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read the recent %s settings: %w", kind, err)
+	}
+	return out, nil
+}

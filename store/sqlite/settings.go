@@ -88,3 +88,15 @@ func (s *Store) SettingHistory(ctx context.Context, kind, key string) ([]model.S
 	}
 	return out, nil
 }
+
+// RecentSettings returns the latest changes of a kind, newest first.
+func (s *Store) RecentSettings(ctx context.Context, kind string, limit int) ([]model.SettingChange, error) {
+	start := time.Now()
+	out, err := query(ctx, s.read, store.SettingsTable, `SELECT `+columns(store.SettingsTable)+
+		` FROM setting_changes WHERE kind = ? ORDER BY at DESC, id DESC LIMIT ?`, kind, max(limit, 0))
+	s.metrics.QueryDone("recent_settings", start, err)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read the recent %s settings: %w", kind, err)
+	}
+	return out, nil
+}

@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -130,6 +131,26 @@ func testSettingsKindsApart(t *testing.T, s store.Store) {
 	}
 	if sc := currentSettings(t, s, model.SettingScheme); len(sc.Items) != 1 || sc.Items[0].ID != "s1" {
 		t.Errorf("schemes = %+v", sc)
+	}
+	// The recent changes of the kind, newest first, a removal too, a
+	// change appended twice once.
+	gone := model.SettingChange{ID: "h3", Kind: model.SettingShift, Key: "b", Removed: true, By: "王五", At: at(3 * time.Hour)}
+	appendSettings(t, s, gone, sh.Change("h2", "王五", at(2*time.Hour)))
+	for _, tc := range []struct {
+		limit int
+		want  string
+	}{{10, "h3,h2,h1"}, {2, "h3,h2"}, {0, ""}} {
+		recent, err := s.RecentSettings(ctx, model.SettingShift, tc.limit)
+		var ids []string
+		for _, c := range recent {
+			ids = append(ids, c.ID)
+		}
+		if err != nil || strings.Join(ids, ",") != tc.want {
+			t.Errorf("RecentSettings(shift, %d) = %v, %v; want %s", tc.limit, ids, err, tc.want)
+		}
+	}
+	if recent, err := s.RecentSettings(ctx, model.SettingShift, 1); err != nil || len(recent) != 1 || !recent[0].Removed || recent[0].Key != "b" {
+		t.Errorf("the latest shift change = %+v, %v; want the removal of b", recent, err)
 	}
 }
 
