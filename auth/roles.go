@@ -50,18 +50,16 @@ const (
 	PermRestart         = "restart"
 	PermPause           = "pause"
 	PermIncidentOpen    = "incident.open"
-	// PermEventEdit is merging events and splitting posts off an event
-	// by hand: for those who judge events.
-	PermEventEdit      = "event.edit"
-	PermDisclosureOpen = "disclosure.open"
-	PermPostCorrect    = "post.correct"
-	PermDictionaryEdit = "dictionary.edit"
-	PermSchemeEdit     = "scheme.edit"
-	PermSourceEdit     = "source.edit"
-	PermRosterEdit     = "roster.edit"
-	PermBriefDraft     = "brief.draft"
-	PermBriefSign      = "brief.sign"
-	PermInspectionRun  = "inspection.run"
+	PermEventEdit       = "event.edit" // merging and splitting events by hand
+	PermDisclosureOpen  = "disclosure.open"
+	PermPostCorrect     = "post.correct"
+	PermDictionaryEdit  = "dictionary.edit"
+	PermSchemeEdit      = "scheme.edit"
+	PermSourceEdit      = "source.edit"
+	PermRosterEdit      = "roster.edit"
+	PermBriefDraft      = "brief.draft"
+	PermBriefSign       = "brief.sign"
+	PermInspectionRun   = "inspection.run"
 	// PermAccountAdmin is creating accounts (of business roles),
 	// resetting passwords and managing API tokens: the system
 	// administrator's.

@@ -55,6 +55,7 @@ func TestEventEditsInBrowser(t *testing.T) {
 			t.Errorf("the history after the split lacks %q:\n%s", want, hist)
 		}
 	}
+	screenshot(t, run, artefacts(t), "event-edits", 1366, 768)
 	ev, err := st.GetEvent(ctx, "EV-X")
 	if err != nil || !slices.Equal(ev.PostIDs, []string{"q1"}) {
 		t.Fatalf("EV-X after the split: %+v, %v", ev, err)

@@ -3,6 +3,7 @@ package console
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"strings"
 	"testing"
@@ -63,6 +64,20 @@ func TestEventActionsAPI(t *testing.T) {
 	if n := len(log.sent()); n != 0 {
 		t.Fatalf("refused requests reached the responder: %d", n)
 	}
+
+	// The bus is unavailable: 503, nothing recorded.
+	log.mu.Lock()
+	log.err = errors.New("broker unreachable")
+	log.mu.Unlock()
+	if code, _, body := do(t, "POST", srv.URL+"/api/v1/events/EV-A/actions", `{"action":"merge","into":"EV-B"}`); code != http.StatusServiceUnavailable {
+		t.Errorf("merge with the bus down = %d %s; want 503", code, body)
+	}
+	if hist, err := st.ListHistory(ctx, "EV-A"); err != nil || len(hist) != 0 {
+		t.Errorf("a request not handed over is recorded: %+v, %v", hist, err)
+	}
+	log.mu.Lock()
+	log.err = nil
+	log.mu.Unlock()
 
 	code, _, body := do(t, "POST", srv.URL+"/api/v1/events/EV-A/actions", `{"action":"merge","into":"EV-B","reason":"同一事故"}`)
 	if code != http.StatusAccepted || !strings.Contains(body, `本事件的2条信息将并入事件EV-B《爆炸事故通报》`) {

@@ -148,6 +148,14 @@ func TestAllRolesTour(t *testing.T) {
 				for _, id := range tourCharts[path] {
 					run("draw "+id+" on "+path, chromedp.Poll(chartDrawn(id), &ok, chromedp.WithPollingTimeout(20*time.Second)))
 				}
+				if path == "/events/EV-1" {
+					// Merging and splitting by hand: for those who judge events.
+					var forms bool
+					run("look for the event's edit forms", chromedp.Evaluate(`!!document.getElementById('merge-event')&&!!document.getElementById('split-event')`, &forms))
+					if forms != auth.Can(role, auth.PermEventEdit) {
+						t.Errorf("%s: the merge and split forms shown %v, want %v (event.edit)", role, forms, auth.Can(role, auth.PermEventEdit))
+					}
+				}
 				if path == "/" {
 					var sparks int
 					run("the sparklines", chromedp.Evaluate(`[...document.querySelectorAll('.spark')].filter(el=>{const c=echarts.getInstanceByDom(el);

@@ -241,3 +241,26 @@ func TestBadEventRequestsRefused(t *testing.T) {
 		t.Errorf("refused requests changed the event: %+v → %+v", before, after)
 	}
 }
+
+// TestMergeByHandMovesIncident merges an event with an incident into one
+// without: the incident goes with its posts.
+func TestMergeByHandMovesIncident(t *testing.T) {
+	ctx := context.Background()
+	st := openStore(t)
+	now := t0.Add(time.Hour)
+	r := newExplosion(t, st, &now)
+	ex, meeting := eventID("x1"), eventID("c1")
+	incID := getEvent(t, st, ex).IncidentID
+	if incID == "" {
+		t.Fatal("the explosion opened no incident")
+	}
+	if err := r.HandleRequests(ctx, reqsOf(eventReq(t, "R-mi", ex, model.RequestEventMerge, model.EventRequest{Into: meeting}, now))); err != nil {
+		t.Fatal(err)
+	}
+	into := getEvent(t, st, meeting)
+	inc, err := st.GetIncident(ctx, incID)
+	if err != nil || into.IncidentID != incID || inc.EventID != meeting || into.PostCount != 6 {
+		t.Errorf("after the merge: event %s incident %q (%d posts), incident's event %q, %v; want the incident moved to %s",
+			meeting, into.IncidentID, into.PostCount, inc.EventID, err, meeting)
+	}
+}
