@@ -94,7 +94,7 @@ func TestBrokerKilledMidProduce(t *testing.T) {
 	mu.Lock()
 	atKill := len(acked)
 	mu.Unlock()
-	time.Sleep(3 * time.Second) // the producer and the analyzer meet a dead broker
+	time.Sleep(3 * time.Second)        // the producer and the analyzer meet a dead broker
 	startYuqing(t, bin, brokerArgs...) // stopped by the test's cleanup
 	select {
 	case <-produced:
