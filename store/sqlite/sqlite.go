@@ -358,6 +358,25 @@ func (s *Store) GetIncident(ctx context.Context, id string) (model.Incident, err
 	return get(ctx, s, store.IncidentsTable, "get_incident", id)
 }
 
+// manyMatches is the number of matches from which a page newest first is
+// read by walking the publish-time index (newestFirst).
+const manyMatches = 2000
+
+// newestFirst is the condition where of a page of posts newest first that
+// total posts match. SQLite drives a query from an IN set of a scheme or
+// of the full-text index when it can, which fetches and sorts every match
+// before the page: quick for a few matches, a second for a common scheme
+// or term over a million posts. With many matches the page's posts are
+// met soon when walking the publish-time index newest first, so the IN
+// sets are made conditions only (a unary + keeps SQLite from driving by
+// them).
+func newestFirst(where string, total int64) string {
+	if total < manyMatches {
+		return where
+	}
+	return strings.ReplaceAll(where, " seq IN (", " +seq IN (")
+}
+
 // CountPosts returns how many posts are stored.
 func (s *Store) CountPosts(ctx context.Context) (int64, error) {
 	start := time.Now()
@@ -412,7 +431,7 @@ func (s *Store) queryPosts(ctx context.Context, q store.PostQuery) (store.PostPa
 	if q.Sort == store.SortHeat {
 		page.Items, err = heatPage(ctx, tx, where, args, limit, offset)
 	} else {
-		page.Items, err = query(ctx, tx, store.PostsTable, `SELECT `+columns(store.PostsTable)+` FROM posts`+where+
+		page.Items, err = query(ctx, tx, store.PostsTable, `SELECT `+columns(store.PostsTable)+` FROM posts`+newestFirst(where, page.Total)+
 			` ORDER BY published_at DESC, id DESC LIMIT ? OFFSET ?`, append(args, limit, offset)...)
 	}
 	if err != nil {
