@@ -1,9 +1,11 @@
 package sqlite
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -157,6 +159,84 @@ func dimensionOf(d store.Dimension) dimension {
 	panic(fmt.Sprintf("BUG: unknown dimension %q", d))
 }
 
+// facetArm is how facetsOnce counts one dimension over the matching posts
+// m: the table joined to them for a multi-valued one, and the key and
+// label expressions.
+func facetArm(d store.Dimension) dimension {
+	each := func(column, key, label string) dimension {
+		return dimension{join: ` JOIN json_each(m.` + column + `) AS j`, key: `json_extract(j.value, '$.` + key + `')`, label: label}
+	}
+	switch d {
+	case store.BySentiment:
+		return dimension{key: `m.sentiment`, label: `''`}
+	case store.BySource:
+		return dimension{key: `m.source_id`, label: `m.source_name`}
+	case store.ByTier:
+		return dimension{key: `m.authority`, label: `''`}
+	case store.ByKind:
+		return dimension{key: `m.source_kind`, label: `''`}
+	case store.ByTopic:
+		return each("topics", "name", `''`)
+	case store.ByRegion:
+		return each("regions", "code", `coalesce(json_extract(j.value, '$.name'), '')`)
+	case store.ByScheme:
+		return each("schemes", "id", `coalesce(json_extract(j.value, '$.name'), '')`)
+	}
+	panic(fmt.Sprintf("BUG: unknown dimension %q", d))
+}
+
+// facetsOnce counts the posts where selects, in all and by each of dims
+// (the top limit values of each, -1 for all), in one statement: the
+// matching posts are read once, into a materialised table m, and each
+// dimension groups m. A filter the rollup cannot answer — a full-text
+// term above all — is so evaluated once, not once per dimension.
+func facetsOnce(ctx context.Context, tx *sql.Tx, where string, args []any, dims []store.Dimension, limit int) (int64, map[store.Dimension][]store.FacetValue, error) {
+	arms := []string{`SELECT -1, '', '', count(*) FROM m`}
+	var armArgs []any
+	for i, dim := range dims {
+		d := facetArm(dim)
+		arms = append(arms, fmt.Sprintf(`SELECT * FROM (SELECT %d, %s AS k, max(%s), count(DISTINCT m.id) AS n FROM m%s GROUP BY k ORDER BY n DESC, k LIMIT ?)`,
+			i, d.key, d.label, d.join))
+		armArgs = append(armArgs, limit)
+	}
+	rows, err := tx.QueryContext(ctx, `WITH m AS MATERIALIZED (SELECT posts.id AS id, source_id, source_name, source_kind, authority, `+
+		correctedSentiment+` AS sentiment, topics, regions, schemes FROM posts`+where+`) `+strings.Join(arms, ` UNION ALL `),
+		append(slices.Clone(args), armArgs...)...)
+	if err != nil {
+		return 0, nil, err
+	}
+	var total int64
+	by := map[store.Dimension][]store.FacetValue{}
+	for _, dim := range dims {
+		by[dim] = []store.FacetValue{}
+	}
+	for rows.Next() {
+		var (
+			arm int
+			v   store.FacetValue
+		)
+		if err := rows.Scan(&arm, &v.Key, &v.Label, &v.Count); err != nil {
+			rows.Close()
+			return 0, nil, err
+		}
+		if arm < 0 {
+			total = v.Count
+			continue
+		}
+		by[dims[arm]] = append(by[dims[arm]], v)
+	}
+	if err := rowsDone(rows); err != nil {
+		return 0, nil, err
+	}
+	// Each arm is ordered; a compound SELECT does not promise to keep it.
+	for _, values := range by {
+		slices.SortStableFunc(values, func(a, b store.FacetValue) int {
+			return cmp.Or(cmp.Compare(b.Count, a.Count), strings.Compare(a.Key, b.Key))
+		})
+	}
+	return total, by, nil
+}
+
 // floorDiv is e divided by n rounded down, in SQL, n positive.
 func floorDiv(e string, n int64) string {
 	return fmt.Sprintf("((%[1]s) / %[2]d - ((%[1]s) %% %[2]d < 0))", e, n)
@@ -269,31 +349,8 @@ func (s *Store) PostFacets(ctx context.Context, q store.FacetQuery) (store.Facet
 		if err != nil {
 			return err
 		}
-		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM posts`+where, args...).Scan(&out.Total); err != nil {
-			return err
-		}
-		for _, dim := range q.By {
-			d := dimensionOf(dim)
-			rows, err := tx.QueryContext(ctx, `SELECT `+d.key+` AS k, max(`+d.label+`), count(DISTINCT posts.id) AS n
-				FROM posts`+d.join+where+` GROUP BY k ORDER BY n DESC, k LIMIT ?`, append(args, limit)...)
-			if err != nil {
-				return err
-			}
-			values := []store.FacetValue{}
-			for rows.Next() {
-				var v store.FacetValue
-				if err := rows.Scan(&v.Key, &v.Label, &v.Count); err != nil {
-					rows.Close()
-					return err
-				}
-				values = append(values, v)
-			}
-			if err := rowsDone(rows); err != nil {
-				return err
-			}
-			out.By[dim] = values
-		}
-		return nil
+		out.Total, out.By, err = facetsOnce(ctx, tx, where, args, q.By, limit)
+		return err
 	})
 	if err != nil {
 		return store.Facets{}, fmt.Errorf("cannot count posts by %v: %w", q.By, err)
