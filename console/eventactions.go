@@ -180,23 +180,3 @@ func (c *Console) eventAction(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusAccepted, map[string]any{"status": "accepted", "request": entry, "message": message})
 }
-
-// eventHistory answers GET /api/v1/events/{id}/history: the merges and
-// splits people asked of the event and their outcomes, oldest first.
-func (c *Console) eventHistory(w http.ResponseWriter, r *http.Request) {
-	if err := checkParams(r); err != nil {
-		c.fail(w, r, err)
-		return
-	}
-	id := r.PathValue("id")
-	if _, err := c.st.GetEvent(r.Context(), id); err != nil {
-		c.fail(w, r, err)
-		return
-	}
-	h, err := c.st.ListHistory(r.Context(), id)
-	if err != nil {
-		c.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": nonNil(h)})
-}

@@ -1,6 +1,7 @@
 package console
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 
@@ -165,22 +166,38 @@ func (c *Console) incident(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, v)
 }
 
-func (c *Console) history(w http.ResponseWriter, r *http.Request) {
-	if err := checkParams(r); err != nil {
-		c.fail(w, r, err)
-		return
+// incidentExists and eventExists return store.ErrNotFound for an unknown
+// incident or event.
+func (c *Console) incidentExists(ctx context.Context, id string) error {
+	_, err := c.st.GetIncident(ctx, id)
+	return err
+}
+
+func (c *Console) eventExists(ctx context.Context, id string) error {
+	_, err := c.st.GetEvent(ctx, id)
+	return err
+}
+
+// historyOf answers GET …/{id}/history of an incident or an event: its
+// history entries, oldest first, 404 when exists says it is unknown.
+func (c *Console) historyOf(exists func(ctx context.Context, id string) error) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if err := checkParams(r); err != nil {
+			c.fail(w, r, err)
+			return
+		}
+		id := r.PathValue("id")
+		if err := exists(r.Context(), id); err != nil {
+			c.fail(w, r, err)
+			return
+		}
+		h, err := c.st.ListHistory(r.Context(), id)
+		if err != nil {
+			c.fail(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"items": nonNil(h)})
 	}
-	id := r.PathValue("id")
-	if _, err := c.st.GetIncident(r.Context(), id); err != nil {
-		c.fail(w, r, err)
-		return
-	}
-	h, err := c.st.ListHistory(r.Context(), id)
-	if err != nil {
-		c.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": nonNil(h)})
 }
 
 // deliveries answers an incident's notification delivery log: every alert,

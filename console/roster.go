@@ -537,25 +537,6 @@ func (c *Console) saveShift(w http.ResponseWriter, r *http.Request, st rosterSta
 	writeJSON(w, code, map[string]any{"shift": shiftItem{s, p.Name, shiftWhen(s), shiftClock(s), by, ch.At, false}})
 }
 
-// shiftHistory answers GET /api/v1/roster/shifts/{id}/history: who
-// changed the shift when, oldest first (a removed shift's too).
-func (c *Console) shiftHistory(w http.ResponseWriter, r *http.Request) {
-	if err := checkParams(r); err != nil {
-		c.fail(w, r, err)
-		return
-	}
-	h, err := c.st.SettingHistory(r.Context(), model.SettingShift, r.PathValue("id"))
-	if err != nil {
-		c.fail(w, r, err)
-		return
-	}
-	if len(h) == 0 {
-		c.fail(w, r, store.ErrNotFound)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": h})
-}
-
 // historyLine is one change of a shift in Chinese.
 type historyLine struct {
 	At   time.Time

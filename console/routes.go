@@ -5,6 +5,7 @@ import (
 
 	"github.com/yuqing-project/yuqing/auth"
 	"github.com/yuqing-project/yuqing/console/ui"
+	"github.com/yuqing-project/yuqing/model"
 )
 
 // routes declares every URL the console serves, in one place, so that what
@@ -37,7 +38,7 @@ func (c *Console) routes() *http.ServeMux {
 	mux.HandleFunc("GET /api/v1/events/{id}/analysis", c.eventAnalysis)
 	mux.HandleFunc("GET /api/v1/incidents", c.incidents)
 	mux.HandleFunc("GET /api/v1/incidents/{id}", c.incident)
-	mux.HandleFunc("GET /api/v1/incidents/{id}/history", c.history)
+	mux.HandleFunc("GET /api/v1/incidents/{id}/history", c.historyOf(c.incidentExists))
 	mux.HandleFunc("GET /api/v1/incidents/{id}/deliveries", c.deliveries)
 	mux.HandleFunc("GET /api/v1/rules", c.listRules)
 	mux.HandleFunc("GET /api/v1/corrections", c.corrections)
@@ -53,7 +54,8 @@ func (c *Console) routes() *http.ServeMux {
 	// Merging and splitting events by hand, which the responder applies
 	// (eventactions.go).
 	mux.HandleFunc("POST /api/v1/events/{id}/actions", c.eventAction)
-	mux.HandleFunc("GET /api/v1/events/{id}/history", c.eventHistory)
+	// The merges and splits people asked of an event and their outcomes.
+	mux.HandleFunc("GET /api/v1/events/{id}/history", c.historyOf(c.eventExists))
 
 	// What officers add to the analysis.
 	mux.HandleFunc("POST /api/v1/posts/{id}/sentiment", c.correctSentiment)
@@ -84,7 +86,7 @@ func (c *Console) routes() *http.ServeMux {
 	mux.HandleFunc("PUT /api/v1/schemes/{id}", c.updateScheme)
 	mux.HandleFunc("POST /api/v1/schemes/{id}/enable", c.setSchemeState(false))
 	mux.HandleFunc("POST /api/v1/schemes/{id}/disable", c.setSchemeState(true))
-	mux.HandleFunc("GET /api/v1/schemes/{id}/history", c.schemeHistory)
+	mux.HandleFunc("GET /api/v1/schemes/{id}/history", c.settingHistory(model.SettingScheme))
 	// Sources kept in the store, with their status (sourcesettings.go).
 	mux.HandleFunc("GET /settings/sources", c.sourcesPage)
 	mux.HandleFunc("GET /api/v1/sources", c.listSources)
@@ -98,7 +100,7 @@ func (c *Console) routes() *http.ServeMux {
 	mux.HandleFunc("POST /api/v1/roster/shifts", c.createShift)
 	mux.HandleFunc("PUT /api/v1/roster/shifts/{id}", c.updateShift)
 	mux.HandleFunc("DELETE /api/v1/roster/shifts/{id}", c.deleteShift)
-	mux.HandleFunc("GET /api/v1/roster/shifts/{id}/history", c.shiftHistory)
+	mux.HandleFunc("GET /api/v1/roster/shifts/{id}/history", c.settingHistory(model.SettingShift))
 	mux.HandleFunc("GET /settings/notify", c.notifyPage)
 	mux.HandleFunc("GET /api/v1/deliveries", c.listDeliveries)
 

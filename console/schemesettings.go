@@ -316,23 +316,26 @@ func (c *Console) saveScheme(w http.ResponseWriter, r *http.Request, s model.Sch
 	writeJSON(w, code, map[string]any{"scheme": schemeItem{s, by, ch.At, false}})
 }
 
-// schemeHistory answers GET /api/v1/schemes/{id}/history: who changed the
-// scheme when, oldest first.
-func (c *Console) schemeHistory(w http.ResponseWriter, r *http.Request) {
-	if err := checkParams(r); err != nil {
-		c.fail(w, r, err)
-		return
+// settingHistory answers GET …/{id}/history of a setting of kind: who
+// changed it when, oldest first (a removed setting's too), 404 for a key
+// never set.
+func (c *Console) settingHistory(kind string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if err := checkParams(r); err != nil {
+			c.fail(w, r, err)
+			return
+		}
+		h, err := c.st.SettingHistory(r.Context(), kind, r.PathValue("id"))
+		if err != nil {
+			c.fail(w, r, err)
+			return
+		}
+		if len(h) == 0 {
+			c.fail(w, r, store.ErrNotFound)
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"items": h})
 	}
-	h, err := c.st.SettingHistory(r.Context(), model.SettingScheme, r.PathValue("id"))
-	if err != nil {
-		c.fail(w, r, err)
-		return
-	}
-	if len(h) == 0 {
-		c.fail(w, r, store.ErrNotFound)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": h})
 }
 
 // schemesPage is the page of the monitoring schemes: the list with their
