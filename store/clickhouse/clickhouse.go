@@ -241,8 +241,21 @@ func insert[T any](ctx context.Context, s *Store, t *store.Table[T], rows []T) e
 }
 
 // UpsertPosts writes posts as one batch.
+//
+// The rollup is brought in step after the posts are written (countPosts);
+// a failure there fails the call, and the retried write finds the posts
+// stored and counts them then.
 func (s *Store) UpsertPosts(ctx context.Context, posts []model.Post) error {
-	return write(ctx, s, store.PostsTable, posts)
+	if err := write(ctx, s, store.PostsTable, posts); err != nil {
+		return err
+	}
+	start := time.Now()
+	n, err := s.countPosts(ctx, posts)
+	s.metrics.WriteDone("post_counted", start, n, 0, err)
+	if err != nil {
+		return fmt.Errorf("cannot count %d posts into the rollup: %w", len(posts), err)
+	}
+	return nil
 }
 
 // UpsertEvents writes events as one batch.
@@ -349,15 +362,19 @@ func (s *Store) queryPosts(ctx context.Context, q store.PostQuery) (store.PostPa
 	}
 	limit, offset := q.Page()
 	from := s.table("posts") + " FINAL" + where
-	var (
-		page  store.PostPage
-		total uint64
-	)
-	if err := s.conn.QueryRow(ctx, "SELECT count() FROM "+from, args...).Scan(&total); err != nil {
-		return store.PostPage{}, err
+	var page store.PostPage
+	if plan, ok := store.PlanRollup(q.Filter()); ok {
+		if page.Total, err = s.rollupTotal(ctx, plan); err != nil {
+			return store.PostPage{}, err
+		}
+	} else {
+		var total uint64
+		if err := s.conn.QueryRow(ctx, "SELECT count() FROM "+from, args...).Scan(&total); err != nil {
+			return store.PostPage{}, err
+		}
+		page.Total = int64(total)
 	}
-	page.Total = int64(total)
-	if total == 0 || offset >= int(total) {
+	if page.Total == 0 || offset >= int(page.Total) {
 		return page, nil
 	}
 	// LIMIT offset, count is the form every server version accepts.

@@ -200,7 +200,8 @@ func TestSchemaMatchesServer(t *testing.T) {
 }
 
 // TestMetrics checks that writes are counted under the clickhouse driver
-// label.
+// label, and that the rollup's log (post_counted) gets rows only for posts
+// that change what it counts: not for the same posts written again.
 func TestMetrics(t *testing.T) {
 	ctx := context.Background()
 	reg := prometheus.NewRegistry()
@@ -214,9 +215,11 @@ func TestMetrics(t *testing.T) {
 	want := `
 # HELP yuqing_store_rows_written_total Rows written to the store, by table.
 # TYPE yuqing_store_rows_written_total counter
+yuqing_store_rows_written_total{driver="clickhouse",table="post_counted"} 2
 yuqing_store_rows_written_total{driver="clickhouse",table="posts"} 4
 # HELP yuqing_store_write_batches_total Write batches attempted, by table.
 # TYPE yuqing_store_write_batches_total counter
+yuqing_store_write_batches_total{driver="clickhouse",table="post_counted"} 2
 yuqing_store_write_batches_total{driver="clickhouse",table="posts"} 2
 `
 	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "yuqing_store_rows_written_total", "yuqing_store_write_batches_total"); err != nil {

@@ -23,6 +23,10 @@ type migration struct {
 	// indexes are skip indexes the step adds to tables that exist, on
 	// servers that have skip indexes, only where a table lacks them.
 	indexes []addedIndex
+	// backfill, when set, fills what the step created from the data
+	// stored, after its statements and before the step is recorded; it
+	// must be safe to run again after an interruption.
+	backfill func(ctx context.Context, s *Store) error
 }
 
 // addedIndex is a skip index a migration adds to one table. It covers the
@@ -106,6 +110,14 @@ var migrations = []migration{
 			return creates(database, cluster, f, sourcePollsTable)
 		},
 	},
+	{
+		version: 9,
+		name:    "post counts per hour for the read side (rollup.go), filled from the posts stored",
+		stmts: func(database, cluster string, f features, o schemaOptions) []string {
+			return append(creates(database, cluster, f, postCountedTable(o), postRollupTable(o)), rollupViewSQL(database, cluster))
+		},
+		backfill: backfillRollup,
+	},
 }
 
 // creates returns the statements that create tables (see createStmts).
@@ -166,6 +178,12 @@ func migrate(ctx context.Context, conn driver.Conn, database, cluster string, f 
 		}
 		for _, ix := range m.indexes {
 			if err := addIndex(ctx, conn, database, cluster, ix, f); err != nil {
+				return fmt.Errorf("cannot apply migration %d (%s): %w", m.version, m.name, err)
+			}
+		}
+		if m.backfill != nil {
+			s := &Store{conn: conn, database: database, cluster: cluster, features: f}
+			if err := m.backfill(ctx, s); err != nil {
 				return fmt.Errorf("cannot apply migration %d (%s): %w", m.version, m.name, err)
 			}
 		}

@@ -3,6 +3,7 @@ package clickhouse
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/yuqing-project/yuqing/model"
@@ -16,8 +17,25 @@ import (
 // BY), or count distinct IDs, so it is never read twice.
 
 // AppendCorrections appends sentiment corrections as one batch.
+// Each corrected post then moves to its new sentiment in the rollup
+// (recountCorrected); a failure there fails the call.
 func (s *Store) AppendCorrections(ctx context.Context, cs []model.SentimentCorrection) error {
-	return write(ctx, s, store.CorrectionsTable, cs)
+	if err := write(ctx, s, store.CorrectionsTable, cs); err != nil {
+		return err
+	}
+	ids := make([]string, 0, len(cs))
+	for _, c := range cs {
+		if !slices.Contains(ids, c.PostID) {
+			ids = append(ids, c.PostID)
+		}
+	}
+	start := time.Now()
+	n, err := s.recountCorrected(ctx, ids)
+	s.metrics.WriteDone("post_counted", start, n, 0, err)
+	if err != nil {
+		return fmt.Errorf("cannot move %d corrected posts in the rollup: %w", len(ids), err)
+	}
+	return nil
 }
 
 // latestCorrections selects the latest correction of every post matching

@@ -182,6 +182,13 @@ func (s *Store) postSeries(ctx context.Context, q store.SeriesQuery) (store.Seri
 	if err := q.Check(); err != nil {
 		return store.Series{}, err
 	}
+	if plan, ok := store.PlanRollup(q.Filter); ok {
+		counts, err := s.rollupSeries(ctx, plan, q.Step, q.By)
+		if err != nil {
+			return store.Series{}, err
+		}
+		return store.NewSeries(q, counts)
+	}
 	where, args, err := s.postFilter(q.Filter, nil)
 	if err != nil {
 		return store.Series{}, err
@@ -238,6 +245,17 @@ func (s *Store) postFacets(ctx context.Context, q store.FacetQuery) (store.Facet
 		return store.Facets{}, err
 	}
 	out := store.Facets{By: map[store.Dimension][]store.FacetValue{}}
+	if plan, ok := store.PlanRollup(q.Filter); ok {
+		if out.Total, err = s.rollupTotal(ctx, plan); err != nil {
+			return store.Facets{}, err
+		}
+		for _, dim := range q.By {
+			if out.By[dim], err = s.rollupCounts(ctx, plan, dim, q.Limit); err != nil {
+				return store.Facets{}, err
+			}
+		}
+		return out, nil
+	}
 	var total uint64
 	if err := s.conn.QueryRow(ctx, "SELECT count() FROM "+s.table(store.TablePosts)+" FINAL"+where, args...).Scan(&total); err != nil {
 		return store.Facets{}, err
@@ -288,6 +306,9 @@ func (s *Store) TopTerms(ctx context.Context, q store.TermQuery) ([]store.TermCo
 }
 
 func (s *Store) topTerms(ctx context.Context, q store.TermQuery) ([]store.TermCount, error) {
+	if plan, ok := store.PlanRollup(q.Filter); ok {
+		return s.rollupTerms(ctx, plan, store.TopLimit(q.Limit))
+	}
 	where, args, err := s.postFilter(q.Filter, nil)
 	if err != nil {
 		return nil, err

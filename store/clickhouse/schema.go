@@ -51,6 +51,10 @@ type table struct {
 	// ttl is the TTL expression where supported, e.g. published_at + INTERVAL 365 DAY.
 	ttl     string
 	indexes []skipIndex
+	// sum, when set, makes the table a SummingMergeTree adding up these
+	// columns of the rows with one sorting key (the rollup), instead of a
+	// ReplacingMergeTree.
+	sum []string
 }
 
 // features are the optional DDL clauses a server supports.
@@ -383,13 +387,19 @@ func (t table) localSQL(database, cluster, name string, f features) string {
 	b.WriteString(strings.Join(defs, ",\n"))
 	b.WriteString("\n)\nENGINE = ")
 	engine := "ReplacingMergeTree"
+	if len(t.sum) > 0 {
+		engine = "SummingMergeTree"
+	}
 	var args []string
 	if cluster != "" {
-		engine = "ReplicatedReplacingMergeTree"
+		engine = "Replicated" + engine
 		args = append(args, fmt.Sprintf("'/clickhouse/tables/{shard}/%s/%s'", database, name), "'{replica}'")
 	}
 	if t.version != "" {
 		args = append(args, t.version)
+	}
+	if len(t.sum) > 0 {
+		args = append(args, "("+strings.Join(t.sum, ", ")+")")
 	}
 	fmt.Fprintf(&b, "%s(%s)", engine, strings.Join(args, ", "))
 	if t.partitionBy != "" {

@@ -41,13 +41,9 @@ import (
 
 // Rollup dimension names of what is not a store.Dimension.
 const (
-	rollupPosts = ""     // the posts themselves
-	rollupTerm  = "term" // keywords
+	rollupPosts = store.RollupPosts
+	rollupTerm  = store.RollupTerm
 )
-
-// rollupScopes are the dimensions a rollup row can be scoped to, besides
-// everything.
-var rollupScopes = []store.Dimension{store.ByScheme, store.ByRegion, store.ByTopic}
 
 // multiValued is how a multi-valued column's values are read by a join on
 // posts p: the JSON column and the field of the key and the label. Each
@@ -86,9 +82,8 @@ func rollupSentiment(without string) string {
 // joined by UNION ALL.
 func rollupSelect(where, sentiment string, sign int) string {
 	hour := floorDiv(fmt.Sprintf("p.published_at + %d", store.ChinaOffsetNanos), int64(time.Hour))
-	scopes := append([]string{""}, dimStrings(rollupScopes)...)
-	dims := []string{rollupPosts, string(store.BySource), string(store.ByTier), string(store.ByKind),
-		string(store.ByTopic), string(store.ByRegion), string(store.ByScheme), rollupTerm}
+	scopes := append([]string{""}, dimStrings(store.RollupScopes)...)
+	dims := store.RollupDims
 	var parts []string
 	for _, scope := range scopes {
 		for _, dim := range dims {
@@ -180,111 +175,41 @@ func rollupMigration() []string {
 	}
 }
 
-// rollupPlan is how a filter is counted from the rollup: the scope and
-// the sentiment (empty: any), the whole hours [lo, hi) of the window, and
-// the parts of the window outside whole hours (edges), which are counted
-// from the posts.
-type rollupPlan struct {
-	fdim, fkey string
-	sentiment  string
-	lo, hi     int64
-	// edges are the half-open ranges of Unix nanoseconds of the window
-	// outside the whole hours; the filter to count them by is rest.
-	edges [][2]int64
-	rest  store.Filter
-}
+// rollupPlan is how a filter is counted from the rollup (store.PlanRollup).
+type rollupPlan = store.RollupPlan
 
-// planRollup returns the rollup plan of f, or false when f is not
-// expressible on the rollup: anything but a window, a sentiment and at
-// most one of scheme, region and topic (full-text search, a source, tier
-// or kind, an event, has-incident — and any filter field added later,
-// which the rollup cannot know), or a window within one hour.
-func planRollup(f store.Filter) (rollupPlan, bool) {
-	other := f
-	other.Sentiment, other.Scheme, other.Region, other.Topic = "", "", "", ""
-	other.Since, other.Until = time.Time{}, time.Time{}
-	if other != (store.Filter{}) {
-		return rollupPlan{}, false
-	}
-	p := rollupPlan{sentiment: f.Sentiment, lo: math.MinInt64, hi: math.MaxInt64}
-	for _, s := range []struct {
-		d store.Dimension
-		v string
-	}{{store.ByScheme, f.Scheme}, {store.ByRegion, f.Region}, {store.ByTopic, f.Topic}} {
-		if s.v == "" {
-			continue
-		}
-		if p.fdim != "" {
-			return rollupPlan{}, false
-		}
-		p.fdim, p.fkey = string(s.d), s.v
-	}
-	hour := int64(time.Hour)
-	p.rest = f
-	p.rest.Since, p.rest.Until = time.Time{}, time.Time{}
-	if !f.Since.IsZero() {
-		s, err := store.UnixNanos("since", f.Since)
-		if err != nil {
-			return rollupPlan{}, false
-		}
-		p.lo = -floorDiv64(-(s + store.ChinaOffsetNanos), hour) // ceiling
-		if start := p.lo*hour - store.ChinaOffsetNanos; start > s {
-			p.edges = append(p.edges, [2]int64{s, start})
-		}
-	}
-	if !f.Until.IsZero() {
-		u, err := store.UnixNanos("until", f.Until)
-		if err != nil {
-			return rollupPlan{}, false
-		}
-		p.hi = floorDiv64(u+store.ChinaOffsetNanos, hour)
-		if start := p.hi*hour - store.ChinaOffsetNanos; start < u {
-			p.edges = append(p.edges, [2]int64{start, u})
-		}
-	}
-	if p.lo >= p.hi {
-		return rollupPlan{}, false
-	}
-	return p, true
-}
+// planRollup returns the rollup plan of f (see store.PlanRollup).
+func planRollup(f store.Filter) (rollupPlan, bool) { return store.PlanRollup(f) }
 
-func floorDiv64(a, b int64) int64 {
-	q := a / b
-	if a%b != 0 && (a < 0) != (b < 0) {
-		q--
-	}
-	return q
-}
-
-// where is the condition on post_rollup of the plan's rows of dim, and
+// planWhere is the condition on post_rollup of the plan's rows of dim, and
 // its arguments.
-func (p rollupPlan) where(dim string) (string, []any) {
+func planWhere(p rollupPlan, dim string) (string, []any) {
 	conds := []string{`fdim = ?`, `fkey = ?`, `dim = ?`}
-	args := []any{p.fdim, p.fkey, dim}
-	if p.lo != math.MinInt64 {
-		conds, args = append(conds, `hour >= ?`), append(args, p.lo)
+	args := []any{p.Scope, p.ScopeKey, dim}
+	if p.Lo != math.MinInt64 {
+		conds, args = append(conds, `hour >= ?`), append(args, p.Lo)
 	}
-	if p.hi != math.MaxInt64 {
-		conds, args = append(conds, `hour < ?`), append(args, p.hi)
+	if p.Hi != math.MaxInt64 {
+		conds, args = append(conds, `hour < ?`), append(args, p.Hi)
 	}
-	if p.sentiment != "" {
-		conds, args = append(conds, `sentiment = ?`), append(args, p.sentiment)
+	if p.Sentiment != "" {
+		conds, args = append(conds, `sentiment = ?`), append(args, p.Sentiment)
 	}
 	return " WHERE " + strings.Join(conds, " AND "), args
 }
 
-// edgeWhere is the WHERE clause on posts of the plan's edges (with its
+// planEdgeWhere is the WHERE clause on posts of the plan's edges (with its
 // leading space), and its arguments; ok is false when there are none.
-func (p rollupPlan) edgeWhere() (string, []any, bool, error) {
-	if len(p.edges) == 0 {
+func planEdgeWhere(p rollupPlan) (string, []any, bool, error) {
+	if len(p.Edges) == 0 {
 		return "", nil, false, nil
 	}
-	where, args, err := postFilter(p.rest, nil)
+	where, args, err := postFilter(p.Rest, nil)
 	if err != nil {
 		return "", nil, false, err
 	}
 	var ors []string
-	for _, e := range p.edges {
+	for _, e := range p.Edges {
 		ors, args = append(ors, `(published_at >= ? AND published_at < ?)`), append(args, e[0], e[1])
 	}
 	cond := "(" + strings.Join(ors, " OR ") + ")"
@@ -297,13 +222,14 @@ func (p rollupPlan) edgeWhere() (string, []any, bool, error) {
 // rollupDim is how dimension d is read from the rollup: the rows' dim and
 // the key column.
 func rollupDim(d store.Dimension) (dim, key string) {
-	switch d {
-	case "":
-		return rollupPosts, `''`
-	case store.BySentiment:
-		return rollupPosts, `sentiment`
+	dim, bySentiment := store.RollupDim(d)
+	switch {
+	case bySentiment:
+		return dim, `sentiment`
+	case d == "":
+		return dim, `''`
 	}
-	return string(d), `key`
+	return dim, `key`
 }
 
 // rollupCounts returns, for the plan, the count of posts by the rollup
@@ -312,9 +238,9 @@ func rollupDim(d store.Dimension) (dim, key string) {
 // whole hours from the rollup plus the edges counted from the posts.
 func rollupCounts(ctx context.Context, tx *sql.Tx, p rollupPlan, d store.Dimension, limit int) ([]store.FacetValue, error) {
 	dim, key := rollupDim(d)
-	where, args := p.where(dim)
+	where, args := planWhere(p, dim)
 	q := `SELECT ` + key + ` AS k, label AS l, n AS c FROM post_rollup` + where
-	ewhere, eargs, ok, err := p.edgeWhere()
+	ewhere, eargs, ok, err := planEdgeWhere(p)
 	if err != nil {
 		return nil, err
 	}
@@ -357,10 +283,10 @@ func rollupTotal(ctx context.Context, tx *sql.Tx, p rollupPlan) (int64, error) {
 // by the dimension d (empty: not split).
 func rollupSeries(ctx context.Context, tx *sql.Tx, p rollupPlan, step store.Step, d store.Dimension) ([]store.SeriesCount, error) {
 	dim, key := rollupDim(d)
-	where, args := p.where(dim)
+	where, args := planWhere(p, dim)
 	start := fmt.Sprintf("(hour * %d - %d)", int64(time.Hour), store.ChinaOffsetNanos)
 	q := `SELECT ` + bucketOf(step, start) + ` AS b, ` + key + ` AS k, label AS l, n AS c FROM post_rollup` + where
-	ewhere, eargs, ok, err := p.edgeWhere()
+	ewhere, eargs, ok, err := planEdgeWhere(p)
 	if err != nil {
 		return nil, err
 	}
@@ -392,9 +318,9 @@ func rollupSeries(ctx context.Context, tx *sql.Tx, p rollupPlan, step store.Step
 
 // rollupTerms returns the keywords of the most posts of the plan.
 func rollupTerms(ctx context.Context, tx *sql.Tx, p rollupPlan, limit int) ([]store.TermCount, error) {
-	where, args := p.where(rollupTerm)
+	where, args := planWhere(p, rollupTerm)
 	q := `SELECT key AS t, n AS c, w AS wt FROM post_rollup` + where
-	ewhere, eargs, ok, err := p.edgeWhere()
+	ewhere, eargs, ok, err := planEdgeWhere(p)
 	if err != nil {
 		return nil, err
 	}

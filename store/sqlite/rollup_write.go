@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"strings"
-	"time"
 
 	"github.com/yuqing-project/yuqing/model"
 	"github.com/yuqing-project/yuqing/store"
@@ -33,57 +32,20 @@ type rollupDeltas map[rollupKey]*rollupDelta
 
 // add adds (sign 1) or subtracts (-1) post p counted under sentiment.
 func (d rollupDeltas) add(p *model.Post, sentiment string, sign int64) error {
-	published, err := store.UnixNanos("published_at", p.PublishedAt)
-	if err != nil {
+	hour, rows, ok := store.RollupRowsOf(p)
+	if !ok {
 		// Not storable: writing the post fails and rolls the request back.
 		return nil
 	}
-	hour := floorDiv64(published+store.ChinaOffsetNanos, int64(time.Hour))
-	type value struct {
-		key, label string
-		w          float64
-	}
-	var values [][]value // parallel to dims
-	dims := []string{rollupPosts, string(store.BySource), string(store.ByTier), string(store.ByKind),
-		string(store.ByTopic), string(store.ByRegion), string(store.ByScheme), rollupTerm}
-	distinct := func(n int, kv func(i int) (string, string, float64)) []value {
-		var out []value
-		at := map[string]int{}
-		for i := range n {
-			k, l, w := kv(i)
-			if j, ok := at[k]; ok {
-				out[j].label, out[j].w = max(out[j].label, l), out[j].w+w
-				continue
-			}
-			at[k] = len(out)
-			out = append(out, value{k, l, w})
+	for _, r := range rows {
+		k := rollupKey{r.Scope, r.ScopeKey, r.Dim, hour, sentiment, r.Key, r.Label}
+		e := d[k]
+		if e == nil {
+			e = &rollupDelta{}
+			d[k] = e
 		}
-		return out
-	}
-	topics := distinct(len(p.Topics), func(i int) (string, string, float64) { return p.Topics[i].Name, "", 0 })
-	regions := distinct(len(p.Regions), func(i int) (string, string, float64) { return p.Regions[i].Code, p.Regions[i].Name, 0 })
-	schemes := distinct(len(p.Schemes), func(i int) (string, string, float64) { return p.Schemes[i].ID, p.Schemes[i].Name, 0 })
-	terms := distinct(len(p.Keywords), func(i int) (string, string, float64) { return p.Keywords[i].Word, "", p.Keywords[i].Weight })
-	values = [][]value{{{}}, {{p.SourceID, p.SourceName, 0}}, {{p.Authority, "", 0}}, {{p.SourceKind, "", 0}}, topics, regions, schemes, terms}
-	scopes := []struct {
-		dim    string
-		values []value
-	}{{"", []value{{}}}, {string(store.ByScheme), schemes}, {string(store.ByRegion), regions}, {string(store.ByTopic), topics}}
-	for _, sc := range scopes {
-		for _, s := range sc.values {
-			for i, dim := range dims {
-				for _, v := range values[i] {
-					k := rollupKey{sc.dim, s.key, dim, hour, sentiment, v.key, v.label}
-					e := d[k]
-					if e == nil {
-						e = &rollupDelta{}
-						d[k] = e
-					}
-					e.n += sign
-					e.w += float64(sign) * v.w
-				}
-			}
-		}
+		e.n += sign
+		e.w += float64(sign) * r.Weight
 	}
 	return nil
 }

@@ -370,3 +370,50 @@ ORDER BY (source_id, at_ns, id);
 CREATE TABLE IF NOT EXISTS `yuqing`.`source_polls` ON CLUSTER `yuqing` AS `yuqing`.`source_polls_local`
 ENGINE = Distributed(`yuqing`, `yuqing`, `source_polls_local`, cityHash64(source_id));
 
+-- migration 9: post counts per hour for the read side (rollup.go), filled from the posts stored
+CREATE TABLE IF NOT EXISTS `yuqing`.`post_counted_local` ON CLUSTER `yuqing`
+(
+    `id` String,
+    `written` UInt64,
+    `sign` Int8,
+    `version` UInt64,
+    `hour` Int64,
+    `sentiment` LowCardinality(String),
+    `r_scope` Array(LowCardinality(String)),
+    `r_scope_key` Array(String),
+    `r_dim` Array(LowCardinality(String)),
+    `r_key` Array(String),
+    `r_label` Array(String),
+    `r_weight` Array(Float64)
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/yuqing/post_counted_local', '{replica}', written)
+ORDER BY (id, sign)
+TTL toDateTime(hour * 3600 - 28800) + INTERVAL 180 DAY;
+
+CREATE TABLE IF NOT EXISTS `yuqing`.`post_counted` ON CLUSTER `yuqing` AS `yuqing`.`post_counted_local`
+ENGINE = Distributed(`yuqing`, `yuqing`, `post_counted_local`, cityHash64(id));
+
+CREATE TABLE IF NOT EXISTS `yuqing`.`post_rollup_local` ON CLUSTER `yuqing`
+(
+    `scope` LowCardinality(String),
+    `scope_key` String,
+    `dim` LowCardinality(String),
+    `hour` Int64,
+    `sentiment` LowCardinality(String),
+    `key` String,
+    `label` String,
+    `n` Int64,
+    `w` Float64
+)
+ENGINE = ReplicatedSummingMergeTree('/clickhouse/tables/{shard}/yuqing/post_rollup_local', '{replica}', (n, w))
+PARTITION BY toYYYYMM(toDateTime(hour * 3600 - 28800))
+ORDER BY (scope, scope_key, dim, hour, sentiment, key, label)
+TTL toDateTime(hour * 3600 - 28800) + INTERVAL 180 DAY;
+
+CREATE TABLE IF NOT EXISTS `yuqing`.`post_rollup` ON CLUSTER `yuqing` AS `yuqing`.`post_rollup_local`
+ENGINE = Distributed(`yuqing`, `yuqing`, `post_rollup_local`, cityHash64(scope));
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS `yuqing`.`post_rollup_view` ON CLUSTER `yuqing` TO `yuqing`.`post_rollup_local` AS
+SELECT scope, scope_key, dim, hour, sentiment, key, label, toInt64(sign) AS n, sign * weight AS w
+FROM `yuqing`.`post_counted_local` ARRAY JOIN r_scope AS scope, r_scope_key AS scope_key, r_dim AS dim, r_key AS key, r_label AS label, r_weight AS weight;
+

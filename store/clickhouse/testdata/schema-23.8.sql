@@ -311,3 +311,44 @@ CREATE TABLE IF NOT EXISTS `yuqing`.`source_polls`
 ENGINE = ReplacingMergeTree()
 ORDER BY (source_id, at_ns, id);
 
+-- migration 9: post counts per hour for the read side (rollup.go), filled from the posts stored
+CREATE TABLE IF NOT EXISTS `yuqing`.`post_counted`
+(
+    `id` String,
+    `written` UInt64,
+    `sign` Int8,
+    `version` UInt64,
+    `hour` Int64,
+    `sentiment` LowCardinality(String),
+    `r_scope` Array(LowCardinality(String)),
+    `r_scope_key` Array(String),
+    `r_dim` Array(LowCardinality(String)),
+    `r_key` Array(String),
+    `r_label` Array(String),
+    `r_weight` Array(Float64)
+)
+ENGINE = ReplacingMergeTree(written)
+ORDER BY (id, sign)
+TTL toDateTime(hour * 3600 - 28800) + INTERVAL 365 DAY;
+
+CREATE TABLE IF NOT EXISTS `yuqing`.`post_rollup`
+(
+    `scope` LowCardinality(String),
+    `scope_key` String,
+    `dim` LowCardinality(String),
+    `hour` Int64,
+    `sentiment` LowCardinality(String),
+    `key` String,
+    `label` String,
+    `n` Int64,
+    `w` Float64
+)
+ENGINE = SummingMergeTree((n, w))
+PARTITION BY toYYYYMM(toDateTime(hour * 3600 - 28800))
+ORDER BY (scope, scope_key, dim, hour, sentiment, key, label)
+TTL toDateTime(hour * 3600 - 28800) + INTERVAL 365 DAY;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS `yuqing`.`post_rollup_view` TO `yuqing`.`post_rollup` AS
+SELECT scope, scope_key, dim, hour, sentiment, key, label, toInt64(sign) AS n, sign * weight AS w
+FROM `yuqing`.`post_counted` ARRAY JOIN r_scope AS scope, r_scope_key AS scope_key, r_dim AS dim, r_key AS key, r_label AS label, r_weight AS weight;
+
