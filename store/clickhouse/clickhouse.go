@@ -37,6 +37,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -386,12 +387,136 @@ func (s *Store) queryPosts(ctx context.Context, q store.PostQuery) (store.PostPa
 			s.table("posts"), s.table(store.TableEvents), where)
 		order = "event_heat DESC, " + order
 	}
+	if q.Sort != store.SortHeat && offset+limit <= maxNewestPage {
+		items, ok, err := s.newestPage(ctx, q.Filter(), limit, offset)
+		if err != nil {
+			return store.PostPage{}, err
+		}
+		if ok {
+			page.Items = items
+			return page, nil
+		}
+	}
 	page.Items, err = query(ctx, s, store.PostsTable, fmt.Sprintf("SELECT %s FROM %s ORDER BY %s LIMIT %d, %d",
 		columns(store.PostsTable), from, order, offset, limit), args...)
 	if err != nil {
 		return store.PostPage{}, err
 	}
 	return page, nil
+}
+
+// maxNewestPage bounds the pages newestPage reads (offset + limit): a
+// deeper page is read by sorting the winning versions (FINAL).
+const maxNewestPage = 1000
+
+// newestPage reads the page at limit and offset of the posts matching f,
+// newest published first, without merging the whole table FINAL: the
+// newest rows of any version that match f's conditions are the
+// candidates (their sort reads a few columns of the window's partitions),
+// and of their IDs only the winning versions that still match are kept,
+// read FINAL by ID, which the sorting key finds. A post whose winning
+// version matches has that version among the rows, so every one newer than
+// the last candidate is a candidate; ok is false when fewer than the page
+// are (stale versions filled the candidates), and the caller sorts FINAL.
+func (s *Store) newestPage(ctx context.Context, f store.Filter, limit, offset int) (items []model.Post, ok bool, err error) {
+	inner, outer, args, err := s.filterParts(f, nil)
+	if err != nil {
+		return nil, false, err
+	}
+	want := offset + limit
+	k := 2*want + 64
+	where := ""
+	if inner != "" {
+		where = " WHERE " + inner
+	}
+	type key struct {
+		id string
+		at int64
+	}
+	newer := func(a, b key) bool { return a.at > b.at || a.at == b.at && a.id > b.id }
+	read := func(stmt string, args ...any) ([]key, error) {
+		rows, err := s.conn.Query(ctx, stmt, args...)
+		if err != nil {
+			return nil, err
+		}
+		defer rows.Close()
+		var out []key
+		for rows.Next() {
+			var k key
+			if err := rows.Scan(&k.id, &k.at); err != nil {
+				return nil, err
+			}
+			out = append(out, k)
+		}
+		return out, rows.Err()
+	}
+	cands, err := read(fmt.Sprintf("SELECT id, published_at_ns FROM %s%s ORDER BY published_at_ns DESC, id DESC LIMIT %d",
+		s.table(store.TablePosts), where, k), args...)
+	if err != nil || len(cands) == 0 {
+		return nil, err == nil, err
+	}
+	exhausted, last := len(cands) < k, cands[len(cands)-1]
+	var ids []string
+	seen := map[string]bool{}
+	for _, c := range cands {
+		if !seen[c.id] {
+			seen[c.id] = true
+			ids = append(ids, c.id)
+		}
+	}
+	in, inArgs := idsIn(ids)
+	cond := ""
+	if outer != "" {
+		cond = " AND " + outer
+	}
+	winners, err := read(fmt.Sprintf("SELECT id, published_at_ns FROM %s FINAL WHERE %s%s", s.table(store.TablePosts), in, cond), append(inArgs, args...)...)
+	if err != nil {
+		return nil, false, err
+	}
+	var keep []key
+	for _, w := range winners {
+		if exhausted || !newer(last, w) {
+			keep = append(keep, w)
+		}
+	}
+	slices.SortFunc(keep, func(a, b key) int {
+		if newer(a, b) {
+			return -1
+		}
+		if newer(b, a) {
+			return 1
+		}
+		return 0
+	})
+	if len(keep) < want && !exhausted {
+		return nil, false, nil
+	}
+	if offset >= len(keep) {
+		return []model.Post{}, true, nil
+	}
+	keep = keep[offset:min(want, len(keep))]
+	pageIDs := make([]string, len(keep))
+	at := map[string]int{}
+	for i, k := range keep {
+		pageIDs[i], at[k.id] = k.id, i
+	}
+	in, inArgs = idsIn(pageIDs)
+	posts, err := query(ctx, s, store.PostsTable, fmt.Sprintf("SELECT %s FROM %s FINAL WHERE %s", columns(store.PostsTable), s.table(store.TablePosts), in), inArgs...)
+	if err != nil {
+		return nil, false, err
+	}
+	slices.SortFunc(posts, func(a, b model.Post) int { return at[a.ID] - at[b.ID] })
+	return posts, true, nil
+}
+
+// idsIn is the condition that id is one of ids (an IN list, which the
+// sorting key answers), and its arguments.
+func idsIn(ids []string) (string, []any) {
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	return "id IN (" + strings.TrimSuffix(strings.Repeat("?, ", len(ids)), ", ") + ")", args
 }
 
 // ListEvents returns events last seen at or after since and not merged into

@@ -38,10 +38,20 @@ import (
 // post matches by the label of its latest correction, whichever version of
 // the post is stored, and others by the analyzer's label.
 func (s *Store) postFilter(f store.Filter, anyTerms []string) (string, []any, error) {
-	var (
-		conds, prune []string
-		args         []any
-	)
+	inner, outer, args, err := s.filterParts(f, anyTerms)
+	if err != nil || inner == "" {
+		return "", nil, err
+	}
+	where := fmt.Sprintf(" WHERE id IN (SELECT id FROM %s WHERE %s) AND %s", s.table(store.TablePosts), inner, outer)
+	return where, append(slices.Clone(args), args...), nil
+}
+
+// filterParts returns the conditions of postFilter apart, with their
+// arguments (the same for both): inner, on rows of any version (with the
+// pruning of month partitions), and outer, on the winning versions; both
+// are empty when f has no condition.
+func (s *Store) filterParts(f store.Filter, anyTerms []string) (inner, outer string, args []any, err error) {
+	var conds, prune []string
 	for _, term := range strings.Fields(f.Text) {
 		conds = append(conds, "(positionCaseInsensitiveUTF8(title, ?) > 0 OR positionCaseInsensitiveUTF8(body, ?) > 0)")
 		args = append(args, term, term)
@@ -78,7 +88,7 @@ func (s *Store) postFilter(f store.Filter, anyTerms []string) (string, []any, er
 	if !f.Since.IsZero() {
 		n, err := store.UnixNanos("since", f.Since)
 		if err != nil {
-			return "", nil, err
+			return "", "", nil, err
 		}
 		conds = append(conds, "published_at_ns >= ?")
 		args = append(args, n)
@@ -89,7 +99,7 @@ func (s *Store) postFilter(f store.Filter, anyTerms []string) (string, []any, er
 	if !f.Until.IsZero() {
 		n, err := store.UnixNanos("until", f.Until)
 		if err != nil {
-			return "", nil, err
+			return "", "", nil, err
 		}
 		conds = append(conds, "published_at_ns < ?")
 		args = append(args, n)
@@ -98,12 +108,9 @@ func (s *Store) postFilter(f store.Filter, anyTerms []string) (string, []any, er
 		}
 	}
 	if len(conds) == 0 {
-		return "", nil, nil
+		return "", "", nil, nil
 	}
-	outer := strings.Join(conds, " AND ")
-	inner := strings.Join(append(conds, prune...), " AND ")
-	where := fmt.Sprintf(" WHERE id IN (SELECT id FROM %s WHERE %s) AND %s", s.table(store.TablePosts), inner, outer)
-	return where, append(slices.Clone(args), args...), nil
+	return strings.Join(append(conds, prune...), " AND "), strings.Join(conds, " AND "), args, nil
 }
 
 // dimension is how the posts are counted by one store.Dimension: the

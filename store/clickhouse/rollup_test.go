@@ -147,3 +147,79 @@ func TestRollupBackfill(t *testing.T) {
 		t.Errorf("rollup total = %d, %v; counting the posts gives %d", n, err, exact)
 	}
 }
+
+// TestNewestPageAgreesWithFinal checks the feed's page read from the
+// newest rows of any version (newestPage) against sorting the winning
+// versions FINAL, when stale versions are the newest rows: most posts have
+// a newer version published a month earlier. With 60 % of them moved the
+// candidates hold the page; with 90 % they do not, and the page is read
+// FINAL instead.
+func TestNewestPageAgreesWithFinal(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2026, 12, 1, 12, 0, 0, 0, model.China)
+	for _, moved := range []int{6, 9} {
+		t.Run(fmt.Sprintf("%d0%% moved", moved), func(t *testing.T) {
+			s := open(t, newConfig(t), prometheus.NewRegistry())
+			defer s.Close()
+			var v1, v2 []model.Post
+			for i := range 200 {
+				p := storetest.NewPost(fmt.Sprintf("p%03d", i), 1, now.Add(-time.Duration(i)*time.Minute))
+				if i%3 == 0 {
+					p.Sentiment.Label = model.Positive
+				}
+				v1 = append(v1, p)
+				if i%10 < moved {
+					q := p
+					q.Version = 2
+					q.PublishedAt = p.PublishedAt.AddDate(0, -1, 0)
+					v2 = append(v2, q)
+				}
+			}
+			for _, batch := range [][]model.Post{v1, v2} {
+				if err := s.UpsertPosts(ctx, batch); err != nil {
+					t.Fatal(err)
+				}
+			}
+			_, ok, err := s.newestPage(ctx, store.Filter{}, 10, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := moved == 6; ok != want {
+				t.Errorf("newestPage answered the first page: %v, want %v", ok, want)
+			}
+			for _, f := range []store.Filter{{}, {Sentiment: model.Negative}, {Since: now.Add(-150 * time.Minute), Until: now.Add(-10 * time.Minute)}} {
+				for _, pg := range [][2]int{{10, 0}, {30, 0}, {10, 20}, {50, 150}} {
+					q := store.PostQuery{Sentiment: f.Sentiment, Since: f.Since, Until: f.Until, Limit: pg[0], Offset: pg[1]}
+					page, err := s.QueryPosts(ctx, q)
+					if err != nil {
+						t.Fatal(err)
+					}
+					where, args, err := s.postFilter(f, nil)
+					if err != nil {
+						t.Fatal(err)
+					}
+					rows, err := s.conn.Query(ctx, fmt.Sprintf("SELECT id FROM %s FINAL%s ORDER BY published_at_ns DESC, id DESC LIMIT %d, %d",
+						s.table(store.TablePosts), where, pg[1], pg[0]), args...)
+					if err != nil {
+						t.Fatal(err)
+					}
+					var want, got []string
+					for rows.Next() {
+						var id string
+						if err := rows.Scan(&id); err != nil {
+							t.Fatal(err)
+						}
+						want = append(want, id)
+					}
+					rows.Close()
+					for _, p := range page.Items {
+						got = append(got, p.ID)
+					}
+					if !slices.Equal(got, want) {
+						t.Errorf("filter %+v, page %v: got %v, want %v", f, pg, got, want)
+					}
+				}
+			}
+		})
+	}
+}
