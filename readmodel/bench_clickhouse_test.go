@@ -1,8 +1,10 @@
 package readmodel
 
 import (
+	"cmp"
 	"context"
 	"log/slog"
+	"slices"
 	"testing"
 	"time"
 
@@ -26,11 +28,45 @@ func BenchmarkCockpitQueriesClickHouse(b *testing.B) {
 	if err := clickhouse.Migrate(ctx, cfg, log); err != nil {
 		b.Fatal(err)
 	}
-	st, err := clickhouse.Open(ctx, cfg, prometheus.NewRegistry(), log)
+	reg := prometheus.NewRegistry()
+	st, err := clickhouse.Open(ctx, cfg, reg, log)
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { st.Close() })
 	fillStore(b, st, 0, benchPosts(), benchEnd)
 	timeCases(b, cockpitCases(st, benchEnd))
+	logQueryTimes(b, reg)
+}
+
+// logQueryTimes logs the store's read time by operation over the whole
+// benchmark (yuqing_store_query_seconds), most first: where a case's time
+// goes.
+func logQueryTimes(b *testing.B, reg *prometheus.Registry) {
+	families, err := reg.Gather()
+	if err != nil {
+		b.Fatal(err)
+	}
+	type op struct {
+		name  string
+		sum   float64
+		count uint64
+	}
+	var ops []op
+	for _, f := range families {
+		if f.GetName() != "yuqing_store_query_seconds" {
+			continue
+		}
+		for _, m := range f.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "op" {
+					ops = append(ops, op{l.GetValue(), m.GetHistogram().GetSampleSum(), m.GetHistogram().GetSampleCount()})
+				}
+			}
+		}
+	}
+	slices.SortFunc(ops, func(a, b op) int { return cmp.Compare(b.sum, a.sum) })
+	for _, o := range ops {
+		b.Logf("%-20s %8.3f s in %5d queries (%.1f ms each)", o.name, o.sum, o.count, 1000*o.sum/float64(max(o.count, 1)))
+	}
 }

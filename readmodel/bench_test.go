@@ -162,6 +162,14 @@ func cockpitCases(st store.Store, end time.Time) []benchCase {
 			_, err := v.Overview(ctx, store.Filter{Since: end.Add(-24 * time.Hour), Until: end}, store.StepHour)
 			return err
 		}},
+		// A window that does not start or end on the hour, as "the last
+		// 24 hours" at 12:17 is: the partial hours are counted from the
+		// posts.
+		{"overview-24h-off-hour", func() error {
+			at := end.Add(-43 * time.Minute)
+			_, err := v.Overview(ctx, store.Filter{Since: at.Add(-24 * time.Hour), Until: at}, store.StepHour)
+			return err
+		}},
 		{"overview-7d", func() error {
 			_, err := v.Overview(ctx, store.Filter{Since: end.Add(-7 * 24 * time.Hour), Until: end}, store.StepDay)
 			return err

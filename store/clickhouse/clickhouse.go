@@ -413,8 +413,9 @@ const maxNewestPage = 1000
 // newest published first, without merging the whole table FINAL: the
 // newest rows of any version that match f's conditions are the
 // candidates (their sort reads a few columns of the window's partitions),
-// and of their IDs only the winning versions that still match are kept,
-// read FINAL by ID, which the sorting key finds. A post whose winning
+// and of their IDs only the winning versions (the highest) that still
+// match are kept, read from the granules of the IDs, which the sorting key
+// finds, without merging them FINAL. A post whose winning
 // version matches has that version among the rows, so every one newer than
 // the last candidate is a candidate; ok is false when fewer than the page
 // are (stale versions filled the candidates), and the caller sorts FINAL.
@@ -464,12 +465,15 @@ func (s *Store) newestPage(ctx context.Context, f store.Filter, limit, offset in
 			ids = append(ids, c.id)
 		}
 	}
+	// Each ID's winning version, the highest (which FINAL keeps), and
+	// whether it matches, read from the IDs' granules without merging.
 	in, inArgs := idsIn(ids)
-	cond := ""
+	matches := "1"
 	if outer != "" {
-		cond = " AND " + outer
+		matches = "(" + outer + ")"
 	}
-	winners, err := read(fmt.Sprintf("SELECT id, published_at_ns FROM %s FINAL WHERE %s%s", s.table(store.TablePosts), in, cond), append(inArgs, args...)...)
+	winners, err := read(fmt.Sprintf("SELECT id, at FROM (SELECT id, argMax(published_at_ns, version) AS at, argMax(%s, version) AS ok FROM %s WHERE %s GROUP BY id) WHERE ok = 1",
+		matches, s.table(store.TablePosts), in), append(args, inArgs...)...)
 	if err != nil {
 		return nil, false, err
 	}
@@ -501,7 +505,8 @@ func (s *Store) newestPage(ctx context.Context, f store.Filter, limit, offset in
 		pageIDs[i], at[k.id] = k.id, i
 	}
 	in, inArgs = idsIn(pageIDs)
-	posts, err := query(ctx, s, store.PostsTable, fmt.Sprintf("SELECT %s FROM %s FINAL WHERE %s", columns(store.PostsTable), s.table(store.TablePosts), in), inArgs...)
+	posts, err := query(ctx, s, store.PostsTable, fmt.Sprintf("SELECT %s FROM %s WHERE %s ORDER BY id, version DESC LIMIT 1 BY id",
+		columns(store.PostsTable), s.table(store.TablePosts), in), inArgs...)
 	if err != nil {
 		return nil, false, err
 	}

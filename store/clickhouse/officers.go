@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/yuqing-project/yuqing/model"
@@ -53,7 +54,9 @@ func (s *Store) PostCorrections(ctx context.Context, postIDs []string) (map[stri
 		return out, nil
 	}
 	start := time.Now()
-	cs, err := query(ctx, s, store.CorrectionsTable, s.latestCorrections(" WHERE has(?, post_id)"), postIDs)
+	// An IN list, not has(): the sorting key finds the posts' granules.
+	in, args := idsIn(postIDs)
+	cs, err := query(ctx, s, store.CorrectionsTable, s.latestCorrections(" WHERE "+strings.Replace(in, "id IN", "post_id IN", 1)), args...)
 	s.metrics.QueryDone("post_corrections", start, err)
 	if err != nil {
 		return nil, fmt.Errorf("cannot read the sentiment corrections of %d posts: %w", len(postIDs), err)

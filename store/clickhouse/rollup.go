@@ -135,9 +135,11 @@ func (s *Store) countedOf(ctx context.Context, ids []string) (map[string]counted
 	if len(ids) == 0 {
 		return out, nil
 	}
+	// An IN list, not has(): the sorting key finds the IDs' granules.
+	in, args := idsIn(ids)
 	rows, err := s.conn.Query(ctx, "SELECT id, max(written), argMax(version, written), argMax(hour, written), toString(argMax(sentiment, written)),"+
 		" argMax(r_scope, written), argMax(r_scope_key, written), argMax(r_dim, written), argMax(r_key, written), argMax(r_label, written), argMax(r_weight, written)"+
-		" FROM "+s.table("post_counted")+" WHERE sign = 1 AND has(?, id) GROUP BY id", ids)
+		" FROM "+s.table("post_counted")+" WHERE sign = 1 AND "+in+" GROUP BY id", args...)
 	if err != nil {
 		return nil, err
 	}
