@@ -1,7 +1,9 @@
 package sqlite
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"maps"
 	"path/filepath"
@@ -178,5 +180,67 @@ func TestScanExact(t *testing.T) {
 		if got := scanExact(term); got != want {
 			t.Errorf("scanExact(%q) = %t, want %t", term, got, want)
 		}
+	}
+}
+
+// TestListFields checks that reading the lists' fields without decoding
+// them (scanList) gives what decoding them does, on lists as the store
+// writes them, and that it gives up on what it cannot read plainly.
+func TestListFields(t *testing.T) {
+	names := []string{"", "安全生产", "a\"b", `back\slash`, "<&>", "tab\there", "é", "\u2028", "x"}
+	var lists [][]byte
+	for i := range 200 {
+		var topics []model.Topic
+		var regions []model.Region
+		var schemes []model.SchemeHit
+		for j := range i % 4 {
+			name := names[(i+j)%len(names)]
+			topics = append(topics, model.Topic{Name: name, Score: float64(i) / 7, Terms: []string{name, "爆炸"}[:j%3/2+1]})
+			regions = append(regions, model.Region{Code: fmt.Sprint(320500 + i + j), Name: name, Role: "发生地"})
+			schemes = append(schemes, model.SchemeHit{ID: fmt.Sprintf("s%d", j), Name: name, Terms: nil, Alert: j%2 == 0})
+		}
+		for _, v := range []any{topics, regions, schemes} {
+			b, err := json.Marshal(v)
+			if err != nil {
+				t.Fatal(err)
+			}
+			lists = append(lists, b)
+		}
+	}
+	lists = append(lists, []byte(" [ { \"name\" : \"a\" , \"n\" : [1, -2.5e3, true, null, {\"x\": []}] } ] "), []byte(`[]`), []byte(`null`))
+	plain := 0
+	for _, list := range lists {
+		for _, f := range [][2]string{{"name", ""}, {"code", "name"}, {"id", "name"}} {
+			var elems []map[string]json.RawMessage
+			if err := json.Unmarshal(list, &elems); err != nil {
+				t.Fatal(err)
+			}
+			var wantK, wantL []string
+			for _, e := range elems {
+				var k, l string
+				if raw, ok := e[f[0]]; ok {
+					json.Unmarshal(raw, &k)
+				}
+				if raw, ok := e[f[1]]; ok && f[1] != "" {
+					json.Unmarshal(raw, &l)
+				}
+				wantK, wantL = append(wantK, k), append(wantL, l)
+			}
+			gotK, gotL, err := appendFields(nil, nil, list, f[0], f[1])
+			if err != nil || !slices.Equal(gotK, wantK) || !slices.Equal(gotL, wantL) {
+				t.Errorf("appendFields(%s, %q) = %q, %q, %v; want %q, %q", list, f, gotK, gotL, err, wantK, wantL)
+			}
+			if k, l, ok := scanList(nil, nil, list, f[0], f[1]); ok {
+				plain++
+				if !slices.Equal(k, wantK) || !slices.Equal(l, wantL) {
+					t.Errorf("scanList(%s, %q) = %q, %q; want %q, %q", list, f, k, l, wantK, wantL)
+				}
+			} else if !bytes.Contains(list, []byte(`\`)) && !bytes.Equal(list, []byte(`null`)) {
+				t.Errorf("scanList(%s) gave up on a list without escapes", list)
+			}
+		}
+	}
+	if plain < 300 {
+		t.Errorf("scanList read only %d lists plainly, the test means more", plain)
 	}
 }
