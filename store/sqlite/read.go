@@ -228,7 +228,11 @@ func (s *Store) PostSeries(ctx context.Context, q store.SeriesQuery) (store.Seri
 			counts, err = rollupSeries(ctx, tx, plan, q.Step, q.By)
 			return err
 		}
-		where, args, err := postFilter(q.Filter, nil)
+		terms, err := planTerms(ctx, tx, q.Filter)
+		if err != nil {
+			return err
+		}
+		where, args, err := postFilterPlan(q.Filter, nil, terms)
 		if err != nil {
 			return err
 		}
@@ -319,7 +323,11 @@ func (s *Store) TopTerms(ctx context.Context, q store.TermQuery) ([]store.TermCo
 			out, err = rollupTerms(ctx, tx, plan, store.TopLimit(q.Limit))
 			return err
 		}
-		where, args, err := postFilter(q.Filter, nil)
+		terms, err := planTerms(ctx, tx, q.Filter)
+		if err != nil {
+			return err
+		}
+		where, args, err := postFilterPlan(q.Filter, nil, terms)
 		if err != nil {
 			return err
 		}
