@@ -43,6 +43,9 @@ func TestSearchPlans(t *testing.T) {
 		case i%2 == 0: // half of the newest
 			p.Title = fmt.Sprintf("第%d条：新闻发布会", i)
 		}
+		if i%3 == 0 {
+			p.Body += " Weekly REPORT"
+		}
 		posts = append(posts, p)
 	}
 	if err := s.UpsertPosts(ctx, posts); err != nil {
@@ -87,7 +90,11 @@ func TestSearchPlans(t *testing.T) {
 			if !f.Since.IsZero() && p.PublishedAt.Before(f.Since) {
 				continue
 			}
-			if !strings.Contains(p.Title, f.Text) && !strings.Contains(p.Body, f.Text) {
+			all := true
+			for _, term := range strings.Fields(f.Text) { // ASCII case-insensitively
+				all = all && (strings.Contains(strings.ToLower(p.Title), term) || strings.Contains(strings.ToLower(p.Body), term))
+			}
+			if !all {
 				continue
 			}
 			out = append(out, p)
@@ -114,13 +121,19 @@ func TestSearchPlans(t *testing.T) {
 		{store.Filter{Text: "新闻发布会"}, true},
 		{store.Filter{Text: "新闻发布会", Sentiment: model.Negative, Since: at}, true},
 		{store.Filter{Text: "新闻发布会", Sentiment: model.Positive, Since: at.Add(time.Duration(n-3000) * time.Minute)}, true},
+		{store.Filter{Text: "report 新闻发布会", Since: at}, true},
+		{store.Filter{Text: "检查通报 report"}, false},
 	} {
 		want := matches(c.f)
 		if len(want) < 300 {
 			t.Fatalf("%+v: only %d matches, the test needs more", c.f, len(want))
 		}
 		// Every term plan counts the same posts.
-		for _, plan := range []termPlan{{}, {probe: map[string]bool{c.f.Text: true}}, {scan: true}} {
+		probeAll := map[string]bool{}
+		for _, term := range strings.Fields(c.f.Text) {
+			probeAll[term] = true
+		}
+		for _, plan := range []termPlan{{}, {probe: probeAll}, {scan: true}} {
 			where, args, err := postFilterPlan(c.f, nil, plan)
 			if err != nil {
 				t.Fatal(err)

@@ -48,8 +48,8 @@ const busyTimeout = 10 * time.Second
 // readerMmap is how much of the database file a reader connection maps
 // into memory (SQLite caps it at 2 GiB): a page read from the map is not
 // copied into the connection's own small page cache, which a search's
-// thousands of row lookups otherwise go through (a search's feed over 1 M
-// posts: about a fifth faster).
+// thousands of row lookups otherwise go through (25 000 posts looked up
+// by rowid out of 1 M: 155 ms without, 80 ms with).
 const readerMmap = 1 << 31
 
 // Store is the SQLite store. It is safe for concurrent use.
