@@ -1,11 +1,9 @@
 package sqlite
 
 import (
-	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -20,8 +18,21 @@ import (
 // correctedSentiment is a post's sentiment as the read side means it: the
 // label of its latest correction (by at, then id), where there is one,
 // else the analyzer's. The filter and the counts use the same expression.
-const correctedSentiment = `coalesce((SELECT c.label FROM sentiment_corrections c WHERE c.post_id = posts.id
-	ORDER BY c.at DESC, c.id DESC LIMIT 1), sentiment_label)`
+// Whether a post has a correction is a probe of the corrections' index
+// (the few corrected posts only run the subquery), and both columns read
+// from posts are in posts_sentiment_published, so a count filtered by it
+// can be answered from that index alone.
+const correctedSentiment = `CASE WHEN posts.id IN (SELECT post_id FROM sentiment_corrections)
+	THEN (SELECT c.label FROM sentiment_corrections c WHERE c.post_id = posts.id ORDER BY c.at DESC, c.id DESC LIMIT 1)
+	ELSE sentiment_label END`
+
+// sentimentCandidates is a condition every post whose corrected sentiment
+// is the argument meets, and that SQLite answers from the index
+// posts_sentiment_published: the analyzer's label is the argument or that
+// of a post corrected to it. postFilter adds it before the exact
+// correctedSentiment, which alone no index can answer.
+const sentimentCandidates = `sentiment_label IN (SELECT ? UNION SELECT p.sentiment_label FROM sentiment_corrections sc
+	JOIN posts p ON p.id = sc.post_id WHERE sc.label = ?)`
 
 // postFilter builds the WHERE clause (with its leading space, or empty) and
 // its arguments for f, on the posts table; with anyTerms, a post must
@@ -30,12 +41,18 @@ const correctedSentiment = `coalesce((SELECT c.label FROM sentiment_corrections 
 // f.Text is split on white space and every term must occur in the title
 // or the body (see termCond).
 func postFilter(f store.Filter, anyTerms []string) (string, []any, error) {
+	return postFilterPlan(f, anyTerms, termPlan{})
+}
+
+// postFilterPlan is postFilter with the terms of f.Text matched as plan
+// says (see termPlan).
+func postFilterPlan(f store.Filter, anyTerms []string, plan termPlan) (string, []any, error) {
 	var (
 		conds []string
 		args  []any
 	)
 	for _, term := range strings.Fields(f.Text) {
-		cond, condArgs := termCond(term)
+		cond, condArgs := plan.cond(term)
 		conds, args = append(conds, cond), append(args, condArgs...)
 	}
 	if cond, condArgs := anyTerm(anyTerms); cond != "" {
@@ -51,8 +68,8 @@ func postFilter(f store.Filter, anyTerms []string) (string, []any, error) {
 		}
 	}
 	if f.Sentiment != "" {
-		conds = append(conds, correctedSentiment+` = ?`)
-		args = append(args, f.Sentiment)
+		conds = append(conds, sentimentCandidates, correctedSentiment+` = ?`)
+		args = append(args, f.Sentiment, f.Sentiment, f.Sentiment)
 	}
 	if f.Scheme != "" {
 		conds = append(conds, `seq IN (SELECT post_seq FROM post_schemes WHERE scheme_id = ?)`)
@@ -159,84 +176,6 @@ func dimensionOf(d store.Dimension) dimension {
 	panic(fmt.Sprintf("BUG: unknown dimension %q", d))
 }
 
-// facetArm is how facetsOnce counts one dimension over the matching posts
-// m: the table joined to them for a multi-valued one, and the key and
-// label expressions.
-func facetArm(d store.Dimension) dimension {
-	each := func(column, key, label string) dimension {
-		return dimension{join: ` JOIN json_each(m.` + column + `) AS j`, key: `json_extract(j.value, '$.` + key + `')`, label: label}
-	}
-	switch d {
-	case store.BySentiment:
-		return dimension{key: `m.sentiment`, label: `''`}
-	case store.BySource:
-		return dimension{key: `m.source_id`, label: `m.source_name`}
-	case store.ByTier:
-		return dimension{key: `m.authority`, label: `''`}
-	case store.ByKind:
-		return dimension{key: `m.source_kind`, label: `''`}
-	case store.ByTopic:
-		return each("topics", "name", `''`)
-	case store.ByRegion:
-		return each("regions", "code", `coalesce(json_extract(j.value, '$.name'), '')`)
-	case store.ByScheme:
-		return each("schemes", "id", `coalesce(json_extract(j.value, '$.name'), '')`)
-	}
-	panic(fmt.Sprintf("BUG: unknown dimension %q", d))
-}
-
-// facetsOnce counts the posts where selects, in all and by each of dims
-// (the top limit values of each, -1 for all), in one statement: the
-// matching posts are read once, into a materialised table m, and each
-// dimension groups m. A filter the rollup cannot answer — a full-text
-// term above all — is so evaluated once, not once per dimension.
-func facetsOnce(ctx context.Context, tx *sql.Tx, where string, args []any, dims []store.Dimension, limit int) (int64, map[store.Dimension][]store.FacetValue, error) {
-	arms := []string{`SELECT -1, '', '', count(*) FROM m`}
-	var armArgs []any
-	for i, dim := range dims {
-		d := facetArm(dim)
-		arms = append(arms, fmt.Sprintf(`SELECT * FROM (SELECT %d, %s AS k, max(%s), count(DISTINCT m.id) AS n FROM m%s GROUP BY k ORDER BY n DESC, k LIMIT ?)`,
-			i, d.key, d.label, d.join))
-		armArgs = append(armArgs, limit)
-	}
-	rows, err := tx.QueryContext(ctx, `WITH m AS MATERIALIZED (SELECT posts.id AS id, source_id, source_name, source_kind, authority, `+
-		correctedSentiment+` AS sentiment, topics, regions, schemes FROM posts`+where+`) `+strings.Join(arms, ` UNION ALL `),
-		append(slices.Clone(args), armArgs...)...)
-	if err != nil {
-		return 0, nil, err
-	}
-	var total int64
-	by := map[store.Dimension][]store.FacetValue{}
-	for _, dim := range dims {
-		by[dim] = []store.FacetValue{}
-	}
-	for rows.Next() {
-		var (
-			arm int
-			v   store.FacetValue
-		)
-		if err := rows.Scan(&arm, &v.Key, &v.Label, &v.Count); err != nil {
-			rows.Close()
-			return 0, nil, err
-		}
-		if arm < 0 {
-			total = v.Count
-			continue
-		}
-		by[dims[arm]] = append(by[dims[arm]], v)
-	}
-	if err := rowsDone(rows); err != nil {
-		return 0, nil, err
-	}
-	// Each arm is ordered; a compound SELECT does not promise to keep it.
-	for _, values := range by {
-		slices.SortStableFunc(values, func(a, b store.FacetValue) int {
-			return cmp.Or(cmp.Compare(b.Count, a.Count), strings.Compare(a.Key, b.Key))
-		})
-	}
-	return total, by, nil
-}
-
 // floorDiv is e divided by n rounded down, in SQL, n positive.
 func floorDiv(e string, n int64) string {
 	return fmt.Sprintf("((%[1]s) / %[2]d - ((%[1]s) %% %[2]d < 0))", e, n)
@@ -289,7 +228,11 @@ func (s *Store) PostSeries(ctx context.Context, q store.SeriesQuery) (store.Seri
 			counts, err = rollupSeries(ctx, tx, plan, q.Step, q.By)
 			return err
 		}
-		where, args, err := postFilter(q.Filter, nil)
+		terms, err := planTerms(ctx, tx, q.Filter)
+		if err != nil {
+			return err
+		}
+		where, args, err := postFilterPlan(q.Filter, nil, terms)
 		if err != nil {
 			return err
 		}
@@ -345,7 +288,11 @@ func (s *Store) PostFacets(ctx context.Context, q store.FacetQuery) (store.Facet
 			}
 			return nil
 		}
-		where, args, err := postFilter(q.Filter, nil)
+		terms, err := planTerms(ctx, tx, q.Filter)
+		if err != nil {
+			return err
+		}
+		where, args, err := postFilterPlan(q.Filter, nil, terms)
 		if err != nil {
 			return err
 		}
@@ -376,7 +323,11 @@ func (s *Store) TopTerms(ctx context.Context, q store.TermQuery) ([]store.TermCo
 			out, err = rollupTerms(ctx, tx, plan, store.TopLimit(q.Limit))
 			return err
 		}
-		where, args, err := postFilter(q.Filter, nil)
+		terms, err := planTerms(ctx, tx, q.Filter)
+		if err != nil {
+			return err
+		}
+		where, args, err := postFilterPlan(q.Filter, nil, terms)
 		if err != nil {
 			return err
 		}

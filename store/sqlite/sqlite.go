@@ -45,6 +45,13 @@ const Driver = "sqlite"
 // process the single writer connection already serializes writes.
 const busyTimeout = 10 * time.Second
 
+// readerMmap is how much of the database file a reader connection maps
+// into memory (SQLite caps it at 2 GiB): a page read from the map is not
+// copied into the connection's own small page cache, which a search's
+// thousands of row lookups otherwise go through (25 000 posts looked up
+// by rowid out of 1 M: 155 ms without, 80 ms with).
+const readerMmap = 1 << 31
+
 // Store is the SQLite store. It is safe for concurrent use.
 type Store struct {
 	write   *sql.DB // exactly one connection: all writes queue on it
@@ -198,6 +205,7 @@ func dsn(path string, readOnly bool) string {
 	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busyTimeout.Milliseconds()))
 	if readOnly {
 		q.Add("_pragma", "query_only(1)")
+		q.Add("_pragma", fmt.Sprintf("mmap_size(%d)", readerMmap))
 	} else {
 		q.Add("_pragma", "journal_mode(WAL)")
 		q.Add("_pragma", "synchronous(NORMAL)")
@@ -406,16 +414,20 @@ func (s *Store) QueryPosts(ctx context.Context, q store.PostQuery) (store.PostPa
 }
 
 func (s *Store) queryPosts(ctx context.Context, q store.PostQuery) (store.PostPage, error) {
-	where, args, err := postFilter(q.Filter(), nil)
-	if err != nil {
-		return store.PostPage{}, err
-	}
 	limit, offset := q.Page()
 	tx, err := s.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return store.PostPage{}, err
 	}
 	defer tx.Rollback()
+	terms, err := planTerms(ctx, tx, q.Filter())
+	if err != nil {
+		return store.PostPage{}, err
+	}
+	where, args, err := postFilterPlan(q.Filter(), nil, terms)
+	if err != nil {
+		return store.PostPage{}, err
+	}
 	var page store.PostPage
 	if plan, ok := planRollup(q.Filter()); ok {
 		page.Total, err = rollupTotal(ctx, tx, plan)
@@ -430,10 +442,23 @@ func (s *Store) queryPosts(ctx context.Context, q store.PostQuery) (store.PostPa
 	}
 	if q.Sort == store.SortHeat {
 		page.Items, err = heatPage(ctx, tx, where, args, limit, offset)
-	} else {
-		page.Items, err = query(ctx, tx, store.PostsTable, `SELECT `+columns(store.PostsTable)+` FROM posts`+newestFirst(where, page.Total)+
-			` ORDER BY published_at DESC, id DESC LIMIT ? OFFSET ?`, append(args, limit, offset)...)
+		if err != nil {
+			return store.PostPage{}, err
+		}
+		return page, nil
 	}
+	if page.Total >= manyMatches {
+		items, ok, err := scanPage(ctx, tx, q.Filter(), page.Total, limit, offset)
+		if err != nil {
+			return store.PostPage{}, err
+		}
+		if ok {
+			page.Items = items
+			return page, nil
+		}
+	}
+	page.Items, err = query(ctx, tx, store.PostsTable, `SELECT `+columns(store.PostsTable)+` FROM posts`+newestFirst(where, page.Total)+
+		` ORDER BY published_at DESC, id DESC LIMIT ? OFFSET ?`, append(args, limit, offset)...)
 	if err != nil {
 		return store.PostPage{}, err
 	}
