@@ -3,6 +3,7 @@ package clickhouse
 import (
 	"context"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strings"
@@ -211,24 +212,9 @@ func (s *Store) countPosts(ctx context.Context, posts []model.Post) (int, error)
 			ids = append(ids, posts[i].ID)
 		}
 	}
-	current := map[string]counted{}
-	labels := map[string]string{}
-	for i := 0; i < len(ids); i += countedChunk {
-		chunk := ids[i:min(i+countedChunk, len(ids))]
-		cs, err := s.countedOf(ctx, chunk)
-		if err != nil {
-			return 0, err
-		}
-		for id, c := range cs {
-			current[id] = c
-		}
-		corrections, err := s.PostCorrections(ctx, chunk)
-		if err != nil {
-			return 0, err
-		}
-		for id, c := range corrections {
-			labels[id] = c.Label
-		}
+	current, labels, err := s.statesOf(ctx, ids)
+	if err != nil {
+		return 0, err
 	}
 	var out []countedRow
 	for i := range posts {
@@ -261,30 +247,46 @@ func (s *Store) countPosts(ctx context.Context, posts []model.Post) (int, error)
 // many rows it wrote to post_counted. A post not counted yet is counted as
 // corrected when it is written (countPosts).
 func (s *Store) recountCorrected(ctx context.Context, ids []string) (int, error) {
+	cs, labels, err := s.statesOf(ctx, ids)
+	if err != nil {
+		return 0, err
+	}
 	var out []countedRow
+	for id, c := range cs {
+		l, ok := labels[id]
+		if !ok || l == c.sentiment {
+			continue
+		}
+		next := c
+		next.written, next.sentiment = c.written+1, l
+		old := c
+		old.written = next.written
+		out = append(out, countedRow{id: id, sign: -1, counted: old}, countedRow{id: id, sign: 1, counted: next})
+	}
+	return len(out), s.insertCounted(ctx, out)
+}
+
+// statesOf returns the counted state of each of ids that has one, and the
+// label of the latest correction of each that has one, looked up in
+// chunks of countedChunk IDs.
+func (s *Store) statesOf(ctx context.Context, ids []string) (map[string]counted, map[string]string, error) {
+	states, labels := map[string]counted{}, map[string]string{}
 	for i := 0; i < len(ids); i += countedChunk {
 		chunk := ids[i:min(i+countedChunk, len(ids))]
 		cs, err := s.countedOf(ctx, chunk)
 		if err != nil {
-			return 0, err
+			return nil, nil, err
 		}
+		maps.Copy(states, cs)
 		corrections, err := s.PostCorrections(ctx, chunk)
 		if err != nil {
-			return 0, err
+			return nil, nil, err
 		}
-		for id, c := range cs {
-			l, ok := corrections[id]
-			if !ok || l.Label == c.sentiment {
-				continue
-			}
-			next := c
-			next.written, next.sentiment = c.written+1, l.Label
-			old := c
-			old.written = next.written
-			out = append(out, countedRow{id: id, sign: -1, counted: old}, countedRow{id: id, sign: 1, counted: next})
+		for id, c := range corrections {
+			labels[id] = c.Label
 		}
 	}
-	return len(out), s.insertCounted(ctx, out)
+	return states, labels, nil
 }
 
 // backfillRollup counts every stored post into an empty rollup: the
@@ -362,6 +364,29 @@ func rollupWhere(p store.RollupPlan, dim string) (string, []any) {
 	return " WHERE " + strings.Join(conds, " AND "), args
 }
 
+// edgeFilter is the WHERE clause on posts (postFilter) of one edge of a
+// plan, and its arguments.
+type edgeFilter struct {
+	where string
+	args  []any
+}
+
+// edgeFilters are the filters of the plan's edges: its other conditions
+// within each part of the window outside whole hours.
+func (s *Store) edgeFilters(p store.RollupPlan) ([]edgeFilter, error) {
+	var out []edgeFilter
+	for _, edge := range p.Edges {
+		f := p.Rest
+		f.Since, f.Until = time.Unix(0, edge[0]), time.Unix(0, edge[1])
+		where, args, err := s.postFilter(f, nil)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, edgeFilter{where, args})
+	}
+	return out, nil
+}
+
 // rollupParts is the UNION ALL of the rows (b, k, l, c) that count the
 // plan's posts by dimension d ("" for the total): the whole hours from the
 // rollup and each edge from the posts. b is the bucket of step, or 0
@@ -394,13 +419,12 @@ func (s *Store) rollupParts(p store.RollupPlan, d store.Dimension, step store.St
 	if step != "" {
 		ebucket = bucketOf(step, "published_at_ns")
 	}
-	for _, edge := range p.Edges {
-		f := p.Rest
-		f.Since, f.Until = time.Unix(0, edge[0]), time.Unix(0, edge[1])
-		ewhere, eargs, err := s.postFilter(f, nil)
-		if err != nil {
-			return "", nil, err
-		}
+	edges, err := s.edgeFilters(p)
+	if err != nil {
+		return "", nil, err
+	}
+	for _, edge := range edges {
+		ewhere, eargs := edge.where, edge.args
 		parts = append(parts, fmt.Sprintf("SELECT %s AS b, toString(%s) AS k, toString(max(%s)) AS l, toInt64(%s) AS c FROM (SELECT %s FROM %s FINAL%s)%s GROUP BY b, k",
 			ebucket, e.key, e.label, e.count, cols, s.table(store.TablePosts), ewhere, e.join))
 		args = append(args, eargs...)
@@ -474,13 +498,12 @@ func (s *Store) rollupSeries(ctx context.Context, p store.RollupPlan, step store
 func (s *Store) rollupTerms(ctx context.Context, p store.RollupPlan, limit int) ([]store.TermCount, error) {
 	where, args := rollupWhere(p, store.RollupTerm)
 	parts := []string{"SELECT key AS t, sum(n) AS c, sum(w) AS wt FROM " + s.table("post_rollup") + where + " GROUP BY t"}
-	for _, edge := range p.Edges {
-		f := p.Rest
-		f.Since, f.Until = time.Unix(0, edge[0]), time.Unix(0, edge[1])
-		ewhere, eargs, err := s.postFilter(f, nil)
-		if err != nil {
-			return nil, err
-		}
+	edges, err := s.edgeFilters(p)
+	if err != nil {
+		return nil, err
+	}
+	for _, edge := range edges {
+		ewhere, eargs := edge.where, edge.args
 		parts = append(parts, fmt.Sprintf("SELECT word AS t, toInt64(uniqExact(id)) AS c, sum(weight) AS wt FROM (SELECT id, keyword_words, keyword_weights FROM %s FINAL%s)"+
 			" ARRAY JOIN keyword_words AS word, keyword_weights AS weight GROUP BY t", s.table(store.TablePosts), ewhere))
 		args = append(args, eargs...)
