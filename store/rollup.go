@@ -115,7 +115,8 @@ type RollupPlan struct {
 // expressible on the rollup: anything but a window, a sentiment and at
 // most one of scheme, region and topic (full-text search, a source, tier
 // or kind, an event, has-incident — and any filter field added later,
-// which the rollup cannot know), or a window within one hour.
+// which the rollup cannot know). A window that holds no whole hour is one
+// edge.
 func PlanRollup(f Filter) (RollupPlan, bool) {
 	other := f
 	other.Sentiment, other.Scheme, other.Region, other.Topic = "", "", "", ""
@@ -160,7 +161,14 @@ func PlanRollup(f Filter) (RollupPlan, bool) {
 		}
 	}
 	if p.Lo >= p.Hi {
-		return RollupPlan{}, false
+		// No whole hour (both ends are set then, as an open end holds
+		// hours): the edges above overlap, so the window is the only edge.
+		s, _ := UnixNanos("since", f.Since)
+		u, _ := UnixNanos("until", f.Until)
+		p.Lo, p.Edges = p.Hi, nil
+		if s < u {
+			p.Edges = [][2]int64{{s, u}}
+		}
 	}
 	return p, true
 }

@@ -116,6 +116,23 @@ var migrations = []migration{
 		stmts: func(database, cluster string, f features, o schemaOptions) []string {
 			return append(creates(database, cluster, f, postCountedTable(o), postRollupTable(o)), rollupViewSQL(database, cluster))
 		},
+		// Step 9 filled the rollup here when it was released; step 11,
+		// which adds the timeline, now fills both (backfillRollup writes
+		// the column step 10 adds), so a database migrated through 9 to 11
+		// in one run is counted once, and one at 9 is counted again.
+	},
+	{
+		version: 10,
+		name:    "publish times of the counted posts, for the timeline (rollup.go)",
+		stmts:   func(database, cluster string, f features, o schemaOptions) []string { return nil },
+		added:   []addedColumns{{table: "post_counted", columns: postCountedAdded}},
+	},
+	{
+		version: 11,
+		name:    "the counted posts by publish time, for the parts of a window outside whole hours (rollup.go), filled with the rollup from the posts stored",
+		stmts: func(database, cluster string, f features, o schemaOptions) []string {
+			return append(creates(database, cluster, f, postTimelineTable(o)), timelineViewSQL(database, cluster))
+		},
 		backfill: backfillRollup,
 	},
 }

@@ -68,10 +68,39 @@ func rollupContent(t *testing.T, s *Store) []string {
 	return out
 }
 
+// timelineContent returns the states post_timeline counts (the log rows
+// whose signs do not cancel), one line each.
+func timelineContent(t *testing.T, s *Store) []string {
+	t.Helper()
+	rows, err := s.conn.Query(context.Background(), "SELECT hour, published_ns, id, toString(sentiment), toString(r_dim), toString(r_key), sum(sign) AS n FROM "+
+		s.table("post_timeline")+" GROUP BY hour, published_ns, id, sentiment, r_dim, r_key HAVING n != 0 ORDER BY hour, published_ns, id")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var (
+			hour, published           int64
+			id, sentiment, dims, keys string
+			n                         int64
+		)
+		if err := rows.Scan(&hour, &published, &id, &sentiment, &dims, &keys, &n); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, fmt.Sprint(hour, "|", published, "|", id, "|", sentiment, "|", dims, "|", keys, "|", n))
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
 // TestRollupBackfill checks that the migration step that creates the
-// rollup counts the posts stored before it exactly as writing them after
-// it does (with a newer version and a correction), and that running the
-// backfill again (an interrupted step re-run) changes nothing.
+// rollup and the timeline counts the posts stored before it exactly as
+// writing them after it does (with a newer version and a correction), and
+// that running the backfill again (an interrupted step re-run) changes
+// nothing.
 func TestRollupBackfill(t *testing.T) {
 	ctx := context.Background()
 	posts, newer := rollupPosts()
@@ -120,14 +149,24 @@ func TestRollupBackfill(t *testing.T) {
 	if len(want) == 0 {
 		t.Fatal("the rollup of the posts written through the store is empty")
 	}
+	wantTimeline := timelineContent(t, live)
+	if len(wantTimeline) != len(posts) {
+		t.Fatalf("the timeline of the posts written through the store counts %d states, want one per post (%d):\n%v", len(wantTimeline), len(posts), wantTimeline)
+	}
 	if got := rollupContent(t, migrated); !slices.Equal(got, want) {
 		t.Errorf("rollup after the backfill:\n%v\nafter writing through the store:\n%v", got, want)
+	}
+	if got := timelineContent(t, migrated); !slices.Equal(got, wantTimeline) {
+		t.Errorf("timeline after the backfill:\n%v\nafter writing through the store:\n%v", got, wantTimeline)
 	}
 	if err := backfillRollup(ctx, migrated); err != nil {
 		t.Fatal(err)
 	}
 	if got := rollupContent(t, migrated); !slices.Equal(got, want) {
 		t.Errorf("rollup after the backfill ran twice:\n%v\nwant:\n%v", got, want)
+	}
+	if got := timelineContent(t, migrated); !slices.Equal(got, wantTimeline) {
+		t.Errorf("timeline after the backfill ran twice:\n%v\nwant:\n%v", got, wantTimeline)
 	}
 	// The rollup answers as counting the posts does.
 	f := store.Filter{Since: posts[0].PublishedAt.Add(10 * time.Minute), Until: posts[20].PublishedAt}

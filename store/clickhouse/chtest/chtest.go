@@ -58,6 +58,7 @@ type Server struct {
 	cmd     *exec.Cmd
 	exited  chan struct{}
 	stop    sync.Once
+	keep    bool // the directory is the caller's: Stop leaves it
 }
 
 // Start starts a server. It never fails: when there is no binary or the
@@ -134,7 +135,7 @@ func (s *Server) Stop() {
 		if s.cmd != nil {
 			s.terminate()
 		}
-		if s.dir != "" {
+		if s.dir != "" && !s.keep {
 			os.RemoveAll(s.dir)
 		}
 	})
@@ -150,18 +151,46 @@ func (s *Server) terminate() {
 	}
 }
 
-func start(name string, args []string) (*Server, error) {
-	port, err := freePort()
-	if err != nil {
-		return nil, err
+// StartIn starts a server on the data in dir, creating it when it does not
+// exist, and keeps them there when it stops: a benchmark's tables filled
+// once are reused by its next run. Like Start, it never fails.
+func StartIn(dir string) *Server {
+	name, args, ok := binary()
+	if !ok {
+		return &Server{skip: "clickhouse-server is not installed (neither clickhouse-server nor clickhouse on PATH; Debian: apt-get install clickhouse-server)"}
 	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return &Server{err: err}
+	}
+	s, err := startAt(name, args, dir, true)
+	if err != nil {
+		return &Server{err: err}
+	}
+	return s
+}
+
+func start(name string, args []string) (*Server, error) {
 	dir, err := os.MkdirTemp("", "yuqing-clickhouse-")
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), dir: dir, name: name, args: args}
+	return startAt(name, args, dir, false)
+}
+
+// startAt starts a server on dir, removed when the start fails unless keep.
+func startAt(name string, args []string, dir string, keep bool) (*Server, error) {
+	port, err := freePort()
+	if err != nil {
+		if !keep {
+			os.RemoveAll(dir)
+		}
+		return nil, err
+	}
+	s := &Server{addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), dir: dir, name: name, args: args, keep: keep}
 	if err := writeConfig(dir, port); err != nil {
-		os.RemoveAll(dir)
+		if !keep {
+			os.RemoveAll(dir)
+		}
 		return nil, err
 	}
 	if err := s.run(); err != nil {

@@ -340,3 +340,31 @@ CREATE MATERIALIZED VIEW IF NOT EXISTS `yuqing`.`post_rollup_view` TO `yuqing`.`
 SELECT scope, scope_key, dim, hour, sentiment, key, label, toInt64(sign) AS n, sign * weight AS w
 FROM `yuqing`.`post_counted` ARRAY JOIN r_scope AS scope, r_scope_key AS scope_key, r_dim AS dim, r_key AS key, r_label AS label, r_weight AS weight;
 
+-- migration 10: publish times of the counted posts, for the timeline (rollup.go)
+ALTER TABLE `yuqing`.`post_counted`
+    ADD COLUMN `published_ns` Int64;
+
+-- migration 11: the counted posts by publish time, for the parts of a window outside whole hours (rollup.go), filled with the rollup from the posts stored
+CREATE TABLE IF NOT EXISTS `yuqing`.`post_timeline`
+(
+    `hour` Int64,
+    `published_ns` Int64,
+    `id` String,
+    `written` UInt64,
+    `sign` Int8,
+    `sentiment` String,
+    `r_scope` Array(String),
+    `r_scope_key` Array(String),
+    `r_dim` Array(String),
+    `r_key` Array(String),
+    `r_label` Array(String),
+    `r_weight` Array(Float64)
+)
+ENGINE = ReplacingMergeTree()
+PARTITION BY toYYYYMM(toDateTime(hour * 3600 - 28800))
+ORDER BY (hour, published_ns, id, written, sign);
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS `yuqing`.`post_timeline_view` TO `yuqing`.`post_timeline` AS
+SELECT hour, published_ns, id, written, sign, sentiment, r_scope, r_scope_key, r_dim, r_key, r_label, r_weight
+FROM `yuqing`.`post_counted`;
+
