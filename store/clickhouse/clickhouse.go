@@ -357,35 +357,27 @@ func (s *Store) QueryPosts(ctx context.Context, q store.PostQuery) (store.PostPa
 }
 
 func (s *Store) queryPosts(ctx context.Context, q store.PostQuery) (store.PostPage, error) {
-	where, args, err := s.postFilter(q.Filter(), nil)
-	if err != nil {
-		return store.PostPage{}, err
-	}
 	limit, offset := q.Page()
-	from := s.table("posts") + " FINAL" + where
 	var page store.PostPage
 	if plan, ok := store.PlanRollup(q.Filter()); ok {
-		if page.Total, err = s.rollupTotal(ctx, plan); err != nil {
+		total, err := s.rollupTotal(ctx, plan)
+		if err != nil {
 			return store.PostPage{}, err
 		}
+		page.Total = total
 	} else {
+		winners, args, err := s.winning("id", q.Filter(), nil)
+		if err != nil {
+			return store.PostPage{}, err
+		}
 		var total uint64
-		if err := s.conn.QueryRow(ctx, "SELECT count() FROM "+from, args...).Scan(&total); err != nil {
+		if err := s.conn.QueryRow(ctx, "SELECT count() FROM "+winners, args...).Scan(&total); err != nil {
 			return store.PostPage{}, err
 		}
 		page.Total = int64(total)
 	}
 	if page.Total == 0 || offset >= int(page.Total) {
 		return page, nil
-	}
-	// LIMIT offset, count is the form every server version accepts.
-	order := "published_at_ns DESC, id DESC"
-	if q.Sort == store.SortHeat {
-		// Each post's hottest event, joined once for the query; a post of
-		// no event gets the join's default, below every event's heat.
-		from = fmt.Sprintf("%s FINAL ANY LEFT JOIN (SELECT arrayJoin(post_ids) AS id, max(heat) + 1 AS event_heat FROM %s FINAL WHERE merged_into = '' GROUP BY id) USING (id)%s",
-			s.table("posts"), s.table(store.TableEvents), where)
-		order = "event_heat DESC, " + order
 	}
 	if q.Sort != store.SortHeat && offset+limit <= maxNewestPage {
 		items, ok, err := s.newestPage(ctx, q.Filter(), limit, offset)
@@ -397,6 +389,19 @@ func (s *Store) queryPosts(ctx context.Context, q store.PostQuery) (store.PostPa
 			return page, nil
 		}
 	}
+	from, args, err := s.winning(columns(store.PostsTable), q.Filter(), nil)
+	if err != nil {
+		return store.PostPage{}, err
+	}
+	// LIMIT offset, count is the form every server version accepts.
+	order := "published_at_ns DESC, id DESC"
+	if q.Sort == store.SortHeat {
+		// Each post's hottest event, joined once for the query; a post of
+		// no event gets the join's default, below every event's heat.
+		from = fmt.Sprintf("%s ANY LEFT JOIN (SELECT arrayJoin(post_ids) AS id, max(heat) + 1 AS event_heat FROM %s FINAL WHERE merged_into = '' GROUP BY id) USING (id)",
+			from, s.table(store.TableEvents))
+		order = "event_heat DESC, " + order
+	}
 	page.Items, err = query(ctx, s, store.PostsTable, fmt.Sprintf("SELECT %s FROM %s ORDER BY %s LIMIT %d, %d",
 		columns(store.PostsTable), from, order, offset, limit), args...)
 	if err != nil {
@@ -406,7 +411,7 @@ func (s *Store) queryPosts(ctx context.Context, q store.PostQuery) (store.PostPa
 }
 
 // maxNewestPage bounds the pages newestPage reads (offset + limit): a
-// deeper page is read by sorting the winning versions (FINAL).
+// deeper page is read by sorting the winning versions (winning).
 const maxNewestPage = 1000
 
 // newestPage reads the page at limit and offset of the posts matching f,
