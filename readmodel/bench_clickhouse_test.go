@@ -25,9 +25,11 @@ import (
 // YUQING_BENCH_DIR set, the server's data are kept there and reused by the
 // next run that asks for as many posts, which migrates them first.
 func BenchmarkCockpitQueriesClickHouse(b *testing.B) {
-	srv := chtest.Start()
+	var srv *chtest.Server
 	if dir := os.Getenv("YUQING_BENCH_DIR"); dir != "" {
 		srv = chtest.StartIn(filepath.Join(dir, fmt.Sprintf("clickhouse-%d", benchPosts())))
+	} else {
+		srv = chtest.Start()
 	}
 	b.Cleanup(srv.Stop)
 	ctx := context.Background()
