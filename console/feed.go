@@ -62,26 +62,15 @@ func (c *Console) feedPage(w http.ResponseWriter, r *http.Request) {
 	}
 	pq := f.Posts(feedPageSize, (pageNo-1)*feedPageSize)
 	pq.Sort = sort
-	list, err := c.views.Posts(r.Context(), pq)
+	// The page, its facets and how many of the result belong to an event
+	// with an incident (the 已立案 facet), from one read.
+	found, err := c.views.Search(r.Context(), store.SearchQuery{PostQuery: pq, By: []store.Dimension{store.BySentiment, store.ByKind,
+		store.ByTier, store.BySource, store.ByTopic, store.ByRegion, store.ByScheme}, FacetLimit: 12})
 	if err != nil {
 		c.failPage(w, r, err)
 		return
 	}
-	// How many of the result belong to an event with an incident: the
-	// 已立案 facet.
-	withIncident := f
-	withIncident.HasIncident = true
-	inc, err := c.st.PostFacets(r.Context(), store.FacetQuery{Filter: withIncident})
-	if err != nil {
-		c.failPage(w, r, err)
-		return
-	}
-	facets, err := c.st.PostFacets(r.Context(), store.FacetQuery{Filter: f, By: []store.Dimension{store.BySentiment, store.ByKind,
-		store.ByTier, store.BySource, store.ByTopic, store.ByRegion, store.ByScheme}, Limit: 12})
-	if err != nil {
-		c.failPage(w, r, err)
-		return
-	}
+	list, facets := found.Posts, found.Facets
 	q := r.URL.Query()
 	q.Del("page")
 	link := func(param, value string) string {
@@ -105,7 +94,7 @@ func (c *Console) feedPage(w http.ResponseWriter, r *http.Request) {
 		{store.ByTier, "tier", "权威级别", nil}, {store.BySource, "source", "信息源", nil}, {store.ByTopic, "topic", "话题", nil},
 		{store.ByRegion, "region", "地区", nil}, {store.ByScheme, "scheme", "监测方案", nil},
 	}
-	fg := []facetGroup{{Param: "incident", Name: "处置", Values: []facetValue{{Key: "1", Name: "已立案事件的信息", Count: inc.Total,
+	fg := []facetGroup{{Param: "incident", Name: "处置", Values: []facetValue{{Key: "1", Name: "已立案事件的信息", Count: found.InIncident,
 		Link: link("incident", "1"), Active: f.HasIncident}}}}
 	for _, g := range groups {
 		grp := facetGroup{Param: g.param, Name: g.name}

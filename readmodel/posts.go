@@ -136,6 +136,37 @@ func (v *Views) Posts(ctx context.Context, q store.PostQuery) (PostList, error) 
 	return PostList{Total: page.Total, Items: items}, nil
 }
 
+// Search is what the feed shows of one filter: a page of posts, their
+// counts by dimension and how many belong to an event with an incident.
+type Search struct {
+	Posts      PostList
+	Facets     store.Facets
+	InIncident int64
+}
+
+// Search returns the page, the facets and the incident count of q from
+// one store call (store.Posts.SearchPosts), with the latest correction of
+// each post on the page overlaid.
+func (v *Views) Search(ctx context.Context, q store.SearchQuery) (Search, error) {
+	res, err := v.st.SearchPosts(ctx, q)
+	if err != nil {
+		return Search{}, fmt.Errorf("cannot search posts: %w", err)
+	}
+	ids := make([]string, len(res.Page.Items))
+	for i, p := range res.Page.Items {
+		ids[i] = p.ID
+	}
+	corrections, err := v.st.PostCorrections(ctx, ids)
+	if err != nil {
+		return Search{}, fmt.Errorf("cannot read the corrections of %d posts: %w", len(ids), err)
+	}
+	items := make([]PostItem, len(res.Page.Items))
+	for i, p := range res.Page.Items {
+		items[i] = NewPostItem(p, false, correctionOf(corrections, p.ID))
+	}
+	return Search{Posts: PostList{Total: res.Page.Total, Items: items}, Facets: res.Facets, InIncident: res.InIncident}, nil
+}
+
 // Post returns one post with its body and its latest correction
 // overlaid, or an error wrapping store.ErrNotFound.
 func (v *Views) Post(ctx context.Context, id string) (PostItem, error) {

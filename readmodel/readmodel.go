@@ -25,6 +25,9 @@ type PostReader interface {
 	GetPost(ctx context.Context, id string) (model.Post, error)
 	// QueryPosts returns a page of posts matching q, newest first.
 	QueryPosts(ctx context.Context, q store.PostQuery) (store.PostPage, error)
+	// SearchPosts returns a feed's page of posts with its facets (see
+	// store.Posts).
+	SearchPosts(ctx context.Context, q store.SearchQuery) (store.SearchResult, error)
 }
 
 // CorrectionReader reads officers' sentiment corrections.

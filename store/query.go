@@ -119,6 +119,32 @@ type PostPage struct {
 	Items []model.Post
 }
 
+// SearchQuery asks for a feed's page of posts and its facets (see
+// Posts.SearchPosts).
+type SearchQuery struct {
+	PostQuery
+	// By are the dimensions to count the matches by; FacetLimit, when
+	// positive, keeps at most that many values of each (as
+	// FacetQuery.Limit).
+	By         []Dimension
+	FacetLimit int
+}
+
+// Facets returns the facet query of q.
+func (q SearchQuery) Facets() FacetQuery {
+	return FacetQuery{Filter: q.Filter(), By: q.By, Limit: q.FacetLimit}
+}
+
+// SearchResult is what SearchPosts returns: Page.Total and Facets.Total
+// are the same count.
+type SearchResult struct {
+	Page   PostPage
+	Facets Facets
+	// InIncident is how many of the matches belong to an event with an
+	// incident.
+	InIncident int64
+}
+
 // CandidateQuery selects the candidates of a scheme back-test: the posts
 // matching Filter whose title or body contains at least one of Terms, as
 // a substring, ASCII letters matched case-insensitively. With no Terms,

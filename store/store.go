@@ -51,6 +51,13 @@ type Posts interface {
 	// QueryPosts returns the page of posts matching q, newest published
 	// first, with the total number of matches.
 	QueryPosts(ctx context.Context, q PostQuery) (PostPage, error)
+	// SearchPosts returns what a feed shows of one filter: the page of
+	// posts matching q.PostQuery (as QueryPosts gives it), their counts by
+	// each of q.By and in all (as PostFacets), and how many of them belong
+	// to an event with an incident (as Filter.HasIncident selects), from
+	// one read, so that a driver evaluates a full-text filter once rather
+	// than once per figure.
+	SearchPosts(ctx context.Context, q SearchQuery) (SearchResult, error)
 	// CountPosts returns how many distinct posts are stored.
 	CountPosts(ctx context.Context) (int64, error)
 	// QueryCandidates returns the posts matching q.Filter whose title or

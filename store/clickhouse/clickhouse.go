@@ -357,7 +357,6 @@ func (s *Store) QueryPosts(ctx context.Context, q store.PostQuery) (store.PostPa
 }
 
 func (s *Store) queryPosts(ctx context.Context, q store.PostQuery) (store.PostPage, error) {
-	limit, offset := q.Page()
 	var page store.PostPage
 	if plan, ok := store.PlanRollup(q.Filter()); ok {
 		total, err := s.rollupTotal(ctx, plan)
@@ -376,6 +375,14 @@ func (s *Store) queryPosts(ctx context.Context, q store.PostQuery) (store.PostPa
 		}
 		page.Total = int64(total)
 	}
+	return s.pageOf(ctx, q, page.Total)
+}
+
+// pageOf reads q's page of the posts matching its filter, of which there
+// are total.
+func (s *Store) pageOf(ctx context.Context, q store.PostQuery, total int64) (store.PostPage, error) {
+	limit, offset := q.Page()
+	page := store.PostPage{Total: total}
 	if page.Total == 0 || offset >= int(page.Total) {
 		return page, nil
 	}
@@ -408,6 +415,37 @@ func (s *Store) queryPosts(ctx context.Context, q store.PostQuery) (store.PostPa
 		return store.PostPage{}, err
 	}
 	return page, nil
+}
+
+// SearchPosts returns a feed's page of posts, its facets and how many of
+// them belong to an event with an incident. ClickHouse has no read
+// transaction, so each figure is as of its own query (as PostFacets'); the
+// page's total is the facets' total.
+func (s *Store) SearchPosts(ctx context.Context, q store.SearchQuery) (store.SearchResult, error) {
+	start := time.Now()
+	out, err := s.searchPosts(ctx, q)
+	s.metrics.QueryDone("search_posts", start, err)
+	if err != nil {
+		return store.SearchResult{}, fmt.Errorf("cannot search posts %+v: %w", q, err)
+	}
+	return out, nil
+}
+
+func (s *Store) searchPosts(ctx context.Context, q store.SearchQuery) (store.SearchResult, error) {
+	var out store.SearchResult
+	var err error
+	if out.Facets, err = s.postFacets(ctx, q.Facets()); err != nil {
+		return out, err
+	}
+	inc := q.Facets()
+	inc.HasIncident, inc.By = true, nil
+	incident, err := s.postFacets(ctx, inc)
+	if err != nil {
+		return out, err
+	}
+	out.InIncident = incident.Total
+	out.Page, err = s.pageOf(ctx, q.PostQuery, out.Facets.Total)
+	return out, err
 }
 
 // maxNewestPage bounds the pages newestPage reads (offset + limit): a

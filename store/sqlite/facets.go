@@ -31,48 +31,57 @@ import (
 // the greatest name they are given, empty where none), as the lists are
 // stored (JSON of model.Topic, model.Region, model.SchemeHit). Values are
 // ordered by count, most first, then by key (byte order, as SQLite's).
-func facetsOnce(ctx context.Context, tx *sql.Tx, where string, args []any, dims []store.Dimension, limit int) (int64, map[store.Dimension][]store.FacetValue, error) {
+//
+// With incident, it also counts the posts that belong to an event with an
+// incident (as Filter.HasIncident selects them), else that count is 0.
+func facetsOnce(ctx context.Context, tx *sql.Tx, where string, args []any, dims []store.Dimension, limit int, incident bool) (
+	total int64, by map[store.Dimension][]store.FacetValue, inIncident int64, err error) {
 	counters := make([]facetCounter, len(dims))
 	cols := []string{`1`}
+	if incident {
+		cols[0] = `posts.id IN (SELECT j.value FROM events e, json_each(e.post_ids) j WHERE e.incident_id != '' AND e.merged_into = '')`
+	}
 	for i, dim := range dims {
 		c, err := newFacetCounter(dim, len(cols))
 		if err != nil {
-			return 0, nil, err
+			return 0, nil, 0, err
 		}
 		counters[i] = c
 		cols = append(cols, c.columns()...)
 	}
 	rows, err := tx.QueryContext(ctx, `SELECT `+strings.Join(cols, ", ")+` FROM posts`+where, args...)
 	if err != nil {
-		return 0, nil, err
+		return 0, nil, 0, err
 	}
 	raw := make([]sql.RawBytes, len(cols))
 	dest := make([]any, len(cols))
 	for i := range raw {
 		dest[i] = &raw[i]
 	}
-	var total int64
 	for rows.Next() {
 		if err := rows.Scan(dest...); err != nil {
 			rows.Close()
-			return 0, nil, err
+			return 0, nil, 0, err
 		}
 		total++
+		if incident && string(raw[0]) == "1" {
+			inIncident++
+		}
 		for i := range counters {
 			if err := counters[i].add(raw); err != nil {
 				rows.Close()
-				return 0, nil, fmt.Errorf("cannot count posts by %s: %w", dims[i], err)
+				return 0, nil, 0, fmt.Errorf("cannot count posts by %s: %w", dims[i], err)
 			}
 		}
 	}
 	if err := rowsDone(rows); err != nil {
-		return 0, nil, err
+		return 0, nil, 0, err
 	}
-	by := map[store.Dimension][]store.FacetValue{}
+	by = map[store.Dimension][]store.FacetValue{}
 	for i, dim := range dims {
 		by[dim] = counters[i].top(limit)
 	}
-	return total, by, nil
+	return total, by, inIncident, nil
 }
 
 // facetCount is one key's count and label.

@@ -296,7 +296,7 @@ func (s *Store) PostFacets(ctx context.Context, q store.FacetQuery) (store.Facet
 		if err != nil {
 			return err
 		}
-		out.Total, out.By, err = facetsOnce(ctx, tx, where, args, q.By, limit)
+		out.Total, out.By, _, err = facetsOnce(ctx, tx, where, args, q.By, limit, false)
 		return err
 	})
 	if err != nil {

@@ -414,7 +414,6 @@ func (s *Store) QueryPosts(ctx context.Context, q store.PostQuery) (store.PostPa
 }
 
 func (s *Store) queryPosts(ctx context.Context, q store.PostQuery) (store.PostPage, error) {
-	limit, offset := q.Page()
 	tx, err := s.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return store.PostPage{}, err
@@ -437,32 +436,88 @@ func (s *Store) queryPosts(ctx context.Context, q store.PostQuery) (store.PostPa
 	if err != nil {
 		return store.PostPage{}, err
 	}
-	if page.Total == 0 || offset >= int(page.Total) {
-		return page, nil
-	}
-	if q.Sort == store.SortHeat {
-		page.Items, err = heatPage(ctx, tx, where, args, limit, offset)
-		if err != nil {
-			return store.PostPage{}, err
-		}
-		return page, nil
-	}
-	if page.Total >= manyMatches {
-		items, ok, err := scanPage(ctx, tx, q.Filter(), page.Total, limit, offset)
-		if err != nil {
-			return store.PostPage{}, err
-		}
-		if ok {
-			page.Items = items
-			return page, nil
-		}
-	}
-	page.Items, err = query(ctx, tx, store.PostsTable, `SELECT `+columns(store.PostsTable)+` FROM posts`+newestFirst(where, page.Total)+
-		` ORDER BY published_at DESC, id DESC LIMIT ? OFFSET ?`, append(args, limit, offset)...)
+	page.Items, err = pageOf(ctx, tx, q, where, args, page.Total)
 	if err != nil {
 		return store.PostPage{}, err
 	}
 	return page, nil
+}
+
+// pageOf reads q's page of the posts where selects (q's filter, planned),
+// of which there are total: nil when the page is past them.
+func pageOf(ctx context.Context, tx *sql.Tx, q store.PostQuery, where string, args []any, total int64) ([]model.Post, error) {
+	limit, offset := q.Page()
+	if total == 0 || offset >= int(total) {
+		return nil, nil
+	}
+	if q.Sort == store.SortHeat {
+		return heatPage(ctx, tx, where, args, limit, offset)
+	}
+	if total >= manyMatches {
+		items, ok, err := scanPage(ctx, tx, q.Filter(), total, limit, offset)
+		if err != nil || ok {
+			return items, err
+		}
+	}
+	return query(ctx, tx, store.PostsTable, `SELECT `+columns(store.PostsTable)+` FROM posts`+newestFirst(where, total)+
+		` ORDER BY published_at DESC, id DESC LIMIT ? OFFSET ?`, append(args, limit, offset)...)
+}
+
+// SearchPosts returns a feed's page of posts, its facets and how many of
+// them belong to an event with an incident, in one read transaction. A
+// filter the rollup cannot answer is evaluated once for all the figures
+// (facetsOnce, with the incident's count as one more column), and the page
+// is read knowing the total; one the rollup answers is counted from it.
+func (s *Store) SearchPosts(ctx context.Context, q store.SearchQuery) (store.SearchResult, error) {
+	fq := q.Facets()
+	if err := fq.Check(); err != nil {
+		return store.SearchResult{}, fmt.Errorf("cannot search posts: %w", err)
+	}
+	var out store.SearchResult
+	err := s.readTx(ctx, "search_posts", func(tx *sql.Tx) error {
+		f := q.Filter()
+		limit := fq.Limit
+		if limit <= 0 {
+			limit = -1 // SQLite: no limit
+		}
+		terms, err := planTerms(ctx, tx, f)
+		if err != nil {
+			return err
+		}
+		where, args, err := postFilterPlan(f, nil, terms)
+		if err != nil {
+			return err
+		}
+		out.Facets.By = map[store.Dimension][]store.FacetValue{}
+		if plan, ok := planRollup(f); ok {
+			if out.Facets.Total, err = rollupTotal(ctx, tx, plan); err != nil {
+				return err
+			}
+			for _, dim := range q.By {
+				if out.Facets.By[dim], err = rollupCounts(ctx, tx, plan, dim, limit); err != nil {
+					return err
+				}
+			}
+			inc := f
+			inc.HasIncident = true
+			iwhere, iargs, err := postFilterPlan(inc, nil, terms)
+			if err != nil {
+				return err
+			}
+			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM posts`+iwhere, iargs...).Scan(&out.InIncident); err != nil {
+				return err
+			}
+		} else if out.Facets.Total, out.Facets.By, out.InIncident, err = facetsOnce(ctx, tx, where, args, q.By, limit, true); err != nil {
+			return err
+		}
+		out.Page.Total = out.Facets.Total
+		out.Page.Items, err = pageOf(ctx, tx, q.PostQuery, where, args, out.Page.Total)
+		return err
+	})
+	if err != nil {
+		return store.SearchResult{}, fmt.Errorf("cannot search posts %+v: %w", q, err)
+	}
+	return out, nil
 }
 
 // eventHeat is each post's hottest event not merged into another: its

@@ -36,6 +36,7 @@ func RunAggregates(t *testing.T, open Opener) {
 		{"Candidates", testCandidates},
 		{"EventFilters", testEventFilters},
 		{"CountsAfterChanges", testCountsAfterChanges},
+		{"SearchPosts", testSearchPosts},
 	})
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 
@@ -134,5 +135,90 @@ func testCountsAfterChanges(t *testing.T, s store.Store) {
 		if err != nil || err2 != nil || !reflect.DeepEqual(terms, termsByText) {
 			t.Errorf("TopTerms(%s) = %+v, %v; by the full-text path %+v, %v", name, terms, err, termsByText, err2)
 		}
+	}
+}
+
+// testSearchPosts checks that SearchPosts gives what QueryPosts, PostFacets
+// and a has-incident count give of the same filter, on the filters of the
+// rollup and of the full-text path, with events holding an incident over
+// some of the posts (one merged away, whose incident does not count).
+func testSearchPosts(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	fx := newFixture()
+	fx.load(t, s)
+	var ids []string
+	for id := range fx.posts {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	ev := func(id, incident, merged string, posts ...string) model.Event {
+		e := NewEvent(id, 1, fixtureStart.AddDate(0, 0, 3))
+		e.IncidentID, e.MergedInto, e.PostIDs = incident, merged, posts
+		return e
+	}
+	var incident []string // the posts of SE-A, the one event with an incident not merged
+	for i := 0; i < len(ids); i += 3 {
+		incident = append(incident, ids[i])
+	}
+	var others, merged []string
+	for i := 1; i < len(ids); i += 5 {
+		others = append(others, ids[i])
+	}
+	for i := 2; i < len(ids); i += 7 {
+		merged = append(merged, ids[i])
+	}
+	counted := 0
+	if err := s.UpsertEvents(ctx, []model.Event{
+		ev("SE-A", "INC-SA", "", incident...), ev("SE-B", "", "", others...), ev("SE-M", "INC-SM", "SE-A", merged...),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	filters := rollupFilters()
+	for name, f := range rollupFilters() {
+		f.Text = every
+		filters[name+", full text"] = f
+	}
+	filters["term, negative"] = store.Filter{Text: fixtureTopics[0], Sentiment: model.Negative}
+	for name, f := range filters {
+		for _, pg := range [][2]int{{5, 0}, {20, 10}} {
+			pq := f.Posts(pg[0], pg[1])
+			q := store.SearchQuery{PostQuery: pq, By: store.Dimensions, FacetLimit: 3}
+			got, err := s.SearchPosts(ctx, q)
+			if err != nil {
+				t.Fatalf("SearchPosts(%s): %v", name, err)
+			}
+			page := queryPosts(t, s, pq)
+			if got.Page.Total != page.Total || !slices.EqualFunc(got.Page.Items, page.Items, func(a, b model.Post) bool { return a.ID == b.ID }) {
+				t.Errorf("SearchPosts(%s) page %v: total %d, %d posts; QueryPosts: total %d, %d posts", name, pg, got.Page.Total, len(got.Page.Items), page.Total, len(page.Items))
+			}
+			facets, err := s.PostFacets(ctx, q.Facets())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got.Facets, facets) {
+				t.Errorf("SearchPosts(%s) facets:\n got %+v\nwant %+v", name, got.Facets, facets)
+			}
+			var want int64
+			for _, p := range fx.matching(f) {
+				if slices.Contains(incident, p.ID) {
+					want++
+				}
+			}
+			inc := f
+			inc.HasIncident = true
+			incFacets, err := s.PostFacets(ctx, store.FacetQuery{Filter: inc})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want > 0 {
+				counted++
+			}
+			if got.InIncident != want || incFacets.Total != want {
+				t.Errorf("SearchPosts(%s) in incident = %d, has-incident filter counts %d; want %d", name, got.InIncident, incFacets.Total, want)
+			}
+		}
+	}
+	if counted == 0 {
+		t.Error("no filter selects a post of the incident")
 	}
 }
