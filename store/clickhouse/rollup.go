@@ -355,10 +355,18 @@ func (s *Store) statesOf(ctx context.Context, ids []string) (map[string]counted,
 	return states, labels, nil
 }
 
+// backfillChunk is about how many posts the backfill reads per query: it
+// reads the posts in ranges of IDs, each through the sorting key, so no
+// query streams the whole table (one SELECT over 10 M posts FINAL outlived
+// the client's read timeout). A variable so the test can use many ranges.
+var backfillChunk = 20000
+
 // backfillRollup counts every stored post into an empty rollup and
 // timeline: migration 11, which completes them, runs it. A step
 // interrupted half-way is run again from the start, so what it counted is
-// truncated first.
+// truncated first. Each post counts in its highest version, found across
+// partitions (a newer version that moved month is not merged with the
+// older one) and across copies not merged yet.
 func backfillRollup(ctx context.Context, s *Store) error {
 	for _, t := range []string{"post_counted", "post_rollup", "post_timeline"} {
 		name, on := t, ""
@@ -377,42 +385,71 @@ func backfillRollup(ctx context.Context, s *Store) error {
 	for _, c := range cs {
 		labels[c.PostID] = c.Label
 	}
-	rows, err := s.conn.Query(ctx, "SELECT "+columns(store.PostsTable)+" FROM "+s.table(store.TablePosts)+" FINAL")
+	bounds, err := s.idBounds(ctx, backfillChunk)
 	if err != nil {
 		return err
 	}
-	defer rows.Close()
 	var batch []countedRow
-	for rows.Next() {
-		dest, row := store.PostsTable.Scanner(layout)
-		if err := rows.Scan(dest...); err != nil {
-			return err
+	for i := 0; i <= len(bounds); i++ {
+		var conds []string
+		var args []any
+		if i > 0 {
+			conds, args = append(conds, "id >= ?"), append(args, bounds[i-1])
 		}
-		p, err := row()
+		if i < len(bounds) {
+			conds, args = append(conds, "id < ?"), append(args, bounds[i])
+		}
+		where := ""
+		if len(conds) > 0 {
+			where = " WHERE " + strings.Join(conds, " AND ")
+		}
+		posts, err := query(ctx, s, store.PostsTable, "SELECT "+columns(store.PostsTable)+" FROM "+s.table(store.TablePosts)+
+			where+" ORDER BY id, version DESC LIMIT 1 BY id", args...)
 		if err != nil {
-			return err
+			return fmt.Errorf("cannot read the posts to count (range %d of %d): %w", i+1, len(bounds)+1, err)
 		}
-		hour, rr, ok := store.RollupRowsOf(&p)
-		if !ok {
-			continue
+		for j := range posts {
+			p := &posts[j]
+			hour, rr, ok := store.RollupRowsOf(p)
+			if !ok {
+				continue
+			}
+			published, _ := store.UnixNanos("published_at", p.PublishedAt) // valid: RollupRowsOf took it
+			sentiment := p.Sentiment.Label
+			if l, ok := labels[p.ID]; ok {
+				sentiment = l
+			}
+			batch = append(batch, countedRow{id: p.ID, sign: 1, counted: counted{written: 1, version: p.Version, hour: hour, published: published, sentiment: sentiment, rows: rr}})
 		}
-		published, _ := store.UnixNanos("published_at", p.PublishedAt) // valid: RollupRowsOf took it
-		sentiment := p.Sentiment.Label
-		if l, ok := labels[p.ID]; ok {
-			sentiment = l
-		}
-		batch = append(batch, countedRow{id: p.ID, sign: 1, counted: counted{written: 1, version: p.Version, hour: hour, published: published, sentiment: sentiment, rows: rr}})
-		if len(batch) == 20000 {
+		if len(batch) >= 20000 {
 			if err := s.insertCounted(ctx, batch); err != nil {
 				return err
 			}
 			batch = batch[:0]
 		}
 	}
-	if err := rows.Err(); err != nil {
-		return err
-	}
 	return s.insertCounted(ctx, batch)
+}
+
+// idBounds returns sorted post IDs that cut the posts into ranges of
+// about chunk posts each: the IDs whose hash is a multiple of chunk, a
+// sample the server draws reading only the ID column. Nil when the posts
+// are fewer than a few chunks.
+func (s *Store) idBounds(ctx context.Context, chunk int) ([]string, error) {
+	rows, err := s.conn.Query(ctx, "SELECT DISTINCT id FROM "+s.table(store.TablePosts)+" WHERE cityHash64(id) % ? = 0 ORDER BY id", uint64(chunk))
+	if err != nil {
+		return nil, fmt.Errorf("cannot cut the posts into ranges: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
 }
 
 // rollupWhere is the condition on post_rollup of the plan's rows of dim,

@@ -16,7 +16,8 @@ import (
 )
 
 // rollupPosts are posts over a few hours that differ in every counted
-// dimension, and a newer version of some of them.
+// dimension, and a newer version of some of them (one published in the
+// next month).
 func rollupPosts() (posts, newer []model.Post) {
 	start := time.Date(2026, 11, 30, 9, 0, 0, 0, model.China)
 	sentiments := []string{model.Negative, model.Neutral, model.Positive}
@@ -34,6 +35,9 @@ func rollupPosts() (posts, newer []model.Post) {
 			q.Version = 2
 			q.PublishedAt = q.PublishedAt.Add(95 * time.Minute)
 			q.Topics = []model.Topic{{Name: "教育", Score: 0.5}}
+			if i == 20 { // moves month, so into another partition
+				q.PublishedAt = time.Date(2026, 12, 1, 10, 0, 0, 0, model.China)
+			}
 			newer = append(newer, q)
 		}
 	}
@@ -100,9 +104,11 @@ func timelineContent(t *testing.T, s *Store) []string {
 // rollup and the timeline counts the posts stored before it exactly as
 // writing them after it does (with a newer version and a correction), and
 // that running the backfill again (an interrupted step re-run) changes
-// nothing.
+// nothing. The backfill reads the posts in many ranges of IDs here.
 func TestRollupBackfill(t *testing.T) {
 	ctx := context.Background()
+	defer func(n int) { backfillChunk = n }(backfillChunk)
+	backfillChunk = 4
 	posts, newer := rollupPosts()
 	correction := model.SentimentCorrection{ID: "c1", PostID: "r01", Label: model.Negative, By: "monitor",
 		At: time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC), ModelLabel: model.Neutral, Title: "t", Body: "b"}
@@ -144,6 +150,9 @@ func TestRollupBackfill(t *testing.T) {
 	}
 	migrated := open(t, cfg, prometheus.NewRegistry())
 	defer migrated.Close()
+	if bounds, err := migrated.idBounds(ctx, backfillChunk); err != nil || len(bounds) < 2 {
+		t.Fatalf("the backfill cut the posts into %d ranges (%v), want several", len(bounds)+1, err)
+	}
 
 	want := rollupContent(t, live)
 	if len(want) == 0 {
