@@ -23,17 +23,23 @@ import (
 // posts, written through the store in batches of 20 000, on a server
 // started from PATH for the benchmark (chtest; skipped without one). With
 // YUQING_BENCH_DIR set, the server's data are kept there and reused by the
-// next run that asks for as many posts, which migrates them first.
+// next run that asks for as many posts, which migrates them first. With
+// YUQING_BENCH_CLICKHOUSE set to a server's native address, that server
+// is used instead (one started by hand, say with query logging on).
 func BenchmarkCockpitQueriesClickHouse(b *testing.B) {
-	var srv *chtest.Server
-	if dir := os.Getenv("YUQING_BENCH_DIR"); dir != "" {
-		srv = chtest.StartIn(filepath.Join(dir, fmt.Sprintf("clickhouse-%d", benchPosts())))
-	} else {
-		srv = chtest.Start()
+	addr := os.Getenv("YUQING_BENCH_CLICKHOUSE")
+	if addr == "" {
+		var srv *chtest.Server
+		if dir := os.Getenv("YUQING_BENCH_DIR"); dir != "" {
+			srv = chtest.StartIn(filepath.Join(dir, fmt.Sprintf("clickhouse-%d", benchPosts())))
+		} else {
+			srv = chtest.Start()
+		}
+		b.Cleanup(srv.Stop)
+		addr = srv.Addr(b)
 	}
-	b.Cleanup(srv.Stop)
 	ctx := context.Background()
-	cfg := config.ClickHouseConfig{Addrs: []string{srv.Addr(b)}, Database: "yuqing_bench", Username: "default", DialTimeout: 5 * time.Second}
+	cfg := config.ClickHouseConfig{Addrs: []string{addr}, Database: "yuqing_bench", Username: "default", DialTimeout: 5 * time.Second}
 	log := slog.New(slog.DiscardHandler)
 	if err := clickhouse.Migrate(ctx, cfg, log); err != nil {
 		b.Fatal(err)

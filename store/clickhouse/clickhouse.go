@@ -434,6 +434,28 @@ func (s *Store) SearchPosts(ctx context.Context, q store.SearchQuery) (store.Sea
 func (s *Store) searchPosts(ctx context.Context, q store.SearchQuery) (store.SearchResult, error) {
 	var out store.SearchResult
 	var err error
+	if _, ok := store.PlanRollup(q.Filter()); !ok {
+		// Counted from the posts: every figure and a page newest first
+		// from one read (facetsOnce).
+		limit, offset := q.Page()
+		newest := 0
+		if q.Sort != store.SortHeat && offset+limit <= maxNewestPage {
+			newest = offset + limit
+		}
+		var ids []string
+		if out.Facets, out.InIncident, ids, err = s.facetsOnce(ctx, q.Facets(), true, newest); err != nil {
+			return out, err
+		}
+		if newest == 0 {
+			out.Page, err = s.pageOf(ctx, q.PostQuery, out.Facets.Total)
+			return out, err
+		}
+		out.Page.Total = out.Facets.Total
+		if offset < len(ids) {
+			out.Page.Items, err = s.postsByID(ctx, ids[offset:])
+		}
+		return out, err
+	}
 	if out.Facets, err = s.postFacets(ctx, q.Facets()); err != nil {
 		return out, err
 	}

@@ -135,6 +135,14 @@ var migrations = []migration{
 		},
 		backfill: backfillRollup,
 	},
+	{
+		version: 12,
+		name:    "the superseded versions of posts, for reads without FINAL (superseded.go), filled from the posts stored",
+		stmts: func(database, cluster string, f features, o schemaOptions) []string {
+			return creates(database, cluster, f, postSupersededTable(o))
+		},
+		backfill: backfillSuperseded,
+	},
 }
 
 // creates returns the statements that create tables (see createStmts).

@@ -122,13 +122,11 @@ func (s *Store) filterParts(f store.Filter, anyTerms []string) (inner, outer str
 //
 // The rows of any version matching the filter are found with the pruning
 // of month partitions (filterParts' inner conditions); of those, a row is
-// kept when its version is the highest of its ID, over every row of the
-// ID in the table (the sorting key finds the IDs' granules; no partition
-// is pruned there, as a newer version may have moved to another month).
-// A winning version that matches is among the matching rows, and one that
-// does not match leaves its ID out, as after FINAL. LIMIT 1 BY id drops
-// the copies of a version written twice and not merged yet. The filter is
-// evaluated twice, once for the IDs and once for the rows.
+// kept unless its (id, version) is recorded superseded (superseded.go)
+// in the window's hours. A winning version that matches is among the
+// matching rows, and one that does not match leaves its ID out, as after
+// FINAL. LIMIT 1 BY id drops the copies of a version written twice and
+// not merged yet. The filter is evaluated once.
 func (s *Store) winning(cols string, f store.Filter, anyTerms []string) (string, []any, error) {
 	inner, _, args, err := s.filterParts(f, anyTerms)
 	if err != nil {
@@ -138,9 +136,12 @@ func (s *Store) winning(cols string, f store.Filter, anyTerms []string) (string,
 	if inner == "" {
 		return fmt.Sprintf("(SELECT %s FROM %s FINAL)", cols, posts), nil, nil
 	}
-	return fmt.Sprintf("(SELECT %[1]s FROM %[2]s WHERE %[3]s AND (id, version) IN"+
-		" (SELECT id, max(version) FROM %[2]s WHERE id IN (SELECT id FROM %[2]s WHERE %[3]s) GROUP BY id) LIMIT 1 BY id)",
-		cols, posts, inner), append(slices.Clone(args), args...), nil
+	sup, supArgs, err := s.supersededIn(f)
+	if err != nil {
+		return "", nil, err
+	}
+	return fmt.Sprintf("(SELECT %s FROM %s WHERE %s AND (id, version) NOT IN %s LIMIT 1 BY id)",
+		cols, posts, inner, sup), append(slices.Clone(args), supArgs...), nil
 }
 
 // containsTerm is the condition, with two placeholders for term, that the
@@ -303,50 +304,8 @@ func (s *Store) postFacets(ctx context.Context, q store.FacetQuery) (store.Facet
 		}
 		return out, nil
 	}
-	from, args, err := s.winning("id", q.Filter, nil)
-	if err != nil {
-		return store.Facets{}, err
-	}
-	var total uint64
-	if err := s.conn.QueryRow(ctx, "SELECT count() FROM "+from, args...).Scan(&total); err != nil {
-		return store.Facets{}, err
-	}
-	out.Total = int64(total)
-	limit := ""
-	if q.Limit > 0 {
-		limit = fmt.Sprintf(" LIMIT %d", q.Limit)
-	}
-	for _, dim := range q.By {
-		d := s.dimensionOf(dim)
-		from, args, err := s.winning("id, "+d.cols, q.Filter, nil)
-		if err != nil {
-			return store.Facets{}, err
-		}
-		rows, err := s.conn.Query(ctx, fmt.Sprintf("SELECT toString(%s) AS k, toString(max(%s)), %s AS n FROM %s%s GROUP BY k ORDER BY n DESC, k%s",
-			d.key, d.label, d.count, from, d.join, limit), args...)
-		if err != nil {
-			return store.Facets{}, err
-		}
-		values := []store.FacetValue{}
-		for rows.Next() {
-			var (
-				v store.FacetValue
-				n uint64
-			)
-			if err := rows.Scan(&v.Key, &v.Label, &n); err != nil {
-				rows.Close()
-				return store.Facets{}, err
-			}
-			v.Count = int64(n)
-			values = append(values, v)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return store.Facets{}, err
-		}
-		out.By[dim] = values
-	}
-	return out, nil
+	out, _, _, err = s.facetsOnce(ctx, q, false, 0)
+	return out, err
 }
 
 // TopTerms returns the keywords of the most posts matching q.

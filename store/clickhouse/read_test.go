@@ -41,9 +41,14 @@ func TestWinningAgreesWithFinal(t *testing.T) {
 			newer = append(newer, q)
 		}
 	}
-	// Every batch twice: the copies of one version stay unmerged.
-	for _, batch := range [][]model.Post{posts, newer, newer} {
-		if err := insert(ctx, s, store.PostsTable, batch); err != nil {
+	// The newer versions twice: the copies of one version stay unmerged.
+	// Then the older versions of some again, after the newer (a replay).
+	var replayed []model.Post
+	for i := 0; i < len(posts); i += 6 {
+		replayed = append(replayed, posts[i])
+	}
+	for _, batch := range [][]model.Post{posts, newer, newer, replayed} {
+		if err := s.UpsertPosts(ctx, batch); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -280,6 +280,7 @@ func (s *Store) countPosts(ctx context.Context, posts []model.Post) (int, error)
 		return 0, err
 	}
 	var out []countedRow
+	var superseded []supersededRow
 	for i := range posts {
 		p := &posts[i]
 		hour, rows, ok := store.RollupRowsOf(p)
@@ -293,6 +294,12 @@ func (s *Store) countPosts(ctx context.Context, posts []model.Post) (int, error)
 		}
 		next := counted{version: p.Version, hour: hour, published: published, sentiment: sentiment, rows: rows}
 		old, had := current[p.ID]
+		switch {
+		case had && p.Version < old.version: // written after a higher version (superseded.go)
+			superseded = append(superseded, supersededRow{id: p.ID, version: p.Version, hour: hour})
+		case had && p.Version > old.version:
+			superseded = append(superseded, supersededRow{id: p.ID, version: old.version, hour: old.hour})
+		}
 		if had && (p.Version < old.version || next.same(old)) {
 			continue
 		}
@@ -304,6 +311,11 @@ func (s *Store) countPosts(ctx context.Context, posts []model.Post) (int, error)
 		}
 		out = append(out, countedRow{id: p.ID, sign: 1, counted: next})
 		current[p.ID] = next
+	}
+	// Before the log: a retry after a failure between the two finds the
+	// old state again and records the same versions, which merge as one.
+	if err := s.insertSuperseded(ctx, superseded); err != nil {
+		return 0, fmt.Errorf("cannot record %d superseded versions: %w", len(superseded), err)
 	}
 	return len(out), s.insertCounted(ctx, out)
 }
@@ -364,9 +376,8 @@ var backfillChunk = 20000
 // backfillRollup counts every stored post into an empty rollup and
 // timeline: migration 11, which completes them, runs it. A step
 // interrupted half-way is run again from the start, so what it counted is
-// truncated first. Each post counts in its highest version, found across
-// partitions (a newer version that moved month is not merged with the
-// older one) and across copies not merged yet.
+// truncated first. Each post counts once, in its highest version, over
+// every partition and every copy not merged yet, as FINAL would give it.
 func backfillRollup(ctx context.Context, s *Store) error {
 	for _, t := range []string{"post_counted", "post_rollup", "post_timeline"} {
 		name, on := t, ""
@@ -391,20 +402,9 @@ func backfillRollup(ctx context.Context, s *Store) error {
 	}
 	var batch []countedRow
 	for i := 0; i <= len(bounds); i++ {
-		var conds []string
-		var args []any
-		if i > 0 {
-			conds, args = append(conds, "id >= ?"), append(args, bounds[i-1])
-		}
-		if i < len(bounds) {
-			conds, args = append(conds, "id < ?"), append(args, bounds[i])
-		}
-		where := ""
-		if len(conds) > 0 {
-			where = " WHERE " + strings.Join(conds, " AND ")
-		}
+		where, args := idRange(bounds, i)
 		posts, err := query(ctx, s, store.PostsTable, "SELECT "+columns(store.PostsTable)+" FROM "+s.table(store.TablePosts)+
-			where+" ORDER BY id, version DESC LIMIT 1 BY id", args...)
+			" WHERE "+where+" ORDER BY id, version DESC LIMIT 1 BY id", args...)
 		if err != nil {
 			return fmt.Errorf("cannot read the posts to count (range %d of %d): %w", i+1, len(bounds)+1, err)
 		}
@@ -475,15 +475,8 @@ func rollupWhere(p store.RollupPlan, dim string) (string, []any) {
 // columns sign, sentiment, key, label, weight and published_ns. An edge
 // spans at most two hours, which the sorting key finds.
 func (s *Store) timelineFrom(p store.RollupPlan, dim string, edge [2]int64) (string, []any) {
-	hour := func(ns int64) int64 { // the China hour of ns, rounded down
-		h := (ns + store.ChinaOffsetNanos) / int64(time.Hour)
-		if (ns+store.ChinaOffsetNanos)%int64(time.Hour) < 0 {
-			h--
-		}
-		return h
-	}
 	conds := []string{"hour >= ?", "hour <= ?", "published_ns >= ?", "published_ns < ?", "scope = ?", "scope_key = ?", "dim = ?"}
-	args := []any{hour(edge[0]), hour(edge[1] - 1), edge[0], edge[1], p.Scope, p.ScopeKey, dim}
+	args := []any{chinaHour(edge[0]), chinaHour(edge[1] - 1), edge[0], edge[1], p.Scope, p.ScopeKey, dim}
 	if p.Sentiment != "" {
 		conds, args = append(conds, "sentiment = ?"), append(args, p.Sentiment)
 	}

@@ -72,6 +72,33 @@ func rollupContent(t *testing.T, s *Store) []string {
 	return out
 }
 
+// supersededContent returns the versions post_superseded records, one line
+// each.
+func supersededContent(t *testing.T, s *Store) []string {
+	t.Helper()
+	rows, err := s.conn.Query(context.Background(), "SELECT DISTINCT id, version, hour FROM "+s.table("post_superseded")+" ORDER BY id, version")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var (
+			id      string
+			version uint64
+			hour    int64
+		)
+		if err := rows.Scan(&id, &version, &hour); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, fmt.Sprint(id, "|", version, "|", hour))
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
 // timelineContent returns the states post_timeline counts (the log rows
 // whose signs do not cancel), one line each.
 func timelineContent(t *testing.T, s *Store) []string {
@@ -167,6 +194,13 @@ func TestRollupBackfill(t *testing.T) {
 	}
 	if got := timelineContent(t, migrated); !slices.Equal(got, wantTimeline) {
 		t.Errorf("timeline after the backfill:\n%v\nafter writing through the store:\n%v", got, wantTimeline)
+	}
+	wantSuperseded := supersededContent(t, live)
+	if len(wantSuperseded) != len(newer) {
+		t.Errorf("the store recorded %d superseded versions, want one per newer version (%d): %v", len(wantSuperseded), len(newer), wantSuperseded)
+	}
+	if got := supersededContent(t, migrated); !slices.Equal(got, wantSuperseded) {
+		t.Errorf("superseded versions after the backfill:\n%v\nafter writing through the store:\n%v", got, wantSuperseded)
 	}
 	if err := backfillRollup(ctx, migrated); err != nil {
 		t.Fatal(err)

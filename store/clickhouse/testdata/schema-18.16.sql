@@ -368,3 +368,14 @@ CREATE MATERIALIZED VIEW IF NOT EXISTS `yuqing`.`post_timeline_view` TO `yuqing`
 SELECT hour, published_ns, id, written, sign, sentiment, r_scope, r_scope_key, r_dim, r_key, r_label, r_weight
 FROM `yuqing`.`post_counted`;
 
+-- migration 12: the superseded versions of posts, for reads without FINAL (superseded.go), filled from the posts stored
+CREATE TABLE IF NOT EXISTS `yuqing`.`post_superseded`
+(
+    `id` String,
+    `version` UInt64,
+    `hour` Int64
+)
+ENGINE = ReplacingMergeTree()
+PARTITION BY toYYYYMM(toDateTime(hour * 3600 - 28800))
+ORDER BY (id, version);
+

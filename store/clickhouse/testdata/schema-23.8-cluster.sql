@@ -452,3 +452,18 @@ CREATE MATERIALIZED VIEW IF NOT EXISTS `yuqing`.`post_timeline_view` ON CLUSTER 
 SELECT hour, published_ns, id, written, sign, sentiment, r_scope, r_scope_key, r_dim, r_key, r_label, r_weight
 FROM `yuqing`.`post_counted_local`;
 
+-- migration 12: the superseded versions of posts, for reads without FINAL (superseded.go), filled from the posts stored
+CREATE TABLE IF NOT EXISTS `yuqing`.`post_superseded_local` ON CLUSTER `yuqing`
+(
+    `id` String,
+    `version` UInt64,
+    `hour` Int64
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/yuqing/post_superseded_local', '{replica}')
+PARTITION BY toYYYYMM(toDateTime(hour * 3600 - 28800))
+ORDER BY (id, version)
+TTL toDateTime(hour * 3600 - 28800) + INTERVAL 180 DAY;
+
+CREATE TABLE IF NOT EXISTS `yuqing`.`post_superseded` ON CLUSTER `yuqing` AS `yuqing`.`post_superseded_local`
+ENGINE = Distributed(`yuqing`, `yuqing`, `post_superseded_local`, cityHash64(id));
+
