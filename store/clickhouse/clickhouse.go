@@ -435,8 +435,8 @@ func (s *Store) searchPosts(ctx context.Context, q store.SearchQuery) (store.Sea
 	var out store.SearchResult
 	var err error
 	if _, ok := store.PlanRollup(q.Filter()); !ok {
-		// Counted from the posts: every figure and a page newest first
-		// from one read (facetsOnce).
+		// Counted from the posts: every figure and the page newest
+		// first from one read (facetsOnce).
 		limit, offset := q.Page()
 		newest := 0
 		if q.Sort != store.SortHeat && offset+limit <= maxNewestPage {
@@ -516,8 +516,14 @@ func (s *Store) newestPage(ctx context.Context, f store.Filter, limit, offset in
 		}
 		return out, rows.Err()
 	}
+	// The searchable copy holds the same rows sorted by time, so a window
+	// reads only its own granules there (search.go).
+	from := s.table(store.TablePosts)
+	if !f.Since.IsZero() || !f.Until.IsZero() {
+		from = s.table("post_search")
+	}
 	cands, err := read(fmt.Sprintf("SELECT id, published_at_ns FROM %s%s ORDER BY published_at_ns DESC, id DESC LIMIT %d",
-		s.table(store.TablePosts), where, k), args...)
+		from, where, k), args...)
 	if err != nil || len(cands) == 0 {
 		return nil, err == nil, err
 	}

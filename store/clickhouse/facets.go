@@ -17,85 +17,87 @@ import (
 // evaluated the filter (the text scan of a window's posts) nine times,
 // 5 s for a week's search at 10 M posts. facetsOnce reads the matching
 // winning versions once and counts every figure from that read: each post
-// gives one tuple (figure, key, label) per value of each dimension
-// (ARRAY JOIN), and the tuples are grouped. The same read can give the
-// newest posts' IDs, the page of a feed newest first.
-
-// figureTotal and figureIncident are the figures facetsOnce counts beside
-// the dimensions: every post, and whether it is in an event with an
-// incident ("1" or "0").
-const (
-	figureTotal    = "#total"
-	figureIncident = "#incident"
-)
+// gives one row per value of each dimension (ARRAY JOIN), and the rows
+// are grouped by figure and value.
 
 // facetsOnce counts the posts matching q.Filter (which the rollup cannot
 // count) by q.By, with the facets' limit, and, when incident is set, how
-// many are in an event with an incident. With newest positive it also
-// returns the IDs of the newest newest of them (by publish time, then ID,
-// descending), the page of a feed newest first when newest is its offset
-// plus its limit.
+// many are in an event with an incident. Each post gives three parallel
+// arrays, ARRAY JOINed: the figure of each value (0 the total, i+1 the
+// dimension q.By[i], len(q.By)+1 whether the post is in an incident), its
+// key and its label. (Arrays of tuples built with arrayMap took half as
+// long again on 18.16: 0.7 s against 0.46 s for a week's search at 10 M
+// posts.) With newest positive it also returns the IDs of the newest
+// newest of the posts (by publish time, then ID, descending): the page of
+// a feed newest first, when newest is its offset plus its limit, without
+// a second scan of the window.
 func (s *Store) facetsOnce(ctx context.Context, q store.FacetQuery, incident bool, newest int) (out store.Facets, inIncident int64, newestIDs []string, err error) {
-	tuples := []string{fmt.Sprintf("[('%s', '', '')]", figureTotal)}
 	cols := []string{"id", "published_at_ns"}
+	keys, figures, labels := []string{"['']"}, []string{"[0]"}, []string{"['']"}
 	join := ""
-	multi := []string{}
-	for _, d := range q.By {
-		name := string(d)
+	var multi []string
+	one := func(fig int, key, label string) {
+		keys, figures, labels = append(keys, "["+key+"]"), append(figures, fmt.Sprintf("[%d]", fig)), append(labels, "["+label+"]")
+	}
+	many := func(fig int, array, labelArray string) {
+		if labelArray == "" {
+			labelArray = fmt.Sprintf("arrayResize([''], length(%s), '')", array)
+		}
+		keys, figures, labels = append(keys, array), append(figures, fmt.Sprintf("arrayResize([%d], length(%s), %[1]d)", fig, array)), append(labels, labelArray)
+		multi = append(multi, fmt.Sprint(fig))
+	}
+	for i, d := range q.By {
+		fig := i + 1
 		switch d {
 		case store.BySentiment:
 			cols = append(cols, "sentiment_label")
 			join = s.dimensionOf(d).join
-			tuples = append(tuples, fmt.Sprintf("[('%s', toString(if(corrected = '', sentiment_label, corrected)), '')]", name))
+			one(fig, "toString(if(corrected = '', sentiment_label, corrected))", "''")
 		case store.BySource:
 			cols = append(cols, "source_id", "source_name")
-			tuples = append(tuples, fmt.Sprintf("[('%s', toString(source_id), toString(source_name))]", name))
+			one(fig, "toString(source_id)", "toString(source_name)")
 		case store.ByTier:
 			cols = append(cols, "authority")
-			tuples = append(tuples, fmt.Sprintf("[('%s', toString(authority), '')]", name))
+			one(fig, "toString(authority)", "''")
 		case store.ByKind:
 			cols = append(cols, "source_kind")
-			tuples = append(tuples, fmt.Sprintf("[('%s', toString(source_kind), '')]", name))
+			one(fig, "toString(source_kind)", "''")
 		case store.ByTopic:
 			cols = append(cols, "topic_names")
-			tuples = append(tuples, fmt.Sprintf("arrayMap(t -> ('%s', toString(t), ''), topic_names)", name))
-			multi = append(multi, "'"+name+"'")
+			many(fig, "CAST(topic_names AS Array(String))", "")
 		case store.ByRegion:
 			cols = append(cols, "region_codes", "region_names")
-			tuples = append(tuples, fmt.Sprintf("arrayMap((c, l) -> ('%s', toString(c), toString(l)), region_codes, region_names)", name))
-			multi = append(multi, "'"+name+"'")
+			many(fig, "CAST(region_codes AS Array(String))", "CAST(region_names AS Array(String))")
 		case store.ByScheme:
 			cols = append(cols, "scheme_ids", "scheme_names")
-			tuples = append(tuples, fmt.Sprintf("arrayMap((c, l) -> ('%s', toString(c), toString(l)), scheme_ids, scheme_names)", name))
-			multi = append(multi, "'"+name+"'")
+			many(fig, "CAST(scheme_ids AS Array(String))", "CAST(scheme_names AS Array(String))")
 		default:
 			panic(fmt.Sprintf("BUG: unknown dimension %q", d))
 		}
 	}
+	incidentFig := len(q.By) + 1
 	if incident {
-		tuples = append(tuples, fmt.Sprintf("[('%s', toString(id IN (SELECT arrayJoin(post_ids) FROM %s FINAL WHERE incident_id != '' AND merged_into = '')), '')]",
-			figureIncident, s.table(store.TableEvents)))
+		one(incidentFig, fmt.Sprintf("toString(id IN (SELECT arrayJoin(post_ids) FROM %s FINAL WHERE incident_id != '' AND merged_into = ''))", s.table(store.TableEvents)), "''")
 	}
 	from, args, err := s.winning(strings.Join(cols, ", "), q.Filter, nil)
 	if err != nil {
 		return store.Facets{}, 0, nil, err
 	}
+	if join != "" { // the corrections, joined before the ARRAY JOIN reads them
+		from = fmt.Sprintf("(SELECT %s, corrected FROM %s%s)", strings.Join(cols, ", "), from, join)
+	}
 	// A value listed twice in one post's array counts the post once.
 	count := "count()"
 	if len(multi) > 0 {
-		in := "f.1 IN (" + strings.Join(multi, ", ") + ")"
+		in := "fig IN (" + strings.Join(multi, ", ") + ")"
 		count = fmt.Sprintf("if(%[1]s, uniqExactIf(id, %[1]s), count())", in)
 	}
 	page := "emptyArrayString()"
 	if newest > 0 {
-		page = fmt.Sprintf("arrayMap(t -> t.2, arraySlice(arrayReverseSort(groupArrayIf((published_at_ns, id), f.1 = '%s')), 1, %d))", figureTotal, newest)
+		page = fmt.Sprintf("arrayMap(t -> t.2, arraySlice(arrayReverseSort(groupArrayIf((published_at_ns, id), fig = 0)), 1, %d))", newest)
 	}
-	if join != "" { // the corrections, joined before the ARRAY JOIN reads them
-		from = fmt.Sprintf("(SELECT %s, corrected FROM %s%s)", strings.Join(cols, ", "), from, join)
-	}
-	rows, err := s.conn.Query(ctx, fmt.Sprintf("SELECT f.1, f.2, max(f.3), %s, %s FROM %s"+
-		" ARRAY JOIN arrayConcat(%s) AS f GROUP BY f.1, f.2", // (figure, key, label)
-		count, page, from, strings.Join(tuples, ", ")), args...)
+	rows, err := s.conn.Query(ctx, fmt.Sprintf("SELECT fig, key, max(label), %s, %s FROM %s ARRAY JOIN arrayConcat(%s) AS fig, arrayConcat(%s) AS key, arrayConcat(%s) AS label GROUP BY fig, key",
+		count, page, from, strings.Join(figures, ", "), strings.Join(keys, ", "), strings.Join(labels, ", ")), args...)
 	if err != nil {
 		return store.Facets{}, 0, nil, err
 	}
@@ -106,23 +108,23 @@ func (s *Store) facetsOnce(ctx context.Context, q store.FacetQuery, incident boo
 	}
 	for rows.Next() {
 		var (
-			figure, key, label string
-			n                  uint64
-			ids                []string
+			fig        uint8
+			key, label string
+			n          uint64
+			ids        []string
 		)
-		if err := rows.Scan(&figure, &key, &label, &n, &ids); err != nil {
+		if err := rows.Scan(&fig, &key, &label, &n, &ids); err != nil {
 			return store.Facets{}, 0, nil, err
 		}
-		switch figure {
-		case figureTotal:
-			out.Total = int64(n)
-			newestIDs = ids
-		case figureIncident:
+		switch {
+		case fig == 0:
+			out.Total, newestIDs = int64(n), ids
+		case int(fig) == incidentFig:
 			if key == "1" {
 				inIncident = int64(n)
 			}
 		default:
-			d := store.Dimension(figure)
+			d := q.By[fig-1]
 			out.By[d] = append(out.By[d], store.FacetValue{Key: key, Label: label, Count: int64(n)})
 		}
 	}

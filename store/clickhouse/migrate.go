@@ -143,6 +143,14 @@ var migrations = []migration{
 		},
 		backfill: backfillSuperseded,
 	},
+	{
+		version: 13,
+		name:    "the searchable columns of posts sorted by publish time (search.go), filled from the posts stored",
+		stmts: func(database, cluster string, f features, o schemaOptions) []string {
+			return append(creates(database, cluster, f, postSearchTable(o)), searchViewSQL(database, cluster))
+		},
+		backfill: backfillSearch,
+	},
 }
 
 // creates returns the statements that create tables (see createStmts).

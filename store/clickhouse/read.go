@@ -126,7 +126,8 @@ func (s *Store) filterParts(f store.Filter, anyTerms []string) (inner, outer str
 // in the window's hours. A winning version that matches is among the
 // matching rows, and one that does not match leaves its ID out, as after
 // FINAL. LIMIT 1 BY id drops the copies of a version written twice and
-// not merged yet. The filter is evaluated once.
+// not merged yet. The filter is evaluated once. With a window, and
+// columns the searchable copy has, the rows are read from it.
 func (s *Store) winning(cols string, f store.Filter, anyTerms []string) (string, []any, error) {
 	inner, _, args, err := s.filterParts(f, anyTerms)
 	if err != nil {
@@ -135,6 +136,9 @@ func (s *Store) winning(cols string, f store.Filter, anyTerms []string) (string,
 	posts := s.table(store.TablePosts)
 	if inner == "" {
 		return fmt.Sprintf("(SELECT %s FROM %s FINAL)", cols, posts), nil, nil
+	}
+	if (!f.Since.IsZero() || !f.Until.IsZero()) && searchable(cols) {
+		posts = s.table("post_search") // the window's granules only (search.go)
 	}
 	sup, supArgs, err := s.supersededIn(f)
 	if err != nil {

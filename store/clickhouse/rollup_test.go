@@ -99,6 +99,33 @@ func supersededContent(t *testing.T, s *Store) []string {
 	return out
 }
 
+// searchContent returns the rows of post_search, one line per version.
+func searchContent(t *testing.T, s *Store) []string {
+	t.Helper()
+	rows, err := s.conn.Query(context.Background(), "SELECT DISTINCT id, version, published_at_ns, toString(published_at), title, toString(sentiment_label), toString(scheme_ids) FROM "+
+		s.table("post_search")+" ORDER BY id, version")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var (
+			id, at, title, sentiment, schemes string
+			version                           uint64
+			published                         int64
+		)
+		if err := rows.Scan(&id, &version, &published, &at, &title, &sentiment, &schemes); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, fmt.Sprint(id, "|", version, "|", published, "|", at, "|", title, "|", sentiment, "|", schemes))
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
 // timelineContent returns the states post_timeline counts (the log rows
 // whose signs do not cancel), one line each.
 func timelineContent(t *testing.T, s *Store) []string {
@@ -201,6 +228,13 @@ func TestRollupBackfill(t *testing.T) {
 	}
 	if got := supersededContent(t, migrated); !slices.Equal(got, wantSuperseded) {
 		t.Errorf("superseded versions after the backfill:\n%v\nafter writing through the store:\n%v", got, wantSuperseded)
+	}
+	wantSearch := searchContent(t, live)
+	if len(wantSearch) != len(posts)+len(newer) {
+		t.Errorf("the searchable copy of the posts written through the store has %d rows, want one per version (%d)", len(wantSearch), len(posts)+len(newer))
+	}
+	if got := searchContent(t, migrated); !slices.Equal(got, wantSearch) {
+		t.Errorf("searchable copy after the backfill:\n%v\nafter writing through the store:\n%v", got, wantSearch)
 	}
 	if err := backfillRollup(ctx, migrated); err != nil {
 		t.Fatal(err)

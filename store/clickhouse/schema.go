@@ -55,6 +55,9 @@ type table struct {
 	// columns of the rows with one sorting key (the rollup), instead of a
 	// ReplacingMergeTree.
 	sum []string
+	// shardBy, when set, is the column whose hash shards the table on a
+	// cluster, instead of the first of the sorting key.
+	shardBy string
 }
 
 // features are the optional DDL clauses a server supports.
@@ -361,6 +364,9 @@ func localName(name string) string { return name + "_local" }
 // the first column of the sorting key (the id for posts, events and
 // incidents; the incident for its history).
 func (t table) shardingKey() string {
+	if t.shardBy != "" {
+		return "cityHash64(" + t.shardBy + ")"
+	}
 	first := strings.TrimSpace(strings.SplitN(t.orderBy, ",", 2)[0])
 	return "cityHash64(" + first + ")"
 }

@@ -379,3 +379,31 @@ ENGINE = ReplacingMergeTree()
 PARTITION BY toYYYYMM(toDateTime(hour * 3600 - 28800))
 ORDER BY (id, version);
 
+-- migration 13: the searchable columns of posts sorted by publish time (search.go), filled from the posts stored
+CREATE TABLE IF NOT EXISTS `yuqing`.`post_search`
+(
+    `id` String,
+    `version` UInt64,
+    `published_at_ns` Int64,
+    `published_at` DateTime('UTC'),
+    `title` String,
+    `body` String,
+    `sentiment_label` String,
+    `source_id` String,
+    `source_name` String,
+    `source_kind` String,
+    `authority` String,
+    `topic_names` Array(String),
+    `region_codes` Array(String),
+    `region_names` Array(String),
+    `scheme_ids` Array(String),
+    `scheme_names` Array(String)
+)
+ENGINE = ReplacingMergeTree(version)
+PARTITION BY toYYYYMM(published_at)
+ORDER BY (published_at_ns, id);
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS `yuqing`.`post_search_view` TO `yuqing`.`post_search` AS
+SELECT id, version, published_at_ns, published_at, title, body, sentiment_label, source_id, source_name, source_kind, authority, topic_names, region_codes, region_names, scheme_ids, scheme_names
+FROM `yuqing`.`posts`;
+

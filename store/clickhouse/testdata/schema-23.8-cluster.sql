@@ -467,3 +467,35 @@ TTL toDateTime(hour * 3600 - 28800) + INTERVAL 180 DAY;
 CREATE TABLE IF NOT EXISTS `yuqing`.`post_superseded` ON CLUSTER `yuqing` AS `yuqing`.`post_superseded_local`
 ENGINE = Distributed(`yuqing`, `yuqing`, `post_superseded_local`, cityHash64(id));
 
+-- migration 13: the searchable columns of posts sorted by publish time (search.go), filled from the posts stored
+CREATE TABLE IF NOT EXISTS `yuqing`.`post_search_local` ON CLUSTER `yuqing`
+(
+    `id` String,
+    `version` UInt64,
+    `published_at_ns` Int64,
+    `published_at` DateTime('UTC'),
+    `title` String CODEC(ZSTD(1)),
+    `body` String CODEC(ZSTD(3)),
+    `sentiment_label` LowCardinality(String),
+    `source_id` LowCardinality(String),
+    `source_name` LowCardinality(String),
+    `source_kind` LowCardinality(String),
+    `authority` LowCardinality(String),
+    `topic_names` Array(LowCardinality(String)),
+    `region_codes` Array(LowCardinality(String)),
+    `region_names` Array(LowCardinality(String)),
+    `scheme_ids` Array(LowCardinality(String)),
+    `scheme_names` Array(LowCardinality(String))
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/yuqing/post_search_local', '{replica}', version)
+PARTITION BY toYYYYMM(published_at)
+ORDER BY (published_at_ns, id)
+TTL published_at + INTERVAL 180 DAY;
+
+CREATE TABLE IF NOT EXISTS `yuqing`.`post_search` ON CLUSTER `yuqing` AS `yuqing`.`post_search_local`
+ENGINE = Distributed(`yuqing`, `yuqing`, `post_search_local`, cityHash64(id));
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS `yuqing`.`post_search_view` ON CLUSTER `yuqing` TO `yuqing`.`post_search_local` AS
+SELECT id, version, published_at_ns, published_at, title, body, sentiment_label, source_id, source_name, source_kind, authority, topic_names, region_codes, region_names, scheme_ids, scheme_names
+FROM `yuqing`.`posts_local`;
+

@@ -393,3 +393,32 @@ PARTITION BY toYYYYMM(toDateTime(hour * 3600 - 28800))
 ORDER BY (id, version)
 TTL toDateTime(hour * 3600 - 28800) + INTERVAL 365 DAY;
 
+-- migration 13: the searchable columns of posts sorted by publish time (search.go), filled from the posts stored
+CREATE TABLE IF NOT EXISTS `yuqing`.`post_search`
+(
+    `id` String,
+    `version` UInt64,
+    `published_at_ns` Int64,
+    `published_at` DateTime('UTC'),
+    `title` String CODEC(ZSTD(1)),
+    `body` String CODEC(ZSTD(3)),
+    `sentiment_label` LowCardinality(String),
+    `source_id` LowCardinality(String),
+    `source_name` LowCardinality(String),
+    `source_kind` LowCardinality(String),
+    `authority` LowCardinality(String),
+    `topic_names` Array(LowCardinality(String)),
+    `region_codes` Array(LowCardinality(String)),
+    `region_names` Array(LowCardinality(String)),
+    `scheme_ids` Array(LowCardinality(String)),
+    `scheme_names` Array(LowCardinality(String))
+)
+ENGINE = ReplacingMergeTree(version)
+PARTITION BY toYYYYMM(published_at)
+ORDER BY (published_at_ns, id)
+TTL published_at + INTERVAL 365 DAY;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS `yuqing`.`post_search_view` TO `yuqing`.`post_search` AS
+SELECT id, version, published_at_ns, published_at, title, body, sentiment_label, source_id, source_name, source_kind, authority, topic_names, region_codes, region_names, scheme_ids, scheme_names
+FROM `yuqing`.`posts`;
+
