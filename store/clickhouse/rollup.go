@@ -257,6 +257,22 @@ func (s *Store) insertCounted(ctx context.Context, rows []countedRow) error {
 	return batch.Send()
 }
 
+// countedOfPost is what the rollup counts of p (written unset), with the
+// sentiment of its latest correction where labels has one; ok is false
+// when p's publish time cannot be stored.
+func countedOfPost(p *model.Post, labels map[string]string) (counted, bool) {
+	hour, rows, ok := store.RollupRowsOf(p)
+	if !ok {
+		return counted{}, false
+	}
+	published, _ := store.UnixNanos("published_at", p.PublishedAt) // valid: RollupRowsOf took it
+	sentiment := p.Sentiment.Label
+	if l, ok := labels[p.ID]; ok {
+		sentiment = l
+	}
+	return counted{version: p.Version, hour: hour, published: published, sentiment: sentiment, rows: rows}, true
+}
+
 // countedChunk bounds the IDs of one lookup of counted states.
 const countedChunk = 5000
 
@@ -283,16 +299,11 @@ func (s *Store) countPosts(ctx context.Context, posts []model.Post) (int, error)
 	var superseded []supersededRow
 	for i := range posts {
 		p := &posts[i]
-		hour, rows, ok := store.RollupRowsOf(p)
+		next, ok := countedOfPost(p, labels)
 		if !ok {
 			continue
 		}
-		published, _ := store.UnixNanos("published_at", p.PublishedAt) // valid: RollupRowsOf took it
-		sentiment := p.Sentiment.Label
-		if l, ok := labels[p.ID]; ok {
-			sentiment = l
-		}
-		next := counted{version: p.Version, hour: hour, published: published, sentiment: sentiment, rows: rows}
+		hour := next.hour
 		old, had := current[p.ID]
 		switch {
 		case had && p.Version < old.version: // written after a higher version (superseded.go)
@@ -409,17 +420,12 @@ func backfillRollup(ctx context.Context, s *Store) error {
 			return fmt.Errorf("cannot read the posts to count (range %d of %d): %w", i+1, len(bounds)+1, err)
 		}
 		for j := range posts {
-			p := &posts[j]
-			hour, rr, ok := store.RollupRowsOf(p)
+			c, ok := countedOfPost(&posts[j], labels)
 			if !ok {
 				continue
 			}
-			published, _ := store.UnixNanos("published_at", p.PublishedAt) // valid: RollupRowsOf took it
-			sentiment := p.Sentiment.Label
-			if l, ok := labels[p.ID]; ok {
-				sentiment = l
-			}
-			batch = append(batch, countedRow{id: p.ID, sign: 1, counted: counted{written: 1, version: p.Version, hour: hour, published: published, sentiment: sentiment, rows: rr}})
+			c.written = 1
+			batch = append(batch, countedRow{id: posts[j].ID, sign: 1, counted: c})
 		}
 		if len(batch) >= 20000 {
 			if err := s.insertCounted(ctx, batch); err != nil {

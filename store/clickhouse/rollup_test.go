@@ -44,114 +44,52 @@ func rollupPosts() (posts, newer []model.Post) {
 	return posts, newer
 }
 
+// contentLines runs a query of one String column and returns its rows.
+func contentLines(t *testing.T, s *Store, query string) []string {
+	t.Helper()
+	rows, err := s.conn.Query(context.Background(), query)
+	if err != nil {
+		t.Fatalf("%s: %v", query, err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var line string
+		if err := rows.Scan(&line); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, line)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
 // rollupContent returns the rows of post_rollup that count something,
-// summed per row key.
+// summed per row key, one line each.
 func rollupContent(t *testing.T, s *Store) []string {
-	t.Helper()
-	rows, err := s.conn.Query(context.Background(), "SELECT scope, scope_key, dim, hour, toString(sentiment), key, label, sum(n), round(sum(w), 6) FROM "+
+	return contentLines(t, s, "SELECT arrayStringConcat([toString(scope), scope_key, toString(dim), toString(hour), toString(sentiment), key, label, toString(sum(n)), toString(round(sum(w), 6))], '|') AS line FROM "+
 		s.table("post_rollup")+" GROUP BY scope, scope_key, dim, hour, sentiment, key, label HAVING sum(n) != 0 ORDER BY scope, scope_key, dim, hour, sentiment, key, label")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var (
-			scope, scopeKey, dim, sentiment, key, label string
-			hour, n                                     int64
-			w                                           float64
-		)
-		if err := rows.Scan(&scope, &scopeKey, &dim, &hour, &sentiment, &key, &label, &n, &w); err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, fmt.Sprint(scope, "|", scopeKey, "|", dim, "|", hour, "|", sentiment, "|", key, "|", label, "|", n, "|", w))
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
-// supersededContent returns the versions post_superseded records, one line
-// each.
-func supersededContent(t *testing.T, s *Store) []string {
-	t.Helper()
-	rows, err := s.conn.Query(context.Background(), "SELECT DISTINCT id, version, hour FROM "+s.table("post_superseded")+" ORDER BY id, version")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var (
-			id      string
-			version uint64
-			hour    int64
-		)
-		if err := rows.Scan(&id, &version, &hour); err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, fmt.Sprint(id, "|", version, "|", hour))
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
-// searchContent returns the rows of post_search, one line per version.
-func searchContent(t *testing.T, s *Store) []string {
-	t.Helper()
-	rows, err := s.conn.Query(context.Background(), "SELECT DISTINCT id, version, published_at_ns, toString(published_at), title, toString(sentiment_label), toString(scheme_ids) FROM "+
-		s.table("post_search")+" ORDER BY id, version")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var (
-			id, at, title, sentiment, schemes string
-			version                           uint64
-			published                         int64
-		)
-		if err := rows.Scan(&id, &version, &published, &at, &title, &sentiment, &schemes); err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, fmt.Sprint(id, "|", version, "|", published, "|", at, "|", title, "|", sentiment, "|", schemes))
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return out
 }
 
 // timelineContent returns the states post_timeline counts (the log rows
 // whose signs do not cancel), one line each.
 func timelineContent(t *testing.T, s *Store) []string {
-	t.Helper()
-	rows, err := s.conn.Query(context.Background(), "SELECT hour, published_ns, id, toString(sentiment), toString(r_dim), toString(r_key), sum(sign) AS n FROM "+
-		s.table("post_timeline")+" GROUP BY hour, published_ns, id, sentiment, r_dim, r_key HAVING n != 0 ORDER BY hour, published_ns, id")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var (
-			hour, published           int64
-			id, sentiment, dims, keys string
-			n                         int64
-		)
-		if err := rows.Scan(&hour, &published, &id, &sentiment, &dims, &keys, &n); err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, fmt.Sprint(hour, "|", published, "|", id, "|", sentiment, "|", dims, "|", keys, "|", n))
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return out
+	return contentLines(t, s, "SELECT arrayStringConcat([toString(hour), toString(published_ns), id, toString(sentiment), toString(r_dim), toString(r_key), toString(sum(sign))], '|') AS line FROM "+
+		s.table("post_timeline")+" GROUP BY hour, published_ns, id, sentiment, r_dim, r_key HAVING sum(sign) != 0 ORDER BY hour, published_ns, id")
+}
+
+// supersededContent returns the versions post_superseded records, one line
+// each.
+func supersededContent(t *testing.T, s *Store) []string {
+	return contentLines(t, s, "SELECT DISTINCT arrayStringConcat([id, toString(version), toString(hour)], '|') AS line FROM "+s.table("post_superseded")+" ORDER BY line")
+}
+
+// searchContent returns the rows of post_search, one line per version.
+func searchContent(t *testing.T, s *Store) []string {
+	return contentLines(t, s, "SELECT DISTINCT arrayStringConcat([id, toString(version), toString(published_at_ns), toString(published_at), title, toString(sentiment_label), toString(scheme_ids)], '|') AS line FROM "+
+		s.table("post_search")+" ORDER BY line")
 }
 
 // TestRollupBackfill checks that the migration step that creates the
