@@ -29,7 +29,7 @@ var authStores sync.Map // *auth.Service → store.Store
 
 // newAuth returns the accounts service of a test console on st, with one
 // account per role (administrators with a second factor enrolled).
-func newAuth(t *testing.T, st store.Store) *auth.Service {
+func newAuth(t testing.TB, st store.Store) *auth.Service {
 	t.Helper()
 	log, err := audit.New(st, audit.Options{})
 	if err != nil {
@@ -86,7 +86,7 @@ func (c *csrfClient) RoundTrip(r *http.Request) (*http.Response, error) {
 // loginAs logs in to srv through the login form as the account, completing
 // the second factor when its role needs one, and returns a client with
 // the session cookie that sends the session's CSRF token.
-func loginAs(t *testing.T, srv *httptest.Server, account string) *http.Client {
+func loginAs(t testing.TB, srv *httptest.Server, account string) *http.Client {
 	t.Helper()
 	jar, _ := cookiejar.New(nil)
 	tr := &csrfClient{base: http.DefaultTransport}
@@ -139,7 +139,7 @@ var clients sync.Map // server URL → *http.Client
 
 // useRole makes get, post and do on srv send the requests as the test
 // account of the role.
-func useRole(t *testing.T, srv *httptest.Server, role string) {
+func useRole(t testing.TB, srv *httptest.Server, role string) {
 	t.Helper()
 	key := srv.URL + "|" + role
 	c, ok := sessions.Load(key)

@@ -37,7 +37,7 @@ var browserNow = time.Date(2026, 11, 21, 8, 0, 0, 0, time.UTC)
 
 // browser starts a headless Chromium on a console whose requests a real
 // responder applies, and returns a run function for its actions.
-func browser(t *testing.T) (string, store.Store, func(what string, actions ...chromedp.Action)) {
+func browser(t testing.TB) (string, store.Store, func(what string, actions ...chromedp.Action)) {
 	t.Helper()
 	chromium := testenv.LookPath(t, "chromium", "chromium", "chromium-browser", "google-chrome")
 	// The clock runs from browserNow, so that each change is later than

@@ -32,7 +32,7 @@ import (
 
 // newServer serves a console on a small data set through httpserver, as
 // the binary does; opts change the console's options before it is built.
-func newServer(t *testing.T, opts ...func(*Options)) (*httptest.Server, store.Store, *Console) {
+func newServer(t testing.TB, opts ...func(*Options)) (*httptest.Server, store.Store, *Console) {
 	t.Helper()
 	ctx := context.Background()
 	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "c.db"), prometheus.NewRegistry(), nil, sqlite.WithMigrate())

@@ -20,7 +20,7 @@ import (
 // seedSources imports two configured sources (the ones the test posts
 // come from) and records polls of them: news polled fine 3 minutes ago
 // after a failure, portal failing now.
-func seedSources(t *testing.T, st store.Store, now time.Time) {
+func seedSources(t testing.TB, st store.Store, now time.Time) {
 	t.Helper()
 	ctx := context.Background()
 	cfg := []config.Source{

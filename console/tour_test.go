@@ -285,7 +285,7 @@ func checkChinese(t *testing.T, path, text string) {
 
 // tourData gives the browser tests' posts what the analyzer finds in
 // posts: keywords (the hot terms), topics and regions.
-func tourData(t *testing.T, st store.Store) {
+func tourData(t testing.TB, st store.Store) {
 	t.Helper()
 	ctx := context.Background()
 	for id, words := range map[string][]string{"p1": {"化工厂", "爆炸", "青岚县", "死亡"}, "p2": {"秋粮", "丰收", "青岚县"}} {

@@ -200,8 +200,9 @@ func TestSchemaMatchesServer(t *testing.T) {
 }
 
 // TestMetrics checks that writes are counted under the clickhouse driver
-// label, and that the rollup's log (post_counted) gets rows only for posts
-// that change what it counts: not for the same posts written again.
+// label, that the rollup's log (post_counted) gets rows only for posts
+// that change what it counts (not for the same posts written again), and
+// that a replaced version is recorded superseded once.
 func TestMetrics(t *testing.T) {
 	ctx := context.Background()
 	reg := prometheus.NewRegistry()
@@ -213,15 +214,22 @@ func TestMetrics(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// A newer version of a: its old state out and its new one in, and the
+	// old version recorded superseded.
+	if err := s.UpsertPosts(ctx, []model.Post{storetest.NewPost("a", 2, at)}); err != nil {
+		t.Fatal(err)
+	}
 	want := `
 # HELP yuqing_store_rows_written_total Rows written to the store, by table.
 # TYPE yuqing_store_rows_written_total counter
-yuqing_store_rows_written_total{driver="clickhouse",table="post_counted"} 2
-yuqing_store_rows_written_total{driver="clickhouse",table="posts"} 4
+yuqing_store_rows_written_total{driver="clickhouse",table="post_counted"} 4
+yuqing_store_rows_written_total{driver="clickhouse",table="post_superseded"} 1
+yuqing_store_rows_written_total{driver="clickhouse",table="posts"} 5
 # HELP yuqing_store_write_batches_total Write batches attempted, by table.
 # TYPE yuqing_store_write_batches_total counter
-yuqing_store_write_batches_total{driver="clickhouse",table="post_counted"} 2
-yuqing_store_write_batches_total{driver="clickhouse",table="posts"} 2
+yuqing_store_write_batches_total{driver="clickhouse",table="post_counted"} 3
+yuqing_store_write_batches_total{driver="clickhouse",table="post_superseded"} 1
+yuqing_store_write_batches_total{driver="clickhouse",table="posts"} 3
 `
 	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "yuqing_store_rows_written_total", "yuqing_store_write_batches_total"); err != nil {
 		t.Error(err)

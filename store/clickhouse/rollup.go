@@ -325,8 +325,13 @@ func (s *Store) countPosts(ctx context.Context, posts []model.Post) (int, error)
 	}
 	// Before the log: a retry after a failure between the two finds the
 	// old state again and records the same versions, which merge as one.
-	if err := s.insertSuperseded(ctx, superseded); err != nil {
-		return 0, fmt.Errorf("cannot record %d superseded versions: %w", len(superseded), err)
+	if len(superseded) > 0 {
+		start := time.Now()
+		err := s.insertSuperseded(ctx, superseded)
+		s.metrics.WriteDone("post_superseded", start, len(superseded), 0, err)
+		if err != nil {
+			return 0, fmt.Errorf("cannot record %d superseded versions: %w", len(superseded), err)
+		}
 	}
 	return len(out), s.insertCounted(ctx, out)
 }
@@ -481,13 +486,17 @@ func rollupWhere(p store.RollupPlan, dim string) (string, []any) {
 // columns sign, sentiment, key, label, weight and published_ns. An edge
 // spans at most two hours, which the sorting key finds.
 func (s *Store) timelineFrom(p store.RollupPlan, dim string, edge [2]int64) (string, []any) {
-	conds := []string{"hour >= ?", "hour <= ?", "published_ns >= ?", "published_ns < ?", "scope = ?", "scope_key = ?", "dim = ?"}
+	// The edge's time in PREWHERE: 18.16 would otherwise ARRAY JOIN every
+	// row of the granules read before it filters them (a third of the
+	// time of an edge of the overview at 10 M posts).
+	conds := []string{"scope = ?", "scope_key = ?", "dim = ?"}
 	args := []any{chinaHour(edge[0]), chinaHour(edge[1] - 1), edge[0], edge[1], p.Scope, p.ScopeKey, dim}
 	if p.Sentiment != "" {
 		conds, args = append(conds, "sentiment = ?"), append(args, p.Sentiment)
 	}
 	return " FROM " + s.table("post_timeline") +
 		" ARRAY JOIN r_scope AS scope, r_scope_key AS scope_key, r_dim AS dim, r_key AS key, r_label AS label, r_weight AS weight" +
+		" PREWHERE hour >= ? AND hour <= ? AND published_ns >= ? AND published_ns < ?" +
 		" WHERE " + strings.Join(conds, " AND "), args
 }
 
