@@ -571,17 +571,13 @@ func (s *Store) newestPage(ctx context.Context, f store.Filter, limit, offset in
 	}
 	keep = keep[offset:min(want, len(keep))]
 	pageIDs := make([]string, len(keep))
-	at := map[string]int{}
 	for i, k := range keep {
-		pageIDs[i], at[k.id] = k.id, i
+		pageIDs[i] = k.id
 	}
-	in, inArgs = idsIn(pageIDs)
-	posts, err := query(ctx, s, store.PostsTable, fmt.Sprintf("SELECT %s FROM %s WHERE %s ORDER BY id, version DESC LIMIT 1 BY id",
-		columns(store.PostsTable), s.table(store.TablePosts), in), inArgs...)
+	posts, err := s.postsByID(ctx, pageIDs)
 	if err != nil {
 		return nil, false, err
 	}
-	slices.SortFunc(posts, func(a, b model.Post) int { return at[a.ID] - at[b.ID] })
 	return posts, true, nil
 }
 

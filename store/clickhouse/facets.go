@@ -48,28 +48,22 @@ func (s *Store) facetsOnce(ctx context.Context, q store.FacetQuery, incident boo
 	}
 	for i, d := range q.By {
 		fig := i + 1
+		cols = append(cols, s.dimensionOf(d).cols)
 		switch d {
 		case store.BySentiment:
-			cols = append(cols, "sentiment_label")
 			join = s.dimensionOf(d).join
 			one(fig, "toString(if(corrected = '', sentiment_label, corrected))", "''")
 		case store.BySource:
-			cols = append(cols, "source_id", "source_name")
 			one(fig, "toString(source_id)", "toString(source_name)")
 		case store.ByTier:
-			cols = append(cols, "authority")
 			one(fig, "toString(authority)", "''")
 		case store.ByKind:
-			cols = append(cols, "source_kind")
 			one(fig, "toString(source_kind)", "''")
 		case store.ByTopic:
-			cols = append(cols, "topic_names")
 			many(fig, "CAST(topic_names AS Array(String))", "")
 		case store.ByRegion:
-			cols = append(cols, "region_codes", "region_names")
 			many(fig, "CAST(region_codes AS Array(String))", "CAST(region_names AS Array(String))")
 		case store.ByScheme:
-			cols = append(cols, "scheme_ids", "scheme_names")
 			many(fig, "CAST(scheme_ids AS Array(String))", "CAST(scheme_names AS Array(String))")
 		default:
 			panic(fmt.Sprintf("BUG: unknown dimension %q", d))

@@ -140,10 +140,7 @@ func (s *Store) winning(cols string, f store.Filter, anyTerms []string) (string,
 	if (!f.Since.IsZero() || !f.Until.IsZero()) && searchable(cols) {
 		posts = s.table("post_search") // the window's granules only (search.go)
 	}
-	sup, supArgs, err := s.supersededIn(f)
-	if err != nil {
-		return "", nil, err
-	}
+	sup, supArgs := s.supersededIn(f)
 	return fmt.Sprintf("(SELECT %s FROM %s WHERE %s AND (id, version) NOT IN %s LIMIT 1 BY id)",
 		cols, posts, inner, sup), append(slices.Clone(args), supArgs...), nil
 }

@@ -412,17 +412,12 @@ func backfillRollup(ctx context.Context, s *Store) error {
 	for _, c := range cs {
 		labels[c.PostID] = c.Label
 	}
-	bounds, err := s.idBounds(ctx, backfillChunk)
-	if err != nil {
-		return err
-	}
 	var batch []countedRow
-	for i := 0; i <= len(bounds); i++ {
-		where, args := idRange(bounds, i)
+	err = s.eachIDRange(ctx, "count the posts", func(where string, args []any) error {
 		posts, err := query(ctx, s, store.PostsTable, "SELECT "+columns(store.PostsTable)+" FROM "+s.table(store.TablePosts)+
 			" WHERE "+where+" ORDER BY id, version DESC LIMIT 1 BY id", args...)
 		if err != nil {
-			return fmt.Errorf("cannot read the posts to count (range %d of %d): %w", i+1, len(bounds)+1, err)
+			return err
 		}
 		for j := range posts {
 			c, ok := countedOfPost(&posts[j], labels)
@@ -432,12 +427,15 @@ func backfillRollup(ctx context.Context, s *Store) error {
 			c.written = 1
 			batch = append(batch, countedRow{id: posts[j].ID, sign: 1, counted: c})
 		}
-		if len(batch) >= 20000 {
-			if err := s.insertCounted(ctx, batch); err != nil {
-				return err
-			}
-			batch = batch[:0]
+		if len(batch) < 20000 {
+			return nil
 		}
+		err = s.insertCounted(ctx, batch)
+		batch = batch[:0]
+		return err
+	})
+	if err != nil {
+		return err
 	}
 	return s.insertCounted(ctx, batch)
 }
@@ -490,7 +488,7 @@ func (s *Store) timelineFrom(p store.RollupPlan, dim string, edge [2]int64) (str
 	// row of the granules read before it filters them (a third of the
 	// time of an edge of the overview at 10 M posts).
 	conds := []string{"scope = ?", "scope_key = ?", "dim = ?"}
-	args := []any{chinaHour(edge[0]), chinaHour(edge[1] - 1), edge[0], edge[1], p.Scope, p.ScopeKey, dim}
+	args := []any{store.StepHour.Index(time.Unix(0, edge[0])), store.StepHour.Index(time.Unix(0, edge[1]-1)), edge[0], edge[1], p.Scope, p.ScopeKey, dim}
 	if p.Sentiment != "" {
 		conds, args = append(conds, "sentiment = ?"), append(args, p.Sentiment)
 	}

@@ -71,18 +71,10 @@ func searchInsertList() string { return strings.Join(searchColumns, ", ") }
 // (written while the step ran, or by a step run again) is a copy the
 // reads drop (LIMIT 1 BY id) and the merges remove.
 func backfillSearch(ctx context.Context, s *Store) error {
-	bounds, err := s.idBounds(ctx, backfillChunk)
-	if err != nil {
-		return err
-	}
-	for i := 0; i <= len(bounds); i++ {
-		where, args := idRange(bounds, i)
-		if err := s.conn.Exec(ctx, fmt.Sprintf("INSERT INTO %s (%s) SELECT %[2]s FROM %s WHERE %s",
-			s.table("post_search"), searchInsertList(), s.table("posts"), where), args...); err != nil {
-			return fmt.Errorf("cannot copy the posts to search (range %d of %d): %w", i+1, len(bounds)+1, err)
-		}
-	}
-	return nil
+	return s.eachIDRange(ctx, "copy the posts to search", func(where string, args []any) error {
+		return s.conn.Exec(ctx, fmt.Sprintf("INSERT INTO %s (%s) SELECT %[2]s FROM %s WHERE %s",
+			s.table("post_search"), searchInsertList(), s.table("posts"), where), args...)
+	})
 }
 
 // searchable reports whether every column of cols (a list as SELECT takes

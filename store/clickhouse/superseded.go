@@ -3,6 +3,7 @@ package clickhouse
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/yuqing-project/yuqing/store"
@@ -70,42 +71,21 @@ func (s *Store) insertSuperseded(ctx context.Context, rows []supersededRow) erro
 // supersededIn is the set, as a subquery, of the (id, version) recorded
 // superseded whose publish hour may fall in f's window: a row of posts in
 // the window that is superseded has its record in the window's hours.
-func (s *Store) supersededIn(f store.Filter) (string, []any, error) {
-	q := "SELECT id, version FROM " + s.table("post_superseded")
+// f's times are valid: winning checked them (filterParts).
+func (s *Store) supersededIn(f store.Filter) (string, []any) {
 	var conds []string
 	var args []any
 	if !f.Since.IsZero() {
-		ns, err := store.UnixNanos("since", f.Since)
-		if err != nil {
-			return "", nil, err
-		}
-		conds, args = append(conds, "hour >= ?"), append(args, chinaHour(ns))
+		conds, args = append(conds, "hour >= ?"), append(args, store.StepHour.Index(f.Since))
 	}
 	if !f.Until.IsZero() {
-		ns, err := store.UnixNanos("until", f.Until)
-		if err != nil {
-			return "", nil, err
-		}
-		conds, args = append(conds, "hour <= ?"), append(args, chinaHour(ns-1))
+		conds, args = append(conds, "hour <= ?"), append(args, store.StepHour.Index(f.Until.Add(-time.Nanosecond)))
 	}
-	for i, c := range conds {
-		if i == 0 {
-			q += " WHERE " + c
-		} else {
-			q += " AND " + c
-		}
+	q := "SELECT id, version FROM " + s.table("post_superseded")
+	if len(conds) > 0 {
+		q += " WHERE " + strings.Join(conds, " AND ")
 	}
-	return "(" + q + ")", args, nil
-}
-
-// chinaHour is the China hour of the Unix nanoseconds ns, rounded down:
-// the hour store.RollupRowsOf gives a post published then.
-func chinaHour(ns int64) int64 {
-	h := (ns + store.ChinaOffsetNanos) / int64(time.Hour)
-	if (ns+store.ChinaOffsetNanos)%int64(time.Hour) < 0 {
-		h--
-	}
-	return h
+	return "(" + q + ")", args
 }
 
 // backfillSuperseded records the superseded versions of the posts stored
@@ -113,18 +93,27 @@ func chinaHour(ns int64) int64 {
 // rows whose version is not their ID's highest. Inserting a record twice
 // leaves one, so an interrupted step is simply run again.
 func backfillSuperseded(ctx context.Context, s *Store) error {
+	posts := s.table(store.TablePosts)
+	hour := floorDiv(fmt.Sprintf("published_at_ns + %d", store.ChinaOffsetNanos), int64(time.Hour))
+	return s.eachIDRange(ctx, "record the superseded versions of the posts", func(where string, args []any) error {
+		return s.conn.Exec(ctx, fmt.Sprintf("INSERT INTO %s (id, version, hour) SELECT id, version, %s FROM %s WHERE %s AND (id, version) NOT IN"+
+			" (SELECT id, max(version) FROM %s WHERE %s GROUP BY id)", s.table("post_superseded"), hour, posts, where, posts, where), append(args, args...)...)
+	})
+}
+
+// eachIDRange calls fn with the condition on id, and its arguments, of
+// each range of about backfillChunk posts (idBounds) in turn, so that no
+// query of a backfill reads the whole table at once; what says what fn
+// does, for the error.
+func (s *Store) eachIDRange(ctx context.Context, what string, fn func(where string, args []any) error) error {
 	bounds, err := s.idBounds(ctx, backfillChunk)
 	if err != nil {
 		return err
 	}
-	posts := s.table(store.TablePosts)
-	hour := floorDiv(fmt.Sprintf("published_at_ns + %d", store.ChinaOffsetNanos), int64(time.Hour))
 	for i := 0; i <= len(bounds); i++ {
 		where, args := idRange(bounds, i)
-		stmt := fmt.Sprintf("INSERT INTO %s (id, version, hour) SELECT id, version, %s FROM %s WHERE %s AND (id, version) NOT IN"+
-			" (SELECT id, max(version) FROM %s WHERE %s GROUP BY id)", s.table("post_superseded"), hour, posts, where, posts, where)
-		if err := s.conn.Exec(ctx, stmt, append(args, args...)...); err != nil {
-			return fmt.Errorf("cannot record the superseded versions of the posts (range %d of %d): %w", i+1, len(bounds)+1, err)
+		if err := fn(where, args); err != nil {
+			return fmt.Errorf("cannot %s (range %d of %d): %w", what, i+1, len(bounds)+1, err)
 		}
 	}
 	return nil
