@@ -257,7 +257,7 @@ func (s *state) join(ev *model.Event, p *model.Post, v vec) {
 		ev.Title = m.title
 	}
 	s.retop(ev.ID)
-	if casualtyTalkRe.MatchString(p.Title + "\n" + firstRunes(p.Body, 400)) {
+	if casualtyTalk(p.Title + "\n" + firstRunes(p.Body, 400)) {
 		s.casualtyPosts[ev.ID]++
 	}
 	rec := append(s.recent[ev.ID], recentOf(p))

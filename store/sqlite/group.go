@@ -31,7 +31,13 @@ type writeReq struct {
 	args  func(i int) ([]any, error)
 	// before, when set, runs in the transaction before the rows, in the
 	// request's savepoint (the rollup of the posts written).
-	before  func(ctx context.Context, tx *sql.Tx) error
+	before func(ctx context.Context, tx *sql.Tx) error
+	// rollup, when set, runs in the transaction before the rows, in the
+	// request's savepoint, and returns what writing them changes in the
+	// rollup. The group adds up the changes of the requests that succeed
+	// and writes them once, before it commits: posts of one hour share most
+	// of their rollup rows, so a group of writes upserts each row once.
+	rollup  func(ctx context.Context, tx *sql.Tx) (rollupDeltas, error)
 	skipped int
 	err     error
 	done    chan struct{}
@@ -154,6 +160,7 @@ func (s *Store) writeGroup(group []*writeReq) {
 	}
 	defer tx.Rollback()
 	ok := 0
+	rollup := rollupDeltas{}
 	for _, r := range group {
 		if err := r.ctx.Err(); err != nil {
 			r.err = err
@@ -166,8 +173,15 @@ func (s *Store) writeGroup(group []*writeReq) {
 		if r.before != nil {
 			r.err = r.before(r.ctx, tx)
 		}
+		var d rollupDeltas
+		if r.err == nil && r.rollup != nil {
+			d, r.err = r.rollup(r.ctx, tx)
+		}
 		if r.err == nil {
 			r.skipped, r.err = writeRows(r.ctx, tx, r)
+		}
+		if r.err == nil {
+			rollup.merge(d)
 		}
 		if r.err != nil {
 			if _, err := tx.ExecContext(context.Background(), `ROLLBACK TO batch`); err != nil {
@@ -183,6 +197,10 @@ func (s *Store) writeGroup(group []*writeReq) {
 		}
 	}
 	if ok == 0 {
+		return
+	}
+	if err := rollup.apply(context.Background(), tx); err != nil {
+		fail(fmt.Errorf("cannot update the rollup: %w", err))
 		return
 	}
 	if err := tx.Commit(); err != nil {

@@ -31,15 +31,23 @@ func TestGroupCommit(t *testing.T) {
 	at := time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC)
 	const writers = 6
 	errs := make([]error, writers)
+	batches := make([][]model.Post, writers)
+	for i := range writers {
+		batches[i] = []model.Post{storetest.NewPost(fmt.Sprintf("p%d-a", i), 1, at), storetest.NewPost(fmt.Sprintf("p%d-b", i), 1, at)}
+		if i == 3 {
+			batches[i][1] = storetest.NewPost("p3-b", 1<<63, at) // not storable
+		}
+		if i >= 4 {
+			// Two batches replace one post, in whichever order they queue:
+			// the rollup the group writes once counts the winner only.
+			shared := storetest.NewPost("shared", uint64(i), at.Add(time.Duration(i)*time.Hour))
+			shared.Sentiment.Label = []string{model.Positive, model.Negative}[i%2]
+			batches[i] = append(batches[i], shared)
+		}
+	}
 	var wg sync.WaitGroup
 	for i := range writers {
-		wg.Go(func() {
-			ps := []model.Post{storetest.NewPost(fmt.Sprintf("p%d-a", i), 1, at), storetest.NewPost(fmt.Sprintf("p%d-b", i), 1, at)}
-			if i == 3 {
-				ps[1] = storetest.NewPost("p3-b", 1<<63, at) // not storable
-			}
-			errs[i] = s.UpsertPosts(ctx, ps)
-		})
+		wg.Go(func() { errs[i] = s.UpsertPosts(ctx, batches[i]) })
 	}
 	time.Sleep(300 * time.Millisecond) // let them queue
 	conn.Close()
@@ -55,8 +63,8 @@ func TestGroupCommit(t *testing.T) {
 			t.Errorf("batch %d: %v", i, err)
 		}
 	}
-	if n, err := s.CountPosts(ctx); err != nil || n != 2*(writers-1) {
-		t.Errorf("CountPosts = %d, %v; want %d (every batch but the failed one)", n, err, 2*(writers-1))
+	if n, err := s.CountPosts(ctx); err != nil || n != 2*(writers-1)+1 {
+		t.Errorf("CountPosts = %d, %v; want %d (every batch but the failed one, and the shared post)", n, err, 2*(writers-1)+1)
 	}
 	if _, err := s.GetPost(ctx, "p3-a"); err == nil {
 		t.Error("a row of the failed batch was committed with the group")
@@ -75,5 +83,20 @@ func TestGroupCommit(t *testing.T) {
 	}
 	if sum != writers || count >= writers {
 		t.Errorf("group commit: %d batches in %d transactions; want %d batches in fewer transactions", int(sum), count, writers)
+	}
+	// The rollup the group wrote (the changes of its batches added up and
+	// written once) is the one the batches that succeeded make one by one.
+	alone := open(t, filepath.Join(t.TempDir(), "alone.db"), prometheus.NewRegistry())
+	defer alone.Close()
+	for i, b := range batches {
+		if i != 3 {
+			if err := alone.UpsertPosts(ctx, b); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	got, want := rollupRows(t, s.write), rollupRows(t, alone.write)
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("rollup after the group commit:\n%s\nwant, as written batch by batch:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }

@@ -118,4 +118,21 @@ func TestRollupBackfill(t *testing.T) {
 	if len(triggered) == 0 || !reflect.DeepEqual(backfilled, triggered) {
 		t.Errorf("rollup after the backfill:\n%v\nafter the triggers:\n%v", backfilled, triggered)
 	}
+	// Both are written by rollupDeltas.apply; the SQL definition of the
+	// rollup (rollupSelect), run over the posts stored, is the reference.
+	if _, err := b.write.ExecContext(ctx, `CREATE TABLE reference AS SELECT * FROM post_rollup WHERE false`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.write.ExecContext(ctx, `INSERT INTO reference `+rollupSelect("true", rollupSentiment(""), 1)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.write.ExecContext(ctx, `DELETE FROM post_rollup`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.write.ExecContext(ctx, `INSERT INTO post_rollup SELECT * FROM reference`); err != nil {
+		t.Fatal(err)
+	}
+	if reference := rollupRows(t, b.read); !reflect.DeepEqual(reference, triggered) {
+		t.Errorf("rollup written:\n%v\nits SQL definition:\n%v", triggered, reference)
+	}
 }

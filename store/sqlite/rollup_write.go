@@ -50,6 +50,18 @@ func (d rollupDeltas) add(p *model.Post, sentiment string, sign int64) error {
 	return nil
 }
 
+// merge adds the changes of e into d.
+func (d rollupDeltas) merge(e rollupDeltas) {
+	for k, x := range e {
+		if y := d[k]; y != nil {
+			y.n += x.n
+			y.w += x.w
+		} else {
+			d[k] = x
+		}
+	}
+}
+
 // apply writes the deltas into post_rollup.
 func (d rollupDeltas) apply(ctx context.Context, tx *sql.Tx) error {
 	if len(d) == 0 {
@@ -76,14 +88,14 @@ func (d rollupDeltas) apply(ctx context.Context, tx *sql.Tx) error {
 // rollupChunk bounds the IDs of one lookup of stored posts.
 const rollupChunk = 500
 
-// rollupPostsWrite is the hook of a write of posts (see writeReq.before):
+// rollupPostsWrite is the hook of a write of posts (see writeReq.rollup):
 // it counts, in tx and before the rows are written, what writing posts in
 // order changes in the rollup. A post replaces the stored one of its ID
 // only when its version is higher, as the upsert does (upsertSQL): its
 // stored version is subtracted and it is added, under the sentiment as
 // corrected.
-func rollupPostsWrite(posts []model.Post) func(ctx context.Context, tx *sql.Tx) error {
-	return func(ctx context.Context, tx *sql.Tx) error {
+func rollupPostsWrite(posts []model.Post) func(ctx context.Context, tx *sql.Tx) (rollupDeltas, error) {
+	return func(ctx context.Context, tx *sql.Tx) (rollupDeltas, error) {
 		current := map[string]*model.Post{}
 		corrected := map[string]string{}
 		ids := make([]string, 0, len(posts))
@@ -103,14 +115,14 @@ func rollupPostsWrite(posts []model.Post) func(ctx context.Context, tx *sql.Tx) 
 			in := ` WHERE id IN (` + placeholders(len(chunk)) + `)`
 			stored, err := query(ctx, tx, store.PostsTable, `SELECT `+columns(store.PostsTable)+` FROM posts`+in, args...)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			for j := range stored {
 				current[stored[j].ID] = &stored[j]
 			}
 			cs, err := query(ctx, tx, store.CorrectionsTable, latestCorrections(strings.Replace(in, "id IN", "post_id IN", 1)), args...)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			for _, c := range cs {
 				corrected[c.PostID] = c.Label
@@ -130,15 +142,15 @@ func rollupPostsWrite(posts []model.Post) func(ctx context.Context, tx *sql.Tx) 
 					continue
 				}
 				if err := d.add(old, sentiment(old), -1); err != nil {
-					return err
+					return nil, err
 				}
 			}
 			if err := d.add(p, sentiment(p), 1); err != nil {
-				return err
+				return nil, err
 			}
 			current[p.ID] = p
 		}
-		return d.apply(ctx, tx)
+		return d, nil
 	}
 }
 

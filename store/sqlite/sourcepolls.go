@@ -38,7 +38,7 @@ func (s *Store) AppendSourcePolls(ctx context.Context, polls []model.SourcePoll)
 			}
 		}
 		return nil
-	})
+	}, nil)
 }
 
 // SourceStatus returns every source's latest poll and its counts since.

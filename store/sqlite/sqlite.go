@@ -231,7 +231,7 @@ var layout = store.Layout{JSONLists: true, SignedIntegers: true}
 // UpsertPosts writes posts in one transaction, keeping the stored row where
 // its version is the same or higher.
 func (s *Store) UpsertPosts(ctx context.Context, posts []model.Post) error {
-	return writeWith(ctx, s, store.PostsTable, posts, rollupPostsWrite(posts))
+	return writeWith(ctx, s, store.PostsTable, posts, nil, rollupPostsWrite(posts))
 }
 
 // UpsertEvents writes events in one transaction, higher version winning.
@@ -251,12 +251,13 @@ func (s *Store) UpsertIncidents(ctx context.Context, incidents []model.Incident)
 // winning (see upsertSQL); into a log, a row whose id is stored is not
 // inserted again, and nothing stored is ever overwritten.
 func write[T any](ctx context.Context, s *Store, t *store.Table[T], rows []T) error {
-	return writeWith(ctx, s, t, rows, nil)
+	return writeWith(ctx, s, t, rows, nil, nil)
 }
 
-// writeWith is write with before run in the transaction first (see
-// writeReq.before).
-func writeWith[T any](ctx context.Context, s *Store, t *store.Table[T], rows []T, before func(context.Context, *sql.Tx) error) error {
+// writeWith is write with before run in the transaction first and the
+// rollup's changes counted by rollup (see writeReq).
+func writeWith[T any](ctx context.Context, s *Store, t *store.Table[T], rows []T, before func(context.Context, *sql.Tx) error,
+	rollup func(context.Context, *sql.Tx) (rollupDeltas, error)) error {
 	if len(rows) == 0 {
 		return nil
 	}
@@ -266,7 +267,7 @@ func writeWith[T any](ctx context.Context, s *Store, t *store.Table[T], rows []T
 		stmt = upsertSQL(t.Name, cols)
 	}
 	start := time.Now()
-	skipped, err := s.submit(&writeReq{ctx: ctx, table: t.Name, stmt: stmt, n: len(rows), before: before,
+	skipped, err := s.submit(&writeReq{ctx: ctx, table: t.Name, stmt: stmt, n: len(rows), before: before, rollup: rollup,
 		args: func(i int) ([]any, error) { return t.Values(layout, &rows[i]) }})
 	if err == nil && skipped > 0 {
 		s.log.Debug("store rows skipped: same or higher version stored", "table", t.Name, "skipped", skipped, "rows", len(rows))
