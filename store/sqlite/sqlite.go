@@ -52,6 +52,12 @@ const busyTimeout = 10 * time.Second
 // by rowid out of 1 M: 155 ms without, 80 ms with).
 const readerMmap = 1 << 31
 
+// writerCacheKiB is the writer connection's page cache (SQLite's default
+// is 2 MiB). A write of posts touches pages all over the rollup's B-tree
+// (about 100 rows a post) as well as the posts'; with the default cache
+// most of them are read again from the file and written out early.
+const writerCacheKiB = 64 << 10
+
 // Store is the SQLite store. It is safe for concurrent use.
 type Store struct {
 	write   *sql.DB // exactly one connection: all writes queue on it
@@ -209,6 +215,7 @@ func dsn(path string, readOnly bool) string {
 	} else {
 		q.Add("_pragma", "journal_mode(WAL)")
 		q.Add("_pragma", "synchronous(NORMAL)")
+		q.Add("_pragma", fmt.Sprintf("cache_size(%d)", -writerCacheKiB))
 		// IMMEDIATE takes the write lock at BEGIN, so a transaction never
 		// fails halfway with SQLITE_BUSY when another process writes.
 		q.Set("_txlock", "immediate")
