@@ -2,6 +2,7 @@ package console_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -68,15 +69,13 @@ func TestBriefPagesInBrowser(t *testing.T) {
 	id := bs[0].ID
 	run("edit a block",
 		chromedp.SetValue(`#block-watch\.1`, "请持续关注化工园区事故后续处置。", chromedp.ByQuery),
-		chromedp.Click(`button.save[data-block="watch.1"]`, chromedp.ByQuery),
-		chromedp.Sleep(300*time.Millisecond),
+		clickAndWaitReload(`button.save[data-block="watch.1"]`),
 		// The reload keeps the scroll position, at the block saved.
 		chromedp.ScrollIntoView(`button.step[data-action="submit"]`, chromedp.ByQuery),
 		chromedp.WaitVisible(`button.step[data-action="submit"]`, chromedp.ByQuery),
-		chromedp.Click(`button.step[data-action="submit"]`, chromedp.ByQuery),
+		clickAndWaitReload(`button.step[data-action="submit"]`),
 		// The editor may not sign: the page, in 审核, offers no signing to
 		// them.
-		chromedp.Sleep(500*time.Millisecond),
 		chromedp.Navigate(srv.URL+"/briefs/"+id),
 		chromedp.Poll(`document.querySelector('.tool b') && document.querySelector('.tool b').textContent === '审核'`, nil, chromedp.WithPollingTimeout(10*time.Second)),
 	)
@@ -97,8 +96,7 @@ func TestBriefPagesInBrowser(t *testing.T) {
 		chromedp.Navigate(srv.URL+"/briefs/"+id),
 		chromedp.WaitVisible(`button.step[data-action="issue"]`, chromedp.ByQuery),
 		chromedp.Evaluate(`window.confirm = () => true`, nil),
-		chromedp.Click(`button.step[data-action="issue"]`, chromedp.ByQuery),
-		chromedp.Sleep(300*time.Millisecond),
+		clickAndWaitReload(`button.step[data-action="issue"]`),
 		chromedp.WaitVisible(`article.brief p.no`, chromedp.ByQuery),
 		chromedp.Poll(`document.querySelector('.tool b') && document.querySelector('.tool b').textContent === '已印发' ? document.querySelector('.tool b').textContent : null`, &state, chromedp.WithPollingTimeout(10*time.Second)),
 	)
@@ -121,5 +119,26 @@ func TestBriefPagesInBrowser(t *testing.T) {
 	if dir := os.Getenv("YUQING_ARTIFACTS"); dir != "" {
 		_ = os.MkdirAll(filepath.Join(dir, "console-briefs"), 0o755)
 		_ = os.WriteFile(filepath.Join(dir, "console-briefs", "brief-page.jpg"), shot, 0o644)
+	}
+}
+
+// clickAndWaitReload clicks sel on a page that reloads itself once the
+// request the click sends has succeeded, and waits for the reloaded page.
+// Acting before the reload would navigate away from the request still in
+// flight, which the browser cancels.
+func clickAndWaitReload(sel string) chromedp.Action {
+	return chromedp.Tasks{
+		chromedp.Evaluate(`window.beforeReload = true`, nil),
+		chromedp.Click(sel, chromedp.ByQuery),
+		chromedp.ActionFunc(func(ctx context.Context) error {
+			for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+				// An evaluation during the navigation fails; try again.
+				var reloaded bool
+				if err := chromedp.Evaluate(`!window.beforeReload && document.readyState === 'complete'`, &reloaded).Do(ctx); err == nil && reloaded {
+					return nil
+				}
+			}
+			return fmt.Errorf("the page did not reload after a click on %s", sel)
+		}),
 	}
 }
