@@ -784,14 +784,26 @@ func parseTime(s string) time.Time {
 			return t
 		}
 	}
-	if n, err := strconv.ParseInt(s, 10, 64); err == nil && n > 631152000 {
-		if n > 1e12 {
+	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+		// A bare number is a Unix time in seconds or milliseconds when it
+		// falls between 1990 and 2100 (var ct = "1764400000"); any other
+		// number is not a time (7700000000 would be the year 2214).
+		switch {
+		case n > unixFrom && n < unixUntil:
+			return time.Unix(n, 0).In(model.China)
+		case n > unixFrom*1000 && n < unixUntil*1000:
 			return time.UnixMilli(n).In(model.China)
 		}
-		return time.Unix(n, 0).In(model.China)
 	}
 	return firstDate(s)
 }
+
+// The Unix seconds a bare number in a page may be read as a time between:
+// 1990-01-01 and 2100-01-01, UTC.
+const (
+	unixFrom  = 631152000
+	unixUntil = 4102444800
+)
 
 // hasClock reports whether t carries a time of day (is not 00:00:00 in
 // China Standard Time, which is what a date-only string parses to).
