@@ -112,6 +112,13 @@ type packedTerm struct {
 // one process only.
 var termSeed = maphash.MakeSeed()
 
+// reweighed recomputes what derives from w after w changed: its norm, and
+// the sorted copy (dropped, built again when next needed).
+func (c *centroid) reweighed() {
+	c.norm = c.w.norm()
+	c.packed = nil
+}
+
 // packedTerms returns c's weights ordered by (term hash, term).
 func (c *centroid) packedTerms() []packedTerm {
 	if c.packed == nil {
@@ -266,8 +273,7 @@ func (c *centroid) add(v vec, at time.Time) {
 			delete(c.w, k)
 		}
 	}
-	c.norm = c.w.norm()
-	c.packed = nil
+	c.reweighed()
 	if len(c.seed) == 0 {
 		c.seed = v
 	}
@@ -324,8 +330,7 @@ func (c *centroid) merge(from *centroid) {
 	for k, n := range from.places {
 		c.places[k] += n
 	}
-	c.norm = c.w.norm()
-	c.packed = nil
+	c.reweighed()
 	for _, m := range from.members {
 		if len(c.members) < maxMembers {
 			c.members = append(c.members, m)
@@ -357,8 +362,7 @@ func centroidFromKeywords(words []string) *centroid {
 	for k, x := range v {
 		c.w[k] = x
 	}
-	c.norm = c.w.norm()
-	c.packed = nil
+	c.reweighed()
 	c.seed = v
 	return c
 }
